@@ -1,0 +1,41 @@
+import type { Matrix } from '../util/matrix.js';
+
+/** What identifies an encoder's outputs: two encoders with equal identities give equal vectors. */
+export interface EncoderIdentity {
+  /** Short name, e.g. `bow`, `borep`, `gensen`. */
+  readonly name: string;
+  readonly dim: number;
+  /** sha256 over the weights (and anything else the vectors depend on). */
+  readonly weightsHash: string;
+  /** Settings that change the output (pooling, prefixes, projection seed, ...). */
+  readonly params: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** Per-task context handed to `prepare` before any `encode` for that task. */
+export interface TaskContext {
+  readonly taskId: string;
+  /** Every sample's tokens, as SentEval's `prepare` sees them (all splits, both sides of pairs). */
+  readonly samples: readonly (readonly string[])[];
+}
+
+/**
+ * A frozen sentence encoder. Batches of token lists in, a float32 matrix (one row per sentence) out.
+ * The evaluation engine calls `prepare` once per task, then `encode` on consecutive batches of
+ * SentEval's sorted order.
+ */
+export interface SentenceEncoder {
+  readonly identity: EncoderIdentity;
+  /**
+   * Called once per task. Returns a key for the task-dependent state it built (e.g. an expanded
+   * vocabulary), or '' when outputs do not depend on the task. Caches key on identity + this.
+   */
+  prepare(task: TaskContext): Promise<string>;
+  /**
+   * Encode one batch. Vectors may depend on batch composition (GenSen's faithful max pooling), so
+   * callers keep SentEval's batching.
+   */
+  encode(batch: readonly (readonly string[])[]): Promise<Matrix>;
+  /** Notes for the results file (e.g. which word vectors a vocabulary expansion used). */
+  notes(): string[];
+  close(): Promise<void>;
+}

@@ -1,0 +1,68 @@
+/**
+ * The results file written by `evaluate` (one JSON document per run). Version 1.
+ * Readers must accept files without the optional fields (they were added after version 1 shipped
+ * or are only written on request).
+ */
+import type { EncoderIdentity } from '../encoders/types.js';
+
+export const RESULTS_SCHEMA_VERSION = 1;
+
+export interface DataFileChecksum {
+  /** Path relative to the data folder, e.g. `MR/rt-polarity.pos`. */
+  readonly path: string;
+  readonly sha256: string;
+}
+
+/** Everything that makes two runs' numbers comparable (the protocol fingerprint hashes this). */
+export interface ProtocolSettings {
+  /** Preset name: `paper`, `fast` or `gensen`. */
+  readonly config: string;
+  readonly kfold: number;
+  readonly optim: 'adam' | 'rmsprop';
+  readonly batchSize: number;
+  readonly tenacity: number;
+  readonly epochSize: number;
+  readonly maxEpoch: number;
+  readonly nhid: number;
+  readonly dropout: number;
+  /** How the minibatch loss is reduced (PyTorch-version trap; see PROTOCOL.md). */
+  readonly lossReduction: 'mean' | 'sum';
+  /** Tai et al. encoding of STS-B scores below 1: `faithful` keeps SentEval's quirk. */
+  readonly stsLowScores: 'faithful' | 'clean';
+  readonly encoderBatchSize: number;
+}
+
+export interface TaskResult {
+  readonly task: string;
+  readonly protocol: string;
+  /** e.g. devacc, acc, f1, devpearson, pearson, spearman, mse. Accuracies in percent. */
+  readonly metrics: Readonly<Record<string, number>>;
+  /** Name of the metric that ranks this task (a key of `metrics`). */
+  readonly mainMetric: string;
+  readonly samples: Readonly<Partial<Record<'train' | 'dev' | 'test' | 'all', number>>>;
+  readonly wallSeconds: number;
+  readonly encodeSeconds: number;
+  readonly dataFiles: readonly DataFileChecksum[];
+  /** sha256 of the task's protocol settings + data checksums. */
+  readonly fingerprint: string;
+  readonly notes?: readonly string[];
+  /** Per-seed main scores and their spread, when the run used several seeds. */
+  readonly seeds?: readonly number[];
+  readonly perSeed?: readonly Readonly<Record<string, number>>[];
+  readonly spread?: Readonly<Record<string, { mean: number; std: number; min: number; max: number }>>;
+  /** File (relative to the results file) holding per-example test predictions. */
+  readonly predictionsFile?: string;
+}
+
+export interface RunResults {
+  readonly schemaVersion: number;
+  readonly tool: { readonly name: string; readonly version: string };
+  readonly createdAt: string;
+  readonly seed: number;
+  readonly command: readonly string[];
+  readonly protocol: ProtocolSettings;
+  readonly protocolFingerprint: string;
+  readonly encoder: EncoderIdentity;
+  readonly device?: string;
+  readonly tasks: Readonly<Record<string, TaskResult>>;
+}

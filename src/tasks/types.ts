@@ -1,0 +1,22 @@
+/** Declarative task definitions (the JSON files in the top-level `tasks/` folder) and loaded data. */
+
+export type ProtocolName = 'inner-kfold' | 'kfold' | 'split' | 'relatedness';
+export type FeatureScheme = 'single' | 'absdiff-prod' | 'nli';
+export type SplitName = 'train' | 'dev' | 'test';
+
+/** One split of a task, after reading: token lists (side b for pairs) and labels or scores. */
+export interface Split {
+  readonly a: string[][];
+  readonly b?: string[][];
+  /** Class index for classification, gold score for relatedness. */
+  readonly y: number[];
+}
+
+export interface TaskData {
+  /** 'all' for the k-fold-over-everything tasks (MR, CR, SUBJ, MPQA). */
+  readonly splits: Partial<Record<SplitName | 'all', Split>>;
+  /** Data files read, relative to the data folder (for checksums in results). */
+  readonly files: string[];
+  /** Caveats that must travel with the numbers (e.g. Quora trained on its dev split). */
+  readonly notes: string[];
+}
