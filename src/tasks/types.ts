@@ -13,8 +13,12 @@ export interface Split {
 }
 
 export interface TaskData {
-  /** 'all' for the k-fold-over-everything tasks (MR, CR, SUBJ, MPQA). */
-  readonly splits: Partial<Record<SplitName | 'all', Split>>;
+  /**
+   * `all` for the k-fold-over-everything tasks (MR, CR, SUBJ, MPQA); otherwise `train`, `dev`
+   * (where the task has one) and `test`, plus extra test sets named `test_<name>` (MultiNLI's
+   * `test_mismatched`), whose metrics get the suffix `_<name>`.
+   */
+  readonly splits: Readonly<Record<string, Split>>;
   /** Data files read, relative to the data folder (for checksums in results). */
   readonly files: string[];
   /** Caveats that must travel with the numbers (e.g. Quora trained on its dev split). */

@@ -1,0 +1,21 @@
+import { UserError } from '../util/errors.js';
+
+/**
+ * Wraps a command handler so that user mistakes print one line and exit non-zero, while bugs keep
+ * their stack trace.
+ */
+export function runCommand<A>(fn: (args: A) => Promise<number | void>): (args: A) => Promise<void> {
+  return async (args: A) => {
+    try {
+      const code = await fn(args);
+      if (typeof code === 'number') process.exitCode = code;
+    } catch (e) {
+      if (e instanceof UserError) {
+        process.stderr.write(`gensen-eval: ${e.message}\n`);
+        process.exitCode = e.exitCode;
+        return;
+      }
+      throw e;
+    }
+  };
+}
