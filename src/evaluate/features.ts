@@ -1,0 +1,39 @@
+import type { FeatureScheme } from '../tasks/types.js';
+import type { Matrix } from '../util/matrix.js';
+
+/**
+ * Probe features from sentence vectors: `single` is u; `absdiff-prod` is [|u-v|, u*v] (MRPC, SICK,
+ * STS-B); `nli` is [u, v, u*v, |u-v|] (SNLI, and the same for MultiNLI and Quora).
+ */
+export function pairFeatures(scheme: FeatureScheme, u: Matrix, v?: Matrix): Matrix {
+  if (scheme === 'single') return u;
+  if (!v || v.rows !== u.rows || v.cols !== u.cols) throw new Error(`pairFeatures(${scheme}) needs two equal-shaped matrices`);
+  const n = u.rows;
+  const d = u.cols;
+  const blocks = scheme === 'nli' ? 4 : 2;
+  const out = new Float32Array(n * d * blocks);
+  const w = d * blocks;
+  const ud = u.data;
+  const vd = v.data;
+  for (let i = 0; i < n; i++) {
+    const o = i * w;
+    const s = i * d;
+    for (let j = 0; j < d; j++) {
+      const a = ud[s + j]!;
+      const b = vd[s + j]!;
+      // Computed in float32 like numpy on float32 batcher output.
+      const diff = Math.fround(Math.abs(Math.fround(a - b)));
+      const prod = Math.fround(a * b);
+      if (blocks === 2) {
+        out[o + j] = diff;
+        out[o + d + j] = prod;
+      } else {
+        out[o + j] = a;
+        out[o + d + j] = b;
+        out[o + 2 * d + j] = prod;
+        out[o + 3 * d + j] = diff;
+      }
+    }
+  }
+  return { rows: n, cols: w, data: out };
+}

@@ -1,0 +1,129 @@
+import {
+  f1Binary,
+  runInnerKFold,
+  runKFold,
+  runRelatedness,
+  runSplit,
+  type ProbeSettings,
+} from '../protocol/index.js';
+import type { ProtocolSettings } from '../results/schema.js';
+import type { TaskDefinition } from '../tasks/registry.js';
+import type { Matrix } from '../util/matrix.js';
+
+/** Probe features and labels (class index or gold score) per split, in SentEval's order. */
+export type TaskFeatures = Readonly<Record<string, { readonly X: Matrix; readonly y: readonly number[] }>>;
+
+export interface SplitPredictions {
+  readonly split: string;
+  readonly kind: 'class' | 'score';
+  readonly gold: readonly number[];
+  readonly pred: readonly number[];
+}
+
+export interface ProtocolOutcome {
+  readonly metrics: Record<string, number>;
+  readonly notes: string[];
+  readonly predictions: SplitPredictions[];
+}
+
+type Progress = (done: number, total: number) => void;
+
+function need(features: TaskFeatures, def: TaskDefinition, name: string): { X: Matrix; y: readonly number[] } {
+  const s = features[name];
+  if (!s) throw new Error(`task ${def.id}: protocol ${def.protocol} needs a '${name}' split`);
+  return s;
+}
+
+const labels = (y: readonly number[]) => Int32Array.from(y);
+const scores = (y: readonly number[]) => Float64Array.from(y);
+
+/** Dispatch a task to the protocol engine its definition names; metrics as SentEval reports them. */
+export async function runProtocol(
+  def: TaskDefinition,
+  features: TaskFeatures,
+  settings: ProtocolSettings,
+  seed: number,
+  onProgress?: Progress,
+): Promise<ProtocolOutcome> {
+  const ov = def.protocolOverrides ?? {};
+  const probe: ProbeSettings = {
+    kfold: settings.kfold,
+    optim: settings.optim,
+    batchSize: settings.batchSize,
+    tenacity: settings.tenacity,
+    epochSize: ov.epochSize ?? settings.epochSize,
+    maxEpoch: ov.maxEpoch ?? settings.maxEpoch,
+    nhid: settings.nhid,
+    dropout: settings.dropout,
+    lossReduction: settings.lossReduction,
+  };
+  const nclasses = def.nclasses ?? 0;
+  switch (def.protocol) {
+    case 'inner-kfold': {
+      const all = need(features, def, 'all');
+      const y = labels(all.y);
+      const r = await runInnerKFold(all.X, y, nclasses, probe, seed, onProgress);
+      return {
+        metrics: { devacc: r.devacc, acc: r.acc },
+        notes: [],
+        predictions: [{ split: 'all', kind: 'class', gold: [...y], pred: [...r.predictions] }],
+      };
+    }
+    case 'kfold': {
+      const train = need(features, def, 'train');
+      const test = need(features, def, 'test');
+      const yTest = labels(test.y);
+      const r = await runKFold({ X: train.X, y: labels(train.y) }, { X: test.X, y: yTest }, nclasses, probe, seed, onProgress);
+      const metrics: Record<string, number> = { devacc: r.devacc, acc: r.acc };
+      if (def.metrics.includes('f1')) metrics.f1 = f1Binary(yTest, r.predictions);
+      return {
+        metrics,
+        notes: [],
+        predictions: [{ split: 'test', kind: 'class', gold: [...yTest], pred: [...r.predictions] }],
+      };
+    }
+    case 'split': {
+      const train = need(features, def, 'train');
+      const dev = need(features, def, 'dev');
+      const tests: Record<string, { X: Matrix; y: Int32Array }> = {};
+      for (const name of Object.keys(features).filter((k) => k === 'test' || k.startsWith('test_')).sort()) {
+        tests[name] = { X: features[name]!.X, y: labels(features[name]!.y) };
+      }
+      const r = await runSplit(
+        { X: train.X, y: labels(train.y) },
+        { X: dev.X, y: labels(dev.y) },
+        tests,
+        nclasses,
+        probe,
+        seed,
+        { noreg: ov.noreg ?? false },
+        onProgress,
+      );
+      const metrics: Record<string, number> = { devacc: r.devacc };
+      const predictions: SplitPredictions[] = [];
+      for (const name of Object.keys(tests)) {
+        metrics[name === 'test' ? 'acc' : `acc${name.slice(4)}`] = r.acc[name]!;
+        predictions.push({ split: name, kind: 'class', gold: [...tests[name]!.y], pred: [...r.predictions[name]!] });
+      }
+      return { metrics, notes: ov.noreg ? ['no L2 search (l2 fixed at 1e-9), as SentEval does for this task'] : [], predictions };
+    }
+    case 'relatedness': {
+      const train = need(features, def, 'train');
+      const dev = need(features, def, 'dev');
+      const test = need(features, def, 'test');
+      const r = await runRelatedness(
+        { X: train.X, scores: scores(train.y) },
+        { X: dev.X, scores: scores(dev.y) },
+        { X: test.X, scores: scores(test.y) },
+        { ...probe, stsLowScores: settings.stsLowScores },
+        seed,
+        onProgress,
+      );
+      return {
+        metrics: { devpearson: r.devcorr, pearson: r.pearson, spearman: r.spearman, mse: r.mse },
+        notes: [],
+        predictions: [{ split: 'test', kind: 'score', gold: [...test.y], pred: [...r.predictions] }],
+      };
+    }
+  }
+}

@@ -1,0 +1,155 @@
+import type { SentenceEncoder } from '../encoders/types.js';
+import type { ProtocolSettings, TaskResult } from '../results/schema.js';
+import type { TaskDefinition } from '../tasks/registry.js';
+import type { Split, TaskData } from '../tasks/types.js';
+import { canonicalJson, sha256, sha256File } from '../util/hash.js';
+import type { Matrix } from '../util/matrix.js';
+import { encodeSentences, type EncodeStats } from './encode-sentences.js';
+import type { FeatureCache } from './feature-cache.js';
+import { pairFeatures } from './features.js';
+import type { ProgressSink } from './progress.js';
+import { runProtocol, type ProtocolOutcome, type TaskFeatures } from './protocols.js';
+import { sentEvalOrder } from './sentEval-order.js';
+import { join } from 'node:path';
+
+/** Bumped when the harness changes how numbers are produced, so fingerprints tell runs apart. */
+export const PROTOCOL_IMPLEMENTATION = 'gensen-eval-protocol/1';
+
+export interface TaskRunContext {
+  readonly encoder: SentenceEncoder;
+  readonly settings: ProtocolSettings;
+  readonly seeds: readonly number[];
+  readonly dataDir: string;
+  readonly cache?: FeatureCache;
+  readonly progress: ProgressSink;
+}
+
+export interface TaskRun {
+  readonly result: TaskResult;
+  /** Per-example test predictions of the first seed, in SentEval's sorted order. */
+  readonly predictions: ProtocolOutcome['predictions'];
+}
+
+/** Encode a task's splits in SentEval's order and build the probe features. */
+export async function encodeTask(
+  def: TaskDefinition,
+  data: TaskData,
+  ctx: TaskRunContext,
+  stats: EncodeStats,
+): Promise<TaskFeatures> {
+  const samples: string[][] = [];
+  for (const split of Object.values(data.splits)) {
+    samples.push(...split.a);
+    if (split.b) samples.push(...split.b);
+  }
+  const taskState = await ctx.encoder.prepare({ taskId: def.id, samples });
+  const total = samples.length;
+  let done = 0;
+  const out: Record<string, { X: Matrix; y: number[] }> = {};
+  for (const name of Object.keys(data.splits).sort()) {
+    const ordered: Split = sentEvalOrder(data.splits[name]!);
+    const enc = async (side: string[][]): Promise<Matrix> => {
+      const base = done;
+      const m = await encodeSentences(
+        ctx.encoder,
+        taskState,
+        side,
+        ctx.settings.encoderBatchSize,
+        ctx.cache,
+        stats,
+        (d) => ctx.progress.update(def.id, 'encode', base + d, total),
+      );
+      done += side.length;
+      ctx.progress.update(def.id, 'encode', done, total);
+      return m;
+    };
+    const u = await enc(ordered.a);
+    const v = ordered.b ? await enc(ordered.b) : undefined;
+    out[name] = { X: pairFeatures(def.features, u, v), y: ordered.y };
+  }
+  return out;
+}
+
+export async function runTask(def: TaskDefinition, data: TaskData, ctx: TaskRunContext): Promise<TaskRun> {
+  const t0 = performance.now();
+  const stats: EncodeStats = { sentences: 0, fromCache: 0, seconds: 0 };
+  const features = await encodeTask(def, data, ctx, stats);
+  if (stats.fromCache > 0) {
+    ctx.progress.log(`${def.id}: ${stats.fromCache} of ${stats.sentences} sentence vectors from the feature cache`);
+  }
+
+  const perSeed: Record<string, number>[] = [];
+  let first: ProtocolOutcome | undefined;
+  for (const seed of ctx.seeds) {
+    const label = ctx.seeds.length > 1 ? `fit (seed ${seed})` : 'fit';
+    const outcome = await runProtocol(def, features, ctx.settings, seed, (d, t) => ctx.progress.update(def.id, label, d, t));
+    perSeed.push(outcome.metrics);
+    first ??= outcome;
+  }
+
+  const dataFiles = await Promise.all(
+    data.files.map(async (path) => ({ path, sha256: await sha256File(join(ctx.dataDir, path)) })),
+  );
+  const samples: Record<string, number> = {};
+  for (const [name, split] of Object.entries(data.splits)) samples[name] = split.y.length;
+
+  const metrics = ctx.seeds.length > 1 ? meanMetrics(perSeed) : perSeed[0]!;
+  const result: TaskResult = {
+    task: def.id,
+    protocol: def.protocol,
+    metrics,
+    mainMetric: def.mainMetric,
+    samples,
+    wallSeconds: round((performance.now() - t0) / 1000, 3),
+    encodeSeconds: round(stats.seconds, 3),
+    dataFiles,
+    fingerprint: taskFingerprint(def, ctx.settings, dataFiles),
+    ...(data.notes.length > 0 || first!.notes.length > 0 ? { notes: [...data.notes, ...first!.notes] } : {}),
+    ...(ctx.seeds.length > 1 ? { seeds: [...ctx.seeds], perSeed, spread: spreadOf(perSeed) } : {}),
+  };
+  return { result, predictions: first!.predictions };
+}
+
+/** What must be equal for two runs of a task to be comparable. */
+export function taskFingerprint(
+  def: TaskDefinition,
+  settings: ProtocolSettings,
+  dataFiles: readonly { path: string; sha256: string }[],
+): string {
+  return sha256(
+    canonicalJson({
+      implementation: PROTOCOL_IMPLEMENTATION,
+      task: def.id,
+      protocol: def.protocol,
+      features: def.features,
+      overrides: def.protocolOverrides ?? {},
+      settings: { ...settings, config: undefined, encoderBatchSize: undefined },
+      dataFiles,
+    }),
+  );
+}
+
+function meanMetrics(perSeed: readonly Record<string, number>[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(perSeed[0]!)) {
+    out[k] = round(perSeed.reduce((s, m) => s + m[k]!, 0) / perSeed.length, 6);
+  }
+  return out;
+}
+
+function spreadOf(perSeed: readonly Record<string, number>[]): Record<string, { mean: number; std: number; min: number; max: number }> {
+  const out: Record<string, { mean: number; std: number; min: number; max: number }> = {};
+  for (const k of Object.keys(perSeed[0]!)) {
+    const xs = perSeed.map((m) => m[k]!);
+    const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+    // Sample standard deviation (n-1): the spread is an estimate of seed noise.
+    const std = xs.length > 1 ? Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (xs.length - 1)) : 0;
+    out[k] = { mean: round(mean, 6), std: round(std, 6), min: Math.min(...xs), max: Math.max(...xs) };
+  }
+  return out;
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

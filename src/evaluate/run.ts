@@ -1,0 +1,121 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { SentenceEncoder } from '../encoders/types.js';
+import { RESULTS_SCHEMA_VERSION, type ProtocolSettings, type RunResults, type TaskResult } from '../results/schema.js';
+import { loadTask } from '../tasks/load.js';
+import type { TaskDefinition } from '../tasks/registry.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { UserError } from '../util/errors.js';
+import { canonicalJson, sha256 } from '../util/hash.js';
+import { packageInfo } from '../util/package-info.js';
+import type { FeatureCache } from './feature-cache.js';
+import { fmtSeconds, type ProgressSink } from './progress.js';
+import type { SplitPredictions } from './protocols.js';
+import { PROTOCOL_IMPLEMENTATION, runTask } from './run-task.js';
+
+export interface EvaluateOptions {
+  readonly tasks: readonly TaskDefinition[];
+  readonly dataDir: string;
+  readonly settings: ProtocolSettings;
+  /** The first seed is the run's seed; more than one records the spread over seeds. */
+  readonly seeds: readonly number[];
+  /** Results file; written atomically after every finished task. */
+  readonly outPath?: string;
+  readonly resume?: boolean;
+  readonly quoraDevAsTrain?: boolean;
+  readonly command?: readonly string[];
+  readonly device?: string;
+  readonly cache?: FeatureCache;
+  readonly progress: ProgressSink;
+  /** Called with each finished task's test predictions (for `--save-predictions`). */
+  readonly onPredictions?: (task: string, predictions: readonly SplitPredictions[]) => Promise<string | undefined>;
+}
+
+export function protocolFingerprint(settings: ProtocolSettings): string {
+  return sha256(canonicalJson({ implementation: PROTOCOL_IMPLEMENTATION, settings: { ...settings, config: undefined } }));
+}
+
+/** Run the tasks in order; returns the results document (also written to `outPath` as it grows). */
+export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions): Promise<RunResults> {
+  if (opts.seeds.length === 0) throw new UserError('at least one seed is needed');
+  const pkg = packageInfo();
+  const header: Omit<RunResults, 'tasks'> = {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    tool: { name: pkg.name, version: pkg.version },
+    createdAt: new Date().toISOString(),
+    seed: opts.seeds[0]!,
+    command: opts.command ?? [],
+    protocol: opts.settings,
+    protocolFingerprint: protocolFingerprint(opts.settings),
+    encoder: encoder.identity,
+    ...(opts.device ? { device: opts.device } : {}),
+  };
+  const tasks: Record<string, TaskResult> = {};
+  if (opts.outPath && opts.resume && existsSync(opts.outPath)) {
+    const prev = readPrevious(opts.outPath);
+    assertResumable(opts.outPath, prev, header, opts.seeds);
+    Object.assign(tasks, prev.tasks);
+  }
+
+  const write = () => {
+    if (opts.outPath) writeFileAtomic(opts.outPath, `${JSON.stringify({ ...header, tasks }, null, 2)}\n`);
+  };
+  // Read every task's files before encoding anything: a missing or malformed file should stop the
+  // run at once, not after an hour of work on the tasks before it.
+  const todo = opts.tasks.filter((def) => {
+    if (!tasks[def.id]) return true;
+    opts.progress.log(`${def.id}: already in ${opts.outPath}, skipped (--resume)`);
+    return false;
+  });
+  const loaded = [];
+  for (const def of todo) loaded.push(await loadTask(def, opts.dataDir, { quoraDevAsTrain: opts.quoraDevAsTrain ?? false }));
+  for (const [i, def] of todo.entries()) {
+    const data = loaded[i]!;
+    const run = await runTask(def, data, {
+      encoder: encoder,
+      settings: opts.settings,
+      seeds: opts.seeds,
+      dataDir: opts.dataDir,
+      ...(opts.cache ? { cache: opts.cache } : {}),
+      progress: opts.progress,
+    });
+    let result = run.result;
+    if (opts.onPredictions) {
+      const file = await opts.onPredictions(def.id, run.predictions);
+      if (file) result = { ...result, predictionsFile: file };
+    }
+    tasks[def.id] = result;
+    write();
+    const main = result.metrics[result.mainMetric];
+    opts.progress.log(`${def.id}: ${result.mainMetric} ${main} (${fmtSeconds(result.wallSeconds)})`);
+  }
+  if (encoder.notes().length > 0) {
+    // Encoder notes (e.g. which vectors a vocabulary expansion used) travel with every task.
+    for (const id of Object.keys(tasks)) {
+      const t = tasks[id]!;
+      const notes = [...new Set([...(t.notes ?? []), ...encoder.notes()])];
+      tasks[id] = { ...t, notes };
+    }
+  }
+  write();
+  return { ...header, tasks };
+}
+
+function readPrevious(path: string): RunResults {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as RunResults;
+  } catch (e) {
+    throw new UserError(`cannot resume from ${path}: not a readable results file (${(e as Error).message})`);
+  }
+}
+
+function assertResumable(path: string, prev: RunResults, next: Omit<RunResults, 'tasks'>, seeds: readonly number[]): void {
+  const why: string[] = [];
+  if (prev.protocolFingerprint !== next.protocolFingerprint) why.push('the probe settings differ');
+  if (canonicalJson(prev.encoder) !== canonicalJson(next.encoder)) why.push('the encoder differs');
+  if (prev.seed !== next.seed) why.push(`the seed differs (${prev.seed} there)`);
+  const prevSeeds = Object.values(prev.tasks ?? {})[0]?.seeds;
+  if (prevSeeds && canonicalJson(prevSeeds) !== canonicalJson(seeds)) why.push('the seed list differs');
+  if (why.length > 0) {
+    throw new UserError(`cannot resume ${path}: ${why.join('; ')}; choose another --out or drop --resume`);
+  }
+}

@@ -1,0 +1,27 @@
+import { writePredictions } from '../results/predictions.js';
+import type { SplitPredictions } from './protocols.js';
+
+/**
+ * `--save-predictions`: a callback for `evaluate` that writes each finished task's test predictions
+ * beside the results file and returns the relative path the results file records.
+ */
+export function savePredictionsBeside(
+  resultsPath: string,
+  seed?: number,
+): (task: string, predictions: readonly SplitPredictions[]) => Promise<string | undefined> {
+  return async (task, predictions) => {
+    const [main, ...rest] = predictions;
+    if (!main) return undefined;
+    const extra: Record<string, { gold: readonly number[]; pred: readonly number[] }> = {};
+    for (const p of rest) extra[p.split] = { gold: p.gold, pred: p.pred };
+    return writePredictions(resultsPath, {
+      task,
+      kind: main.kind,
+      split: main.split,
+      gold: main.gold,
+      pred: main.pred,
+      ...(seed === undefined ? {} : { seed }),
+      ...(rest.length > 0 ? { extra } : {}),
+    });
+  };
+}

@@ -1,0 +1,88 @@
+import type { ProtocolSettings } from '../results/schema.js';
+import { UserError } from '../util/errors.js';
+
+/**
+ * Probe presets. `paper` is what GenSen and the literature used (and the default); `fast` is
+ * SentEval's prototyping configuration (about 5x faster); `gensen` is `paper` with the minibatch
+ * loss summed, as the PyTorch <= 0.4 that GenSen ran on did (see PROTOCOL.md, "a version trap").
+ */
+export const PRESETS: Readonly<Record<string, ProtocolSettings>> = {
+  paper: {
+    config: 'paper',
+    kfold: 10,
+    optim: 'adam',
+    batchSize: 64,
+    tenacity: 5,
+    epochSize: 4,
+    maxEpoch: 200,
+    nhid: 0,
+    dropout: 0,
+    lossReduction: 'mean',
+    stsLowScores: 'faithful',
+    encoderBatchSize: 128,
+  },
+  fast: {
+    config: 'fast',
+    kfold: 5,
+    optim: 'rmsprop',
+    batchSize: 128,
+    tenacity: 3,
+    epochSize: 2,
+    maxEpoch: 200,
+    nhid: 0,
+    dropout: 0,
+    lossReduction: 'mean',
+    stsLowScores: 'faithful',
+    encoderBatchSize: 128,
+  },
+  gensen: {
+    config: 'gensen',
+    kfold: 10,
+    optim: 'adam',
+    batchSize: 64,
+    tenacity: 5,
+    epochSize: 4,
+    maxEpoch: 200,
+    nhid: 0,
+    dropout: 0,
+    lossReduction: 'sum',
+    stsLowScores: 'faithful',
+    encoderBatchSize: 128,
+  },
+};
+
+export type SettingsOverrides = Partial<Omit<ProtocolSettings, 'config'>>;
+
+/** A preset with explicit overrides applied; overrides that change nothing are not recorded. */
+export function resolveSettings(preset: string, overrides: SettingsOverrides = {}): ProtocolSettings {
+  const base = PRESETS[preset];
+  if (!base) throw new UserError(`unknown --config '${preset}': expected one of ${Object.keys(PRESETS).join(', ')}`);
+  const s: ProtocolSettings = { ...base };
+  const out = s as { -readonly [K in keyof ProtocolSettings]: ProtocolSettings[K] };
+  for (const [k, v] of Object.entries(overrides) as [keyof SettingsOverrides, unknown][]) {
+    if (v === undefined) continue;
+    (out as Record<string, unknown>)[k] = v;
+  }
+  validateSettings(out);
+  return out;
+}
+
+function validateSettings(s: ProtocolSettings): void {
+  const positiveInt = (name: string, v: number) => {
+    if (!Number.isInteger(v) || v < 1) throw new UserError(`--${name} must be a positive integer, got ${v}`);
+  };
+  positiveInt('kfold', s.kfold);
+  if (s.kfold < 2) throw new UserError(`--kfold must be at least 2, got ${s.kfold}`);
+  positiveInt('batch-size', s.batchSize);
+  positiveInt('epoch-size', s.epochSize);
+  positiveInt('max-epoch', s.maxEpoch);
+  positiveInt('encoder-batch-size', s.encoderBatchSize);
+  if (!Number.isInteger(s.tenacity) || s.tenacity < 0) throw new UserError(`--tenacity must be >= 0, got ${s.tenacity}`);
+  if (!Number.isInteger(s.nhid) || s.nhid < 0) throw new UserError(`--nhid must be >= 0, got ${s.nhid}`);
+  if (!(s.dropout >= 0 && s.dropout < 1)) throw new UserError(`--dropout must be in [0, 1), got ${s.dropout}`);
+  if (s.optim !== 'adam' && s.optim !== 'rmsprop') throw new UserError(`--optim must be adam or rmsprop, got ${s.optim}`);
+  if (s.lossReduction !== 'mean' && s.lossReduction !== 'sum')
+    throw new UserError(`--loss-reduction must be mean or sum, got ${s.lossReduction}`);
+  if (s.stsLowScores !== 'faithful' && s.stsLowScores !== 'clean')
+    throw new UserError(`--sts-low-scores must be faithful or clean, got ${s.stsLowScores}`);
+}

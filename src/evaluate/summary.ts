@@ -1,0 +1,17 @@
+import type { RunResults } from '../results/schema.js';
+import { fmtSeconds } from './progress.js';
+
+/** A plain-text table of a run's main scores, for the terminal. */
+export function formatSummary(r: RunResults): string {
+  const rows = Object.values(r.tasks).map((t) => {
+    const others = Object.entries(t.metrics)
+      .filter(([k]) => k !== t.mainMetric)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    return [t.task, t.mainMetric, String(t.metrics[t.mainMetric]), others, fmtSeconds(t.wallSeconds)];
+  });
+  const head = ['task', 'metric', 'score', 'other metrics', 'time'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return `${[fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n')}\n`;
+}

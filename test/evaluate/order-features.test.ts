@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sentEvalOrder } from '../../src/evaluate/sentEval-order.js';
+import { pairFeatures } from '../../src/evaluate/features.js';
+import { resolveSettings } from '../../src/evaluate/settings.js';
+import { UserError } from '../../src/util/errors.js';
+
+test('sentEvalOrder sorts by (len a, len b, label), stably', () => {
+  const split = {
+    a: [['x', 'y'], ['p'], ['q'], ['r', 's'], ['t']],
+    b: [['1'], ['1', '2'], ['1'], ['1'], ['1']],
+    y: [0, 1, 1, 0, 0],
+  };
+  const o = sentEvalOrder(split);
+  // len-1 'a' sentences: q(b1,y1), t(b1,y0), p(b2,y1) -> t, q, p; then len-2: x(b1,y0), r(b1,y0) stable.
+  assert.deepEqual(o.a, [['t'], ['q'], ['p'], ['x', 'y'], ['r', 's']]);
+  assert.deepEqual(o.y, [0, 1, 1, 0, 0]);
+  const single = sentEvalOrder({ a: [['a', 'b'], [], ['c']], y: [1, 0, 0] });
+  assert.deepEqual(single.a, [[], ['c'], ['a', 'b']]);
+});
+
+test('pair features: [|u-v|, u*v] and [u, v, u*v, |u-v|]', () => {
+  const u = { rows: 2, cols: 2, data: Float32Array.from([1, -2, 0.5, 3]) };
+  const v = { rows: 2, cols: 2, data: Float32Array.from([3, 1, 0.5, -1]) };
+  assert.deepEqual([...pairFeatures('absdiff-prod', u, v).data], [2, 3, 3, -2, 0, 4, 0.25, -3]);
+  const nli = pairFeatures('nli', u, v);
+  assert.equal(nli.cols, 8);
+  assert.deepEqual([...nli.data.subarray(0, 8)], [1, -2, 3, 1, 3, -2, 2, 3]);
+  assert.equal(pairFeatures('single', u), u);
+  assert.throws(() => pairFeatures('nli', u), /two equal-shaped/);
+});
+
+test('presets and overrides', () => {
+  const paper = resolveSettings('paper');
+  assert.equal(paper.kfold, 10);
+  assert.equal(paper.optim, 'adam');
+  assert.equal(paper.lossReduction, 'mean');
+  const fast = resolveSettings('fast', { nhid: 50 });
+  assert.deepEqual([fast.kfold, fast.optim, fast.batchSize, fast.tenacity, fast.epochSize, fast.nhid], [5, 'rmsprop', 128, 3, 2, 50]);
+  assert.equal(resolveSettings('gensen').lossReduction, 'sum');
+  assert.throws(() => resolveSettings('nope'), (e: unknown) => e instanceof UserError && /paper, fast, gensen/.test(e.message));
+  assert.throws(() => resolveSettings('paper', { kfold: 1 }), UserError);
+  assert.throws(() => resolveSettings('paper', { dropout: 1.5 }), UserError);
+});

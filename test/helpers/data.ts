@@ -1,0 +1,25 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestContext } from 'node:test';
+
+/** Repo root, from test/helpers (tsx) or dist/test/helpers (compiled). */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return dir;
+}
+
+/**
+ * The real SentEval data: `$SENTEVAL_DATA`, else `../shared/senteval-data` beside the repo. Under CI
+ * (`CI=true`) missing data fails the test; elsewhere the test is skipped with a message naming the
+ * variable to set.
+ */
+export function senteval(t: TestContext): string | undefined {
+  const dir = process.env.SENTEVAL_DATA ?? resolve(repoRoot(), '..', 'shared', 'senteval-data');
+  if (existsSync(join(dir, 'MR', 'rt-polarity.pos'))) return dir;
+  const msg = `SentEval data not found at ${dir}: set SENTEVAL_DATA to a data/downstream folder`;
+  if (process.env.CI === 'true') throw new Error(msg);
+  t.skip(msg);
+  return undefined;
+}
