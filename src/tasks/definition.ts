@@ -1,0 +1,359 @@
+/**
+ * The schema of a task definition (one JSON file per task in the top-level `tasks/` folder) and
+ * its validation. A task is data: which files, which reader, which protocol. The code that reads
+ * the files is a handful of format readers (src/tasks/readers/).
+ */
+import { UserError } from '../util/errors.js';
+import type { FeatureScheme, ProtocolName } from './types.js';
+
+export type TextEncoding = 'latin1' | 'utf8';
+
+/** How a label cell becomes a class index or a score. */
+export type LabelSpec =
+  /** An integer class index, checked against `nclasses` (Python's int() of the cell). */
+  | { readonly type: 'int' }
+  /** A gold score (Python's float() of the cell), for relatedness tasks. */
+  | { readonly type: 'float' }
+  /** A name from the definition's `labels` (its index is the class), or one of `map`'s keys. */
+  | { readonly type: 'map'; readonly map?: Readonly<Record<string, number>> };
+
+/** Column indices (0-based) after `line.strip().split('\t')`. */
+export interface TsvColumns {
+  readonly a: number;
+  readonly b?: number;
+  readonly label: number;
+}
+
+/**
+ * One file of a `labelled-lines` task: every line of the file is a sample with this label.
+ * SentEval's binary.py: latin-1, `f.read().splitlines()`, blank lines kept as empty samples.
+ */
+export interface LabelledFile {
+  readonly file: string;
+  readonly label: number;
+}
+
+/** The three parallel line files of one SNLI split. */
+export interface ParallelFiles {
+  readonly a: string;
+  readonly b: string;
+  readonly label: string;
+}
+
+/**
+ * A split carved deterministically out of another: the rows whose position in a seeded
+ * permutation (src/util/rng.ts `Rng(seed)`) of the source split is among the last `size`.
+ * Both parts keep the source file's order.
+ */
+export interface HeldOutSpec {
+  readonly from: string;
+  readonly to: string;
+  readonly size: number;
+  readonly seed: number;
+}
+
+export type FormatSpec =
+  | { readonly reader: 'labelled-lines' }
+  | {
+      readonly reader: 'tsv';
+      /** The first line is a header and is dropped. */
+      readonly header: boolean;
+      readonly columns: TsvColumns;
+      readonly label: LabelSpec;
+    }
+  | { readonly reader: 'trec' }
+  | { readonly reader: 'parallel-lines'; readonly label: LabelSpec }
+  | {
+      readonly reader: 'jsonl';
+      readonly fields: { readonly a: string; readonly b?: string; readonly label: string };
+      readonly label: LabelSpec;
+      /** Rows whose label field equals one of these are dropped (MultiNLI's `-`: no consensus). */
+      readonly dropLabels: readonly string[];
+    }
+  | { readonly reader: 'quora' };
+
+/** Where a split's data comes from; the shape depends on the reader. */
+export type SplitSource =
+  | string
+  /** Alternative names for one file (first that exists wins), e.g. Quora's `dev.tsv`/`dev.txt`. */
+  | readonly string[]
+  | readonly LabelledFile[]
+  | ParallelFiles;
+
+export interface DownloadSource {
+  /** Canonical upstream location. */
+  readonly url: string;
+  /** How the upstream file becomes the files of `splits`. */
+  readonly kind: 'file' | 'zip' | 'manual';
+  /** For `file`: the data-folder path it is saved as. For `zip`: archive member → data path. */
+  readonly saveAs?: string;
+  readonly members?: Readonly<Record<string, string>>;
+  /** Byte-level edits SentEval's script applies (TREC: drop backquotes and apostrophes). */
+  readonly deleteChars?: string;
+  readonly note?: string;
+}
+
+/** How `quoraDevAsTrain` turns a folder without a training file into a usable task. */
+export interface DevAsTrainSpec {
+  /** The loader option that enables it (`quoraDevAsTrain`). */
+  readonly option: 'quoraDevAsTrain';
+  /** CLI spelling named in errors. */
+  readonly flag: string;
+  /** Rows of the dev file held out (seeded, as in HeldOutSpec) for model selection. */
+  readonly heldOutSize: number;
+  readonly seed: number;
+  /** Added to TaskData.notes whenever the option is used. */
+  readonly note: string;
+}
+
+export type SortKeyPart = 'lenA' | 'lenB' | 'y' | 'labelName';
+
+export interface TaskDefinition {
+  readonly id: string;
+  /** Other names accepted on the command line (matched case-insensitively, like `id`). */
+  readonly aliases: readonly string[];
+  readonly description: string;
+  readonly source: { readonly citation: string; readonly url?: string };
+  readonly format: FormatSpec;
+  readonly encoding: TextEncoding;
+  /** Split name → source. `all` for k-fold-over-everything tasks; `test_<name>` for extra tests. */
+  readonly splits: Readonly<Record<string, SplitSource>>;
+  /** Files copied by `data get` beside the split files (licences, readmes); not read. */
+  readonly extraFiles?: readonly string[];
+  readonly heldOut?: HeldOutSpec;
+  readonly devAsTrain?: DevAsTrainSpec;
+  readonly protocol: ProtocolName;
+  readonly features: FeatureScheme;
+  /** Number of classes; for relatedness tasks the 5 classes of Tai et al.'s encoding. */
+  readonly nclasses: number;
+  /** Class names in index order (empty for relatedness tasks). */
+  readonly labels: readonly string[];
+  /** Gold score range of relatedness tasks. */
+  readonly scoreRange?: readonly [number, number];
+  /** SentEval's per-task sort before encoding (stable sort by these keys, in order). */
+  readonly sortKey: readonly SortKeyPart[];
+  readonly metrics: readonly string[];
+  readonly mainMetric: string;
+  /** GenSen builds TREC's task vocabulary cased (every other task lowercased). */
+  readonly vocabCased: boolean;
+  readonly protocolOverrides?: {
+    readonly noreg?: boolean;
+    readonly maxEpoch?: number;
+    readonly epochSize?: number;
+  };
+  readonly download: readonly DownloadSource[];
+  readonly notes: readonly string[];
+}
+
+const PROTOCOLS: readonly ProtocolName[] = ['inner-kfold', 'kfold', 'split', 'relatedness'];
+const FEATURES: readonly FeatureScheme[] = ['single', 'absdiff-prod', 'nli'];
+const READERS = ['labelled-lines', 'tsv', 'trec', 'parallel-lines', 'jsonl', 'quora'] as const;
+const SORT_KEYS: readonly SortKeyPart[] = ['lenA', 'lenB', 'y', 'labelName'];
+const TOP_KEYS = new Set([
+  'id', 'aliases', 'description', 'source', 'format', 'encoding', 'splits', 'extraFiles', 'heldOut',
+  'devAsTrain', 'protocol', 'features', 'nclasses', 'labels', 'scoreRange', 'sortKey', 'metrics',
+  'mainMetric', 'vocabCased', 'protocolOverrides', 'download', 'notes', '$comment',
+]);
+
+type Json = unknown;
+
+/** Checks a parsed task JSON document and returns it typed; `where` names the file in errors. */
+export function validateDefinition(doc: Json, where: string): TaskDefinition {
+  const fail = (what: string): never => {
+    throw new UserError(`${where}: invalid task definition: ${what}`);
+  };
+  const o = obj(doc, 'the document', fail);
+  for (const k of Object.keys(o)) if (!TOP_KEYS.has(k)) fail(`unknown field "${k}"`);
+  const id = str(o.id, 'id', fail);
+  if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(id)) fail(`id "${id}" must be letters, digits and dashes`);
+  const aliases = strArr(o.aliases, 'aliases', fail);
+  str(o.description, 'description', fail);
+  const source = obj(o.source, 'source', fail);
+  str(source.citation, 'source.citation', fail);
+  if (source.url !== undefined) str(source.url, 'source.url', fail);
+  const encoding = str(o.encoding, 'encoding', fail);
+  if (encoding !== 'latin1' && encoding !== 'utf8') fail(`encoding must be "latin1" or "utf8"`);
+  const protocol = str(o.protocol, 'protocol', fail) as ProtocolName;
+  if (!PROTOCOLS.includes(protocol)) fail(`protocol must be one of ${PROTOCOLS.join(', ')}`);
+  const features = str(o.features, 'features', fail) as FeatureScheme;
+  if (!FEATURES.includes(features)) fail(`features must be one of ${FEATURES.join(', ')}`);
+  const nclasses = int(o.nclasses, 'nclasses', fail);
+  if (nclasses < 2) fail('nclasses must be at least 2');
+  const labels = strArr(o.labels, 'labels', fail);
+  if (protocol === 'relatedness') {
+    if (labels.length !== 0) fail('a relatedness task has no class labels ("labels": [])');
+    const r = o.scoreRange;
+    if (!Array.isArray(r) || r.length !== 2 || !r.every((x) => typeof x === 'number') || r[0] >= r[1]) {
+      fail('a relatedness task needs "scoreRange": [min, max]');
+    }
+  } else if (labels.length !== nclasses) {
+    fail(`"labels" must name all ${nclasses} classes in index order`);
+  }
+  const sortKey = strArr(o.sortKey, 'sortKey', fail);
+  for (const k of sortKey) if (!SORT_KEYS.includes(k as SortKeyPart)) fail(`sortKey: unknown key "${k}"`);
+  const metrics = strArr(o.metrics, 'metrics', fail);
+  const main = str(o.mainMetric, 'mainMetric', fail);
+  if (!metrics.includes(main)) fail(`mainMetric "${main}" is not in metrics`);
+  if (typeof o.vocabCased !== 'boolean') fail('vocabCased must be true or false');
+  strArr(o.notes, 'notes', fail);
+  if (o.extraFiles !== undefined) strArr(o.extraFiles, 'extraFiles', fail).forEach((p) => relPath(p, 'extraFiles', fail));
+  if (o.protocolOverrides !== undefined) {
+    const po = obj(o.protocolOverrides, 'protocolOverrides', fail);
+    for (const k of Object.keys(po)) {
+      if (k === 'noreg') {
+        if (typeof po[k] !== 'boolean') fail('protocolOverrides.noreg must be a boolean');
+      } else if (k === 'maxEpoch' || k === 'epochSize') {
+        if (int(po[k], `protocolOverrides.${k}`, fail) < 1) fail(`protocolOverrides.${k} must be >= 1`);
+      } else fail(`protocolOverrides: unknown field "${k}"`);
+    }
+  }
+
+  const format = obj(o.format, 'format', fail);
+  const reader = str(format.reader, 'format.reader', fail);
+  if (!(READERS as readonly string[]).includes(reader)) fail(`format.reader must be one of ${READERS.join(', ')}`);
+  if (reader === 'tsv') {
+    if (typeof format.header !== 'boolean') fail('format.header must be true or false');
+    const c = obj(format.columns, 'format.columns', fail);
+    int(c.a, 'format.columns.a', fail);
+    int(c.label, 'format.columns.label', fail);
+    if (c.b !== undefined) int(c.b, 'format.columns.b', fail);
+  }
+  if (reader === 'tsv' || reader === 'parallel-lines' || reader === 'jsonl') {
+    const l = obj(format.label, 'format.label', fail);
+    const t = str(l.type, 'format.label.type', fail);
+    if (t !== 'int' && t !== 'float' && t !== 'map') fail('format.label.type must be int, float or map');
+    if ((t === 'float') !== (protocol === 'relatedness')) fail('float labels go with the relatedness protocol');
+    if (t === 'map' && l.map !== undefined) {
+      for (const [k, v] of Object.entries(obj(l.map, 'format.label.map', fail))) {
+        if (!Number.isInteger(v) || (v as number) < 0 || (v as number) >= nclasses) {
+          fail(`format.label.map["${k}"] must be a class index below ${nclasses}`);
+        }
+      }
+    }
+  }
+  if (reader === 'jsonl') {
+    const f = obj(format.fields, 'format.fields', fail);
+    str(f.a, 'format.fields.a', fail);
+    str(f.label, 'format.fields.label', fail);
+    if (f.b !== undefined) str(f.b, 'format.fields.b', fail);
+    strArr(format.dropLabels, 'format.dropLabels', fail);
+  }
+
+  const splits = obj(o.splits, 'splits', fail);
+  const names = Object.keys(splits);
+  if (names.length === 0) fail('splits is empty');
+  for (const name of names) {
+    if (!/^(all|train|dev|test|test_[a-z0-9_]+)$/.test(name)) {
+      fail(`split name "${name}" must be all, train, dev, test or test_<name>`);
+    }
+    checkSplitSource(reader, splits[name], `splits.${name}`, nclasses, fail);
+  }
+  if (protocol === 'inner-kfold' ? names.join() !== 'all' : !names.includes('test')) {
+    fail(protocol === 'inner-kfold' ? 'an inner-kfold task has one split, "all"' : 'a "test" split is required');
+  }
+  if (protocol === 'kfold' && !names.includes('train')) fail('a kfold task needs a "train" split');
+  if (o.heldOut !== undefined) {
+    const h = obj(o.heldOut, 'heldOut', fail);
+    const from = str(h.from, 'heldOut.from', fail);
+    const to = str(h.to, 'heldOut.to', fail);
+    if (!names.includes(from)) fail(`heldOut.from "${from}" is not a split`);
+    if (names.includes(to)) fail(`heldOut.to "${to}" is already a split`);
+    if (int(h.size, 'heldOut.size', fail) < 1) fail('heldOut.size must be >= 1');
+    int(h.seed, 'heldOut.seed', fail);
+  }
+  if (o.devAsTrain !== undefined) {
+    const d = obj(o.devAsTrain, 'devAsTrain', fail);
+    if (d.option !== 'quoraDevAsTrain') fail('devAsTrain.option must be "quoraDevAsTrain"');
+    str(d.flag, 'devAsTrain.flag', fail);
+    str(d.note, 'devAsTrain.note', fail);
+    if (int(d.heldOutSize, 'devAsTrain.heldOutSize', fail) < 1) fail('devAsTrain.heldOutSize must be >= 1');
+    int(d.seed, 'devAsTrain.seed', fail);
+  }
+  if (!Array.isArray(o.download)) fail('download must be a list');
+  (o.download as Json[]).forEach((d, i) => {
+    const x = obj(d, `download[${i}]`, fail);
+    str(x.url, `download[${i}].url`, fail);
+    const kind = str(x.kind, `download[${i}].kind`, fail);
+    if (kind !== 'file' && kind !== 'zip' && kind !== 'manual') fail(`download[${i}].kind must be file, zip or manual`);
+    if (kind === 'file') relPath(str(x.saveAs, `download[${i}].saveAs`, fail), `download[${i}].saveAs`, fail);
+    if (kind === 'zip') {
+      for (const [k, v] of Object.entries(obj(x.members, `download[${i}].members`, fail))) {
+        relPath(str(v, `download[${i}].members["${k}"]`, fail), `download[${i}].members`, fail);
+      }
+    }
+    if (x.deleteChars !== undefined) str(x.deleteChars, `download[${i}].deleteChars`, fail);
+    if (x.note !== undefined) str(x.note, `download[${i}].note`, fail);
+  });
+  void aliases;
+  return doc as TaskDefinition;
+}
+
+function checkSplitSource(
+  reader: string,
+  v: Json,
+  at: string,
+  nclasses: number,
+  fail: (what: string) => never,
+): void {
+  if (reader === 'labelled-lines') {
+    if (!Array.isArray(v) || v.length === 0) fail(`${at} must be a list of {file, label}`);
+    for (const e of v as Json[]) {
+      const x = obj(e, at, fail);
+      relPath(str(x.file, `${at}.file`, fail), at, fail);
+      const label = int(x.label, `${at}.label`, fail);
+      if (label < 0 || label >= nclasses) fail(`${at}.label must be below ${nclasses}`);
+    }
+  } else if (reader === 'parallel-lines') {
+    const x = obj(v, at, fail);
+    for (const k of ['a', 'b', 'label']) relPath(str(x[k], `${at}.${k}`, fail), at, fail);
+  } else if (typeof v === 'string') {
+    relPath(v, at, fail);
+  } else if (Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string')) {
+    for (const s of v as string[]) relPath(s, at, fail);
+  } else {
+    fail(`${at} must be a file path or a list of alternative paths`);
+  }
+}
+
+/** Data paths are relative, forward-slashed and stay inside the data folder. */
+function relPath(p: string, at: string, fail: (what: string) => never): void {
+  if (p.startsWith('/') || p.includes('\\') || p.split('/').some((s) => s === '..' || s === '' || s === '.')) {
+    fail(`${at}: "${p}" must be a relative path inside the data folder`);
+  }
+}
+
+function obj(v: Json, at: string, fail: (what: string) => never): Record<string, Json> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(`${at} must be an object`);
+  return v as Record<string, Json>;
+}
+
+function str(v: Json, at: string, fail: (what: string) => never): string {
+  if (typeof v !== 'string' || v === '') fail(`${at} must be a non-empty string`);
+  return v as string;
+}
+
+function strArr(v: Json, at: string, fail: (what: string) => never): string[] {
+  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) fail(`${at} must be a list of strings`);
+  return v as string[];
+}
+
+function int(v: Json, at: string, fail: (what: string) => never): number {
+  if (!Number.isInteger(v)) fail(`${at} must be an integer`);
+  return v as number;
+}
+
+/** Every file a definition may read, with alternatives flattened (for checksums and copying). */
+export function definitionFiles(def: TaskDefinition): string[] {
+  const out: string[] = [];
+  for (const src of Object.values(def.splits)) out.push(...sourceFiles(src));
+  return [...new Set(out)];
+}
+
+export function sourceFiles(src: SplitSource): string[] {
+  if (typeof src === 'string') return [src];
+  if (Array.isArray(src)) {
+    return (src as readonly (string | LabelledFile)[]).map((e) => (typeof e === 'string' ? e : e.file));
+  }
+  const p = src as ParallelFiles;
+  return [p.a, p.b, p.label];
+}

@@ -1,0 +1,209 @@
+/**
+ * Filling a data folder: copied from a local folder in SentEval's `data/downstream` layout, or
+ * downloaded from the canonical upstream locations of the tasks' `download` entries.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync } from 'node:fs';
+import { chmod, copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { UserError } from '../util/errors.js';
+import { sha256File } from '../util/hash.js';
+import { definitionFiles, type DownloadSource, type TaskDefinition } from './definition.js';
+import { referenceChecksums } from './verify.js';
+
+export type Log = (line: string) => void;
+
+export interface CopyReport {
+  readonly copied: string[];
+  readonly alreadyPresent: string[];
+  /** Files the tasks read that the source folder lacks (alternative names joined with " or "). */
+  readonly missing: string[];
+}
+
+/**
+ * Copies every file of the given tasks that exists under `fromDir` into `dataDir` (same relative
+ * paths). A destination that already holds identical bytes is left alone. Checksums are checked
+ * by the caller (verifyTaskData) afterwards.
+ */
+export async function copyFromLocal(defs: readonly TaskDefinition[], fromDir: string, dataDir: string, log: Log): Promise<CopyReport> {
+  const from = resolve(fromDir);
+  const to = resolve(dataDir);
+  if (!existsSync(from)) throw new UserError(`--from ${fromDir}: no such folder`);
+  const report: CopyReport = { copied: [], alreadyPresent: [], missing: [] };
+  if (from === to) {
+    log(`source and data folder are the same (${to}); nothing to copy`);
+    return report;
+  }
+  for (const def of defs) {
+    for (const group of copyGroups(def)) {
+      const rel = group.find((p) => existsSync(join(from, p)));
+      if (rel === undefined) {
+        report.missing.push(group.join(' or '));
+        continue;
+      }
+      const src = join(from, rel);
+      const dst = join(to, rel);
+      if (existsSync(dst) && (await sha256File(dst)) === (await sha256File(src))) {
+        report.alreadyPresent.push(rel);
+        continue;
+      }
+      await mkdir(dirname(dst), { recursive: true });
+      // The source may be read-only (so would be the copy); replace rather than overwrite.
+      await rm(dst, { force: true });
+      await copyFile(src, dst);
+      await chmod(dst, 0o644);
+      report.copied.push(rel);
+      log(`copied ${rel}`);
+    }
+  }
+  return report;
+}
+
+/** Files to copy for a task, as groups of alternative names; extra files are optional. */
+function copyGroups(def: TaskDefinition): string[][] {
+  const groups: string[][] = [];
+  for (const src of Object.values(def.splits)) {
+    if (Array.isArray(src) && src.every((s) => typeof s === 'string')) groups.push([...(src as string[])]);
+    else for (const p of definitionFiles({ ...def, splits: { x: src } })) groups.push([p]);
+  }
+  // Every alternative of a group is copied when present (e.g. both QUORA/dev.tsv and dev.txt).
+  const out: string[][] = [];
+  for (const g of groups) {
+    if (g.length > 1) for (const p of g) out.push([p]);
+    else out.push(g);
+  }
+  for (const p of def.extraFiles ?? []) out.push([p]);
+  return dedupe(out);
+}
+
+function dedupe(groups: string[][]): string[][] {
+  const seen = new Set<string>();
+  return groups.filter((g) => {
+    const k = g.join('\n');
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+export interface DownloadReport {
+  readonly fetched: string[];
+  readonly alreadyPresent: string[];
+  /** Download entries that need manual steps (their notes are logged). */
+  readonly manual: string[];
+}
+
+/**
+ * Downloads the tasks' upstream files with fetch. `file` entries are saved (after SentEval's
+ * character deletions), `zip` entries are unpacked member by member with the system `unzip`,
+ * `manual` entries are explained. Files already present with the reference checksum are kept.
+ */
+export async function downloadUpstream(defs: readonly TaskDefinition[], dataDir: string, log: Log): Promise<DownloadReport> {
+  const report: DownloadReport = { fetched: [], alreadyPresent: [], manual: [] };
+  const sums = referenceChecksums();
+  const present = async (rel: string): Promise<boolean> => {
+    const p = join(dataDir, rel);
+    if (!existsSync(p)) return false;
+    const want = sums.get(rel);
+    return want === undefined || (await sha256File(p)) === want;
+  };
+  for (const def of defs) {
+    for (const d of def.download) {
+      if (d.kind === 'manual') {
+        const already = await allPresent(def, dataDir, present);
+        if (already) {
+          report.alreadyPresent.push(def.id);
+          continue;
+        }
+        report.manual.push(def.id);
+        log(`${def.id}: manual step needed: ${d.note ?? ''} (source: ${d.url})`);
+        continue;
+      }
+      const targets = d.kind === 'file' ? [d.saveAs as string] : Object.values(d.members ?? {});
+      const todo: string[] = [];
+      for (const t of targets) if (!(await present(t))) todo.push(t);
+      if (todo.length === 0) {
+        report.alreadyPresent.push(...targets);
+        continue;
+      }
+      log(`${def.id}: downloading ${d.url}`);
+      if (d.kind === 'file') {
+        await saveFile(d, join(dataDir, d.saveAs as string));
+        report.fetched.push(d.saveAs as string);
+      } else {
+        await unpackZip(d, dataDir, todo);
+        report.fetched.push(...todo);
+      }
+    }
+  }
+  return report;
+}
+
+async function allPresent(def: TaskDefinition, dataDir: string, present: (rel: string) => Promise<boolean>): Promise<boolean> {
+  for (const src of Object.values(def.splits)) {
+    const alts = Array.isArray(src) && src.every((s) => typeof s === 'string') ? [src as string[]] : definitionFiles({ ...def, splits: { x: src } }).map((p) => [p]);
+    for (const group of alts) {
+      let any = false;
+      for (const p of group) if (await present(p)) any = true;
+      if (!any) return false;
+    }
+  }
+  return true;
+}
+
+async function fetchBytes(url: string): Promise<Buffer> {
+  let res: Response;
+  try {
+    res = await fetch(url, { redirect: 'follow' });
+  } catch (e) {
+    throw new UserError(`download of ${url} failed (${(e as Error).message}); use 'gensen-eval data get --from <folder>' with a local copy`);
+  }
+  if (!res.ok) throw new UserError(`download of ${url} failed: HTTP ${res.status}; use 'gensen-eval data get --from <folder>' with a local copy`);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+async function saveFile(d: DownloadSource, dest: string): Promise<void> {
+  let bytes = await fetchBytes(d.url);
+  if (d.deleteChars !== undefined) {
+    const drop = new Set([...Buffer.from(d.deleteChars, 'latin1')]);
+    bytes = Buffer.from(bytes.filter((b) => !drop.has(b)));
+  }
+  await mkdir(dirname(dest), { recursive: true });
+  const tmp = `${dest}.part`;
+  await writeFile(tmp, bytes);
+  await rename(tmp, dest);
+}
+
+async function unpackZip(d: DownloadSource, dataDir: string, wanted: readonly string[]): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'gensen-eval-get-'));
+  try {
+    const zip = join(dir, 'archive.zip');
+    await writeFile(zip, await fetchBytes(d.url));
+    for (const [member, rel] of Object.entries(d.members ?? {})) {
+      if (!wanted.includes(rel)) continue;
+      const dest = join(dataDir, rel);
+      await mkdir(dirname(dest), { recursive: true });
+      await unzipMember(zip, member, `${dest}.part`);
+      await rename(`${dest}.part`, dest);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function unzipMember(zip: string, member: string, dest: string): Promise<void> {
+  return new Promise((ok, fail) => {
+    const child = spawn('unzip', ['-p', zip, member], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = createWriteStream(dest);
+    let err = '';
+    child.stdout.pipe(out);
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('error', () => fail(new UserError(`unpacking ${member} needs the 'unzip' program; install it or unpack ${zip} by hand`)));
+    child.on('close', (code) => {
+      out.on('close', () => (code === 0 ? ok() : fail(new UserError(`unzip ${member}: ${err.trim() || `exit ${code}`}`))));
+      out.end();
+    });
+  });
+}
+

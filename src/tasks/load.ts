@@ -1,0 +1,119 @@
+/**
+ * Loads a task's splits from a data folder in SentEval's `data/downstream` layout.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../util/errors.js';
+import { Rng } from '../util/rng.js';
+import type { LabelledFile, ParallelFiles, SplitSource, TaskDefinition } from './definition.js';
+import { readJsonl, readLabelledLines, readParallelLines, readQuora, readTrec, readTsv, type TextFile } from './readers.js';
+import { missingFileError, readText } from './text.js';
+import type { Split, TaskData } from './types.js';
+import type { TextEncoding } from './definition.js';
+
+export interface LoadOptions {
+  /**
+   * Quora only: train on the BiMPM dev file (minus a seeded held-out part used as `dev`) and test
+   * on the test file, for folders without the training split. The result carries a note.
+   */
+  readonly quoraDevAsTrain?: boolean;
+}
+
+/** The first of the alternative paths that exists in the data folder, or undefined. */
+export function findFile(dataDir: string, alternatives: string | readonly string[]): string | undefined {
+  const alts = typeof alternatives === 'string' ? [alternatives] : alternatives;
+  return alts.find((p) => existsSync(join(dataDir, p)));
+}
+
+export async function loadTask(def: TaskDefinition, dataDir: string, opts: LoadOptions = {}): Promise<TaskData> {
+  const files: string[] = [];
+  const notes: string[] = [];
+  const open = async (alternatives: string | readonly string[], encoding: TextEncoding = def.encoding): Promise<TextFile> => {
+    const rel = findFile(dataDir, alternatives);
+    if (rel === undefined) {
+      const alts = typeof alternatives === 'string' ? [alternatives] : alternatives;
+      throw missingFileError(def.id, alts.join(' or '), alts.map((p) => join(dataDir, p)).join(', '));
+    }
+    if (!files.includes(rel)) files.push(rel);
+    return { shown: rel, text: await readText(join(dataDir, rel), rel, encoding) };
+  };
+
+  const readSplit = async (src: SplitSource): Promise<Split> => {
+    const fmt = def.format;
+    switch (fmt.reader) {
+      case 'labelled-lines': {
+        const parts: { file: TextFile; label: number }[] = [];
+        for (const e of src as readonly LabelledFile[]) parts.push({ file: await open(e.file), label: e.label });
+        return readLabelledLines(parts);
+      }
+      case 'tsv':
+        return readTsv(def, fmt, await open(src as string | readonly string[]));
+      case 'trec':
+        return readTrec(def, await open(src as string | readonly string[]));
+      case 'parallel-lines': {
+        const p = src as ParallelFiles;
+        // SentEval decodes the label files as UTF-8 whatever the sentences' encoding.
+        return readParallelLines(def, fmt, await open(p.a), await open(p.b), await open(p.label, 'utf8'));
+      }
+      case 'jsonl':
+        return readJsonl(def, fmt, await open(src as string | readonly string[]));
+      case 'quora':
+        return readQuora(def, await open(src as string | readonly string[]));
+    }
+  };
+
+  const splits: Record<string, Split> = {};
+  const dat = def.devAsTrain;
+  const devAsTrain = dat !== undefined && opts.quoraDevAsTrain === true;
+  for (const [name, src] of Object.entries(def.splits)) {
+    if (devAsTrain && name === 'train') continue;
+    if (dat !== undefined && !devAsTrain && name === 'train' && findFile(dataDir, src as string | readonly string[]) === undefined) {
+      const alts = typeof src === 'string' ? [src] : (src as readonly string[]);
+      throw new UserError(
+        `${def.id}: no training file (looked for ${alts.join(', ')} in ${dataDir}); put the training split ` +
+          `there, or pass ${dat.flag} to train on the dev split (minus a held-out part) and test on the test split`,
+      );
+    }
+    splits[name] = await readSplit(src);
+  }
+  if (devAsTrain && dat !== undefined) {
+    const { kept, held } = holdOut(splits.dev, dat.heldOutSize, dat.seed, `${def.id} dev`);
+    splits.train = kept;
+    splits.dev = held;
+    notes.push(dat.note);
+  }
+  if (def.heldOut !== undefined) {
+    const h = def.heldOut;
+    const { kept, held } = holdOut(splits[h.from], h.size, h.seed, `${def.id} ${h.from}`);
+    splits[h.from] = kept;
+    splits[h.to] = held;
+  }
+  return { splits: orderSplits(splits), files, notes };
+}
+
+/**
+ * Splits off `size` rows: those whose position in `Rng(seed).permutation(n)` is among the last
+ * `size`. Both parts keep the original order.
+ */
+export function holdOut(split: Split, size: number, seed: number, what: string): { kept: Split; held: Split } {
+  const n = split.y.length;
+  if (size >= n) throw new UserError(`${what} has ${n} rows, too few to hold out ${size} for model selection`);
+  const perm = new Rng(seed).permutation(n);
+  const isHeld = new Uint8Array(n);
+  for (let i = n - size; i < n; i++) isHeld[perm[i]] = 1;
+  const pick = (want: number): Split => {
+    const idx: number[] = [];
+    for (let i = 0; i < n; i++) if (isHeld[i] === want) idx.push(i);
+    const a = idx.map((i) => split.a[i]);
+    const y = idx.map((i) => split.y[i]);
+    return split.b === undefined ? { a, y } : { a, b: idx.map((i) => (split.b as string[][])[i]), y };
+  };
+  return { kept: pick(0), held: pick(1) };
+}
+
+function orderSplits(s: Record<string, Split>): Record<string, Split> {
+  const rank = (k: string): number => ['all', 'train', 'dev', 'test'].indexOf(k) + 1 || 5;
+  const out: Record<string, Split> = {};
+  for (const k of Object.keys(s).sort((x, y) => rank(x) - rank(y) || (x < y ? -1 : 1))) out[k] = s[k];
+  return out;
+}
