@@ -1,0 +1,56 @@
+import { writeFileSync } from 'node:fs';
+import type { Argv, CommandModule } from 'yargs';
+import { readResultsFile } from '../results/read.js';
+import { buildLeaderboard } from '../report/leaderboard.js';
+import { renderCsv, renderMarkdown } from '../report/leaderboard-text.js';
+import { renderHtml } from '../report/leaderboard-html.js';
+import { loadReferenceSet } from '../report/reference.js';
+import { UserError } from '../util/errors.js';
+import { runCommand } from './run-command.js';
+
+interface LeaderboardArgs {
+  results: string[];
+  reference?: string;
+  baseline?: string;
+  format: 'md' | 'csv' | 'html';
+  out?: string;
+  strict: boolean;
+}
+
+function builder(y: Argv): Argv<LeaderboardArgs> {
+  return y
+    .positional('results', { type: 'string', array: true, describe: 'Results files written by evaluate' })
+    .option('reference', { type: 'string', describe: 'Published rows to add: comma-separated set names (gensen, baselines) or .json paths' })
+    .option('baseline', { type: 'string', describe: 'Row (results file name without .json, or reference row id) to show per-cell differences to' })
+    .option('format', { choices: ['md', 'csv', 'html'] as const, default: 'md' as const, describe: 'Output format' })
+    .option('out', { type: 'string', describe: 'Write to this file instead of stdout' })
+    .option('strict', { type: 'boolean', default: false, describe: 'Refuse (exit 2) when runs were measured under different protocols' }) as unknown as Argv<LeaderboardArgs>;
+}
+
+export async function leaderboardMain(args: LeaderboardArgs): Promise<number> {
+  const files = args.results ?? [];
+  const sets = (args.reference ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (files.length === 0 && sets.length === 0) throw new UserError('leaderboard: name results files (e.g. results/*.json) and/or --reference gensen,baselines');
+  const runs = files.map((f) => readResultsFile(f));
+  const lb = buildLeaderboard(runs, sets.map(loadReferenceSet), { ...(args.baseline ? { baseline: args.baseline } : {}), strict: args.strict });
+  const text = args.format === 'csv' ? renderCsv(lb) : args.format === 'html' ? renderHtml(lb) : renderMarkdown(lb);
+  if (args.out) {
+    try {
+      writeFileSync(args.out, text);
+    } catch (e) {
+      throw new UserError(`--out ${args.out}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+    process.stderr.write(`wrote ${args.out}\n`);
+  } else {
+    process.stdout.write(text);
+  }
+  if (lb.mixed) process.stderr.write('gensen-eval: warning: runs were measured under different protocols; they are marked in the table (use --strict to refuse)\n');
+  return 0;
+}
+
+export const leaderboardCommand: CommandModule<object, LeaderboardArgs> = {
+  command: 'leaderboard [results..]',
+  describe: 'Table of runs beside published results (markdown, CSV or a self-contained HTML page)',
+  builder,
+  handler: runCommand(leaderboardMain),
+};

@@ -1,0 +1,97 @@
+/**
+ * The leaderboard's columns, in the order of GenSen's Table 2, and the one display scale used by
+ * every report: accuracies and F1 in percent, correlations ×100 (results files hold Pearson and
+ * Spearman as fractions, 0.7544; Table 2 prints STS-B as 78.9/78.6, so ×100 keeps every column in
+ * "points" and lets one tolerance or difference read the same across tasks).
+ */
+
+export interface Column {
+  /** Unique key, e.g. `MRPC.f1`. */
+  readonly id: string;
+  /** Canonical task id (the id of its `tasks/<id>.json`). */
+  readonly task: string;
+  /** Metric key in `TaskResult.metrics`. */
+  readonly metric: string;
+  readonly header: string;
+  /** The task's ranking column (the one that enters the average). */
+  readonly main: boolean;
+}
+
+function col(task: string, metric: string, header: string, main = true): Column {
+  return { id: `${task}.${metric}`, task, metric, header, main };
+}
+
+export const TABLE2_COLUMNS: readonly Column[] = [
+  col('MR', 'acc', 'MR'),
+  col('CR', 'acc', 'CR'),
+  col('SUBJ', 'acc', 'SUBJ'),
+  col('MPQA', 'acc', 'MPQA'),
+  col('SST2', 'acc', 'SST2'),
+  col('TREC', 'acc', 'TREC'),
+  col('MRPC', 'acc', 'MRPC acc'),
+  col('MRPC', 'f1', 'MRPC F1', false),
+  col('SICK-R', 'pearson', 'SICK-R'),
+  col('SICK-E', 'acc', 'SICK-E'),
+  col('STS-B', 'pearson', 'STS-B r'),
+  col('STS-B', 'spearman', 'STS-B ρ', false),
+  col('MultiNLI', 'acc', 'MNLI-m'),
+  col('MultiNLI', 'acc_mismatched', 'MNLI-mm', false),
+  col('Quora', 'acc', 'Quora'),
+  col('SNLI', 'acc', 'SNLI'),
+];
+
+const ALIASES: Readonly<Record<string, string>> = {
+  MR: 'MR',
+  CR: 'CR',
+  SUBJ: 'SUBJ',
+  MPQA: 'MPQA',
+  SST2: 'SST2',
+  SST: 'SST2',
+  SSTBINARY: 'SST2',
+  TREC: 'TREC',
+  MRPC: 'MRPC',
+  SICKR: 'SICK-R',
+  SICKRELATEDNESS: 'SICK-R',
+  SICKE: 'SICK-E',
+  SICKENTAILMENT: 'SICK-E',
+  STSB: 'STS-B',
+  STSBENCHMARK: 'STS-B',
+  MNLI: 'MultiNLI',
+  MULTINLI: 'MultiNLI',
+  MULTIGENRENLI: 'MultiNLI',
+  QUORA: 'Quora',
+  QQP: 'Quora',
+  SNLI: 'SNLI',
+};
+
+/**
+ * Maps the spellings in use (`SICK-R`, `SICKRelatedness`, `STS-B`, `MNLI`, ...) to one id so that
+ * results files and reference rows line up; unknown task ids pass through unchanged.
+ */
+export function canonicalTask(task: string): string {
+  return ALIASES[task.toUpperCase().replace(/[^A-Z0-9]/g, '')] ?? task;
+}
+
+/** Correlations are stored as fractions and shown ×100. */
+export function isCorrelation(metric: string): boolean {
+  return /pearson|spearman/i.test(metric);
+}
+
+export function toDisplay(metric: string, value: number): number {
+  return isCorrelation(metric) ? value * 100 : value;
+}
+
+/** Short header for a task outside Table 2 (e.g. an STS year), from its main metric. */
+export function extraColumn(task: string, metric: string): Column {
+  return col(task, metric, metric === 'acc' ? task : `${task} ${metric}`);
+}
+
+export function formatPoints(v: number, digits = 1): string {
+  return Number.isFinite(v) ? v.toFixed(digits) : '–';
+}
+
+export function formatSigned(v: number, digits = 1): string {
+  if (!Number.isFinite(v)) return '–';
+  const s = v.toFixed(digits);
+  return v > 0 || (v === 0 && !s.startsWith('-')) ? `+${s}` : s;
+}

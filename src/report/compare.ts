@@ -1,0 +1,214 @@
+/**
+ * Paired comparison of two runs on the same test examples, from their prediction sidecars:
+ * accuracy by McNemar's exact test (binomial on the discordant pairs), F1 and correlations by a
+ * seeded paired bootstrap with a percentile interval. Differences are B − A in display points.
+ */
+import type { LoadedResults } from '../results/read.js';
+import { readPredictions } from '../results/predictions.js';
+import type { PredictionSet, TaskPredictions } from '../results/predictions.js';
+import type { TaskResult } from '../results/schema.js';
+import { UserError } from '../util/errors.js';
+import { canonicalTask, formatPoints, formatSigned } from './columns.js';
+import { accuracy, f1Positive, mcnemarExact, pairedBootstrap, pearson, rankPlan, spearmanPlanned } from './stats.js';
+import type { PairedMetric } from './stats.js';
+
+export interface CompareOptions {
+  readonly seed?: number;
+  readonly resamples?: number;
+  /** Significance level; the interval is the (1 − alpha) percentile interval. */
+  readonly alpha?: number;
+  /** Only these tasks (canonical or as written); default every task both runs have. */
+  readonly tasks?: readonly string[];
+}
+
+export type CompareVerdict = 'better' | 'worse' | 'no significant difference';
+
+export interface CompareRow {
+  readonly task: string;
+  /** e.g. `acc`, `f1`, `pearson`, `acc_mismatched`. */
+  readonly metric: string;
+  readonly split: string;
+  readonly n: number;
+  readonly method: string;
+  /** Display points (percent; correlations ×100), recomputed from the predictions. */
+  readonly a: number;
+  readonly b: number;
+  readonly difference: number;
+  readonly ciLow: number;
+  readonly ciHigh: number;
+  /** McNemar rows only. */
+  readonly pValue?: number;
+  /** McNemar rows: discordant pairs (A right & B wrong, A wrong & B right). */
+  readonly discordant?: readonly [number, number];
+  /** B relative to A. */
+  readonly verdict: CompareVerdict;
+}
+
+export interface CompareReport {
+  readonly fileA: string;
+  readonly fileB: string;
+  readonly seed: number;
+  readonly resamples: number;
+  readonly alpha: number;
+  readonly rows: readonly CompareRow[];
+  readonly notes: readonly string[];
+}
+
+function byTask(lr: LoadedResults): Map<string, [string, TaskResult]> {
+  const m = new Map<string, [string, TaskResult]>();
+  for (const [k, t] of Object.entries(lr.results.tasks)) m.set(canonicalTask(k), [k, t]);
+  return m;
+}
+
+function sidecar(lr: LoadedResults, key: string, t: TaskResult): TaskPredictions {
+  if (!t.predictionsFile) {
+    throw new UserError(`${lr.path}: task ${key} has no prediction sidecar (predictionsFile); rerun evaluate with --save-predictions`);
+  }
+  try {
+    return readPredictions(lr.path, t.predictionsFile);
+  } catch (e) {
+    if (e instanceof UserError && /cannot read/.test(e.message)) {
+      throw new UserError(`${e.message}; it is named by ${lr.path} (task ${key}): rerun evaluate with --save-predictions, or keep the sidecar beside the results file`);
+    }
+    throw e;
+  }
+}
+
+function checkSameExamples(task: string, split: string, a: PredictionSet, b: PredictionSet, fa: string, fb: string): void {
+  if (a.gold.length !== b.gold.length) {
+    throw new UserError(`${task} (${split}): ${fa} has ${a.gold.length} examples but ${fb} has ${b.gold.length}: not the same test set`);
+  }
+  for (let i = 0; i < a.gold.length; i++) {
+    if (Math.abs(a.gold[i] - b.gold[i]) > 1e-9) {
+      throw new UserError(`${task} (${split}): gold labels differ at example ${i} (${a.gold[i]} in ${fa}, ${b.gold[i]} in ${fb}): not the same examples in the same order`);
+    }
+  }
+}
+
+function verdictFromCi(lo: number, hi: number): CompareVerdict {
+  if (lo > 0) return 'better';
+  if (hi < 0) return 'worse';
+  return 'no significant difference';
+}
+
+function compareSet(task: string, split: string, suffix: string, kind: 'class' | 'score', a: PredictionSet, b: PredictionSet, wantF1: boolean, o: Required<Omit<CompareOptions, 'tasks'>>): CompareRow[] {
+  const n = a.gold.length;
+  const gold = a.gold;
+  const preds = [a.pred, b.pred] as const;
+  const rows: CompareRow[] = [];
+  const name = (m: string): string => (suffix ? `${m}_${suffix}` : m);
+  if (kind === 'class') {
+    const metrics: PairedMetric[] = [(s, w) => 100 * accuracy(gold, preds[s], w)];
+    if (wantF1) metrics.push((s, w) => 100 * f1Positive(gold, preds[s], w));
+    const boot = pairedBootstrap(n, metrics, o.seed, o.resamples, o.alpha);
+    let bOnly = 0;
+    let aOnly = 0;
+    for (let i = 0; i < n; i++) {
+      const ra = a.pred[i] === gold[i];
+      const rb = b.pred[i] === gold[i];
+      if (ra && !rb) aOnly++;
+      else if (rb && !ra) bOnly++;
+    }
+    const p = mcnemarExact(aOnly, bOnly);
+    const diff = boot[0].difference;
+    rows.push({
+      task, metric: name('acc'), split, n,
+      method: `McNemar exact (discordant ${aOnly}/${bOnly}); CI: paired bootstrap`,
+      a: metrics[0](0, undefined), b: metrics[0](1, undefined), difference: diff,
+      ciLow: boot[0].ciLow, ciHigh: boot[0].ciHigh, pValue: p, discordant: [aOnly, bOnly],
+      verdict: p < o.alpha ? (bOnly > aOnly ? 'better' : 'worse') : 'no significant difference',
+    });
+    if (wantF1) {
+      rows.push({
+        task, metric: name('f1'), split, n, method: 'paired bootstrap',
+        a: metrics[1](0, undefined), b: metrics[1](1, undefined), difference: boot[1].difference,
+        ciLow: boot[1].ciLow, ciHigh: boot[1].ciHigh, verdict: verdictFromCi(boot[1].ciLow, boot[1].ciHigh),
+      });
+    }
+  } else {
+    const pg = rankPlan(gold);
+    const pp = [rankPlan(a.pred), rankPlan(b.pred)] as const;
+    const metrics: PairedMetric[] = [(s, w) => 100 * pearson(gold, preds[s], w), (s, w) => 100 * spearmanPlanned(pg, pp[s], w)];
+    const boot = pairedBootstrap(n, metrics, o.seed, o.resamples, o.alpha);
+    ['pearson', 'spearman'].forEach((m, k) => {
+      rows.push({
+        task, metric: name(m), split, n, method: 'paired bootstrap',
+        a: metrics[k](0, undefined), b: metrics[k](1, undefined), difference: boot[k].difference,
+        ciLow: boot[k].ciLow, ciHigh: boot[k].ciHigh, verdict: verdictFromCi(boot[k].ciLow, boot[k].ciHigh),
+      });
+    });
+  }
+  return rows;
+}
+
+export function compareRuns(a: LoadedResults, b: LoadedResults, opts: CompareOptions = {}): CompareReport {
+  const o = { seed: opts.seed ?? 1111, resamples: opts.resamples ?? 10000, alpha: opts.alpha ?? 0.05 };
+  if (!Number.isInteger(o.resamples) || o.resamples < 100) throw new UserError(`--resamples: expected an integer ≥ 100, got ${o.resamples}`);
+  if (!(o.alpha > 0 && o.alpha < 1)) throw new UserError(`--alpha: expected a number between 0 and 1, got ${o.alpha}`);
+  const ta = byTask(a);
+  const tb = byTask(b);
+  let common = [...ta.keys()].filter((t) => tb.has(t));
+  if (opts.tasks?.length) {
+    const want = opts.tasks.map(canonicalTask);
+    for (const t of want) if (!common.includes(t)) throw new UserError(`--tasks: ${t} is not in both ${a.path} and ${b.path}`);
+    common = common.filter((t) => want.includes(t));
+  }
+  if (common.length === 0) throw new UserError(`${a.path} and ${b.path} have no task in common`);
+  const notes: string[] = [];
+  const rows: CompareRow[] = [];
+  for (const task of common) {
+    const [ka, ra] = ta.get(task)!;
+    const [kb, rb] = tb.get(task)!;
+    const pa = sidecar(a, ka, ra);
+    const pb = sidecar(b, kb, rb);
+    const fa = `${a.path} (${ra.predictionsFile})`;
+    const fb = `${b.path} (${rb.predictionsFile})`;
+    if (pa.kind !== pb.kind) throw new UserError(`${task}: predictions are '${pa.kind}' in ${fa} but '${pb.kind}' in ${fb}`);
+    if (pa.split !== pb.split) throw new UserError(`${task}: predictions are for split '${pa.split}' in ${fa} but '${pb.split}' in ${fb}`);
+    if (ra.fingerprint !== rb.fingerprint) notes.push(`${task}: protocol fingerprints differ; the paired test still holds for these predictions, but the runs were measured differently`);
+    if (pa.seed !== undefined || pb.seed !== undefined) notes.push(`${task}: predictions are from seed ${pa.seed ?? '?'} (A) and ${pb.seed ?? '?'} (B) of multi-seed runs`);
+    checkSameExamples(task, pa.split, pa, pb, fa, fb);
+    const wantF1 = 'f1' in ra.metrics || 'f1' in rb.metrics;
+    rows.push(...compareSet(task, pa.split, '', pa.kind, pa, pb, wantF1, o));
+    for (const [name, sa] of Object.entries(pa.extra ?? {})) {
+      const sb = pb.extra?.[name];
+      if (!sb) {
+        notes.push(`${task}: ${fb} has no predictions for ${name}; not compared`);
+        continue;
+      }
+      checkSameExamples(task, name, sa, sb, fa, fb);
+      rows.push(...compareSet(task, name, name.replace(/^test_/, ''), pa.kind, sa, sb, wantF1, o));
+    }
+  }
+  return { fileA: a.path, fileB: b.path, ...o, rows, notes };
+}
+
+export function renderCompareTable(rep: CompareReport): string {
+  const pct = Math.round((1 - rep.alpha) * 100);
+  const cells = [['task', 'metric', 'n', 'A', 'B', 'B − A', `${pct}% CI`, 'p', 'verdict (B vs A)', 'method']];
+  for (const r of rep.rows) {
+    cells.push([
+      r.task,
+      r.metric,
+      String(r.n),
+      formatPoints(r.a, 2),
+      formatPoints(r.b, 2),
+      formatSigned(r.difference, 2),
+      `[${formatSigned(r.ciLow, 2)}, ${formatSigned(r.ciHigh, 2)}]`,
+      r.pValue === undefined ? '' : r.pValue < 1e-4 ? r.pValue.toExponential(1) : r.pValue.toFixed(4),
+      r.verdict,
+      r.method,
+    ]);
+  }
+  const w = cells[0].map((_, j) => Math.max(...cells.map((row) => row[j].length)));
+  const table = cells.map((row) => row.map((c, j) => (j <= 1 || j >= 8 ? c.padEnd(w[j]) : c.padStart(w[j]))).join('  ').trimEnd()).join('\n');
+  const lines = [
+    `A: ${rep.fileA}`,
+    `B: ${rep.fileB}`,
+    `points: accuracy/F1 in percent, correlations ×100; paired bootstrap: ${rep.resamples} resamples, seed ${rep.seed}, percentile interval; significance level ${rep.alpha}`,
+    '',
+    table,
+  ];
+  for (const n of rep.notes) lines.push(`note: ${n}`);
+  return lines.join('\n') + '\n';
+}

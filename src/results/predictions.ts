@@ -1,0 +1,141 @@
+/**
+ * Per-example test predictions ("sidecars"), written by `evaluate --save-predictions` and read by
+ * `compare` for paired tests. One compact JSON file per task, beside the results file:
+ *
+ *   results/run.json                      the results file
+ *   results/run.predictions/MRPC.json     {"schemaVersion":1,"task":"MRPC","kind":"class","split":"test",
+ *                                          "gold":[1,0,...],"pred":[1,1,...]}
+ *
+ * One file per task because `evaluate` appends tasks as they finish: each sidecar is written once,
+ * atomically, before the results file names it in `TaskResult.predictionsFile` (a path relative to
+ * the results file). `kind` is `class` (gold/pred are class indices, the task's label encoding) or
+ * `score` (gold scores and predicted expected scores, relatedness tasks). `split` is the evaluated
+ * set: `test`, or `all` for the k-fold tasks (MR, CR, SUBJ, MPQA: the outer folds' test predictions,
+ * in SentEval's sorted sample order). Extra test sets (MultiNLI's `test_mismatched`) go in `extra`
+ * under their split name. Multi-seed runs save the predictions of the first seed and name it in
+ * `seed`.
+ */
+import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { UserError } from '../util/errors.js';
+import { readJsonFile } from './read.js';
+
+export const PREDICTIONS_SCHEMA_VERSION = 1;
+
+export type PredictionKind = 'class' | 'score';
+
+export interface PredictionSet {
+  readonly gold: readonly number[];
+  readonly pred: readonly number[];
+}
+
+export interface TaskPredictions extends PredictionSet {
+  readonly schemaVersion: number;
+  readonly task: string;
+  readonly kind: PredictionKind;
+  readonly split: string;
+  readonly seed?: number;
+  readonly extra?: Readonly<Record<string, PredictionSet>>;
+}
+
+/** Where a task's sidecar goes, relative to the results file: `<results stem>.predictions/<task>.json`. */
+export function predictionsRelPath(resultsPath: string, task: string): string {
+  const stem = resultsPath.replace(/\\/g, '/').split('/').pop()!.replace(/\.json$/i, '');
+  return `${stem}.predictions/${task.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`;
+}
+
+function checkSet(s: PredictionSet, kind: PredictionKind, where: string): void {
+  if (s.gold.length !== s.pred.length) {
+    throw new Error(`${where}: ${s.gold.length} gold values but ${s.pred.length} predictions`);
+  }
+  for (let i = 0; i < s.gold.length; i++) {
+    const g = s.gold[i];
+    const p = s.pred[i];
+    if (!Number.isFinite(g) || !Number.isFinite(p) || (kind === 'class' && (!Number.isInteger(g) || !Number.isInteger(p)))) {
+      throw new Error(`${where}: example ${i}: gold ${g}, pred ${p} are not ${kind === 'class' ? 'class indices' : 'finite scores'}`);
+    }
+  }
+}
+
+/**
+ * Writes one task's predictions beside `resultsPath` (atomically) and returns the relative path to
+ * store in `TaskResult.predictionsFile`.
+ */
+export function writePredictions(
+  resultsPath: string,
+  p: Omit<TaskPredictions, 'schemaVersion'>,
+): string {
+  checkSet(p, p.kind, `predictions for ${p.task}`);
+  for (const [name, s] of Object.entries(p.extra ?? {})) checkSet(s, p.kind, `predictions for ${p.task} (${name})`);
+  const rel = predictionsRelPath(resultsPath, p.task);
+  const doc: TaskPredictions = {
+    schemaVersion: PREDICTIONS_SCHEMA_VERSION,
+    task: p.task,
+    kind: p.kind,
+    split: p.split,
+    ...(p.seed === undefined ? {} : { seed: p.seed }),
+    gold: Array.from(p.gold),
+    pred: Array.from(p.pred),
+    ...(p.extra === undefined
+      ? {}
+      : { extra: Object.fromEntries(Object.entries(p.extra).map(([k, s]) => [k, { gold: Array.from(s.gold), pred: Array.from(s.pred) }])) }),
+  };
+  writeFileAtomic(join(dirname(resultsPath), rel), JSON.stringify(doc));
+  return rel;
+}
+
+/** Resolves a sidecar path named in a results file (relative to that file). */
+export function resolvePredictionsPath(resultsPath: string, predictionsFile: string): string {
+  return isAbsolute(predictionsFile) ? predictionsFile : resolve(dirname(resultsPath), predictionsFile);
+}
+
+function numArray(v: unknown, file: string, field: string): number[] {
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'number')) {
+    throw new UserError(`${file}: field '${field}': expected an array of numbers`);
+  }
+  return v as number[];
+}
+
+/** Reads and validates the sidecar that `resultsPath` names as `predictionsFile`. */
+export function readPredictions(resultsPath: string, predictionsFile: string): TaskPredictions {
+  const abs = resolvePredictionsPath(resultsPath, predictionsFile);
+  const file = relative(process.cwd(), abs) || abs;
+  const doc = readJsonFile(file, 'predictions file');
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new UserError(`${file}: expected a predictions object`);
+  }
+  const o = doc as Record<string, unknown>;
+  const version = o.schemaVersion;
+  if (typeof version !== 'number' || version < 1 || version > PREDICTIONS_SCHEMA_VERSION) {
+    throw new UserError(`${file}: field 'schemaVersion': expected 1..${PREDICTIONS_SCHEMA_VERSION}, found ${JSON.stringify(version)}`);
+  }
+  if (typeof o.task !== 'string') throw new UserError(`${file}: field 'task': expected a string`);
+  if (o.kind !== 'class' && o.kind !== 'score') throw new UserError(`${file}: field 'kind': expected "class" or "score"`);
+  const kind: PredictionKind = o.kind;
+  const split = typeof o.split === 'string' ? o.split : 'test';
+  const main = { gold: numArray(o.gold, file, 'gold'), pred: numArray(o.pred, file, 'pred') };
+  const extra: Record<string, PredictionSet> = {};
+  if (o.extra !== undefined) {
+    if (typeof o.extra !== 'object' || o.extra === null) throw new UserError(`${file}: field 'extra': expected an object`);
+    for (const [k, s] of Object.entries(o.extra as Record<string, unknown>)) {
+      const so = (s ?? {}) as Record<string, unknown>;
+      extra[k] = { gold: numArray(so.gold, file, `extra.${k}.gold`), pred: numArray(so.pred, file, `extra.${k}.pred`) };
+    }
+  }
+  try {
+    checkSet(main, kind, file);
+    for (const [k, s] of Object.entries(extra)) checkSet(s, kind, `${file} (${k})`);
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+  return {
+    schemaVersion: version,
+    task: o.task,
+    kind,
+    split,
+    ...(typeof o.seed === 'number' ? { seed: o.seed } : {}),
+    gold: main.gold,
+    pred: main.pred,
+    ...(o.extra === undefined ? {} : { extra }),
+  };
+}

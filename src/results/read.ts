@@ -1,0 +1,227 @@
+/**
+ * Reading results files written by `evaluate` (any release): parse, validate what reports rely on,
+ * and fill what older or partial files lack, so that every report sees one shape.
+ */
+import { readFileSync } from 'node:fs';
+import { UserError } from '../util/errors.js';
+import { RESULTS_SCHEMA_VERSION } from './schema.js';
+import type { DataFileChecksum, ProtocolSettings, RunResults, TaskResult } from './schema.js';
+import type { EncoderIdentity } from '../encoders/types.js';
+
+export interface LoadedResults {
+  /** The path as given (used to resolve prediction sidecars). */
+  readonly path: string;
+  readonly results: RunResults;
+  /** What the reader had to assume (an old file without a field, a dropped null metric, ...). */
+  readonly warnings: readonly string[];
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+function isObject(v: Json | undefined): v is { [k: string]: Json } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function kindOf(v: Json | undefined): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return `a ${typeof v}`;
+}
+
+/** Parses JSON and turns a syntax error into `file:line:col: ...` (positions are what users can act on). */
+export function parseJsonFile(text: string, file: string): Json {
+  try {
+    return JSON.parse(text) as Json;
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const m = /position (\d+)/.exec(msg);
+    let where = file;
+    if (m) {
+      const pos = Number(m[1]);
+      const before = text.slice(0, pos);
+      const line = before.split('\n').length;
+      const col = pos - before.lastIndexOf('\n');
+      where = `${file}:${line}:${col}`;
+    }
+    const reason = msg.replace(/\s*in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '');
+    throw new UserError(`${where}: not valid JSON (${reason}); expected a results file written by 'gensen-eval evaluate'`);
+  }
+}
+
+export function readJsonFile(file: string, what: string): Json {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`${file}: cannot read ${what} (${code === 'ENOENT' ? 'no such file' : (code ?? String(e))})`);
+  }
+  return parseJsonFile(text, file);
+}
+
+class Reader {
+  readonly warnings: string[] = [];
+  constructor(readonly file: string) {}
+
+  fail(field: string, expected: string, got: Json | undefined): never {
+    throw new UserError(`${this.file}: field '${field}': expected ${expected}, found ${kindOf(got)}`);
+  }
+  obj(v: Json | undefined, field: string): { [k: string]: Json } {
+    if (!isObject(v)) this.fail(field, 'an object', v);
+    return v;
+  }
+  str(v: Json | undefined, field: string): string {
+    if (typeof v !== 'string') this.fail(field, 'a string', v);
+    return v;
+  }
+  num(v: Json | undefined, field: string): number {
+    if (typeof v !== 'number') this.fail(field, 'a number', v);
+    return v;
+  }
+  optNum(v: Json | undefined, field: string, dflt: number): number {
+    if (v === undefined) return dflt;
+    return this.num(v, field);
+  }
+  numRecord(v: Json | undefined, field: string): Record<string, number> {
+    const o = this.obj(v, field);
+    const out: Record<string, number> = {};
+    for (const [k, x] of Object.entries(o)) {
+      // evaluate writes null where a metric was NaN (JSON has no NaN): drop it, say so.
+      if (x === null) {
+        this.warnings.push(`${field}.${k} is null (not computed); ignored`);
+        continue;
+      }
+      out[k] = this.num(x, `${field}.${k}`);
+    }
+    return out;
+  }
+}
+
+function readTask(r: Reader, key: string, v: Json | undefined): TaskResult {
+  const f = `tasks.${key}`;
+  const o = r.obj(v, f);
+  const metrics = r.numRecord(o.metrics, `${f}.metrics`);
+  const mainMetric = r.str(o.mainMetric, `${f}.mainMetric`);
+  if (!(mainMetric in metrics)) {
+    throw new UserError(`${r.file}: field '${f}.mainMetric': names '${mainMetric}', which is not among its metrics (${Object.keys(metrics).join(', ') || 'none'})`);
+  }
+  const dataFiles: DataFileChecksum[] = [];
+  if (o.dataFiles !== undefined) {
+    if (!Array.isArray(o.dataFiles)) r.fail(`${f}.dataFiles`, 'an array', o.dataFiles);
+    o.dataFiles.forEach((d, i) => {
+      const dobj = r.obj(d, `${f}.dataFiles[${i}]`);
+      dataFiles.push({ path: r.str(dobj.path, `${f}.dataFiles[${i}].path`), sha256: r.str(dobj.sha256, `${f}.dataFiles[${i}].sha256`) });
+    });
+  }
+  const samples: Partial<Record<'train' | 'dev' | 'test' | 'all', number>> = {};
+  if (o.samples !== undefined) {
+    for (const [k, n] of Object.entries(r.obj(o.samples, `${f}.samples`))) {
+      if (k === 'train' || k === 'dev' || k === 'test' || k === 'all') samples[k] = r.num(n, `${f}.samples.${k}`);
+    }
+  }
+  const task: {
+    -readonly [K in keyof TaskResult]: TaskResult[K];
+  } = {
+    task: o.task === undefined ? key : r.str(o.task, `${f}.task`),
+    protocol: o.protocol === undefined ? 'unknown' : r.str(o.protocol, `${f}.protocol`),
+    metrics,
+    mainMetric,
+    samples,
+    wallSeconds: r.optNum(o.wallSeconds, `${f}.wallSeconds`, Number.NaN),
+    encodeSeconds: r.optNum(o.encodeSeconds, `${f}.encodeSeconds`, Number.NaN),
+    dataFiles,
+    fingerprint: r.str(o.fingerprint, `${f}.fingerprint`),
+  };
+  if (o.notes !== undefined) {
+    if (!Array.isArray(o.notes)) r.fail(`${f}.notes`, 'an array of strings', o.notes);
+    task.notes = o.notes.map((n, i) => r.str(n, `${f}.notes[${i}]`));
+  }
+  if (o.seeds !== undefined) {
+    if (!Array.isArray(o.seeds)) r.fail(`${f}.seeds`, 'an array of numbers', o.seeds);
+    task.seeds = o.seeds.map((s, i) => r.num(s, `${f}.seeds[${i}]`));
+  }
+  if (o.perSeed !== undefined) {
+    if (!Array.isArray(o.perSeed)) r.fail(`${f}.perSeed`, 'an array of metric objects', o.perSeed);
+    task.perSeed = o.perSeed.map((m, i) => r.numRecord(m, `${f}.perSeed[${i}]`));
+  }
+  if (o.spread !== undefined) {
+    const spread: Record<string, { mean: number; std: number; min: number; max: number }> = {};
+    for (const [k, s] of Object.entries(r.obj(o.spread, `${f}.spread`))) {
+      const so = r.obj(s, `${f}.spread.${k}`);
+      spread[k] = {
+        mean: r.num(so.mean, `${f}.spread.${k}.mean`),
+        std: r.num(so.std, `${f}.spread.${k}.std`),
+        min: r.num(so.min, `${f}.spread.${k}.min`),
+        max: r.num(so.max, `${f}.spread.${k}.max`),
+      };
+    }
+    task.spread = spread;
+  }
+  if (o.predictionsFile !== undefined) task.predictionsFile = r.str(o.predictionsFile, `${f}.predictionsFile`);
+  return task;
+}
+
+function readEncoder(r: Reader, v: Json | undefined): EncoderIdentity {
+  const o = r.obj(v, 'encoder');
+  const params: Record<string, string | number | boolean> = {};
+  if (o.params !== undefined) {
+    for (const [k, p] of Object.entries(r.obj(o.params, 'encoder.params'))) {
+      if (typeof p === 'string' || typeof p === 'number' || typeof p === 'boolean') params[k] = p;
+      else r.fail(`encoder.params.${k}`, 'a string, number or boolean', p);
+    }
+  }
+  return {
+    name: r.str(o.name, 'encoder.name'),
+    dim: r.optNum(o.dim, 'encoder.dim', 0),
+    weightsHash: o.weightsHash === undefined ? '' : r.str(o.weightsHash, 'encoder.weightsHash'),
+    params,
+  };
+}
+
+/**
+ * Validates a parsed results document. Fails (UserError, exit 2) on what reports cannot do without
+ * (metrics, main metric, fingerprints); fills and reports what only older or partial files lack.
+ */
+export function validateResults(doc: Json, file: string): { results: RunResults; warnings: string[] } {
+  const r = new Reader(file);
+  const o = r.obj(doc, '(top level)');
+  let schemaVersion = RESULTS_SCHEMA_VERSION;
+  if (o.schemaVersion === undefined) {
+    r.warnings.push(`no schemaVersion; read as version ${RESULTS_SCHEMA_VERSION}`);
+  } else {
+    schemaVersion = r.num(o.schemaVersion, 'schemaVersion');
+    if (schemaVersion > RESULTS_SCHEMA_VERSION) {
+      throw new UserError(`${file}: schemaVersion ${schemaVersion} is newer than this gensen-eval reads (${RESULTS_SCHEMA_VERSION}); upgrade gensen-eval`);
+    }
+    if (schemaVersion < 1) r.fail('schemaVersion', `a version between 1 and ${RESULTS_SCHEMA_VERSION}`, o.schemaVersion);
+  }
+  const tasksObj = r.obj(o.tasks, 'tasks');
+  const tasks: Record<string, TaskResult> = {};
+  for (const [k, v] of Object.entries(tasksObj)) tasks[k] = readTask(r, k, v);
+  const protocolObj = r.obj(o.protocol, 'protocol');
+  const tool = isObject(o.tool)
+    ? { name: r.str(o.tool.name, 'tool.name'), version: r.str(o.tool.version, 'tool.version') }
+    : { name: 'gensen-eval', version: 'unknown' };
+  const command = Array.isArray(o.command) ? o.command.map((c, i) => r.str(c, `command[${i}]`)) : [];
+  const results: RunResults = {
+    schemaVersion,
+    tool,
+    createdAt: o.createdAt === undefined ? '' : r.str(o.createdAt, 'createdAt'),
+    seed: r.optNum(o.seed, 'seed', 1111),
+    command,
+    // Kept as written: the settings are shown and diffed, never interpreted field by field.
+    protocol: protocolObj as unknown as ProtocolSettings,
+    protocolFingerprint: r.str(o.protocolFingerprint, 'protocolFingerprint'),
+    encoder: readEncoder(r, o.encoder),
+    ...(o.device === undefined ? {} : { device: r.str(o.device, 'device') }),
+    tasks,
+  };
+  return { results, warnings: r.warnings };
+}
+
+export function readResultsFile(file: string): LoadedResults {
+  const doc = readJsonFile(file, 'results file');
+  const { results, warnings } = validateResults(doc, file);
+  return { path: file, results, warnings };
+}
