@@ -1,0 +1,439 @@
+/**
+ * The GenSen sentence encoder (Subramanian et al. 2018) on onnxruntime: one or two pretrained
+ * models, `last` / `max` / `best` pooling, per-task vocabulary expansion, and gensen_senteval.py's
+ * batcher when driven by the evaluation engine.
+ */
+import type { EncoderIdentity, SentenceEncoder, TaskContext } from '../encoders/types.js';
+import { matrix, type Matrix } from '../util/matrix.js';
+import { canonicalJson, sha256 } from '../util/hash.js';
+import { UserError } from '../util/errors.js';
+import { pySplit } from '../util/pystr.js';
+import { GruRunner, type GruBatchOutput, type SessionTuning } from './gru.js';
+import type { GensenWeights } from './onnx-graph.js';
+import { bestPoolingFor, poolInto, stepsInto, type MaxPoolMode, type Pooling } from './pooling.js';
+import { applyLinearMap, fitLinearMap, type LinearMap } from './expansion.js';
+import { loadWordVectors, type WordVectorSubset } from './glove.js';
+import { wordTokenize } from './tokenize.js';
+import { loadGensenStateDict, resolveGensenFiles } from './state-dict.js';
+import { loadVocab } from './vocab.js';
+import { loadEmbeddedVectors } from '../encoders/embedded-vectors.js';
+import { sha256File } from '../util/hash.js';
+import { basename } from 'node:path';
+import { statSync } from 'node:fs';
+
+export const SPECIALS = ['<s>', '<pad>', '</s>', '<unk>'] as const;
+const BOS = 0;
+const PAD = 1;
+const EOS = 2;
+const UNK = 3;
+
+/** One pretrained model, as the checkpoint reader delivers it. */
+export interface GensenModelData {
+  readonly prefix: string;
+  readonly weights: GensenWeights;
+  readonly word2id: ReadonlyMap<string, number>;
+  /** sha256 over the model's files (checkpoint + vocabulary). */
+  readonly filesHash: string;
+}
+
+/** Word vectors covering (at least) the given words and the models' vocabularies. */
+export type VectorSource = (words: readonly string[]) => Promise<WordVectorSubset>;
+
+export interface GensenEncoderOptions {
+  readonly modelsDir: string;
+  readonly prefix1: string;
+  readonly prefix2?: string;
+  /** `best`: gensen_senteval.py's per-task choice (max for MR, CR, SUBJ, MPQA; last otherwise). */
+  readonly pool: Pooling | 'best';
+  readonly maxPool: MaxPoolMode;
+  /**
+   * Word vectors for vocabulary expansion: a GloVe `.txt`/`.txt.gz` or GenSen `.h5` file. In
+   * `senteval` mode without it, the embedded 100-d vectors are used (expansion is always on there).
+   */
+  readonly glove?: string;
+  /** gensen_senteval.py's batcher (`' '.join(tokens).lower().split()`) and per-task expansion. */
+  readonly senteval?: boolean;
+  /** get_representation options for the `encode` command: lowercase and/or NLTK-tokenize input. */
+  readonly lowercase?: boolean;
+  readonly tokenize?: boolean;
+  /** Largest sub-batch run at once (sentences are bucketed by length inside a batch). */
+  readonly maxChunk?: number;
+  readonly tuning?: SessionTuning;
+  readonly onNote?: (msg: string) => void;
+  readonly onProgress?: (msg: string) => void;
+}
+
+/** Per-sentence top-layer states for `--all-states`: [len, 2H·models] row-major each. */
+export interface TokenStates {
+  readonly lengths: Int32Array;
+  readonly states: Float32Array[];
+}
+
+class LoadedModel {
+  /** Current lookup (the model's own, or a task's expanded vocabulary). */
+  word2id: ReadonlyMap<string, number>;
+  private map?: LinearMap;
+
+  constructor(
+    readonly data: GensenModelData,
+    readonly runner: GruRunner,
+  ) {
+    this.word2id = data.word2id;
+  }
+
+  get hidden(): number {
+    return this.data.weights.hidden;
+  }
+
+  get embedding(): Float32Array {
+    return this.data.weights.tensors.get('src_embedding.weight')!.data;
+  }
+
+  useOwnVocabulary(): void {
+    this.word2id = this.data.word2id;
+    this.runner.setEmbedding(this.embedding);
+  }
+
+  /** The regression from word vectors to this model's embeddings, fitted once per model. */
+  async linearMap(vectors: WordVectorSubset): Promise<LinearMap> {
+    if (this.map && this.map.inDim === vectors.dim) return this.map;
+    const E = this.data.weights.embDim;
+    const rows: number[] = [];
+    const ids: number[] = [];
+    for (const [w, id] of this.data.word2id) {
+      const r = vectors.index.get(w);
+      if (r !== undefined) {
+        rows.push(r);
+        ids.push(id);
+      }
+    }
+    const n = rows.length;
+    const X = new Float32Array(n * vectors.dim);
+    const Y = new Float32Array(n * E);
+    const emb = this.embedding;
+    for (let i = 0; i < n; i++) {
+      X.set(vectors.vectors.subarray(rows[i]! * vectors.dim, (rows[i]! + 1) * vectors.dim), i * vectors.dim);
+      Y.set(emb.subarray(ids[i]! * E, (ids[i]! + 1) * E), i * E);
+    }
+    this.map = await fitLinearMap(X, Y, n, vectors.dim, E);
+    return this.map;
+  }
+
+  /** Installs the expanded vocabulary: specials, then the task words in the given order. */
+  async expand(taskWords: readonly string[], vectors: WordVectorSubset): Promise<{ own: number; regressed: number; unk: number }> {
+    const map = await this.linearMap(vectors);
+    const E = this.data.weights.embDim;
+    const own = this.data.word2id;
+    const emb = this.embedding;
+    const w2i = new Map<string, number>();
+    SPECIALS.forEach((s, i) => w2i.set(s, i));
+    for (const w of taskWords) if (!w2i.has(w)) w2i.set(w, w2i.size);
+    const table = new Float32Array(w2i.size * E);
+    const counts = { own: 0, regressed: 0, unk: 0 };
+    const unkId = own.get('<unk>') ?? UNK;
+    for (const [w, id] of w2i) {
+      const mine = own.get(w);
+      const g = vectors.index.get(w);
+      if (mine !== undefined) {
+        table.set(emb.subarray(mine * E, (mine + 1) * E), id * E);
+        counts.own++;
+      } else if (g !== undefined) {
+        applyLinearMap(map, vectors.vectors.subarray(g * vectors.dim, (g + 1) * vectors.dim), table, id * E);
+        counts.regressed++;
+      } else {
+        table.set(emb.subarray(unkId * E, (unkId + 1) * E), id * E);
+        counts.unk++;
+      }
+    }
+    this.word2id = w2i;
+    this.runner.setEmbedding(table);
+    return counts;
+  }
+
+  ids(tokens: readonly string[]): number[] {
+    const out = [BOS];
+    for (const t of tokens) out.push(this.word2id.get(t) ?? UNK);
+    out.push(EOS);
+    return out;
+  }
+}
+
+/** Groups sentence indices (sorted longest first) into sub-batches of similar length. */
+export function lengthBuckets(lens: readonly number[], maxChunk: number): number[][] {
+  const order = lens.map((_, i) => i).sort((a, b) => lens[b]! - lens[a]! || a - b);
+  const chunks: number[][] = [];
+  let cur: number[] = [];
+  for (const i of order) {
+    // Padding costs full GRU steps, so close a chunk once lengths drop well below its longest;
+    // tiny chunks lose more to per-step overhead than padding would, hence the minimum size.
+    if (cur.length > 0 && (cur.length >= maxChunk || (cur.length >= 16 && lens[i]! < 0.8 * lens[cur[0]!]!))) {
+      chunks.push(cur);
+      cur = [];
+    }
+    cur.push(i);
+  }
+  if (cur.length) chunks.push(cur);
+  return chunks;
+}
+
+export class GensenEncoder implements SentenceEncoder {
+  readonly identity: EncoderIdentity;
+  private taskPooling: Pooling;
+  private readonly notesList: string[] = [];
+
+  constructor(
+    private readonly models: LoadedModel[],
+    private readonly opts: GensenEncoderOptions,
+    private readonly vectorSource: VectorSource | undefined,
+    expansionLabel: string,
+  ) {
+    const dim = models.reduce((s, m) => s + 2 * m.hidden, 0);
+    this.taskPooling = opts.pool === 'best' ? 'last' : opts.pool;
+    const params: Record<string, string | number | boolean> = {
+      prefix1: opts.prefix1,
+      pool: opts.pool,
+      maxPool: opts.maxPool,
+      expansion: expansionLabel,
+      batcher: opts.senteval ? 'gensen_senteval' : 'get_representation',
+    };
+    if (opts.prefix2) params['prefix2'] = opts.prefix2;
+    if (!opts.senteval) {
+      params['lowercase'] = !!opts.lowercase;
+      params['tokenize'] = !!opts.tokenize;
+    }
+    this.identity = {
+      name: 'gensen',
+      dim,
+      weightsHash: sha256(models.map((m) => m.data.filesHash).join(':')),
+      params,
+    };
+  }
+
+  get pooling(): Pooling {
+    return this.taskPooling;
+  }
+
+  /** Applies the input handling of the chosen mode to one sentence's tokens. */
+  private prepareTokens(tokens: readonly string[]): string[] {
+    if (this.opts.senteval) return pySplit(tokens.join(' ').toLowerCase());
+    let s = tokens.join(' ');
+    if (this.opts.lowercase) s = s.toLowerCase();
+    return this.opts.tokenize ? wordTokenize(s) : pySplit(s);
+  }
+
+  /** Raw-text entry for the `encode` command: one string per sentence. */
+  async encodeText(sentences: readonly string[], allStates = false): Promise<{ vectors: Matrix; states?: TokenStates }> {
+    return this.encodeTokens(sentences.map((s) => this.prepareTokensFromText(s)), allStates);
+  }
+
+  private prepareTokensFromText(s: string): string[] {
+    const t = this.opts.lowercase || this.opts.senteval ? s.toLowerCase() : s;
+    return this.opts.tokenize && !this.opts.senteval ? wordTokenize(t) : pySplit(t);
+  }
+
+  /** Builds the task vocabulary (gensen_senteval.py's prepare) and expands every model to it. */
+  async expandTo(words: readonly string[], label: string): Promise<void> {
+    if (!this.vectorSource) return;
+    const vectors = await this.vectorSource(words);
+    for (const m of this.models) {
+      const c = await m.expand(words, vectors);
+      this.opts.onProgress?.(
+        `gensen ${m.data.prefix} ${label}: ${words.length} words (${c.own} own, ${c.regressed} regressed from ${vectors.source}, ${c.unk} <unk>)`,
+      );
+    }
+  }
+
+  async prepare(task: TaskContext): Promise<string> {
+    if (this.opts.pool === 'best') this.taskPooling = bestPoolingFor(task.taskId);
+    let vocabKey = '';
+    if (this.vectorSource && this.opts.senteval) {
+      // gensen_senteval.py lowercases the vocabulary except for TREC (its batcher lowercases anyway).
+      const cased = task.taskId.toUpperCase() === 'TREC';
+      const seen = new Set<string>();
+      const words: string[] = [];
+      for (const s of task.samples) {
+        for (const t of s) {
+          const w = cased ? t : t.toLowerCase();
+          if (!seen.has(w)) {
+            seen.add(w);
+            words.push(w);
+          }
+        }
+      }
+      await this.expandTo(words, task.taskId);
+      vocabKey = sha256([...seen].sort().join('\n'));
+    }
+    return sha256(canonicalJson({ pooling: this.taskPooling, vocab: vocabKey }));
+  }
+
+  async encode(batch: readonly (readonly string[])[]): Promise<Matrix> {
+    return (await this.encodeTokens(batch.map((t) => this.prepareTokens(t)), false)).vectors;
+  }
+
+  /** Encodes final token lists (no further lowercasing/splitting) as one original batch. */
+  async encodeTokens(batch: readonly (readonly string[])[], allStates: boolean): Promise<{ vectors: Matrix; states?: TokenStates }> {
+    const N = batch.length;
+    const dim = this.identity.dim;
+    const out = new Float32Array(N * dim);
+    const lens = batch.map((t) => t.length + 2);
+    const lengths = Int32Array.from(lens);
+    const states = allStates ? lens.map((l) => new Float32Array(l * dim)) : undefined;
+    if (N === 0) return { vectors: matrix(0, dim, out), ...(states ? { states: { lengths, states } } : {}) };
+    const batchMax = Math.max(...lens);
+    const chunks = lengthBuckets(lens, this.opts.maxChunk ?? 128);
+    const needSteps = this.taskPooling === 'max' || allStates;
+    let colOffset = 0;
+    for (const m of this.models) {
+      const H = m.hidden;
+      const idLists = batch.map((t) => m.ids(t));
+      for (const chunk of chunks) {
+        const B = chunk.length;
+        const T = lens[chunk[0]!]!;
+        const ids = new BigInt64Array(T * B).fill(BigInt(PAD));
+        const clens = new Int32Array(B);
+        chunk.forEach((s, b) => {
+          const l = idLists[s]!;
+          clens[b] = l.length;
+          for (let t = 0; t < l.length; t++) ids[t * B + b] = BigInt(l[t]!);
+        });
+        const res: GruBatchOutput = await m.runner.run(ids, clens, T, { sequence: needSteps });
+        chunk.forEach((s, b) => {
+          poolInto(res, b, lens[s]!, batchMax, this.taskPooling, this.opts.maxPool, out, s * dim + colOffset);
+          if (states) stepsInto(res, b, lens[s]!, states[s]!, colOffset, dim);
+        });
+      }
+      colOffset += 2 * H;
+    }
+    return { vectors: matrix(N, dim, out), ...(states ? { states: { lengths, states } } : {}) };
+  }
+
+  /** Back to each model's own vocabulary (undoes a task's expansion). */
+  useOwnVocabulary(): void {
+    for (const m of this.models) m.useOwnVocabulary();
+  }
+
+  notes(): string[] {
+    return [...this.notesList];
+  }
+
+  addNote(n: string): void {
+    this.notesList.push(n);
+  }
+
+  async close(): Promise<void> {
+    for (const m of this.models) await m.runner.close();
+  }
+
+  /** Builds an encoder from already-loaded models (the library/test entry point). */
+  static async fromModels(
+    data: readonly GensenModelData[],
+    opts: GensenEncoderOptions,
+    vectorSource?: VectorSource,
+    expansionLabel = 'none',
+  ): Promise<GensenEncoder> {
+    if (data.length === 0 || data.length > 2) throw new UserError('gensen: give one or two models (--prefix1 [--prefix2])');
+    const models: LoadedModel[] = [];
+    for (const d of data) {
+      const emb = d.weights.tensors.get('src_embedding.weight');
+      if (!emb) throw new UserError(`gensen model ${d.prefix}: no src_embedding.weight in the checkpoint`);
+      models.push(new LoadedModel(d, await GruRunner.create(d.weights, emb.data, opts.tuning)));
+    }
+    return new GensenEncoder(models, opts, vectorSource, expansionLabel);
+  }
+}
+
+/** Reads `<modelsDir>/<prefix>.model` and `<prefix>_vocab.pkl` (UserError naming both if missing). */
+export async function loadGensenModel(modelsDir: string, prefix: string): Promise<GensenModelData> {
+  const files = resolveGensenFiles(modelsDir, prefix);
+  const [weights, vocab, h1, h2] = await Promise.all([
+    loadGensenStateDict(files.model),
+    loadVocab(files.vocab),
+    sha256File(files.model),
+    sha256File(files.vocab),
+  ]);
+  if (vocab.id2word.length > weights.vocabSize) {
+    throw new UserError(`${files.vocab}: ${vocab.id2word.length} words but ${files.model} embeds only ${weights.vocabSize}`);
+  }
+  return { prefix, weights, word2id: vocab.word2id, filesHash: sha256(`${h1}:${h2}`) };
+}
+
+/**
+ * Streams a GloVe file once for the model vocabularies plus every word registered so far; a later
+ * request for words not yet considered streams it again (register all tasks' words up front to
+ * read the file only once).
+ */
+export class GloveVectorSource {
+  private readonly considered = new Set<string>();
+  private current?: WordVectorSubset;
+
+  constructor(
+    readonly path: string,
+    modelVocabularies: readonly ReadonlyMap<string, number>[],
+    private readonly onProgress?: (msg: string) => void,
+  ) {
+    for (const v of modelVocabularies) for (const w of v.keys()) this.considered.add(w);
+  }
+
+  register(words: Iterable<string>): boolean {
+    let added = false;
+    for (const w of words) {
+      if (!this.considered.has(w)) {
+        this.considered.add(w);
+        added = true;
+      }
+    }
+    if (added) this.current = undefined;
+    return added;
+  }
+
+  readonly get: VectorSource = async (words) => {
+    this.register(words);
+    if (!this.current) {
+      const total = statSync(this.path).size;
+      this.onProgress?.(`reading word vectors ${this.path} (${(total / 2 ** 20).toFixed(0)} MiB) for ${this.considered.size} words`);
+      this.current = await loadWordVectors(this.path, {
+        keep: (w) => this.considered.has(w),
+        onProgress: (p) =>
+          this.onProgress?.(`  ${this.path}: ${((100 * p.bytesRead) / Math.max(1, p.totalBytes)).toFixed(0)}%, ${p.kept} words kept`),
+      });
+    }
+    return this.current;
+  };
+}
+
+/**
+ * The entry point for `evaluate` and `encode`: loads the model(s) and sets up vocabulary expansion
+ * (GloVe file if given; in `senteval` mode otherwise the embedded 100-d vectors).
+ */
+export async function createGensenEncoder(opts: GensenEncoderOptions): Promise<GensenEncoder> {
+  const prefixes = [opts.prefix1, ...(opts.prefix2 ? [opts.prefix2] : [])];
+  const models: GensenModelData[] = [];
+  for (const p of prefixes) {
+    opts.onProgress?.(`loading GenSen model ${p} from ${opts.modelsDir}`);
+    models.push(await loadGensenModel(opts.modelsDir, p));
+  }
+  let source: VectorSource | undefined;
+  let label = 'none';
+  let note: string | undefined;
+  if (opts.glove) {
+    const g = new GloveVectorSource(opts.glove, models.map((m) => m.word2id), opts.onProgress);
+    source = g.get;
+    const st = statSync(opts.glove);
+    label = `glove:${basename(opts.glove)}:${st.size}`;
+    note = `GenSen vocabulary expansion: OLS map from ${opts.glove} (${st.size} bytes) to each model's embeddings`;
+  } else if (opts.senteval) {
+    const e = loadEmbeddedVectors(opts.onNote);
+    const subset: WordVectorSubset = { words: e.words, dim: e.dim, vectors: e.vectors, index: e.index, source: e.source, skippedLines: 0 };
+    source = async () => subset;
+    label = `embedded:${e.source}:${e.hash.slice(0, 16)}`;
+    note =
+      `GenSen vocabulary expansion: OLS map from the embedded ${e.dim}-d vectors (${e.source}), not glove.840B.300d ` +
+      'as in the paper; pass --glove for the faithful setting';
+  }
+  const enc = await GensenEncoder.fromModels(models, opts, source, label);
+  if (note) {
+    enc.addNote(note);
+    opts.onNote?.(note);
+  }
+  return enc;
+}

@@ -1,0 +1,69 @@
+/**
+ * Sentence vectors from GRU outputs, as gensen.py's Encoder.forward computes them.
+ * `last`: [h_backward_final ; h_forward_final] (backward first: torch.cat((h_t[-1], h_t[-2]), 1)).
+ * `max`: element-wise max over time of [forward ; backward], taken by the original over the padded
+ * batch, whose padding outputs are zero; `faithful` reproduces that (a sentence shorter than the
+ * longest of its batch gets max(x, 0)), `masked` ignores padding.
+ */
+import type { GruBatchOutput } from './gru.js';
+
+export type Pooling = 'last' | 'max';
+export type MaxPoolMode = 'faithful' | 'masked';
+
+/**
+ * Pools column `b` of a GRU chunk output into `dest[destOffset .. destOffset + 2H)`.
+ * `len` is the sentence's length in tokens (incl. <s>, </s>); `batchMaxLen` is the longest
+ * sentence of the *caller's* batch (the padding the original would have applied).
+ */
+export function poolInto(
+  out: GruBatchOutput,
+  b: number,
+  len: number,
+  batchMaxLen: number,
+  pooling: Pooling,
+  maxPool: MaxPoolMode,
+  dest: Float32Array,
+  destOffset: number,
+): void {
+  const { B, H } = out;
+  if (pooling === 'last') {
+    const f = out.finals;
+    dest.set(f.subarray((B + b) * H, (B + b + 1) * H), destOffset); // backward
+    dest.set(f.subarray(b * H, (b + 1) * H), destOffset + H); // forward
+    return;
+  }
+  const steps = out.steps;
+  if (!steps) throw new Error('max pooling needs the per-step outputs');
+  const padded = maxPool === 'faithful' && len < batchMaxLen;
+  for (let d = 0; d < 2; d++) {
+    const o = destOffset + d * H;
+    const first = (d * B + b) * H; // t = 0
+    for (let k = 0; k < H; k++) dest[o + k] = steps[first + k]!;
+    for (let t = 1; t < len; t++) {
+      const base = ((t * 2 + d) * B + b) * H;
+      for (let k = 0; k < H; k++) {
+        const v = steps[base + k]!;
+        if (v > dest[o + k]!) dest[o + k] = v;
+      }
+    }
+    if (padded) for (let k = 0; k < H; k++) if (dest[o + k]! < 0) dest[o + k] = 0;
+  }
+}
+
+/** Copies the per-step outputs [forward ; backward] of column `b` into dest rows of width stride. */
+export function stepsInto(out: GruBatchOutput, b: number, len: number, dest: Float32Array, destOffset: number, stride: number): void {
+  const { B, H } = out;
+  const steps = out.steps;
+  if (!steps) throw new Error('per-step outputs were not computed');
+  for (let t = 0; t < len; t++) {
+    for (let d = 0; d < 2; d++) {
+      const src = ((t * 2 + d) * B + b) * H;
+      dest.set(steps.subarray(src, src + H), destOffset + t * stride + d * H);
+    }
+  }
+}
+
+/** gensen_senteval.py's `best` strategy. */
+export function bestPoolingFor(taskId: string): Pooling {
+  return ['MR', 'CR', 'SUBJ', 'MPQA'].includes(taskId.toUpperCase()) ? 'max' : 'last';
+}
