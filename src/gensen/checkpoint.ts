@@ -10,6 +10,7 @@ import { UserError } from '../util/errors.js';
 import {
   isPyObject,
   pyTypeName,
+  quoted,
   unpickle,
   type GlobalHandler,
   type PyObject,
@@ -143,7 +144,7 @@ interface StorageTable {
 function storageLoader(file: string, table: StorageTable): (pid: PyValue) => PyValue {
   return (pid) => {
     if (!Array.isArray(pid) || pid.length < 5 || pid[0] !== 'storage') {
-      const what = Array.isArray(pid) && typeof pid[0] === 'string' ? `a pickled '${pid[0].slice(0, 40)}'` : `a ${pyTypeName(pid)}`;
+      const what = Array.isArray(pid) && typeof pid[0] === 'string' ? `a pickled ${quoted(pid[0], 40)}` : `a ${pyTypeName(pid)}`;
       throw badFile(file, `not a state dict checkpoint: it references ${what} (only tensors and dicts are read)`);
     }
     const cls = pid[1];
@@ -152,21 +153,21 @@ function storageLoader(file: string, table: StorageTable): (pid: PyValue) => PyV
     const key = pid[2];
     if (typeof key !== 'string' && typeof key !== 'number') throw badFile(file, 'corrupt checkpoint: storage key is not a string');
     const skey = String(key);
-    const numel = intArg(file, pid[4], `the element count of storage '${skey}'`);
+    const numel = intArg(file, pid[4], `the element count of storage ${quoted(skey)}`);
     const prev = table.roots.get(skey);
     if (prev && (prev.dtype !== dtype || prev.numel !== numel)) {
-      throw badFile(file, `corrupt checkpoint: storage '${skey}' declared twice with different types or sizes`);
+      throw badFile(file, `corrupt checkpoint: storage ${quoted(skey)} declared twice with different types or sizes`);
     }
     table.roots.set(skey, { dtype, numel });
     let viewOffset = 0;
     let viewNumel = numel;
     const view = pid[5];
     if (view !== undefined && view !== null) {
-      if (!Array.isArray(view) || view.length !== 3) throw badFile(file, `corrupt checkpoint: bad view of storage '${skey}'`);
+      if (!Array.isArray(view) || view.length !== 3) throw badFile(file, `corrupt checkpoint: bad view of storage ${quoted(skey)}`);
       viewOffset = intArg(file, view[1], 'a storage view offset');
       viewNumel = intArg(file, view[2], 'a storage view size');
       if (viewOffset + viewNumel > numel) {
-        throw badFile(file, `corrupt checkpoint: view [${viewOffset}, +${viewNumel}) of storage '${skey}' exceeds its ${numel} elements`);
+        throw badFile(file, `corrupt checkpoint: view [${viewOffset}, +${viewNumel}) of storage ${quoted(skey)} exceeds its ${numel} elements`);
       }
     }
     const ref: StorageRef = { pyType: 'storage', key: skey, dtype, numel, viewOffset, viewNumel };
@@ -213,7 +214,7 @@ const HOST_LE = endianness() === 'LE';
 
 function materialise(file: string, name: string, t: TensorRef, raw: RawStorage): Tensor {
   const { storage, size, stride } = t;
-  if (size.length !== stride.length) throw badFile(file, `corrupt checkpoint: tensor '${name}' has ${size.length} sizes but ${stride.length} strides`);
+  if (size.length !== stride.length) throw badFile(file, `corrupt checkpoint: tensor ${quoted(name)} has ${size.length} sizes but ${stride.length} strides`);
   const el = ELEMENT_SIZE[storage.dtype];
   const avail = storage.viewNumel;
   let numel = 1;
@@ -225,10 +226,10 @@ function materialise(file: string, name: string, t: TensorRef, raw: RawStorage):
   if (numel > 0 && (last >= avail || !Number.isSafeInteger(numel))) {
     throw badFile(
       file,
-      `corrupt checkpoint: tensor '${name}' of shape [${size.join(', ')}] at offset ${t.offset} reaches past its storage of ${avail} elements`,
+      `corrupt checkpoint: tensor ${quoted(name)} of shape [${size.join(', ')}] at offset ${t.offset} reaches past its storage of ${avail} elements`,
     );
   }
-  if (numel > avail && numel > MAX_EXPANDED_NUMEL) throw badFile(file, `corrupt checkpoint: tensor '${name}' is implausibly large`);
+  if (numel > avail && numel > MAX_EXPANDED_NUMEL) throw badFile(file, `corrupt checkpoint: tensor ${quoted(name)} is implausibly large`);
   const out = new Float32Array(numel);
   const base = (storage.viewOffset + t.offset) * el;
   let contiguous = true;
@@ -264,9 +265,9 @@ function toTensors(file: string, value: PyValue, raws: Map<string, RawStorage>):
   const out = new Map<string, Tensor>();
   for (const [k, v] of value) {
     if (typeof k !== 'string') throw badFile(file, `not a state dict: key ${String(k)} is not a string`);
-    if (!isTensorRef(v)) throw badFile(file, `not a state dict of tensors: entry '${k}' is a ${pyTypeName(v)}`);
+    if (!isTensorRef(v)) throw badFile(file, `not a state dict of tensors: entry ${quoted(k)} is a ${pyTypeName(v)}`);
     const raw = raws.get(v.storage.key);
-    if (!raw) throw badFile(file, `corrupt checkpoint: no data for storage '${v.storage.key}' of tensor '${k}'`);
+    if (!raw) throw badFile(file, `corrupt checkpoint: no data for storage ${quoted(v.storage.key)} of tensor ${quoted(k)}`);
     out.set(k, materialise(file, k, v, raw));
   }
   return out;
@@ -307,16 +308,16 @@ function parseLegacy(file: string, data: Uint8Array): Map<string, Tensor> {
     if (typeof k !== 'string' && typeof k !== 'number') throw badFile(file, 'corrupt checkpoint: storage key is not a string');
     const key = String(k);
     const decl = table.roots.get(key);
-    if (!decl) throw badFile(file, `corrupt checkpoint: data for storage '${key}' that no tensor uses`);
-    if (pos + 8 > data.length) throw badFile(file, `truncated file: storage '${key}' header expected at byte ${pos}, file ends at ${data.length}`);
+    if (!decl) throw badFile(file, `corrupt checkpoint: data for storage ${quoted(key)} that no tensor uses`);
+    if (pos + 8 > data.length) throw badFile(file, `truncated file: storage ${quoted(key)} header expected at byte ${pos}, file ends at ${data.length}`);
     const count = view.getBigInt64(pos, true);
     pos += 8;
     if (count !== BigInt(decl.numel)) {
-      throw badFile(file, `corrupt checkpoint: storage '${key}' has ${count} elements in the data, ${decl.numel} in the pickle`);
+      throw badFile(file, `corrupt checkpoint: storage ${quoted(key)} has ${count} elements in the data, ${decl.numel} in the pickle`);
     }
     const nbytes = decl.numel * ELEMENT_SIZE[decl.dtype];
     if (pos + nbytes > data.length) {
-      throw badFile(file, `truncated file: storage '${key}' needs ${nbytes} bytes from byte ${pos}, file ends at ${data.length}`);
+      throw badFile(file, `truncated file: storage ${quoted(key)} needs ${nbytes} bytes from byte ${pos}, file ends at ${data.length}`);
     }
     raws.set(key, { bytes: data.subarray(pos, pos + nbytes), bigEndian: false });
     pos += nbytes;
@@ -335,7 +336,7 @@ function parseZip(file: string, data: Uint8Array): Map<string, Tensor> {
   const bo = zip.entries.get(`${prefix}byteorder`);
   if (bo) {
     const text = Buffer.from(zip.read(bo)).toString('latin1');
-    if (text !== 'little' && text !== 'big') throw badFile(file, `corrupt checkpoint: byteorder '${text.slice(0, 20)}'`);
+    if (text !== 'little' && text !== 'big') throw badFile(file, `corrupt checkpoint: byteorder ${quoted(text, 20)}`);
     bigEndian = text === 'big';
   }
   const table: StorageTable = { roots: new Map() };

@@ -114,6 +114,21 @@ export function pyTypeName(v: PyValue | undefined): string {
   return v.pyType;
 }
 
+/**
+ * A string from an untrusted file made safe for a one-line message: quoted, control and
+ * line-breaking characters escaped, long strings cut.
+ */
+export function quoted(s: string, max = 80): string {
+  const cut = s.length > max ? `${s.slice(0, max)}...` : s;
+  // eslint-disable-next-line no-control-regex
+  const esc = cut.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\\']/g, (c) => {
+    if (c === '\\' || c === "'") return `\\${c}`;
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+  return `'${esc}'`;
+}
+
 function isKey(v: PyValue): v is PyKey {
   const t = typeof v;
   return v === null || t === 'string' || t === 'number' || t === 'bigint' || t === 'boolean';
@@ -273,8 +288,7 @@ class Machine {
   private global(module: string, name: string): PyGlobalRef {
     const handler = this.opts.globals?.get(`${module}.${name}`);
     if (!handler) {
-      const shown = `${module}.${name}`.slice(0, 200).replace(/[^\x20-\x7e]/g, '?');
-      throw new UserError(`refusing to load ${this.opts.file}: global '${shown}' is not an allowed construct`);
+      throw new UserError(`refusing to load ${this.opts.file}: global ${quoted(`${module}.${name}`, 200)} is not an allowed construct`);
     }
     return { pyType: 'global', module, name, handler };
   }
@@ -299,7 +313,7 @@ class Machine {
 
   private parseDecimal(text: string, what: string): bigint {
     const t = text.trim();
-    if (t.length > MAX_INT_DIGITS || !/^[+-]?\d+$/.test(t)) this.fail(`bad ${what} literal '${t.slice(0, 40)}'`);
+    if (t.length > MAX_INT_DIGITS || !/^[+-]?\d+$/.test(t)) this.fail(`bad ${what} literal ${quoted(t, 40)}`);
     return BigInt(t);
   }
 
@@ -389,7 +403,7 @@ class Machine {
     const t = text.trim().toLowerCase();
     if (/^[+-]?inf(inity)?$/.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
     if (/^[+-]?nan$/.test(t)) return NaN;
-    if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(t)) this.fail(`bad FLOAT literal '${t.slice(0, 40)}'`);
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(t)) this.fail(`bad FLOAT literal ${quoted(t, 40)}`);
     return Number(t);
   }
 

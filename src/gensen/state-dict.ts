@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { loadStateDict, type Tensor } from './checkpoint.js';
+import { quoted } from './pickle.js';
 
 export interface GensenStateDict {
   readonly vocabSize: number;
@@ -60,7 +61,7 @@ export function checkGensenStateDict(file: string, tensors: ReadonlyMap<string, 
   if (missing.length > 0 || unexpected.length > 0) {
     const parts: string[] = [];
     if (missing.length > 0) parts.push(`missing ${missing.join(', ')}`);
-    if (unexpected.length > 0) parts.push(`unexpected ${unexpected.slice(0, 10).join(', ')}${unexpected.length > 10 ? ', ...' : ''}`);
+    if (unexpected.length > 0) parts.push(`unexpected ${unexpected.slice(0, 10).map((k) => quoted(k)).join(', ')}${unexpected.length > 10 ? ', ...' : ''}`);
     throw new UserError(
       `${file}: not a GenSen encoder state dict (expected the ${expected.length} keys of a ${layers}-layer ` +
         `bidirectional GRU encoder): ${parts.join('; ')}`,

@@ -5,7 +5,7 @@
 import { Buffer } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../util/errors.js';
-import { pyTypeName, unpickle, type PyValue } from './pickle.js';
+import { pyTypeName, quoted, unpickle, type PyValue } from './pickle.js';
 
 export interface GensenVocab {
   readonly word2id: Map<string, number>;
@@ -42,15 +42,15 @@ export function parseVocab(file: string, data: Uint8Array): GensenVocab {
   for (const [w, id] of w2iRaw) {
     const s = word(file, w);
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= n) {
-      throw new UserError(`${file}: word2id maps '${s}' to ${String(id)}; expected an id in 0..${n - 1}`);
+      throw new UserError(`${file}: word2id maps ${quoted(s)} to ${String(id)}; expected an id in 0..${n - 1}`);
     }
-    if (id2word[id] !== s) throw new UserError(`${file}: word2id['${s}'] = ${id} but id2word[${id}] = '${id2word[id]}'`);
+    if (id2word[id] !== s) throw new UserError(`${file}: word2id[${quoted(s)}] = ${id} but id2word[${id}] = ${quoted(id2word[id])}`);
     word2id.set(s, id);
   }
   if (word2id.size !== n) throw new UserError(`${file}: word2id has ${word2id.size} words but id2word has ${n}`);
   GENSEN_SPECIALS.forEach((sp, i) => {
     if (id2word[i] !== sp) {
-      throw new UserError(`${file}: id ${i} is '${id2word[i] ?? '(none)'}', expected '${sp}' (specials <s>=0, <pad>=1, </s>=2, <unk>=3)`);
+      throw new UserError(`${file}: id ${i} is ${id2word[i] === undefined ? '(none)' : quoted(id2word[i])}, expected ${quoted(sp)} (specials <s>=0, <pad>=1, </s>=2, <unk>=3)`);
     }
   });
   return { word2id, id2word };

@@ -7,6 +7,7 @@
 import { Buffer } from 'node:buffer';
 import { crc32, inflateRawSync } from 'node:zlib';
 import { UserError } from '../util/errors.js';
+import { quoted } from './pickle.js';
 
 export interface ZipEntry {
   readonly name: string;
@@ -107,11 +108,11 @@ export class ZipArchive {
       while (x + 4 <= xEnd) {
         const id = this.u16(x);
         const len = this.u16(x + 2);
-        if (x + 4 + len > xEnd) this.fail(`extra field of '${name}' overruns its record`);
+        if (x + 4 + len > xEnd) this.fail(`extra field of ${quoted(name)} overruns its record`);
         if (id === 0x0001) {
           let y = x + 4;
           const need = (n: number): void => {
-            if (y + n > x + 4 + len) this.fail(`zip64 extra field of '${name}' too short`);
+            if (y + n > x + 4 + len) this.fail(`zip64 extra field of ${quoted(name)} too short`);
           };
           if (size === 0xffffffff) { need(8); size = this.u64(y); y += 8; }
           if (compressedSize === 0xffffffff) { need(8); compressedSize = this.u64(y); y += 8; }
@@ -128,27 +129,27 @@ export class ZipArchive {
   /** The member's bytes (a view into the file for stored members), CRC-checked. */
   read(entry: ZipEntry): Uint8Array {
     const h = entry.localHeaderOffset;
-    if (this.u32(h) !== SIG_LOCAL) this.fail(`bad local header for '${entry.name}'`);
+    if (this.u32(h) !== SIG_LOCAL) this.fail(`bad local header for ${quoted(entry.name)}`);
     const start = h + 30 + this.u16(h + 26) + this.u16(h + 28);
     if (start + entry.compressedSize > this.data.length) {
-      this.fail(`member '${entry.name}' (${entry.compressedSize} bytes at byte ${start}) lies past the end of the file`);
+      this.fail(`member ${quoted(entry.name)} (${entry.compressedSize} bytes at byte ${start}) lies past the end of the file`);
     }
     const raw = this.data.subarray(start, start + entry.compressedSize);
     let out: Uint8Array;
     if (entry.method === 0) {
-      if (entry.size !== entry.compressedSize) this.fail(`stored member '${entry.name}' has inconsistent sizes`);
+      if (entry.size !== entry.compressedSize) this.fail(`stored member ${quoted(entry.name)} has inconsistent sizes`);
       out = raw;
     } else if (entry.method === 8) {
       try {
         out = inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.size) });
       } catch {
-        this.fail(`member '${entry.name}' does not inflate to its declared ${entry.size} bytes`);
+        this.fail(`member ${quoted(entry.name)} does not inflate to its declared ${entry.size} bytes`);
       }
-      if (out.length !== entry.size) this.fail(`member '${entry.name}' inflates to ${out.length} bytes, not ${entry.size}`);
+      if (out.length !== entry.size) this.fail(`member ${quoted(entry.name)} inflates to ${out.length} bytes, not ${entry.size}`);
     } else {
-      this.fail(`member '${entry.name}' uses unsupported compression method ${entry.method}`);
+      this.fail(`member ${quoted(entry.name)} uses unsupported compression method ${entry.method}`);
     }
-    if (crc32(out) >>> 0 !== entry.crc >>> 0) this.fail(`CRC mismatch in member '${entry.name}'`);
+    if (crc32(out) >>> 0 !== entry.crc >>> 0) this.fail(`CRC mismatch in member ${quoted(entry.name)}`);
     return out;
   }
 }

@@ -129,7 +129,7 @@ test('checkGensenStateDict names missing, unexpected and misshapen keys', () => 
   const missing = new Map(base);
   missing.delete('encoder.bias_hh_l0_reverse');
   missing.set('decoder.weight', { shape: [1], data: new Float32Array(1) });
-  rejects(() => checkGensenStateDict('m.model', missing), /^m\.model: not a GenSen encoder state dict.*missing encoder\.bias_hh_l0_reverse; unexpected decoder\.weight$/);
+  rejects(() => checkGensenStateDict('m.model', missing), /^m\.model: not a GenSen encoder state dict.*missing encoder\.bias_hh_l0_reverse; unexpected 'decoder\.weight'$/);
   const misshapen = new Map(base);
   misshapen.set('encoder.weight_ih_l0_reverse', { shape: [18, 7], data: new Float32Array(18 * 7) });
   rejects(() => checkGensenStateDict('m.model', misshapen), /encoder\.weight_ih_l0_reverse is \[18, 7\], expected \[18, 8\]/);
