@@ -1,6 +1,17 @@
 import type { CommandModule } from 'yargs';
+import { checkCommand } from './check.js';
+import { compareCommand } from './compare.js';
+import { dataCommand } from './data.js';
 import { evaluateCommand } from './evaluate.js';
+import { leaderboardCommand } from './leaderboard.js';
 
 // Each command lives in its own module; the CLI is a thin shell over the library API.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- yargs' module type is invariant in its args
-export const commands: CommandModule<object, any>[] = [evaluateCommand];
+// yargs' CommandModule is invariant in its argument type, so the list erases it.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const commands: CommandModule<object, any>[] = [
+  evaluateCommand,
+  dataCommand,
+  leaderboardCommand,
+  checkCommand,
+  compareCommand,
+];

@@ -47,7 +47,7 @@ export async function encodeTask(
   let done = 0;
   const out: Record<string, { X: Matrix; y: number[] }> = {};
   for (const name of Object.keys(data.splits).sort()) {
-    const ordered: Split = sentEvalOrder(data.splits[name]!);
+    const ordered: Split = sentEvalOrder(data.splits[name]!, def.sortKey, def.labels);
     const enc = async (side: string[][]): Promise<Matrix> => {
       const base = done;
       const m = await encodeSentences(
@@ -60,7 +60,6 @@ export async function encodeTask(
         (d) => ctx.progress.update(def.id, 'encode', base + d, total),
       );
       done += side.length;
-      ctx.progress.update(def.id, 'encode', done, total);
       return m;
     };
     const u = await enc(ordered.a);

@@ -11,12 +11,17 @@ test('sentEvalOrder sorts by (len a, len b, label), stably', () => {
     b: [['1'], ['1', '2'], ['1'], ['1'], ['1']],
     y: [0, 1, 1, 0, 0],
   };
-  const o = sentEvalOrder(split);
+  const o = sentEvalOrder(split, ['lenA', 'lenB', 'y']);
   // len-1 'a' sentences: q(b1,y1), t(b1,y0), p(b2,y1) -> t, q, p; then len-2: x(b1,y0), r(b1,y0) stable.
   assert.deepEqual(o.a, [['t'], ['q'], ['p'], ['x', 'y'], ['r', 's']]);
   assert.deepEqual(o.y, [0, 1, 1, 0, 0]);
-  const single = sentEvalOrder({ a: [['a', 'b'], [], ['c']], y: [1, 0, 0] });
+  const single = sentEvalOrder({ a: [['a', 'b'], [], ['c']], y: [1, 0, 0] }, ['lenA', 'y']);
   assert.deepEqual(single.a, [[], ['c'], ['a', 'b']]);
+  // SNLI: (len s2, len s1, label string); 'contradiction' < 'entailment' < 'neutral'.
+  const names = ['entailment', 'neutral', 'contradiction'];
+  const snli = sentEvalOrder({ a: [['x'], ['y', 'y'], ['z']], b: [['1'], ['1'], ['1']], y: [1, 0, 2] }, ['lenB', 'lenA', 'labelName'], names);
+  assert.deepEqual(snli.y, [2, 1, 0]);
+  assert.deepEqual(snli.a, [['z'], ['x'], ['y', 'y']]);
 });
 
 test('pair features: [|u-v|, u*v] and [u, v, u*v, |u-v|]', () => {
