@@ -37,47 +37,37 @@ export async function copyFromLocal(defs: readonly TaskDefinition[], fromDir: st
   }
   for (const def of defs) {
     for (const group of copyGroups(def)) {
-      const rel = group.find((p) => existsSync(join(from, p)));
-      if (rel === undefined) {
-        report.missing.push(group.join(' or '));
-        continue;
+      // Every alternative present is copied (e.g. both QUORA/dev.tsv and QUORA/dev.txt).
+      const present = group.filter((p) => existsSync(join(from, p)));
+      if (present.length === 0) report.missing.push(group.join(' or '));
+      for (const rel of present) {
+        const src = join(from, rel);
+        const dst = join(to, rel);
+        if (existsSync(dst) && (await sha256File(dst)) === (await sha256File(src))) {
+          report.alreadyPresent.push(rel);
+          continue;
+        }
+        await mkdir(dirname(dst), { recursive: true });
+        // The source may be read-only (so would be the copy); replace rather than overwrite.
+        await rm(dst, { force: true });
+        await copyFile(src, dst);
+        await chmod(dst, 0o644);
+        report.copied.push(rel);
+        log(`copied ${rel}`);
       }
-      const src = join(from, rel);
-      const dst = join(to, rel);
-      if (existsSync(dst) && (await sha256File(dst)) === (await sha256File(src))) {
-        report.alreadyPresent.push(rel);
-        continue;
-      }
-      await mkdir(dirname(dst), { recursive: true });
-      // The source may be read-only (so would be the copy); replace rather than overwrite.
-      await rm(dst, { force: true });
-      await copyFile(src, dst);
-      await chmod(dst, 0o644);
-      report.copied.push(rel);
-      log(`copied ${rel}`);
     }
   }
   return report;
 }
 
-/** Files to copy for a task, as groups of alternative names; extra files are optional. */
+/** Files to copy for a task, as groups of alternative names (one group per needed file). */
 function copyGroups(def: TaskDefinition): string[][] {
   const groups: string[][] = [];
   for (const src of Object.values(def.splits)) {
     if (Array.isArray(src) && src.every((s) => typeof s === 'string')) groups.push([...(src as string[])]);
     else for (const p of definitionFiles({ ...def, splits: { x: src } })) groups.push([p]);
   }
-  // Every alternative of a group is copied when present (e.g. both QUORA/dev.tsv and dev.txt).
-  const out: string[][] = [];
-  for (const g of groups) {
-    if (g.length > 1) for (const p of g) out.push([p]);
-    else out.push(g);
-  }
-  for (const p of def.extraFiles ?? []) out.push([p]);
-  return dedupe(out);
-}
-
-function dedupe(groups: string[][]): string[][] {
+  for (const p of def.extraFiles ?? []) groups.push([p]);
   const seen = new Set<string>();
   return groups.filter((g) => {
     const k = g.join('\n');

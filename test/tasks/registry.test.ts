@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { definitionFiles } from '../../src/tasks/definition.js';
+import { resolveDataDir } from '../../src/tasks/data-dir.js';
+import { listTasks, loadDefinitions, packageRoot, resolveTask, resolveTasks, tasksDir } from '../../src/tasks/registry.js';
+import { referenceChecksums } from '../../src/tasks/verify.js';
+import { UserError } from '../../src/util/errors.js';
+import { REPO } from './helpers.js';
+
+const IDS = ['MR', 'CR', 'SUBJ', 'MPQA', 'SST2', 'TREC', 'MRPC', 'SICK-R', 'SICK-E', 'STS-B', 'SNLI', 'MultiNLI', 'Quora'];
+
+test('the 13 task definitions load, validated, in table order', () => {
+  assert.deepEqual(listTasks().map((t) => t.id), IDS);
+  assert.equal(tasksDir(), join(REPO, 'tasks'));
+  assert.equal(packageRoot(join(REPO, 'dist', 'src', 'tasks', 'registry.js')), REPO);
+});
+
+test('names resolve case-insensitively, aliases included', () => {
+  const cases: [string, string][] = [
+    ['mr', 'MR'], ['SICKRelatedness', 'SICK-R'], ['sickentailment', 'SICK-E'], ['STSBenchmark', 'STS-B'],
+    ['sst', 'SST2'], ['MNLI', 'MultiNLI'], ['qqp', 'Quora'], ['sick-r', 'SICK-R'], [' trec ', 'TREC'],
+  ];
+  for (const [name, id] of cases) assert.equal(resolveTask(name).id, id, name);
+});
+
+test('an unknown task is a user error listing the known ids', () => {
+  assert.throws(
+    () => resolveTask('SST5'),
+    (e: unknown) => e instanceof UserError && e.message === `unknown task "SST5"; known tasks: ${IDS.join(', ')}`,
+  );
+  assert.throws(() => resolveTasks('MR,nope'), /unknown task "nope"/);
+  assert.throws(() => resolveTasks(' , '), /no task named/);
+});
+
+test('resolveTasks: comma lists, arrays, duplicates once, "all"', () => {
+  assert.deepEqual(resolveTasks('MR,CR').map((t) => t.id), ['MR', 'CR']);
+  assert.deepEqual(resolveTasks(['sts-b', 'STSBenchmark,mr']).map((t) => t.id), ['STS-B', 'MR']);
+  assert.deepEqual(resolveTasks('all').map((t) => t.id), IDS);
+});
+
+test('definitions carry the protocol facts of PROTOCOL.md', () => {
+  const t = (id: string) => resolveTask(id);
+  assert.deepEqual(IDS.map((id) => t(id).protocol), [
+    'inner-kfold', 'inner-kfold', 'inner-kfold', 'inner-kfold', 'split', 'kfold', 'kfold', 'relatedness', 'split', 'relatedness', 'split', 'split', 'split',
+  ]);
+  assert.deepEqual(IDS.map((id) => t(id).features), [
+    'single', 'single', 'single', 'single', 'single', 'single', 'absdiff-prod', 'absdiff-prod', 'absdiff-prod', 'absdiff-prod', 'nli', 'nli', 'nli',
+  ]);
+  assert.deepEqual(IDS.filter((id) => t(id).vocabCased), ['TREC']);
+  assert.deepEqual(t('SNLI').protocolOverrides, { noreg: true, maxEpoch: 15, epochSize: 1 });
+  assert.deepEqual(t('SICK-E').labels, ['CONTRADICTION', 'NEUTRAL', 'ENTAILMENT']);
+  assert.deepEqual(t('TREC').labels, ['ABBR', 'DESC', 'ENTY', 'HUM', 'LOC', 'NUM']);
+  assert.deepEqual(t('SUBJ').splits.all, [{ file: 'SUBJ/subj.objective', label: 1 }, { file: 'SUBJ/subj.subjective', label: 0 }]);
+  assert.equal(t('MRPC').mainMetric, 'acc');
+  assert.ok(t('MRPC').metrics.includes('f1'));
+  assert.equal(t('STS-B').mainMetric, 'pearson');
+  assert.ok(t('MultiNLI').metrics.includes('acc_mismatched'));
+});
+
+test('every file the reference folder holds for a task has a committed checksum', () => {
+  const sums = referenceChecksums();
+  for (const id of IDS.slice(0, 10)) {
+    for (const f of definitionFiles(resolveTask(id))) assert.ok(sums.has(f), `${id}: ${f}`);
+  }
+  assert.ok(sums.has('QUORA/dev.txt') && sums.has('QUORA/test.txt'));
+  assert.ok(![...sums.keys()].includes('SHA256SUMS'), 'no self-referential line');
+});
+
+test('a broken definition is a clear error naming the file', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gensen-eval-tasks-'));
+  try {
+    const good = JSON.parse(await readFile(join(REPO, 'tasks', 'MRPC.json'), 'utf8')) as Record<string, unknown>;
+    const check = async (doc: unknown, pattern: RegExp, name = 'MRPC.json'): Promise<void> => {
+      await writeFile(join(dir, name), typeof doc === 'string' ? doc : JSON.stringify(doc));
+      assert.throws(() => loadDefinitions(dir), (e: unknown) => e instanceof UserError && pattern.test(e.message));
+      await rm(join(dir, name));
+    };
+    await check('{ "id": ', /MRPC\.json: not valid JSON/);
+    await check({ ...good, protocol: 'loo' }, /MRPC\.json: invalid task definition: protocol must be one of/);
+    await check({ ...good, labels: ['x'] }, /"labels" must name all 2 classes/);
+    await check({ ...good, mainMetric: 'mcc' }, /mainMetric "mcc" is not in metrics/);
+    await check({ ...good, splits: { train: '../etc/passwd', test: 'MRPC/x' } }, /must be a relative path inside the data folder/);
+    await check({ ...good, color: 'red' }, /unknown field "color"/);
+    await check({ ...good, format: { reader: 'csv' } }, /format\.reader must be one of/);
+    await check(good, /file name must be MRPC\.json/, 'Other.json');
+    await writeFile(join(dir, 'MRPC.json'), JSON.stringify(good));
+    await writeFile(join(dir, 'Para.json'), JSON.stringify({ ...good, id: 'Para', aliases: ['mrpc'] }));
+    assert.throws(() => loadDefinitions(dir), /name "mrpc" is already used by MRPC/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('data folder: --data-dir, then $SENTEVAL_DATA, then ./data', () => {
+  assert.equal(resolveDataDir('/x/y', { SENTEVAL_DATA: '/z' }), '/x/y');
+  assert.equal(resolveDataDir(undefined, { SENTEVAL_DATA: '/z' }), '/z');
+  assert.equal(resolveDataDir(undefined, {}), join(process.cwd(), 'data'));
+  assert.equal(resolveDataDir('', { SENTEVAL_DATA: '' }), join(process.cwd(), 'data'));
+});
