@@ -19,7 +19,7 @@ import { loadVocab } from './vocab.js';
 import { loadEmbeddedVectors } from '../encoders/embedded-vectors.js';
 import { sha256File } from '../util/hash.js';
 import { basename } from 'node:path';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 
 export const SPECIALS = ['<s>', '<pad>', '</s>', '<unk>'] as const;
 const BOS = 0;
@@ -186,6 +186,7 @@ export class GensenEncoder implements SentenceEncoder {
     private readonly opts: GensenEncoderOptions,
     private readonly vectorSource: VectorSource | undefined,
     expansionLabel: string,
+    private readonly glove?: GloveVectorSource,
   ) {
     const dim = models.reduce((s, m) => s + 2 * m.hidden, 0);
     this.taskPooling = opts.pool === 'best' ? 'last' : opts.pool;
@@ -224,6 +225,19 @@ export class GensenEncoder implements SentenceEncoder {
   /** Raw-text entry for the `encode` command: one string per sentence. */
   async encodeText(sentences: readonly string[], allStates = false): Promise<{ vectors: Matrix; states?: TokenStates }> {
     return this.encodeTokens(sentences.map((s) => this.prepareTokensFromText(s)), allStates);
+  }
+
+  /** The tokens a raw sentence becomes under this encoder's input options. */
+  tokenizeText(s: string): string[] {
+    return this.prepareTokensFromText(s);
+  }
+
+  /**
+   * Announces words that later `prepare` calls will need, so that a GloVe file is streamed once
+   * for all tasks instead of once per task with unseen words.
+   */
+  registerWords(words: Iterable<string>): void {
+    this.glove?.register(words);
   }
 
   private prepareTokensFromText(s: string): string[] {
@@ -330,6 +344,7 @@ export class GensenEncoder implements SentenceEncoder {
     opts: GensenEncoderOptions,
     vectorSource?: VectorSource,
     expansionLabel = 'none',
+    glove?: GloveVectorSource,
   ): Promise<GensenEncoder> {
     if (data.length === 0 || data.length > 2) throw new UserError('gensen: give one or two models (--prefix1 [--prefix2])');
     const models: LoadedModel[] = [];
@@ -338,7 +353,7 @@ export class GensenEncoder implements SentenceEncoder {
       if (!emb) throw new UserError(`gensen model ${d.prefix}: no src_embedding.weight in the checkpoint`);
       models.push(new LoadedModel(d, await GruRunner.create(d.weights, emb.data, opts.tuning)));
     }
-    return new GensenEncoder(models, opts, vectorSource, expansionLabel);
+    return new GensenEncoder(models, opts, vectorSource, expansionLabel, glove);
   }
 }
 
@@ -415,8 +430,10 @@ export async function createGensenEncoder(opts: GensenEncoderOptions): Promise<G
   let source: VectorSource | undefined;
   let label = 'none';
   let note: string | undefined;
+  let g: GloveVectorSource | undefined;
   if (opts.glove) {
-    const g = new GloveVectorSource(opts.glove, models.map((m) => m.word2id), opts.onProgress);
+    if (!existsSync(opts.glove)) throw new UserError(`word vectors file not found: ${opts.glove} (expected GloVe .txt, .txt.gz or GenSen's .h5)`);
+    g = new GloveVectorSource(opts.glove, models.map((m) => m.word2id), opts.onProgress ?? opts.onNote);
     source = g.get;
     const st = statSync(opts.glove);
     label = `glove:${basename(opts.glove)}:${st.size}`;
@@ -430,7 +447,7 @@ export async function createGensenEncoder(opts: GensenEncoderOptions): Promise<G
       `GenSen vocabulary expansion: OLS map from the embedded ${e.dim}-d vectors (${e.source}), not glove.840B.300d ` +
       'as in the paper; pass --glove for the faithful setting';
   }
-  const enc = await GensenEncoder.fromModels(models, opts, source, label);
+  const enc = await GensenEncoder.fromModels(models, opts, source, label, g);
   if (note) {
     enc.addNote(note);
     opts.onNote?.(note);

@@ -1,0 +1,111 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runEncode, type EncodeArgs } from '../../src/cli/encode.js';
+import { npyHeader, readNpy } from '../../src/gensen/npy.js';
+
+const FIX = join(process.cwd(), 'test', 'fixtures', 'gensen');
+const EXP = join(FIX, 'expected');
+const expected = JSON.parse(readFileSync(join(EXP, 'encodings.json'), 'utf8')) as {
+  sentences: string[];
+  cases: Record<string, { last: number[][]; max: number[][]; states: number[][][]; expansion?: { vocab: string[] }[] }>;
+};
+
+function args(dir: string, over: Partial<EncodeArgs>): EncodeArgs {
+  return {
+    modelsDir: FIX,
+    prefix1: 'tiny1',
+    pool: 'last',
+    maxPool: 'faithful',
+    batchSize: 8,
+    lowercase: false,
+    tokenize: false,
+    input: join(dir, 'in.txt'),
+    out: join(dir, 'out.npy'),
+    allStates: false,
+    quiet: true,
+    ...over,
+  };
+}
+
+function assertClose(data: Float32Array | Int32Array, want: number[][], what: string): void {
+  const cols = want[0]!.length;
+  assert.equal(data.length, want.length * cols, `${what}: size`);
+  want.forEach((row, r) => row.forEach((v, c) => assert.ok(Math.abs(data[r * cols + c]! - v) <= 1e-5, `${what} [${r},${c}]`)));
+}
+
+function withDir(fn: (dir: string) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gensen-encode-'));
+    try {
+      writeFileSync(join(dir, 'in.txt'), expected.sentences.join('\n') + '\n');
+      writeFileSync(join(dir, 'in.jsonl'), expected.sentences.map((s) => JSON.stringify(s)).join('\n') + '\n');
+      await fn(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+test('npy header: v1.0, 64-byte aligned, NumPy dict', () => {
+  const h = npyHeader('<f4', [3, 4]);
+  assert.equal(h.length % 64, 0);
+  assert.deepEqual([...h.subarray(0, 8)], [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+  const dict = new TextDecoder().decode(h.subarray(10));
+  assert.match(dict, /^\{'descr': '<f4', 'fortran_order': False, 'shape': \(3, 4\), \} *\n$/);
+  assert.match(new TextDecoder().decode(npyHeader('<i4', [7]).subarray(10)), /'shape': \(7,\)/);
+});
+
+test(
+  'encode writes one float32 row per input line, batched in input order (txt and jsonl agree)',
+  withDir(async (dir) => {
+    const r = await runEncode(args(dir, { pool: 'max', allStates: true }));
+    assert.deepEqual(r, { rows: expected.sentences.length, dim: 12 });
+    const vec = readNpy(readFileSync(join(dir, 'out.npy')));
+    assert.deepEqual(vec.shape, [24, 12]);
+    assertClose(vec.data, expected.cases['tiny1']!.max, 'max');
+    const lens = readNpy(readFileSync(join(dir, 'out.lengths.npy')));
+    const states = readNpy(readFileSync(join(dir, 'out.states.npy')));
+    const want = expected.cases['tiny1']!.states;
+    const tMax = Math.max(...want.map((s) => s.length));
+    assert.deepEqual([...lens.data], want.map((s) => s.length));
+    assert.deepEqual(states.shape, [24, tMax, 12]);
+    want.forEach((s, i) => {
+      const padded = [...s, ...Array.from({ length: tMax - s.length }, () => new Array(12).fill(0))];
+      assertClose(states.data.subarray(i * tMax * 12, (i + 1) * tMax * 12), padded, `states ${i}`);
+    });
+    await runEncode(args(dir, { input: join(dir, 'in.jsonl'), out: join(dir, 'j.npy'), pool: 'max' }));
+    assert.deepEqual(readFileSync(join(dir, 'j.npy')), readFileSync(join(dir, 'out.npy')));
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+  }),
+);
+
+test(
+  'encode with --glove --vocab --lowercase matches the expanded PyTorch reference',
+  withDir(async (dir) => {
+    writeFileSync(join(dir, 'vocab.json'), JSON.stringify(expected.cases['tiny1+tiny2@MR']!.expansion![0]!.vocab));
+    await runEncode(args(dir, { prefix2: 'tiny2', pool: 'max', lowercase: true, glove: join(EXP, 'tiny_glove.txt.gz'), vocab: join(dir, 'vocab.json') }));
+    assertClose(readNpy(readFileSync(join(dir, 'out.npy'))).data, expected.cases['tiny1+tiny2@MR']!.max, 'expanded max');
+  }),
+);
+
+test(
+  'encode errors are one-line user errors and leave no output',
+  withDir(async (dir) => {
+    writeFileSync(join(dir, 'bad.jsonl'), '"ok"\n{"text": "no"}\n');
+    const isUserError = (re: RegExp) => (e: Error) => {
+      assert.equal(e.name, 'UserError');
+      assert.match(e.message, re);
+      assert.doesNotMatch(e.message, /\n/);
+      return true;
+    };
+    await assert.rejects(runEncode(args(dir, { input: join(dir, 'bad.jsonl') })), isUserError(/bad\.jsonl:2: expected a JSON string/));
+    await assert.rejects(runEncode(args(dir, { prefix1: 'nli_large' })), isUserError(/nli_large\.model.*Maluuba\/gensen/));
+    await assert.rejects(runEncode(args(dir, { batchSize: 0 })), isUserError(/--batch-size/));
+    await assert.rejects(runEncode(args(dir, { vocab: join(dir, 'in.txt') })), isUserError(/needs --glove/));
+    assert.equal(existsSync(join(dir, 'out.npy')), false);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+  }),
+);
