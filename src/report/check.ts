@@ -20,6 +20,7 @@
 import type { LoadedResults } from '../results/read.js';
 import type { TaskResult } from '../results/schema.js';
 import { UserError } from '../util/errors.js';
+import { explainTaskDifference, groupMixedTasks } from './leaderboard.js';
 import { canonicalTask, formatPoints, formatSigned, isCorrelation, toDisplay } from './columns.js';
 
 export type Tolerance = 'auto' | number;
@@ -101,8 +102,13 @@ export function checkRegression(baseline: LoadedResults, current: LoadedResults,
   }
   const mismatched = common.filter((t) => base.get(t)!.fingerprint !== cur.get(t)!.fingerprint);
   if (mismatched.length && !opts.allowMixed) {
+    const why = groupMixedTasks(
+      mismatched.map((t) => ({ task: t, reasons: [explainTaskDifference('baseline', base.get(t)!, baseline.results, 'new', cur.get(t)!, current.results)] })),
+    )
+      .map((g) => `${g.tasks.join(', ')} (${g.reasons.join('; ')})`)
+      .join('; ');
     throw new UserError(
-      `${current.path} vs ${baseline.path}: protocol fingerprints differ for ${mismatched.join(', ')} (other probe settings, data files or STS protocol): the scores are not comparable; rerun the baseline with the same settings, or pass --allow-mixed`,
+      `${current.path} vs ${baseline.path}: protocol fingerprints differ for ${why}: the scores are not comparable; rerun the baseline with the same settings, or pass --allow-mixed`,
     );
   }
   for (const t of common) {

@@ -92,6 +92,7 @@ export function formatPoints(v: number, digits = 1): string {
 
 export function formatSigned(v: number, digits = 1): string {
   if (!Number.isFinite(v)) return '–';
-  const s = v.toFixed(digits);
-  return v > 0 || (v === 0 && !s.startsWith('-')) ? `+${s}` : s;
+  // A difference that rounds to zero reads as +0.0, never -0.0.
+  const s = Math.abs(v) < 0.5 * 10 ** -digits ? (0).toFixed(digits) : v.toFixed(digits);
+  return s.startsWith('-') ? s : `+${s}`;
 }

@@ -12,7 +12,7 @@ function esc(s: string): string {
 }
 
 // Colour-blind-safe palette (Okabe-Ito + extras); rows beyond it cycle.
-const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#000000', '#999999', '#8C564B'];
+const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#000000', '#8C564B', '#999999', '#B8A100'];
 
 function color(i: number): string {
   return PALETTE[i % PALETTE.length];
@@ -148,12 +148,14 @@ export function renderHtml(lb: Leaderboard, title = 'gensen-eval leaderboard'): 
 <body>
 <h1>${esc(title)}</h1>
 <p>Click a column header to sort; open a model name for its configuration (or hover it).${lb.mixed ? ` <strong>Runs were measured under different protocols: see the notes (${MARK_MIXED}).</strong>` : ''}</p>
+<div style="overflow-x:auto">
 <table id="leaderboard">
 <thead><tr>${head.join('')}</tr></thead>
 <tbody>
 ${body.join('\n')}
 </tbody>
 </table>
+</div>
 <ul class="notes">${notes}</ul>
 <h2 style="font-size:16px">Per-task comparison</h2>
 <div>${legend}</div>

@@ -1,5 +1,6 @@
 /** Markdown and CSV renderings of a leaderboard. */
 import { formatPoints, formatSigned } from './columns.js';
+import { groupMixedTasks } from './leaderboard.js';
 import type { Leaderboard, LeaderboardCell } from './leaderboard.js';
 
 export const MARK_UNVERIFIED = '†';
@@ -30,7 +31,7 @@ export function leaderboardFootnotes(lb: Leaderboard): string[] {
       `Protocol groups: ${lb.groups.map((g) => `${g.letter} = ${g.runs.join(', ')}`).join('; ')}. Runs in different groups were measured differently (${lb.protocolDifferences.join(', ') || 'fingerprints differ'}): compare within a group.`,
     );
   }
-  for (const m of lb.mixedTasks) out.push(`${MARK_MIXED} ${m.task}: task fingerprints differ: ${m.reasons.join('; ')}.`);
+  for (const g of groupMixedTasks(lb.mixedTasks)) out.push(`${MARK_MIXED} ${g.tasks.join(', ')}: task fingerprints differ: ${g.reasons.join('; ')}.`);
   return out;
 }
 

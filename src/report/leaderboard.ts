@@ -118,7 +118,7 @@ function diffSettings(a: Readonly<Record<string, unknown>>, b: Readonly<Record<s
 }
 
 /** Why two runs' fingerprints for one task differ: settings, data files, or neither visible. */
-function explainTaskDifference(la: string, ta: TaskResult, ra: RunResults, lb: string, tb: TaskResult, rb: RunResults): string {
+export function explainTaskDifference(la: string, ta: TaskResult, ra: RunResults, lb: string, tb: TaskResult, rb: RunResults): string {
   const parts: string[] = [];
   const settings = diffSettings(ra.protocol as unknown as Record<string, unknown>, rb.protocol as unknown as Record<string, unknown>);
   for (const k of settings) {
@@ -134,6 +134,18 @@ function explainTaskDifference(la: string, ta: TaskResult, ra: RunResults, lb: s
   if (ta.protocol !== tb.protocol) parts.push(`task protocol: ${ta.protocol} vs ${tb.protocol}`);
   if (parts.length === 0) parts.push(`fingerprint ${short(ta.fingerprint)} vs ${short(tb.fingerprint)} (the difference is not in the recorded settings)`);
   return `${la} vs ${lb}: ${parts.join('; ')}`;
+}
+
+/** Mixed tasks that differ for the same reasons, together (a probe setting makes every task differ). */
+export function groupMixedTasks(mixed: readonly MixedTask[]): { tasks: string[]; reasons: readonly string[] }[] {
+  const groups = new Map<string, { tasks: string[]; reasons: readonly string[] }>();
+  for (const m of mixed) {
+    const key = m.reasons.join('\n');
+    const g = groups.get(key);
+    if (g) g.tasks.push(m.task);
+    else groups.set(key, { tasks: [m.task], reasons: m.reasons });
+  }
+  return [...groups.values()];
 }
 
 export function buildLeaderboard(
@@ -195,7 +207,7 @@ export function buildLeaderboard(
   const mixed = groups.length > 1 || mixedTasks.length > 0;
   if (mixed && opts.strict) {
     const lines = mixedTasks.length
-      ? mixedTasks.map((m) => `${m.task} (${m.reasons.join(' | ')})`).join('; ')
+      ? groupMixedTasks(mixedTasks).map((g) => `${g.tasks.join(', ')} (${g.reasons.join(' | ')})`).join('; ')
       : `protocol fingerprints differ (${[...protocolDifferences].join(', ') || 'settings not recorded'})`;
     throw new UserError(`--strict: runs were measured under different protocols and are not comparable: ${lines}`);
   }
@@ -264,6 +276,7 @@ export function buildLeaderboard(
     }
     baseline = b.id;
     for (const r of rows) {
+      if (r === b) continue;
       for (const [id, cell] of Object.entries(r.cells)) {
         const bc = b.cells[id];
         if (bc) cell.diff = cell.value - bc.value;

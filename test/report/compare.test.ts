@@ -1,0 +1,103 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { compareRuns, renderCompareTable } from '../../src/report/compare.js';
+import { compareCommand } from '../../src/cli/compare.js';
+import { UserError } from '../../src/util/errors.js';
+import { fixture, load } from './fixtures.js';
+import { runCli } from './run-cli.js';
+
+interface ExpectedRow {
+  task: string;
+  metric: string;
+  n: number;
+  a: number;
+  b: number;
+  difference: number;
+  ciLow: number;
+  ciHigh: number;
+  pValue?: number;
+  discordant?: [number, number];
+}
+interface Expected {
+  seed: number;
+  resamples: number;
+  alpha: number;
+  rows: ExpectedRow[];
+}
+
+// Written by: /usr/bin/python3 scripts/reference/compare_check.py test/fixtures/results/pair-a.json
+//   test/fixtures/results/pair-b.json --resamples 2000 (scipy binomtest, sklearn f1, numpy corrcoef,
+//   scipy spearmanr on gathered resamples; draws from a Python port of src/util/rng.ts).
+const expected = JSON.parse(readFileSync(fixture('compare-expected.json'), 'utf8')) as Expected;
+
+test('compare agrees with the independent scipy computation: values, McNemar p, bootstrap intervals', () => {
+  const rep = compareRuns(load('pair-a.json'), load('pair-b.json'), { seed: expected.seed, resamples: expected.resamples, alpha: expected.alpha });
+  assert.equal(rep.rows.length, expected.rows.length);
+  for (const e of expected.rows) {
+    const r = rep.rows.find((x) => x.task === e.task && x.metric === e.metric);
+    assert.ok(r, `missing ${e.task} ${e.metric}`);
+    const where = `${e.task} ${e.metric}`;
+    assert.equal(r.n, e.n, where);
+    for (const k of ['a', 'b', 'difference', 'ciLow', 'ciHigh'] as const) {
+      assert.ok(Math.abs(r[k] - e[k]) < 1e-9, `${where} ${k}: ${r[k]} vs ${e[k]}`);
+    }
+    if (e.pValue !== undefined) {
+      assert.ok(Math.abs(r.pValue! - e.pValue) < 1e-12 * Math.max(1, e.pValue), `${where} p: ${r.pValue} vs ${e.pValue}`);
+      assert.deepEqual(r.discordant, e.discordant);
+      assert.match(r.method, /McNemar exact/);
+    } else {
+      assert.equal(r.method, 'paired bootstrap');
+    }
+  }
+});
+
+test('verdicts: McNemar decides accuracy, the interval decides F1 and correlations', () => {
+  const rep = compareRuns(load('pair-a.json'), load('pair-b.json'), { resamples: 2000 });
+  const v = (task: string, metric: string): string => rep.rows.find((r) => r.task === task && r.metric === metric)!.verdict;
+  assert.equal(v('TREC', 'acc'), 'better'); // p = 0.0041, B right on 93 vs 57 discordant
+  assert.equal(v('MRPC', 'acc'), 'no significant difference'); // p = 0.41
+  assert.equal(v('MRPC', 'f1'), 'no significant difference');
+  assert.equal(v('SICK-R', 'pearson'), 'better'); // interval [0.03, 4.66]
+  assert.equal(v('MultiNLI', 'acc_mismatched'), 'no significant difference');
+  // Swapping A and B flips the sign and the verdict.
+  const rev = compareRuns(load('pair-b.json'), load('pair-a.json'), { resamples: 2000 });
+  const trec = rev.rows.find((r) => r.task === 'TREC' && r.metric === 'acc')!;
+  assert.equal(trec.verdict, 'worse');
+  assert.ok(Math.abs(trec.difference + 7.2) < 1e-9);
+  const text = renderCompareTable(rep);
+  assert.match(text, /TREC\s+acc\s+500\s+78\.40\s+85\.60\s+\+7\.20/);
+  assert.match(text, /2000 resamples, seed 1111/);
+});
+
+test('the same seed gives the same intervals; another seed other draws', () => {
+  const a = compareRuns(load('pair-a.json'), load('pair-b.json'), { resamples: 500 });
+  const b = compareRuns(load('pair-a.json'), load('pair-b.json'), { resamples: 500 });
+  const c = compareRuns(load('pair-a.json'), load('pair-b.json'), { resamples: 500, seed: 7 });
+  assert.deepEqual(a.rows, b.rows);
+  assert.notDeepEqual(a.rows.map((r) => r.ciLow), c.rows.map((r) => r.ciLow));
+});
+
+test('gold labels in another order are refused', () => {
+  assert.throws(
+    () => compareRuns(load('pair-a.json'), load('pair-shuffled.json'), { resamples: 200 }),
+    (e: unknown) => e instanceof UserError && /MRPC \(test\): gold labels differ at example \d+/.test(e.message),
+  );
+});
+
+test('a run without sidecars names the task and --save-predictions', () => {
+  assert.throws(
+    () => compareRuns(load('base.json'), load('pair-b.json'), { resamples: 200 }),
+    (e: unknown) => e instanceof UserError && /base\.json: task TREC has no prediction sidecar.*--save-predictions/.test(e.message),
+  );
+});
+
+test('CLI: compare prints the table; a missing sidecar file is exit 2 with its name', async () => {
+  const ok = await runCli(compareCommand, ['compare', fixture('pair-a.json'), fixture('pair-b.json'), '--resamples', '300', '--tasks', 'TREC']);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /TREC\s+acc\s+500/);
+  assert.doesNotMatch(ok.stdout, /MRPC/);
+  const bad = await runCli(compareCommand, ['compare', fixture('pair-a.json'), fixture('new-inside.json')]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /no prediction sidecar.*--save-predictions/);
+});
