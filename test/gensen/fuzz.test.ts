@@ -212,3 +212,42 @@ test('hostile checkpoints: storage and tensor sizes are checked before allocatio
     assert.throws(() => parseStateDict('h.model', data), (e: unknown) => e instanceof UserError && pattern.test(e.message), String(pattern));
   }
 });
+
+test('fuzz: random opcode streams end in a value or a clean refusal', { timeout: 60_000 }, () => {
+  // Mostly valid opcodes with short arguments, so the machine gets deep before failing.
+  const ops = Buffer.from('(.0123FIJKLMNPQRSTUVXabcdehijlopqrstu})]GBC', 'latin1');
+  const extra = [0x80, 0x81, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8c, 0x8f, 0x90, 0x91, 0x92, 0x93, 0x94, 0x95];
+  const alphabet = [...ops, ...extra];
+  const rng = new Rng(1111, 99);
+  const globals = new Map([['collections.OrderedDict', { call: () => new Map() }]]);
+  const counts: Record<Outcome, number> = { loaded: 0, refused: 0 };
+  for (let i = 0; i < 3000; i++) {
+    const n = 1 + rng.int(60);
+    const bytes: number[] = [];
+    for (let k = 0; k < n; k++) {
+      const r = rng.int(10);
+      if (r < 6) bytes.push(alphabet[rng.int(alphabet.length)]!);
+      else if (r < 8) bytes.push(rng.int(4)); // small arguments
+      else if (r < 9) bytes.push(0x0a);
+      else bytes.push(rng.int(256));
+    }
+    if (rng.int(2) === 0) bytes.push(0x2e);
+    const data = Buffer.from(bytes);
+    counts[attempt(`stream ${data.toString('hex')}`, () => unpickle(data, { file: 'r.pkl', globals, persistentLoad: (p) => p }))]++;
+  }
+  assert.ok(counts.loaded > 0 && counts.refused > 0, JSON.stringify(counts));
+});
+
+test('fuzz: mutations of every protocol sample from pickle-cases.json', { timeout: 60_000 }, () => {
+  const cases = JSON.parse(readFileSync(join(DIR, 'pickle-cases.json'), 'utf8')) as { name: string; hex: string }[];
+  const rng = new Rng(1111, 7);
+  const counts: Record<Outcome, number> = { loaded: 0, refused: 0 };
+  for (const c of cases) {
+    const data = Buffer.from(c.hex, 'hex');
+    for (let i = 0; i < 80; i++) {
+      const bad = mutate(rng, data, i % 4);
+      counts[attempt(`${c.name} case ${i}`, () => unpickle(bad, { file: c.name }))]++;
+    }
+  }
+  assert.ok(counts.loaded > 50 && counts.refused > 200, JSON.stringify(counts));
+});
