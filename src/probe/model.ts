@@ -1,0 +1,468 @@
+/**
+ * The probe network of SentEval's MLP class: `nhid = 0` is one Linear layer (logistic regression);
+ * `nhid > 0` is Linear → Dropout → Sigmoid → Linear. Parameters live in one Float64Array in
+ * torch's `parameters()` order (W1 [out×in] row-major, b1, W2, b2) so that the optimizer is a single
+ * flat loop. Features stay float32 (the shared feature matrix); arithmetic is float64.
+ *
+ * The hot loops are written out by hand for the shapes that dominate the protocols (binary and
+ * small-C logistic regression): no per-sample allocation, no generic matrix helpers.
+ */
+import type { FastStream } from './fast-stream.js';
+import type { WasmLinear } from './wasm-linear.js';
+
+/** Rows per forward call when predicting (bounds the kernel's scratch). */
+export const EVAL_CHUNK = 512;
+
+export type LossReduction = 'mean' | 'sum';
+
+export interface ProbeArch {
+  readonly inputDim: number;
+  readonly nhid: number;
+  readonly nclasses: number;
+  readonly dropout: number;
+}
+
+export function paramCount(a: ProbeArch): number {
+  return a.nhid === 0
+    ? a.nclasses * a.inputDim + a.nclasses
+    : a.nhid * a.inputDim + a.nhid + a.nclasses * a.nhid + a.nclasses;
+}
+
+/** PyTorch's nn.Linear default init: weight and bias ~ U(-1/√fan_in, 1/√fan_in), weight first. */
+export function initParams(a: ProbeArch, rng: { uniform(lo: number, hi: number): number }): Float64Array {
+  const p = new Float64Array(paramCount(a));
+  let off = 0;
+  const layer = (fanIn: number, fanOut: number): void => {
+    const bound = 1 / Math.sqrt(fanIn);
+    for (let i = 0; i < fanOut * fanIn + fanOut; i++) p[off++] = rng.uniform(-bound, bound);
+  };
+  if (a.nhid === 0) layer(a.inputDim, a.nclasses);
+  else {
+    layer(a.inputDim, a.nhid);
+    layer(a.nhid, a.nclasses);
+  }
+  return p;
+}
+
+/**
+ * Forward + backward of the mean (or summed) cross-entropy over the minibatch
+ * `rows[start..end)` (rows index the feature matrix). Writes d(loss)/d(params) into `grad`
+ * (overwritten, no weight decay) and returns the loss.
+ */
+export class ProbeNet {
+  readonly arch: ProbeArch;
+  params: Float64Array;
+  readonly grad: Float64Array;
+  private readonly z: Float64Array;
+  private readonly delta: Float64Array;
+  private readonly h: Float64Array;
+  private readonly hmask: Float64Array;
+  private readonly dh: Float64Array;
+  private engine: WasmLinear | null = null;
+
+  constructor(arch: ProbeArch, params: Float64Array) {
+    if (params.length !== paramCount(arch)) {
+      throw new Error(`ProbeNet: ${params.length} parameters, expected ${paramCount(arch)}`);
+    }
+    this.arch = arch;
+    this.params = params;
+    this.grad = new Float64Array(params.length);
+    this.z = new Float64Array(arch.nclasses);
+    this.delta = new Float64Array(arch.inputDim);
+    this.h = new Float64Array(Math.max(arch.nhid, 1));
+    this.hmask = new Float64Array(Math.max(arch.nhid, 1));
+    this.dh = new Float64Array(Math.max(arch.nhid, 1));
+  }
+
+  /**
+   * Run the linear (nhid = 0) paths on the SIMD kernels, with `X` as the feature matrix of every
+   * later call. Takes over the engine's scratch: one net per engine at a time.
+   */
+  useEngine(engine: WasmLinear | null, X: Float32Array, maxBatch: number): void {
+    if (!engine || this.arch.nhid > 0) {
+      this.engine = null;
+      return;
+    }
+    engine.bind(X, this.arch.inputDim);
+    engine.reserve(this.arch.nclasses === 2 ? 1 : this.arch.nclasses, Math.max(maxBatch, EVAL_CHUNK));
+    this.engine = engine;
+  }
+
+  lossAndGrad(
+    X: Float32Array,
+    y: Int32Array,
+    rows: Int32Array,
+    start: number,
+    end: number,
+    reduction: LossReduction,
+    dropoutRng?: FastStream,
+    withLoss = true,
+  ): number {
+    const scale = reduction === 'mean' ? 1 / (end - start) : 1;
+    if (this.arch.nhid > 0) return this.mlpGrad(X, y, rows, start, end, scale, dropoutRng);
+    if (this.engine) {
+      return this.arch.nclasses === 2
+        ? this.binaryGradSimd(this.engine, y, rows, start, end, scale, withLoss)
+        : this.softmaxGradSimd(this.engine, y, rows, start, end, scale);
+    }
+    if (this.arch.nclasses === 2) return this.binaryGrad(X, y, rows, start, end, scale);
+    return this.softmaxGrad(X, y, rows, start, end, scale);
+  }
+
+  /** Weights into the kernel's float32 scratch: w1 − w0 for two classes, else W (rows padded). */
+  private loadWeights(e: WasmLinear): void {
+    const { inputDim: d, nclasses: C } = this.arch;
+    const p = this.params;
+    const w = e.w;
+    if (C === 2) {
+      for (let j = 0; j < d; j++) w[j] = p[d + j]! - p[j]!;
+      return;
+    }
+    const dp = e.dp;
+    for (let c = 0; c < C; c++) for (let j = 0; j < d; j++) w[c * dp + j] = p[c * d + j]!;
+  }
+
+  /** Returns the loss only when `withLoss` (training does not need it; NaN otherwise). */
+  private binaryGradSimd(e: WasmLinear, y: Int32Array, rows: Int32Array, start: number, end: number, scale: number, withLoss: boolean): number {
+    const d = this.arch.inputDim;
+    const p = this.params;
+    const g = this.grad;
+    const nb = end - start;
+    this.loadWeights(e);
+    const er = e.rows;
+    for (let k = 0; k < nb; k++) er[k] = rows[start + k]!;
+    e.forward(nb, 1);
+    const z = e.z;
+    const db = p[2 * d + 1]! - p[2 * d]!;
+    let gb1 = 0;
+    let loss = 0;
+    for (let k = 0; k < nb; k++) {
+      const t = db + z[k]!;
+      const yi = y[er[k]!]!;
+      let p1: number;
+      if (t >= 0) {
+        const ex = Math.exp(-t);
+        p1 = 1 / (1 + ex);
+        if (withLoss) loss += yi === 1 ? Math.log1p(ex) : t + Math.log1p(ex);
+      } else {
+        const ex = Math.exp(t);
+        p1 = ex / (1 + ex);
+        if (withLoss) loss += yi === 1 ? -t + Math.log1p(ex) : Math.log1p(ex);
+      }
+      const g1 = (p1 - (yi === 1 ? 1 : 0)) * scale;
+      z[k] = g1;
+      gb1 += g1;
+    }
+    const G = e.g;
+    G.fill(0, 0, e.dp);
+    e.backward(nb, 1);
+    for (let j = 0; j < d; j++) {
+      const v = G[j]!;
+      g[d + j] = v;
+      g[j] = -v;
+    }
+    g[2 * d] = -gb1;
+    g[2 * d + 1] = gb1;
+    return withLoss ? loss * scale : NaN;
+  }
+
+  private softmaxGradSimd(e: WasmLinear, y: Int32Array, rows: Int32Array, start: number, end: number, scale: number): number {
+    const d = this.arch.inputDim;
+    const C = this.arch.nclasses;
+    const p = this.params;
+    const g = this.grad;
+    const nb = end - start;
+    const bOff = C * d;
+    this.loadWeights(e);
+    const er = e.rows;
+    for (let k = 0; k < nb; k++) er[k] = rows[start + k]!;
+    e.forward(nb, C);
+    const z = e.z;
+    for (let c = 0; c < C; c++) g[bOff + c] = 0;
+    let loss = 0;
+    for (let k = 0; k < nb; k++) {
+      const o = k * C;
+      let zmax = -Infinity;
+      for (let c = 0; c < C; c++) {
+        const v = z[o + c]! + p[bOff + c]!;
+        this.z[c] = v;
+        if (v > zmax) zmax = v;
+      }
+      let sum = 0;
+      for (let c = 0; c < C; c++) sum += Math.exp(this.z[c]! - zmax);
+      const yi = y[er[k]!]!;
+      loss += Math.log(sum) - (this.z[yi]! - zmax);
+      for (let c = 0; c < C; c++) {
+        const gc = (Math.exp(this.z[c]! - zmax) / sum - (c === yi ? 1 : 0)) * scale;
+        z[o + c] = gc;
+        g[bOff + c] += gc;
+      }
+    }
+    const G = e.g;
+    const dp = e.dp;
+    G.fill(0, 0, C * dp);
+    e.backward(nb, C);
+    for (let c = 0; c < C; c++) for (let j = 0; j < d; j++) g[c * d + j] = G[c * dp + j]!;
+    return loss * scale;
+  }
+
+  private predictSimd(e: WasmLinear, rows: Int32Array, out: Int32Array): void {
+    const { inputDim: d, nclasses: C } = this.arch;
+    const p = this.params;
+    this.loadWeights(e);
+    const z = e.z;
+    const er = e.rows;
+    const bOff = C * d;
+    const db = C === 2 ? p[2 * d + 1]! - p[2 * d]! : 0;
+    for (let s = 0; s < rows.length; s += EVAL_CHUNK) {
+      const nb = Math.min(EVAL_CHUNK, rows.length - s);
+      for (let k = 0; k < nb; k++) er[k] = rows[s + k]!;
+      if (C === 2) {
+        e.forward(nb, 1);
+        for (let k = 0; k < nb; k++) out[s + k] = db + z[k]! > 0 ? 1 : 0;
+        continue;
+      }
+      e.forward(nb, C);
+      for (let k = 0; k < nb; k++) {
+        let best = 0;
+        let bv = z[k * C]! + p[bOff]!;
+        for (let c = 1; c < C; c++) {
+          const v = z[k * C + c]! + p[bOff + c]!;
+          if (v > bv) {
+            bv = v;
+            best = c;
+          }
+        }
+        out[s + k] = best;
+      }
+    }
+  }
+
+  /**
+   * Two-class logistic regression: the softmax only sees z1 − z0, so one dot product with
+   * w1 − w0 per sample, and the class-0 gradient is exactly the negated class-1 gradient.
+   */
+  private binaryGrad(X: Float32Array, y: Int32Array, rows: Int32Array, start: number, end: number, scale: number): number {
+    const d = this.arch.inputDim;
+    const p = this.params;
+    const g = this.grad;
+    const delta = this.delta;
+    for (let j = 0; j < d; j++) delta[j] = p[d + j]! - p[j]!;
+    const db = p[2 * d + 1]! - p[2 * d]!;
+    // Accumulate the class-1 weight gradient in g[d..2d).
+    g.fill(0, d, 2 * d);
+    let gb1 = 0;
+    let loss = 0;
+    for (let k = start; k < end; k++) {
+      const r = rows[k]!;
+      const o = r * d;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let j = 0;
+      for (; j + 3 < d; j += 4) {
+        s0 += delta[j]! * X[o + j]!;
+        s1 += delta[j + 1]! * X[o + j + 1]!;
+        s2 += delta[j + 2]! * X[o + j + 2]!;
+        s3 += delta[j + 3]! * X[o + j + 3]!;
+      }
+      for (; j < d; j++) s0 += delta[j]! * X[o + j]!;
+      const t = db + (s0 + s1 + s2 + s3); // z1 - z0
+      const yi = y[r]!;
+      // p1 = σ(t); loss = log(1 + e^{±t}) computed stably.
+      let p1: number;
+      if (t >= 0) {
+        const e = Math.exp(-t);
+        p1 = 1 / (1 + e);
+        loss += yi === 1 ? Math.log1p(e) : t + Math.log1p(e);
+      } else {
+        const e = Math.exp(t);
+        p1 = e / (1 + e);
+        loss += yi === 1 ? -t + Math.log1p(e) : Math.log1p(e);
+      }
+      const g1 = (p1 - (yi === 1 ? 1 : 0)) * scale;
+      gb1 += g1;
+      j = 0;
+      for (; j + 3 < d; j += 4) {
+        g[d + j] += g1 * X[o + j]!;
+        g[d + j + 1] += g1 * X[o + j + 1]!;
+        g[d + j + 2] += g1 * X[o + j + 2]!;
+        g[d + j + 3] += g1 * X[o + j + 3]!;
+      }
+      for (; j < d; j++) g[d + j] += g1 * X[o + j]!;
+    }
+    for (let j = 0; j < d; j++) g[j] = -g[d + j]!;
+    g[2 * d] = -gb1;
+    g[2 * d + 1] = gb1;
+    return loss * scale;
+  }
+
+  private softmaxGrad(X: Float32Array, y: Int32Array, rows: Int32Array, start: number, end: number, scale: number): number {
+    const d = this.arch.inputDim;
+    const C = this.arch.nclasses;
+    const p = this.params;
+    const g = this.grad;
+    const z = this.z;
+    const bOff = C * d;
+    g.fill(0);
+    let loss = 0;
+    for (let k = start; k < end; k++) {
+      const r = rows[k]!;
+      const o = r * d;
+      let zmax = -Infinity;
+      for (let c = 0; c < C; c++) {
+        const wo = c * d;
+        let s0 = 0;
+        let s1 = 0;
+        let j = 0;
+        for (; j + 1 < d; j += 2) {
+          s0 += p[wo + j]! * X[o + j]!;
+          s1 += p[wo + j + 1]! * X[o + j + 1]!;
+        }
+        if (j < d) s0 += p[wo + j]! * X[o + j]!;
+        const zc = p[bOff + c]! + s0 + s1;
+        z[c] = zc;
+        if (zc > zmax) zmax = zc;
+      }
+      let sum = 0;
+      for (let c = 0; c < C; c++) sum += Math.exp(z[c]! - zmax);
+      const yi = y[r]!;
+      loss += Math.log(sum) - (z[yi]! - zmax);
+      for (let c = 0; c < C; c++) {
+        const gc = (Math.exp(z[c]! - zmax) / sum - (c === yi ? 1 : 0)) * scale;
+        g[bOff + c] += gc;
+        const wo = c * d;
+        for (let j = 0; j < d; j++) g[wo + j] += gc * X[o + j]!;
+      }
+    }
+    return loss * scale;
+  }
+
+  private mlpGrad(
+    X: Float32Array,
+    y: Int32Array,
+    rows: Int32Array,
+    start: number,
+    end: number,
+    scale: number,
+    dropoutRng: FastStream | undefined,
+  ): number {
+    const { inputDim: d, nhid: H, nclasses: C, dropout } = this.arch;
+    const p = this.params;
+    const g = this.grad;
+    const { z, h, hmask, dh } = this;
+    const b1 = H * d;
+    const w2 = b1 + H;
+    const b2 = w2 + C * H;
+    const keep = 1 - dropout;
+    const useDropout = dropout > 0 && dropoutRng !== undefined;
+    g.fill(0);
+    let loss = 0;
+    for (let k = start; k < end; k++) {
+      const r = rows[k]!;
+      const o = r * d;
+      for (let u = 0; u < H; u++) {
+        const wo = u * d;
+        let s = p[b1 + u]!;
+        for (let j = 0; j < d; j++) s += p[wo + j]! * X[o + j]!;
+        // Dropout sits before the sigmoid: a dropped unit outputs σ(0) = 0.5.
+        let m = 1;
+        if (useDropout) m = dropoutRng.next() < keep ? 1 / keep : 0;
+        hmask[u] = m;
+        h[u] = 1 / (1 + Math.exp(-s * m));
+      }
+      let zmax = -Infinity;
+      for (let c = 0; c < C; c++) {
+        let s = p[b2 + c]!;
+        const wo = w2 + c * H;
+        for (let u = 0; u < H; u++) s += p[wo + u]! * h[u]!;
+        z[c] = s;
+        if (s > zmax) zmax = s;
+      }
+      let sum = 0;
+      for (let c = 0; c < C; c++) sum += Math.exp(z[c]! - zmax);
+      const yi = y[r]!;
+      loss += Math.log(sum) - (z[yi]! - zmax);
+      dh.fill(0, 0, H);
+      for (let c = 0; c < C; c++) {
+        const gc = (Math.exp(z[c]! - zmax) / sum - (c === yi ? 1 : 0)) * scale;
+        g[b2 + c] += gc;
+        const wo = w2 + c * H;
+        for (let u = 0; u < H; u++) {
+          g[wo + u] += gc * h[u]!;
+          dh[u] += gc * p[wo + u]!;
+        }
+      }
+      for (let u = 0; u < H; u++) {
+        const hu = h[u]!;
+        const gu = dh[u]! * hu * (1 - hu) * hmask[u]!;
+        if (gu === 0) continue;
+        g[b1 + u] += gu;
+        const wo = u * d;
+        for (let j = 0; j < d; j++) g[wo + j] += gu * X[o + j]!;
+      }
+    }
+    return loss * scale;
+  }
+
+  /** Arg-max class of each row (eval mode: no dropout); ties go to the lowest class, like torch.max. */
+  predict(X: Float32Array, rows: Int32Array, out: Int32Array): void {
+    const { inputDim: d, nhid: H, nclasses: C } = this.arch;
+    const p = this.params;
+    const z = this.z;
+    const h = this.h;
+    if (this.engine) {
+      this.predictSimd(this.engine, rows, out);
+      return;
+    }
+    if (H === 0 && C === 2) {
+      const delta = this.delta;
+      for (let j = 0; j < d; j++) delta[j] = p[d + j]! - p[j]!;
+      const db = p[2 * d + 1]! - p[2 * d]!;
+      for (let k = 0; k < rows.length; k++) {
+        const o = rows[k]! * d;
+        let s0 = 0;
+        let s1 = 0;
+        let j = 0;
+        for (; j + 1 < d; j += 2) {
+          s0 += delta[j]! * X[o + j]!;
+          s1 += delta[j + 1]! * X[o + j + 1]!;
+        }
+        if (j < d) s0 += delta[j]! * X[o + j]!;
+        out[k] = db + s0 + s1 > 0 ? 1 : 0;
+      }
+      return;
+    }
+    const w2 = H * d + H;
+    const b2 = w2 + C * H;
+    const bOff = C * d;
+    for (let k = 0; k < rows.length; k++) {
+      const o = rows[k]! * d;
+      if (H === 0) {
+        for (let c = 0; c < C; c++) {
+          const wo = c * d;
+          let s = p[bOff + c]!;
+          for (let j = 0; j < d; j++) s += p[wo + j]! * X[o + j]!;
+          z[c] = s;
+        }
+      } else {
+        for (let u = 0; u < H; u++) {
+          const wo = u * d;
+          let s = p[H * d + u]!;
+          for (let j = 0; j < d; j++) s += p[wo + j]! * X[o + j]!;
+          h[u] = 1 / (1 + Math.exp(-s));
+        }
+        for (let c = 0; c < C; c++) {
+          let s = p[b2 + c]!;
+          const wo = w2 + c * H;
+          for (let u = 0; u < H; u++) s += p[wo + u]! * h[u]!;
+          z[c] = s;
+        }
+      }
+      let best = 0;
+      for (let c = 1; c < C; c++) if (z[c]! > z[best]!) best = c;
+      out[k] = best;
+    }
+  }
+}

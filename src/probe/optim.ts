@@ -1,0 +1,82 @@
+/**
+ * The two optimizers SentEval's presets use, with torch.optim's exact update rules (PyTorch 1.x
+ * single-tensor path). L2 is *coupled* weight decay: `wd·param` is added to the gradient before the
+ * moment updates, biases included, as `torch.optim.Adam(weight_decay=l2)` does.
+ */
+export type OptimName = 'adam' | 'rmsprop';
+
+export interface Optimizer {
+  /** One update of `params` from `grad` (grad is left untouched). */
+  step(params: Float64Array, grad: Float64Array): void;
+}
+
+export class Adam implements Optimizer {
+  private readonly m: Float64Array;
+  private readonly v: Float64Array;
+  private t = 0;
+  constructor(
+    size: number,
+    private readonly weightDecay: number,
+    private readonly lr = 1e-3,
+    private readonly beta1 = 0.9,
+    private readonly beta2 = 0.999,
+    private readonly eps = 1e-8,
+  ) {
+    this.m = new Float64Array(size);
+    this.v = new Float64Array(size);
+  }
+
+  step(params: Float64Array, grad: Float64Array): void {
+    this.t++;
+    const { m, v, beta1, beta2, eps, weightDecay } = this;
+    const stepSize = this.lr / (1 - beta1 ** this.t);
+    const bc2Sqrt = Math.sqrt(1 - beta2 ** this.t);
+    const a1 = 1 - beta1;
+    const a2 = 1 - beta2;
+    const n = params.length;
+    for (let i = 0; i < n; i++) {
+      const p = params[i]!;
+      const g = grad[i]! + weightDecay * p;
+      const mi = beta1 * m[i]! + a1 * g;
+      const vi = beta2 * v[i]! + a2 * g * g;
+      m[i] = mi;
+      v[i] = vi;
+      params[i] = p - (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + eps);
+    }
+  }
+}
+
+export class RMSprop implements Optimizer {
+  private readonly sq: Float64Array;
+  constructor(
+    size: number,
+    private readonly weightDecay: number,
+    private readonly lr = 0.01,
+    private readonly alpha = 0.99,
+    private readonly eps = 1e-8,
+  ) {
+    this.sq = new Float64Array(size);
+  }
+
+  step(params: Float64Array, grad: Float64Array): void {
+    const { sq, alpha, eps, lr, weightDecay } = this;
+    const a1 = 1 - alpha;
+    const n = params.length;
+    for (let i = 0; i < n; i++) {
+      const p = params[i]!;
+      const g = grad[i]! + weightDecay * p;
+      const s = alpha * sq[i]! + a1 * g * g;
+      sq[i] = s;
+      params[i] = p - (lr * g) / (Math.sqrt(s) + eps);
+    }
+  }
+}
+
+export function makeOptimizer(name: OptimName, size: number, weightDecay: number): Optimizer {
+  switch (name) {
+    case 'adam':
+      return new Adam(size, weightDecay);
+    case 'rmsprop':
+      return new RMSprop(size, weightDecay);
+  }
+}

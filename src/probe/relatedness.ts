@@ -1,0 +1,198 @@
+/**
+ * SentEval's RelatednessPytorch (Tai et al. 2015): Linear(d, 5) + softmax trained with MSE against
+ * the Tai distribution of the gold score; Adam (lr 1e-3, no L2), batch 64, rounds of 50 epochs,
+ * early stopping on a dev correlation of the expected score probs·[1..5], stop at the 4th round
+ * without improvement (count >= 3 before the increment), at most 1000 epochs.
+ *
+ * Early-stopping statistic: the last public SentEval commit computes
+ *   pr = spearmanr(yhat, self.devscores)[0]; pr = 0 if pr != pr else pr
+ * under a comment that still says "early stop on Pearson"; the 2017–2018 code GenSen ran used
+ * pearsonr. Default `spearman` (what the current code does); `pearson` reproduces the old code.
+ * Either way a NaN statistic (constant predictions) counts as 0.
+ */
+import { Rng } from '../util/rng.js';
+import { runEarlyStopping, type EarlyStoppingOutcome } from './early-stopping.js';
+import { EPOCH_STREAM, TORCH_STREAM } from './classifier.js';
+import { FastStream, shuffledInto } from './fast-stream.js';
+import { initParams, type LossReduction } from './model.js';
+import { Adam } from './optim.js';
+import { pearson, spearman } from './stats.js';
+
+export type CorrelationStat = 'pearson' | 'spearman';
+
+export interface ScoredData {
+  readonly X: Float32Array;
+  readonly cols: number;
+  /** Tai targets, row-major [rows × nclass]. */
+  readonly targets: Float64Array;
+  /** Gold scores (what the dev correlation is measured against). */
+  readonly scores: Float64Array;
+}
+
+export interface RelatednessOptions {
+  readonly seed: number;
+  readonly lossReduction: LossReduction;
+  readonly earlyStopStat?: CorrelationStat;
+  readonly nclass?: number;
+  readonly batchSize?: number;
+  readonly epochsPerRound?: number;
+  readonly maxEpoch?: number;
+  /** Test hook: start from these parameters instead of the seeded init. */
+  readonly initialParams?: Float64Array;
+  /** Test hook: replaces the dev statistic (called once per round, 1-based). */
+  readonly scriptedValidation?: (round: number) => number;
+}
+
+export interface RelatednessFit {
+  readonly devcorr: number;
+  /** Expected scores of the test rows from the kept model. */
+  readonly testPredictions: Float64Array;
+  readonly stopping: EarlyStoppingOutcome;
+  readonly params: Float64Array;
+}
+
+/** Linear + softmax + MSE on one minibatch; gradient into `grad`, returns the loss. */
+export function relatednessLossAndGrad(
+  params: Float64Array,
+  grad: Float64Array,
+  data: ScoredData,
+  nclass: number,
+  rows: Int32Array,
+  start: number,
+  end: number,
+  reduction: LossReduction,
+): number {
+  const d = data.cols;
+  const X = data.X;
+  const T = data.targets;
+  const bOff = nclass * d;
+  // nn.MSELoss's mean is over every element of the [batch × nclass] output.
+  const scale = reduction === 'mean' ? 1 / ((end - start) * nclass) : 1;
+  const q = new Float64Array(nclass);
+  const dq = new Float64Array(nclass);
+  grad.fill(0);
+  let loss = 0;
+  for (let k = start; k < end; k++) {
+    const r = rows[k]!;
+    const o = r * d;
+    let zmax = -Infinity;
+    for (let c = 0; c < nclass; c++) {
+      const wo = c * d;
+      let s0 = 0;
+      let s1 = 0;
+      let j = 0;
+      for (; j + 1 < d; j += 2) {
+        s0 += params[wo + j]! * X[o + j]!;
+        s1 += params[wo + j + 1]! * X[o + j + 1]!;
+      }
+      if (j < d) s0 += params[wo + j]! * X[o + j]!;
+      const z = params[bOff + c]! + s0 + s1;
+      q[c] = z;
+      if (z > zmax) zmax = z;
+    }
+    let sum = 0;
+    for (let c = 0; c < nclass; c++) {
+      q[c] = Math.exp(q[c]! - zmax);
+      sum += q[c]!;
+    }
+    let dot = 0;
+    for (let c = 0; c < nclass; c++) {
+      q[c] = q[c]! / sum;
+      const e = q[c]! - T[r * nclass + c]!;
+      loss += e * e;
+      dq[c] = 2 * e * scale;
+      dot += dq[c]! * q[c]!;
+    }
+    for (let c = 0; c < nclass; c++) {
+      const gz = q[c]! * (dq[c]! - dot);
+      grad[bOff + c] += gz;
+      const wo = c * d;
+      for (let j = 0; j < d; j++) grad[wo + j] += gz * X[o + j]!;
+    }
+  }
+  return loss * scale;
+}
+
+/** Expected score Σ_c probs_c·(c+1) for each row. */
+export function expectedScores(params: Float64Array, data: { X: Float32Array; cols: number }, nclass: number, rows: Int32Array): Float64Array {
+  const d = data.cols;
+  const X = data.X;
+  const bOff = nclass * d;
+  const z = new Float64Array(nclass);
+  const out = new Float64Array(rows.length);
+  for (let k = 0; k < rows.length; k++) {
+    const o = rows[k]! * d;
+    let zmax = -Infinity;
+    for (let c = 0; c < nclass; c++) {
+      const wo = c * d;
+      let s = params[bOff + c]!;
+      for (let j = 0; j < d; j++) s += params[wo + j]! * X[o + j]!;
+      z[c] = s;
+      if (s > zmax) zmax = s;
+    }
+    let sum = 0;
+    let ev = 0;
+    for (let c = 0; c < nclass; c++) {
+      const e = Math.exp(z[c]! - zmax);
+      sum += e;
+      ev += e * (c + 1);
+    }
+    out[k] = ev / sum;
+  }
+  return out;
+}
+
+export function fitRelatedness(
+  data: ScoredData,
+  trainRows: Int32Array,
+  devRows: Int32Array,
+  testRows: Int32Array,
+  o: RelatednessOptions,
+): RelatednessFit {
+  const nclass = o.nclass ?? 5;
+  const bs = o.batchSize ?? 64;
+  const stat = o.earlyStopStat ?? 'spearman';
+  const epochRng = new FastStream(o.seed, EPOCH_STREAM);
+  const torchRng = new Rng(o.seed, TORCH_STREAM);
+  const arch = { inputDim: data.cols, nhid: 0, nclasses: nclass, dropout: 0 };
+  const params = o.initialParams ? Float64Array.from(o.initialParams) : initParams(arch, torchRng);
+  const grad = new Float64Array(params.length);
+  const adam = new Adam(params.length, 0);
+  const n = trainRows.length;
+  if (n === 0 || devRows.length === 0) throw new Error('relatedness: empty training or dev set');
+  const epochRows = new Int32Array(n);
+  const devGold = new Float64Array(devRows.length);
+  for (let k = 0; k < devRows.length; k++) devGold[k] = data.scores[devRows[k]!]!;
+  let best = params.slice();
+  let round = 0;
+  const stopping = runEarlyStopping(
+    { epochSize: o.epochsPerRound ?? 50, maxEpoch: o.maxEpoch ?? 1000, tenacity: 3 },
+    {
+      trainRound(epochs) {
+        for (let e = 0; e < epochs; e++) {
+          shuffledInto(trainRows, epochRows, epochRng);
+          for (let i = 0; i < n; i += bs) {
+            relatednessLossAndGrad(params, grad, data, nclass, epochRows, i, Math.min(i + bs, n), o.lossReduction);
+            adam.step(params, grad);
+          }
+        }
+      },
+      validate() {
+        round++;
+        if (o.scriptedValidation) return o.scriptedValidation(round);
+        const yhat = expectedScores(params, data, nclass, devRows);
+        const r = stat === 'spearman' ? spearman(yhat, devGold) : pearson(yhat, devGold);
+        return Number.isNaN(r) ? 0 : r;
+      },
+      keepBest() {
+        best = params.slice();
+      },
+    },
+  );
+  return {
+    devcorr: stopping.best,
+    testPredictions: expectedScores(best, data, nclass, testRows),
+    stopping,
+    params: best,
+  };
+}

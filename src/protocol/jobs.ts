@@ -1,0 +1,106 @@
+/**
+ * A probe job: one classifier (or relatedness regressor) fitted on rows of a registered dataset.
+ * Jobs and results are plain structured-cloneable objects, so the same `runJob` runs in a worker
+ * or in-process; a job is a pure function of its inputs, so results never depend on scheduling.
+ */
+import { countCorrect, fitClassifier, type ClassifierSettings, type Validation } from '../probe/classifier.js';
+import { fitRelatedness, type CorrelationStat } from '../probe/relatedness.js';
+import type { LossReduction } from '../probe/model.js';
+
+/** Features (float32, usually on a SharedArrayBuffer) plus labels or scores. */
+export interface DatasetPayload {
+  readonly id: number;
+  readonly X: Float32Array;
+  readonly cols: number;
+  readonly y?: Int32Array;
+  readonly targets?: Float64Array;
+  readonly scores?: Float64Array;
+}
+
+export interface ClassifyJob {
+  readonly kind: 'classify';
+  readonly dataset: number;
+  readonly train: Int32Array;
+  readonly validation: Validation;
+  readonly nclasses: number;
+  readonly l2: number;
+  readonly seed: number;
+  readonly settings: ClassifierSettings;
+  /** Row sets to predict with the kept model. */
+  readonly evals: readonly Int32Array[];
+}
+
+export interface ClassifyResult {
+  readonly kind: 'classify';
+  /** Best validation accuracy (fraction). */
+  readonly bestAccuracy: number;
+  readonly correct: number[];
+  readonly predictions: Int32Array[];
+  readonly rounds: number;
+  readonly epochs: number;
+}
+
+export interface RelatednessJob {
+  readonly kind: 'relatedness';
+  readonly dataset: number;
+  readonly train: Int32Array;
+  readonly dev: Int32Array;
+  readonly test: Int32Array;
+  readonly seed: number;
+  readonly lossReduction: LossReduction;
+  readonly earlyStopStat: CorrelationStat;
+}
+
+export interface RelatednessResult {
+  readonly kind: 'relatedness';
+  readonly devcorr: number;
+  readonly testPredictions: Float64Array;
+  readonly rounds: number;
+  readonly epochs: number;
+}
+
+export type ProbeJob = ClassifyJob | RelatednessJob;
+export type ProbeResult = ClassifyResult | RelatednessResult;
+
+export function runJob(job: ProbeJob, ds: DatasetPayload): ProbeResult {
+  if (job.kind === 'classify') {
+    if (!ds.y) throw new Error(`dataset ${ds.id} has no labels`);
+    const data = { X: ds.X, cols: ds.cols, y: ds.y };
+    const fit = fitClassifier(data, job.train, job.validation, {
+      nclasses: job.nclasses,
+      l2: job.l2,
+      seed: job.seed,
+      settings: job.settings,
+    });
+    const predictions: Int32Array[] = [];
+    const correct: number[] = [];
+    for (const rows of job.evals) {
+      const pred = new Int32Array(rows.length);
+      correct.push(countCorrect(fit.net, data, rows, pred));
+      predictions.push(pred);
+    }
+    return {
+      kind: 'classify',
+      bestAccuracy: fit.bestAccuracy,
+      correct,
+      predictions,
+      rounds: fit.stopping.rounds,
+      epochs: fit.stopping.epochs,
+    };
+  }
+  if (!ds.targets || !ds.scores) throw new Error(`dataset ${ds.id} has no relatedness targets`);
+  const fit = fitRelatedness(
+    { X: ds.X, cols: ds.cols, targets: ds.targets, scores: ds.scores },
+    job.train,
+    job.dev,
+    job.test,
+    { seed: job.seed, lossReduction: job.lossReduction, earlyStopStat: job.earlyStopStat },
+  );
+  return {
+    kind: 'relatedness',
+    devcorr: fit.devcorr,
+    testPredictions: fit.testPredictions,
+    rounds: fit.stopping.rounds,
+    epochs: fit.stopping.epochs,
+  };
+}

@@ -1,0 +1,184 @@
+/**
+ * A small pool of worker threads running probe jobs. Features are registered once per protocol
+ * run on SharedArrayBuffers and shared with every worker; jobs carry only row indices.
+ * Workers are unref'ed while idle, so an idle pool never keeps the process alive, and are ref'ed
+ * while a job is in flight, so an awaited protocol run keeps it alive.
+ */
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { runJob, type DatasetPayload, type ProbeJob, type ProbeResult } from './jobs.js';
+import type { ToWorker } from './probe-worker.js';
+
+interface Pending {
+  readonly ticket: number;
+  readonly job: ProbeJob;
+  readonly resolve: (r: ProbeResult) => void;
+  readonly reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  current: Pending | null;
+  readonly known: Set<number>;
+}
+
+type FromWorker =
+  | { readonly ticket: number; readonly result: ProbeResult }
+  | { readonly ticket: number; readonly error: string; readonly stack?: string };
+
+function startWorker(): Worker {
+  // Under tsx this module is a .ts file, from dist/ a .js file: load the sibling of the same kind.
+  const isTs = new URL(import.meta.url).pathname.endsWith('.ts');
+  const url = new URL(`./probe-worker${isTs ? '.ts' : '.js'}`, import.meta.url);
+  if (!isTs) return new Worker(url);
+  // Node 20 does not apply the parent's `--import tsx` hooks to a worker's entry module, so the
+  // worker registers tsx itself before importing the TypeScript entry.
+  const api = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
+  return new Worker(boot, { eval: true });
+}
+
+export class ProbePool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Pending[] = [];
+  private readonly datasets = new Map<number, DatasetPayload>();
+  private nextTicket = 1;
+  private nextDataset = 1;
+  private closed = false;
+
+  /** `size` 0 runs jobs in-process (on the main thread, one per macrotask). */
+  constructor(readonly size: number) {}
+
+  register(d: Omit<DatasetPayload, 'id'>): number {
+    const id = this.nextDataset++;
+    this.datasets.set(id, { ...d, id });
+    return id;
+  }
+
+  release(id: number): void {
+    this.datasets.delete(id);
+    for (const s of this.slots) {
+      if (s.known.delete(id)) s.worker.postMessage({ type: 'drop', id } satisfies ToWorker);
+    }
+  }
+
+  run(job: ProbeJob): Promise<ProbeResult> {
+    if (this.closed) return Promise.reject(new Error('probe pool is closed'));
+    return new Promise<ProbeResult>((resolve, reject) => {
+      this.queue.push({ ticket: this.nextTicket++, job, resolve, reject });
+      this.pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const err = new Error('probe pool closed');
+    for (const p of this.queue.splice(0)) p.reject(err);
+    await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
+  }
+
+  private pump(): void {
+    if (this.size === 0) {
+      this.pumpInProcess();
+      return;
+    }
+    while (this.queue.length > 0) {
+      let slot = this.slots.find((s) => s.current === null);
+      if (!slot && this.slots.length < this.size) slot = this.spawn();
+      if (!slot) return;
+      const p = this.queue.shift()!;
+      const ds = this.datasets.get(p.job.dataset);
+      if (!ds) {
+        p.reject(new Error(`probe pool: dataset ${p.job.dataset} is not registered`));
+        continue;
+      }
+      if (!slot.known.has(ds.id)) {
+        slot.worker.postMessage({ type: 'dataset', dataset: ds } satisfies ToWorker);
+        slot.known.add(ds.id);
+      }
+      slot.current = p;
+      slot.worker.ref();
+      slot.worker.postMessage({ type: 'job', ticket: p.ticket, job: p.job } satisfies ToWorker);
+    }
+  }
+
+  private inProcessBusy = false;
+  private pumpInProcess(): void {
+    if (this.inProcessBusy || this.queue.length === 0) return;
+    this.inProcessBusy = true;
+    setImmediate(() => {
+      const p = this.queue.shift();
+      this.inProcessBusy = false;
+      if (p) {
+        try {
+          const ds = this.datasets.get(p.job.dataset);
+          if (!ds) throw new Error(`probe pool: dataset ${p.job.dataset} is not registered`);
+          p.resolve(runJob(p.job, ds));
+        } catch (e) {
+          p.reject(e instanceof Error ? e : new Error(String(e)));
+        }
+      }
+      this.pumpInProcess();
+    });
+  }
+
+  private spawn(): Slot {
+    const worker = startWorker();
+    const slot: Slot = { worker, current: null, known: new Set() };
+    worker.unref();
+    worker.on('message', (msg: FromWorker) => {
+      const p = slot.current;
+      slot.current = null;
+      worker.unref();
+      if (!p || p.ticket !== msg.ticket) throw new Error('probe pool: result for an unknown job');
+      if ('error' in msg) {
+        const e = new Error(`probe worker: ${msg.error}`);
+        if (msg.stack) e.stack = msg.stack;
+        p.reject(e);
+      } else p.resolve(msg.result);
+      this.pump();
+    });
+    const fail = (e: Error): void => {
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots.splice(i, 1);
+      slot.current?.reject(e);
+      slot.current = null;
+      if (!this.closed) this.pump();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      if (!this.closed) fail(new Error(`probe worker exited with code ${code}`));
+    });
+    this.slots.push(slot);
+    return slot;
+  }
+}
+
+let shared: ProbePool | null = null;
+let configuredSize: number | null = null;
+
+/** Number of worker threads the protocols use (0 = in-process). Default: one per CPU, 0 on 1 CPU. */
+export function configureProbePool(o: { workers: number }): void {
+  if (!Number.isInteger(o.workers) || o.workers < 0) throw new Error(`probe pool: bad worker count ${o.workers}`);
+  configuredSize = o.workers;
+  if (shared && shared.size !== o.workers) {
+    const old = shared;
+    shared = null;
+    void old.close();
+  }
+}
+
+export function probePool(): ProbePool {
+  if (!shared) {
+    const cpus = os.cpus().length;
+    shared = new ProbePool(configuredSize ?? (cpus > 1 ? cpus : 0));
+  }
+  return shared;
+}
+
+/** Terminate the worker threads (a later protocol run starts a fresh pool). */
+export async function closeProbePool(): Promise<void> {
+  const p = shared;
+  shared = null;
+  if (p) await p.close();
+}
