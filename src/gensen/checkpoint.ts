@@ -180,16 +180,18 @@ interface RawStorage {
   readonly bigEndian: boolean;
 }
 
+/** bfloat16 is the top half of a float32: reinterpret through a shared word. */
+const SCRATCH_U32 = new Uint32Array(1);
+const SCRATCH_F32 = new Float32Array(SCRATCH_U32.buffer);
+
 function decodeElement(view: DataView, at: number, dtype: DType, le: boolean): number {
   switch (dtype) {
     case 'float32': return view.getFloat32(at, le);
     case 'float64': return view.getFloat64(at, le);
     case 'float16': return halfToFloat(view.getUint16(at, le));
-    case 'bfloat16': {
-      const f = new DataView(new ArrayBuffer(4));
-      f.setUint32(0, view.getUint16(at, le) << 16);
-      return f.getFloat32(0);
-    }
+    case 'bfloat16':
+      SCRATCH_U32[0] = view.getUint16(at, le) << 16;
+      return SCRATCH_F32[0]!;
     case 'int64': return Number(view.getBigInt64(at, le));
     case 'int32': return view.getInt32(at, le);
     case 'int16': return view.getInt16(at, le);
