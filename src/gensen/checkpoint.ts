@@ -232,34 +232,61 @@ function materialise(file: string, name: string, t: TensorRef, raw: RawStorage):
     );
   }
   if (numel > avail && numel > MAX_EXPANDED_NUMEL) throw badFile(file, `corrupt checkpoint: tensor ${quoted(name)} is implausibly large`);
-  const out = new Float32Array(numel);
-  const base = (storage.viewOffset + t.offset) * el;
+  if (numel === 0) return { shape: size, data: new Float32Array(0) };
+  // Decode the storage range the tensor reaches once, then gather by strides.
+  const src = decodeRange(raw, (storage.viewOffset + t.offset) * el, last - t.offset + 1, storage.dtype);
   let contiguous = true;
   for (let i = size.length - 1, expect = 1; i >= 0; i--) {
     if (size[i]! !== 1 && stride[i]! !== expect) contiguous = false;
     expect *= size[i]!;
   }
-  if (numel === 0) return { shape: size, data: out };
-  if (contiguous && storage.dtype === 'float32' && HOST_LE && !raw.bigEndian) {
-    new Uint8Array(out.buffer).set(raw.bytes.subarray(base, base + numel * 4));
-    return { shape: size, data: out };
-  }
-  const view = new DataView(raw.bytes.buffer, raw.bytes.byteOffset, raw.bytes.byteLength);
-  const le = !raw.bigEndian;
-  const idx = new Array<number>(size.length).fill(0);
-  let at = base;
-  for (let k = 0; k < numel; k++) {
-    out[k] = decodeElement(view, at, storage.dtype, le);
-    // odometer over the index, innermost dimension fastest
-    for (let d = size.length - 1; d >= 0; d--) {
+  if (contiguous) return { shape: size, data: src.length === numel ? src : src.slice(0, numel) };
+  const out = new Float32Array(numel);
+  const dims = size.length;
+  const inner = size[dims - 1]!;
+  const innerStride = stride[dims - 1]!;
+  const idx = new Array<number>(dims).fill(0);
+  let at = 0;
+  for (let k = 0; k < numel; k += inner) {
+    for (let j = 0, a = at; j < inner; j++, a += innerStride) out[k + j] = src[a]!;
+    // odometer over the outer dimensions
+    for (let d = dims - 2; d >= 0; d--) {
       idx[d]!++;
-      at += stride[d]! * el;
+      at += stride[d]!;
       if (idx[d]! < size[d]!) break;
-      at -= size[d]! * stride[d]! * el;
+      at -= size[d]! * stride[d]!;
       idx[d] = 0;
     }
   }
   return { shape: size, data: out };
+}
+
+let halfTable: Float32Array | undefined;
+
+/** `count` elements from byte `start` of a storage, as float32. */
+function decodeRange(raw: RawStorage, start: number, count: number, dtype: DType): Float32Array {
+  const el = ELEMENT_SIZE[dtype];
+  const bytes = raw.bytes.subarray(start, start + count * el);
+  const native = HOST_LE === !raw.bigEndian;
+  if (native && (dtype === 'float32' || dtype === 'float16')) {
+    // copy into an aligned buffer so that typed views can read it
+    const aligned = new Uint8Array(count * el);
+    aligned.set(bytes);
+    if (dtype === 'float32') return new Float32Array(aligned.buffer);
+    if (!halfTable) {
+      halfTable = new Float32Array(65536);
+      for (let h = 0; h < 65536; h++) halfTable[h] = halfToFloat(h);
+    }
+    const halves = new Uint16Array(aligned.buffer);
+    const out = new Float32Array(count);
+    for (let i = 0; i < count; i++) out[i] = halfTable[halves[i]!]!;
+    return out;
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const le = !raw.bigEndian;
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = decodeElement(view, i * el, dtype, le);
+  return out;
 }
 
 function toTensors(file: string, value: PyValue, raws: Map<string, RawStorage>): Map<string, Tensor> {
