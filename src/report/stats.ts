@@ -33,19 +33,23 @@ export function mcnemarExact(b: number, c: number): number {
  * example was drawn, so scoring a resample is O(n) without materialising it (and Spearman needs
  * no sort per resample). No weights = every example once.
  */
-export type Weights = ArrayLike<number> | undefined;
+export type Weights = Int32Array | undefined;
 
-function wt(w: Weights, i: number): number {
-  return w ? w[i] : 1;
-}
+// Each metric has a weighted and an unweighted loop: a per-element "weight or 1" branch kept the
+// bootstrap (10^4 resamples × 10^4 examples) several times slower.
 
 export function accuracy(gold: ArrayLike<number>, pred: ArrayLike<number>, w?: Weights): number {
+  const n = gold.length;
   let ok = 0;
   let tot = 0;
-  for (let i = 0; i < gold.length; i++) {
-    const k = wt(w, i);
-    tot += k;
-    if (gold[i] === pred[i]) ok += k;
+  if (w) {
+    for (let i = 0; i < n; i++) {
+      tot += w[i];
+      if (gold[i] === pred[i]) ok += w[i];
+    }
+  } else {
+    tot = n;
+    for (let i = 0; i < n; i++) if (gold[i] === pred[i]) ok++;
   }
   return ok / tot;
 }
@@ -56,7 +60,8 @@ export function f1Positive(gold: ArrayLike<number>, pred: ArrayLike<number>, w?:
   let fp = 0;
   let fn = 0;
   for (let i = 0; i < gold.length; i++) {
-    const k = wt(w, i);
+    const k = w ? w[i] : 1;
+    if (k === 0) continue;
     const g = gold[i] === 1;
     const p = pred[i] === 1;
     if (g && p) tp += k;
@@ -67,28 +72,47 @@ export function f1Positive(gold: ArrayLike<number>, pred: ArrayLike<number>, w?:
 }
 
 export function pearson(x: ArrayLike<number>, y: ArrayLike<number>, w?: Weights): number {
+  const n = x.length;
   let sw = 0;
   let sx = 0;
   let sy = 0;
-  for (let i = 0; i < x.length; i++) {
-    const k = wt(w, i);
-    sw += k;
-    sx += k * x[i];
-    sy += k * y[i];
+  if (w) {
+    for (let i = 0; i < n; i++) {
+      const k = w[i];
+      sw += k;
+      sx += k * x[i];
+      sy += k * y[i];
+    }
+  } else {
+    sw = n;
+    for (let i = 0; i < n; i++) {
+      sx += x[i];
+      sy += y[i];
+    }
   }
   const mx = sx / sw;
   const my = sy / sw;
   let sxy = 0;
   let sxx = 0;
   let syy = 0;
-  for (let i = 0; i < x.length; i++) {
-    const k = wt(w, i);
-    if (k === 0) continue;
-    const dx = x[i] - mx;
-    const dy = y[i] - my;
-    sxy += k * dx * dy;
-    sxx += k * dx * dx;
-    syy += k * dy * dy;
+  if (w) {
+    for (let i = 0; i < n; i++) {
+      const k = w[i];
+      if (k === 0) continue;
+      const dx = x[i] - mx;
+      const dy = y[i] - my;
+      sxy += k * dx * dy;
+      sxx += k * dx * dx;
+      syy += k * dy * dy;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const dx = x[i] - mx;
+      const dy = y[i] - my;
+      sxy += dx * dy;
+      sxx += dx * dx;
+      syy += dy * dy;
+    }
   }
   return sxx === 0 || syy === 0 ? Number.NaN : sxy / Math.sqrt(sxx * syy);
 }
@@ -117,14 +141,15 @@ export function rankPlan(v: ArrayLike<number>): RankPlan {
  * Ranks (1-based, ties averaged, as scipy.stats.rankdata) of the multiset in which example i occurs
  * w[i] times; every copy of a value gets its tie group's average rank.
  */
-export function weightedRanks(plan: RankPlan, w?: Weights): Float64Array {
+export function weightedRanks(plan: RankPlan, w?: Weights, out?: Float64Array): Float64Array {
   const n = plan.order.length;
-  const r = new Float64Array(n);
+  const r = out ?? new Float64Array(n);
   let before = 0;
   for (let i = 0; i < n; ) {
     const end = plan.groupEnd[i];
     let g = 0;
-    for (let j = i; j < end; j++) g += wt(w, plan.order[j]);
+    if (w) for (let j = i; j < end; j++) g += w[plan.order[j]];
+    else g = end - i;
     const avg = before + (g + 1) / 2;
     for (let j = i; j < end; j++) r[plan.order[j]] = avg;
     before += g;
@@ -143,8 +168,12 @@ export function spearman(x: ArrayLike<number>, y: ArrayLike<number>, w?: Weights
 
 /** Spearman from precomputed sort plans (the bootstrap's hot path: no sort per resample). */
 export function spearmanPlanned(px: RankPlan, py: RankPlan, w?: Weights): number {
-  return pearson(weightedRanks(px, w), weightedRanks(py, w), w);
+  const n = px.order.length;
+  if (scratch.length < 2 * n) scratch = new Float64Array(2 * n);
+  return pearson(weightedRanks(px, w, scratch.subarray(0, n)), weightedRanks(py, w, scratch.subarray(n, 2 * n)), w);
 }
+
+let scratch = new Float64Array(0);
 
 /** A metric of system A (0) or B (1) on the examples weighted by w (a resample's draw counts). */
 export type PairedMetric = (which: 0 | 1, w: Weights) => number;
