@@ -1,0 +1,111 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEncoder } from '../../src/encoders/factory.js';
+import { FeatureCache } from '../../src/evaluate/feature-cache.js';
+import { silentProgress } from '../../src/evaluate/progress.js';
+import { evaluate } from '../../src/evaluate/run.js';
+import { resolveSettings } from '../../src/evaluate/settings.js';
+import { closeProbePool } from '../../src/protocol/index.js';
+import { resolveTasks } from '../../src/tasks/registry.js';
+import type { RunResults } from '../../src/results/schema.js';
+import { UserError } from '../../src/util/errors.js';
+import { senteval } from '../helpers/data.js';
+import { runCli } from '../helpers/cli.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'gensen-eval-test-'));
+test.after(async () => {
+  await closeProbePool();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+function sums(dataDir: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of readFileSync(join(dataDir, 'SHA256SUMS'), 'utf8').split('\n')) {
+    const [h, p] = line.trim().split(/\s+/);
+    if (h && p) m.set(p.replace(/^\.\//, ''), h);
+  }
+  return m;
+}
+
+test('STS-B end to end with --config fast on the real data: reference-level Pearson, deterministic, cached', async (t) => {
+  const dataDir = senteval(t);
+  if (!dataDir) return;
+  const encoder = await createEncoder({ encoder: 'bow' });
+  const cache = new FeatureCache(join(tmp, 'features'));
+  const opts = {
+    tasks: resolveTasks('STSBenchmark'),
+    dataDir,
+    settings: resolveSettings('fast'),
+    seeds: [1111],
+    cache,
+    progress: silentProgress,
+  };
+  const out = join(tmp, 'stsb.json');
+  const r1 = await evaluate(encoder, { ...opts, outPath: out });
+  const sts = r1.tasks['STS-B']!;
+  // SentEval (PyTorch 1.13) on the same encoder: Pearson 0.5855 / 0.5857 / 0.5836 over seeds 1111-1113,
+  // Spearman 0.5603 (seed 1111). The relatedness trainer ignores the classifier preset.
+  assert.ok(Math.abs(sts.metrics.pearson! - 0.5849) < 0.01, `pearson ${sts.metrics.pearson}`);
+  assert.ok(Math.abs(sts.metrics.spearman! - 0.5603) < 0.01, `spearman ${sts.metrics.spearman}`);
+  assert.ok(sts.metrics.mse! > 0 && sts.metrics.devpearson! > 0.5);
+  assert.equal(sts.mainMetric, 'pearson');
+  assert.deepEqual(sts.samples, { train: 5749, dev: 1500, test: 1379 });
+  const known = sums(dataDir);
+  assert.equal(sts.dataFiles.length, 3);
+  for (const f of sts.dataFiles) assert.equal(f.sha256, known.get(f.path), f.path);
+
+  // The file on disk is the returned document.
+  const onDisk = JSON.parse(readFileSync(out, 'utf8')) as RunResults;
+  assert.deepEqual(onDisk.tasks['STS-B']!.metrics, sts.metrics);
+  assert.equal(onDisk.encoder.name, 'bow');
+  assert.equal(onDisk.protocol.config, 'fast');
+
+  // Same seed, same numbers; the second run's vectors come from the feature cache.
+  const r2 = await evaluate(encoder, opts);
+  assert.deepEqual(r2.tasks['STS-B']!.metrics, sts.metrics);
+  assert.ok(r2.tasks['STS-B']!.encodeSeconds < sts.encodeSeconds);
+
+  // --resume skips the finished task (identical record), and refuses other settings.
+  const r3 = await evaluate(encoder, { ...opts, outPath: out, resume: true });
+  assert.deepEqual(r3.tasks['STS-B'], onDisk.tasks['STS-B']);
+  await assert.rejects(
+    evaluate(encoder, { ...opts, settings: resolveSettings('paper'), outPath: out, resume: true }),
+    (e: unknown) => e instanceof UserError && /probe settings differ/.test(e.message),
+  );
+});
+
+test('evaluate CLI: user mistakes are one line and a non-zero exit, with no results file', (t) => {
+  const dataDir = senteval(t);
+  if (!dataDir) return;
+  const out = join(tmp, 'cli.json');
+  const unknown = runCli(['evaluate', '--tasks', 'MR,NOPE', '--data-dir', dataDir, '--out', out]);
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /NOPE/);
+  assert.match(unknown.stderr, /SICK-R/);
+  assert.doesNotMatch(unknown.stderr, /\n\s+at /);
+
+  // SNLI is not on this machine: the run stops before any work, naming the path and how to get it.
+  const missing = runCli(['evaluate', '--tasks', 'STS-B,SNLI', '--data-dir', dataDir, '--out', out]);
+  assert.equal(missing.status, 2);
+  assert.equal(missing.stderr.trim().split('\n').length, 1, missing.stderr);
+  assert.match(missing.stderr, /SNLI/);
+  assert.ok(!existsSync(out), 'no results file after a failed start');
+
+  const empty = mkdtempSync(join(tmp, 'nodata-'));
+  const noData = runCli(['evaluate', '--tasks', 'MR', '--data-dir', empty, '--out', out]);
+  assert.equal(noData.status, 2);
+  assert.match(noData.stderr, /rt-polarity\.pos/);
+
+  writeFileSync(out, '{}');
+  const exists = runCli(['evaluate', '--tasks', 'MR', '--data-dir', dataDir, '--out', out]);
+  assert.equal(exists.status, 2);
+  assert.match(exists.stderr, /--resume|--force/);
+  assert.equal(readFileSync(out, 'utf8'), '{}');
+
+  const badSeeds = runCli(['evaluate', '--tasks', 'MR', '--seeds', '1,x', '--data-dir', dataDir, '--out', join(tmp, 'x.json')]);
+  assert.equal(badSeeds.status, 2);
+  assert.match(badSeeds.stderr, /--seeds/);
+});

@@ -1,0 +1,23 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot } from './data.js';
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI as a user would: compiled (dist) when the tests are compiled, through tsx otherwise. */
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliResult {
+  const compiled = import.meta.url.endsWith('.js');
+  const root = repoRoot();
+  const argv = compiled ? [join(root, 'dist', 'src', 'cli.js')] : ['--import', 'tsx', join(root, 'src', 'cli.ts')];
+  const r = spawnSync(process.execPath, [...argv, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    cwd: root,
+    maxBuffer: 1 << 26,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
