@@ -32,6 +32,8 @@ export interface GruBatchOutput {
 export interface SessionTuning {
   readonly intraOpThreads?: number;
   readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Let idle intra-op threads spin (ORT's default); off unless asked. */
+  readonly spin?: boolean;
 }
 
 export class GruRunner {
@@ -49,6 +51,9 @@ export class GruRunner {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: tuning.graphOptimizationLevel ?? 'all',
+      // Spinning worker threads win on an idle machine but collapse when the 2 cores are shared
+      // (measured: 3-4x slower under a concurrent load); blocking threads cost nothing idle.
+      extra: { session: { intra_op: { allow_spinning: tuning.spin ? '1' : '0' } } },
     };
     // Two graphs over the same weights: `last` pooling needs no per-step output, so that copy
     // (T·B·2H floats) is not produced at all. The embedding is a graph input, swapped per task.
