@@ -166,7 +166,7 @@ export function validateDefinition(doc: Json, where: string): TaskDefinition {
   for (const k of Object.keys(o)) if (!TOP_KEYS.has(k)) fail(`unknown field "${k}"`);
   const id = str(o.id, 'id', fail);
   if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(id)) fail(`id "${id}" must be letters, digits and dashes`);
-  const aliases = strArr(o.aliases, 'aliases', fail);
+  strArr(o.aliases, 'aliases', fail);
   str(o.description, 'description', fail);
   const source = obj(o.source, 'source', fail);
   str(source.citation, 'source.citation', fail);
@@ -284,7 +284,6 @@ export function validateDefinition(doc: Json, where: string): TaskDefinition {
     if (x.deleteChars !== undefined) str(x.deleteChars, `download[${i}].deleteChars`, fail);
     if (x.note !== undefined) str(x.note, `download[${i}].note`, fail);
   });
-  void aliases;
   return doc as TaskDefinition;
 }
 
@@ -356,4 +355,10 @@ export function sourceFiles(src: SplitSource): string[] {
   }
   const p = src as ParallelFiles;
   return [p.a, p.b, p.label];
+}
+
+/** A split's files as groups of alternative names, one group per file the split needs. */
+export function splitFileGroups(src: SplitSource): string[][] {
+  if (Array.isArray(src) && src.every((s) => typeof s === 'string')) return [[...(src as string[])]];
+  return sourceFiles(src).map((p) => [p]);
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { sha256File } from '../util/hash.js';
-import { definitionFiles, type DownloadSource, type TaskDefinition } from './definition.js';
+import { splitFileGroups, type DownloadSource, type TaskDefinition } from './definition.js';
 import { referenceChecksums } from './verify.js';
 
 export type Log = (line: string) => void;
@@ -63,10 +63,7 @@ export async function copyFromLocal(defs: readonly TaskDefinition[], fromDir: st
 /** Files to copy for a task, as groups of alternative names (one group per needed file). */
 function copyGroups(def: TaskDefinition): string[][] {
   const groups: string[][] = [];
-  for (const src of Object.values(def.splits)) {
-    if (Array.isArray(src) && src.every((s) => typeof s === 'string')) groups.push([...(src as string[])]);
-    else for (const p of definitionFiles({ ...def, splits: { x: src } })) groups.push([p]);
-  }
+  for (const src of Object.values(def.splits)) groups.push(...splitFileGroups(src));
   for (const p of def.extraFiles ?? []) groups.push([p]);
   const seen = new Set<string>();
   return groups.filter((g) => {
@@ -132,8 +129,7 @@ export async function downloadUpstream(defs: readonly TaskDefinition[], dataDir:
 
 async function allPresent(def: TaskDefinition, dataDir: string, present: (rel: string) => Promise<boolean>): Promise<boolean> {
   for (const src of Object.values(def.splits)) {
-    const alts = Array.isArray(src) && src.every((s) => typeof s === 'string') ? [src as string[]] : definitionFiles({ ...def, splits: { x: src } }).map((p) => [p]);
-    for (const group of alts) {
+    for (const group of splitFileGroups(src)) {
       let any = false;
       for (const p of group) if (await present(p)) any = true;
       if (!any) return false;
@@ -183,17 +179,22 @@ async function unpackZip(d: DownloadSource, dataDir: string, wanted: readonly st
 }
 
 function unzipMember(zip: string, member: string, dest: string): Promise<void> {
-  return new Promise((ok, fail) => {
+  const out = createWriteStream(dest);
+  const written = new Promise<void>((ok, fail) => out.on('close', ok).on('error', fail));
+  const exited = new Promise<void>((ok, fail) => {
     const child = spawn('unzip', ['-p', zip, member], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out = createWriteStream(dest);
     let err = '';
+    // pipe() ends `out` when unzip's output ends; the exit status arrives separately.
     child.stdout.pipe(out);
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     child.on('error', () => fail(new UserError(`unpacking ${member} needs the 'unzip' program; install it or unpack ${zip} by hand`)));
-    child.on('close', (code) => {
-      out.on('close', () => (code === 0 ? ok() : fail(new UserError(`unzip ${member}: ${err.trim() || `exit ${code}`}`))));
-      out.end();
-    });
+    child.on('close', (code) => (code === 0 ? ok() : fail(new UserError(`unzip ${member}: ${err.trim() || `exit ${code}`}`))));
   });
+  return Promise.all([exited, written]).then(
+    () => undefined,
+    (e: unknown) => {
+      out.destroy();
+      throw e;
+    },
+  );
 }
-

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { sha256File } from '../util/hash.js';
-import { sourceFiles, type SplitSource, type TaskDefinition } from './definition.js';
+import { splitFileGroups, type TaskDefinition } from './definition.js';
 import { findFile } from './load.js';
 import { packageRoot } from './registry.js';
 
@@ -61,7 +61,7 @@ export async function verifyTaskData(def: TaskDefinition, dataDir: string, opts:
   const files: FileStatus[] = [];
   const seen = new Set<string>();
   for (const [split, src] of Object.entries(def.splits)) {
-    for (const alts of fileGroups(src)) {
+    for (const alts of splitFileGroups(src)) {
       const key = alts.join(' or ');
       if (seen.has(key)) continue;
       seen.add(key);
@@ -85,12 +85,6 @@ export async function verifyTaskData(def: TaskDefinition, dataDir: string, opts:
     }
   }
   return { task: def.id, ok: files.every((f) => f.state !== 'missing' && f.state !== 'mismatch'), files };
-}
-
-/** A split's files as groups of alternatives (one group per needed file). */
-function fileGroups(src: SplitSource): string[][] {
-  if (Array.isArray(src) && src.every((s) => typeof s === 'string')) return [src as string[]];
-  return sourceFiles(src).map((p) => [p]);
 }
 
 /** One line per task for the terminal. */
