@@ -14,7 +14,8 @@ import { Rng } from '../util/rng.js';
 import { runEarlyStopping, type EarlyStoppingOutcome } from './early-stopping.js';
 import { EPOCH_STREAM, TORCH_STREAM } from './classifier.js';
 import { FastStream, shuffledInto } from './fast-stream.js';
-import { initParams, type LossReduction } from './model.js';
+import { EVAL_CHUNK, initParams, type LossReduction } from './model.js';
+import { wasmLinear, type WasmLinear } from './wasm-linear.js';
 import { Adam } from './optim.js';
 import { pearson, spearman } from './stats.js';
 
@@ -41,6 +42,100 @@ export interface RelatednessOptions {
   readonly initialParams?: Float64Array;
   /** Test hook: replaces the dev statistic (called once per round, 1-based). */
   readonly scriptedValidation?: (round: number) => number;
+  /** Use the WebAssembly SIMD kernels when available (default true). */
+  readonly simd?: boolean;
+}
+
+function loadWeights(e: WasmLinear, params: Float64Array, d: number, nclass: number): void {
+  const dp = e.dp;
+  for (let c = 0; c < nclass; c++) for (let j = 0; j < d; j++) e.w[c * dp + j] = params[c * d + j]!;
+}
+
+/** relatednessLossAndGrad on the SIMD kernels (features bound to `e`). */
+export function relatednessLossAndGradSimd(
+  e: WasmLinear,
+  params: Float64Array,
+  grad: Float64Array,
+  data: ScoredData,
+  nclass: number,
+  rows: Int32Array,
+  start: number,
+  end: number,
+  reduction: LossReduction,
+): number {
+  const d = data.cols;
+  const T = data.targets;
+  const bOff = nclass * d;
+  const nb = end - start;
+  const scale = reduction === 'mean' ? 1 / (nb * nclass) : 1;
+  loadWeights(e, params, d, nclass);
+  const er = e.rows;
+  for (let k = 0; k < nb; k++) er[k] = rows[start + k]!;
+  e.forward(nb, nclass);
+  const z = e.z;
+  const q = new Float64Array(nclass);
+  for (let c = 0; c < nclass; c++) grad[bOff + c] = 0;
+  let loss = 0;
+  for (let k = 0; k < nb; k++) {
+    const o = k * nclass;
+    const r = er[k]!;
+    let zmax = -Infinity;
+    for (let c = 0; c < nclass; c++) {
+      const v = z[o + c]! + params[bOff + c]!;
+      q[c] = v;
+      if (v > zmax) zmax = v;
+    }
+    let sum = 0;
+    for (let c = 0; c < nclass; c++) {
+      q[c] = Math.exp(q[c]! - zmax);
+      sum += q[c]!;
+    }
+    let dot = 0;
+    for (let c = 0; c < nclass; c++) {
+      q[c] = q[c]! / sum;
+      const err = q[c]! - T[r * nclass + c]!;
+      loss += err * err;
+      const dq = 2 * err * scale;
+      z[o + c] = dq;
+      dot += dq * q[c]!;
+    }
+    for (let c = 0; c < nclass; c++) {
+      const gz = q[c]! * (z[o + c]! - dot);
+      z[o + c] = gz;
+      grad[bOff + c] += gz;
+    }
+  }
+  const G = e.g;
+  const dp = e.dp;
+  G.fill(0, 0, nclass * dp);
+  e.backward(nb, nclass);
+  for (let c = 0; c < nclass; c++) for (let j = 0; j < d; j++) grad[c * d + j] = G[c * dp + j]!;
+  return loss * scale;
+}
+
+function expectedScoresSimd(e: WasmLinear, params: Float64Array, d: number, nclass: number, rows: Int32Array): Float64Array {
+  loadWeights(e, params, d, nclass);
+  const out = new Float64Array(rows.length);
+  const bOff = nclass * d;
+  const z = e.z;
+  for (let s = 0; s < rows.length; s += EVAL_CHUNK) {
+    const nb = Math.min(EVAL_CHUNK, rows.length - s);
+    for (let k = 0; k < nb; k++) e.rows[k] = rows[s + k]!;
+    e.forward(nb, nclass);
+    for (let k = 0; k < nb; k++) {
+      let zmax = -Infinity;
+      for (let c = 0; c < nclass; c++) zmax = Math.max(zmax, z[k * nclass + c]! + params[bOff + c]!);
+      let sum = 0;
+      let ev = 0;
+      for (let c = 0; c < nclass; c++) {
+        const ex = Math.exp(z[k * nclass + c]! + params[bOff + c]! - zmax);
+        sum += ex;
+        ev += ex * (c + 1);
+      }
+      out[s + k] = ev / sum;
+    }
+  }
+  return out;
 }
 
 export interface RelatednessFit {
@@ -161,6 +256,13 @@ export function fitRelatedness(
   const n = trainRows.length;
   if (n === 0 || devRows.length === 0) throw new Error('relatedness: empty training or dev set');
   const epochRows = new Int32Array(n);
+  const engine = o.simd === false ? null : wasmLinear();
+  if (engine) {
+    engine.bind(data.X, data.cols);
+    engine.reserve(nclass, Math.max(bs, EVAL_CHUNK));
+  }
+  const predict = (p: Float64Array, rows: Int32Array): Float64Array =>
+    engine ? expectedScoresSimd(engine, p, data.cols, nclass, rows) : expectedScores(p, data, nclass, rows);
   const devGold = new Float64Array(devRows.length);
   for (let k = 0; k < devRows.length; k++) devGold[k] = data.scores[devRows[k]!]!;
   let best = params.slice();
@@ -172,7 +274,9 @@ export function fitRelatedness(
         for (let e = 0; e < epochs; e++) {
           shuffledInto(trainRows, epochRows, epochRng);
           for (let i = 0; i < n; i += bs) {
-            relatednessLossAndGrad(params, grad, data, nclass, epochRows, i, Math.min(i + bs, n), o.lossReduction);
+            const end = Math.min(i + bs, n);
+            if (engine) relatednessLossAndGradSimd(engine, params, grad, data, nclass, epochRows, i, end, o.lossReduction);
+            else relatednessLossAndGrad(params, grad, data, nclass, epochRows, i, end, o.lossReduction);
             adam.step(params, grad);
           }
         }
@@ -180,7 +284,7 @@ export function fitRelatedness(
       validate() {
         round++;
         if (o.scriptedValidation) return o.scriptedValidation(round);
-        const yhat = expectedScores(params, data, nclass, devRows);
+        const yhat = predict(params, devRows);
         const r = stat === 'spearman' ? spearman(yhat, devGold) : pearson(yhat, devGold);
         return Number.isNaN(r) ? 0 : r;
       },
@@ -191,7 +295,7 @@ export function fitRelatedness(
   );
   return {
     devcorr: stopping.best,
-    testPredictions: expectedScores(best, data, nclass, testRows),
+    testPredictions: predict(best, testRows),
     stopping,
     params: best,
   };

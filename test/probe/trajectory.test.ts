@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ProbeNet } from '../../src/probe/model.js';
 import { makeOptimizer } from '../../src/probe/optim.js';
-import { relatednessLossAndGrad } from '../../src/probe/relatedness.js';
+import { relatednessLossAndGrad, relatednessLossAndGradSimd } from '../../src/probe/relatedness.js';
 import { WasmLinear } from '../../src/probe/wasm-linear.js';
 import { readProbeFixture } from './fixtures.js';
 
@@ -41,7 +41,7 @@ for (const c of cases) {
   const X = Float32Array.from(c.X);
   const engines: [string, WasmLinear | null][] = [['js', null]];
   const simd = WasmLinear.create();
-  if (simd && c.nhid === 0 && !c.relatedness) engines.push(['simd', simd]);
+  if (simd && c.nhid === 0) engines.push(['simd', simd]);
   for (const [kind, engine] of engines) {
     test(`${c.name} (${kind}) follows torch for ${c.batches.length} steps`, () => {
       const params = Float64Array.from(c.init);
@@ -58,7 +58,11 @@ for (const c of cases) {
           loss = net.lossAndGrad(X, Int32Array.from(c.y!), rows, 0, rows.length, c.reduction);
         } else {
           const data = { X, cols: c.d, targets: Float64Array.from(c.targets!), scores: new Float64Array(0) };
-          loss = relatednessLossAndGrad(params, grad, data, 5, rows, 0, rows.length, c.reduction);
+          if (engine) {
+            engine.bind(X, c.d);
+            engine.reserve(5, 16);
+            loss = relatednessLossAndGradSimd(engine, params, grad, data, 5, rows, 0, rows.length, c.reduction);
+          } else loss = relatednessLossAndGrad(params, grad, data, 5, rows, 0, rows.length, c.reduction);
         }
         const p = net ? net.params : params;
         opt.step(p, grad);
