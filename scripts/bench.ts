@@ -57,14 +57,14 @@ function spine(): void {
   console.log('\n## spine: ten tasks, bow, --config paper, cold feature cache');
   const tasks = Object.keys(REFERENCE_SECONDS);
   const out = job(['bow', tasks.join(','), 'paper']);
-  console.log(`${pad('task', 8)}${pad('seconds', 10)}${pad('reference', 11)}${pad('speed-up', 10)}${pad('main score', 14)}${pad('reference score', 26)}verdict`);
+  console.log(`${pad('task', 8)}${pad('seconds', 10)}${pad('reference', 11)}${pad('speed-up', 10)}${pad('score', 12)}${pad('reference (seeds 1111/1112/1113)', 40)}verdict`);
   let ours = 0;
   let ref = 0;
   for (const t of tasks) {
     const r = out.tasks[t]!;
     ours += r.wallSeconds;
     ref += REFERENCE_SECONDS[t]!;
-    const main = r.metrics[r.mainMetric]!;
+    const main = Number(r.metrics[r.mainMetric]!.toFixed(4));
     const rs = REFERENCE_SCORES[t];
     let refText = 'held back';
     let verdict = '';
@@ -72,11 +72,12 @@ function spine(): void {
       const mean = rs.seeds ? rs.seeds.reduce((a, b) => a + b, 0) / rs.seeds.length : rs.value;
       const spread = rs.seeds ? Math.max(...rs.seeds) - Math.min(...rs.seeds) : 0;
       const tol = Math.max(rs.tol, spread);
-      refText = rs.seeds ? `${rs.seeds.join('/')} (mean ${mean.toFixed(4)})` : String(rs.value);
-      verdict = Math.abs(main - mean) <= tol ? `ok (|diff| ${Math.abs(main - mean).toFixed(4)} <= ${tol})` : `OFF by ${(main - mean).toFixed(4)}`;
+      refText = rs.seeds ? `${rs.seeds.join('/')} (mean ${Number(mean.toFixed(4))})` : String(rs.value);
+      const diff = Math.abs(main - mean);
+      verdict = diff <= tol ? `ok (|diff| ${diff.toFixed(4)} <= ${tol.toFixed(4)})` : `OFF by ${(main - mean).toFixed(4)}`;
     }
     console.log(
-      `${pad(t, 8)}${pad(r.wallSeconds.toFixed(1), 10)}${pad(REFERENCE_SECONDS[t]!, 11)}${pad(`${(REFERENCE_SECONDS[t]! / r.wallSeconds).toFixed(1)}x`, 10)}${pad(main, 14)}${pad(refText, 26)}${verdict}`,
+      `${pad(t, 8)}${pad(r.wallSeconds.toFixed(1), 10)}${pad(REFERENCE_SECONDS[t]!, 11)}${pad(`${(REFERENCE_SECONDS[t]! / r.wallSeconds).toFixed(1)}x`, 10)}${pad(main, 12)}${pad(refText, 40)}${verdict}`,
     );
   }
   console.log(`total: ${out.totalSeconds.toFixed(1)} s wall (tasks ${ours.toFixed(1)} s, vectors load ${out.loadSeconds.toFixed(1)} s) vs reference ${ref} s -> ${(ref / out.totalSeconds).toFixed(1)}x; bar: <= ${ref / 10} s; peak RSS ${out.maxRssMiB.toFixed(0)} MiB`);

@@ -43,6 +43,7 @@ interface EvaluateArgs {
   dropout?: number;
   lossReduction?: 'mean' | 'sum';
   stsLowScores?: 'faithful' | 'clean';
+  relatednessEarlyStop?: 'spearman' | 'pearson';
   encoderBatchSize?: number;
   quoraDevAsTrain: boolean;
   savePredictions: boolean;
@@ -79,6 +80,7 @@ function builder(y: Argv): Argv<EvaluateArgs> {
     .option('dropout', { type: 'number', describe: 'Override: MLP dropout' })
     .option('loss-reduction', { choices: ['mean', 'sum'] as const, describe: 'Override: minibatch loss reduction' })
     .option('sts-low-scores', { choices: ['faithful', 'clean'] as const, describe: 'Tai encoding of STS-B scores below 1' })
+    .option('relatedness-early-stop', { choices: ['spearman', 'pearson'] as const, describe: 'Dev statistic of relatedness early stopping (SentEval today: spearman)' })
     .option('encoder-batch-size', { type: 'number', describe: 'Sentences per encoder call (default 128)' })
     .option('quora-dev-as-train', { type: 'boolean', default: false, describe: 'Quora without its train split: train on dev, test on test (labelled so)' })
     .option('save-predictions', { type: 'boolean', default: false, describe: 'Store per-example test predictions beside the results (for compare)' })
@@ -112,6 +114,7 @@ async function handle(a: EvaluateArgs): Promise<number> {
     dropout: a.dropout,
     lossReduction: a.lossReduction,
     stsLowScores: a.stsLowScores,
+    relatednessEarlyStop: a.relatednessEarlyStop,
     encoderBatchSize: a.encoderBatchSize,
   });
   const seeds = parseSeeds(a);

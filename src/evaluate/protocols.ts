@@ -115,12 +115,18 @@ export async function runProtocol(
         { X: train.X, scores: scores(train.y) },
         { X: dev.X, scores: scores(dev.y) },
         { X: test.X, scores: scores(test.y) },
-        { ...probe, stsLowScores: settings.stsLowScores },
+        { ...probe, stsLowScores: settings.stsLowScores, earlyStopStat: settings.relatednessEarlyStop ?? 'spearman' },
         seed,
         onProgress,
       );
       return {
-        metrics: { devpearson: r.devcorr, pearson: r.pearson, spearman: r.spearman, mse: r.mse },
+        // Named after the statistic it is, as SentEval names it (devspearman; devpearson in old code).
+        metrics: {
+          [`dev${settings.relatednessEarlyStop ?? 'spearman'}`]: r.devcorr,
+          pearson: r.pearson,
+          spearman: r.spearman,
+          mse: r.mse,
+        },
         notes: [],
         predictions: [{ split: 'test', kind: 'score', gold: [...test.y], pred: [...r.predictions] }],
       };

@@ -4,7 +4,8 @@ import { UserError } from '../util/errors.js';
 /**
  * Probe presets. `paper` is what GenSen and the literature used (and the default); `fast` is
  * SentEval's prototyping configuration (about 5x faster); `gensen` is `paper` with the minibatch
- * loss summed, as the PyTorch <= 0.4 that GenSen ran on did (see PROTOCOL.md, "a version trap").
+ * loss summed, as the PyTorch <= 0.4 that GenSen ran on did (see PROTOCOL.md, "a version trap"),
+ * and relatedness early-stopped on dev Pearson as SentEval's code of that time did.
  */
 export const PRESETS: Readonly<Record<string, ProtocolSettings>> = {
   paper: {
@@ -19,6 +20,7 @@ export const PRESETS: Readonly<Record<string, ProtocolSettings>> = {
     dropout: 0,
     lossReduction: 'mean',
     stsLowScores: 'faithful',
+    relatednessEarlyStop: 'spearman',
     encoderBatchSize: 128,
   },
   fast: {
@@ -33,6 +35,7 @@ export const PRESETS: Readonly<Record<string, ProtocolSettings>> = {
     dropout: 0,
     lossReduction: 'mean',
     stsLowScores: 'faithful',
+    relatednessEarlyStop: 'spearman',
     encoderBatchSize: 128,
   },
   gensen: {
@@ -47,6 +50,7 @@ export const PRESETS: Readonly<Record<string, ProtocolSettings>> = {
     dropout: 0,
     lossReduction: 'sum',
     stsLowScores: 'faithful',
+    relatednessEarlyStop: 'pearson',
     encoderBatchSize: 128,
   },
 };
@@ -83,6 +87,8 @@ function validateSettings(s: ProtocolSettings): void {
   if (s.optim !== 'adam' && s.optim !== 'rmsprop') throw new UserError(`--optim must be adam or rmsprop, got ${s.optim}`);
   if (s.lossReduction !== 'mean' && s.lossReduction !== 'sum')
     throw new UserError(`--loss-reduction must be mean or sum, got ${s.lossReduction}`);
+  if (s.relatednessEarlyStop !== undefined && s.relatednessEarlyStop !== 'spearman' && s.relatednessEarlyStop !== 'pearson')
+    throw new UserError(`--relatedness-early-stop must be spearman or pearson, got ${s.relatednessEarlyStop}`);
   if (s.stsLowScores !== 'faithful' && s.stsLowScores !== 'clean')
     throw new UserError(`--sts-low-scores must be faithful or clean, got ${s.stsLowScores}`);
 }

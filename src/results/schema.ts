@@ -29,13 +29,19 @@ export interface ProtocolSettings {
   readonly lossReduction: 'mean' | 'sum';
   /** Tai et al. encoding of STS-B scores below 1: `faithful` keeps SentEval's quirk. */
   readonly stsLowScores: 'faithful' | 'clean';
+  /**
+   * Dev statistic the relatedness trainer early-stops on: SentEval's current code uses Spearman
+   * (under a comment saying Pearson); the code of GenSen's time used Pearson. Absent in files
+   * written before it was recorded (they used Spearman).
+   */
+  readonly relatednessEarlyStop?: 'spearman' | 'pearson';
   readonly encoderBatchSize: number;
 }
 
 export interface TaskResult {
   readonly task: string;
   readonly protocol: string;
-  /** e.g. devacc, acc, f1, devpearson, pearson, spearman, mse. Accuracies in percent. */
+  /** e.g. devacc, acc, f1, devspearman (or devpearson), pearson, spearman, mse. Accuracies in percent. */
   readonly metrics: Readonly<Record<string, number>>;
   /** Name of the metric that ranks this task (a key of `metrics`). */
   readonly mainMetric: string;
