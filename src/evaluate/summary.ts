@@ -6,12 +6,17 @@ export function formatSummary(r: RunResults): string {
   const rows = Object.values(r.tasks).map((t) => {
     const others = Object.entries(t.metrics)
       .filter(([k]) => k !== t.mainMetric)
-      .map(([k, v]) => `${k} ${v}`)
+      .map(([k, v]) => `${k} ${show(v)}`)
       .join(', ');
-    return [t.task, t.mainMetric, String(t.metrics[t.mainMetric]), others, fmtSeconds(t.wallSeconds)];
+    return [t.task, t.mainMetric, show(t.metrics[t.mainMetric]!), others, fmtSeconds(t.wallSeconds)];
   });
   const head = ['task', 'metric', 'score', 'other metrics', 'time'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   return `${[fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n')}\n`;
+}
+
+/** Accuracies already carry SentEval's two decimals; correlations and MSE are shown to four. */
+function show(v: number): string {
+  return String(Number(v.toFixed(4)));
 }
