@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { checkCommand } from './check.js';
 import { compareCommand } from './compare.js';
 import { dataCommand } from './data.js';
+import { encodeCommand } from './encode.js';
 import { evaluateCommand } from './evaluate.js';
 import { leaderboardCommand } from './leaderboard.js';
 
@@ -10,6 +11,7 @@ import { leaderboardCommand } from './leaderboard.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<object, any>[] = [
   evaluateCommand,
+  encodeCommand,
   dataCommand,
   leaderboardCommand,
   checkCommand,

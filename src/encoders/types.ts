@@ -31,6 +31,11 @@ export interface SentenceEncoder {
    */
   prepare(task: TaskContext): Promise<string>;
   /**
+   * Optional: called once before the first `prepare` with every task of the run, so an encoder can
+   * do run-wide work once (GenSen streams a GloVe file once for all tasks' words).
+   */
+  prepareRun?(tasks: readonly TaskContext[]): Promise<void>;
+  /**
    * Encode one batch. Vectors may depend on batch composition (GenSen's faithful max pooling), so
    * callers keep SentEval's batching.
    */

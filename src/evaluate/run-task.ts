@@ -1,4 +1,4 @@
-import type { SentenceEncoder } from '../encoders/types.js';
+import type { SentenceEncoder, TaskContext } from '../encoders/types.js';
 import type { ProtocolSettings, TaskResult } from '../results/schema.js';
 import type { TaskDefinition } from '../tasks/registry.js';
 import type { Split, TaskData } from '../tasks/types.js';
@@ -31,18 +31,25 @@ export interface TaskRun {
 }
 
 /** Encode a task's splits in SentEval's order and build the probe features. */
+/** What SentEval's `prepare` sees of a task: every sample of every split, both sides of pairs. */
+export function taskContext(def: TaskDefinition, data: TaskData): TaskContext {
+  const samples: string[][] = [];
+  for (const split of Object.values(data.splits)) {
+    samples.push(...split.a);
+    if (split.b) samples.push(...split.b);
+  }
+  return { taskId: def.id, samples };
+}
+
 export async function encodeTask(
   def: TaskDefinition,
   data: TaskData,
   ctx: TaskRunContext,
   stats: EncodeStats,
 ): Promise<TaskFeatures> {
-  const samples: string[][] = [];
-  for (const split of Object.values(data.splits)) {
-    samples.push(...split.a);
-    if (split.b) samples.push(...split.b);
-  }
-  const taskState = await ctx.encoder.prepare({ taskId: def.id, samples });
+  const task = taskContext(def, data);
+  const taskState = await ctx.encoder.prepare(task);
+  const samples = task.samples;
   const total = samples.length;
   let done = 0;
   const out: Record<string, { X: Matrix; y: number[] }> = {};

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { SentenceEncoder } from '../encoders/types.js';
 import { RESULTS_SCHEMA_VERSION, type ProtocolSettings, type RunResults, type TaskResult } from '../results/schema.js';
 import { loadTask } from '../tasks/load.js';
+import type { TaskData } from '../tasks/types.js';
 import type { TaskDefinition } from '../tasks/registry.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UserError } from '../util/errors.js';
@@ -10,7 +11,7 @@ import { packageInfo } from '../util/package-info.js';
 import type { FeatureCache } from './feature-cache.js';
 import { fmtSeconds, type ProgressSink } from './progress.js';
 import type { SplitPredictions } from './protocols.js';
-import { PROTOCOL_IMPLEMENTATION, runTask } from './run-task.js';
+import { PROTOCOL_IMPLEMENTATION, runTask, taskContext } from './run-task.js';
 
 export interface EvaluateOptions {
   readonly tasks: readonly TaskDefinition[];
@@ -66,8 +67,9 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
     opts.progress.log(`${def.id}: already in ${opts.outPath}, skipped (--resume)`);
     return false;
   });
-  const loaded = [];
+  const loaded: TaskData[] = [];
   for (const def of todo) loaded.push(await loadTask(def, opts.dataDir, { quoraDevAsTrain: opts.quoraDevAsTrain ?? false }));
+  await encoder.prepareRun?.(todo.map((def, i) => taskContext(def, loaded[i]!)));
   for (const [i, def] of todo.entries()) {
     const data = loaded[i]!;
     const run = await runTask(def, data, {

@@ -257,25 +257,27 @@ export class GensenEncoder implements SentenceEncoder {
     }
   }
 
+  /** gensen_senteval.py's task vocabulary: every token, lowercased except for TREC, first-seen order. */
+  private taskWords(task: TaskContext): string[] {
+    // Its batcher lowercases anyway, so TREC's cased-only words end up as <unk>.
+    const cased = task.taskId.toUpperCase() === 'TREC';
+    const seen = new Set<string>();
+    for (const s of task.samples) for (const t of s) seen.add(cased ? t : t.toLowerCase());
+    return [...seen];
+  }
+
+  async prepareRun(tasks: readonly TaskContext[]): Promise<void> {
+    if (!this.vectorSource || !this.opts.senteval) return;
+    for (const task of tasks) this.registerWords(this.taskWords(task));
+  }
+
   async prepare(task: TaskContext): Promise<string> {
     if (this.opts.pool === 'best') this.taskPooling = bestPoolingFor(task.taskId);
     let vocabKey = '';
     if (this.vectorSource && this.opts.senteval) {
-      // gensen_senteval.py lowercases the vocabulary except for TREC (its batcher lowercases anyway).
-      const cased = task.taskId.toUpperCase() === 'TREC';
-      const seen = new Set<string>();
-      const words: string[] = [];
-      for (const s of task.samples) {
-        for (const t of s) {
-          const w = cased ? t : t.toLowerCase();
-          if (!seen.has(w)) {
-            seen.add(w);
-            words.push(w);
-          }
-        }
-      }
+      const words = this.taskWords(task);
       await this.expandTo(words, task.taskId);
-      vocabKey = sha256([...seen].sort().join('\n'));
+      vocabKey = sha256([...words].sort().join('\n'));
     }
     return sha256(canonicalJson({ pooling: this.taskPooling, vocab: vocabKey }));
   }

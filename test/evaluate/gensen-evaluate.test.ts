@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEncoder } from '../../src/encoders/factory.js';
+import { silentProgress } from '../../src/evaluate/progress.js';
+import { evaluate } from '../../src/evaluate/run.js';
+import { resolveSettings } from '../../src/evaluate/settings.js';
+import { closeProbePool } from '../../src/protocol/index.js';
+import { resolveTasks } from '../../src/tasks/registry.js';
+import { senteval, repoRoot } from '../helpers/data.js';
+import { runCli } from '../helpers/cli.js';
+
+const fixtures = join(repoRoot(), 'test', 'fixtures', 'gensen');
+const tmp = mkdtempSync(join(tmpdir(), 'gensen-eval-gensen-'));
+test.after(async () => {
+  await closeProbePool();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+test('evaluate with two GenSen models and GloVe expansion on real SICK-E and TREC: runs, is labelled, is deterministic', async (t) => {
+  const dataDir = senteval(t);
+  if (!dataDir) return;
+  const make = () =>
+    createEncoder({
+      encoder: 'gensen',
+      modelsDir: fixtures,
+      prefix1: 'tiny1',
+      prefix2: 'tiny2',
+      glove: join(fixtures, 'expected', 'tiny_glove.txt'),
+    });
+  const opts = {
+    tasks: resolveTasks('SICK-E,TREC'),
+    dataDir,
+    settings: resolveSettings('fast'),
+    seeds: [1111],
+    progress: silentProgress,
+  };
+  const enc1 = await make();
+  const r1 = await evaluate(enc1, opts);
+  await enc1.close();
+  // tiny1: H=6, tiny2: H=5 -> [2*6 ; 2*5].
+  assert.equal(r1.encoder.name, 'gensen');
+  assert.equal(r1.encoder.dim, 22);
+  assert.equal(r1.encoder.params.prefix1, 'tiny1');
+  assert.equal(r1.encoder.params.prefix2, 'tiny2');
+  for (const id of ['SICK-E', 'TREC']) {
+    const task = r1.tasks[id]!;
+    assert.ok(task.metrics.acc! > 0 && task.metrics.acc! <= 100);
+    assert.ok(task.notes?.some((n) => /vocabulary expansion/i.test(n) && /tiny_glove/.test(n)), JSON.stringify(task.notes));
+  }
+  const enc2 = await make();
+  const r2 = await evaluate(enc2, opts);
+  await enc2.close();
+  assert.deepEqual(r2.tasks['SICK-E']!.metrics, r1.tasks['SICK-E']!.metrics);
+  assert.deepEqual(r2.tasks['TREC']!.metrics, r1.tasks['TREC']!.metrics);
+});
+
+test('evaluate --prefix1 with no model files names the expected files and where to get them', (t) => {
+  const dataDir = senteval(t);
+  if (!dataDir) return;
+  const r = runCli(['evaluate', '--prefix1', 'nli_large', '--models-dir', tmp, '--tasks', 'MR', '--data-dir', dataDir, '--out', join(tmp, 'r.json')]);
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, /nli_large\.model/);
+  assert.match(r.stderr, /nli_large_vocab\.pkl/);
+  assert.match(r.stderr, /Maluuba\/gensen/);
+});
