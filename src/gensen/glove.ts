@@ -7,17 +7,12 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
+import type { WordVectorTable } from '../encoders/embedded-vectors.js';
 import { UserError } from '../util/errors.js';
 import { isPySpace, pySplit } from '../util/pystr.js';
 
-/** A subset of word vectors: row i of `vectors` is `words[i]`. */
-export interface WordVectorSubset {
-  readonly words: readonly string[];
-  readonly dim: number;
-  readonly vectors: Float32Array;
-  readonly index: ReadonlyMap<string, number>;
-  /** Human-readable origin for notes and identities. */
-  readonly source: string;
+/** A subset of word vectors: the words a run needs. */
+export interface WordVectorSubset extends WordVectorTable {
   /** Text lines whose value count differed from the dimension (GloVe entries containing spaces). */
   readonly skippedLines: number;
 }
