@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createEncoder } from '../../src/encoders/factory.js';
+import { silentProgress } from '../../src/evaluate/progress.js';
+import { evaluate } from '../../src/evaluate/run.js';
+import { savePredictionsBeside } from '../../src/evaluate/save-predictions.js';
+import { resolveSettings } from '../../src/evaluate/settings.js';
+import { closeProbePool } from '../../src/protocol/index.js';
+import { readPredictions } from '../../src/results/predictions.js';
+import { resolveTask } from '../../src/tasks/registry.js';
+import { repoRoot } from '../helpers/data.js';
+
+// SNLI, MultiNLI and the Quora train split are not on this machine: their whole path (reader,
+// SentEval order, nli features, split protocol, extra test sets, predictions) runs on small files
+// in the exact upstream formats.
+const dataDir = join(repoRoot(), 'test', 'fixtures', 'tasks', 'data');
+const tmp = mkdtempSync(join(tmpdir(), 'gensen-eval-fx-'));
+test.after(async () => {
+  await closeProbePool();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+test('SNLI, MultiNLI (matched + mismatched) and Quora evaluate end to end on upstream-format fixtures', async () => {
+  const encoder = await createEncoder({ encoder: 'bow' });
+  // The fixture's MultiNLI train file is tiny: hold out 4 rows for model selection instead of 10,000.
+  const mnli = resolveTask('MNLI');
+  const smallMnli = { ...mnli, heldOut: { ...mnli.heldOut!, size: 4 } };
+  const out = join(tmp, 'fx.json');
+  const r = await evaluate(encoder, {
+    tasks: [resolveTask('SNLI'), smallMnli, resolveTask('QQP')],
+    dataDir,
+    settings: resolveSettings('fast'),
+    seeds: [1111],
+    outPath: out,
+    progress: silentProgress,
+    onPredictions: savePredictionsBeside(out, 1111),
+  });
+  const snli = r.tasks.SNLI!;
+  assert.deepEqual(Object.keys(snli.metrics).sort(), ['acc', 'devacc']);
+  assert.ok(snli.notes?.some((n) => /1e-9/.test(n)), 'SNLI runs without the L2 search');
+  const m = r.tasks.MultiNLI!;
+  assert.deepEqual(Object.keys(m.metrics).sort(), ['acc', 'acc_mismatched', 'devacc']);
+  assert.equal(m.samples.dev, 4);
+  const preds = readPredictions(out, m.predictionsFile!);
+  assert.equal(preds.split, 'test');
+  assert.equal(preds.gold.length, m.samples.test);
+  assert.equal(preds.extra?.test_mismatched?.gold.length, m.samples.test_mismatched);
+  // Accuracy recomputed from the saved predictions is the reported one.
+  const acc = (g: readonly number[], p: readonly number[]) => Math.round((10000 * g.filter((y, i) => y === p[i]).length) / g.length) / 100;
+  assert.equal(acc(preds.gold, preds.pred), m.metrics.acc);
+  assert.equal(acc(preds.extra!.test_mismatched!.gold, preds.extra!.test_mismatched!.pred), m.metrics.acc_mismatched);
+  const q = r.tasks.Quora!;
+  assert.ok(q.samples.train! > 0 && q.samples.test! > 0);
+  assert.ok(existsSync(join(dirname(out), 'fx.predictions', 'Quora.json')));
+});
