@@ -88,18 +88,19 @@ export class BorepEncoder implements SentenceEncoder {
   }
 
   async encode(batch: readonly (readonly string[])[]): Promise<Matrix> {
-    const mean = meanVectors(this.wv, batch);
+    const mean = meanVectors(this.wv, batch).data;
     const d = this.wv.dim;
     const D = this.dim;
+    const W = this.w;
     const out = new Float32Array(batch.length * D);
     const acc = new Float64Array(D);
     for (let s = 0; s < batch.length; s++) {
       acc.fill(0);
       for (let k = 0; k < d; k++) {
-        const x = mean.data[s * d + k]!;
+        const x = mean[s * d + k]!;
         if (x === 0) continue;
         const off = k * D;
-        for (let j = 0; j < D; j++) acc[j]! += x * this.w[off + j]!;
+        for (let j = 0; j < D; j++) acc[j] += x * W[off + j]!;
       }
       for (let j = 0; j < D; j++) out[s * D + j] = acc[j]!;
     }
