@@ -150,7 +150,7 @@ async function handle(a: EvaluateArgs): Promise<number> {
       device: 'cpu',
       ...(a.cache ? { cache: new FeatureCache() } : {}),
       progress,
-      ...(a.savePredictions ? { onPredictions: savePredictionsBeside(out, seeds[0]) } : {}),
+      ...(a.savePredictions ? { onPredictions: savePredictionsBeside(out, seeds.length > 1 ? seeds[0] : undefined) } : {}),
     });
     progress.done();
     process.stdout.write(formatSummary(results));

@@ -116,7 +116,20 @@ export async function runTask(def: TaskDefinition, data: TaskData, ctx: TaskRunC
   return { result, predictions: first!.predictions };
 }
 
-/** What must be equal for two runs of a task to be comparable. */
+/**
+ * The settings a protocol actually uses: the relatedness trainer has its own fixed optimiser,
+ * batch and schedule (SentEval's RelatednessPytorch), so only these change its numbers; the
+ * classifier protocols ignore the relatedness-only settings.
+ */
+export function settingsUsedBy(protocol: TaskDefinition['protocol'], s: ProtocolSettings): Partial<ProtocolSettings> {
+  if (protocol === 'relatedness') {
+    return { lossReduction: s.lossReduction, stsLowScores: s.stsLowScores, relatednessEarlyStop: s.relatednessEarlyStop ?? 'spearman' };
+  }
+  const { config: _c, encoderBatchSize: _b, stsLowScores: _s, relatednessEarlyStop: _r, ...probe } = s;
+  return probe;
+}
+
+/** What must be equal for two runs of a task to be comparable (encoder aside). */
 export function taskFingerprint(
   def: TaskDefinition,
   settings: ProtocolSettings,
@@ -129,7 +142,7 @@ export function taskFingerprint(
       protocol: def.protocol,
       features: def.features,
       overrides: def.protocolOverrides ?? {},
-      settings: { ...settings, config: undefined, encoderBatchSize: undefined },
+      settings: settingsUsedBy(def.protocol, settings),
       dataFiles,
     }),
   );

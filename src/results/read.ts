@@ -114,11 +114,10 @@ function readTask(r: Reader, key: string, v: Json | undefined): TaskResult {
       dataFiles.push({ path: r.str(dobj.path, `${f}.dataFiles[${i}].path`), sha256: r.str(dobj.sha256, `${f}.dataFiles[${i}].sha256`) });
     });
   }
-  const samples: Partial<Record<'train' | 'dev' | 'test' | 'all', number>> = {};
+  const samples: Record<string, number> = {};
   if (o.samples !== undefined) {
-    for (const [k, n] of Object.entries(r.obj(o.samples, `${f}.samples`))) {
-      if (k === 'train' || k === 'dev' || k === 'test' || k === 'all') samples[k] = r.num(n, `${f}.samples.${k}`);
-    }
+    // Split names: train, dev, test, all, and extra test sets such as MultiNLI's test_mismatched.
+    for (const [k, n] of Object.entries(r.obj(o.samples, `${f}.samples`))) samples[k] = r.num(n, `${f}.samples.${k}`);
   }
   const task: {
     -readonly [K in keyof TaskResult]: TaskResult[K];

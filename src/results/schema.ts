@@ -45,7 +45,8 @@ export interface TaskResult {
   readonly metrics: Readonly<Record<string, number>>;
   /** Name of the metric that ranks this task (a key of `metrics`). */
   readonly mainMetric: string;
-  readonly samples: Readonly<Partial<Record<'train' | 'dev' | 'test' | 'all', number>>>;
+  /** Samples per split: train, dev, test, all, and extra test sets (test_mismatched). */
+  readonly samples: Readonly<Record<string, number>>;
   readonly wallSeconds: number;
   readonly encodeSeconds: number;
   readonly dataFiles: readonly DataFileChecksum[];

@@ -47,3 +47,20 @@ test('presets and overrides', () => {
   assert.throws(() => resolveSettings('paper', { kfold: 1 }), UserError);
   assert.throws(() => resolveSettings('paper', { dropout: 1.5 }), UserError);
 });
+
+test('task fingerprints change with the settings their protocol uses, and only those', async () => {
+  const { taskFingerprint } = await import('../../src/evaluate/run-task.js');
+  const { resolveTask } = await import('../../src/tasks/registry.js');
+  const files = [{ path: 'x', sha256: 'y' }];
+  const sick = resolveTask('SICK-R');
+  const mr = resolveTask('MR');
+  const paper = resolveSettings('paper');
+  const fast = resolveSettings('fast');
+  // The relatedness trainer ignores the classifier preset...
+  assert.equal(taskFingerprint(sick, paper, files), taskFingerprint(sick, fast, files));
+  // ...but not its loss reduction, early-stopping statistic or the data.
+  assert.notEqual(taskFingerprint(sick, paper, files), taskFingerprint(sick, resolveSettings('gensen'), files));
+  assert.notEqual(taskFingerprint(sick, paper, files), taskFingerprint(sick, paper, [{ path: 'x', sha256: 'z' }]));
+  assert.notEqual(taskFingerprint(mr, paper, files), taskFingerprint(mr, fast, files));
+  assert.equal(taskFingerprint(mr, paper, files), taskFingerprint(mr, resolveSettings('paper', { stsLowScores: 'clean' }), files));
+});
