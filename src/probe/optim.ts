@@ -3,6 +3,8 @@
  * single-tensor path). L2 is *coupled* weight decay: `wd·param` is added to the gradient before the
  * moment updates, biases included, as `torch.optim.Adam(weight_decay=l2)` does.
  */
+import { WasmOptimState } from './wasm-optim.js';
+
 export type OptimName = 'adam' | 'rmsprop';
 
 export interface Optimizer {
@@ -13,6 +15,7 @@ export interface Optimizer {
 export class Adam implements Optimizer {
   private readonly m: Float64Array;
   private readonly v: Float64Array;
+  private readonly wasm: WasmOptimState | null;
   private t = 0;
   constructor(
     size: number,
@@ -21,9 +24,11 @@ export class Adam implements Optimizer {
     private readonly beta1 = 0.9,
     private readonly beta2 = 0.999,
     private readonly eps = 1e-8,
+    simd = true,
   ) {
-    this.m = new Float64Array(size);
-    this.v = new Float64Array(size);
+    this.wasm = simd ? WasmOptimState.create(size) : null;
+    this.m = this.wasm ? this.wasm.s1 : new Float64Array(size);
+    this.v = this.wasm ? this.wasm.s2 : new Float64Array(size);
   }
 
   step(params: Float64Array, grad: Float64Array): void {
@@ -33,6 +38,14 @@ export class Adam implements Optimizer {
     const bc2Sqrt = Math.sqrt(1 - beta2 ** this.t);
     const a1 = 1 - beta1;
     const a2 = 1 - beta2;
+    const w = this.wasm;
+    if (w) {
+      w.p.set(params);
+      w.g.set(grad);
+      w.adam(weightDecay, beta1, a1, beta2, a2, stepSize, bc2Sqrt, eps);
+      params.set(w.p);
+      return;
+    }
     const n = params.length;
     for (let i = 0; i < n; i++) {
       const p = params[i]!;
@@ -48,19 +61,30 @@ export class Adam implements Optimizer {
 
 export class RMSprop implements Optimizer {
   private readonly sq: Float64Array;
+  private readonly wasm: WasmOptimState | null;
   constructor(
     size: number,
     private readonly weightDecay: number,
     private readonly lr = 0.01,
     private readonly alpha = 0.99,
     private readonly eps = 1e-8,
+    simd = true,
   ) {
-    this.sq = new Float64Array(size);
+    this.wasm = simd ? WasmOptimState.create(size) : null;
+    this.sq = this.wasm ? this.wasm.s1 : new Float64Array(size);
   }
 
   step(params: Float64Array, grad: Float64Array): void {
     const { sq, alpha, eps, lr, weightDecay } = this;
     const a1 = 1 - alpha;
+    const w = this.wasm;
+    if (w) {
+      w.p.set(params);
+      w.g.set(grad);
+      w.rmsprop(weightDecay, alpha, a1, lr, eps);
+      params.set(w.p);
+      return;
+    }
     const n = params.length;
     for (let i = 0; i < n; i++) {
       const p = params[i]!;
@@ -72,11 +96,12 @@ export class RMSprop implements Optimizer {
   }
 }
 
-export function makeOptimizer(name: OptimName, size: number, weightDecay: number): Optimizer {
+/** `simd: false` keeps the scalar loops (the wasm ones give bit-identical results). */
+export function makeOptimizer(name: OptimName, size: number, weightDecay: number, simd = true): Optimizer {
   switch (name) {
     case 'adam':
-      return new Adam(size, weightDecay);
+      return new Adam(size, weightDecay, undefined, undefined, undefined, undefined, simd);
     case 'rmsprop':
-      return new RMSprop(size, weightDecay);
+      return new RMSprop(size, weightDecay, undefined, undefined, undefined, simd);
   }
 }

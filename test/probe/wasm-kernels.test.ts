@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Adam, RMSprop } from '../../src/probe/optim.js';
+import { WasmLinear } from '../../src/probe/wasm-linear.js';
+import { WasmOptimState } from '../../src/probe/wasm-optim.js';
+import { Rng } from '../../src/util/rng.js';
+
+const f = Math.fround;
+
+/**
+ * The float32 summation order the kernels promise (and which the PyTorch trajectory fixtures were
+ * matched with): per output, lanes l = j mod 4 of two accumulators over j mod 8 < 4 and ≥ 4, summed
+ * lane-wise, then lanes ((0 + 1) + 2) + 3.
+ */
+function refDot(w: Float32Array, wo: number, X: Float32Array, xo: number, dp: number): number {
+  const a = [0, 0, 0, 0];
+  const b = [0, 0, 0, 0];
+  for (let j = 0; j < dp; j += 8) {
+    for (let l = 0; l < 4; l++) {
+      a[l] = f(a[l]! + f(w[wo + j + l]! * X[xo + j + l]!));
+      b[l] = f(b[l]! + f(w[wo + j + 4 + l]! * X[xo + j + 4 + l]!));
+    }
+  }
+  const s = a.map((v, l) => f(v + b[l]!));
+  return f(f(f(s[0]! + s[1]!) + s[2]!) + s[3]!);
+}
+
+function setup(n: number, cols: number, C: number, nb: number, seed: number) {
+  const rng = new Rng(seed);
+  const X = Float32Array.from({ length: n * cols }, () => rng.normal());
+  const e = WasmLinear.create();
+  assert.ok(e, 'wasm SIMD is available on the supported Node versions');
+  e.bind(X, cols);
+  e.reserve(C, nb);
+  for (let i = 0; i < e.w.length; i++) e.w[i] = (i % e.dp) < cols ? f(rng.normal()) : 0;
+  const rows = Int32Array.from({ length: nb }, () => Math.floor(rng.uniform(0, n)));
+  e.rows.set(rows);
+  // The padded copy the kernels read, to build the reference from.
+  const Xp = new Float32Array(n * e.dp);
+  for (let i = 0; i < n; i++) Xp.set(X.subarray(i * cols, (i + 1) * cols), i * e.dp);
+  return { e, rows, Xp, rng };
+}
+
+// Batch sizes around the 4-row grouping (tails of 0..3 rows), and padded / unpadded widths.
+for (const [cols, C, nb] of [[13, 1, 1], [13, 3, 7], [64, 1, 8], [37, 6, 11], [200, 2, 64], [24, 5, 3]] as const) {
+  test(`forward and backward kernels follow the one-row summation order exactly (d=${cols}, C=${C}, ${nb} rows)`, () => {
+    const { e, rows, Xp, rng } = setup(50, cols, C, nb, cols * 100 + nb);
+    const dp = e.dp;
+    e.forward(nb, C);
+    for (let k = 0; k < nb; k++) {
+      for (let c = 0; c < C; c++) {
+        assert.equal(e.z[k * C + c], refDot(e.w, c * dp, Xp, rows[k]! * dp, dp), `z[${k},${c}]`);
+      }
+    }
+    const coef = Float32Array.from({ length: nb * C }, () => f(rng.normal()));
+    e.z.set(coef);
+    const g0 = Float32Array.from({ length: C * dp }, () => f(rng.normal()));
+    e.g.set(g0);
+    e.backward(nb, C);
+    const ref = g0.slice();
+    for (let k = 0; k < nb; k++) {
+      for (let c = 0; c < C; c++) {
+        for (let j = 0; j < dp; j++) ref[c * dp + j] = f(ref[c * dp + j]! + f(coef[k * C + c]! * Xp[rows[k]! * dp + j]!));
+      }
+    }
+    assert.deepEqual(e.g, ref);
+  });
+}
+
+test('wasm Adam and RMSprop steps are bit-identical to the scalar loops', () => {
+  assert.ok(WasmOptimState.create(3), 'wasm SIMD is available on the supported Node versions');
+  for (const n of [1, 2, 7, 1001]) {
+    for (const kind of ['adam', 'rmsprop'] as const) {
+      const rng = new Rng(n);
+      const make = (simd: boolean) =>
+        kind === 'adam' ? new Adam(n, 1e-3, 1e-3, 0.9, 0.999, 1e-8, simd) : new RMSprop(n, 1e-3, 0.01, 0.99, 1e-8, simd);
+      const fast = make(true);
+      const slow = make(false);
+      const pf = Float64Array.from({ length: n }, () => rng.normal());
+      const ps = pf.slice();
+      for (let s = 0; s < 30; s++) {
+        const g = Float64Array.from({ length: n }, () => rng.normal() * 10 ** Math.floor(rng.uniform(-6, 1)));
+        fast.step(pf, g);
+        slow.step(ps, g);
+      }
+      assert.deepEqual(pf, ps, `${kind}, ${n} parameters`);
+      assert.notDeepEqual(pf[0], 0);
+    }
+  }
+});
