@@ -40,12 +40,9 @@ let loaded: WordVectors | undefined;
  */
 export function loadEmbeddedVectors(onNote?: (msg: string) => void): WordVectors {
   if (loaded) return loaded;
-  const require = createRequire(import.meta.url);
-  const pkgJsonPath = require.resolve(`${PACKAGE}/package.json`);
-  const pkg = JSON.parse(readFileSync(pkgJsonPath, 'utf8')) as { version: string };
-  const cachePath = join(cacheDir(), `${PACKAGE}-${pkg.version}.v${FORMAT_VERSION}.bin`);
+  const { pkgJsonPath, cachePath } = locate();
   if (existsSync(cachePath)) {
-    const fromCache = readBinary(cachePath);
+    const fromCache = readVectorCache(cachePath);
     if (fromCache) {
       loaded = fromCache;
       return loaded;
@@ -66,10 +63,22 @@ export function loadEmbeddedVectors(onNote?: (msg: string) => void): WordVectors
   const vecBytes = Buffer.from(vectors.buffer, vectors.byteOffset, vectors.byteLength);
   const wordBytes = Buffer.from(words.join('\n'), 'utf8');
   const hash = sha256(Buffer.concat([vecBytes, wordBytes]));
-  const source = `${PACKAGE}@${pkg.version}`;
+  const source = `${PACKAGE}@${(JSON.parse(readFileSync(pkgJsonPath, 'utf8')) as { version: string }).version}`;
   writeBinary(cachePath, { source, hash }, words.length, dim, vecBytes, wordBytes);
   loaded = { words, dim, vectors, index: indexWords(words), hash, source };
   return loaded;
+}
+
+function locate(): { pkgJsonPath: string; cachePath: string } {
+  const require = createRequire(import.meta.url);
+  const pkgJsonPath = require.resolve(`${PACKAGE}/package.json`);
+  const pkg = JSON.parse(readFileSync(pkgJsonPath, 'utf8')) as { version: string };
+  return { pkgJsonPath, cachePath: join(cacheDir(), `${PACKAGE}-${pkg.version}.v${FORMAT_VERSION}.bin`) };
+}
+
+/** Where the binary cache of the embedded vectors lives (under the current cache folder). */
+export function embeddedVectorsCachePath(): string {
+  return locate().cachePath;
 }
 
 function indexWords(words: readonly string[]): Map<string, number> {
@@ -95,8 +104,8 @@ function writeBinary(path: string, meta: Meta, n: number, dim: number, vecBytes:
   writeFileAtomic(path, Buffer.concat([header, metaBytes, vecBytes, wordBytes]));
 }
 
-/** Returns undefined for a stale or damaged cache file, which is then rebuilt. */
-function readBinary(path: string): WordVectors | undefined {
+/** Reads a binary vector cache; undefined for a stale or damaged file, which is then rebuilt. */
+export function readVectorCache(path: string): WordVectors | undefined {
   const buf = readFileSync(path);
   if (buf.length < 20 || buf.readUInt32LE(0) !== MAGIC || buf.readUInt32LE(4) !== FORMAT_VERSION) return undefined;
   const n = buf.readUInt32LE(8);

@@ -1,10 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BowEncoder, BorepEncoder, meanVectors } from '../../src/encoders/bow.js';
-import { loadEmbeddedVectors, type WordVectors } from '../../src/encoders/embedded-vectors.js';
+import {
+  embeddedVectorsCachePath,
+  loadEmbeddedVectors,
+  readVectorCache,
+  type WordVectors,
+} from '../../src/encoders/embedded-vectors.js';
 import { Rng } from '../../src/util/rng.js';
 
 const tiny: WordVectors = {
@@ -53,6 +58,19 @@ test('embedded vectors: real GloVe-6B 100-d values, binary cache round trip', as
     const enc = new BowEncoder(wv);
     assert.equal(enc.identity.dim, 100);
     assert.equal(enc.identity.weightsHash, wv.hash);
+    // The conversion wrote the binary cache; reading it back gives the same table.
+    const path = embeddedVectorsCachePath();
+    const back = readVectorCache(path)!;
+    assert.ok(back, `no readable cache at ${path}`);
+    assert.deepEqual(back.words, wv.words);
+    assert.deepEqual(back.vectors, wv.vectors);
+    assert.equal(back.hash, wv.hash);
+    assert.equal(back.source, wv.source);
+    assert.equal(back.index.get('the'), the);
+    // A damaged cache file is not trusted (it is rebuilt instead).
+    const damaged = join(dir, 'damaged.bin');
+    writeFileSync(damaged, readFileSync(path).subarray(0, 1000));
+    assert.equal(readVectorCache(damaged), undefined);
   } finally {
     if (prev === undefined) delete process.env.GENSEN_EVAL_CACHE;
     else process.env.GENSEN_EVAL_CACHE = prev;
