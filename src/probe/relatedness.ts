@@ -76,33 +76,15 @@ export function relatednessLossAndGradSimd(
   const q = new Float64Array(nclass);
   for (let c = 0; c < nclass; c++) grad[bOff + c] = 0;
   let loss = 0;
+  const gz = new Float64Array(nclass);
   for (let k = 0; k < nb; k++) {
     const o = k * nclass;
-    const r = er[k]!;
-    let zmax = -Infinity;
+    for (let c = 0; c < nclass; c++) q[c] = z[o + c]! + params[bOff + c]!;
+    // This path has always passed dq through the float32 logit buffer; keep that rounding.
+    loss = softmaxMseBackward(q, T, er[k]! * nclass, nclass, scale, gz, loss, true);
     for (let c = 0; c < nclass; c++) {
-      const v = z[o + c]! + params[bOff + c]!;
-      q[c] = v;
-      if (v > zmax) zmax = v;
-    }
-    let sum = 0;
-    for (let c = 0; c < nclass; c++) {
-      q[c] = Math.exp(q[c]! - zmax);
-      sum += q[c]!;
-    }
-    let dot = 0;
-    for (let c = 0; c < nclass; c++) {
-      q[c] = q[c]! / sum;
-      const err = q[c]! - T[r * nclass + c]!;
-      loss += err * err;
-      const dq = 2 * err * scale;
-      z[o + c] = dq;
-      dot += dq * q[c]!;
-    }
-    for (let c = 0; c < nclass; c++) {
-      const gz = q[c]! * (z[o + c]! - dot);
-      z[o + c] = gz;
-      grad[bOff + c] += gz;
+      z[o + c] = gz[c]!;
+      grad[bOff + c] += gz[c]!;
     }
   }
   const G = e.g;
@@ -170,7 +152,6 @@ export function relatednessLossAndGrad(
   for (let k = start; k < end; k++) {
     const r = rows[k]!;
     const o = r * d;
-    let zmax = -Infinity;
     for (let c = 0; c < nclass; c++) {
       const wo = c * d;
       let s0 = 0;
@@ -181,31 +162,56 @@ export function relatednessLossAndGrad(
         s1 += params[wo + j + 1]! * X[o + j + 1]!;
       }
       if (j < d) s0 += params[wo + j]! * X[o + j]!;
-      const z = params[bOff + c]! + s0 + s1;
-      q[c] = z;
-      if (z > zmax) zmax = z;
+      q[c] = params[bOff + c]! + s0 + s1;
     }
-    let sum = 0;
+    loss = softmaxMseBackward(q, T, r * nclass, nclass, scale, dq, loss, false);
     for (let c = 0; c < nclass; c++) {
-      q[c] = Math.exp(q[c]! - zmax);
-      sum += q[c]!;
-    }
-    let dot = 0;
-    for (let c = 0; c < nclass; c++) {
-      q[c] = q[c]! / sum;
-      const e = q[c]! - T[r * nclass + c]!;
-      loss += e * e;
-      dq[c] = 2 * e * scale;
-      dot += dq[c]! * q[c]!;
-    }
-    for (let c = 0; c < nclass; c++) {
-      const gz = q[c]! * (dq[c]! - dot);
+      const gz = dq[c]!;
       grad[bOff + c] += gz;
       const wo = c * d;
       for (let j = 0; j < d; j++) grad[wo + j] += gz * X[o + j]!;
     }
   }
   return loss * scale;
+}
+
+/**
+ * One row of softmax + MSE backward, shared by the SIMD and scalar trainers: turns the logits in
+ * `q` into probabilities, writes d(scale·Σ_c err_c²)/d logits into `gz`, and returns `loss` plus
+ * this row's Σ_c err_c² (added term by term, as a running sum). `dqAsFloat32` rounds the
+ * per-class error gradient to float32 before the softmax Jacobian, as the SIMD path always did
+ * by passing it through its float32 buffer; the scalar path keeps it in double precision.
+ */
+function softmaxMseBackward(
+  q: Float64Array,
+  T: ArrayLike<number>,
+  t: number,
+  nclass: number,
+  scale: number,
+  gz: Float64Array,
+  loss: number,
+  dqAsFloat32: boolean,
+): number {
+  let zmax = -Infinity;
+  for (let c = 0; c < nclass; c++) if (q[c]! > zmax) zmax = q[c]!;
+  let sum = 0;
+  for (let c = 0; c < nclass; c++) {
+    q[c] = Math.exp(q[c]! - zmax);
+    sum += q[c]!;
+  }
+  let dot = 0;
+  for (let c = 0; c < nclass; c++) {
+    q[c] = q[c]! / sum;
+    const err = q[c]! - T[t + c]!;
+    loss += err * err;
+    gz[c] = 2 * err * scale;
+    dot += gz[c]! * q[c]!;
+  }
+  for (let c = 0; c < nclass; c++) {
+    const dq = dqAsFloat32 ? Math.fround(gz[c]!) : gz[c]!;
+    gz[c] = q[c]! * (dq - dot);
+  }
+  return loss;
 }
 
 /** Expected score Σ_c probs_c·(c+1) for each row. */
