@@ -9,7 +9,7 @@ import { createEncoder, type EncoderName } from '../src/encoders/factory.js';
 import { FeatureCache } from '../src/evaluate/feature-cache.js';
 import { StderrProgress } from '../src/evaluate/progress.js';
 import { evaluate } from '../src/evaluate/run.js';
-import { resolveSettings } from '../src/evaluate/settings.js';
+import { resolveSettings } from '../src/protocol/settings.js';
 import { resolveDataDir } from '../src/tasks/data-dir.js';
 import { resolveTasks } from '../src/tasks/registry.js';
 import { closeProbePool } from '../src/protocol/index.js';

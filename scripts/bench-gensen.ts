@@ -9,8 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GensenEncoder, type GensenModelData } from '../src/gensen/encoder.js';
-import type { NamedTensor } from '../src/gensen/onnx-graph.js';
+import { GensenEncoder, type GensenModelData } from '../src/encoders/gensen/encoder.js';
+import type { NamedTensor } from '../src/encoders/gensen/gru-graph.js';
 import { Rng } from '../src/util/rng.js';
 import { pySplit, pyFileLines } from '../src/util/pystr.js';
 

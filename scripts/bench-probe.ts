@@ -17,7 +17,7 @@ import {
   runSplit,
   type ProbeSettings,
 } from '../src/protocol/index.js';
-import { PRESETS } from '../src/evaluate/settings.js';
+import { PRESETS } from '../src/protocol/settings.js';
 
 // The probe settings of `--config paper` (ProtocolSettings is a superset of ProbeSettings).
 const PAPER: ProbeSettings = PRESETS.paper!;

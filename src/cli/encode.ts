@@ -5,8 +5,8 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { createGensenEncoder, type GensenEncoder } from '../gensen/encoder.js';
-import { NpyWriter } from '../gensen/npy.js';
+import { createGensenEncoder, type GensenEncoder } from '../encoders/gensen/encoder.js';
+import { NpyWriter } from '../formats/npy.js';
 import { lineError, UserError } from '../util/errors.js';
 import { pyFileLines } from '../util/pystr.js';
 import { runCommand } from './run-command.js';

@@ -5,7 +5,7 @@ import { createEncoder, ENCODER_NAMES, type EncoderName } from '../encoders/fact
 import { FeatureCache } from '../evaluate/feature-cache.js';
 import { StderrProgress } from '../evaluate/progress.js';
 import { evaluate } from '../evaluate/run.js';
-import { PRESETS, resolveSettings } from '../evaluate/settings.js';
+import { PRESETS, resolveSettings } from '../protocol/settings.js';
 import { savePredictionsBeside } from '../evaluate/save-predictions.js';
 import { resolveDataDir } from '../tasks/data-dir.js';
 import { resolveTasks } from '../tasks/registry.js';

@@ -1,7 +1,7 @@
 import { UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
-import { BorepEncoder, BowEncoder } from './bow.js';
-import { loadEmbeddedVectors } from './embedded-vectors.js';
+import { BorepEncoder, BowEncoder } from './bow/bow.js';
+import { loadEmbeddedVectors } from '../vectors/embedded.js';
 import type { SentenceEncoder } from './types.js';
 
 export const ENCODER_NAMES = ['bow', 'borep', 'gensen'] as const;
@@ -35,7 +35,7 @@ export async function createEncoder(opts: EncoderOptions): Promise<SentenceEncod
     }
     case 'gensen': {
       if (!opts.prefix1) throw new UserError('the gensen encoder needs --prefix1 (and optionally --prefix2)');
-      const { createGensenEncoder } = await import('../gensen/encoder.js');
+      const { createGensenEncoder } = await import('./gensen/encoder.js');
       return createGensenEncoder({
         modelsDir: opts.modelsDir ?? '.',
         prefix1: opts.prefix1,

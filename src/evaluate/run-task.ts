@@ -8,7 +8,7 @@ import { encodeSentences, type EncodeStats } from './encode-sentences.js';
 import type { FeatureCache } from './feature-cache.js';
 import { pairFeatures } from './features.js';
 import type { ProgressSink } from './progress.js';
-import { runProtocol, type ProtocolOutcome, type TaskFeatures } from './protocols.js';
+import { runProtocol, type ProtocolOutcome, type TaskFeatures } from '../protocol/dispatch.js';
 import { sentEvalOrder } from './sentEval-order.js';
 import { join } from 'node:path';
 

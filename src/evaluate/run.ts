@@ -10,7 +10,7 @@ import { canonicalJson, sha256 } from '../util/hash.js';
 import { packageInfo } from '../util/package-info.js';
 import type { FeatureCache } from './feature-cache.js';
 import { fmtSeconds, type ProgressSink } from './progress.js';
-import type { SplitPredictions } from './protocols.js';
+import type { SplitPredictions } from '../protocol/dispatch.js';
 import { PROTOCOL_IMPLEMENTATION, runTask, taskContext } from './run-task.js';
 
 export interface EvaluateOptions {

@@ -1,5 +1,5 @@
 import { writePredictions } from '../results/predictions.js';
-import type { SplitPredictions } from './protocols.js';
+import type { SplitPredictions } from '../protocol/dispatch.js';
 
 /**
  * `--save-predictions`: a callback for `evaluate` that writes each finished task's test predictions

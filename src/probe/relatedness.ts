@@ -17,7 +17,7 @@ import { FastStream, shuffledInto } from './fast-stream.js';
 import { EVAL_CHUNK, initParams, type LossReduction } from './model.js';
 import { wasmLinear, type WasmLinear } from './wasm-linear.js';
 import { Adam } from './optim.js';
-import { pearson, spearman } from './stats.js';
+import { pearson, spearman } from '../stats/index.js';
 
 export type CorrelationStat = 'pearson' | 'spearman';
 

@@ -6,7 +6,7 @@ import type { Matrix } from '../util/matrix.js';
 import type { ClassifierSettings } from '../probe/classifier.js';
 import type { CorrelationStat } from '../probe/relatedness.js';
 import { encodeTaiAll, type LowScoreQuirk } from '../probe/tai.js';
-import { meanSquaredError, pearson, spearman } from '../probe/stats.js';
+import { f1Positive, meanSquaredError, pearson, spearman } from '../stats/index.js';
 import type { ClassifyJob, ClassifyResult, ProbeJob, ProbeResult, RelatednessResult } from './jobs.js';
 import { npMean } from './npmean.js';
 import { probePool, type ProbePool } from './pool.js';
@@ -385,19 +385,5 @@ export async function runRelatedness(
 
 /** sklearn f1_score(gold, pred) for the positive class 1, ×100, rounded to 2 decimals. */
 export function f1Binary(gold: Int32Array, pred: Int32Array): number {
-  if (gold.length !== pred.length) throw new Error('f1Binary: length mismatch');
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
-  for (let i = 0; i < gold.length; i++) {
-    if (pred[i] === 1 && gold[i] === 1) tp++;
-    else if (pred[i] === 1) fp++;
-    else if (gold[i] === 1) fn++;
-  }
-  // sklearn's formula and operation order; 0 (with a warning there) when tp is 0.
-  if (tp === 0) return 0;
-  const precision = tp / (tp + fp);
-  const recall = tp / (tp + fn);
-  const f1 = (2 * precision * recall) / (precision + recall);
-  return pyRound(100 * f1, 2);
+  return pyRound(100 * f1Positive(gold, pred), 2);
 }

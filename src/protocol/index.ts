@@ -1,4 +1,7 @@
-/** Public entry points of the probe protocols (what the evaluation runner calls). */
+/**
+ * The protocol layer: one engine per SentEval validation scheme (engines.ts), the dispatch from a
+ * task definition to its engine (dispatch.ts), and the settings and presets they run under.
+ */
 export {
   runInnerKFold,
   runKFold,
@@ -24,3 +27,5 @@ export { stratifiedKFold, type Fold } from './stratified-kfold.js';
 export { pyRound } from './pyround.js';
 export { encodeTai, type LowScoreQuirk } from '../probe/tai.js';
 export type { CorrelationStat } from '../probe/relatedness.js';
+export { runProtocol, type ProtocolOutcome, type SplitPredictions, type TaskFeatures } from './dispatch.js';
+export { PRESETS, resolveSettings, type ProtocolSettings, type SettingsOverrides } from './settings.js';

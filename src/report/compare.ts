@@ -9,8 +9,8 @@ import type { PredictionSet, TaskPredictions } from '../results/predictions.js';
 import type { TaskResult } from '../results/schema.js';
 import { UserError } from '../util/errors.js';
 import { canonicalTask, formatPoints, formatSigned } from './columns.js';
-import { accuracy, f1Positive, mcnemarExact, pairedBootstrap, pearson, rankPlan, spearmanPlanned } from './stats.js';
-import type { PairedMetric } from './stats.js';
+import { accuracy, f1Positive, mcnemarExact, pairedBootstrap, pearson, rankPlan, spearmanPlanned } from '../stats/index.js';
+import type { PairedMetric } from '../stats/index.js';
 
 export interface CompareOptions {
   readonly seed?: number;

@@ -4,6 +4,7 @@
  * or are only written on request).
  */
 import type { EncoderIdentity } from '../encoders/types.js';
+import type { ProtocolSettings } from '../protocol/settings.js';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
@@ -13,30 +14,7 @@ export interface DataFileChecksum {
   readonly sha256: string;
 }
 
-/** Everything that makes two runs' numbers comparable (the protocol fingerprint hashes this). */
-export interface ProtocolSettings {
-  /** Preset name: `paper`, `fast` or `gensen`. */
-  readonly config: string;
-  readonly kfold: number;
-  readonly optim: 'adam' | 'rmsprop';
-  readonly batchSize: number;
-  readonly tenacity: number;
-  readonly epochSize: number;
-  readonly maxEpoch: number;
-  readonly nhid: number;
-  readonly dropout: number;
-  /** How the minibatch loss is reduced (PyTorch-version trap; see PROTOCOL.md). */
-  readonly lossReduction: 'mean' | 'sum';
-  /** Tai et al. encoding of STS-B scores below 1: `faithful` keeps SentEval's quirk. */
-  readonly stsLowScores: 'faithful' | 'clean';
-  /**
-   * Dev statistic the relatedness trainer early-stops on: SentEval's current code uses Spearman
-   * (under a comment saying Pearson); the code of GenSen's time used Pearson. Absent in files
-   * written before it was recorded (they used Spearman).
-   */
-  readonly relatednessEarlyStop?: 'spearman' | 'pearson';
-  readonly encoderBatchSize: number;
-}
+export type { ProtocolSettings } from '../protocol/settings.js';
 
 export interface TaskResult {
   readonly task: string;

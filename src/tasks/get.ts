@@ -98,7 +98,7 @@ export async function downloadUpstream(defs: readonly TaskDefinition[], dataDir:
   for (const def of defs) {
     for (const d of def.download) {
       if (d.kind === 'manual') {
-        const already = await allPresent(def, dataDir, present);
+        const already = await allPresent(def, present);
         if (already) {
           report.alreadyPresent.push(def.id);
           continue;
@@ -127,7 +127,7 @@ export async function downloadUpstream(defs: readonly TaskDefinition[], dataDir:
   return report;
 }
 
-async function allPresent(def: TaskDefinition, dataDir: string, present: (rel: string) => Promise<boolean>): Promise<boolean> {
+async function allPresent(def: TaskDefinition, present: (rel: string) => Promise<boolean>): Promise<boolean> {
   for (const src of Object.values(def.splits)) {
     for (const group of splitFileGroups(src)) {
       let any = false;

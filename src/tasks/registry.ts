@@ -1,34 +1,13 @@
 /**
  * The task registry: every `tasks/*.json` of the package, validated when first needed.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
+import { packageRoot } from '../util/package-info.js';
 import { type TaskDefinition, validateDefinition } from './definition.js';
 
 export type { TaskDefinition } from './definition.js';
-
-/**
- * The package root: the nearest folder above this module whose package.json is gensen-eval's.
- * Works from src/ (tsx) and from dist/src/ (compiled) alike.
- */
-export function packageRoot(from: string = fileURLToPath(import.meta.url)): string {
-  let dir = dirname(from);
-  for (;;) {
-    const pj = join(dir, 'package.json');
-    if (existsSync(pj)) {
-      try {
-        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: unknown }).name === 'gensen-eval') return dir;
-      } catch {
-        // Not ours (or unreadable): keep walking up.
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`gensen-eval package root not found above ${from}`);
-    dir = up;
-  }
-}
 
 export function tasksDir(): string {
   return join(packageRoot(), 'tasks');

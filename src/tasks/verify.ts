@@ -7,7 +7,7 @@ import { UserError } from '../util/errors.js';
 import { sha256File } from '../util/hash.js';
 import { splitFileGroups, type TaskDefinition } from './definition.js';
 import { findFile } from './load.js';
-import { packageRoot } from './registry.js';
+import { packageRoot } from '../util/package-info.js';
 
 /** Parses `sha256sum` output: `<64 hex>  [./]path` (or ` *path`), `#` comments and blank lines skipped. */
 export function parseSha256Sums(text: string, where: string): Map<string, string> {

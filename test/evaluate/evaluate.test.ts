@@ -7,7 +7,7 @@ import { createEncoder } from '../../src/encoders/factory.js';
 import { FeatureCache } from '../../src/evaluate/feature-cache.js';
 import { silentProgress } from '../../src/evaluate/progress.js';
 import { evaluate } from '../../src/evaluate/run.js';
-import { resolveSettings } from '../../src/evaluate/settings.js';
+import { resolveSettings } from '../../src/protocol/settings.js';
 import { closeProbePool } from '../../src/protocol/index.js';
 import { resolveTasks } from '../../src/tasks/registry.js';
 import type { RunResults } from '../../src/results/schema.js';

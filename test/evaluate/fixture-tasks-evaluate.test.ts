@@ -7,7 +7,7 @@ import { createEncoder } from '../../src/encoders/factory.js';
 import { silentProgress } from '../../src/evaluate/progress.js';
 import { evaluate } from '../../src/evaluate/run.js';
 import { savePredictionsBeside } from '../../src/evaluate/save-predictions.js';
-import { resolveSettings } from '../../src/evaluate/settings.js';
+import { resolveSettings } from '../../src/protocol/settings.js';
 import { closeProbePool } from '../../src/protocol/index.js';
 import { readPredictions } from '../../src/results/predictions.js';
 import { resolveTask } from '../../src/tasks/registry.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createEncoder } from '../../src/encoders/factory.js';
 import { silentProgress } from '../../src/evaluate/progress.js';
 import { evaluate } from '../../src/evaluate/run.js';
-import { resolveSettings } from '../../src/evaluate/settings.js';
+import { resolveSettings } from '../../src/protocol/settings.js';
 import { closeProbePool } from '../../src/protocol/index.js';
 import { resolveTasks } from '../../src/tasks/registry.js';
 import { senteval, repoRoot } from '../helpers/data.js';

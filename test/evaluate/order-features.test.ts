@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sentEvalOrder } from '../../src/evaluate/sentEval-order.js';
 import { pairFeatures } from '../../src/evaluate/features.js';
-import { resolveSettings } from '../../src/evaluate/settings.js';
+import { resolveSettings } from '../../src/protocol/settings.js';
 import { UserError } from '../../src/util/errors.js';
 
 test('sentEvalOrder sorts by (len a, len b, label), stably', () => {

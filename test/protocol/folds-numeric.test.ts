@@ -4,7 +4,7 @@ import { foldAllocation, stratifiedKFold } from '../../src/protocol/stratified-k
 import { pyRound } from '../../src/protocol/pyround.js';
 import { npMean } from '../../src/protocol/npmean.js';
 import { f1Binary } from '../../src/protocol/engines.js';
-import { pearson, spearman } from '../../src/probe/stats.js';
+import { pearson, spearman } from '../../src/stats/index.js';
 import { readProbeFixture } from '../probe/fixtures.js';
 
 interface FoldCase { name: string; k: number; y: number[]; labels: number[]; testCounts: number[][] }

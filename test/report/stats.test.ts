@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { accuracy, f1Positive, mcnemarExact, pearson, rankAverage, spearman } from '../../src/report/stats.js';
+import { accuracy, f1Positive, mcnemarExact, pearson, rankAverage, spearman } from '../../src/stats/index.js';
 import { Rng } from '../../src/util/rng.js';
 import { fixture } from './fixtures.js';
 

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
-import { packageRoot } from '../../src/tasks/registry.js';
+import { packageRoot } from '../../src/util/package-info.js';
 import type { Split } from '../../src/tasks/types.js';
 
 export const REPO = packageRoot();

@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseStateDict } from '../../src/gensen/checkpoint.js';
-import { unpickle } from '../../src/gensen/pickle.js';
-import { parseVocab } from '../../src/gensen/vocab.js';
-import { UserError } from '../../src/util/errors.js';
-import { Rng } from '../../src/util/rng.js';
-import { repoRoot } from '../helpers/data.js';
+import { parseStateDict } from '../../../src/formats/torch-checkpoint.js';
+import { unpickle } from '../../../src/formats/pickle.js';
+import { parseVocab } from '../../../src/encoders/gensen/vocab.js';
+import { UserError } from '../../../src/util/errors.js';
+import { Rng } from '../../../src/util/rng.js';
+import { repoRoot } from '../../helpers/data.js';
 
 const DIR = join(repoRoot(), 'test', 'fixtures', 'gensen');
 

@@ -1,8 +1,8 @@
 /**
- * Runs a GenSen encoder's bidirectional GRU stack on onnxruntime-node (CPU).
- * One session per model; the graph comes from onnx-graph.ts.
+ * Runs a GenSen encoder's bidirectional GRU stack on onnxruntime (sessions from compute/onnxruntime.ts).
+ * One session per model; the graph comes from gru-graph.ts.
  */
-import * as ort from 'onnxruntime-node';
+import { createSession, float32Tensor, int32Tensor, int64Tensor, type OrtSession, type OrtTensor, type SessionTuning } from '../../compute/onnxruntime.js';
 import {
   buildGensenOnnx,
   GRAPH_INPUT_EMB,
@@ -11,7 +11,7 @@ import {
   GRAPH_OUTPUT_Y,
   GRAPH_OUTPUT_YH,
   type GensenWeights,
-} from './onnx-graph.js';
+} from './gru-graph.js';
 
 export interface GruRunOptions {
   /** Also return the per-step outputs of the top layer. */
@@ -29,42 +29,28 @@ export interface GruBatchOutput {
   readonly steps?: Float32Array;
 }
 
-export interface SessionTuning {
-  readonly intraOpThreads?: number;
-  readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
-  /** Let idle intra-op threads spin (ORT's default); off unless asked. */
-  readonly spin?: boolean;
-}
+export type { SessionTuning } from '../../compute/onnxruntime.js';
 
 export class GruRunner {
   private constructor(
-    private readonly finalsOnly: ort.InferenceSession,
-    private readonly withSteps: ort.InferenceSession,
+    private readonly finalsOnly: OrtSession,
+    private readonly withSteps: OrtSession,
     readonly hidden: number,
     readonly embDim: number,
-    private embedding: ort.Tensor,
+    private embedding: OrtTensor,
   ) {}
 
   static async create(w: GensenWeights, embedding: Float32Array, tuning: SessionTuning = {}): Promise<GruRunner> {
-    const opts: ort.InferenceSession.SessionOptions = {
-      intraOpNumThreads: tuning.intraOpThreads ?? 2,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: tuning.graphOptimizationLevel ?? 'all',
-      // Spinning worker threads win on an idle machine but collapse when the 2 cores are shared
-      // (measured: 3-4x slower under a concurrent load); blocking threads cost nothing idle.
-      extra: { session: { intra_op: { allow_spinning: tuning.spin ? '1' : '0' } } },
-    };
     // Two graphs over the same weights: `last` pooling needs no per-step output, so that copy
     // (T·B·2H floats) is not produced at all. The embedding is a graph input, swapped per task.
-    const a = await ort.InferenceSession.create(buildGensenOnnx(w, { withSequenceOutput: false }), opts);
-    const b = await ort.InferenceSession.create(buildGensenOnnx(w, { withSequenceOutput: true }), opts);
+    const a = await createSession(buildGensenOnnx(w, { withSequenceOutput: false }), tuning);
+    const b = await createSession(buildGensenOnnx(w, { withSequenceOutput: true }), tuning);
     return new GruRunner(a, b, w.hidden, w.embDim, GruRunner.embTensor(embedding, w.embDim));
   }
 
-  private static embTensor(e: Float32Array, dim: number): ort.Tensor {
+  private static embTensor(e: Float32Array, dim: number): OrtTensor {
     if (e.length % dim !== 0) throw new Error(`embedding of ${e.length} values is not a multiple of ${dim}`);
-    return new ort.Tensor('float32', e, [e.length / dim, dim]);
+    return float32Tensor(e, [e.length / dim, dim]);
   }
 
   /** Replace the embedding table (vocabulary expansion); ids refer to rows of the new table. */
@@ -82,8 +68,8 @@ export class GruRunner {
   async run(ids: BigInt64Array, lens: Int32Array, T: number, opts: GruRunOptions): Promise<GruBatchOutput> {
     const B = lens.length;
     const feeds = {
-      [GRAPH_INPUT_IDS]: new ort.Tensor('int64', ids, [T, B]),
-      [GRAPH_INPUT_LENS]: new ort.Tensor('int32', lens, [B]),
+      [GRAPH_INPUT_IDS]: int64Tensor(ids, [T, B]),
+      [GRAPH_INPUT_LENS]: int32Tensor(lens, [B]),
       [GRAPH_INPUT_EMB]: this.embedding,
     };
     const session = opts.sequence ? this.withSteps : this.finalsOnly;

@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BowEncoder, BorepEncoder, meanVectors } from '../../src/encoders/bow.js';
+import { BowEncoder, BorepEncoder, meanVectors } from '../../../src/encoders/bow/bow.js';
 import {
   embeddedVectorsCachePath,
   loadEmbeddedVectors,
   readVectorCache,
   type WordVectors,
-} from '../../src/encoders/embedded-vectors.js';
-import { Rng } from '../../src/util/rng.js';
+} from '../../../src/vectors/embedded.js';
+import { Rng } from '../../../src/util/rng.js';
 
 const tiny: WordVectors = {
   words: ['a', 'b'],

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { wordTokenize } from '../../src/gensen/tokenize.js';
+import { wordTokenize } from '../../src/text/word-tokenize.js';
 
 const fixture = JSON.parse(readFileSync(join(process.cwd(), 'test', 'fixtures', 'tokenize', 'nltk_word_tokenize.json'), 'utf8')) as {
   cases: { text: string; tokens: string[] }[];

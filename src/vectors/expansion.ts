@@ -9,10 +9,10 @@
  * true residual Y − Xβ, which restores the accuracy a QR solve would give for well-conditioned
  * word-vector data (checked against scikit-learn in test/gensen).
  */
-import * as ort from 'onnxruntime-node';
+import { createSession, float64Tensor, type OrtSession } from '../compute/onnxruntime.js';
 import { UserError } from '../util/errors.js';
-import { DOUBLE, modelProto, node, valueInfo } from './onnx-graph.js';
-import { MessageWriter } from './protobuf.js';
+import { DOUBLE, modelProto, node, valueInfo } from '../formats/onnx.js';
+import { MessageWriter } from '../formats/protobuf.js';
 
 export interface LinearMap {
   readonly inDim: number;
@@ -24,11 +24,10 @@ export interface LinearMap {
   readonly samples: number;
 }
 
-let productSessions: Promise<{ gram: ort.InferenceSession; refine: ort.InferenceSession }> | undefined;
+let productSessions: Promise<{ gram: OrtSession; refine: OrtSession }> | undefined;
 
-function sessions(): Promise<{ gram: ort.InferenceSession; refine: ort.InferenceSession }> {
+function sessions(): Promise<{ gram: OrtSession; refine: OrtSession }> {
   productSessions ??= (async () => {
-    const opts: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 2, graphOptimizationLevel: 'all' };
     const g1 = new MessageWriter();
     g1.message(1, node('Transpose', ['X'], ['XT'], [{ name: 'perm', ints: [1, 0] }]));
     g1.message(1, node('MatMul', ['XT', 'X'], ['G']));
@@ -49,8 +48,8 @@ function sessions(): Promise<{ gram: ort.InferenceSession; refine: ort.Inference
     g2.message(11, valueInfo('Beta', DOUBLE, ['d', 'e']));
     g2.message(12, valueInfo('D', DOUBLE, ['d', 'e']));
     const [gram, refine] = await Promise.all([
-      ort.InferenceSession.create(modelProto(g1), opts),
-      ort.InferenceSession.create(modelProto(g2), opts),
+      createSession(modelProto(g1)),
+      createSession(modelProto(g2)),
     ]);
     return { gram, refine };
   })();
@@ -117,8 +116,8 @@ export async function fitLinearMap(X: Float32Array, Y: Float32Array, n: number, 
     for (let j = 0; j < outDim; j++) Yc[i * outDim + j] = Y[i * outDim + j]! - yMean[j]!;
   }
   const s = await sessions();
-  const xT = new ort.Tensor('float64', Xc, [n, inDim]);
-  const yT = new ort.Tensor('float64', Yc, [n, outDim]);
+  const xT = float64Tensor(Xc, [n, inDim]);
+  const yT = float64Tensor(Yc, [n, outDim]);
   const r1 = await s.gram.run({ X: xT, Y: yT });
   const L = Float64Array.from(r1['G']!.data as Float64Array);
   const coef = Float64Array.from(r1['C']!.data as Float64Array);
@@ -126,7 +125,7 @@ export async function fitLinearMap(X: Float32Array, Y: Float32Array, n: number, 
     throw new UserError(`vocabulary expansion: the ${n} shared word vectors are linearly dependent (rank < ${inDim}); cannot fit the regression`);
   }
   cholSolve(L, inDim, coef, outDim);
-  const r2 = await s.refine.run({ X: xT, Y: yT, Beta: new ort.Tensor('float64', coef, [inDim, outDim]) });
+  const r2 = await s.refine.run({ X: xT, Y: yT, Beta: float64Tensor(coef, [inDim, outDim]) });
   const delta = Float64Array.from(r2['D']!.data as Float64Array);
   cholSolve(L, inDim, delta, outDim);
   for (let i = 0; i < coef.length; i++) coef[i]! += delta[i]!;

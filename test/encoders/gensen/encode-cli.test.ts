@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runEncode, type EncodeArgs } from '../../src/cli/encode.js';
-import { npyHeader, readNpy } from '../../src/gensen/npy.js';
+import { runEncode, type EncodeArgs } from '../../../src/cli/encode.js';
+import { npyHeader, readNpy } from '../../../src/formats/npy.js';
 
 const FIX = join(process.cwd(), 'test', 'fixtures', 'gensen');
 const EXP = join(FIX, 'expected');

@@ -4,8 +4,8 @@
  */
 import { Buffer } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
-import { UserError } from '../util/errors.js';
-import { pyTypeName, quoted, unpickle, type PyValue } from './pickle.js';
+import { UserError } from '../../util/errors.js';
+import { pyTypeName, quoted, unpickle, type PyValue } from '../../formats/pickle.js';
 
 export interface GensenVocab {
   readonly word2id: Map<string, number>;

@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createGensenEncoder, lengthBuckets, loadGensenModel, type GensenEncoderOptions } from '../../src/gensen/encoder.js';
-import { loadWordVectors } from '../../src/gensen/glove.js';
-import { applyLinearMap, fitLinearMap } from '../../src/gensen/expansion.js';
-import { bestPoolingFor } from '../../src/gensen/pooling.js';
-import { pySplit } from '../../src/util/pystr.js';
-import type { Matrix } from '../../src/util/matrix.js';
+import { createGensenEncoder, lengthBuckets, loadGensenModel, type GensenEncoderOptions } from '../../../src/encoders/gensen/encoder.js';
+import { loadWordVectors } from '../../../src/vectors/glove.js';
+import { applyLinearMap, fitLinearMap } from '../../../src/vectors/expansion.js';
+import { bestPoolingFor } from '../../../src/encoders/gensen/pooling.js';
+import { pySplit } from '../../../src/util/pystr.js';
+import type { Matrix } from '../../../src/util/matrix.js';
 
 const FIX = join(process.cwd(), 'test', 'fixtures', 'gensen');
 const EXP = join(FIX, 'expected');

@@ -1,5 +1,34 @@
-import type { ProtocolSettings } from '../results/schema.js';
+/**
+ * The probe protocol's settings and presets: what `--config` and the overrides resolve to, recorded in
+ * every results file and hashed into the protocol fingerprint.
+ */
 import { UserError } from '../util/errors.js';
+
+/** Everything that makes two runs' numbers comparable (the protocol fingerprint hashes this). */
+export interface ProtocolSettings {
+  /** Preset name: `paper`, `fast` or `gensen`. */
+  readonly config: string;
+  readonly kfold: number;
+  readonly optim: 'adam' | 'rmsprop';
+  readonly batchSize: number;
+  readonly tenacity: number;
+  readonly epochSize: number;
+  readonly maxEpoch: number;
+  readonly nhid: number;
+  readonly dropout: number;
+  /** How the minibatch loss is reduced (PyTorch-version trap; see PROTOCOL.md). */
+  readonly lossReduction: 'mean' | 'sum';
+  /** Tai et al. encoding of STS-B scores below 1: `faithful` keeps SentEval's quirk. */
+  readonly stsLowScores: 'faithful' | 'clean';
+  /**
+   * Dev statistic the relatedness trainer early-stops on: SentEval's current code uses Spearman
+   * (under a comment saying Pearson); the code of GenSen's time used Pearson. Absent in files
+   * written before it was recorded (they used Spearman).
+   */
+  readonly relatednessEarlyStop?: 'spearman' | 'pearson';
+  readonly encoderBatchSize: number;
+}
+
 
 /**
  * Probe presets. `paper` is what GenSen and the literature used (and the default); `fast` is

@@ -7,7 +7,7 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
-import type { WordVectorTable } from '../encoders/embedded-vectors.js';
+import type { WordVectorTable } from './embedded.js';
 import { UserError } from '../util/errors.js';
 import { isPySpace, pySplit } from '../util/pystr.js';
 

@@ -4,13 +4,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
-import { loadStateDict, parseStateDict, type Tensor } from '../../src/gensen/checkpoint.js';
-import { isGlobalRef, isPyObject, unpickle, type PyValue } from '../../src/gensen/pickle.js';
-import { checkGensenStateDict, loadGensenStateDict, resolveGensenFiles } from '../../src/gensen/state-dict.js';
-import { ZipArchive } from '../../src/gensen/zip.js';
-import { loadVocab, parseVocab } from '../../src/gensen/vocab.js';
-import { UserError } from '../../src/util/errors.js';
-import { repoRoot } from '../helpers/data.js';
+import { loadStateDict, parseStateDict, type Tensor } from '../../../src/formats/torch-checkpoint.js';
+import { isGlobalRef, isPyObject, unpickle, type PyValue } from '../../../src/formats/pickle.js';
+import { checkGensenStateDict, loadGensenStateDict, resolveGensenFiles } from '../../../src/encoders/gensen/state-dict.js';
+import { ZipArchive } from '../../../src/formats/zip.js';
+import { loadVocab, parseVocab } from '../../../src/encoders/gensen/vocab.js';
+import { UserError } from '../../../src/util/errors.js';
+import { repoRoot } from '../../helpers/data.js';
 
 const DIR = join(repoRoot(), 'test', 'fixtures', 'gensen');
 

@@ -3,21 +3,21 @@
  * models, `last` / `max` / `best` pooling, per-task vocabulary expansion, and gensen_senteval.py's
  * batcher when driven by the evaluation engine.
  */
-import type { EncoderIdentity, SentenceEncoder, TaskContext } from '../encoders/types.js';
-import { matrix, type Matrix } from '../util/matrix.js';
-import { canonicalJson, sha256 } from '../util/hash.js';
-import { UserError } from '../util/errors.js';
-import { pySplit } from '../util/pystr.js';
+import type { EncoderIdentity, SentenceEncoder, TaskContext } from '../types.js';
+import { matrix, type Matrix } from '../../util/matrix.js';
+import { canonicalJson, sha256 } from '../../util/hash.js';
+import { UserError } from '../../util/errors.js';
+import { pySplit } from '../../util/pystr.js';
 import { GruRunner, type GruBatchOutput, type SessionTuning } from './gru.js';
-import type { GensenWeights } from './onnx-graph.js';
+import type { GensenWeights } from './gru-graph.js';
 import { bestPoolingFor, poolInto, stepsInto, type MaxPoolMode, type Pooling } from './pooling.js';
-import { applyLinearMap, fitLinearMap, type LinearMap } from './expansion.js';
-import { loadWordVectors, type WordVectorSubset } from './glove.js';
-import { wordTokenize } from './tokenize.js';
+import { applyLinearMap, fitLinearMap, type LinearMap } from '../../vectors/expansion.js';
+import { loadWordVectors, type WordVectorSubset } from '../../vectors/glove.js';
+import { wordTokenize } from '../../text/word-tokenize.js';
 import { loadGensenStateDict, resolveGensenFiles } from './state-dict.js';
 import { loadVocab } from './vocab.js';
-import { loadEmbeddedVectors } from '../encoders/embedded-vectors.js';
-import { sha256File } from '../util/hash.js';
+import { loadEmbeddedVectors } from '../../vectors/embedded.js';
+import { sha256File } from '../../util/hash.js';
 import { basename } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 

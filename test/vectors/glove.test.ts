@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadWordVectors, type GloveProgress } from '../../src/gensen/glove.js';
+import { loadWordVectors, type GloveProgress } from '../../src/vectors/glove.js';
 
 const EXP = join(process.cwd(), 'test', 'fixtures', 'gensen', 'expected');
 

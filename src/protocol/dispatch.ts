@@ -5,8 +5,8 @@ import {
   runRelatedness,
   runSplit,
   type ProbeSettings,
-} from '../protocol/index.js';
-import type { ProtocolSettings } from '../results/schema.js';
+} from './engines.js';
+import type { ProtocolSettings } from './settings.js';
 import type { TaskDefinition } from '../tasks/registry.js';
 import type { Matrix } from '../util/matrix.js';
 

@@ -4,9 +4,9 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../util/errors.js';
-import { loadStateDict, type Tensor } from './checkpoint.js';
-import { quoted } from './pickle.js';
+import { UserError } from '../../util/errors.js';
+import { loadStateDict, type Tensor } from '../../formats/torch-checkpoint.js';
+import { quoted } from '../../formats/pickle.js';
 
 export interface GensenStateDict {
   readonly vocabSize: number;

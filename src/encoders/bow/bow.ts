@@ -1,7 +1,7 @@
-import type { Matrix } from '../util/matrix.js';
-import { sha256 } from '../util/hash.js';
-import type { EncoderIdentity, SentenceEncoder } from './types.js';
-import type { WordVectors } from './embedded-vectors.js';
+import type { Matrix } from '../../util/matrix.js';
+import { sha256 } from '../../util/hash.js';
+import type { EncoderIdentity, SentenceEncoder } from '../types.js';
+import type { WordVectors } from '../../vectors/embedded.js';
 
 /**
  * Mean of the word vectors of a sentence's tokens, matching each token by its lowercased form;
