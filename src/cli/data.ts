@@ -39,7 +39,7 @@ export async function runVerify(args: DataArgs, log: (line: string) => void = ou
   log(`data folder: ${dataDir}`);
   let bad = 0;
   for (const def of defs) {
-    const s = await verifyTaskData(def, dataDir, { quoraDevAsTrain: args['quora-dev-as-train'] });
+    const s = await verifyTaskData(def, dataDir, { devAsTrain: args['quora-dev-as-train'] });
     if (!s.ok) bad++;
     log(formatStatus(s));
   }

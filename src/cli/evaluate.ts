@@ -8,12 +8,11 @@ import { evaluate } from '../evaluate/run.js';
 import { PRESETS, resolveSettings } from '../protocol/settings.js';
 import { savePredictionsBeside } from '../evaluate/save-predictions.js';
 import { resolveDataDir } from '../tasks/data-dir.js';
-import { resolveTasks } from '../tasks/registry.js';
+import { defaultTaskIds, resolveTasks } from '../tasks/registry.js';
 import { UserError } from '../util/errors.js';
 import { formatSummary } from '../evaluate/summary.js';
 import { runCommand } from './run-command.js';
 
-export const DEFAULT_TASKS = 'MR,CR,SUBJ,MPQA,SST2,TREC,MRPC,SICK-R,SICK-E,STS-B';
 
 interface EvaluateArgs {
   encoder?: EncoderName;
@@ -57,12 +56,12 @@ function builder(y: Argv): Argv<EvaluateArgs> {
     .option('prefix1', { type: 'string', describe: 'GenSen model prefix, e.g. nli_large' })
     .option('prefix2', { type: 'string', describe: 'Second GenSen model, concatenated after the first' })
     .option('models-dir', { type: 'string', default: '.', describe: 'Folder with <prefix>.model and <prefix>_vocab.pkl' })
-    .option('pool', { choices: ['last', 'max', 'best'] as const, default: 'best' as const, describe: "GenSen pooling ('best': max for MR/CR/SUBJ/MPQA, last otherwise)" })
+    .option('pool', { choices: ['last', 'max', 'best'] as const, default: 'best' as const, describe: "GenSen pooling ('best': each task's gensenPooling in tasks/*.json, as the paper)" })
     .option('max-pool', { choices: ['faithful', 'masked'] as const, default: 'faithful' as const, describe: 'Max pooling over the batch padding (faithful) or not (masked)' })
     .option('glove', { type: 'string', describe: 'GloVe vectors (.txt, .txt.gz or .h5) for GenSen vocabulary expansion' })
     .option('dim', { type: 'number', default: 4096, describe: 'borep: output dimension' })
     .option('projection-seed', { type: 'number', default: 1111, describe: 'borep: seed of the random projection' })
-    .option('tasks', { type: 'string', default: DEFAULT_TASKS, describe: 'Comma-separated task ids' })
+    .option('tasks', { type: 'string', default: defaultTaskIds().join(','), describe: 'Comma-separated task ids or suite names (tasks/suites.json)' })
     .option('config', { choices: Object.keys(PRESETS), default: 'paper', describe: 'Probe preset' })
     .option('nhid', { type: 'number', describe: 'Hidden units of the MLP probe (0: logistic regression)' })
     .option('seed', { type: 'number', default: 1111, describe: 'Seed of probes and folds' })
@@ -145,7 +144,7 @@ async function handle(a: EvaluateArgs): Promise<number> {
       seeds,
       outPath: out,
       resume: a.resume,
-      quoraDevAsTrain: a.quoraDevAsTrain,
+      devAsTrain: a.quoraDevAsTrain,
       command: process.argv.slice(2),
       device: 'cpu',
       ...(a.cache ? { cache: new FeatureCache() } : {}),

@@ -11,11 +11,24 @@ export interface EncoderIdentity {
   readonly params: Readonly<Record<string, string | number | boolean>>;
 }
 
+/**
+ * Facts of a task that reference encoders' evaluation scripts depended on, taken from the task's
+ * definition (tasks/<id>.json) so that no encoder hard-codes task names.
+ */
+export interface TaskHints {
+  /** gensen_senteval.py built this task's vocabulary cased (TREC). */
+  readonly vocabCased: boolean;
+  /** The pooling GenSen's `best` strategy uses for this task. */
+  readonly gensenPooling: 'max' | 'last';
+}
+
 /** Per-task context handed to `prepare` before any `encode` for that task. */
 export interface TaskContext {
   readonly taskId: string;
   /** Every sample's tokens, as SentEval's `prepare` sees them (all splits, both sides of pairs). */
   readonly samples: readonly (readonly string[])[];
+  /** The task definition's hints; absent for ad-hoc contexts (then looked up by `taskId`). */
+  readonly hints?: TaskHints;
 }
 
 /**

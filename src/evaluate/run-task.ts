@@ -30,7 +30,6 @@ export interface TaskRun {
   readonly predictions: ProtocolOutcome['predictions'];
 }
 
-/** Encode a task's splits in SentEval's order and build the probe features. */
 /** What SentEval's `prepare` sees of a task: every sample of every split, both sides of pairs. */
 export function taskContext(def: TaskDefinition, data: TaskData): TaskContext {
   const samples: string[][] = [];
@@ -38,7 +37,7 @@ export function taskContext(def: TaskDefinition, data: TaskData): TaskContext {
     samples.push(...split.a);
     if (split.b) samples.push(...split.b);
   }
-  return { taskId: def.id, samples };
+  return { taskId: def.id, samples, hints: { vocabCased: def.vocabCased, gensenPooling: def.gensenPooling } };
 }
 
 export async function encodeTask(

@@ -22,7 +22,7 @@ export interface EvaluateOptions {
   /** Results file; written atomically after every finished task. */
   readonly outPath?: string;
   readonly resume?: boolean;
-  readonly quoraDevAsTrain?: boolean;
+  readonly devAsTrain?: boolean;
   readonly command?: readonly string[];
   readonly device?: string;
   readonly cache?: FeatureCache;
@@ -68,7 +68,7 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
     return false;
   });
   const loaded: TaskData[] = [];
-  for (const def of todo) loaded.push(await loadTask(def, opts.dataDir, { quoraDevAsTrain: opts.quoraDevAsTrain ?? false }));
+  for (const def of todo) loaded.push(await loadTask(def, opts.dataDir, { devAsTrain: opts.devAsTrain ?? false }));
   await encoder.prepareRun?.(todo.map((def, i) => taskContext(def, loaded[i]!)));
   for (const [i, def] of todo.entries()) {
     const data = loaded[i]!;

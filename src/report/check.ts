@@ -9,7 +9,8 @@
  * - with seed spread in either file (`evaluate --seeds`): max(3 × std, floor), std being the larger
  *   of the two files' seed standard deviations of the main metric; floor 0.5 points for accuracy/F1
  *   (TREC's 500 test examples move accuracy in steps of 0.2) and 0.3 points for correlations;
- * - otherwise a default per metric, from the seed noise of SentEval itself (PROTOCOL.md section 3,
+ * - otherwise the task definition's `report.tolerance` (1.0 for correlations and unknown tasks),
+ *   set from the seed noise of SentEval itself (PROTOCOL.md section 3,
  *   bow encoder, seeds 1111/1112/1113; sample std): SST2 0.50, SICK-E 0.42 → 1.0 point for
  *   accuracy (2σ of the noisiest large test set, about its observed max−min range of 0.94);
  *   MRPC 0.76 → 2.5 points (3σ; its range was 1.4); TREC 0.2 but only 500 test examples, each
@@ -22,6 +23,7 @@ import type { TaskResult } from '../results/schema.js';
 import { UserError } from '../util/errors.js';
 import { explainTaskDifference, groupMixedTasks } from './leaderboard.js';
 import { canonicalTask, formatPoints, formatSigned, isCorrelation, toDisplay } from './columns.js';
+import { findTask } from '../tasks/registry.js';
 
 export type Tolerance = 'auto' | number;
 
@@ -29,13 +31,13 @@ export const SPREAD_MULTIPLE = 3;
 export const FLOOR_ACCURACY = 0.5;
 export const FLOOR_CORRELATION = 0.3;
 
-/** Default tolerance (points) when neither file has seed spread. */
+/** Tolerance (points) for a task unknown to the registry, and for every correlation. */
+export const DEFAULT_TOLERANCE = 1.0;
+
+/** Default tolerance (points) when neither file has seed spread: the task definition's `report.tolerance`. */
 export function defaultTolerance(task: string, metric: string): number {
-  const t = canonicalTask(task);
-  if (isCorrelation(metric)) return 1.0;
-  if (t === 'MRPC') return 2.5;
-  if (t === 'TREC') return 1.5;
-  return 1.0;
+  if (isCorrelation(metric)) return DEFAULT_TOLERANCE;
+  return findTask(task)?.report.tolerance ?? DEFAULT_TOLERANCE;
 }
 
 export type Verdict = 'ok' | 'improved' | 'regression' | 'missing' | 'new';

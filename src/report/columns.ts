@@ -4,6 +4,7 @@
  * Spearman as fractions, 0.7544; Table 2 prints STS-B as 78.9/78.6, so ×100 keeps every column in
  * "points" and lets one tolerance or difference read the same across tasks).
  */
+import { findTask, resolveTask, suitesFile } from '../tasks/registry.js';
 
 export interface Column {
   /** Unique key, e.g. `MRPC.f1`. */
@@ -21,55 +22,27 @@ function col(task: string, metric: string, header: string, main = true): Column 
   return { id: `${task}.${metric}`, task, metric, header, main };
 }
 
-export const TABLE2_COLUMNS: readonly Column[] = [
-  col('MR', 'acc', 'MR'),
-  col('CR', 'acc', 'CR'),
-  col('SUBJ', 'acc', 'SUBJ'),
-  col('MPQA', 'acc', 'MPQA'),
-  col('SST2', 'acc', 'SST2'),
-  col('TREC', 'acc', 'TREC'),
-  col('MRPC', 'acc', 'MRPC acc'),
-  col('MRPC', 'f1', 'MRPC F1', false),
-  col('SICK-R', 'pearson', 'SICK-R'),
-  col('SICK-E', 'acc', 'SICK-E'),
-  col('STS-B', 'pearson', 'STS-B r'),
-  col('STS-B', 'spearman', 'STS-B ρ', false),
-  col('MultiNLI', 'acc', 'MNLI-m'),
-  col('MultiNLI', 'acc_mismatched', 'MNLI-mm', false),
-  col('Quora', 'acc', 'Quora'),
-  col('SNLI', 'acc', 'SNLI'),
-];
+/**
+ * The leaderboard's columns: the `leaderboard` suite of tasks/suites.json (GenSen's Table 2 order,
+ * then SNLI), each task's `report.columns` from its definition.
+ */
+function leaderboardColumns(): Column[] {
+  const s = suitesFile();
+  return s.suites[s.leaderboard].tasks.flatMap((id) => {
+    const def = resolveTask(id);
+    return def.report.columns.map((c) => col(def.id, c.metric, c.header, c.main !== false));
+  });
+}
 
-const ALIASES: Readonly<Record<string, string>> = {
-  MR: 'MR',
-  CR: 'CR',
-  SUBJ: 'SUBJ',
-  MPQA: 'MPQA',
-  SST2: 'SST2',
-  SST: 'SST2',
-  SSTBINARY: 'SST2',
-  TREC: 'TREC',
-  MRPC: 'MRPC',
-  SICKR: 'SICK-R',
-  SICKRELATEDNESS: 'SICK-R',
-  SICKE: 'SICK-E',
-  SICKENTAILMENT: 'SICK-E',
-  STSB: 'STS-B',
-  STSBENCHMARK: 'STS-B',
-  MNLI: 'MultiNLI',
-  MULTINLI: 'MultiNLI',
-  MULTIGENRENLI: 'MultiNLI',
-  QUORA: 'Quora',
-  QQP: 'Quora',
-  SNLI: 'SNLI',
-};
+export const TABLE2_COLUMNS: readonly Column[] = leaderboardColumns();
 
 /**
  * Maps the spellings in use (`SICK-R`, `SICKRelatedness`, `STS-B`, `MNLI`, ...) to one id so that
- * results files and reference rows line up; unknown task ids pass through unchanged.
+ * results files and reference rows line up: the same ids and aliases `--tasks` accepts (the task
+ * definitions'), however punctuated; unknown task ids pass through unchanged.
  */
 export function canonicalTask(task: string): string {
-  return ALIASES[task.toUpperCase().replace(/[^A-Z0-9]/g, '')] ?? task;
+  return findTask(task)?.id ?? task;
 }
 
 /** Correlations are stored as fractions and shown ×100. */

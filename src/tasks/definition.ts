@@ -93,10 +93,12 @@ export interface DownloadSource {
   readonly note?: string;
 }
 
-/** How `quoraDevAsTrain` turns a folder without a training file into a usable task. */
+/**
+ * How a task without its training file stays usable: train on dev minus a seeded held-out part
+ * (Quora, whose BiMPM training split is not redistributed). Enabled by the loader option
+ * `devAsTrain`.
+ */
 export interface DevAsTrainSpec {
-  /** The loader option that enables it (`quoraDevAsTrain`). */
-  readonly option: 'quoraDevAsTrain';
   /** CLI spelling named in errors. */
   readonly flag: string;
   /** Rows of the dev file held out (seeded, as in HeldOutSpec) for model selection. */
@@ -104,6 +106,21 @@ export interface DevAsTrainSpec {
   readonly seed: number;
   /** Added to TaskData.notes whenever the option is used. */
   readonly note: string;
+}
+
+/** One leaderboard column of a task. */
+export interface ReportColumnSpec {
+  readonly metric: string;
+  readonly header: string;
+  /** The task's ranking column, the one that enters averages (default true; one per task). */
+  readonly main?: boolean;
+}
+
+/** How reports show a task and how much its score may move before `check` calls it a regression. */
+export interface ReportSpec {
+  readonly columns: readonly ReportColumnSpec[];
+  /** `check`'s default tolerance in display points when no seed spread is known. */
+  readonly tolerance: number;
 }
 
 export type SortKeyPart = 'lenA' | 'lenB' | 'y' | 'labelName';
@@ -136,6 +153,9 @@ export interface TaskDefinition {
   readonly mainMetric: string;
   /** GenSen builds TREC's task vocabulary cased (every other task lowercased). */
   readonly vocabCased: boolean;
+  /** The pooling GenSen's `best` strategy (the paper's) uses for this task. */
+  readonly gensenPooling: 'max' | 'last';
+  readonly report: ReportSpec;
   readonly protocolOverrides?: {
     readonly noreg?: boolean;
     readonly maxEpoch?: number;
@@ -152,7 +172,7 @@ const SORT_KEYS: readonly SortKeyPart[] = ['lenA', 'lenB', 'y', 'labelName'];
 const TOP_KEYS = new Set([
   'id', 'aliases', 'description', 'source', 'format', 'encoding', 'splits', 'extraFiles', 'heldOut',
   'devAsTrain', 'protocol', 'features', 'nclasses', 'labels', 'scoreRange', 'sortKey', 'metrics',
-  'mainMetric', 'vocabCased', 'protocolOverrides', 'download', 'notes', '$comment',
+  'mainMetric', 'vocabCased', 'gensenPooling', 'report', 'protocolOverrides', 'download', 'notes', '$comment',
 ]);
 
 type Json = unknown;
@@ -195,6 +215,25 @@ export function validateDefinition(doc: Json, where: string): TaskDefinition {
   const main = str(o.mainMetric, 'mainMetric', fail);
   if (!metrics.includes(main)) fail(`mainMetric "${main}" is not in metrics`);
   if (typeof o.vocabCased !== 'boolean') fail('vocabCased must be true or false');
+  if (o.gensenPooling !== 'max' && o.gensenPooling !== 'last') fail('gensenPooling must be "max" or "last"');
+  const report = obj(o.report, 'report', fail);
+  for (const k of Object.keys(report)) if (k !== 'columns' && k !== 'tolerance') fail(`report: unknown field "${k}"`);
+  if (typeof report.tolerance !== 'number' || !(report.tolerance >= 0)) fail('report.tolerance must be a number >= 0');
+  if (!Array.isArray(report.columns) || report.columns.length === 0) fail('report.columns must list at least one column');
+  let mains = 0;
+  (report.columns as Json[]).forEach((c, i) => {
+    const col = obj(c, `report.columns[${i}]`, fail);
+    for (const k of Object.keys(col)) if (!['metric', 'header', 'main'].includes(k)) fail(`report.columns[${i}]: unknown field "${k}"`);
+    const m = str(col.metric, `report.columns[${i}].metric`, fail);
+    if (!metrics.includes(m)) fail(`report.columns[${i}].metric "${m}" is not in metrics`);
+    str(col.header, `report.columns[${i}].header`, fail);
+    if (col.main !== undefined && typeof col.main !== 'boolean') fail(`report.columns[${i}].main must be a boolean`);
+    if (col.main !== false) {
+      mains++;
+      if (m !== main) fail(`report.columns[${i}]: the main column must show mainMetric "${main}"`);
+    }
+  });
+  if (mains !== 1) fail('report.columns must have exactly one main column');
   strArr(o.notes, 'notes', fail);
   if (o.extraFiles !== undefined) strArr(o.extraFiles, 'extraFiles', fail).forEach((p) => relPath(p, 'extraFiles', fail));
   if (o.protocolOverrides !== undefined) {
@@ -263,7 +302,6 @@ export function validateDefinition(doc: Json, where: string): TaskDefinition {
   }
   if (o.devAsTrain !== undefined) {
     const d = obj(o.devAsTrain, 'devAsTrain', fail);
-    if (d.option !== 'quoraDevAsTrain') fail('devAsTrain.option must be "quoraDevAsTrain"');
     str(d.flag, 'devAsTrain.flag', fail);
     str(d.note, 'devAsTrain.note', fail);
     if (int(d.heldOutSize, 'devAsTrain.heldOutSize', fail) < 1) fail('devAsTrain.heldOutSize must be >= 1');

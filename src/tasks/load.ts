@@ -13,10 +13,11 @@ import type { TextEncoding } from './definition.js';
 
 export interface LoadOptions {
   /**
-   * Quora only: train on the BiMPM dev file (minus a seeded held-out part used as `dev`) and test
-   * on the test file, for folders without the training split. The result carries a note.
+   * For tasks whose definition has `devAsTrain` (Quora): train on the dev file (minus a seeded
+   * held-out part used as `dev`) and test on the test file, for folders without the training
+   * split. The result carries the definition's note. Ignored by other tasks.
    */
-  readonly quoraDevAsTrain?: boolean;
+  readonly devAsTrain?: boolean;
 }
 
 /** The first of the alternative paths that exists in the data folder, or undefined. */
@@ -64,7 +65,7 @@ export async function loadTask(def: TaskDefinition, dataDir: string, opts: LoadO
 
   const splits: Record<string, Split> = {};
   const dat = def.devAsTrain;
-  const devAsTrain = dat !== undefined && opts.quoraDevAsTrain === true;
+  const devAsTrain = dat !== undefined && opts.devAsTrain === true;
   for (const [name, src] of Object.entries(def.splits)) {
     if (devAsTrain && name === 'train') continue;
     if (dat !== undefined && !devAsTrain && name === 'train' && findFile(dataDir, src as string | readonly string[]) === undefined) {

@@ -15,7 +15,7 @@ export function tasksDir(): string {
 
 /** Reads and validates every definition in a folder (sorted by file name). */
 export function loadDefinitions(dir: string): TaskDefinition[] {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json') && f !== SUITES_FILE).sort();
   const defs: TaskDefinition[] = [];
   const seen = new Map<string, string>();
   for (const f of files) {
@@ -47,14 +47,28 @@ export function listTasks(): TaskDefinition[] {
   return [...cache];
 }
 
-const ORDER = ['MR', 'CR', 'SUBJ', 'MPQA', 'SST2', 'TREC', 'MRPC', 'SICK-R', 'SICK-E', 'STS-B', 'SNLI', 'MultiNLI', 'Quora'];
-
 function sortTasks(defs: TaskDefinition[]): TaskDefinition[] {
+  const order = suitesFile().order;
   const rank = (id: string): number => {
-    const i = ORDER.indexOf(id);
-    return i < 0 ? ORDER.length : i;
+    const i = order.indexOf(id);
+    return i < 0 ? order.length : i;
   };
   return defs.sort((x, y) => rank(x.id) - rank(y.id) || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+}
+
+/** Spelling-insensitive key of a task name: `SICK-R`, `sick_r` and `SICKR` meet. */
+export function taskNameKey(name: string): string {
+  return name.toUpperCase().replace(/[^A-Z0-9]/g, '');
+}
+
+/**
+ * The task a name refers to in reports and encoder hints, matching ids and aliases however they are
+ * punctuated (results files and reference rows spell them `SICKRelatedness`, `STS-B`, `MNLI`, ...);
+ * undefined for a task no definition knows.
+ */
+export function findTask(name: string, tasks: readonly TaskDefinition[] = listTasks()): TaskDefinition | undefined {
+  const key = taskNameKey(name);
+  return tasks.find((t) => taskNameKey(t.id) === key || t.aliases.some((a) => taskNameKey(a) === key));
 }
 
 /** A task by id or alias, case-insensitively; unknown names list the known ids. */
@@ -76,9 +90,57 @@ export function resolveTasks(list: string | readonly string[], tasks: readonly T
   if (names.length === 0) throw new UserError(`no task named; known tasks: ${tasks.map((t) => t.id).join(', ')}`);
   if (names.length === 1 && names[0].toLowerCase() === 'all') return [...tasks];
   const out: TaskDefinition[] = [];
+  const suites = suitesFile().suites;
   for (const n of names) {
-    const t = resolveTask(n, tasks);
-    if (!out.includes(t)) out.push(t);
+    const suite = Object.hasOwn(suites, n.toLowerCase()) ? suites[n.toLowerCase()] : undefined;
+    const hits = suite && !tasks.some((t) => t.id.toLowerCase() === n.toLowerCase()) ? suite.tasks.map((id) => resolveTask(id, tasks)) : [resolveTask(n, tasks)];
+    for (const t of hits) if (!out.includes(t)) out.push(t);
   }
   return out;
+}
+
+/** `tasks/suites.json`: the listing order, named suites, the default suite and the report order. */
+export interface TaskSuites {
+  readonly order: readonly string[];
+  readonly suites: Readonly<Record<string, { readonly description: string; readonly tasks: readonly string[] }>>;
+  readonly default: string;
+  readonly leaderboard: string;
+}
+
+const SUITES_FILE = 'suites.json';
+let suitesCache: TaskSuites | undefined;
+
+export function suitesFile(): TaskSuites {
+  if (suitesCache) return suitesCache;
+  const where = join(tasksDir(), SUITES_FILE);
+  const fail = (what: string): never => {
+    throw new UserError(`${where}: ${what}`);
+  };
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(where, 'utf8'));
+  } catch (e) {
+    fail(`cannot read the suites file (${(e as Error).message})`);
+  }
+  const o = doc as Partial<TaskSuites> | null;
+  const ids = (v: unknown, what: string): readonly string[] =>
+    Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : fail(`${what} must be a list of task ids`);
+  if (o === null || typeof o !== 'object') return fail('expected a JSON object');
+  const order = ids(o.order, 'order');
+  if (o.suites === null || typeof o.suites !== 'object') return fail('"suites" must be an object');
+  const suites: Record<string, { description: string; tasks: readonly string[] }> = {};
+  for (const [name, s] of Object.entries(o.suites)) {
+    if (name !== name.toLowerCase()) fail(`suite name "${name}" must be lowercase`);
+    if (typeof s?.description !== 'string') fail(`suite "${name}" needs a description`);
+    suites[name] = { description: s.description, tasks: ids(s.tasks, `suite "${name}".tasks`) };
+  }
+  const pick = (v: unknown, what: string): string => (typeof v === 'string' && Object.hasOwn(suites, v) ? v : fail(`"${what}" must name a suite`));
+  suitesCache = { order, suites, default: pick(o.default, 'default'), leaderboard: pick(o.leaderboard, 'leaderboard') };
+  return suitesCache;
+}
+
+/** The tasks `evaluate` runs without --tasks (the default suite), as ids. */
+export function defaultTaskIds(): readonly string[] {
+  const s = suitesFile();
+  return s.suites[s.default].tasks;
 }

@@ -51,8 +51,8 @@ export interface TaskDataStatus {
 }
 
 export interface VerifyOptions {
-  /** Quora's training file is not needed (see LoadOptions.quoraDevAsTrain). */
-  readonly quoraDevAsTrain?: boolean;
+  /** Tasks with a devAsTrain spec (Quora) need no training file (see LoadOptions.devAsTrain). */
+  readonly devAsTrain?: boolean;
   readonly checksums?: ReadonlyMap<string, string>;
 }
 
@@ -65,7 +65,7 @@ export async function verifyTaskData(def: TaskDefinition, dataDir: string, opts:
       const key = alts.join(' or ');
       if (seen.has(key)) continue;
       seen.add(key);
-      if (split === 'train' && def.devAsTrain !== undefined && opts.quoraDevAsTrain === true) {
+      if (split === 'train' && def.devAsTrain !== undefined && opts.devAsTrain === true) {
         files.push({ path: key, state: 'skipped', hint: `not needed with ${def.devAsTrain.flag}` });
         continue;
       }

@@ -33,7 +33,7 @@ test('a missing file names the task, the expected path and how to get the data',
     );
     await userError(loadTask(resolveTask('Quora'), empty), /^Quora: no training file \(looked for QUORA\/train\.tsv, QUORA\/train\.txt in .*--quora-dev-as-train/);
     await userError(
-      loadTask(resolveTask('Quora'), empty, { quoraDevAsTrain: true }),
+      loadTask(resolveTask('Quora'), empty, { devAsTrain: true }),
       /^Quora: data file QUORA\/dev\.tsv or QUORA\/dev\.txt not found/,
     );
   } finally {

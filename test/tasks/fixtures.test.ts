@@ -76,10 +76,10 @@ test('Quora: both row layouts, header line, CRLF and a trailing blank line', asy
   assert.deepEqual(d.splits.train.a[0].slice(0, 3), ['How', 'do', 'I']);
 });
 
-test('Quora: quoraDevAsTrain trains on dev minus a held-out part even when train exists, with a note', async () => {
+test('Quora: devAsTrain trains on dev minus a held-out part even when train exists, with a note', async () => {
   const def = resolveTask('Quora');
   const small = { ...def, devAsTrain: { ...def.devAsTrain!, heldOutSize: 1 } };
-  const d = await loadTask(small, FIXTURE_DATA, { quoraDevAsTrain: true });
+  const d = await loadTask(small, FIXTURE_DATA, { devAsTrain: true });
   assert.equal(d.splits.train.y.length, 3);
   assert.equal(d.splits.dev.y.length, 1);
   assert.equal(d.splits.test.y.length, 4);

@@ -84,12 +84,12 @@ test('STS-B: score column 4, sentences 5 and 6', async (t) => {
   assert.deepEqual(d.splits.train.b?.[0], ['an', 'air', 'plane', 'is', 'taking', 'off', '.']);
 });
 
-test('Quora with quoraDevAsTrain on the real dev/test copies (q1\\tq2\\tlabel rows)', async (t) => {
+test('Quora with devAsTrain on the real dev/test copies (q1\\tq2\\tlabel rows)', async (t) => {
   const dir = realDataDir(t);
   if (dir === undefined) return;
   const def = resolveTask('QQP');
   await assert.rejects(loadTask(def, dir), /Quora: no training file \(looked for QUORA\/train\.tsv, QUORA\/train\.txt .*--quora-dev-as-train/);
-  const d = await loadTask(def, dir, { quoraDevAsTrain: true });
+  const d = await loadTask(def, dir, { devAsTrain: true });
   assert.deepEqual(d.files, ['QUORA/dev.txt', 'QUORA/test.txt']);
   assert.equal(d.splits.train.y.length, 9000);
   assert.equal(d.splits.dev.y.length, 1000);

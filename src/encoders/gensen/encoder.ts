@@ -10,7 +10,7 @@ import { UserError } from '../../util/errors.js';
 import { pySplit } from '../../util/pystr.js';
 import { GruRunner, type GruBatchOutput, type SessionTuning } from './gru.js';
 import type { GensenWeights } from './gru-graph.js';
-import { bestPoolingFor, poolInto, stepsInto, type MaxPoolMode, type Pooling } from './pooling.js';
+import { bestPoolingFor, vocabCasedFor, poolInto, stepsInto, type MaxPoolMode, type Pooling } from './pooling.js';
 import { applyLinearMap, fitLinearMap, type LinearMap } from '../../vectors/expansion.js';
 import { loadWordVectors, type WordVectorSubset } from '../../vectors/glove.js';
 import { wordTokenize } from '../../text/word-tokenize.js';
@@ -257,10 +257,10 @@ export class GensenEncoder implements SentenceEncoder {
     }
   }
 
-  /** gensen_senteval.py's task vocabulary: every token, lowercased except for TREC, first-seen order. */
+  /** gensen_senteval.py's task vocabulary: every token, lowercased unless the task says cased (TREC), first-seen order. */
   private taskWords(task: TaskContext): string[] {
     // Its batcher lowercases anyway, so TREC's cased-only words end up as <unk>.
-    const cased = task.taskId.toUpperCase() === 'TREC';
+    const cased = vocabCasedFor(task);
     const seen = new Set<string>();
     for (const s of task.samples) for (const t of s) seen.add(cased ? t : t.toLowerCase());
     return [...seen];
@@ -272,7 +272,7 @@ export class GensenEncoder implements SentenceEncoder {
   }
 
   async prepare(task: TaskContext): Promise<string> {
-    if (this.opts.pool === 'best') this.taskPooling = bestPoolingFor(task.taskId);
+    if (this.opts.pool === 'best') this.taskPooling = bestPoolingFor(task);
     let vocabKey = '';
     if (this.vectorSource && this.opts.senteval) {
       const words = this.taskWords(task);
