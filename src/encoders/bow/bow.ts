@@ -1,3 +1,4 @@
+import { FixedMatMul64 } from '../../compute/onnxruntime.js';
 import type { Matrix } from '../../util/matrix.js';
 import { sha256 } from '../../util/hash.js';
 import type { EncoderIdentity, SentenceEncoder } from '../types.js';
@@ -59,10 +60,14 @@ export class BowEncoder implements SentenceEncoder {
  * BOREP (Wieting & Kiela 2019, "No Training Required"): each word vector is multiplied by a fixed
  * random matrix W (dim x d, entries uniform in [-1/sqrt(d), 1/sqrt(d)], drawn from the seed), then
  * mean-pooled. Projection is linear, so projecting the mean gives the same vector with d/dim the work.
+ * The batch's means go through one float64 GEMM (onnxruntime/MLAS) and are rounded to float32 once:
+ * about 30x the throughput of a scalar loop at 4096-d. Version 2 in the identity: version 1 summed
+ * in a plain loop, whose double sums can differ in the last bits (so cached vectors are not reused).
  */
 export class BorepEncoder implements SentenceEncoder {
   readonly identity: EncoderIdentity;
   private readonly w: Float32Array;
+  private gemm: Promise<FixedMatMul64> | undefined;
 
   constructor(
     private readonly wv: WordVectors,
@@ -79,7 +84,7 @@ export class BorepEncoder implements SentenceEncoder {
       name: 'borep',
       dim,
       weightsHash: sha256(`${wv.hash}:${sha256(new Uint8Array(this.w.buffer))}`),
-      params: { vectors: wv.source, pooling: 'mean', projectionSeed: projectionSeed, dim },
+      params: { vectors: wv.source, pooling: 'mean', projectionSeed: projectionSeed, dim, version: 2 },
     };
   }
 
@@ -88,22 +93,14 @@ export class BorepEncoder implements SentenceEncoder {
   }
 
   async encode(batch: readonly (readonly string[])[]): Promise<Matrix> {
-    const mean = meanVectors(this.wv, batch).data;
-    const d = this.wv.dim;
     const D = this.dim;
-    const W = this.w;
     const out = new Float32Array(batch.length * D);
-    const acc = new Float64Array(D);
-    for (let s = 0; s < batch.length; s++) {
-      acc.fill(0);
-      for (let k = 0; k < d; k++) {
-        const x = mean[s * d + k]!;
-        if (x === 0) continue;
-        const off = k * D;
-        for (let j = 0; j < D; j++) acc[j] += x * W[off + j]!;
-      }
-      for (let j = 0; j < D; j++) out[s * D + j] = acc[j]!;
-    }
+    if (batch.length === 0) return { rows: 0, cols: D, data: out };
+    // The float32 mean, widened: what version 1 multiplied too.
+    const mean = Float64Array.from(meanVectors(this.wv, batch).data);
+    this.gemm ??= FixedMatMul64.create(Float64Array.from(this.w), this.wv.dim, D);
+    const y = await (await this.gemm).run(mean, batch.length);
+    out.set(y);
     return { rows: batch.length, cols: D, data: out };
   }
 

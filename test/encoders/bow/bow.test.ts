@@ -44,6 +44,44 @@ test('borep: the projection of the mean, fixed by the seed', async () => {
   for (let j = 0; j < 5; j++) assert.ok(Math.abs((ab.data[j]! + ab.data[5 + j]!) / 2 - x.data[j]!) < 1e-6);
 });
 
+test('borep: the batched float64 GEMM equals a plain double loop over the float32 mean, rounded once', async () => {
+  // 300 words of 37-d random vectors, 1,031-d projection (odd sizes: no block of the GEMM is whole).
+  const rng = new Rng(5, 2);
+  const words = Array.from({ length: 300 }, (_, i) => `w${i}`);
+  const d = 37;
+  const wv: WordVectors = {
+    words,
+    dim: d,
+    vectors: Float32Array.from({ length: words.length * d }, () => rng.uniform(-2, 2)),
+    index: new Map(words.map((w, i) => [w, i])),
+    hash: 'random',
+    source: 'random',
+  };
+  const D = 1031;
+  const W = new Rng(9, 0x6b0e);
+  const enc = new BorepEncoder(wv, D, 9, W);
+  const w = new Float32Array(d * D);
+  const again = new Rng(9, 0x6b0e);
+  for (let i = 0; i < w.length; i++) w[i] = again.uniform(-1 / Math.sqrt(d), 1 / Math.sqrt(d));
+  const batch = Array.from({ length: 77 }, (_, s) => Array.from({ length: 1 + (s % 13) }, (_, t) => words[(s * 31 + t * 7) % 300]!));
+  batch.push([], ['unknown']);
+  const y = await enc.encode(batch);
+  assert.equal(y.rows, batch.length);
+  const mean = meanVectors(wv, batch).data;
+  let worst = 0;
+  for (let s = 0; s < batch.length; s++) {
+    for (let j = 0; j < D; j++) {
+      let acc = 0;
+      for (let k = 0; k < d; k++) acc += mean[s * d + k]! * w[k * D + j]!;
+      const ref = Math.fround(acc);
+      worst = Math.max(worst, Math.abs(ref - y.data[s * D + j]!) / Math.max(Math.abs(ref), 1e-30));
+    }
+  }
+  assert.ok(worst <= 1.2e-7, `largest relative difference ${worst}`);
+  assert.deepEqual([...y.data.subarray(77 * D)], new Array(2 * D).fill(0));
+  assert.equal((await enc.encode([])).rows, 0);
+});
+
 test('embedded vectors: real GloVe-6B 100-d values, binary cache round trip', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gensen-cache-'));
   const prev = process.env.GENSEN_EVAL_CACHE;
