@@ -6,7 +6,8 @@ import { canonicalJson, sha256, sha256File } from '../util/hash.js';
 import type { Matrix } from '../util/matrix.js';
 import { encodeSentences, type EncodeStats } from './encode-sentences.js';
 import type { FeatureCache } from './feature-cache.js';
-import { pairFeatures } from './features.js';
+import { pairMatrix, type FeatureMatrix } from '../features/source.js';
+import { SentenceStore } from '../features/store.js';
 import type { ProgressSink } from './progress.js';
 import { runProtocol, type ProtocolOutcome, type TaskFeatures } from '../protocol/dispatch.js';
 import { sentEvalOrder } from './sentEval-order.js';
@@ -51,26 +52,44 @@ export async function encodeTask(
   const samples = task.samples;
   const total = samples.length;
   let done = 0;
-  const out: Record<string, { X: Matrix; y: number[] }> = {};
-  for (const name of Object.keys(data.splits).sort()) {
-    const ordered: Split = sentEvalOrder(data.splits[name]!, def.sortKey, def.labels);
-    const enc = async (side: string[][]): Promise<Matrix> => {
-      const base = done;
-      const m = await encodeSentences(
-        ctx.encoder,
-        taskState,
-        side,
-        ctx.settings.encoderBatchSize,
-        ctx.cache,
-        stats,
-        (d) => ctx.progress.update(def.id, 'encode', base + d, total),
-      );
-      done += side.length;
-      return m;
-    };
-    const u = await enc(ordered.a);
-    const v = ordered.b ? await enc(ordered.b) : undefined;
-    out[name] = { X: pairFeatures(def.features, u, v), y: ordered.y };
+  const ordered: Record<string, Split> = {};
+  for (const name of Object.keys(data.splits).sort()) ordered[name] = sentEvalOrder(data.splits[name]!, def.sortKey, def.labels);
+  const enc = async (side: string[][]): Promise<Matrix> => {
+    const base = done;
+    const m = await encodeSentences(
+      ctx.encoder,
+      taskState,
+      side,
+      ctx.settings.encoderBatchSize,
+      ctx.cache,
+      stats,
+      (d) => ctx.progress.update(def.id, 'encode', base + d, total),
+    );
+    done += side.length;
+    return m;
+  };
+  const out: Record<string, { X: FeatureMatrix; y: number[] }> = {};
+  if (def.features === 'single') {
+    for (const [name, split] of Object.entries(ordered)) out[name] = { X: await enc(split.a), y: split.y };
+    return out;
+  }
+  // Pair tasks: every sentence vector goes into one store for the task, and the probes combine
+  // rows per minibatch, so the 2x (MRPC, SICK, STS-B) or 4x (NLI) wider features never exist whole.
+  const dim = ctx.encoder.identity.dim;
+  const rows = Object.values(ordered).reduce((n, s) => n + 2 * s.y.length, 0);
+  const store = SentenceStore.create(rows, dim);
+  let next = 0;
+  const put = (m: Matrix): Int32Array => {
+    store.setRows(next, m.data, m.rows);
+    const idx = Int32Array.from({ length: m.rows }, (_, i) => next + i);
+    next += m.rows;
+    return idx;
+  };
+  for (const [name, split] of Object.entries(ordered)) {
+    if (!split.b) throw new Error(`task ${def.id}: split ${name} has no second sentences for ${def.features} features`);
+    const a = put(await enc(split.a));
+    const b = put(await enc(split.b));
+    out[name] = { X: pairMatrix(def.features, store, a, b), y: split.y };
   }
   return out;
 }

@@ -7,7 +7,7 @@
  */
 import { Rng } from '../util/rng.js';
 import { runEarlyStopping, type EarlyStoppingOutcome } from './early-stopping.js';
-import { initParams, ProbeNet, type LossReduction, type ProbeArch } from './model.js';
+import { initParams, ProbeNet, type LossReduction, type ProbeArch, type ProbeInput } from './model.js';
 import { makeOptimizer, type OptimName } from './optim.js';
 import { wasmLinear } from './wasm-linear.js';
 import { FastStream, shuffledInto } from './fast-stream.js';
@@ -23,9 +23,9 @@ export interface ClassifierSettings {
   readonly lossReduction: LossReduction;
 }
 
-/** A shared dataset: `X` row-major [rows × cols] float32, `y` class labels. */
+/** A shared dataset: `X` row-major [rows × cols] float32 (or a source of such rows), `y` class labels. */
 export interface LabelledData {
-  readonly X: Float32Array;
+  readonly X: ProbeInput;
   readonly cols: number;
   readonly y: Int32Array;
 }

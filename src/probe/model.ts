@@ -8,7 +8,21 @@
  * small-C logistic regression): no per-sample allocation, no generic matrix helpers.
  */
 import type { FastStream } from './fast-stream.js';
-import type { WasmLinear } from './wasm-linear.js';
+import { denseSource, type RowSource } from '../features/source.js';
+import { DENSE_BIND_LIMIT, type WasmLinear } from './wasm-linear.js';
+
+/**
+ * A probe's features: a dense row-major matrix, or a RowSource that produces rows on demand (pair
+ * features from the sentence store). Sources are read in blocks of a minibatch.
+ */
+export type ProbeInput = Float32Array | RowSource;
+
+/** Identity row indices 0..n-1 (shared, grown on demand). */
+let identity = new Int32Array(0);
+export function identityRows(n: number): Int32Array {
+  if (identity.length < n) identity = Int32Array.from({ length: Math.max(n, 2 * identity.length) }, (_, i) => i);
+  return identity.subarray(0, n);
+}
 
 /** Rows per forward call when predicting (bounds the kernel's scratch). */
 export const EVAL_CHUNK = 512;
@@ -78,18 +92,33 @@ export class ProbeNet {
    * Run the linear (nhid = 0) paths on the SIMD kernels, with `X` as the feature matrix of every
    * later call. Takes over the engine's scratch: one net per engine at a time.
    */
-  useEngine(engine: WasmLinear | null, X: Float32Array, maxBatch: number): void {
+  useEngine(engine: WasmLinear | null, X: ProbeInput, maxBatch: number): void {
     if (!engine || this.arch.nhid > 0) {
       this.engine = null;
       return;
     }
-    engine.bind(X, this.arch.inputDim);
-    engine.reserve(this.arch.nclasses === 2 ? 1 : this.arch.nclasses, Math.max(maxBatch, EVAL_CHUNK));
+    const maxRows = Math.max(maxBatch, EVAL_CHUNK);
+    bindFeatures(engine, X, this.arch.inputDim, maxRows);
+    engine.reserve(this.arch.nclasses === 2 ? 1 : this.arch.nclasses, maxRows);
     this.engine = engine;
   }
 
+  private blockData = new Float32Array(0);
+  private blockLabels = new Int32Array(0);
+
+  /** Rows `rows[start..end)` of a source as a dense block, with their labels; rows become 0..n-1. */
+  private gathered(src: RowSource, y: Int32Array | null, rows: Int32Array, start: number, end: number): { X: Float32Array; y: Int32Array } {
+    const n = end - start;
+    const d = this.arch.inputDim;
+    if (this.blockData.length < n * d) this.blockData = new Float32Array(n * d);
+    if (this.blockLabels.length < n) this.blockLabels = new Int32Array(n);
+    src.gather(rows, start, end, this.blockData, d);
+    if (y) for (let k = 0; k < n; k++) this.blockLabels[k] = y[rows[start + k]!]!;
+    return { X: this.blockData, y: this.blockLabels };
+  }
+
   lossAndGrad(
-    X: Float32Array,
+    X: ProbeInput,
     y: Int32Array,
     rows: Int32Array,
     start: number,
@@ -99,14 +128,18 @@ export class ProbeNet {
     withLoss = true,
   ): number {
     const scale = reduction === 'mean' ? 1 / (end - start) : 1;
-    if (this.arch.nhid > 0) return this.mlpGrad(X, y, rows, start, end, scale, dropoutRng);
+    if (!(X instanceof Float32Array) && !this.engine) {
+      const b = this.gathered(X, y, rows, start, end);
+      return this.lossAndGrad(b.X, b.y, identityRows(end - start), 0, end - start, reduction, dropoutRng, withLoss);
+    }
+    if (this.arch.nhid > 0) return this.mlpGrad(X as Float32Array, y, rows, start, end, scale, dropoutRng);
     if (this.engine) {
       return this.arch.nclasses === 2
         ? this.binaryGradSimd(this.engine, y, rows, start, end, scale, withLoss)
         : this.softmaxGradSimd(this.engine, y, rows, start, end, scale);
     }
-    if (this.arch.nclasses === 2) return this.binaryGrad(X, y, rows, start, end, scale);
-    return this.softmaxGrad(X, y, rows, start, end, scale);
+    if (this.arch.nclasses === 2) return this.binaryGrad(X as Float32Array, y, rows, start, end, scale);
+    return this.softmaxGrad(X as Float32Array, y, rows, start, end, scale);
   }
 
   /** Weights into the kernel's float32 scratch: w1 − w0 for two classes, else W (rows padded). */
@@ -129,8 +162,7 @@ export class ProbeNet {
     const g = this.grad;
     const nb = end - start;
     this.loadWeights(e);
-    const er = e.rows;
-    for (let k = 0; k < nb; k++) er[k] = rows[start + k]!;
+    e.stage(rows, start, nb);
     e.forward(nb, 1);
     const z = e.z;
     const db = p[2 * d + 1]! - p[2 * d]!;
@@ -138,7 +170,7 @@ export class ProbeNet {
     let loss = 0;
     for (let k = 0; k < nb; k++) {
       const t = db + z[k]!;
-      const yi = y[er[k]!]!;
+      const yi = y[rows[start + k]!]!;
       let p1: number;
       if (t >= 0) {
         const ex = Math.exp(-t);
@@ -174,8 +206,7 @@ export class ProbeNet {
     const nb = end - start;
     const bOff = C * d;
     this.loadWeights(e);
-    const er = e.rows;
-    for (let k = 0; k < nb; k++) er[k] = rows[start + k]!;
+    e.stage(rows, start, nb);
     e.forward(nb, C);
     const z = e.z;
     for (let c = 0; c < C; c++) g[bOff + c] = 0;
@@ -190,7 +221,7 @@ export class ProbeNet {
       }
       let sum = 0;
       for (let c = 0; c < C; c++) sum += Math.exp(this.z[c]! - zmax);
-      const yi = y[er[k]!]!;
+      const yi = y[rows[start + k]!]!;
       loss += Math.log(sum) - (this.z[yi]! - zmax);
       for (let c = 0; c < C; c++) {
         const gc = (Math.exp(this.z[c]! - zmax) / sum - (c === yi ? 1 : 0)) * scale;
@@ -211,12 +242,11 @@ export class ProbeNet {
     const p = this.params;
     this.loadWeights(e);
     const z = e.z;
-    const er = e.rows;
     const bOff = C * d;
     const db = C === 2 ? p[2 * d + 1]! - p[2 * d]! : 0;
     for (let s = 0; s < rows.length; s += EVAL_CHUNK) {
       const nb = Math.min(EVAL_CHUNK, rows.length - s);
-      for (let k = 0; k < nb; k++) er[k] = rows[s + k]!;
+      e.stage(rows, s, nb);
       if (C === 2) {
         e.forward(nb, 1);
         for (let k = 0; k < nb; k++) out[s + k] = db + z[k]! > 0 ? 1 : 0;
@@ -407,13 +437,21 @@ export class ProbeNet {
   }
 
   /** Arg-max class of each row (eval mode: no dropout); ties go to the lowest class, like torch.max. */
-  predict(X: Float32Array, rows: Int32Array, out: Int32Array): void {
+  predict(X: ProbeInput, rows: Int32Array, out: Int32Array): void {
     const { inputDim: d, nhid: H, nclasses: C } = this.arch;
     const p = this.params;
     const z = this.z;
     const h = this.h;
     if (this.engine) {
       this.predictSimd(this.engine, rows, out);
+      return;
+    }
+    if (!(X instanceof Float32Array)) {
+      for (let s = 0; s < rows.length; s += EVAL_CHUNK) {
+        const nb = Math.min(EVAL_CHUNK, rows.length - s);
+        const b = this.gathered(X, null, rows, s, s + nb);
+        this.predict(b.X, identityRows(nb), out.subarray(s, s + nb));
+      }
       return;
     }
     if (H === 0 && C === 2) {
@@ -465,4 +503,10 @@ export class ProbeNet {
       out[k] = best;
     }
   }
+}
+
+/** Bind features to a kernel instance: copy a small dense matrix once, stream anything else. */
+export function bindFeatures(engine: WasmLinear, X: ProbeInput, cols: number, maxRows: number): void {
+  if (X instanceof Float32Array && X.byteLength <= DENSE_BIND_LIMIT) engine.bind(X, cols);
+  else engine.bindSource(X instanceof Float32Array ? denseSource(X, cols) : X, maxRows);
 }

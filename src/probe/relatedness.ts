@@ -14,7 +14,7 @@ import { Rng } from '../util/rng.js';
 import { runEarlyStopping, type EarlyStoppingOutcome } from './early-stopping.js';
 import { EPOCH_STREAM, TORCH_STREAM } from './classifier.js';
 import { FastStream, shuffledInto } from './fast-stream.js';
-import { EVAL_CHUNK, initParams, type LossReduction } from './model.js';
+import { bindFeatures, EVAL_CHUNK, identityRows, initParams, type LossReduction, type ProbeInput } from './model.js';
 import { wasmLinear, type WasmLinear } from './wasm-linear.js';
 import { Adam } from './optim.js';
 import { pearson, spearman } from '../stats/index.js';
@@ -22,7 +22,8 @@ import { pearson, spearman } from '../stats/index.js';
 export type CorrelationStat = 'pearson' | 'spearman';
 
 export interface ScoredData {
-  readonly X: Float32Array;
+  /** Row-major [rows × cols] float32, or a source of such rows (pair features). */
+  readonly X: ProbeInput;
   readonly cols: number;
   /** Tai targets, row-major [rows × nclass]. */
   readonly targets: Float64Array;
@@ -69,8 +70,7 @@ export function relatednessLossAndGradSimd(
   const nb = end - start;
   const scale = reduction === 'mean' ? 1 / (nb * nclass) : 1;
   loadWeights(e, params, d, nclass);
-  const er = e.rows;
-  for (let k = 0; k < nb; k++) er[k] = rows[start + k]!;
+  e.stage(rows, start, nb);
   e.forward(nb, nclass);
   const z = e.z;
   const q = new Float64Array(nclass);
@@ -81,7 +81,7 @@ export function relatednessLossAndGradSimd(
     const o = k * nclass;
     for (let c = 0; c < nclass; c++) q[c] = z[o + c]! + params[bOff + c]!;
     // This path has always passed dq through the float32 logit buffer; keep that rounding.
-    loss = softmaxMseBackward(q, T, er[k]! * nclass, nclass, scale, gz, loss, true);
+    loss = softmaxMseBackward(q, T, rows[start + k]! * nclass, nclass, scale, gz, loss, true);
     for (let c = 0; c < nclass; c++) {
       z[o + c] = gz[c]!;
       grad[bOff + c] += gz[c]!;
@@ -102,7 +102,7 @@ function expectedScoresSimd(e: WasmLinear, params: Float64Array, d: number, ncla
   const z = e.z;
   for (let s = 0; s < rows.length; s += EVAL_CHUNK) {
     const nb = Math.min(EVAL_CHUNK, rows.length - s);
-    for (let k = 0; k < nb; k++) e.rows[k] = rows[s + k]!;
+    e.stage(rows, s, nb);
     e.forward(nb, nclass);
     for (let k = 0; k < nb; k++) {
       let zmax = -Infinity;
@@ -140,6 +140,11 @@ export function relatednessLossAndGrad(
   reduction: LossReduction,
 ): number {
   const d = data.cols;
+  if (!(data.X instanceof Float32Array)) {
+    // A source: gather the minibatch (and its targets) into a dense block first.
+    const b = gatherScored(data, nclass, rows, start, end);
+    return relatednessLossAndGrad(params, grad, b, nclass, identityRows(end - start), 0, end - start, reduction);
+  }
   const X = data.X;
   const T = data.targets;
   const bOff = nclass * d;
@@ -214,10 +219,36 @@ function softmaxMseBackward(
   return loss;
 }
 
+/** A source's minibatch as dense data whose rows are 0..n-1 (targets and scores moved along). */
+function gatherScored(data: ScoredData, nclass: number, rows: Int32Array, start: number, end: number): ScoredData {
+  const n = end - start;
+  const X = new Float32Array(n * data.cols);
+  (data.X as Exclude<ProbeInput, Float32Array>).gather(rows, start, end, X, data.cols);
+  const targets = new Float64Array(n * nclass);
+  const scores = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const r = rows[start + k]!;
+    targets.set(data.targets.subarray(r * nclass, (r + 1) * nclass), k * nclass);
+    scores[k] = data.scores[r]!;
+  }
+  return { X, cols: data.cols, targets, scores };
+}
+
 /** Expected score Σ_c probs_c·(c+1) for each row. */
-export function expectedScores(params: Float64Array, data: { X: Float32Array; cols: number }, nclass: number, rows: Int32Array): Float64Array {
+export function expectedScores(params: Float64Array, data: { X: ProbeInput; cols: number }, nclass: number, rows: Int32Array): Float64Array {
   const d = data.cols;
-  const X = data.X;
+  const src = data.X;
+  if (!(src instanceof Float32Array)) {
+    const out = new Float64Array(rows.length);
+    const blk = new Float32Array(Math.min(EVAL_CHUNK, rows.length) * d);
+    for (let s = 0; s < rows.length; s += EVAL_CHUNK) {
+      const nb = Math.min(EVAL_CHUNK, rows.length - s);
+      src.gather(rows, s, s + nb, blk, d);
+      out.set(expectedScores(params, { X: blk, cols: d }, nclass, identityRows(nb)), s);
+    }
+    return out;
+  }
+  const X = src;
   const bOff = nclass * d;
   const z = new Float64Array(nclass);
   const out = new Float64Array(rows.length);
@@ -264,7 +295,7 @@ export function fitRelatedness(
   const epochRows = new Int32Array(n);
   const engine = o.simd === false ? null : wasmLinear();
   if (engine) {
-    engine.bind(data.X, data.cols);
+    bindFeatures(engine, data.X, data.cols, Math.max(bs, EVAL_CHUNK));
     engine.reserve(nclass, Math.max(bs, EVAL_CHUNK));
   }
   const predict = (p: Float64Array, rows: Int32Array): Float64Array =>

@@ -9,10 +9,21 @@
  * load/store of G per row; grouping halved both without changing a single rounding.
  *
  * The module is assembled here from opcodes (no toolchain, no binary blob in the repo). Each
- * thread owns one instance and copies the feature matrix into its linear memory once per
- * dataset, with rows zero-padded to a multiple of 8 columns (pad columns add nothing to dot
- * products and their gradients are ignored).
+ * thread owns one instance. A small dense feature matrix is copied into its linear memory once
+ * per dataset (`bind`); anything else — pair features, or a matrix over DENSE_BIND_LIMIT — is
+ * streamed (`bindSource`): each call's rows are gathered into a block at the start of memory and
+ * the kernels read the block. Either way rows are zero-padded to a multiple of 8 columns (pad
+ * columns add nothing to dot products and their gradients are ignored), and the kernels see the
+ * same float32 values in the same order, so both modes give bit-identical results.
  */
+import type { RowSource } from '../features/source.js';
+
+/**
+ * Largest dense matrix copied whole into a kernel's memory (per worker thread). Above it rows are
+ * streamed, so a large task costs one copy of its features, never one per worker, and never more
+ * than the 4 GiB a WebAssembly memory can address.
+ */
+export const DENSE_BIND_LIMIT = 512 * 2 ** 20;
 
 export function uleb(n: number): number[] {
   const out: number[] = [];
@@ -284,6 +295,8 @@ export class WasmLinear {
   private readonly bwd: KernelFn;
   private readonly touchFn: KernelFn;
   private boundX: Float32Array | null = null;
+  private source: RowSource | null = null;
+  private blockRows = 0;
   private cols = 0;
   /** Padded row length (floats), a multiple of 8. */
   dp = 0;
@@ -326,10 +339,41 @@ export class WasmLinear {
       for (let i = 0; i < n; i++) mem.set(X.subarray(i * cols, (i + 1) * cols), i * dp);
     }
     this.boundX = X;
+    this.source = null;
     this.cols = cols;
     this.dp = dp;
     this.scratch = align(bytes, 64);
     this.wOff = this.gOff = this.zOff = this.rowsOff = this.scratch;
+  }
+
+  /**
+   * Read features from `src` instead: `stage` gathers up to `maxRows` rows per call into a block
+   * at the start of memory (the kernels' memory holds one block, whatever the dataset's size).
+   */
+  bindSource(src: RowSource, maxRows: number): void {
+    const dp = align(src.cols, 8);
+    const bytes = maxRows * dp * 4;
+    if (bytes + 64 > 2 ** 32 - PAGE) throw new Error('wasm kernels: row block over 4 GiB');
+    this.ensure(bytes);
+    this.boundX = null;
+    this.source = src;
+    this.blockRows = maxRows;
+    this.cols = src.cols;
+    this.dp = dp;
+    this.scratch = align(bytes, 64);
+    this.wOff = this.gOff = this.zOff = this.rowsOff = this.scratch;
+  }
+
+  /** Make `rows[start..start + nb)` the rows of the next forward/backward calls. */
+  stage(rows: Int32Array, start: number, nb: number): void {
+    const er = this.rows;
+    if (this.source) {
+      if (nb > this.blockRows) throw new Error(`wasm kernels: ${nb} rows staged, block holds ${this.blockRows}`);
+      this.source.gather(rows, start, start + nb, new Float32Array(this.memory.buffer, 0, nb * this.dp), this.dp);
+      for (let k = 0; k < nb; k++) er[k] = k;
+      return;
+    }
+    for (let k = 0; k < nb; k++) er[k] = rows[start + k]!;
   }
 
   /** Scratch for C output rows and up to `maxRows` rows per call. */

@@ -8,10 +8,10 @@ import {
 } from './engines.js';
 import type { ProtocolSettings } from './settings.js';
 import type { TaskDefinition } from '../tasks/registry.js';
-import type { Matrix } from '../util/matrix.js';
+import type { FeatureMatrix } from '../features/source.js';
 
 /** Probe features and labels (class index or gold score) per split, in SentEval's order. */
-export type TaskFeatures = Readonly<Record<string, { readonly X: Matrix; readonly y: readonly number[] }>>;
+export type TaskFeatures = Readonly<Record<string, { readonly X: FeatureMatrix; readonly y: readonly number[] }>>;
 
 export interface SplitPredictions {
   readonly split: string;
@@ -28,7 +28,7 @@ export interface ProtocolOutcome {
 
 type Progress = (done: number, total: number) => void;
 
-function need(features: TaskFeatures, def: TaskDefinition, name: string): { X: Matrix; y: readonly number[] } {
+function need(features: TaskFeatures, def: TaskDefinition, name: string): { X: FeatureMatrix; y: readonly number[] } {
   const s = features[name];
   if (!s) throw new Error(`task ${def.id}: protocol ${def.protocol} needs a '${name}' split`);
   return s;
@@ -85,7 +85,7 @@ export async function runProtocol(
     case 'split': {
       const train = need(features, def, 'train');
       const dev = need(features, def, 'dev');
-      const tests: Record<string, { X: Matrix; y: Int32Array }> = {};
+      const tests: Record<string, { X: FeatureMatrix; y: Int32Array }> = {};
       for (const name of Object.keys(features).filter((k) => k === 'test' || k.startsWith('test_')).sort()) {
         tests[name] = { X: features[name]!.X, y: labels(features[name]!.y) };
       }

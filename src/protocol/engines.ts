@@ -2,7 +2,7 @@
  * SentEval's validation schemes (senteval/tools/validation.py and relatedness.py), run as
  * independent probe jobs on the worker pool. Metrics are rounded exactly where SentEval rounds.
  */
-import type { Matrix } from '../util/matrix.js';
+import { isPairMatrix, materialize, type FeatureMatrix, type SourcePayload } from '../features/source.js';
 import type { ClassifierSettings } from '../probe/classifier.js';
 import type { CorrelationStat } from '../probe/relatedness.js';
 import { encodeTaiAll, type LowScoreQuirk } from '../probe/tai.js';
@@ -30,7 +30,7 @@ export const NOREG_L2 = 1e-9;
 export const INNER_KFOLD_SEED = 1111;
 
 export interface LabelledSet {
-  readonly X: Matrix;
+  readonly X: FeatureMatrix;
   readonly y: Int32Array;
 }
 
@@ -58,7 +58,7 @@ export interface SplitResult {
 }
 
 export interface ScoredSet {
-  readonly X: Matrix;
+  readonly X: FeatureMatrix;
   readonly scores: Float64Array;
 }
 
@@ -78,19 +78,39 @@ export interface RelatednessResultSummary {
   readonly predictions: Float64Array;
 }
 
-/** Copy matrices, stacked, onto one SharedArrayBuffer; returns the row offset of each part. */
-function shareRows(parts: readonly Matrix[]): { X: Float32Array; cols: number; offsets: number[] } {
+/**
+ * One dataset for the worker pool from the splits, stacked; returns the row offset of each part.
+ * Dense matrices are copied onto one SharedArrayBuffer; pair features (which must share one
+ * sentence store) stack only their row indices, and the store is shared as it is.
+ */
+function shareRows(parts: readonly FeatureMatrix[]): { X: Float32Array | SourcePayload; cols: number; offsets: number[] } {
   const cols = parts[0]!.cols;
   let rows = 0;
   const offsets: number[] = [];
   for (const p of parts) {
     if (p.cols !== cols) throw new Error(`probe data: ${p.cols} feature columns, expected ${cols}`);
-    if (p.data.length !== p.rows * p.cols) throw new Error('probe data: matrix size mismatch');
+    if (!isPairMatrix(p) && p.data.length !== p.rows * p.cols) throw new Error('probe data: matrix size mismatch');
     offsets.push(rows);
     rows += p.rows;
   }
+  if (parts.every(isPairMatrix)) {
+    const first = parts[0]!.pairs;
+    if (!parts.every((p) => p.pairs.store === first.store && p.pairs.scheme === first.scheme)) {
+      throw new Error('probe data: pair features of one task must share one sentence store and scheme');
+    }
+    const a = new Int32Array(new SharedArrayBuffer(rows * 4));
+    const b = new Int32Array(new SharedArrayBuffer(rows * 4));
+    parts.forEach((p, i) => {
+      a.set(p.pairs.a, offsets[i]!);
+      b.set(p.pairs.b, offsets[i]!);
+    });
+    return { X: { kind: 'pairs', scheme: first.scheme, store: first.store.payload, a, b }, cols, offsets };
+  }
   const X = new Float32Array(new SharedArrayBuffer(rows * cols * 4));
-  for (let i = 0; i < parts.length; i++) X.set(parts[i]!.data, offsets[i]! * cols);
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    X.set(isPairMatrix(p) ? materialize(p).data : p.data, offsets[i]! * cols);
+  }
   return { X, cols, offsets };
 }
 
@@ -150,7 +170,7 @@ function take(rows: Int32Array, pos: Int32Array): Int32Array {
 
 /** InnerKFoldClassifier (MR, CR, SUBJ, MPQA). */
 export async function runInnerKFold(
-  X: Matrix,
+  X: FeatureMatrix,
   y: Int32Array,
   nclasses: number,
   s: ProbeSettings,

@@ -5,12 +5,17 @@
  */
 import { countCorrect, fitClassifier, type ClassifierSettings, type Validation } from '../probe/classifier.js';
 import { fitRelatedness, type CorrelationStat } from '../probe/relatedness.js';
-import type { LossReduction } from '../probe/model.js';
+import type { LossReduction, ProbeInput } from '../probe/model.js';
+import { sourceFromPayload, type SourcePayload } from '../features/source.js';
 
-/** Features (float32, usually on a SharedArrayBuffer) plus labels or scores. */
+/**
+ * Features plus labels or scores. `X` is a dense float32 matrix or the description of a row source
+ * (pair features over the sentence store); either way on SharedArrayBuffers, so every worker reads
+ * the same memory.
+ */
 export interface DatasetPayload {
   readonly id: number;
-  readonly X: Float32Array;
+  readonly X: Float32Array | SourcePayload;
   readonly cols: number;
   readonly y?: Int32Array;
   readonly targets?: Float64Array;
@@ -62,10 +67,25 @@ export interface RelatednessResult {
 export type ProbeJob = ClassifyJob | RelatednessJob;
 export type ProbeResult = ClassifyResult | RelatednessResult;
 
+const sources = new WeakMap<DatasetPayload, ProbeInput>();
+
+/** The dataset's features as the probes read them (a source is built once per dataset and thread). */
+function inputOf(ds: DatasetPayload): ProbeInput {
+  if (ds.X instanceof Float32Array) return ds.X;
+  let src = sources.get(ds);
+  if (!src) {
+    src = sourceFromPayload(ds.X);
+    if (src.cols !== ds.cols) throw new Error(`dataset ${ds.id}: source has ${src.cols} columns, expected ${ds.cols}`);
+    sources.set(ds, src);
+  }
+  return src;
+}
+
 export function runJob(job: ProbeJob, ds: DatasetPayload): ProbeResult {
+  const X = inputOf(ds);
   if (job.kind === 'classify') {
     if (!ds.y) throw new Error(`dataset ${ds.id} has no labels`);
-    const data = { X: ds.X, cols: ds.cols, y: ds.y };
+    const data = { X, cols: ds.cols, y: ds.y };
     const fit = fitClassifier(data, job.train, job.validation, {
       nclasses: job.nclasses,
       l2: job.l2,
@@ -90,7 +110,7 @@ export function runJob(job: ProbeJob, ds: DatasetPayload): ProbeResult {
   }
   if (!ds.targets || !ds.scores) throw new Error(`dataset ${ds.id} has no relatedness targets`);
   const fit = fitRelatedness(
-    { X: ds.X, cols: ds.cols, targets: ds.targets, scores: ds.scores },
+    { X, cols: ds.cols, targets: ds.targets, scores: ds.scores },
     job.train,
     job.dev,
     job.test,

@@ -1,0 +1,134 @@
+/**
+ * Probe features without materialising them. A split's features are either a dense matrix (single
+ * sentence tasks: u) or pairs of sentence-store rows, combined per minibatch into SentEval's
+ * `[|u−v|, u⊙v]` (MRPC, SICK, STS-B) or `[u, v, u⊙v, |u−v|]` (SNLI, MultiNLI, Quora). The
+ * combination rounds exactly as numpy does on float32 batcher output (each product and difference
+ * rounded to float32 once), so a gathered row is bit-identical to the materialised one — and so are
+ * the probes trained on it. At MultiNLI's size the materialised 16,384-d features would be ~26 GB;
+ * the store they come from is a sixth of that.
+ */
+import type { Matrix } from '../util/matrix.js';
+import { SentenceStore, type StorePayload } from './store.js';
+
+export type PairScheme = 'absdiff-prod' | 'nli';
+
+/** One split's features as pairs of store rows: example i combines rows a[i] and b[i]. */
+export interface PairMatrix {
+  readonly rows: number;
+  readonly cols: number;
+  readonly pairs: { readonly scheme: PairScheme; readonly store: SentenceStore; readonly a: Int32Array; readonly b: Int32Array };
+}
+
+/** What the protocol engines take for a split. */
+export type FeatureMatrix = Matrix | PairMatrix;
+
+export function isPairMatrix(m: FeatureMatrix): m is PairMatrix {
+  return 'pairs' in m;
+}
+
+export function blocksOf(scheme: PairScheme): number {
+  return scheme === 'nli' ? 4 : 2;
+}
+
+export function pairMatrix(scheme: PairScheme, store: SentenceStore, a: Int32Array, b: Int32Array): PairMatrix {
+  if (a.length !== b.length) throw new Error(`pair features: ${a.length} left rows, ${b.length} right rows`);
+  for (const v of [a, b]) for (const r of v) if (!(r >= 0 && r < store.rows)) throw new Error(`pair features: store row ${r} outside 0..${store.rows - 1}`);
+  return { rows: a.length, cols: store.dim * blocksOf(scheme), pairs: { scheme, store, a, b } };
+}
+
+/** Rows of features on demand: what the probes read. */
+export interface RowSource {
+  readonly rows: number;
+  readonly cols: number;
+  /**
+   * Write the features of examples `rows[start..end)` to `dest`, example k at `(k − start)·stride`;
+   * columns `cols..stride` are zeroed.
+   */
+  gather(rows: ArrayLike<number>, start: number, end: number, dest: Float32Array, stride: number): void;
+}
+
+/** Structured-cloneable description of a RowSource (typed arrays on SharedArrayBuffers). */
+export type SourcePayload =
+  | { readonly kind: 'dense'; readonly X: Float32Array; readonly cols: number }
+  | { readonly kind: 'pairs'; readonly scheme: PairScheme; readonly store: StorePayload; readonly a: Int32Array; readonly b: Int32Array };
+
+export function sourceFromPayload(p: SourcePayload): RowSource {
+  return p.kind === 'dense' ? denseSource(p.X, p.cols) : pairSource(p.scheme, SentenceStore.fromPayload(p.store), p.a, p.b);
+}
+
+export function denseSource(X: Float32Array, cols: number): RowSource {
+  return {
+    rows: X.length / cols,
+    cols,
+    gather(rows, start, end, dest, stride) {
+      for (let k = start; k < end; k++) {
+        const o = (k - start) * stride;
+        const r = rows[k]! * cols;
+        dest.set(X.subarray(r, r + cols), o);
+        if (stride > cols) dest.fill(0, o + cols, o + stride);
+      }
+    },
+  };
+}
+
+export function pairSource(scheme: PairScheme, store: SentenceStore, a: Int32Array, b: Int32Array): RowSource {
+  const d = store.dim;
+  const nli = scheme === 'nli';
+  const cols = d * blocksOf(scheme);
+  const f32 = store.dtype === 'float32';
+  const ua = f32 ? null : new Float32Array(d);
+  const vb = f32 ? null : new Float32Array(d);
+  return {
+    rows: a.length,
+    cols,
+    gather(rows, start, end, dest, stride) {
+      for (let k = start; k < end; k++) {
+        const i = rows[k]!;
+        let U: Float32Array;
+        let uo: number;
+        let V: Float32Array;
+        let vo: number;
+        if (ua && vb) {
+          store.readRow(a[i]!, ua);
+          store.readRow(b[i]!, vb);
+          [U, uo, V, vo] = [ua, 0, vb, 0];
+        } else {
+          const ur = store.f32Row(a[i]!);
+          const vr = store.f32Row(b[i]!);
+          [U, uo, V, vo] = [ur.data, ur.off, vr.data, vr.off];
+        }
+        const o = (k - start) * stride;
+        // Float32Array stores round once; |x| commutes with that rounding, so these equal numpy's
+        // float32 np.abs(u - v) and u * v.
+        if (nli) {
+          for (let j = 0; j < d; j++) {
+            const x = U[uo + j]!;
+            const y = V[vo + j]!;
+            dest[o + j] = x;
+            dest[o + d + j] = y;
+            dest[o + 2 * d + j] = x * y;
+            dest[o + 3 * d + j] = Math.abs(x - y);
+          }
+        } else {
+          for (let j = 0; j < d; j++) {
+            const x = U[uo + j]!;
+            const y = V[vo + j]!;
+            dest[o + j] = Math.abs(x - y);
+            dest[o + d + j] = x * y;
+          }
+        }
+        if (stride > cols) dest.fill(0, o + cols, o + stride);
+      }
+    },
+  };
+}
+
+/** The dense features of a FeatureMatrix (a copy for pairs): for small sets and tests. */
+export function materialize(m: FeatureMatrix): Matrix {
+  if (!isPairMatrix(m)) return m;
+  const src = pairSource(m.pairs.scheme, m.pairs.store, m.pairs.a, m.pairs.b);
+  const data = new Float32Array(m.rows * m.cols);
+  const all = Int32Array.from({ length: m.rows }, (_, i) => i);
+  src.gather(all, 0, m.rows, data, m.cols);
+  return { rows: m.rows, cols: m.cols, data };
+}
