@@ -22,6 +22,7 @@ interface EvaluateArgs {
   pool: 'last' | 'max' | 'best';
   maxPool: 'faithful' | 'masked';
   glove?: string;
+  vocabText: 'python2' | 'utf8';
   dim: number;
   projectionSeed: number;
   tasks: string;
@@ -59,6 +60,11 @@ function builder(y: Argv): Argv<EvaluateArgs> {
     .option('pool', { choices: ['last', 'max', 'best'] as const, default: 'best' as const, describe: "GenSen pooling ('best': each task's gensenPooling in tasks/*.json, as the paper)" })
     .option('max-pool', { choices: ['faithful', 'masked'] as const, default: 'faithful' as const, describe: 'Max pooling over the batch padding (faithful) or not (masked)' })
     .option('glove', { type: 'string', describe: 'GloVe vectors (.txt, .txt.gz or .h5) for GenSen vocabulary expansion' })
+    .option('vocab-text', {
+      choices: ['python2', 'utf8'] as const,
+      default: 'python2' as const,
+      describe: "GenSen: non-ASCII task words get <unk> as under the original's Python 2 (python2), or match as UTF-8 (utf8)",
+    })
     .option('dim', { type: 'number', default: 4096, describe: 'borep: output dimension' })
     .option('projection-seed', { type: 'number', default: 1111, describe: 'borep: seed of the random projection' })
     .option('tasks', { type: 'string', default: defaultTaskIds().join(','), describe: 'Comma-separated task ids or suite names (tasks/suites.json)' })
@@ -134,6 +140,7 @@ async function handle(a: EvaluateArgs): Promise<number> {
     pool: a.pool,
     maxPool: a.maxPool,
     ...(a.glove ? { glove: a.glove } : {}),
+    vocabText: a.vocabText,
     onNote: (m) => progress.log(m),
   });
   try {

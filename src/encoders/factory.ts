@@ -19,6 +19,8 @@ export interface EncoderOptions {
   readonly pool?: 'last' | 'max' | 'best';
   readonly maxPool?: 'faithful' | 'masked';
   readonly glove?: string;
+  /** gensen: how non-ASCII task words meet the vocabularies (default `python2`, the original's). */
+  readonly vocabText?: 'python2' | 'utf8';
   readonly onNote?: (msg: string) => void;
 }
 
@@ -44,6 +46,7 @@ export async function createEncoder(opts: EncoderOptions): Promise<SentenceEncod
         maxPool: opts.maxPool ?? 'faithful',
         ...(opts.glove ? { glove: opts.glove } : {}),
         senteval: true,
+        vocabText: opts.vocabText ?? 'python2',
         ...(opts.onNote ? { onNote: opts.onNote } : {}),
       });
     }

@@ -6,8 +6,9 @@
  * before anything is allocated, and the machine is iterative (no recursion), so truncated,
  * corrupted or deeply nested input ends in a UserError, never a crash or a huge allocation.
  *
- * Python 2 byte strings (STRING, BINSTRING, SHORT_BINSTRING) decode as latin-1, like Python 3's
- * `pickle.load(f, encoding='latin1')`, which is how GenSen's vocabularies must be read.
+ * Python 2 byte strings (STRING, BINSTRING, SHORT_BINSTRING) decode as latin-1 by default, like
+ * Python 3's `pickle.load(f, encoding='latin1')`; `byteStrings: 'utf8'` decodes them (and Python 3
+ * `bytes`) as UTF-8 instead, which is what GenSen's vocabularies hold (PROTOCOL.md section 1).
  */
 import { Buffer } from 'node:buffer';
 import { UserError } from '../util/errors.js';
@@ -60,6 +61,13 @@ export interface UnpickleOptions {
   readonly globals?: ReadonlyMap<string, GlobalHandler>;
   /** Resolves PERSID / BINPERSID ids; without it persistent ids are refused. */
   readonly persistentLoad?: (pid: PyValue) => PyValue;
+  /**
+   * How byte strings become text. `latin1` (default): Python 2 strings as latin-1, Python 3 `bytes`
+   * stay bytes. `utf8`: both decode as UTF-8, so they can be dict keys; a string that is not valid
+   * UTF-8 falls back to latin-1 and is reported to `onLatin1Fallback`.
+   */
+  readonly byteStrings?: 'latin1' | 'utf8';
+  readonly onLatin1Fallback?: (text: string, bytes: Uint8Array) => void;
 }
 
 export interface UnpickleResult {
@@ -81,7 +89,8 @@ const SIMPLE_ESCAPES: Record<number, number> = {
 function latin1(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 }
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the string, as in Python, not a marker to drop.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function isPyObject(v: PyValue | undefined): v is PyObject {
   return (
@@ -334,6 +343,23 @@ class Machine {
     }
   }
 
+  /** A Python 2 byte string (or, in `utf8` mode, Python 3 bytes) as the caller asked for it. */
+  private byteString(b: Uint8Array): string {
+    if (this.opts.byteStrings !== 'utf8') return latin1(b);
+    try {
+      return utf8.decode(b);
+    } catch {
+      const text = latin1(b);
+      this.opts.onLatin1Fallback?.(text, b);
+      return text;
+    }
+  }
+
+  /** BINBYTES and friends: bytes, or text in `utf8` mode. */
+  private pyBytes(b: Uint8Array): PyValue {
+    return this.opts.byteStrings === 'utf8' ? this.byteString(b) : b.slice();
+  }
+
   /** STRING's argument: a Python repr, quoted, with backslash escapes (codecs.escape_decode). */
   private pyString(raw: Uint8Array): string {
     const q = raw[0];
@@ -366,7 +392,7 @@ class Machine {
         out.push(v & 0xff);
       } else out.push(0x5c, e); // unknown escapes stay as written
     }
-    return latin1(Uint8Array.from(out));
+    return this.byteString(Uint8Array.from(out));
   }
 
   /** UNICODE's argument: raw-unicode-escape (latin-1 plus \uXXXX and \UXXXXXXXX). */
@@ -498,11 +524,11 @@ class Machine {
         case 0x54: { // BINSTRING
           const n = this.i32();
           if (n < 0) this.fail('negative BINSTRING length');
-          this.push(latin1(this.take(n)));
+          this.push(this.byteString(this.take(n)));
           break;
         }
         case 0x55: // SHORT_BINSTRING
-          this.push(latin1(this.take(this.u8())));
+          this.push(this.byteString(this.take(this.u8())));
           break;
         case 0x56: // UNICODE
           this.push(this.rawUnicode(this.line()));
@@ -517,12 +543,14 @@ class Machine {
           this.push(this.utf8(this.take(this.u64len())));
           break;
         case 0x42: // BINBYTES
-          this.push(this.take(this.u32()).slice());
+          this.push(this.pyBytes(this.take(this.u32())));
           break;
         case 0x43: // SHORT_BINBYTES
-          this.push(this.take(this.u8()).slice());
+          this.push(this.pyBytes(this.take(this.u8())));
           break;
         case 0x8e: // BINBYTES8
+          this.push(this.pyBytes(this.take(this.u64len())));
+          break;
         case 0x96: // BYTEARRAY8
           this.push(this.take(this.u64len()).slice());
           break;

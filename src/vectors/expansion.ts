@@ -8,11 +8,16 @@
  * onnxruntime, the 300×300 system by Cholesky, followed by one step of iterative refinement on the
  * true residual Y − Xβ, which restores the accuracy a QR solve would give for well-conditioned
  * word-vector data (checked against scikit-learn in test/gensen).
+ *
+ * When the models and the vectors share no more words than the vector dimension, or the shared
+ * vectors are (nearly) linearly dependent, scikit-learn still answers: LAPACK gelsd's
+ * minimum-norm least-squares solution. Those fits go through an SVD instead (util/lstsq.ts).
  */
 import { createSession, float64Tensor, type OrtSession } from '../compute/onnxruntime.js';
 import { UserError } from '../util/errors.js';
 import { DOUBLE, modelProto, node, valueInfo } from '../formats/onnx.js';
 import { MessageWriter } from '../formats/protobuf.js';
+import { minNormLstsq } from '../util/lstsq.js';
 
 export interface LinearMap {
   readonly inDim: number;
@@ -22,7 +27,15 @@ export interface LinearMap {
   readonly intercept: Float64Array;
   /** Number of word pairs the map was fitted on. */
   readonly samples: number;
+  /** Rank of the centred word vectors (inDim unless the fit took the minimum-norm solution). */
+  readonly rank: number;
 }
+
+/**
+ * Smallest Cholesky pivot ratio trusted for the normal equations; below it (cond(X) beyond about
+ * 10^6) the SVD decides the rank as gelsd would.
+ */
+const MIN_PIVOT_RATIO = 1e-6;
 
 let productSessions: Promise<{ gram: OrtSession; refine: OrtSession }> | undefined;
 
@@ -56,12 +69,14 @@ function sessions(): Promise<{ gram: OrtSession; refine: OrtSession }> {
   return productSessions;
 }
 
-/** In-place Cholesky G = L Lᵀ (lower triangle); false when G is not positive definite. */
+/** In-place Cholesky G = L Lᵀ (lower triangle); false when G is not (safely) positive definite. */
 function cholesky(G: Float64Array, d: number): boolean {
+  let maxDiag = 0;
+  for (let j = 0; j < d; j++) maxDiag = Math.max(maxDiag, G[j * d + j]!);
   for (let j = 0; j < d; j++) {
     let s = G[j * d + j]!;
     for (let k = 0; k < j; k++) s -= G[j * d + k]! * G[j * d + k]!;
-    if (!(s > 0)) return false;
+    if (!(s > MIN_PIVOT_RATIO * MIN_PIVOT_RATIO * maxDiag)) return false;
     const ljj = Math.sqrt(s);
     G[j * d + j] = ljj;
     for (let i = j + 1; i < d; i++) {
@@ -94,12 +109,13 @@ function cholSolve(L: Float64Array, d: number, C: Float64Array, e: number): void
 }
 
 /**
- * Fits Y ≈ X·coef + intercept by least squares. X: n rows of `inDim`, Y: n rows of `outDim`
- * (float32, row-major). Requires n > inDim and X of full column rank after centring.
+ * Fits Y ≈ X·coef + intercept by least squares, as scikit-learn's LinearRegression: on centred
+ * data, the minimum-norm solution when X is rank-deficient or n ≤ inDim. X: n rows of `inDim`,
+ * Y: n rows of `outDim` (float32, row-major).
  */
 export async function fitLinearMap(X: Float32Array, Y: Float32Array, n: number, inDim: number, outDim: number): Promise<LinearMap> {
-  if (n <= inDim) {
-    throw new UserError(`vocabulary expansion: only ${n} words are shared by the word vectors and the model vocabulary, need more than ${inDim} (the vector dimension)`);
+  if (n < 1) {
+    throw new UserError('vocabulary expansion: the word vectors and the model vocabulary share no word; cannot fit the regression');
   }
   const xMean = new Float64Array(inDim);
   const yMean = new Float64Array(outDim);
@@ -115,26 +131,37 @@ export async function fitLinearMap(X: Float32Array, Y: Float32Array, n: number, 
     for (let j = 0; j < inDim; j++) Xc[i * inDim + j] = X[i * inDim + j]! - xMean[j]!;
     for (let j = 0; j < outDim; j++) Yc[i * outDim + j] = Y[i * outDim + j]! - yMean[j]!;
   }
-  const s = await sessions();
-  const xT = float64Tensor(Xc, [n, inDim]);
-  const yT = float64Tensor(Yc, [n, outDim]);
-  const r1 = await s.gram.run({ X: xT, Y: yT });
-  const L = Float64Array.from(r1['G']!.data as Float64Array);
-  const coef = Float64Array.from(r1['C']!.data as Float64Array);
-  if (!cholesky(L, inDim)) {
-    throw new UserError(`vocabulary expansion: the ${n} shared word vectors are linearly dependent (rank < ${inDim}); cannot fit the regression`);
+  let coef: Float64Array;
+  let rank = inDim;
+  if (n <= inDim) {
+    ({ solution: coef, rank } = await minNormLstsq(Xc, n, inDim, Yc, outDim));
+  } else {
+    const s = await sessions();
+    const xT = float64Tensor(Xc, [n, inDim]);
+    const yT = float64Tensor(Yc, [n, outDim]);
+    const r1 = await s.gram.run({ X: xT, Y: yT });
+    const L = Float64Array.from(r1['G']!.data as Float64Array);
+    const xty = Float64Array.from(r1['C']!.data as Float64Array);
+    const refine = async (beta: Float64Array): Promise<Float64Array> => {
+      const r2 = await s.refine.run({ X: xT, Y: yT, Beta: float64Tensor(beta, [inDim, outDim]) });
+      return Float64Array.from(r2['D']!.data as Float64Array);
+    };
+    if (cholesky(L, inDim)) {
+      coef = Float64Array.from(xty);
+      cholSolve(L, inDim, coef, outDim);
+      const delta = await refine(coef);
+      cholSolve(L, inDim, delta, outDim);
+      for (let i = 0; i < coef.length; i++) coef[i]! += delta[i]!;
+    } else {
+      ({ solution: coef, rank } = await minNormLstsq(Xc, n, inDim, Yc, outDim, { atb: xty, refine }));
+    }
   }
-  cholSolve(L, inDim, coef, outDim);
-  const r2 = await s.refine.run({ X: xT, Y: yT, Beta: float64Tensor(coef, [inDim, outDim]) });
-  const delta = Float64Array.from(r2['D']!.data as Float64Array);
-  cholSolve(L, inDim, delta, outDim);
-  for (let i = 0; i < coef.length; i++) coef[i]! += delta[i]!;
   const intercept = Float64Array.from(yMean);
   for (let j = 0; j < inDim; j++) {
     const m = xMean[j]!;
     for (let c = 0; c < outDim; c++) intercept[c]! -= m * coef[j * outDim + c]!;
   }
-  return { inDim, outDim, coef, intercept, samples: n };
+  return { inDim, outDim, coef, intercept, samples: n, rank };
 }
 
 /** Applies the map to one vector, writing float32 into dest. */

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEncoder } from '../../src/encoders/factory.js';
 import { silentProgress } from '../../src/evaluate/progress.js';
 import { evaluate } from '../../src/evaluate/run.js';
 import { resolveSettings } from '../../src/protocol/settings.js';
+import type { RunResults } from '../../src/results/schema.js';
 import { closeProbePool } from '../../src/protocol/index.js';
 import { resolveTasks } from '../../src/tasks/registry.js';
 import { senteval, repoRoot } from '../helpers/data.js';
@@ -55,6 +56,43 @@ test('evaluate with two GenSen models and GloVe expansion on real SICK-E and TRE
   await enc2.close();
   assert.deepEqual(r2.tasks['SICK-E']!.metrics, r1.tasks['SICK-E']!.metrics);
   assert.deepEqual(r2.tasks['TREC']!.metrics, r1.tasks['TREC']!.metrics);
+});
+
+test('evaluate --encoder gensen end to end on real SICK-E and MRPC with the embedded vectors: Python 2 vocabulary text by default, utf8 on request, recorded', async (t) => {
+  const dataDir = senteval(t);
+  if (!dataDir) return;
+  const run = (out: string, extra: string[]) =>
+    runCli([
+      'evaluate', '--encoder', 'gensen', '--prefix1', 'tiny1', '--prefix2', 'tiny2', '--models-dir', fixtures,
+      '--tasks', 'SICK-E,MRPC', '--config', 'fast', '--data-dir', dataDir, '--out', out, '--no-cache', ...extra,
+    ]);
+  const results = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as RunResults;
+  const py2 = join(tmp, 'py2.json');
+  const r1 = run(py2, []);
+  assert.equal(r1.status, 0, r1.stderr);
+  assert.match(r1.stdout, /SICK-E\s+acc/);
+  const a = results(py2);
+  assert.equal(a.encoder.params['vocabText'], 'python2');
+  assert.match(String(a.encoder.params['expansion']), /^embedded:/);
+  for (const id of ['SICK-E', 'MRPC']) {
+    const task = a.tasks[id]!;
+    assert.ok(task.metrics.acc! > 50 && task.metrics.acc! <= 100, `${id}: ${task.metrics.acc}`);
+    const notes = task.notes ?? [];
+    assert.ok(notes.some((n) => /non-ASCII character get the <unk> row/.test(n)), JSON.stringify(notes));
+    // 100-d embedded vectors, ~50 words shared with the tiny models: the minimum-norm fit.
+    assert.ok(notes.some((n) => /tiny1: \d+ shared words, rank \d+ < 100/.test(n)), JSON.stringify(notes));
+  }
+  assert.ok(a.tasks['MRPC']!.metrics.f1! > 0);
+  const clean = join(tmp, 'utf8.json');
+  const r2 = run(clean, ['--vocab-text', 'utf8']);
+  assert.equal(r2.status, 0, r2.stderr);
+  const b = results(clean);
+  assert.equal(b.encoder.params['vocabText'], 'utf8');
+  assert.ok(!(b.tasks['SICK-E']!.notes ?? []).some((n) => /non-ASCII/.test(n)));
+  // The choice is part of the encoder identity, so a run cannot be resumed under the other one.
+  const r3 = run(clean, ['--resume']);
+  assert.equal(r3.status, 2);
+  assert.match(r3.stderr, /cannot resume .*the encoder differs/);
 });
 
 test('evaluate --prefix1 with no model files names the expected files and where to get them', (t) => {

@@ -34,6 +34,22 @@ export interface GensenModelData {
   readonly word2id: ReadonlyMap<string, number>;
   /** sha256 over the model's files (checkpoint + vocabulary). */
   readonly filesHash: string;
+  /** What reading the files noticed (e.g. vocabulary words that are not UTF-8). */
+  readonly notes?: readonly string[];
+}
+
+/**
+ * How task words meet the vocabularies under `senteval`. `python2` (faithful): gensen_senteval.py
+ * ran on Python 2, where SentEval's `unicode` tokens never equal the byte-string keys of the model
+ * vocabulary or of the GloVe h5 unless they are ASCII, so every word with a non-ASCII character
+ * gets the model's `<unk>` row. `utf8` (clean): such words are matched as UTF-8 like any other.
+ */
+export type VocabText = 'python2' | 'utf8';
+
+/** A word Python 2 could not match against byte strings: it has a non-ASCII character. */
+export function isNonAscii(w: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  return /[^\u0000-\u007f]/.test(w);
 }
 
 /** Word vectors covering (at least) the given words and the models' vocabularies. */
@@ -53,6 +69,8 @@ export interface GensenEncoderOptions {
   readonly glove?: string;
   /** gensen_senteval.py's batcher (`' '.join(tokens).lower().split()`) and per-task expansion. */
   readonly senteval?: boolean;
+  /** `senteval` only: see VocabText (default `python2`). The `encode` path always matches UTF-8. */
+  readonly vocabText?: VocabText;
   /** get_representation options for the `encode` command: lowercase and/or NLTK-tokenize input. */
   readonly lowercase?: boolean;
   readonly tokenize?: boolean;
@@ -120,7 +138,11 @@ class LoadedModel {
   }
 
   /** Installs the expanded vocabulary: specials, then the task words in the given order. */
-  async expand(taskWords: readonly string[], vectors: WordVectorSubset): Promise<{ own: number; regressed: number; unk: number }> {
+  async expand(
+    taskWords: readonly string[],
+    vectors: WordVectorSubset,
+    python2: boolean,
+  ): Promise<{ own: number; regressed: number; unk: number; nonAscii: number; map: LinearMap }> {
     const map = await this.linearMap(vectors);
     const E = this.data.weights.embDim;
     const own = this.data.word2id;
@@ -129,11 +151,13 @@ class LoadedModel {
     SPECIALS.forEach((s, i) => w2i.set(s, i));
     for (const w of taskWords) if (!w2i.has(w)) w2i.set(w, w2i.size);
     const table = new Float32Array(w2i.size * E);
-    const counts = { own: 0, regressed: 0, unk: 0 };
+    const counts = { own: 0, regressed: 0, unk: 0, nonAscii: 0 };
     const unkId = own.get('<unk>') ?? UNK;
     for (const [w, id] of w2i) {
-      const mine = own.get(w);
-      const g = vectors.index.get(w);
+      const py2Miss = python2 && isNonAscii(w);
+      if (py2Miss) counts.nonAscii++;
+      const mine = py2Miss ? undefined : own.get(w);
+      const g = py2Miss ? undefined : vectors.index.get(w);
       if (mine !== undefined) {
         table.set(emb.subarray(mine * E, (mine + 1) * E), id * E);
         counts.own++;
@@ -147,12 +171,13 @@ class LoadedModel {
     }
     this.word2id = w2i;
     this.runner.setEmbedding(table);
-    return counts;
+    return { ...counts, map };
   }
 
-  ids(tokens: readonly string[]): number[] {
+  /** `python2`: non-ASCII tokens are `<unk>` whatever the vocabulary (see VocabText). */
+  ids(tokens: readonly string[], python2: boolean): number[] {
     const out = [BOS];
-    for (const t of tokens) out.push(this.word2id.get(t) ?? UNK);
+    for (const t of tokens) out.push(python2 && isNonAscii(t) ? UNK : (this.word2id.get(t) ?? UNK));
     out.push(EOS);
     return out;
   }
@@ -197,6 +222,7 @@ export class GensenEncoder implements SentenceEncoder {
       expansion: expansionLabel,
       batcher: opts.senteval ? 'gensen_senteval' : 'get_representation',
     };
+    if (opts.senteval) params['vocabText'] = this.vocabText;
     if (opts.prefix2) params['prefix2'] = opts.prefix2;
     if (!opts.senteval) {
       params['lowercase'] = !!opts.lowercase;
@@ -208,6 +234,15 @@ export class GensenEncoder implements SentenceEncoder {
       weightsHash: sha256(models.map((m) => m.data.filesHash).join(':')),
       params,
     };
+  }
+
+  /** How task words meet the vocabularies: `python2` under senteval unless asked otherwise; `encode` matches UTF-8. */
+  get vocabText(): VocabText {
+    return this.opts.senteval ? (this.opts.vocabText ?? 'python2') : 'utf8';
+  }
+
+  private get python2(): boolean {
+    return this.vocabText === 'python2';
   }
 
   get pooling(): Pooling {
@@ -250,9 +285,19 @@ export class GensenEncoder implements SentenceEncoder {
     if (!this.vectorSource) return;
     const vectors = await this.vectorSource(words);
     for (const m of this.models) {
-      const c = await m.expand(words, vectors);
+      const c = await m.expand(words, vectors, this.python2);
+      if (c.map.rank < c.map.inDim) {
+        const n =
+          `GenSen vocabulary expansion for ${m.data.prefix}: ${c.map.samples} shared words, rank ${c.map.rank} < ${c.map.inDim} ` +
+          '(the vector dimension): the minimum-norm least-squares map, as scikit-learn fits it';
+        if (!this.notesList.includes(n)) {
+          this.notesList.push(n);
+          this.opts.onNote?.(n);
+        }
+      }
+      const py2 = c.nonAscii > 0 ? `, ${c.nonAscii} of them non-ASCII, <unk> as under Python 2` : '';
       this.opts.onProgress?.(
-        `gensen ${m.data.prefix} ${label}: ${words.length} words (${c.own} own, ${c.regressed} regressed from ${vectors.source}, ${c.unk} <unk>)`,
+        `gensen ${m.data.prefix} ${label}: ${words.length} words (${c.own} own, ${c.regressed} regressed from ${vectors.source}, ${c.unk} <unk>${py2})`,
       );
     }
   }
@@ -279,7 +324,7 @@ export class GensenEncoder implements SentenceEncoder {
       await this.expandTo(words, task.taskId);
       vocabKey = sha256([...words].sort().join('\n'));
     }
-    return sha256(canonicalJson({ pooling: this.taskPooling, vocab: vocabKey }));
+    return sha256(canonicalJson({ pooling: this.taskPooling, vocab: vocabKey, vocabText: this.vocabText }));
   }
 
   async encode(batch: readonly (readonly string[])[]): Promise<Matrix> {
@@ -301,7 +346,7 @@ export class GensenEncoder implements SentenceEncoder {
     let colOffset = 0;
     for (const m of this.models) {
       const H = m.hidden;
-      const idLists = batch.map((t) => m.ids(t));
+      const idLists = batch.map((t) => m.ids(t, this.python2));
       for (const chunk of chunks) {
         const B = chunk.length;
         const T = lens[chunk[0]!]!;
@@ -371,7 +416,7 @@ export async function loadGensenModel(modelsDir: string, prefix: string): Promis
   if (vocab.id2word.length > weights.vocabSize) {
     throw new UserError(`${files.vocab}: ${vocab.id2word.length} words but ${files.model} embeds only ${weights.vocabSize}`);
   }
-  return { prefix, weights, word2id: vocab.word2id, filesHash: sha256(`${h1}:${h2}`) };
+  return { prefix, weights, word2id: vocab.word2id, filesHash: sha256(`${h1}:${h2}`), notes: vocab.notes };
 }
 
 /**
@@ -450,9 +495,16 @@ export async function createGensenEncoder(opts: GensenEncoderOptions): Promise<G
       'as in the paper; pass --glove for the faithful setting';
   }
   const enc = await GensenEncoder.fromModels(models, opts, source, label, g);
-  if (note) {
-    enc.addNote(note);
-    opts.onNote?.(note);
+  const notes = [...models.flatMap((m) => m.notes ?? []), ...(note ? [note] : [])];
+  if (opts.senteval && enc.vocabText === 'python2') {
+    notes.push(
+      'GenSen vocabulary text: task words with a non-ASCII character get the <unk> row, as under gensen_senteval.py on Python 2 ' +
+        '(pass --vocab-text utf8 to match them as UTF-8)',
+    );
+  }
+  for (const n of notes) {
+    enc.addNote(n);
+    opts.onNote?.(n);
   }
   return enc;
 }
