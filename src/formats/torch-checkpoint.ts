@@ -1,7 +1,7 @@
 /**
  * Reads `torch.save(state_dict)` files without Python: the legacy format (PyTorch <= 1.5 and the
  * released GenSen models, written by PyTorch 0.3 under Python 2) and the zip format (PyTorch >= 1.6).
- * Layouts: docs PROTOCOL.md section 1. Tensors come back contiguous, row-major, float32.
+ * Layouts: docs/protocol.md §1.1. Tensors come back contiguous, row-major, float32.
  */
 import { Buffer } from 'node:buffer';
 import { readFile } from 'node:fs/promises';

@@ -16,7 +16,7 @@ export interface ProtocolSettings {
   readonly maxEpoch: number;
   readonly nhid: number;
   readonly dropout: number;
-  /** How the minibatch loss is reduced (PyTorch-version trap; see PROTOCOL.md). */
+  /** How the minibatch loss is reduced (PyTorch-version trap; see docs/protocol.md §3.4). */
   readonly lossReduction: 'mean' | 'sum';
   /** Tai et al. encoding of STS-B scores below 1: `faithful` keeps SentEval's quirk. */
   readonly stsLowScores: 'faithful' | 'clean';
@@ -33,8 +33,8 @@ export interface ProtocolSettings {
 /**
  * Probe presets. `paper` is what GenSen and the literature used (and the default); `fast` is
  * SentEval's prototyping configuration (about 5x faster); `gensen` is `paper` with the minibatch
- * loss summed, as the PyTorch <= 0.4 that GenSen ran on did (see PROTOCOL.md, "a version trap"),
- * and relatedness early-stopped on dev Pearson as SentEval's code of that time did.
+ * loss summed, as the PyTorch <= 0.4 that GenSen ran on did (the version trap of docs/protocol.md
+ * §3.4), and relatedness early-stopped on dev Pearson as SentEval's code of that time did.
  */
 const PAPER: ProtocolSettings = {
   config: 'paper',

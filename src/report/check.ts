@@ -10,7 +10,7 @@
  *   of the two files' seed standard deviations of the main metric; floor 0.5 points for accuracy/F1
  *   (TREC's 500 test examples move accuracy in steps of 0.2) and 0.3 points for correlations;
  * - otherwise the task definition's `report.tolerance` (1.0 for correlations and unknown tasks),
- *   set from the seed noise of SentEval itself (PROTOCOL.md section 3,
+ *   set from the seed noise of SentEval itself (docs/protocol.md §10,
  *   bow encoder, seeds 1111/1112/1113; sample std): SST2 0.50, SICK-E 0.42 → 1.0 point for
  *   accuracy (2σ of the noisiest large test set, about its observed max−min range of 0.94);
  *   MRPC 0.76 → 2.5 points (3σ; its range was 1.4); TREC 0.2 but only 500 test examples, each

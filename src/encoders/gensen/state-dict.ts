@@ -1,6 +1,6 @@
 /**
  * A GenSen encoder's files: where they are expected, and the checkpoint's key set and shapes
- * checked before any weight is used (PROTOCOL.md section 1).
+ * checked before any weight is used (docs/protocol.md §1.1).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
