@@ -8,7 +8,7 @@
  * small-C logistic regression): no per-sample allocation, no generic matrix helpers.
  */
 import type { FastStream } from './fast-stream.js';
-import type { WasmLinear } from './wasm-linear.js';
+import type { WasmLinear } from './wasm/linear.js';
 
 /** Rows per forward call when predicting (bounds the kernel's scratch). */
 export const EVAL_CHUNK = 512;

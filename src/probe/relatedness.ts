@@ -15,7 +15,7 @@ import { runEarlyStopping, type EarlyStoppingOutcome } from './early-stopping.js
 import { EPOCH_STREAM, TORCH_STREAM } from './classifier.js';
 import { FastStream, shuffledInto } from './fast-stream.js';
 import { EVAL_CHUNK, initParams, type LossReduction } from './model.js';
-import { wasmLinear, type WasmLinear } from './wasm-linear.js';
+import { wasmLinear, type WasmLinear } from './wasm/linear.js';
 import { Adam } from './optim.js';
 import { pearson, spearman } from '../stats/index.js';
 
