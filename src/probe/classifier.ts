@@ -9,7 +9,7 @@ import { Rng } from '../util/rng.js';
 import { runEarlyStopping, type EarlyStoppingOutcome } from './early-stopping.js';
 import { initParams, ProbeNet, type LossReduction, type ProbeArch, type ProbeInput } from './model.js';
 import { makeOptimizer, type OptimName } from './optim.js';
-import { wasmLinear } from './wasm-linear.js';
+import { wasmLinear } from './wasm/linear.js';
 import { FastStream, shuffledInto } from './fast-stream.js';
 
 export interface ClassifierSettings {

@@ -9,7 +9,7 @@
  */
 import type { FastStream } from './fast-stream.js';
 import { denseSource, type RowSource } from '../features/source.js';
-import { DENSE_BIND_LIMIT, type WasmLinear } from './wasm-linear.js';
+import { DENSE_BIND_LIMIT, type WasmLinear } from './wasm/linear.js';
 
 /**
  * A probe's features: a dense row-major matrix, or a RowSource that produces rows on demand (pair

@@ -3,7 +3,7 @@
  * single-tensor path). L2 is *coupled* weight decay: `wd·param` is added to the gradient before the
  * moment updates, biases included, as `torch.optim.Adam(weight_decay=l2)` does.
  */
-import { WasmOptimState } from './wasm-optim.js';
+import { WasmOptimState } from './wasm/optim.js';
 
 export type OptimName = 'adam' | 'rmsprop';
 

@@ -15,7 +15,7 @@ import { runEarlyStopping, type EarlyStoppingOutcome } from './early-stopping.js
 import { EPOCH_STREAM, TORCH_STREAM } from './classifier.js';
 import { FastStream, shuffledInto } from './fast-stream.js';
 import { bindFeatures, EVAL_CHUNK, identityRows, initParams, type LossReduction, type ProbeInput } from './model.js';
-import { wasmLinear, type WasmLinear } from './wasm-linear.js';
+import { wasmLinear, type WasmLinear } from './wasm/linear.js';
 import { Adam } from './optim.js';
 import { pearson, spearman } from '../stats/index.js';
 

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { ProbeNet } from '../../src/probe/model.js';
 import { makeOptimizer } from '../../src/probe/optim.js';
 import { relatednessLossAndGrad, relatednessLossAndGradSimd } from '../../src/probe/relatedness.js';
-import { WasmLinear } from '../../src/probe/wasm-linear.js';
+import { WasmLinear } from '../../src/probe/wasm/linear.js';
 import { readProbeFixture } from './fixtures.js';
 
 interface Trajectory {

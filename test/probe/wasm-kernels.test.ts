@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Adam, RMSprop } from '../../src/probe/optim.js';
-import { WasmLinear } from '../../src/probe/wasm-linear.js';
-import { WasmOptimState } from '../../src/probe/wasm-optim.js';
+import { WasmLinear } from '../../src/probe/wasm/linear.js';
+import { WasmOptimState } from '../../src/probe/wasm/optim.js';
 import { Rng } from '../../src/util/rng.js';
 
 const f = Math.fround;

@@ -7,54 +7,77 @@
  * correctly rounded IEEE operations, wasm never fuses multiply-adds, and every expression keeps
  * the scalar code's operand order. Each optimizer owns one instance whose memory holds
  * [params | grad | state1 | state2], each padded to an even length (pad lanes stay finite and are
- * never copied out).
+ * never copied out). optim.wat beside this file is the module's listing, disassembled from the
+ * bytes and checked by a test.
  */
-import { name, section, sleb, uleb, vec } from './wasm-linear.js';
+import {
+  assembleModule,
+  BLOCK,
+  br,
+  brIf,
+  END,
+  F64X2_ADD as ADD,
+  F64X2_DIV as DIV,
+  F64X2_MUL as MUL,
+  F64X2_SPLAT as SPLAT,
+  F64X2_SQRT as SQRT,
+  F64X2_SUB as SUB,
+  get,
+  I32_ADD,
+  I32_GE_U,
+  i32c,
+  localIndex,
+  LOOP,
+  set,
+  v128Load,
+  v128Store,
+  type KernelModule,
+} from './assemble.js';
 
-const I32 = 0x7f;
-const F64 = 0x7c;
-const V128 = 0x7b;
-const get = (i: number): number[] => [0x20, ...uleb(i)];
-const set = (i: number): number[] => [0x21, ...uleb(i)];
-const i32c = (v: number): number[] => [0x41, ...sleb(v)];
-const I32_ADD = 0x6a;
-const I32_GE_U = 0x4f;
-const BLOCK = [0x02, 0x40];
-const LOOP = [0x03, 0x40];
-const END = 0x0b;
-const simd = (op: number): number[] => [0xfd, ...uleb(op)];
-const load = (base: number, i: number): number[] => [...get(base), ...get(i), I32_ADD, ...simd(0x00), 4, 0];
-const store = (base: number, i: number, value: number[]): number[] => [...get(base), ...get(i), I32_ADD, ...value, ...simd(0x0b), 4, 0];
-const SPLAT = simd(0x14);
-const SQRT = simd(0xef);
-const ADD = simd(0xf0);
-const SUB = simd(0xf1);
-const MUL = simd(0xf2);
-const DIV = simd(0xf3);
+const load = (base: number, i: number): number[] => [...get(base), ...get(i), ...I32_ADD, ...v128Load()];
+const store = (base: number, i: number, value: number[]): number[] => [...get(base), ...get(i), ...I32_ADD, ...value, ...v128Store()];
 
 /** Body of `for (i = 0; i < n; i += 16) body` (n, i locals; unsigned compare). */
 function loop16(i: number, n: number, body: number[]): number[] {
   return [
     ...i32c(0), ...set(i),
     ...BLOCK, ...LOOP,
-    ...get(i), ...get(n), I32_GE_U, 0x0d, 1,
+    ...get(i), ...get(n), ...I32_GE_U, ...brIf(1),
     ...body,
-    ...get(i), ...i32c(16), I32_ADD, ...set(i),
-    0x0c, 0, END, END,
+    ...get(i), ...i32c(16), ...I32_ADD, ...set(i),
+    ...br(0), ...END, ...END,
   ];
 }
 
+// Both functions share one signature, (i32 × 5, f64 × 8) → (), and one local layout:
+//   params  four vector addresses, nBytes (their padded length), eight f64 hyperparameters
+//   i32     i (byte offset)
+//   v128    the eight hyperparameters splatted to both lanes (name_x2), then the current two
+//           elements of each vector (name_i)
+// The names are the listing's; '' marks a slot a function leaves unused.
+const LOCAL_TYPES: KernelModule['locals'] = [[1, 'i32'], [12, 'v128']];
+
+function localNames(vectors: readonly string[], hyper: readonly string[]): string[] {
+  const h = [...hyper, ...new Array<string>(8 - hyper.length).fill('')];
+  const v = [...vectors, ...new Array<string>(4 - vectors.length).fill('')];
+  return [...v, 'nBytes', ...h, 'i', ...h.map((n) => (n && `${n}_x2`)), ...v.map((n) => (n && `${n}_i`))];
+}
+
+/** Splat each named f64 hyperparameter into its v128 local. */
+const splatAll = (hyper: readonly string[], at: (n: string) => number): number[] =>
+  hyper.flatMap((n) => [...get(at(n)), ...SPLAT, ...set(at(`${n}_x2`))]);
+
+const ADAM_HYPER = ['wd', 'beta1', 'a1', 'beta2', 'a2', 'stepSize', 'bc2Sqrt', 'eps'];
+const ADAM_LOCALS = localNames(['p', 'g', 'm', 'v'], ADAM_HYPER);
+
 // adam(p, g, m, v, nBytes, wd, beta1, a1, beta2, a2, stepSize, bc2Sqrt, eps)
-// params 0..4 i32, 5..12 f64; locals 13 i (i32), 14..21 splatted constants, 22 P, 23 G, 24 M, 25 V.
 function adamBody(): number[] {
-  const [P, G, M, V, N] = [0, 1, 2, 3, 4];
-  const I = 13;
-  const k = (c: number): number => 14 + c; // splat of f64 param 5 + c
-  const [vP, vG, vM, vV] = [22, 23, 24, 25];
-  const splats: number[] = [];
-  for (let c = 0; c < 8; c++) splats.push(...get(5 + c), ...SPLAT, ...set(k(c)));
+  const at = localIndex(ADAM_LOCALS);
+  const [P, G, M, V, N, I] = ['p', 'g', 'm', 'v', 'nBytes', 'i'].map(at);
+  const [vP, vG, vM, vV] = ['p_i', 'g_i', 'm_i', 'v_i'].map(at);
+  const k = (c: number): number => at(`${ADAM_HYPER[c]}_x2`);
   return [
-    ...splats,
+    ...splatAll(ADAM_HYPER, at),
     ...loop16(I, N, [
       ...load(P, I), ...set(vP),
       // g = grad + wd·p
@@ -73,20 +96,21 @@ function adamBody(): number[] {
         ...DIV, ...SUB,
       ]),
     ]),
-    END,
+    ...END,
   ];
 }
 
+const RMSPROP_HYPER = ['wd', 'alpha', 'a1', 'lr', 'eps'];
+const RMSPROP_LOCALS = localNames(['p', 'g', 'sq'], RMSPROP_HYPER);
+
 // rmsprop(p, g, sq, unused, nBytes, wd, alpha, a1, lr, eps, 0, 0, 0)
 function rmspropBody(): number[] {
-  const [P, G, S, N] = [0, 1, 2, 4];
-  const I = 13;
-  const k = (c: number): number => 14 + c;
-  const [vP, vG, vS] = [22, 23, 24];
-  const splats: number[] = [];
-  for (let c = 0; c < 5; c++) splats.push(...get(5 + c), ...SPLAT, ...set(k(c)));
+  const at = localIndex(RMSPROP_LOCALS);
+  const [P, G, S, N, I] = ['p', 'g', 'sq', 'nBytes', 'i'].map(at);
+  const [vP, vG, vS] = ['p_i', 'g_i', 'sq_i'].map(at);
+  const k = (c: number): number => at(`${RMSPROP_HYPER[c]}_x2`);
   return [
-    ...splats,
+    ...splatAll(RMSPROP_HYPER, at),
     ...loop16(I, N, [
       ...load(P, I), ...set(vP),
       ...load(G, I), ...get(k(0)), ...get(vP), ...MUL, ...ADD, ...set(vG),
@@ -101,26 +125,19 @@ function rmspropBody(): number[] {
         ...DIV, ...SUB,
       ]),
     ]),
-    END,
+    ...END,
   ];
 }
 
-function assemble(): Uint8Array<ArrayBuffer> {
-  const fnType = [0x60, ...vec([...new Array<number[]>(5).fill([I32]), ...new Array<number[]>(8).fill([F64])]), 0];
-  const locals = vec([[1, I32], [12, V128]]);
-  const code = (body: number[]): number[] => {
-    const f = [...locals, ...body];
-    return [...uleb(f.length), ...f];
-  };
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([fnType])),
-    ...section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, ...uleb(1)]])),
-    ...section(3, vec([[0], [0]])),
-    ...section(7, vec([[...name('adam'), 0x00, 0], [...name('rmsprop'), 0x00, 1]])),
-    ...section(10, vec([code(adamBody()), code(rmspropBody())])),
-  ]);
-}
+/** The optimizer module: adam and rmsprop. */
+export const OPTIM_KERNELS: KernelModule = {
+  params: ['i32', 'i32', 'i32', 'i32', 'i32', 'f64', 'f64', 'f64', 'f64', 'f64', 'f64', 'f64', 'f64'],
+  locals: LOCAL_TYPES,
+  functions: [
+    { name: 'adam', body: adamBody(), localNames: ADAM_LOCALS },
+    { name: 'rmsprop', body: rmspropBody(), localNames: RMSPROP_LOCALS },
+  ],
+};
 
 type StepFn = (p: number, g: number, s1: number, s2: number, nBytes: number, ...k: number[]) => void;
 
@@ -129,7 +146,7 @@ let compiled: WebAssembly.Module | null | undefined;
 function module(): WebAssembly.Module | null {
   if (compiled === undefined) {
     try {
-      compiled = process.env['GENSEN_EVAL_NO_WASM'] === '1' ? null : new WebAssembly.Module(assemble());
+      compiled = process.env['GENSEN_EVAL_NO_WASM'] === '1' ? null : new WebAssembly.Module(assembleModule(OPTIM_KERNELS));
     } catch {
       compiled = null; // no wasm SIMD: the optimizers keep their scalar loops
     }

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { assembleModule, END, get, i32c, op, set, type KernelModule } from '../../src/probe/wasm/assemble.js';
+import { decodeModule, disassemble } from '../../src/probe/wasm/disassemble.js';
+import { LINEAR_KERNELS } from '../../src/probe/wasm/linear.js';
+import { LISTINGS, listingText } from '../../src/probe/wasm/listings.js';
+import { OPTIM_KERNELS } from '../../src/probe/wasm/optim.js';
+import { repoRoot } from '../helpers/data.js';
+
+const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+// Digests of the modules as assembled before the kernels moved to the shared opcode table (and
+// what wabt's wat2wasm makes of the committed listings). The kernels' results, and the PyTorch
+// trajectory fixtures they were matched with, are a function of these bytes: a change here is a
+// change of behaviour, to be made on purpose with its tests.
+test('the kernel modules assemble to the pinned bytes', () => {
+  const linear = assembleModule(LINEAR_KERNELS);
+  assert.equal(linear.length, 1853);
+  assert.equal(sha256(linear), 'fd388053741c567deaa08d92eb8c338ebf938d48db4b13e3912d2e9e34983128');
+  const optim = assembleModule(OPTIM_KERNELS);
+  assert.equal(optim.length, 474);
+  assert.equal(sha256(optim), 'af0ca642bf643e2a0f29138ebac799c716e5e54848ace8021cfed9d4d6656925');
+  assert.ok(WebAssembly.validate(linear) && WebAssembly.validate(optim));
+});
+
+for (const l of LISTINGS) {
+  test(`${l.file} is the disassembly of the module ${l.source} assembles (npm run wasm-listing rewrites it)`, () => {
+    const committed = readFileSync(join(repoRoot(), l.file), 'utf8');
+    assert.equal(committed, listingText(l));
+    // Every function and export of the module is in the listing.
+    for (const f of l.module.functions) {
+      assert.ok(committed.includes(`(func $${f.name} (type 0)`), f.name);
+      assert.ok(committed.includes(`(export "${f.name}" (func $${f.name}))`), f.name);
+    }
+  });
+}
+
+const tiny = (body: number[], localNames = ['', '']): KernelModule => ({
+  params: ['i32', 'i32'],
+  locals: [],
+  functions: [{ name: 'f', body, localNames }],
+});
+
+test('the disassembler folds operands without reordering: values left below a statement print first', () => {
+  // 1 stays on the stack while 2 is stored; then it is stored by the second local.set.
+  const text = disassemble(assembleModule(tiny([...i32c(1), ...i32c(2), ...set(0), ...set(1), ...END], ['a', ''])), { f: ['a', ''] });
+  assert.equal(
+    text,
+    [
+      '(module',
+      '  (type (;0;) (func (param i32 i32)))',
+      '  (import "env" "mem" (memory (;0;) 1))',
+      '  (func $f (type 0)',
+      '    (param $a i32) (param (;1;) i32)',
+      '    (i32.const 1)',
+      '    (local.set $a (i32.const 2))',
+      '    (local.set 1))',
+      '  (export "f" (func $f)))',
+      '',
+    ].join('\n'),
+  );
+});
+
+test('the disassembler prints immediates as WAT does', () => {
+  const text = disassemble(assembleModule(tiny([...get(0), ...get(0), ...op('v128.load', 0, 0), ...op('v128.store', 48, 3), ...END])));
+  assert.match(text, /\(v128\.store offset=48 align=8 \(local\.get 0\) \(v128\.load align=1 \(local\.get 0\)\)\)/);
+  const consts = disassemble(
+    assembleModule(tiny([...get(0), ...op('v128.const', ...Array.from({ length: 16 }, (_, i) => i)), ...op('v128.store'), ...i32c(-129), ...set(1), ...END])),
+  );
+  assert.match(consts, /\(v128\.const i32x4 0x03020100 0x07060504 0x0b0a0908 0x0f0e0d0c\)/);
+  assert.match(consts, /\(local\.set 1 \(i32\.const -129\)\)/);
+});
+
+test('the disassembler rejects bytes it cannot list faithfully', () => {
+  const good = assembleModule(tiny([...i32c(5), ...set(0), ...END]));
+  assert.doesNotThrow(() => decodeModule(good));
+  const at = good.length - 5; // i32.const 5, local.set 0, end
+  assert.deepEqual([...good.subarray(at)], [0x41, 5, 0x21, 0, 0x0b]);
+  // An opcode outside the table (i32.eqz).
+  const unknown = good.slice();
+  unknown[at + 2] = 0x45;
+  assert.throws(() => decodeModule(unknown), /opcode 0x45 not in the opcode table/);
+  // A non-canonical LEB128: local.get 0 as 0x80 0x00 (same value, a byte the listing could not show).
+  const padded = assembleModule(tiny([...i32c(5), 0x21, 0x80, 0x00, ...END]));
+  assert.throws(() => decodeModule(padded), /local\.set not in canonical encoding/);
+  // Bytes after the module.
+  assert.throws(() => decodeModule(new Uint8Array([...good, 0])), /sections the kernels do not have/);
+  // A truncated module.
+  assert.throws(() => decodeModule(good.subarray(0, good.length - 1)), /unexpected end|runs past the end/);
+});
