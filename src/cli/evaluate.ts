@@ -85,7 +85,7 @@ function builder(y: Argv): Argv<EvaluateArgs> {
     .option('dropout', { type: 'number', describe: 'Override: MLP dropout' })
     .option('loss-reduction', { choices: ['mean', 'sum'] as const, describe: 'Override: minibatch loss reduction' })
     .option('sts-low-scores', { choices: ['faithful', 'clean'] as const, describe: 'Tai encoding of STS-B scores below 1' })
-    .option('relatedness-early-stop', { choices: ['spearman', 'pearson'] as const, describe: 'Dev statistic of relatedness early stopping (SentEval today: spearman)' })
+    .option('relatedness-early-stop', { choices: ['spearman', 'pearson'] as const, describe: "Dev statistic of relatedness early stopping (spearman: SimCSE's SentEval copy, the reference numbers; pearson: upstream SentEval)" })
     .option('encoder-batch-size', { type: 'number', describe: 'Sentences per encoder call (default 128)' })
     .option('quora-dev-as-train', { type: 'boolean', default: false, describe: 'Quora without its train split: train on dev, test on test (labelled so)' })
     .option('save-predictions', { type: 'boolean', default: false, describe: 'Store per-example test predictions beside the results (for compare)' })

@@ -4,11 +4,12 @@
  * early stopping on a dev correlation of the expected score probs·[1..5], stop at the 4th round
  * without improvement (count >= 3 before the increment), at most 1000 epochs.
  *
- * Early-stopping statistic: the last public SentEval commit computes
+ * Early-stopping statistic: facebookresearch/SentEval (what GenSen ran) uses pearsonr; the SentEval
+ * copy in SimCSE's repository computes
  *   pr = spearmanr(yhat, self.devscores)[0]; pr = 0 if pr != pr else pr
- * under a comment that still says "early stop on Pearson"; the 2017–2018 code GenSen ran used
- * pearsonr. Default `spearman` (what the current code does); `pearson` reproduces the old code.
- * Either way a NaN statistic (constant predictions) counts as 0.
+ * under the same "early stop on Pearson" comment, and the reference measurements this harness is
+ * validated against match that copy. Default `spearman`; `pearson` reproduces upstream SentEval
+ * (docs/protocol.md section 6). Either way a NaN statistic (constant predictions) counts as 0.
  */
 import { Rng } from '../util/rng.js';
 import { runEarlyStopping, type EarlyStoppingOutcome } from './early-stopping.js';

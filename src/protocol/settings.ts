@@ -21,9 +21,10 @@ export interface ProtocolSettings {
   /** Tai et al. encoding of STS-B scores below 1: `faithful` keeps SentEval's quirk. */
   readonly stsLowScores: 'faithful' | 'clean';
   /**
-   * Dev statistic the relatedness trainer early-stops on: SentEval's current code uses Spearman
-   * (under a comment saying Pearson); the code of GenSen's time used Pearson. Absent in files
-   * written before it was recorded (they used Spearman).
+   * Dev statistic the relatedness trainer early-stops on: Spearman as SimCSE's copy of SentEval
+   * (and the reference measurements) does, or Pearson as facebookresearch/SentEval, which GenSen
+   * ran, does (docs/protocol.md section 6). Absent in files written before it was recorded (they
+   * used Spearman).
    */
   readonly relatednessEarlyStop?: 'spearman' | 'pearson';
   readonly encoderBatchSize: number;
