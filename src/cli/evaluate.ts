@@ -9,6 +9,7 @@ import { PRESETS, resolveSettings } from '../protocol/settings.js';
 import { savePredictionsBeside } from '../evaluate/save-predictions.js';
 import { resolveDataDir } from '../tasks/data-dir.js';
 import { defaultTaskIds, resolveTasks } from '../tasks/registry.js';
+import { FEATURE_DTYPES, type FeatureDtype } from '../features/dtype.js';
 import { UserError } from '../util/errors.js';
 import { formatSummary } from '../evaluate/summary.js';
 import { runCommand } from './run-command.js';
@@ -45,6 +46,7 @@ interface EvaluateArgs {
   stsLowScores?: 'faithful' | 'clean';
   relatednessEarlyStop?: 'spearman' | 'pearson';
   encoderBatchSize?: number;
+  featureDtype?: FeatureDtype;
   quoraDevAsTrain: boolean;
   savePredictions: boolean;
   cache: boolean;
@@ -87,6 +89,7 @@ function builder(y: Argv): Argv<EvaluateArgs> {
     .option('sts-low-scores', { choices: ['faithful', 'clean'] as const, describe: 'Tai encoding of STS-B scores below 1' })
     .option('relatedness-early-stop', { choices: ['spearman', 'pearson'] as const, describe: "Dev statistic of relatedness early stopping (spearman: SimCSE's SentEval copy, the reference numbers; pearson: upstream SentEval)" })
     .option('encoder-batch-size', { type: 'number', describe: 'Sentences per encoder call (default 128)' })
+    .option('feature-dtype', { choices: FEATURE_DTYPES, describe: 'Storage of sentence vectors: float32 (exact, default) or float16/bfloat16 (half the memory, rounded once; recorded)' })
     .option('quora-dev-as-train', { type: 'boolean', default: false, describe: 'Quora without its train split: train on dev, test on test (labelled so)' })
     .option('save-predictions', { type: 'boolean', default: false, describe: 'Store per-example test predictions beside the results (for compare)' })
     .option('cache', { type: 'boolean', default: true, describe: 'Use the on-disk feature cache (--no-cache to disable)' })
@@ -121,6 +124,7 @@ async function handle(a: EvaluateArgs): Promise<number> {
     stsLowScores: a.stsLowScores,
     relatednessEarlyStop: a.relatednessEarlyStop,
     encoderBatchSize: a.encoderBatchSize,
+    featureDtype: a.featureDtype,
   });
   const seeds = parseSeeds(a);
   const dataDir = resolveDataDir(a.dataDir);

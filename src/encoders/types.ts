@@ -39,6 +39,14 @@ export interface TaskContext {
 export interface SentenceEncoder {
   readonly identity: EncoderIdentity;
   /**
+   * True when a sentence's vector does not depend on the other sentences of its batch (bag of
+   * words; GenSen with `last` pooling or masked max). The evaluation then encodes each distinct
+   * sentence of a task once. Absent or false: it may (GenSen's faithful max pooling), and SentEval's
+   * batches are kept exactly, one store row per occurrence. Read after `prepare` (it may depend on
+   * the task's pooling).
+   */
+  readonly batchIndependent?: boolean;
+  /**
    * Called once per task. Returns a key for the task-dependent state it built (e.g. an expanded
    * vocabulary), or '' when outputs do not depend on the task. Caches key on identity + this.
    */

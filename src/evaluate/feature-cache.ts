@@ -1,57 +1,125 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { EncoderIdentity } from '../encoders/types.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { bytesPerValue, FEATURE_DTYPES, type FeatureDtype } from '../features/dtype.js';
+import { SentenceStore } from '../features/store.js';
 import { cacheDir } from '../util/cache-dir.js';
 import { canonicalJson } from '../util/hash.js';
-import type { Matrix } from '../util/matrix.js';
 
-const MAGIC = 0x46454143; // 'FEAC'
+const MAGIC = 0x31534546; // 'FES1'
+const HEADER = 48; // magic, rows, dim, dtype (4 bytes each), then 32 bytes sha256 of the values
+
+/** Bytes moved per read/write call: large stores go to and from disk in pieces. */
+const IO_BLOCK = 64 * 2 ** 20;
 
 /**
- * On-disk cache of encoded sentence lists, keyed by the encoder identity, its per-task state, the
- * batch size (outputs may depend on batch composition) and the sentences' text. A re-run with other
- * probe settings therefore never re-encodes.
+ * On-disk cache of task sentence stores, keyed by the encoder identity, its per-task state, the
+ * batch size (unless the encoder declares its vectors batch-independent), the storage type and the
+ * rows' sentences in order. A re-run with other probe settings therefore never re-encodes. Each
+ * entry carries a sha256 of its values, verified on read: a damaged entry is reported and
+ * recomputed, never used.
  */
 export class FeatureCache {
   readonly dir: string;
 
-  constructor(dir = join(cacheDir(), 'features')) {
+  constructor(
+    dir = join(cacheDir(), 'features'),
+    private readonly warn: (msg: string) => void = (m) => process.stderr.write(`warning: ${m}\n`),
+  ) {
     this.dir = dir;
   }
 
-  key(identity: EncoderIdentity, taskState: string, batchSize: number, sentences: readonly (readonly string[])[]): string {
+  storeKey(
+    identity: EncoderIdentity,
+    taskState: string,
+    batchSize: number | undefined,
+    dtype: FeatureDtype,
+    rows: readonly (readonly string[])[],
+  ): string {
     const h = createHash('sha256');
-    h.update(canonicalJson({ identity, taskState, batchSize, format: 1 }));
-    for (const s of sentences) {
+    h.update(canonicalJson({ identity, taskState, batchSize: batchSize ?? 'independent', dtype, format: 2 }));
+    for (const s of rows) {
       h.update('\u0002');
       h.update(s.join('\u0001'));
     }
     return h.digest('hex');
   }
 
-  get(key: string): Matrix | undefined {
-    const path = join(this.dir, `${key}.f32`);
-    if (!existsSync(path)) return undefined;
-    const buf = readFileSync(path);
-    if (buf.length < 12 || buf.readUInt32LE(0) !== MAGIC) return undefined;
-    const rows = buf.readUInt32LE(4);
-    const cols = buf.readUInt32LE(8);
-    if (buf.length !== 12 + rows * cols * 4) return undefined;
-    const data = new Float32Array(rows * cols);
-    new Uint8Array(data.buffer).set(buf.subarray(12));
-    return { rows, cols, data };
+  private path(key: string): string {
+    return join(this.dir, `${key}.store`);
   }
 
-  put(key: string, m: Matrix): void {
-    const header = Buffer.alloc(12);
-    header.writeUInt32LE(MAGIC, 0);
-    header.writeUInt32LE(m.rows, 4);
-    header.writeUInt32LE(m.cols, 8);
-    writeFileAtomic(
-      join(this.dir, `${key}.f32`),
-      Buffer.concat([header, Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength)]),
-    );
+  /** The cached store, or undefined when absent, of another shape, or damaged (then with a warning). */
+  getStore(key: string, rows: number, dim: number, dtype: FeatureDtype): SentenceStore | undefined {
+    const path = this.path(key);
+    if (!existsSync(path)) return undefined;
+    let fd: number | undefined;
+    try {
+      fd = openSync(path, 'r');
+      const head = Buffer.alloc(HEADER);
+      const size = fstatSync(fd).size;
+      if (readSync(fd, head, 0, HEADER, 0) !== HEADER || head.readUInt32LE(0) !== MAGIC) return this.bad(path, 'not a feature-cache entry');
+      const [r, d, t] = [head.readUInt32LE(4), head.readUInt32LE(8), head.readUInt32LE(12)];
+      if (r !== rows || d !== dim || FEATURE_DTYPES[t] !== dtype) return this.bad(path, `holds ${r}x${d} ${FEATURE_DTYPES[t] ?? '?'}, expected ${rows}x${dim} ${dtype}`);
+      const bytes = rows * dim * bytesPerValue(dtype);
+      if (size !== HEADER + bytes) return this.bad(path, `is ${size} bytes, expected ${HEADER + bytes} (truncated?)`);
+      const store = SentenceStore.create(rows, dim, dtype);
+      const hash = createHash('sha256');
+      let at = HEADER;
+      for (const chunk of store.payload.chunks) {
+        const view = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        for (let o = 0; o < view.length; ) {
+          const n = readSync(fd, view, o, Math.min(IO_BLOCK, view.length - o), at);
+          if (n <= 0) return this.bad(path, 'ended early');
+          hash.update(view.subarray(o, o + n));
+          o += n;
+          at += n;
+        }
+      }
+      if (!hash.digest().equals(head.subarray(16, 48))) return this.bad(path, 'checksum mismatch (the file was changed or damaged)');
+      return store;
+    } catch (e) {
+      return this.bad(path, `cannot be read (${(e as Error).message})`);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+
+  /** Write a store (atomically: a temp file renamed over the entry); a failure only warns. */
+  putStore(key: string, store: SentenceStore): void {
+    const path = this.path(key);
+    const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+    let fd: number | undefined;
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      const hash = createHash('sha256');
+      for (const c of store.payload.chunks) hash.update(new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
+      const head = Buffer.alloc(HEADER);
+      head.writeUInt32LE(MAGIC, 0);
+      head.writeUInt32LE(store.rows, 4);
+      head.writeUInt32LE(store.dim, 8);
+      head.writeUInt32LE(FEATURE_DTYPES.indexOf(store.dtype), 12);
+      hash.digest().copy(head, 16);
+      fd = openSync(tmp, 'w');
+      writeSync(fd, head);
+      for (const c of store.payload.chunks) {
+        const view = new Uint8Array(c.buffer, c.byteOffset, c.byteLength);
+        for (let o = 0; o < view.length; ) o += writeSync(fd, view, o, Math.min(IO_BLOCK, view.length - o));
+      }
+      closeSync(fd);
+      fd = undefined;
+      renameSync(tmp, path);
+    } catch (e) {
+      if (fd !== undefined) closeSync(fd);
+      rmSync(tmp, { force: true });
+      this.warn(`feature cache: could not write ${path} (${(e as Error).message}); continuing without caching this task`);
+    }
+  }
+
+  private bad(path: string, why: string): undefined {
+    this.warn(`feature cache: ${path} ${why}; encoding again`);
+    rmSync(path, { force: true });
+    return undefined;
   }
 }

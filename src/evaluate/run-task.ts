@@ -3,11 +3,9 @@ import type { ProtocolSettings, TaskResult } from '../results/schema.js';
 import type { TaskDefinition } from '../tasks/registry.js';
 import type { Split, TaskData } from '../tasks/types.js';
 import { canonicalJson, sha256, sha256File } from '../util/hash.js';
-import type { Matrix } from '../util/matrix.js';
-import { encodeSentences, type EncodeStats } from './encode-sentences.js';
+import { encodeStore, planStore, type EncodeStats } from './task-store.js';
 import type { FeatureCache } from './feature-cache.js';
 import { pairMatrix, type FeatureMatrix } from '../features/source.js';
-import { SentenceStore } from '../features/store.js';
 import type { ProgressSink } from './progress.js';
 import { runProtocol, type ProtocolOutcome, type TaskFeatures } from '../protocol/dispatch.js';
 import { sentEvalOrder } from './sentEval-order.js';
@@ -49,47 +47,25 @@ export async function encodeTask(
 ): Promise<TaskFeatures> {
   const task = taskContext(def, data);
   const taskState = await ctx.encoder.prepare(task);
-  const samples = task.samples;
-  const total = samples.length;
-  let done = 0;
   const ordered: Record<string, Split> = {};
   for (const name of Object.keys(data.splits).sort()) ordered[name] = sentEvalOrder(data.splits[name]!, def.sortKey, def.labels);
-  const enc = async (side: string[][]): Promise<Matrix> => {
-    const base = done;
-    const m = await encodeSentences(
-      ctx.encoder,
-      taskState,
-      side,
-      ctx.settings.encoderBatchSize,
-      ctx.cache,
-      stats,
-      (d) => ctx.progress.update(def.id, 'encode', base + d, total),
-    );
-    done += side.length;
-    return m;
-  };
+  const plan = planStore(ordered, ctx.encoder.batchIndependent === true);
+  const store = await encodeStore(plan, {
+    encoder: ctx.encoder,
+    taskState,
+    batchSize: ctx.settings.encoderBatchSize,
+    dtype: ctx.settings.featureDtype ?? 'float32',
+    ...(ctx.cache ? { cache: ctx.cache } : {}),
+    stats,
+    onBatch: (d, t) => ctx.progress.update(def.id, 'encode', d, t),
+  });
   const out: Record<string, { X: FeatureMatrix; y: number[] }> = {};
-  if (def.features === 'single') {
-    for (const [name, split] of Object.entries(ordered)) out[name] = { X: await enc(split.a), y: split.y };
-    return out;
-  }
-  // Pair tasks: every sentence vector goes into one store for the task, and the probes combine
-  // rows per minibatch, so the 2x (MRPC, SICK, STS-B) or 4x (NLI) wider features never exist whole.
-  const dim = ctx.encoder.identity.dim;
-  const rows = Object.values(ordered).reduce((n, s) => n + 2 * s.y.length, 0);
-  const store = SentenceStore.create(rows, dim);
-  let next = 0;
-  const put = (m: Matrix): Int32Array => {
-    store.setRows(next, m.data, m.rows);
-    const idx = Int32Array.from({ length: m.rows }, (_, i) => next + i);
-    next += m.rows;
-    return idx;
-  };
   for (const [name, split] of Object.entries(ordered)) {
-    if (!split.b) throw new Error(`task ${def.id}: split ${name} has no second sentences for ${def.features} features`);
-    const a = put(await enc(split.a));
-    const b = put(await enc(split.b));
-    out[name] = { X: pairMatrix(def.features, store, a, b), y: split.y };
+    const idx = plan.index[name]!;
+    if (def.features !== 'single' && !idx.b) throw new Error(`task ${def.id}: split ${name} has no second sentences for ${def.features} features`);
+    // The probes combine store rows per minibatch: the 2x (MRPC, SICK, STS-B) or 4x (NLI) wider
+    // pair features never exist whole.
+    out[name] = { X: pairMatrix(def.features, store, idx.a, idx.b ?? idx.a), y: split.y };
   }
   return out;
 }
@@ -141,7 +117,12 @@ export async function runTask(def: TaskDefinition, data: TaskData, ctx: TaskRunC
  */
 export function settingsUsedBy(protocol: TaskDefinition['protocol'], s: ProtocolSettings): Partial<ProtocolSettings> {
   if (protocol === 'relatedness') {
-    return { lossReduction: s.lossReduction, stsLowScores: s.stsLowScores, relatednessEarlyStop: s.relatednessEarlyStop ?? 'spearman' };
+    return {
+      lossReduction: s.lossReduction,
+      stsLowScores: s.stsLowScores,
+      relatednessEarlyStop: s.relatednessEarlyStop ?? 'spearman',
+      ...(s.featureDtype ? { featureDtype: s.featureDtype } : {}),
+    };
   }
   const { config: _c, encoderBatchSize: _b, stsLowScores: _s, relatednessEarlyStop: _r, ...probe } = s;
   return probe;

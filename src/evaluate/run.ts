@@ -12,6 +12,8 @@ import type { FeatureCache } from './feature-cache.js';
 import { fmtSeconds, type ProgressSink } from './progress.js';
 import type { SplitPredictions } from '../protocol/dispatch.js';
 import { PROTOCOL_IMPLEMENTATION, runTask, taskContext } from './run-task.js';
+import { checkMemory, estimateTask } from './memory.js';
+import { probePool } from '../protocol/pool.js';
 
 export interface EvaluateOptions {
   readonly tasks: readonly TaskDefinition[];
@@ -23,6 +25,8 @@ export interface EvaluateOptions {
   readonly outPath?: string;
   readonly resume?: boolean;
   readonly devAsTrain?: boolean;
+  /** Bytes the run may use (default: what the system has available); for tests of the refusal. */
+  readonly availableMemory?: number;
   readonly command?: readonly string[];
   readonly device?: string;
   readonly cache?: FeatureCache;
@@ -69,6 +73,14 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
   });
   const loaded: TaskData[] = [];
   for (const def of todo) loaded.push(await loadTask(def, opts.dataDir, { devAsTrain: opts.devAsTrain ?? false }));
+  const dtype = opts.settings.featureDtype ?? 'float32';
+  const workers = probePool().size;
+  checkMemory(
+    todo.map((def, i) => estimateTask(def, loaded[i]!, encoder.identity.dim, dtype, encoder.batchIndependent === true, workers)),
+    encoder.identity.dim,
+    dtype,
+    opts.availableMemory,
+  );
   await encoder.prepareRun?.(todo.map((def, i) => taskContext(def, loaded[i]!)));
   for (const [i, def] of todo.entries()) {
     const data = loaded[i]!;

@@ -10,7 +10,8 @@
 import type { Matrix } from '../util/matrix.js';
 import { SentenceStore, type StorePayload } from './store.js';
 
-export type PairScheme = 'absdiff-prod' | 'nli';
+/** `single`: row a itself (u); `absdiff-prod`: [|u−v|, u⊙v]; `nli`: [u, v, u⊙v, |u−v|]. */
+export type PairScheme = 'single' | 'absdiff-prod' | 'nli';
 
 /** One split's features as pairs of store rows: example i combines rows a[i] and b[i]. */
 export interface PairMatrix {
@@ -27,7 +28,7 @@ export function isPairMatrix(m: FeatureMatrix): m is PairMatrix {
 }
 
 export function blocksOf(scheme: PairScheme): number {
-  return scheme === 'nli' ? 4 : 2;
+  return scheme === 'nli' ? 4 : scheme === 'single' ? 1 : 2;
 }
 
 export function pairMatrix(scheme: PairScheme, store: SentenceStore, a: Int32Array, b: Int32Array): PairMatrix {
@@ -98,6 +99,11 @@ export function pairSource(scheme: PairScheme, store: SentenceStore, a: Int32Arr
           [U, uo, V, vo] = [ur.data, ur.off, vr.data, vr.off];
         }
         const o = (k - start) * stride;
+        if (scheme === 'single') {
+          dest.set(U.subarray(uo, uo + d), o);
+          if (stride > cols) dest.fill(0, o + cols, o + stride);
+          continue;
+        }
         // Float32Array stores round once; |x| commutes with that rounding, so these equal numpy's
         // float32 np.abs(u - v) and u * v.
         if (nli) {

@@ -3,6 +3,7 @@
  * independent probe jobs on the worker pool. Metrics are rounded exactly where SentEval rounds.
  */
 import { isPairMatrix, materialize, type FeatureMatrix, type SourcePayload } from '../features/source.js';
+import { DENSE_BIND_LIMIT } from '../probe/wasm/linear.js';
 import type { ClassifierSettings } from '../probe/classifier.js';
 import type { CorrelationStat } from '../probe/relatedness.js';
 import { encodeTaiAll, type LowScoreQuirk } from '../probe/tai.js';
@@ -93,7 +94,10 @@ function shareRows(parts: readonly FeatureMatrix[]): { X: Float32Array | SourceP
     offsets.push(rows);
     rows += p.rows;
   }
-  if (parts.every(isPairMatrix)) {
+  // Single-sentence features small enough to copy are copied (the kernels then bind them whole,
+  // once per worker, which is faster than gathering every minibatch).
+  const small = rows * cols * 4 <= DENSE_BIND_LIMIT;
+  if (parts.every(isPairMatrix) && !(small && parts.every((p) => p.pairs.scheme === 'single'))) {
     const first = parts[0]!.pairs;
     if (!parts.every((p) => p.pairs.store === first.store && p.pairs.scheme === first.scheme)) {
       throw new Error('probe data: pair features of one task must share one sentence store and scheme');

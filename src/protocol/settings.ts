@@ -2,6 +2,7 @@
  * The probe protocol's settings and presets: what `--config` and the overrides resolve to, recorded in
  * every results file and hashed into the protocol fingerprint.
  */
+import { FEATURE_DTYPES, type FeatureDtype } from '../features/dtype.js';
 import { UserError } from '../util/errors.js';
 
 /** Everything that makes two runs' numbers comparable (the protocol fingerprint hashes this). */
@@ -28,6 +29,12 @@ export interface ProtocolSettings {
    */
   readonly relatednessEarlyStop?: 'spearman' | 'pearson';
   readonly encoderBatchSize: number;
+  /**
+   * Storage type of the sentence store (and so of every probe input): float32 (exact, the default;
+   * absent in files written before it was recorded) or float16/bfloat16, which halve the store's
+   * memory and round every vector once.
+   */
+  readonly featureDtype?: FeatureDtype;
 }
 
 
@@ -69,6 +76,8 @@ export function resolveSettings(preset: string, overrides: SettingsOverrides = {
   const out = s as { -readonly [K in keyof ProtocolSettings]: ProtocolSettings[K] };
   for (const [k, v] of Object.entries(overrides) as [keyof SettingsOverrides, unknown][]) {
     if (v === undefined) continue;
+    // float32 is what every file without the field used: keep such runs' fingerprints equal.
+    if (k === 'featureDtype' && v === 'float32') continue;
     (out as Record<string, unknown>)[k] = v;
   }
   validateSettings(out);
@@ -93,6 +102,8 @@ function validateSettings(s: ProtocolSettings): void {
     throw new UserError(`--loss-reduction must be mean or sum, got ${s.lossReduction}`);
   if (s.relatednessEarlyStop !== undefined && s.relatednessEarlyStop !== 'spearman' && s.relatednessEarlyStop !== 'pearson')
     throw new UserError(`--relatedness-early-stop must be spearman or pearson, got ${s.relatednessEarlyStop}`);
+  if (s.featureDtype !== undefined && !FEATURE_DTYPES.includes(s.featureDtype))
+    throw new UserError(`--feature-dtype must be one of ${FEATURE_DTYPES.join(', ')}, got ${s.featureDtype}`);
   if (s.stsLowScores !== 'faithful' && s.stsLowScores !== 'clean')
     throw new UserError(`--sts-low-scores must be faithful or clean, got ${s.stsLowScores}`);
 }

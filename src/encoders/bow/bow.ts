@@ -31,6 +31,7 @@ export function meanVectors(wv: WordVectors, batch: readonly (readonly string[])
 
 export class BowEncoder implements SentenceEncoder {
   readonly identity: EncoderIdentity;
+  readonly batchIndependent = true;
 
   constructor(private readonly wv: WordVectors) {
     this.identity = {
@@ -66,6 +67,7 @@ export class BowEncoder implements SentenceEncoder {
  */
 export class BorepEncoder implements SentenceEncoder {
   readonly identity: EncoderIdentity;
+  readonly batchIndependent = true;
   private readonly w: Float32Array;
   private gemm: Promise<FixedMatMul64> | undefined;
 

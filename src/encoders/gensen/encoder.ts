@@ -249,6 +249,11 @@ export class GensenEncoder implements SentenceEncoder {
     return this.taskPooling;
   }
 
+  /** Only faithful max pooling (over the batch's zero padding) makes a vector depend on its batch. */
+  get batchIndependent(): boolean {
+    return !(this.taskPooling === 'max' && this.opts.maxPool === 'faithful');
+  }
+
   /** Applies the input handling of the chosen mode to one sentence's tokens. */
   private prepareTokens(tokens: readonly string[]): string[] {
     if (this.opts.senteval) return pySplit(tokens.join(' ').toLowerCase());

@@ -1,0 +1,117 @@
+/**
+ * Encodes a task into its sentence store. Every sentence of every split (both sides of pairs) gets a
+ * store row; examples refer to rows. An encoder that declares `batchIndependent` has each distinct
+ * sentence encoded once (MultiNLI's premises serve three hypotheses each). Any other encoder may
+ * give a sentence a different vector in a different batch (GenSen's faithful max pooling takes the
+ * max over the batch's padding), so its store keeps one row per occurrence, encoded in exactly
+ * SentEval's batches: each split's side a, then side b, in consecutive batches of the encoder batch
+ * size over SentEval's sorted order.
+ */
+import type { SentenceEncoder } from '../encoders/types.js';
+import type { FeatureDtype } from '../features/dtype.js';
+import { SentenceStore } from '../features/store.js';
+import type { Split } from '../tasks/types.js';
+import type { FeatureCache } from './feature-cache.js';
+
+export interface EncodeStats {
+  sentences: number;
+  fromCache: number;
+  seconds: number;
+}
+
+/** Which sentence goes into each store row, and how the rows are batched. */
+export interface StorePlan {
+  /** Token lists in row order. */
+  readonly rows: readonly (readonly string[])[];
+  /** Row ranges batched independently (a batch never crosses a segment's end). */
+  readonly segments: readonly (readonly [number, number])[];
+  /** Per split: the store row of each example's first (and second) sentence. */
+  readonly index: Readonly<Record<string, { readonly a: Int32Array; readonly b?: Int32Array }>>;
+  /** Sentence occurrences the plan covers (rows.length when every occurrence has its own row). */
+  readonly occurrences: number;
+  readonly distinct: boolean;
+}
+
+/** The store rows of the splits (in SentEval's order already), deduplicated when `distinct`. */
+export function planStore(splits: Readonly<Record<string, Split>>, distinct: boolean): StorePlan {
+  const rows: (readonly string[])[] = [];
+  const segments: [number, number][] = [];
+  const index: Record<string, { a: Int32Array; b?: Int32Array }> = {};
+  const seen = new Map<string, number>();
+  let occurrences = 0;
+  const side = (sentences: readonly (readonly string[])[]): Int32Array => {
+    const idx = new Int32Array(sentences.length);
+    const first = rows.length;
+    for (let i = 0; i < sentences.length; i++) {
+      const s = sentences[i]!;
+      if (distinct) {
+        // \u0001 cannot occur inside a token (tokens come from whitespace splits of text lines).
+        const key = s.join('\u0001');
+        let r = seen.get(key);
+        if (r === undefined) {
+          r = rows.length;
+          seen.set(key, r);
+          rows.push(s);
+        }
+        idx[i] = r;
+      } else {
+        idx[i] = rows.length;
+        rows.push(s);
+      }
+    }
+    occurrences += sentences.length;
+    if (!distinct && rows.length > first) segments.push([first, rows.length]);
+    return idx;
+  };
+  for (const name of Object.keys(splits).sort()) {
+    const split = splits[name]!;
+    const a = side(split.a);
+    index[name] = split.b ? { a, b: side(split.b) } : { a };
+  }
+  if (distinct && rows.length > 0) segments.push([0, rows.length]);
+  return { rows, segments, index, occurrences, distinct };
+}
+
+export interface StoreEncodeOptions {
+  readonly encoder: SentenceEncoder;
+  readonly taskState: string;
+  readonly batchSize: number;
+  readonly dtype: FeatureDtype;
+  readonly cache?: FeatureCache;
+  readonly stats: EncodeStats;
+  readonly onBatch?: (done: number, total: number) => void;
+}
+
+/** The plan's rows encoded into a store (or read back from the feature cache, verified). */
+export async function encodeStore(plan: StorePlan, o: StoreEncodeOptions): Promise<SentenceStore> {
+  const t0 = performance.now();
+  const dim = o.encoder.identity.dim;
+  const key = o.cache?.storeKey(o.encoder.identity, o.taskState, plan.distinct ? undefined : o.batchSize, o.dtype, plan.rows);
+  if (key) {
+    const hit = o.cache!.getStore(key, plan.rows.length, dim, o.dtype);
+    if (hit) {
+      o.stats.sentences += plan.occurrences;
+      o.stats.fromCache += plan.occurrences;
+      o.stats.seconds += (performance.now() - t0) / 1000;
+      return hit;
+    }
+  }
+  const store = SentenceStore.create(plan.rows.length, dim, o.dtype);
+  let done = 0;
+  for (const [from, to] of plan.segments) {
+    for (let i = from; i < to; i += o.batchSize) {
+      const batch = plan.rows.slice(i, Math.min(i + o.batchSize, to));
+      const m = await o.encoder.encode(batch);
+      if (m.rows !== batch.length || m.cols !== dim) {
+        throw new Error(`encoder ${o.encoder.identity.name} returned ${m.rows}x${m.cols} for a batch of ${batch.length} (dim ${dim})`);
+      }
+      store.setRows(i, m.data, m.rows);
+      done += batch.length;
+      o.onBatch?.(done, plan.rows.length);
+    }
+  }
+  if (key) o.cache!.putStore(key, store);
+  o.stats.sentences += plan.occurrences;
+  o.stats.seconds += (performance.now() - t0) / 1000;
+  return store;
+}

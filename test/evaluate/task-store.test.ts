@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { createEncoder } from '../../src/encoders/factory.js';
+import type { SentenceEncoder } from '../../src/encoders/types.js';
+import { FeatureCache } from '../../src/evaluate/feature-cache.js';
+import { silentProgress } from '../../src/evaluate/progress.js';
+import { evaluate } from '../../src/evaluate/run.js';
+import { encodeStore, planStore } from '../../src/evaluate/task-store.js';
+import { closeProbePool } from '../../src/protocol/index.js';
+import { resolveSettings } from '../../src/protocol/settings.js';
+import { resolveTasks } from '../../src/tasks/registry.js';
+import { UserError } from '../../src/util/errors.js';
+import { senteval } from '../helpers/data.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'gensen-eval-store-'));
+test.after(async () => {
+  await closeProbePool();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const s = (t: string): string[] => t.split(' ');
+const SPLITS = {
+  train: { a: [s('p one'), s('p one'), s('p one'), s('p two')], b: [s('h a'), s('h b'), s('h c'), s('p one')], y: [0, 1, 2, 0] },
+  test: { a: [s('p two'), s('p three')], b: [s('h a'), s('h d')], y: [1, 1] },
+};
+
+test('planStore: distinct sentences once (a premise shared by three hypotheses is one row)', () => {
+  const p = planStore(SPLITS, true);
+  assert.equal(p.occurrences, 12);
+  // Splits in name order (test, then train), each side a then b; first occurrence makes the row.
+  assert.deepEqual(p.rows.map((r) => r.join(' ')), ['p two', 'p three', 'h a', 'h d', 'p one', 'h b', 'h c']);
+  assert.deepEqual([...p.index.test!.a, ...p.index.test!.b!], [0, 1, 2, 3]);
+  assert.deepEqual([...p.index.train!.a], [4, 4, 4, 0]);
+  assert.deepEqual([...p.index.train!.b!], [2, 5, 6, 4]);
+  assert.deepEqual(p.segments, [[0, 7]]);
+});
+
+test("planStore for a batch-dependent encoder: one row per occurrence, batched as SentEval batches (each split's side a, then b)", async () => {
+  const p = planStore(SPLITS, false);
+  assert.equal(p.rows.length, 12);
+  assert.deepEqual(p.segments, [[0, 2], [2, 4], [4, 8], [8, 12]]);
+  // Names sort: test before train, as the engine always encoded them.
+  assert.deepEqual([...p.index.test!.a, ...p.index.test!.b!], [0, 1, 2, 3]);
+  const batches: string[][] = [];
+  const enc: SentenceEncoder = {
+    identity: { name: 'rec', dim: 1, weightsHash: 'x', params: {} },
+    async prepare() {
+      return '';
+    },
+    async encode(batch) {
+      batches.push(batch.map((t) => t.join(' ')));
+      return { rows: batch.length, cols: 1, data: Float32Array.from(batch, (_, i) => batch.length * 10 + i) };
+    },
+    notes: () => [],
+    async close() {},
+  };
+  const store = await encodeStore(p, { encoder: enc, taskState: '', batchSize: 3, dtype: 'float32', stats: { sentences: 0, fromCache: 0, seconds: 0 } });
+  assert.deepEqual(batches, [['p two', 'p three'], ['h a', 'h d'], ['p one', 'p one', 'p one'], ['p two'], ['h a', 'h b', 'h c'], ['p one']]);
+  // Row k holds what its batch returned for it: the batch size is visible in the vector.
+  assert.deepEqual([...store.slice(0, 12)], [20, 21, 20, 21, 30, 31, 32, 10, 30, 31, 32, 10]);
+});
+
+test('feature cache: the store round-trips; an entry damaged in place is noticed, reported and recomputed', async (t) => {
+  const dataDir = senteval(t);
+  if (!dataDir) return;
+  const encoder = await createEncoder({ encoder: 'bow' });
+  const warnings: string[] = [];
+  const cache = new FeatureCache(join(tmp, 'features'), (m) => warnings.push(m));
+  const opts = { tasks: resolveTasks('SICK-E'), dataDir, settings: resolveSettings('fast'), seeds: [1111], cache, progress: silentProgress };
+  const r1 = await evaluate(encoder, opts);
+  const [entry] = readdirSync(cache.dir);
+  assert.ok(entry?.endsWith('.store'));
+  const path = join(cache.dir, entry!);
+  const r2 = await evaluate(encoder, opts);
+  assert.deepEqual(r2.tasks['SICK-E']!.metrics, r1.tasks['SICK-E']!.metrics);
+  assert.deepEqual(warnings, []);
+  // 2,000 floats overwritten at the same size: the checksum catches it.
+  const size = statSync(path).size;
+  const fd = openSync(path, 'r+');
+  writeSync(fd, Buffer.alloc(8000, 0x41), 0, 8000, 4096);
+  closeSync(fd);
+  assert.equal(statSync(path).size, size);
+  const r3 = await evaluate(encoder, opts);
+  assert.deepEqual(r3.tasks['SICK-E']!.metrics, r1.tasks['SICK-E']!.metrics);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /checksum mismatch.*encoding again/);
+  assert.ok(existsSync(path), 'rewritten');
+});
+
+test('a run that cannot fit is refused before any encoding, in one line with the estimate and the remedy', async (t) => {
+  const dataDir = senteval(t);
+  if (!dataDir) return;
+  const encoder = await createEncoder({ encoder: 'borep', dim: 4096 });
+  const out = join(tmp, 'refused.json');
+  await assert.rejects(
+    evaluate(encoder, {
+      tasks: resolveTasks('MR,SICK-E'),
+      dataDir,
+      settings: resolveSettings('fast'),
+      seeds: [1111],
+      progress: silentProgress,
+      outPath: out,
+      availableMemory: 150 * 2 ** 20,
+    }),
+    (e: unknown) =>
+      e instanceof UserError &&
+      !e.message.includes('\n') &&
+      /^MR: needs about 0\.\d GiB \(sentence store 0\.\d GiB: 10,662 sentences × 4096 float32; probe buffers .*\) but 0\.1 GiB is available; --feature-dtype float16/.test(e.message),
+  );
+  assert.equal(existsSync(out), false);
+});
+
+test('--feature-dtype float16 halves the store, is recorded, and changes the fingerprint (float32 does not)', async (t) => {
+  const dataDir = senteval(t);
+  if (!dataDir) return;
+  const encoder = await createEncoder({ encoder: 'bow' });
+  const base = { tasks: resolveTasks('STS-B'), dataDir, seeds: [1111], progress: silentProgress };
+  const f32 = await evaluate(encoder, { ...base, settings: resolveSettings('fast', { featureDtype: 'float32' }) });
+  const plain = await evaluate(encoder, { ...base, settings: resolveSettings('fast') });
+  const f16 = await evaluate(encoder, { ...base, settings: resolveSettings('fast', { featureDtype: 'float16' }) });
+  assert.equal(f32.protocolFingerprint, plain.protocolFingerprint);
+  assert.equal(f32.tasks['STS-B']!.fingerprint, plain.tasks['STS-B']!.fingerprint);
+  assert.equal(f32.protocol.featureDtype, undefined);
+  assert.equal(f16.protocol.featureDtype, 'float16');
+  assert.notEqual(f16.tasks['STS-B']!.fingerprint, plain.tasks['STS-B']!.fingerprint);
+  // Rounding 100-d GloVe means to 11 bits moves the correlation a little, not a lot.
+  const [a, b] = [plain.tasks['STS-B']!.metrics.pearson!, f16.tasks['STS-B']!.metrics.pearson!];
+  assert.ok(Math.abs(a - b) < 0.01 && a !== b, `${a} vs ${b}`);
+});

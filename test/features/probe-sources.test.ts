@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { denseSource, materialize, pairMatrix, pairSource, type PairScheme } from '../../src/features/source.js';
+import { SentenceStore } from '../../src/features/store.js';
+import { fitClassifier, type ClassifierSettings } from '../../src/probe/classifier.js';
+import { fitRelatedness } from '../../src/probe/relatedness.js';
+import { encodeTaiAll } from '../../src/probe/tai.js';
+import { WasmLinear } from '../../src/probe/wasm/linear.js';
+import { Rng } from '../../src/util/rng.js';
+
+const SETTINGS: ClassifierSettings = {
+  nhid: 0,
+  dropout: 0,
+  optim: 'adam',
+  batchSize: 16,
+  tenacity: 2,
+  epochSize: 2,
+  maxEpoch: 30,
+  lossReduction: 'mean',
+};
+
+/** A store of n sentences and m pairs over it, with labels that depend on the pair. */
+function pairTask(n: number, dim: number, m: number, C: number, seed: number) {
+  const rng = new Rng(seed, 9);
+  const data = Float32Array.from({ length: n * dim }, () => rng.normal());
+  const store = SentenceStore.create(n, dim, 'float32', dim * 4 * 7);
+  store.setRows(0, data);
+  const a = Int32Array.from({ length: m }, () => rng.int(n));
+  const b = Int32Array.from({ length: m }, () => rng.int(n));
+  const y = Int32Array.from({ length: m }, (_, i) => (data[a[i]! * dim]! * data[b[i]! * dim]! > 0 ? 1 : 0) + (C > 2 && i % 3 === 0 ? 1 : 0));
+  return { store, a, b, y };
+}
+
+const bits = (x: Float64Array | Int32Array): number[] => [...new Uint32Array(x.buffer, x.byteOffset, x.byteLength / 4)];
+
+for (const scheme of ['absdiff-prod', 'nli'] as PairScheme[]) {
+  for (const [C, nhid, simd] of [[2, 0, true], [3, 0, true], [2, 0, false], [3, 0, false], [3, 4, true]] as const) {
+    test(`classifier on ${scheme} pairs from the store = on materialised features (C=${C}, nhid=${nhid}, simd=${simd})`, () => {
+      const t = pairTask(60, 9, 300, C, 7 + C);
+      const pm = pairMatrix(scheme, t.store, t.a, t.b);
+      const dense = materialize(pm);
+      const train = Int32Array.from({ length: 240 }, (_, i) => i);
+      const dev = Int32Array.from({ length: 60 }, (_, i) => 240 + i);
+      const settings = { ...SETTINGS, nhid, dropout: nhid ? 0.1 : 0 };
+      const opts = { nclasses: C, l2: 1e-4, seed: 5, settings, simd };
+      const want = fitClassifier({ X: dense.data, cols: dense.cols, y: t.y }, train, { rows: dev }, opts);
+      const got = fitClassifier({ X: pairSource(scheme, t.store, t.a, t.b), cols: pm.cols, y: t.y }, train, { rows: dev }, opts);
+      assert.equal(got.bestAccuracy, want.bestAccuracy);
+      assert.deepEqual(got.stopping, want.stopping);
+      assert.deepEqual(bits(got.net.params), bits(want.net.params));
+    });
+  }
+}
+
+test('relatedness on pairs from the store = on materialised features (SIMD and scalar)', () => {
+  const t = pairTask(50, 8, 200, 2, 3);
+  const rng = new Rng(2, 2);
+  const scores = Float64Array.from({ length: 200 }, () => 1 + 4 * rng.uniform(0, 1));
+  const targets = encodeTaiAll(scores);
+  const pm = pairMatrix('absdiff-prod', t.store, t.a, t.b);
+  const dense = materialize(pm);
+  const [train, dev, test] = [[0, 140], [140, 170], [170, 200]].map(([f, e]) => Int32Array.from({ length: e! - f! }, (_, i) => f! + i));
+  for (const simd of [true, false]) {
+    const o = { seed: 3, lossReduction: 'mean' as const, epochsPerRound: 5, maxEpoch: 40, simd };
+    const want = fitRelatedness({ X: dense.data, cols: dense.cols, targets, scores }, train!, dev!, test!, o);
+    const got = fitRelatedness({ X: pairSource('absdiff-prod', t.store, t.a, t.b), cols: pm.cols, targets, scores }, train!, dev!, test!, o);
+    assert.equal(got.devcorr, want.devcorr);
+    assert.deepEqual(bits(got.testPredictions), bits(want.testPredictions));
+  }
+});
+
+test('kernels: streaming rows through a block gives what binding the whole matrix gives', () => {
+  const rng = new Rng(8, 8);
+  const n = 700;
+  const d = 21;
+  const X = Float32Array.from({ length: n * d }, () => rng.normal());
+  const rows = Int32Array.from({ length: 600 }, () => rng.int(n));
+  const run = (bind: (e: WasmLinear) => void) => {
+    const e = WasmLinear.create()!;
+    bind(e);
+    e.reserve(3, 512);
+    for (let i = 0; i < e.w.length; i++) e.w[i] = Math.sin(i);
+    const out: number[] = [];
+    for (let s = 0; s < rows.length; s += 512) {
+      const nb = Math.min(512, rows.length - s);
+      e.stage(rows, s, nb);
+      e.forward(nb, 3);
+      out.push(...e.z.subarray(0, nb * 3));
+      e.g.fill(0);
+      e.backward(nb, 3);
+      out.push(...e.g);
+    }
+    return out;
+  };
+  assert.deepEqual(run((e) => e.bindSource(denseSource(X, d), 512)), run((e) => e.bind(X, d)));
+});
