@@ -80,8 +80,10 @@ export async function runTask(def: TaskDefinition, data: TaskData, ctx: TaskRunC
 
   const perSeed: Record<string, number>[] = [];
   let first: ProtocolOutcome | undefined;
-  for (const seed of ctx.seeds) {
-    const label = ctx.seeds.length > 1 ? `fit (seed ${seed})` : 'fit';
+  // Unsupervised STS draws nothing at random: one pass whatever the seeds, and no seed spread.
+  const seeds = def.protocol === 'unsupervised-sts' ? ctx.seeds.slice(0, 1) : ctx.seeds;
+  for (const seed of seeds) {
+    const label = seeds.length > 1 ? `fit (seed ${seed})` : def.protocol === 'unsupervised-sts' ? 'score' : 'fit';
     const outcome = await runProtocol(def, features, ctx.settings, seed, (d, t) => ctx.progress.update(def.id, label, d, t));
     perSeed.push(outcome.metrics);
     first ??= outcome;
@@ -93,7 +95,7 @@ export async function runTask(def: TaskDefinition, data: TaskData, ctx: TaskRunC
   const samples: Record<string, number> = {};
   for (const [name, split] of Object.entries(data.splits)) samples[name] = split.y.length;
 
-  const metrics = ctx.seeds.length > 1 ? meanMetrics(perSeed) : perSeed[0]!;
+  const metrics = seeds.length > 1 ? meanMetrics(perSeed) : perSeed[0]!;
   const result: TaskResult = {
     task: def.id,
     protocol: def.protocol,
@@ -105,7 +107,7 @@ export async function runTask(def: TaskDefinition, data: TaskData, ctx: TaskRunC
     dataFiles,
     fingerprint: taskFingerprint(def, ctx.settings, dataFiles),
     ...(data.notes.length > 0 || first!.notes.length > 0 ? { notes: [...data.notes, ...first!.notes] } : {}),
-    ...(ctx.seeds.length > 1 ? { seeds: [...ctx.seeds], perSeed, spread: spreadOf(perSeed) } : {}),
+    ...(seeds.length > 1 ? { seeds: [...seeds], perSeed, spread: spreadOf(perSeed) } : {}),
   };
   return { result, predictions: first!.predictions };
 }
@@ -116,6 +118,8 @@ export async function runTask(def: TaskDefinition, data: TaskData, ctx: TaskRunC
  * classifier protocols ignore the relatedness-only settings.
  */
 export function settingsUsedBy(protocol: TaskDefinition['protocol'], s: ProtocolSettings): Partial<ProtocolSettings> {
+  // Cosine scoring has no settings: every preset gives the same numbers, so runs stay comparable.
+  if (protocol === 'unsupervised-sts') return {};
   if (protocol === 'relatedness') {
     return {
       lossReduction: s.lossReduction,

@@ -10,8 +10,11 @@
 import type { Matrix } from '../util/matrix.js';
 import { SentenceStore, type StorePayload } from './store.js';
 
-/** `single`: row a itself (u); `absdiff-prod`: [|u−v|, u⊙v]; `nli`: [u, v, u⊙v, |u−v|]. */
-export type PairScheme = 'single' | 'absdiff-prod' | 'nli';
+/**
+ * `single`: row a itself (u); `absdiff-prod`: [|u−v|, u⊙v]; `nli`: [u, v, u⊙v, |u−v|]; `pair`: u then v as
+ * they are (unsupervised STS, which scores the two vectors itself).
+ */
+export type PairScheme = 'single' | 'absdiff-prod' | 'nli' | 'pair';
 
 /** One split's features as pairs of store rows: example i combines rows a[i] and b[i]. */
 export interface PairMatrix {
@@ -75,6 +78,7 @@ export function denseSource(X: Float32Array, cols: number): RowSource {
 export function pairSource(scheme: PairScheme, store: SentenceStore, a: Int32Array, b: Int32Array): RowSource {
   const d = store.dim;
   const nli = scheme === 'nli';
+  const raw = scheme === 'pair';
   const cols = d * blocksOf(scheme);
   const f32 = store.dtype === 'float32';
   const ua = f32 ? null : new Float32Array(d);
@@ -106,7 +110,12 @@ export function pairSource(scheme: PairScheme, store: SentenceStore, a: Int32Arr
         }
         // Float32Array stores round once; |x| commutes with that rounding, so these equal numpy's
         // float32 np.abs(u - v) and u * v.
-        if (nli) {
+        if (raw) {
+          for (let j = 0; j < d; j++) {
+            dest[o + j] = U[uo + j]!;
+            dest[o + d + j] = V[vo + j]!;
+          }
+        } else if (nli) {
           for (let j = 0; j < d; j++) {
             const x = U[uo + j]!;
             const y = V[vo + j]!;

@@ -7,8 +7,10 @@ import {
   type ProbeSettings,
 } from './engines.js';
 import type { ProtocolSettings } from './settings.js';
+import { runUnsupervisedSts, stsMetrics, type StsDataset } from './unsupervised-sts.js';
 import type { TaskDefinition } from '../tasks/registry.js';
-import type { FeatureMatrix } from '../features/source.js';
+import { isPairMatrix, type FeatureMatrix } from '../features/source.js';
+import type { Matrix } from '../util/matrix.js';
 
 /** Probe features and labels (class index or gold score) per split, in SentEval's order. */
 export type TaskFeatures = Readonly<Record<string, { readonly X: FeatureMatrix; readonly y: readonly number[] }>>;
@@ -36,6 +38,20 @@ function need(features: TaskFeatures, def: TaskDefinition, name: string): { X: F
 
 const labels = (y: readonly number[]) => Int32Array.from(y);
 const scores = (y: readonly number[]) => Float64Array.from(y);
+
+/** The two halves of `pair` features ([u, v] per row) as separate matrices. */
+function splitPair(def: TaskDefinition, X: FeatureMatrix): { u: Matrix; v: Matrix } {
+  if (!isPairMatrix(X) || X.pairs.scheme !== 'pair') throw new Error(`task ${def.id}: ${def.protocol} needs "pair" features`);
+  const { store, a, b } = X.pairs;
+  const d = store.dim;
+  const u = new Float32Array(X.rows * d);
+  const v = new Float32Array(X.rows * d);
+  for (let i = 0; i < X.rows; i++) {
+    store.readRow(a[i]!, u, i * d);
+    store.readRow(b[i]!, v, i * d);
+  }
+  return { u: { rows: X.rows, cols: d, data: u }, v: { rows: X.rows, cols: d, data: v } };
+}
 
 /** Dispatch a task to the protocol engine its definition names; metrics as SentEval reports them. */
 export async function runProtocol(
@@ -129,6 +145,20 @@ export async function runProtocol(
         },
         notes: [],
         predictions: [{ split: 'test', kind: 'score', gold: [...test.y], pred: [...r.predictions] }],
+      };
+    }
+    case 'unsupervised-sts': {
+      // No probe: the seed and the probe settings play no part. Datasets in the definition's order.
+      const datasets: StsDataset[] = Object.keys(def.splits).map((name) => {
+        const s = need(features, def, name);
+        return { name, ...splitPair(def, s.X), gold: s.y };
+      });
+      const r = runUnsupervisedSts(datasets);
+      onProgress?.(1, 1);
+      return {
+        metrics: stsMetrics(r),
+        notes: [],
+        predictions: r.datasets.map((d, k) => ({ split: d.name, kind: 'score', gold: [...datasets[k]!.gold], pred: [...d.scores] })),
       };
     }
   }

@@ -9,8 +9,8 @@ import type { PredictionSet, TaskPredictions } from '../results/predictions.js';
 import type { TaskResult } from '../results/schema.js';
 import { UserError } from '../util/errors.js';
 import { canonicalTask, formatPoints, formatSigned } from './columns.js';
-import { accuracy, f1Positive, mcnemarExact, pairedBootstrap, pearson, rankPlan, spearmanPlanned } from '../stats/index.js';
-import type { PairedMetric } from '../stats/index.js';
+import { accuracy, f1Positive, mcnemarExact, pairedBootstrap, pearson, rankPlan, spearmanPlanned, stratifiedPairedBootstrap } from '../stats/index.js';
+import type { PairedMetric, StratifiedMetric } from '../stats/index.js';
 
 export interface CompareOptions {
   readonly seed?: number;
@@ -141,6 +141,66 @@ function compareSet(task: string, split: string, suffix: string, kind: 'class' |
   return rows;
 }
 
+/**
+ * An unsupervised STS year (sidecar: the first dataset as the main set, the others in `extra`):
+ * the year's `all` scores (mean and sample-weighted mean over the datasets, and the pooled
+ * correlation) by a paired bootstrap over pairs, stratified by dataset, then each dataset's own
+ * Pearson and Spearman by the ordinary paired bootstrap over its pairs.
+ */
+function compareStsYear(task: string, a: TaskPredictions, b: TaskPredictions, fa: string, fb: string, o: Required<Omit<CompareOptions, 'tasks'>>): CompareRow[] {
+  const sets: [string, PredictionSet, PredictionSet][] = [[a.split, a, b]];
+  for (const [name, sa] of Object.entries(a.extra ?? {})) {
+    const sb = b.extra?.[name];
+    if (!sb) throw new UserError(`${task}: ${fb} has no predictions for dataset ${name}, which ${fa} has: not the same year`);
+    sets.push([name, sa, sb]);
+  }
+  for (const name of Object.keys(b.extra ?? {})) {
+    if (!sets.some(([n]) => n === name)) throw new UserError(`${task}: ${fa} has no predictions for dataset ${name}, which ${fb} has: not the same year`);
+  }
+  for (const [name, sa, sb] of sets) checkSameExamples(task, name, sa, sb, fa, fb);
+  const sizes = sets.map(([, s]) => s.gold.length);
+  const total = sizes.reduce((x, y) => x + y, 0);
+  const goldPlans = sets.map(([, s]) => rankPlan(s.gold));
+  const predPlans = [0, 1].map((k) => sets.map(([, sa, sb]) => rankPlan((k === 0 ? sa : sb).pred)));
+  const perSet = (stat: 'pearson' | 'spearman', which: 0 | 1, w: readonly Int32Array[] | undefined): number[] =>
+    sets.map(([, sa, sb], k) => {
+      const s = which === 0 ? sa : sb;
+      return stat === 'pearson' ? pearson(s.gold, s.pred, w?.[k]) : spearmanPlanned(goldPlans[k]!, predPlans[which]![k]!, w?.[k]);
+    });
+  const mean = (xs: number[]): number => xs.reduce((x, y) => x + y, 0) / xs.length;
+  const wmean = (xs: number[]): number => xs.reduce((x, y, k) => x + y * sizes[k]!, 0) / total;
+  // Pooled: every pair of the year in one correlation; the weights are the strata's, concatenated.
+  const pooledGold = sets.flatMap(([, s]) => [...s.gold]);
+  const pooledPred = [0, 1].map((k) => sets.flatMap(([, sa, sb]) => [...(k === 0 ? sa : sb).pred]));
+  const pooledPlans = { gold: rankPlan(pooledGold), pred: pooledPred.map(rankPlan) };
+  const concat = (w: readonly Int32Array[] | undefined): Int32Array | undefined => {
+    if (!w) return undefined;
+    const out = new Int32Array(total);
+    let off = 0;
+    for (const wk of w) {
+      out.set(wk, off);
+      off += wk.length;
+    }
+    return out;
+  };
+  const named: [string, StratifiedMetric][] = [
+    ['spearman', (s, w) => 100 * mean(perSet('spearman', s, w))],
+    ['pearson', (s, w) => 100 * mean(perSet('pearson', s, w))],
+    ['spearman_wmean', (s, w) => 100 * wmean(perSet('spearman', s, w))],
+    ['pearson_wmean', (s, w) => 100 * wmean(perSet('pearson', s, w))],
+    ['spearman_pooled', (s, w) => 100 * spearmanPlanned(pooledPlans.gold, pooledPlans.pred[s]!, concat(w))],
+    ['pearson_pooled', (s, w) => 100 * pearson(pooledGold, pooledPred[s]!, concat(w))],
+  ];
+  const boot = stratifiedPairedBootstrap(sizes, named.map(([, m]) => m), o.seed, o.resamples, o.alpha);
+  const rows: CompareRow[] = named.map(([metric, m], k) => ({
+    task, metric, split: 'all', n: total, method: `paired bootstrap over pairs, stratified by dataset (${sets.length})`,
+    a: m(0, undefined), b: m(1, undefined), difference: boot[k]!.difference,
+    ciLow: boot[k]!.ciLow, ciHigh: boot[k]!.ciHigh, verdict: verdictFromCi(boot[k]!.ciLow, boot[k]!.ciHigh),
+  }));
+  for (const [name, sa, sb] of sets) rows.push(...compareSet(task, name, name, 'score', sa, sb, false, o));
+  return rows;
+}
+
 export function compareRuns(a: LoadedResults, b: LoadedResults, opts: CompareOptions = {}): CompareReport {
   const o = { seed: opts.seed ?? 1111, resamples: opts.resamples ?? 10000, alpha: opts.alpha ?? 0.05 };
   if (!Number.isInteger(o.resamples) || o.resamples < 100) throw new UserError(`--resamples: expected an integer ≥ 100, got ${o.resamples}`);
@@ -166,7 +226,12 @@ export function compareRuns(a: LoadedResults, b: LoadedResults, opts: CompareOpt
     if (pa.kind !== pb.kind) throw new UserError(`${task}: predictions are '${pa.kind}' in ${fa} but '${pb.kind}' in ${fb}`);
     if (pa.split !== pb.split) throw new UserError(`${task}: predictions are for split '${pa.split}' in ${fa} but '${pb.split}' in ${fb}`);
     if (ra.fingerprint !== rb.fingerprint) notes.push(`${task}: protocol fingerprints differ; the paired test still holds for these predictions, but the runs were measured differently`);
-    if (pa.seed !== undefined || pb.seed !== undefined) notes.push(`${task}: predictions are from seed ${pa.seed ?? '?'} (A) and ${pb.seed ?? '?'} (B) of multi-seed runs`);
+    if (ra.protocol !== 'unsupervised-sts' && (pa.seed !== undefined || pb.seed !== undefined)) notes.push(`${task}: predictions are from seed ${pa.seed ?? '?'} (A) and ${pb.seed ?? '?'} (B) of multi-seed runs`);
+    if (ra.protocol === 'unsupervised-sts' || rb.protocol === 'unsupervised-sts') {
+      if (ra.protocol !== rb.protocol) throw new UserError(`${task}: protocol '${ra.protocol}' in ${a.path} but '${rb.protocol}' in ${b.path}`);
+      rows.push(...compareStsYear(task, pa, pb, fa, fb, o));
+      continue;
+    }
     checkSameExamples(task, pa.split, pa, pb, fa, fb);
     const wantF1 = 'f1' in ra.metrics || 'f1' in rb.metrics;
     rows.push(...compareSet(task, pa.split, '', pa.kind, pa, pb, wantF1, o));

@@ -19,7 +19,7 @@ function cellText(c: LeaderboardCell | undefined, showDiff: boolean): string {
 /** Lines that must travel with the table whatever the format: scale, marks, average, mixing. */
 export function leaderboardFootnotes(lb: Leaderboard): string[] {
   const out: string[] = [];
-  out.push('Scores: accuracy and F1 in percent; correlations (SICK-R, STS-B) Pearson/Spearman ×100. Best value per column in bold.');
+  out.push('Scores: accuracy and F1 in percent; correlations (SICK-R, STS-B, STS12–16) Pearson/Spearman ×100. Best value per column in bold.');
   if (lb.averageTasks.length) out.push(`Avg: mean of the main score over the ${lb.averageTasks.length} tasks every row has: ${lb.averageTasks.join(', ')}.`);
   for (const n of lb.notes) out.push(n);
   if (lb.rows.some((r) => Object.values(r.cells).some((c) => !c.verified))) {

@@ -2,4 +2,11 @@
 export type { Weights } from './weights.js';
 export { meanSquaredError, pearson, rankAverage, rankPlan, spearman, spearmanPlanned, weightedRanks, type RankPlan } from './correlation.js';
 export { accuracy, f1Positive } from './classification.js';
-export { mcnemarExact, pairedBootstrap, type BootstrapResult, type PairedMetric } from './significance.js';
+export {
+  mcnemarExact,
+  pairedBootstrap,
+  stratifiedPairedBootstrap,
+  type BootstrapResult,
+  type PairedMetric,
+  type StratifiedMetric,
+} from './significance.js';

@@ -68,3 +68,45 @@ export function pairedBootstrap(n: number, metrics: readonly PairedMetric[], see
     };
   });
 }
+
+/** A metric of system A (0) or B (1) given one weight vector per stratum (undefined: every example once). */
+export type StratifiedMetric = (which: 0 | 1, w: readonly Int32Array[] | undefined) => number;
+
+/**
+ * The paired bootstrap of `pairedBootstrap` with the examples in strata (an STS year's datasets):
+ * each resample draws n_k indices with replacement inside every stratum k, in stratum order
+ * (`rng.int(n_k)`, n_k times, one Rng for the whole run), so every resample keeps the strata's
+ * sizes, as a statistic that averages per-stratum scores needs. Same percentile interval. With one
+ * stratum it draws exactly what `pairedBootstrap` draws.
+ */
+export function stratifiedPairedBootstrap(
+  sizes: readonly number[],
+  metrics: readonly StratifiedMetric[],
+  seed: number,
+  resamples = 10000,
+  alpha = 0.05,
+): BootstrapResult[] {
+  const rng = new Rng(seed);
+  const diffs = metrics.map(() => new Float64Array(resamples));
+  const w = sizes.map((n) => new Int32Array(n));
+  for (let r = 0; r < resamples; r++) {
+    sizes.forEach((n, k) => {
+      const wk = w[k]!;
+      wk.fill(0);
+      for (let i = 0; i < n; i++) wk[rng.int(n)]++;
+    });
+    metrics.forEach((m, k) => {
+      diffs[k][r] = m(1, w) - m(0, w);
+    });
+  }
+  return metrics.map((m, k) => {
+    const d = Array.from(diffs[k]).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+    const R = d.length;
+    return {
+      difference: m(1, undefined) - m(0, undefined),
+      ciLow: R ? d[Math.floor((alpha / 2) * R)] : Number.NaN,
+      ciHigh: R ? d[Math.ceil((1 - alpha / 2) * R) - 1] : Number.NaN,
+      resamples: R,
+    };
+  });
+}

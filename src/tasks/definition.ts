@@ -40,6 +40,12 @@ export interface ParallelFiles {
   readonly label: string;
 }
 
+/** One dataset of an unsupervised STS year: the sentence-pair file and its gold-score file. */
+export interface StsFiles {
+  readonly input: string;
+  readonly gold: string;
+}
+
 /**
  * A split carved deterministically out of another: the rows whose position in a seeded
  * permutation (src/util/rng.ts `Rng(seed)`) of the source split is among the last `size`.
@@ -62,6 +68,10 @@ export type FormatSpec =
       readonly label: LabelSpec;
     }
   | { readonly reader: 'trec' }
+  /** sst.py with nclasses 5: `line.strip().split(' ', 1)`, label = int(first), tokens = rest.split(). */
+  | { readonly reader: 'label-first' }
+  /** sts.py (STS12-16): `STS.input.<ds>.txt` lines `s1\ts2`, `STS.gs.<ds>.txt` one gold score a line, empty = unscored. */
+  | { readonly reader: 'sts-pairs' }
   | { readonly reader: 'parallel-lines'; readonly label: LabelSpec }
   | {
       readonly reader: 'jsonl';
@@ -78,7 +88,8 @@ export type SplitSource =
   /** Alternative names for one file (first that exists wins), e.g. Quora's `dev.tsv`/`dev.txt`. */
   | readonly string[]
   | readonly LabelledFile[]
-  | ParallelFiles;
+  | ParallelFiles
+  | StsFiles;
 
 export interface DownloadSource {
   /** Canonical upstream location. */
@@ -141,11 +152,11 @@ export interface TaskDefinition {
   readonly devAsTrain?: DevAsTrainSpec;
   readonly protocol: ProtocolName;
   readonly features: FeatureScheme;
-  /** Number of classes; for relatedness tasks the 5 classes of Tai et al.'s encoding. */
+  /** Number of classes; for relatedness tasks the 5 classes of Tai et al.'s encoding; 0 for unsupervised STS. */
   readonly nclasses: number;
-  /** Class names in index order (empty for relatedness tasks). */
+  /** Class names in index order (empty for relatedness and unsupervised STS tasks). */
   readonly labels: readonly string[];
-  /** Gold score range of relatedness tasks. */
+  /** Gold score range of relatedness and unsupervised STS tasks. */
   readonly scoreRange?: readonly [number, number];
   /** SentEval's per-task sort before encoding (stable sort by these keys, in order). */
   readonly sortKey: readonly SortKeyPart[];
@@ -165,9 +176,9 @@ export interface TaskDefinition {
   readonly notes: readonly string[];
 }
 
-const PROTOCOLS: readonly ProtocolName[] = ['inner-kfold', 'kfold', 'split', 'relatedness'];
-const FEATURES: readonly FeatureScheme[] = ['single', 'absdiff-prod', 'nli'];
-const READERS = ['labelled-lines', 'tsv', 'trec', 'parallel-lines', 'jsonl', 'quora'] as const;
+const PROTOCOLS: readonly ProtocolName[] = ['inner-kfold', 'kfold', 'split', 'relatedness', 'unsupervised-sts'];
+const FEATURES: readonly FeatureScheme[] = ['single', 'absdiff-prod', 'nli', 'pair'];
+const READERS = ['labelled-lines', 'tsv', 'trec', 'label-first', 'sts-pairs', 'parallel-lines', 'jsonl', 'quora'] as const;
 const SORT_KEYS: readonly SortKeyPart[] = ['lenA', 'lenB', 'y', 'labelName'];
 const TOP_KEYS = new Set([
   'id', 'aliases', 'description', 'source', 'format', 'encoding', 'splits', 'extraFiles', 'heldOut',
@@ -198,13 +209,20 @@ export function validateDefinition(doc: Json, where: string): TaskDefinition {
   const features = str(o.features, 'features', fail) as FeatureScheme;
   if (!FEATURES.includes(features)) fail(`features must be one of ${FEATURES.join(', ')}`);
   const nclasses = int(o.nclasses, 'nclasses', fail);
-  if (nclasses < 2) fail('nclasses must be at least 2');
+  const unsupervised = protocol === 'unsupervised-sts';
+  if (unsupervised ? nclasses !== 0 : nclasses < 2) {
+    fail(unsupervised ? 'an unsupervised-sts task has no classes ("nclasses": 0)' : 'nclasses must be at least 2');
+  }
   const labels = strArr(o.labels, 'labels', fail);
-  if (protocol === 'relatedness') {
+  if (unsupervised) {
+    if (labels.length !== 0) fail('an unsupervised-sts task has no class labels ("labels": [])');
+    if (features !== 'pair') fail('an unsupervised-sts task scores the two sentence vectors: "features": "pair"');
+  } else if (features === 'pair') fail('"features": "pair" goes with the unsupervised-sts protocol');
+  if (protocol === 'relatedness' || unsupervised) {
     if (labels.length !== 0) fail('a relatedness task has no class labels ("labels": [])');
     const r = o.scoreRange;
     if (!Array.isArray(r) || r.length !== 2 || !r.every((x) => typeof x === 'number') || r[0] >= r[1]) {
-      fail('a relatedness task needs "scoreRange": [min, max]');
+      fail(`a${unsupervised ? 'n unsupervised-sts' : ' relatedness'} task needs "scoreRange": [min, max]`);
     }
   } else if (labels.length !== nclasses) {
     fail(`"labels" must name all ${nclasses} classes in index order`);
@@ -250,6 +268,7 @@ export function validateDefinition(doc: Json, where: string): TaskDefinition {
   const format = obj(o.format, 'format', fail);
   const reader = str(format.reader, 'format.reader', fail);
   if (!(READERS as readonly string[]).includes(reader)) fail(`format.reader must be one of ${READERS.join(', ')}`);
+  if (unsupervised !== (reader === 'sts-pairs')) fail('the "sts-pairs" reader and the unsupervised-sts protocol go together');
   if (reader === 'tsv') {
     if (typeof format.header !== 'boolean') fail('format.header must be true or false');
     const c = obj(format.columns, 'format.columns', fail);
@@ -282,12 +301,19 @@ export function validateDefinition(doc: Json, where: string): TaskDefinition {
   const names = Object.keys(splits);
   if (names.length === 0) fail('splits is empty');
   for (const name of names) {
-    if (!/^(all|train|dev|test|test_[a-z0-9_]+)$/.test(name)) {
+    if (unsupervised) {
+      // One split per dataset of the year, named as SentEval names it (MSRpar, surprise.OnWN, deft-forum).
+      if (!/^[A-Za-z][A-Za-z0-9.-]*$/.test(name) || ['all', 'train', 'dev', 'test'].includes(name)) {
+        fail(`split name "${name}" must be a dataset name (letters, digits, dots, dashes), not all/train/dev/test`);
+      }
+    } else if (!/^(all|train|dev|test|test_[a-z0-9_]+)$/.test(name)) {
       fail(`split name "${name}" must be all, train, dev, test or test_<name>`);
     }
     checkSplitSource(reader, splits[name], `splits.${name}`, nclasses, fail);
   }
-  if (protocol === 'inner-kfold' ? names.join() !== 'all' : !names.includes('test')) {
+  if (unsupervised) {
+    // The datasets are the splits: nothing to train on or to select with.
+  } else if (protocol === 'inner-kfold' ? names.join() !== 'all' : !names.includes('test')) {
     fail(protocol === 'inner-kfold' ? 'an inner-kfold task has one split, "all"' : 'a "test" split is required');
   }
   if (protocol === 'kfold' && !names.includes('train')) fail('a kfold task needs a "train" split');
@@ -343,6 +369,10 @@ function checkSplitSource(
   } else if (reader === 'parallel-lines') {
     const x = obj(v, at, fail);
     for (const k of ['a', 'b', 'label']) relPath(str(x[k], `${at}.${k}`, fail), at, fail);
+  } else if (reader === 'sts-pairs') {
+    const x = obj(v, at, fail);
+    for (const k of Object.keys(x)) if (k !== 'input' && k !== 'gold') fail(`${at}: unknown field "${k}" (expected input, gold)`);
+    for (const k of ['input', 'gold']) relPath(str(x[k], `${at}.${k}`, fail), at, fail);
   } else if (typeof v === 'string') {
     relPath(v, at, fail);
   } else if (Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string')) {
@@ -391,6 +421,7 @@ export function sourceFiles(src: SplitSource): string[] {
   if (Array.isArray(src)) {
     return (src as readonly (string | LabelledFile)[]).map((e) => (typeof e === 'string' ? e : e.file));
   }
+  if ('input' in src) return [src.input, src.gold];
   const p = src as ParallelFiles;
   return [p.a, p.b, p.label];
 }

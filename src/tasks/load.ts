@@ -5,8 +5,18 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
-import type { LabelledFile, ParallelFiles, SplitSource, TaskDefinition } from './definition.js';
-import { readJsonl, readLabelledLines, readParallelLines, readQuora, readTrec, readTsv, type TextFile } from './readers.js';
+import type { LabelledFile, ParallelFiles, SplitSource, StsFiles, TaskDefinition } from './definition.js';
+import {
+  readJsonl,
+  readLabelFirst,
+  readLabelledLines,
+  readParallelLines,
+  readQuora,
+  readStsPairs,
+  readTrec,
+  readTsv,
+  type TextFile,
+} from './readers.js';
 import { missingFileError, readText } from './text.js';
 import type { Split, TaskData } from './types.js';
 import type { TextEncoding } from './definition.js';
@@ -51,6 +61,12 @@ export async function loadTask(def: TaskDefinition, dataDir: string, opts: LoadO
         return readTsv(def, fmt, await open(src as string | readonly string[]));
       case 'trec':
         return readTrec(def, await open(src as string | readonly string[]));
+      case 'label-first':
+        return readLabelFirst(def, await open(src as string | readonly string[]));
+      case 'sts-pairs': {
+        const p = src as StsFiles;
+        return readStsPairs(def, await open(p.input), await open(p.gold));
+      }
       case 'parallel-lines': {
         const p = src as ParallelFiles;
         // SentEval decodes the label files as UTF-8 whatever the sentences' encoding.
@@ -89,7 +105,7 @@ export async function loadTask(def: TaskDefinition, dataDir: string, opts: LoadO
     splits[h.from] = kept;
     splits[h.to] = held;
   }
-  return { splits: orderSplits(splits), files, notes };
+  return { splits: orderSplits(splits, def), files, notes };
 }
 
 /**
@@ -112,7 +128,9 @@ export function holdOut(split: Split, size: number, seed: number, what: string):
   return { kept: pick(0), held: pick(1) };
 }
 
-function orderSplits(s: Record<string, Split>): Record<string, Split> {
+function orderSplits(s: Record<string, Split>, def?: TaskDefinition): Record<string, Split> {
+  // Unsupervised STS: the datasets in the definition's (SentEval's) order.
+  if (def?.protocol === 'unsupervised-sts') return s;
   const rank = (k: string): number => ['all', 'train', 'dev', 'test'].indexOf(k) + 1 || 5;
   const out: Record<string, Split> = {};
   for (const k of Object.keys(s).sort((x, y) => rank(x) - rank(y) || (x < y ? -1 : 1))) out[k] = s[k];

@@ -7,7 +7,7 @@ import { lineError } from '../util/errors.js';
 import { pyFileLines, pySplit, pySplitlines, pyStrip } from '../util/pystr.js';
 import type { FormatSpec, TaskDefinition } from './definition.js';
 import { labelParser, show } from './labels.js';
-import { asciiSplit, dropTrailingBlank } from './text.js';
+import { asciiSplit, dropTrailingBlank, parsePyFloat } from './text.js';
 import type { Split } from './types.js';
 
 /** A file's decoded text with the name shown in messages (its path relative to the data folder). */
@@ -79,6 +79,61 @@ export function readTrec(def: TaskDefinition, file: TextFile): Split {
     a.push(pySplit(s.slice(space + 1)));
   });
   return { a, y };
+}
+
+/**
+ * sst.py with nclasses 5 (SST/fine): `sample = line.strip().split(' ', 1)`, label = int(sample[0]),
+ * tokens = sample[1].split(). The label comes first, separated by one space (not a tab).
+ */
+export function readLabelFirst(def: TaskDefinition, file: TextFile): Split {
+  const parse = labelParser(def, { type: 'int' });
+  const lines = dropTrailingBlank(pyFileLines(file.text));
+  const a: string[][] = [];
+  const y: number[] = [];
+  lines.forEach((line, i) => {
+    const s = pyStrip(line);
+    const space = s.indexOf(' ');
+    if (space < 0) throw lineError(file.shown, i + 1, `expected "LABEL sentence words" (label, one space, sentence), found ${show(s)}`);
+    y.push(parse(s.slice(0, space), file.shown, i + 1));
+    a.push(pySplit(s.slice(space + 1)));
+  });
+  return { a, y };
+}
+
+/**
+ * sts.py (STSEval.loadFile, STS12-16): both files decoded as UTF-8 and split with `read().splitlines()`;
+ * each input line is `s1\ts2` (`l.split("\t")`), tokens = `s.split()`; the gold line is `float()`ed,
+ * and a pair whose gold line is empty ('') is unscored and dropped. SentEval's `zip(*...)` silently
+ * truncates lines with a third column and numpy fails on files of unequal length; both are errors here.
+ */
+export function readStsPairs(def: TaskDefinition, input: TextFile, gold: TextFile): Split {
+  const [lo, hi] = def.scoreRange ?? [-Infinity, Infinity];
+  const pairs = pySplitlines(input.text);
+  const scores = pySplitlines(gold.text);
+  if (pairs.length !== scores.length) {
+    throw lineError(
+      gold.shown,
+      Math.min(pairs.length, scores.length) + 1,
+      `expected ${pairs.length} lines, one (possibly empty) gold score per sentence pair of ${input.shown}, found ${scores.length}`,
+    );
+  }
+  const a: string[][] = [];
+  const b: string[][] = [];
+  const y: number[] = [];
+  for (let i = 0; i < pairs.length; i++) {
+    if (scores[i] === '') continue;
+    const cols = pairs[i].split('\t');
+    if (cols.length !== 2) {
+      throw lineError(input.shown, i + 1, `expected "sentence 1<TAB>sentence 2", found ${cols.length} tab-separated columns: ${show(pairs[i])}`);
+    }
+    const v = parsePyFloat(scores[i]);
+    if (v === undefined) throw lineError(gold.shown, i + 1, `expected a numeric gold score or an empty line, found ${show(scores[i])}`);
+    if (v < lo || v > hi) throw lineError(gold.shown, i + 1, `expected a gold score in [${lo}, ${hi}], found ${show(scores[i])}`);
+    a.push(pySplit(cols[0]));
+    b.push(pySplit(cols[1]));
+    y.push(v);
+  }
+  return { a, b, y };
 }
 
 /**

@@ -15,7 +15,7 @@ import { runCli } from './run-cli.js';
 const refs = () => ['gensen', 'baselines'].map(loadReferenceSet);
 
 test('reference sets: every cell has a source; the verified GenSen cells and the unverified ones', () => {
-  assert.deepEqual(availableReferenceSets(), ['baselines', 'gensen']);
+  assert.deepEqual(availableReferenceSets(), ['baselines', 'gensen', 'sts']);
   for (const set of refs()) {
     for (const row of set.rows) {
       assert.ok(row.encoder && row.protocol, row.id);

@@ -8,7 +8,7 @@ import yargs from 'yargs';
 import { dataCommand, runGet, runVerify } from '../../src/cli/data.js';
 import { realDataDir } from './helpers.js';
 
-const AVAILABLE = 'MR,CR,SUBJ,MPQA,SST2,TREC,MRPC,SICK-R,SICK-E,STS-B,Quora';
+const AVAILABLE = 'MR,CR,SUBJ,MPQA,SST2,TREC,MRPC,SICK-R,SICK-E,STS-B,Quora,SST5,STS12,STS13,STS14,STS15,STS16';
 
 function collect(): { log: (l: string) => void; lines: string[] } {
   const lines: string[] = [];
@@ -21,8 +21,10 @@ test('data verify on the real folder: every available task present with matching
   const c = collect();
   const rc = await runVerify({ 'data-dir': dir, tasks: AVAILABLE, 'quora-dev-as-train': true }, c.log);
   assert.equal(rc, 0, c.lines.join('\n'));
-  assert.equal(c.lines.filter((l) => / ok +\d+ files? present, checksums match/.test(l)).length, 11, c.lines.join('\n'));
-  assert.equal(c.lines.at(-1), 'all 11 tasks ok');
+  assert.equal(c.lines.filter((l) => / ok +\d+ files? present, checksums match/.test(l)).length, 17, c.lines.join('\n'));
+  assert.equal(c.lines.at(-1), 'all 17 tasks ok');
+  // An STS year is its datasets' input and gold files (2013: no SMT, which SentEval does not read).
+  assert.match(c.lines.find((l) => l.startsWith('STS13 ')) ?? '', / ok +6 files present, checksums match/);
 
   const all = collect();
   assert.equal(await runVerify({ 'data-dir': dir }, all.log), 1);
@@ -31,7 +33,7 @@ test('data verify on the real folder: every available task present with matching
   assert.match(line('MultiNLI'), /missing MNLI\/multinli_1\.0_train\.jsonl/);
   assert.match(line('Quora'), /missing QUORA\/train\.tsv or QUORA\/train\.txt \(or pass --quora-dev-as-train\)/);
   assert.match(line('STS-B'), / ok /);
-  assert.equal(all.lines.at(-1), '3 of 13 tasks missing data or failing checksums');
+  assert.equal(all.lines.at(-1), '3 of 19 tasks missing data or failing checksums');
 });
 
 test('data get --from copies a SentEval-layout folder, then verify catches a changed byte and a missing file', async (t) => {

@@ -51,6 +51,25 @@ test('SICK: a short row, a non-numeric score, an unknown label name file:line', 
   );
 });
 
+test('SST5: a line without the space after the label, a class outside 0..4', async () => {
+  await userError(loadTask(on('SST5', 'sst5-no-space'), MALFORMED), /^sst5-no-space:2: expected "LABEL sentence words" \(label, one space, sentence\), found "4"$/);
+  await userError(loadTask(on('SST5', 'sst5-bad-label'), MALFORMED), /^sst5-bad-label:2: expected a class index 0\.\.4, found "5"$/);
+});
+
+test('STS years: a third column, gold files of another length, a non-numeric or out-of-range score', async () => {
+  const sts = (input: string, gold: string): TaskDefinition => ({ ...resolveTask('STS13'), splits: { FNWN: { input, gold } } });
+  await userError(
+    loadTask(sts('sts-three-columns.input', 'sts-three-columns.gs'), MALFORMED),
+    /^sts-three-columns\.input:2: expected "sentence 1<TAB>sentence 2", found 3 tab-separated columns/,
+  );
+  await userError(loadTask(sts('sts-pairs.input', 'sts-short.gs'), MALFORMED), /^sts-short\.gs:3: expected 3 lines, one \(possibly empty\) gold score per sentence pair of sts-pairs\.input, found 2$/);
+  await userError(loadTask(sts('sts-pairs.input', 'sts-bad.gs'), MALFORMED), /^sts-bad\.gs:2: expected a numeric gold score or an empty line, found "five"$/);
+  await userError(loadTask(sts('sts-pairs.input', 'sts-range.gs'), MALFORMED), /^sts-range\.gs:3: expected a gold score in \[0, 5\], found "5\.5"$/);
+  // An empty gold line drops its pair; Python's float() strips the spaces around " 3 ".
+  const ok = await loadTask(sts('sts-pairs.input', 'sts-ok.gs'), MALFORMED);
+  assert.deepEqual(ok.splits.FNWN, { a: [['a', 'cat', 'sits'], ['end']], b: [['a', 'cat', 'sat'], ['end']], y: [4.2, 3] });
+});
+
 test('TREC, SST2, Quora, MultiNLI, SNLI malformed lines', async () => {
   await userError(loadTask(on('TREC', 'trec-no-colon.label'), MALFORMED), /^trec-no-colon\.label:2: expected "COARSE:fine question words"/);
   await userError(loadTask(on('TREC', 'trec-bad-class.label'), MALFORMED), /^trec-bad-class\.label:2: expected a label \(one of ABBR, DESC, ENTY, HUM, LOC, NUM\), found "WHAT"$/);

@@ -19,6 +19,13 @@ const SIZES: Record<string, Record<string, number>> = {
   'SICK-R': { train: 4500, dev: 500, test: 4927 },
   'SICK-E': { train: 4500, dev: 500, test: 4927 },
   'STS-B': { train: 5749, dev: 1500, test: 1379 },
+  SST5: { train: 8544, dev: 1101, test: 2210 },
+  // Scored pairs per dataset (unscored pairs, with an empty gold line, dropped): 3108 / 1500 / 3750 / 3000 / 1186.
+  STS12: { MSRpar: 750, MSRvid: 750, SMTeuroparl: 459, 'surprise.OnWN': 750, 'surprise.SMTnews': 399 },
+  STS13: { FNWN: 189, headlines: 750, OnWN: 561 },
+  STS14: { 'deft-forum': 450, 'deft-news': 300, headlines: 750, images: 750, OnWN: 750, 'tweet-news': 750 },
+  STS15: { 'answers-forums': 375, 'answers-students': 750, belief: 375, headlines: 750, images: 750 },
+  STS16: { 'answer-answer': 254, headlines: 249, plagiarism: 230, postediting: 244, 'question-question': 209 },
 };
 
 for (const [id, sizes] of Object.entries(SIZES)) {
@@ -82,6 +89,29 @@ test('STS-B: score column 4, sentences 5 and 6', async (t) => {
   assert.equal(d.splits.train.y[0], 5);
   assert.deepEqual(d.splits.train.a[0], ['a', 'plane', 'is', 'taking', 'off', '.']);
   assert.deepEqual(d.splits.train.b?.[0], ['an', 'air', 'plane', 'is', 'taking', 'off', '.']);
+});
+
+test('SST5: label first, then one space; five classes', async (t) => {
+  const dir = realDataDir(t);
+  if (dir === undefined) return;
+  const d = await loadTask(resolveTask('SST-5'), dir);
+  // sentiment-train line 1: "4 a stirring , funny and finally transporting re-imagining of beauty and the beast and 1930s horror films"
+  assert.equal(d.splits.train.y[0], 4);
+  assert.deepEqual(d.splits.train.a[0].slice(0, 3), ['a', 'stirring', ',']);
+  assert.deepEqual([...new Set(d.splits.test.y)].sort(), [0, 1, 2, 3, 4]);
+});
+
+test('STS years: datasets in SentEval order, unscored pairs dropped, 2013 without SMT', async (t) => {
+  const dir = realDataDir(t);
+  if (dir === undefined) return;
+  const d = await loadTask(resolveTask('STS15'), dir);
+  assert.deepEqual(Object.keys(d.splits), ['answers-forums', 'answers-students', 'belief', 'headlines', 'images']);
+  // answers-forums has 2000 input lines of which 375 have a gold score.
+  assert.equal(d.splits['answers-forums'].y.length, 375);
+  assert.ok(Object.values(d.splits).every((s) => s.y.every((v) => v >= 0 && v <= 5)));
+  assert.deepEqual(d.files.slice(0, 2), ['STS/STS15-en-test/STS.input.answers-forums.txt', 'STS/STS15-en-test/STS.gs.answers-forums.txt']);
+  const y13 = await loadTask(resolveTask('STS2013'), dir);
+  assert.deepEqual(Object.keys(y13.splits), ['FNWN', 'headlines', 'OnWN']);
 });
 
 test('Quora with devAsTrain on the real dev/test copies (q1\\tq2\\tlabel rows)', async (t) => {

@@ -11,9 +11,13 @@ import { referenceChecksums } from '../../src/tasks/verify.js';
 import { UserError } from '../../src/util/errors.js';
 import { REPO } from './helpers.js';
 
-const IDS = ['MR', 'CR', 'SUBJ', 'MPQA', 'SST2', 'TREC', 'MRPC', 'SICK-R', 'SICK-E', 'STS-B', 'SNLI', 'MultiNLI', 'Quora'];
+const IDS = [
+  'MR', 'CR', 'SUBJ', 'MPQA', 'SST2', 'TREC', 'MRPC', 'SICK-R', 'SICK-E', 'STS-B', 'SNLI', 'MultiNLI', 'Quora',
+  'SST5', 'STS12', 'STS13', 'STS14', 'STS15', 'STS16',
+];
+const STS_YEARS = ['STS12', 'STS13', 'STS14', 'STS15', 'STS16'];
 
-test('the 13 task definitions load, validated, in table order', () => {
+test('the 19 task definitions load, validated, in table order (Table 2, then SentEval\'s SST5 and STS12-16)', () => {
   assert.deepEqual(listTasks().map((t) => t.id), IDS);
   assert.equal(tasksDir(), join(REPO, 'tasks'));
   assert.equal(packageRoot(join(REPO, 'dist', 'src', 'tasks', 'registry.js')), REPO);
@@ -23,14 +27,15 @@ test('names resolve case-insensitively, aliases included', () => {
   const cases: [string, string][] = [
     ['mr', 'MR'], ['SICKRelatedness', 'SICK-R'], ['sickentailment', 'SICK-E'], ['STSBenchmark', 'STS-B'],
     ['sst', 'SST2'], ['MNLI', 'MultiNLI'], ['qqp', 'Quora'], ['sick-r', 'SICK-R'], [' trec ', 'TREC'],
+    ['SST5', 'SST5'], ['sst-fine', 'SST5'], ['STS12', 'STS12'], ['sts-14', 'STS14'], ['STS2016', 'STS16'],
   ];
   for (const [name, id] of cases) assert.equal(resolveTask(name).id, id, name);
 });
 
 test('an unknown task is a user error listing the known ids', () => {
   assert.throws(
-    () => resolveTask('SST5'),
-    (e: unknown) => e instanceof UserError && e.message === `unknown task "SST5"; known tasks: ${IDS.join(', ')}`,
+    () => resolveTask('SST7'),
+    (e: unknown) => e instanceof UserError && e.message === `unknown task "SST7"; known tasks: ${IDS.join(', ')}`,
   );
   assert.throws(() => resolveTasks('MR,nope'), /unknown task "nope"/);
   assert.throws(() => resolveTasks(' , '), /no task named/);
@@ -46,10 +51,25 @@ test('definitions carry the protocol facts of PROTOCOL.md', () => {
   const t = (id: string) => resolveTask(id);
   assert.deepEqual(IDS.map((id) => t(id).protocol), [
     'inner-kfold', 'inner-kfold', 'inner-kfold', 'inner-kfold', 'split', 'kfold', 'kfold', 'relatedness', 'split', 'relatedness', 'split', 'split', 'split',
+    'split', ...STS_YEARS.map(() => 'unsupervised-sts'),
   ]);
   assert.deepEqual(IDS.map((id) => t(id).features), [
     'single', 'single', 'single', 'single', 'single', 'single', 'absdiff-prod', 'absdiff-prod', 'absdiff-prod', 'absdiff-prod', 'nli', 'nli', 'nli',
+    'single', ...STS_YEARS.map(() => 'pair'),
   ]);
+  assert.equal(t('SST5').nclasses, 5);
+  assert.deepEqual(t('SST5').format, { reader: 'label-first' });
+  for (const y of STS_YEARS) {
+    assert.equal(t(y).mainMetric, 'spearman');
+    assert.deepEqual(t(y).sortKey, ['lenA', 'lenB', 'y']);
+    assert.ok(t(y).metrics.includes('pearson') && t(y).metrics.includes('spearman_wmean') && t(y).metrics.includes('spearman_pooled'));
+  }
+  // PROTOCOL.md section 2's datasets per year, in SentEval's order.
+  assert.deepEqual(Object.keys(t('STS12').splits), ['MSRpar', 'MSRvid', 'SMTeuroparl', 'surprise.OnWN', 'surprise.SMTnews']);
+  assert.deepEqual(Object.keys(t('STS13').splits), ['FNWN', 'headlines', 'OnWN']);
+  assert.deepEqual(Object.keys(t('STS14').splits), ['deft-forum', 'deft-news', 'headlines', 'images', 'OnWN', 'tweet-news']);
+  assert.deepEqual(Object.keys(t('STS15').splits), ['answers-forums', 'answers-students', 'belief', 'headlines', 'images']);
+  assert.deepEqual(Object.keys(t('STS16').splits), ['answer-answer', 'headlines', 'plagiarism', 'postediting', 'question-question']);
   assert.deepEqual(IDS.filter((id) => t(id).vocabCased), ['TREC']);
   assert.deepEqual(t('SNLI').protocolOverrides, { noreg: true, maxEpoch: 15, epochSize: 1 });
   assert.deepEqual(t('SICK-E').labels, ['CONTRADICTION', 'NEUTRAL', 'ENTAILMENT']);
@@ -63,7 +83,7 @@ test('definitions carry the protocol facts of PROTOCOL.md', () => {
 
 test('every file the reference folder holds for a task has a committed checksum', () => {
   const sums = referenceChecksums();
-  for (const id of IDS.slice(0, 10)) {
+  for (const id of [...IDS.slice(0, 10), ...IDS.slice(13)]) {
     for (const f of definitionFiles(resolveTask(id))) assert.ok(sums.has(f), `${id}: ${f}`);
   }
   assert.ok(sums.has('QUORA/dev.txt') && sums.has('QUORA/test.txt'));
@@ -87,6 +107,13 @@ test('a broken definition is a clear error naming the file', async () => {
     await check({ ...good, color: 'red' }, /unknown field "color"/);
     await check({ ...good, format: { reader: 'csv' } }, /format\.reader must be one of/);
     await check(good, /file name must be MRPC\.json/, 'Other.json');
+    const sts = JSON.parse(await readFile(join(REPO, 'tasks', 'STS13.json'), 'utf8')) as Record<string, unknown>;
+    await check({ ...sts, id: 'MRPC', nclasses: 2 }, /an unsupervised-sts task has no classes/);
+    await check({ ...sts, id: 'MRPC', features: 'absdiff-prod' }, /"features": "pair"/);
+    await check({ ...sts, id: 'MRPC', format: { reader: 'tsv', header: false, columns: { a: 0, label: 1 }, label: { type: 'float' } } }, /"sts-pairs" reader and the unsupervised-sts protocol go together/);
+    await check({ ...sts, id: 'MRPC', splits: { test: { input: 'STS/a', gold: 'STS/b' } } }, /must be a dataset name/);
+    await check({ ...sts, id: 'MRPC', splits: { FNWN: { input: 'STS/a' } } }, /splits\.FNWN\.gold must be a non-empty string/);
+    await check({ ...good, features: 'pair' }, /"features": "pair" goes with the unsupervised-sts protocol/);
     await writeFile(join(dir, 'MRPC.json'), JSON.stringify(good));
     await writeFile(join(dir, 'Para.json'), JSON.stringify({ ...good, id: 'Para', aliases: ['mrpc'] }));
     assert.throws(() => loadDefinitions(dir), /name "mrpc" is already used by MRPC/);
