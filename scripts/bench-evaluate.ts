@@ -22,11 +22,12 @@ try {
   const loadSeconds = (performance.now() - t0) / 1000;
   const results = await evaluate(encoder, {
     tasks: resolveTasks(tasks!),
-    dataDir: resolveDataDir(),
+    dataDir: resolveDataDir(process.env.BENCH_DATA_DIR),
     settings: resolveSettings(config ?? 'paper'),
     seeds: [Number(seedArg ?? 1111)],
-    // A fresh feature cache: encoding is part of what is measured.
-    cache: new FeatureCache(featureDir),
+    // A fresh feature cache: encoding is part of what is measured (BENCH_NO_CACHE=1: none at all,
+    // so a scale run does not also write its multi-GB store to disk).
+    ...(process.env.BENCH_NO_CACHE === '1' ? {} : { cache: new FeatureCache(featureDir) }),
     progress: new StderrProgress(Boolean(process.env.BENCH_PROGRESS)),
   });
   await closeProbePool();

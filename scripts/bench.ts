@@ -6,11 +6,14 @@
  *   borep  MR and SICK-R with --encoder borep --dim 4096 --config paper (the 4096-d scale check)
  *   probe  the probe micro-benchmark (scripts/bench-probe)
  *   gensen the GenSen encoder against PyTorch (scripts/bench-gensen)
+ *   scale  MultiNLI-format files generated at 50,000 and at MultiNLI's 392,702 training pairs
+ *          (scripts/make-scale-data), --encoder borep --dim 4096 --config fast: wall time, encoding
+ *          rate, probes/s and peak RSS against the bar 1.3 x store bytes + 1.5 GB
  * Needs the SentEval data ($SENTEVAL_DATA or ../shared/senteval-data).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TaskResult } from '../src/results/schema.js';
@@ -43,10 +46,10 @@ interface JobOutput {
   tasks: Record<string, TaskResult>;
 }
 
-function job(args: string[]): JobOutput {
+function job(args: string[], env: Record<string, string> = {}): JobOutput {
   const script = join(here, `bench-evaluate${ext}`);
   const node = ext === '.ts' ? ['--import', 'tsx', script] : [script];
-  const r = spawnSync(process.execPath, [...node, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, [...node, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26, env: { ...process.env, ...env } });
   if (r.status !== 0) throw new Error(`bench job ${args.join(' ')} failed (exit ${r.status})`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as JobOutput;
 }
@@ -95,6 +98,39 @@ function borep(): void {
   }
 }
 
+/** Copies of SentEval's data do not have MultiNLI: generate its format at the given size. */
+function scaleData(train: number): string {
+  const dir = mkdtempSync(join(tmpdir(), `gensen-scale-${train}-`));
+  const gen = join(here, `make-scale-data${ext}`);
+  const node = ext === '.ts' ? ['--import', 'tsx', gen] : [gen];
+  const r = spawnSync(process.execPath, [...node, '--out', dir, '--train', String(train)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error(`make-scale-data failed (exit ${r.status})`);
+  return dir;
+}
+
+function scale(): void {
+  console.log('\n## scale: MultiNLI format, borep --dim 4096 (a GenSen pair\'s width), --config fast, no feature cache');
+  for (const train of [50000, 392702]) {
+    const dir = scaleData(train);
+    try {
+      const out = job(['borep', 'MultiNLI', 'fast', '4096'], { BENCH_DATA_DIR: dir, BENCH_NO_CACHE: '1' });
+      const r = out.tasks['MultiNLI']!;
+      const st = r.store!;
+      const bar = train === 50000 ? 3 * 2 ** 30 : 1.3 * st.bytes + 1.5e9;
+      const rss = out.maxRssMiB * 2 ** 20;
+      const fit = r.wallSeconds - r.encodeSeconds;
+      console.log(
+        `${pad(`${train} pairs`, 14)} wall ${r.wallSeconds.toFixed(1)} s; encode ${r.encodeSeconds.toFixed(1)} s for ${st.occurrences.toLocaleString('en-US')} sentences ` +
+          `(${st.rows.toLocaleString('en-US')} distinct, ${(st.rows / r.encodeSeconds).toFixed(0)} encoded/s); store ${(st.bytes / 2 ** 30).toFixed(2)} GiB; ` +
+          `${r.probes ?? '?'} probes in ${fit.toFixed(1)} s (${((r.probes ?? 0) / fit).toFixed(3)} probes/s); peak RSS ${(rss / 2 ** 30).toFixed(2)} GiB ` +
+          `vs bar ${(bar / 2 ** 30).toFixed(2)} GiB: ${rss <= bar ? 'ok' : 'OVER'}; acc ${r.metrics.acc} (random labels)`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
 function script(name: string): void {
   const file = join(here, `${name}${ext}`);
   if (!existsSync(file)) {
@@ -115,5 +151,6 @@ for (const c of chosen) {
   else if (c === 'borep') borep();
   else if (c === 'probe') script('bench-probe');
   else if (c === 'gensen') script('bench-gensen');
-  else throw new Error(`unknown bench '${c}': spine, borep, probe, gensen`);
+  else if (c === 'scale') scale();
+  else throw new Error(`unknown bench '${c}': spine, borep, probe, gensen, scale`);
 }

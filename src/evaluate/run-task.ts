@@ -82,9 +82,15 @@ export async function runTask(def: TaskDefinition, data: TaskData, ctx: TaskRunC
   let first: ProtocolOutcome | undefined;
   // Unsupervised STS draws nothing at random: one pass whatever the seeds, and no seed spread.
   const seeds = def.protocol === 'unsupervised-sts' ? ctx.seeds.slice(0, 1) : ctx.seeds;
+  let probes = 0;
   for (const seed of seeds) {
     const label = seeds.length > 1 ? `fit (seed ${seed})` : def.protocol === 'unsupervised-sts' ? 'score' : 'fit';
-    const outcome = await runProtocol(def, features, ctx.settings, seed, (d, t) => ctx.progress.update(def.id, label, d, t));
+    let total = 0;
+    const outcome = await runProtocol(def, features, ctx.settings, seed, (d, t) => {
+      total = t;
+      ctx.progress.update(def.id, label, d, t);
+    });
+    if (def.protocol !== 'unsupervised-sts') probes += total;
     perSeed.push(outcome.metrics);
     first ??= outcome;
   }
@@ -104,6 +110,8 @@ export async function runTask(def: TaskDefinition, data: TaskData, ctx: TaskRunC
     samples,
     wallSeconds: round((performance.now() - t0) / 1000, 3),
     encodeSeconds: round(stats.seconds, 3),
+    ...(stats.store ? { store: stats.store } : {}),
+    ...(probes > 0 ? { probes } : {}),
     dataFiles,
     fingerprint: taskFingerprint(def, ctx.settings, dataFiles),
     ...(data.notes.length > 0 || first!.notes.length > 0 ? { notes: [...data.notes, ...first!.notes] } : {}),

@@ -17,6 +17,8 @@ export interface EncodeStats {
   sentences: number;
   fromCache: number;
   seconds: number;
+  /** Set once the store exists. */
+  store?: { rows: number; occurrences: number; dim: number; dtype: string; bytes: number };
 }
 
 /** Which sentence goes into each store row, and how the rows are batched. */
@@ -90,6 +92,7 @@ export async function encodeStore(plan: StorePlan, o: StoreEncodeOptions): Promi
   if (key) {
     const hit = o.cache!.getStore(key, plan.rows.length, dim, o.dtype);
     if (hit) {
+      o.stats.store = { rows: hit.rows, occurrences: plan.occurrences, dim, dtype: o.dtype, bytes: hit.bytes };
       o.stats.sentences += plan.occurrences;
       o.stats.fromCache += plan.occurrences;
       o.stats.seconds += (performance.now() - t0) / 1000;
@@ -111,6 +114,7 @@ export async function encodeStore(plan: StorePlan, o: StoreEncodeOptions): Promi
     }
   }
   if (key) o.cache!.putStore(key, store);
+  o.stats.store = { rows: store.rows, occurrences: plan.occurrences, dim, dtype: o.dtype, bytes: store.bytes };
   o.stats.sentences += plan.occurrences;
   o.stats.seconds += (performance.now() - t0) / 1000;
   return store;

@@ -27,6 +27,13 @@ export interface TaskResult {
   readonly samples: Readonly<Record<string, number>>;
   readonly wallSeconds: number;
   readonly encodeSeconds: number;
+  /**
+   * The task's sentence store: rows (distinct sentences, or occurrences for a batch-dependent
+   * encoder), the sentence occurrences they serve, and the bytes it took.
+   */
+  readonly store?: { readonly rows: number; readonly occurrences: number; readonly dim: number; readonly dtype: string; readonly bytes: number };
+  /** Probes fitted (all seeds), for throughput figures. */
+  readonly probes?: number;
   readonly dataFiles: readonly DataFileChecksum[];
   /** sha256 of the task's protocol settings + data checksums. */
   readonly fingerprint: string;
