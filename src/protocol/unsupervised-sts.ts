@@ -71,7 +71,7 @@ export function runUnsupervisedSts(datasets: readonly StsDataset[]): StsYearResu
     const scores = cosineScores(ds.u, ds.v);
     results.push({ name: ds.name, n: ds.gold.length, pearson: pearson(scores, ds.gold), spearman: spearman(scores, ds.gold), scores });
     for (let i = 0; i < scores.length; i++) allScores.push(scores[i]!);
-    allGold.push(...ds.gold);
+    for (const g of ds.gold) allGold.push(g);
   }
   const weights = results.map((r) => r.n);
   const wsum = weights.reduce((s, w) => s + w, 0);

@@ -23,7 +23,8 @@ export function mcnemarExact(b: number, c: number): number {
   // Sum the tail in log space relative to its largest term (the last one) to avoid underflow.
   const terms: number[] = [];
   for (let i = 0; i <= k; i++) terms.push(lf - logFactorial(i) - logFactorial(n - i) + logHalfN);
-  const m = Math.max(...terms);
+  let m = -Infinity;
+  for (const t of terms) if (t > m) m = t;
   let s = 0;
   for (const t of terms) s += Math.exp(t - m);
   return Math.min(1, 2 * Math.exp(m + Math.log(s)));

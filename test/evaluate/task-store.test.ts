@@ -9,6 +9,7 @@ import { FeatureCache } from '../../src/evaluate/feature-cache.js';
 import { silentProgress } from '../../src/evaluate/progress.js';
 import { evaluate } from '../../src/evaluate/run.js';
 import { encodeStore, planStore } from '../../src/evaluate/task-store.js';
+import { taskContext } from '../../src/evaluate/run-task.js';
 import { closeProbePool } from '../../src/protocol/index.js';
 import { resolveSettings } from '../../src/protocol/settings.js';
 import { resolveTasks } from '../../src/tasks/registry.js';
@@ -129,4 +130,11 @@ test('--feature-dtype float16 halves the store, is recorded, and changes the fin
   // Rounding 100-d GloVe means to 11 bits moves the correlation a little, not a lot.
   const [a, b] = [plain.tasks['STS-B']!.metrics.pearson!, f16.tasks['STS-B']!.metrics.pearson!];
   assert.ok(Math.abs(a - b) < 0.01 && a !== b, `${a} vs ${b}`);
+});
+
+test("a task of MultiNLI's size reaches prepare (no argument-spread limit on the sample list)", () => {
+  const n = 400000;
+  const a = Array.from({ length: n }, () => ['w']);
+  const ctx = taskContext(resolveTasks('MultiNLI')[0]!, { splits: { train: { a, b: a, y: new Array<number>(n).fill(0) } }, files: [], notes: [] });
+  assert.equal(ctx.samples.length, 2 * n);
 });
