@@ -10,6 +10,7 @@ import type { ProgressSink } from './progress.js';
 import { runProtocol, type ProtocolOutcome, type TaskFeatures } from '../protocol/dispatch.js';
 import { sentEvalOrder } from './sentEval-order.js';
 import { join } from 'node:path';
+import { pyRound } from '../protocol/pyround.js';
 
 /** Bumped when the harness changes how numbers are produced, so fingerprints tell runs apart. */
 export const PROTOCOL_IMPLEMENTATION = 'gensen-eval-protocol/1';
@@ -101,7 +102,9 @@ export async function runTask(def: TaskDefinition, data: TaskData, ctx: TaskRunC
   const samples: Record<string, number> = {};
   for (const [name, split] of Object.entries(data.splits)) samples[name] = split.y.length;
 
-  const metrics = seeds.length > 1 ? meanMetrics(perSeed) : perSeed[0]!;
+  // The relatedness probe's correlations and MSE get the accuracies' resolution (see roundMetrics).
+  const rounded = def.protocol === 'relatedness' ? perSeed.map(roundMetrics) : perSeed;
+  const metrics = seeds.length > 1 ? meanMetrics(rounded) : rounded[0]!;
   const result: TaskResult = {
     task: def.id,
     protocol: def.protocol,
@@ -115,7 +118,8 @@ export async function runTask(def: TaskDefinition, data: TaskData, ctx: TaskRunC
     dataFiles,
     fingerprint: taskFingerprint(def, ctx.settings, dataFiles),
     ...(data.notes.length > 0 || first!.notes.length > 0 ? { notes: [...data.notes, ...first!.notes] } : {}),
-    ...(seeds.length > 1 ? { seeds: [...seeds], perSeed, spread: spreadOf(perSeed) } : {}),
+    ...(seeds.length > 1 ? { seeds: [...seeds], perSeed: rounded, spread: spreadOf(rounded) } : {}),
+    ...(first!.fit ? { fit: first!.fit } : {}),
   };
   return { result, predictions: first!.predictions };
 }
@@ -157,6 +161,17 @@ export function taskFingerprint(
       dataFiles,
     }),
   );
+}
+
+/**
+ * Accuracies come out of the protocol rounded to 2 decimals in percent (SentEval's round(..., 2));
+ * correlations and MSE are rounded to the same resolution, 4 decimals of a fraction, so files and
+ * logs do not carry float noise (0.5838001796676452). Far below any reported precision.
+ */
+function roundMetrics(m: Readonly<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(m)) out[k] = /pearson|spearman|mse/i.test(k) ? pyRound(v, 4) : v;
+  return out;
 }
 
 function meanMetrics(perSeed: readonly Record<string, number>[]): Record<string, number> {

@@ -1,6 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { SentenceEncoder } from '../encoders/types.js';
-import { RESULTS_SCHEMA_VERSION, type ProtocolSettings, type RunResults, type TaskResult } from '../results/schema.js';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import {
+  METRIC_UNITS,
+  RESULTS_SCHEMA_VERSION,
+  type ProtocolSettings,
+  type RunEnvironment,
+  type RunResults,
+  type ShardInfo,
+  type TaskResult,
+} from '../results/schema.js';
+import { gitCommit } from '../util/git-commit.js';
 import { loadTask } from '../tasks/load.js';
 import type { TaskData } from '../tasks/types.js';
 import type { TaskDefinition } from '../tasks/registry.js';
@@ -33,6 +44,20 @@ export interface EvaluateOptions {
   readonly progress: ProgressSink;
   /** Called with each finished task's test predictions (for `--save-predictions`). */
   readonly onPredictions?: (task: string, predictions: readonly SplitPredictions[]) => Promise<string | undefined>;
+  /** Recorded in the file when the task list is one shard of a larger one (`--shard K/N`). */
+  readonly shard?: ShardInfo;
+}
+
+/** Node, cores, harness commit and the absolute data folder, recorded in every results file. */
+export function runEnvironment(dataDir: string): RunEnvironment {
+  const commit = gitCommit(packageInfo().root);
+  return {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: availableParallelism(),
+    ...(commit ? { gitCommit: commit } : {}),
+    dataDir: resolve(dataDir),
+  };
 }
 
 export function protocolFingerprint(settings: ProtocolSettings): string {
@@ -53,6 +78,9 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
     protocolFingerprint: protocolFingerprint(opts.settings),
     encoder: encoder.identity,
     ...(opts.device ? { device: opts.device } : {}),
+    units: METRIC_UNITS,
+    environment: runEnvironment(opts.dataDir),
+    ...(opts.shard ? { shard: opts.shard } : {}),
   };
   const tasks: Record<string, TaskResult> = {};
   if (opts.outPath && opts.resume && existsSync(opts.outPath)) {
@@ -124,7 +152,16 @@ function readPrevious(path: string): RunResults {
 
 function assertResumable(path: string, prev: RunResults, next: Omit<RunResults, 'tasks'>, seeds: readonly number[]): void {
   const why: string[] = [];
-  if (prev.protocolFingerprint !== next.protocolFingerprint) why.push('the probe settings differ');
+  if (prev.protocolFingerprint !== next.protocolFingerprint) {
+    const a = (prev.protocol ?? {}) as unknown as Record<string, unknown>;
+    const b = next.protocol as unknown as Record<string, unknown>;
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => k !== 'config' && canonicalJson(a[k] ?? null) !== canonicalJson(b[k] ?? null)).sort();
+    why.push(
+      keys.length
+        ? `the probe settings differ (${keys.map((k) => `${k}: ${JSON.stringify(a[k])} there, ${JSON.stringify(b[k])} now`).join('; ')})`
+        : 'the probe settings differ (the protocol implementation changed)',
+    );
+  }
   if (canonicalJson(prev.encoder) !== canonicalJson(next.encoder)) why.push('the encoder differs');
   if (prev.seed !== next.seed) why.push(`the seed differs (${prev.seed} there)`);
   const prevSeeds = Object.values(prev.tasks ?? {})[0]?.seeds;

@@ -11,6 +11,7 @@ import { runUnsupervisedSts, stsMetrics, type StsDataset } from './unsupervised-
 import type { TaskDefinition } from '../tasks/registry.js';
 import { isPairMatrix, type FeatureMatrix } from '../features/source.js';
 import type { Matrix } from '../util/matrix.js';
+import type { TaskFit } from '../results/schema.js';
 
 /** Probe features and labels (class index or gold score) per split, in SentEval's order. */
 export type TaskFeatures = Readonly<Record<string, { readonly X: FeatureMatrix; readonly y: readonly number[] }>>;
@@ -22,8 +23,13 @@ export interface SplitPredictions {
   readonly pred: readonly number[];
 }
 
+/** What model selection chose: the L2 penalty (per outer fold for inner k-fold) and epochs trained. */
+export type FitChoice = TaskFit;
+
 export interface ProtocolOutcome {
   readonly metrics: Record<string, number>;
+  /** Absent for protocols without a fitted probe (unsupervised STS). */
+  readonly fit?: FitChoice;
   readonly notes: string[];
   readonly predictions: SplitPredictions[];
 }
@@ -81,6 +87,7 @@ export async function runProtocol(
       const r = await runInnerKFold(all.X, y, nclasses, probe, seed, onProgress);
       return {
         metrics: { devacc: r.devacc, acc: r.acc },
+        fit: { l2: r.l2, epochs: r.epochs },
         notes: [],
         predictions: [{ split: 'all', kind: 'class', gold: [...y], pred: [...r.predictions] }],
       };
@@ -94,6 +101,7 @@ export async function runProtocol(
       if (def.metrics.includes('f1')) metrics.f1 = f1Binary(yTest, r.predictions);
       return {
         metrics,
+        fit: { l2: r.l2, epochs: r.epochs },
         notes: [],
         predictions: [{ split: 'test', kind: 'class', gold: [...yTest], pred: [...r.predictions] }],
       };
@@ -121,7 +129,7 @@ export async function runProtocol(
         metrics[name === 'test' ? 'acc' : `acc${name.slice(4)}`] = r.acc[name]!;
         predictions.push({ split: name, kind: 'class', gold: [...tests[name]!.y], pred: [...r.predictions[name]!] });
       }
-      return { metrics, notes: ov.noreg ? ['no L2 search (l2 fixed at 1e-9), as SentEval does for this task'] : [], predictions };
+      return { metrics, fit: { l2: r.l2, epochs: r.epochs }, notes: ov.noreg ? ['no L2 search (l2 fixed at 1e-9), as SentEval does for this task'] : [], predictions };
     }
     case 'relatedness': {
       const train = need(features, def, 'train');
@@ -143,6 +151,7 @@ export async function runProtocol(
           spearman: r.spearman,
           mse: r.mse,
         },
+        fit: { epochs: r.epochs },
         notes: [],
         predictions: [{ split: 'test', kind: 'score', gold: [...test.y], pred: [...r.predictions] }],
       };

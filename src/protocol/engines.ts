@@ -42,6 +42,8 @@ export interface InnerKFoldResult {
   readonly predictions: Int32Array;
   /** Chosen L2 per outer fold. */
   readonly l2: number[];
+  /** Epochs the kept (refitted) model of each outer fold trained for. */
+  readonly epochs: number[];
 }
 
 export interface KFoldResult {
@@ -49,6 +51,8 @@ export interface KFoldResult {
   readonly acc: number;
   readonly predictions: Int32Array;
   readonly l2: number;
+  /** Epochs the refitted model trained for. */
+  readonly epochs: number;
 }
 
 export interface SplitResult {
@@ -56,6 +60,8 @@ export interface SplitResult {
   readonly acc: Record<string, number>;
   readonly predictions: Record<string, Int32Array>;
   readonly l2: number;
+  /** Epochs the kept model trained for. */
+  readonly epochs: number;
 }
 
 export interface ScoredSet {
@@ -77,6 +83,8 @@ export interface RelatednessResultSummary {
   readonly spearman: number;
   readonly mse: number;
   readonly predictions: Float64Array;
+  /** Epochs trained before early stopping. */
+  readonly epochs: number;
 }
 
 /**
@@ -222,6 +230,7 @@ export async function runInnerKFold(
         dev: scores[best]!,
         test: pyRound((100 * refit.correct[0]!) / fold.test.length, 2),
         l2,
+        epochs: refit.epochs,
         rows: fold.test,
         pred: refit.predictions[0]!,
       };
@@ -234,6 +243,7 @@ export async function runInnerKFold(
       acc: pyRound(npMean(folds.map((f) => f.test)), 2),
       predictions,
       l2: folds.map((f) => f.l2),
+      epochs: folds.map((f) => f.epochs),
     };
   } finally {
     pool.release(dataset);
@@ -288,6 +298,7 @@ export async function runKFold(
       acc: pyRound((100 * refit.correct[0]!) / test.X.rows, 2),
       predictions: refit.predictions[0]!,
       l2,
+      epochs: refit.epochs,
     };
   } finally {
     pool.release(dataset);
@@ -355,7 +366,7 @@ export async function runSplit(
       acc[n] = pyRound((100 * chosen.correct[i]!) / tests[n]!.X.rows, 2);
       predictions[n] = chosen.predictions[i]!;
     });
-    return { devacc: scores[best]!, acc, predictions, l2: regs[best]! };
+    return { devacc: scores[best]!, acc, predictions, l2: regs[best]!, epochs: chosen.epochs };
   } finally {
     pool.release(dataset);
   }
@@ -401,6 +412,7 @@ export async function runRelatedness(
       spearman: nanTo0(spearman(yhat, test.scores)),
       mse: meanSquaredError(yhat, test.scores),
       predictions: yhat,
+      epochs: r.epochs,
     };
   } finally {
     pool.release(dataset);
