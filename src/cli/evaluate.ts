@@ -13,6 +13,7 @@ import { FEATURE_DTYPES, type FeatureDtype } from '../features/dtype.js';
 import { UserError } from '../util/errors.js';
 import { formatSummary } from '../evaluate/summary.js';
 import { runCommand } from './run-command.js';
+import { parseShard, shardTasks } from '../results/shard.js';
 
 
 interface EvaluateArgs {
@@ -51,6 +52,7 @@ interface EvaluateArgs {
   savePredictions: boolean;
   cache: boolean;
   progress?: boolean;
+  shard?: string;
 }
 
 function builder(y: Argv): Argv<EvaluateArgs> {
@@ -94,8 +96,10 @@ function builder(y: Argv): Argv<EvaluateArgs> {
     .option('save-predictions', { type: 'boolean', default: false, describe: 'Store per-example test predictions beside the results (for compare)' })
     .option('cache', { type: 'boolean', default: true, describe: 'Use the on-disk feature cache (--no-cache to disable)' })
     .option('progress', { type: 'boolean', describe: 'Progress on stderr (default: only on a terminal)' })
+    .option('shard', { type: 'string', describe: 'K/N: run only every N-th task of --tasks, starting at the K-th (CI matrices; combine with merge)' })
     .example('$0 evaluate --tasks MR,SICK-R --config fast', 'Embedded bag-of-words encoder, prototyping probes')
-    .example('$0 evaluate --prefix1 nli_large --prefix2 nli_large_bothskip --models-dir models', 'A GenSen pair') as unknown as Argv<EvaluateArgs>;
+    .example('$0 evaluate --prefix1 nli_large --prefix2 nli_large_bothskip --models-dir models', 'A GenSen pair')
+    .example('$0 evaluate --shard 2/4 --out shard-2.json', 'Second of four CI jobs; then: merge shard-*.json') as unknown as Argv<EvaluateArgs>;
 }
 
 function parseSeeds(a: EvaluateArgs): number[] {
@@ -110,7 +114,9 @@ function parseSeeds(a: EvaluateArgs): number[] {
 async function handle(a: EvaluateArgs): Promise<number> {
   const encoderName: EncoderName = a.encoder ?? (a.prefix1 ? 'gensen' : 'bow');
   if (encoderName !== 'gensen' && (a.prefix1 || a.prefix2)) throw new UserError(`--prefix1/--prefix2 need --encoder gensen, not ${encoderName}`);
-  const defs = resolveTasks(a.tasks);
+  const allDefs = resolveTasks(a.tasks);
+  const sharded = a.shard === undefined ? undefined : shardTasks(allDefs, parseShard(a.shard));
+  const defs = sharded ? sharded.tasks : allDefs;
   const settings = resolveSettings(a.config, {
     kfold: a.kfold,
     optim: a.optim,
@@ -129,7 +135,8 @@ async function handle(a: EvaluateArgs): Promise<number> {
   const seeds = parseSeeds(a);
   const dataDir = resolveDataDir(a.dataDir);
   const tag = settings.nhid > 0 ? `-mlp${settings.nhid}` : '';
-  const out = resolve(a.out ?? `results/${encoderName}-${settings.config}${tag}-s${seeds[0]}.json`);
+  const shardTag = sharded ? `.shard-${sharded.shard.index}-of-${sharded.shard.count}` : '';
+  const out = resolve(a.out ?? `results/${encoderName}-${settings.config}${tag}-s${seeds[0]}${shardTag}.json`);
   if (existsSync(out) && !a.resume && !a.force) {
     throw new UserError(`${out} exists: pass --resume to continue it, --force to overwrite it, or another --out`);
   }
@@ -160,6 +167,7 @@ async function handle(a: EvaluateArgs): Promise<number> {
       device: 'cpu',
       ...(a.cache ? { cache: new FeatureCache() } : {}),
       progress,
+      ...(sharded ? { shard: sharded.shard } : {}),
       ...(a.savePredictions ? { onPredictions: savePredictionsBeside(out, seeds.length > 1 ? seeds[0] : undefined) } : {}),
     });
     progress.done();
