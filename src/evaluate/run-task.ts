@@ -1,7 +1,7 @@
 import type { SentenceEncoder, TaskContext } from '../encoders/types.js';
 import type { ProtocolSettings, TaskResult } from '../results/schema.js';
 import type { TaskDefinition } from '../tasks/registry.js';
-import type { Split, TaskData } from '../tasks/types.js';
+import type { SampleOrigin, Split, TaskData } from '../tasks/types.js';
 import { canonicalJson, sha256, sha256File } from '../util/hash.js';
 import { encodeStore, planStore, type EncodeStats } from './task-store.js';
 import type { FeatureCache } from './feature-cache.js';
@@ -60,13 +60,13 @@ export async function encodeTask(
     stats,
     onBatch: (d, t) => ctx.progress.update(def.id, 'encode', d, t),
   });
-  const out: Record<string, { X: FeatureMatrix; y: number[] }> = {};
+  const out: Record<string, { X: FeatureMatrix; y: number[]; origin?: SampleOrigin }> = {};
   for (const [name, split] of Object.entries(ordered)) {
     const idx = plan.index[name]!;
     if (def.features !== 'single' && !idx.b) throw new Error(`task ${def.id}: split ${name} has no second sentences for ${def.features} features`);
     // The probes combine store rows per minibatch: the 2x (MRPC, SICK, STS-B) or 4x (NLI) wider
     // pair features never exist whole.
-    out[name] = { X: pairMatrix(def.features, store, idx.a, idx.b ?? idx.a), y: split.y };
+    out[name] = { X: pairMatrix(def.features, store, idx.a, idx.b ?? idx.a), y: split.y, ...(split.origin ? { origin: split.origin } : {}) };
   }
   return out;
 }
@@ -121,7 +121,12 @@ export async function runTask(def: TaskDefinition, data: TaskData, ctx: TaskRunC
     ...(seeds.length > 1 ? { seeds: [...seeds], perSeed: rounded, spread: spreadOf(rounded) } : {}),
     ...(first!.fit ? { fit: first!.fit } : {}),
   };
-  return { result, predictions: first!.predictions };
+  // Sidecars join back to the data: each example's file and line, and the class names.
+  const predictions = first!.predictions.map((p) => {
+    const origin = features[p.split]?.origin;
+    return { ...p, ...(origin ? { origin } : {}), ...(p.kind === 'class' && def.labels ? { labels: def.labels } : {}) };
+  });
+  return { result, predictions };
 }
 
 /**

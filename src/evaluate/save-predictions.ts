@@ -1,4 +1,4 @@
-import { writePredictions } from '../results/predictions.js';
+import { writePredictions, type PredictionSet } from '../results/predictions.js';
 import type { SplitPredictions } from '../protocol/dispatch.js';
 
 /**
@@ -12,14 +12,16 @@ export function savePredictionsBeside(
   return async (task, predictions) => {
     const [main, ...rest] = predictions;
     if (!main) return undefined;
-    const extra: Record<string, { gold: readonly number[]; pred: readonly number[] }> = {};
-    for (const p of rest) extra[p.split] = { gold: p.gold, pred: p.pred };
+    const extra: Record<string, PredictionSet> = {};
+    for (const p of rest) extra[p.split] = { gold: p.gold, pred: p.pred, ...(p.origin ? { source: p.origin } : {}) };
     return writePredictions(resultsPath, {
       task,
       kind: main.kind,
       split: main.split,
       gold: main.gold,
       pred: main.pred,
+      ...(main.labels ? { labels: main.labels } : {}),
+      ...(main.origin ? { source: main.origin } : {}),
       ...(seed === undefined ? {} : { seed }),
       ...(rest.length > 0 ? { extra } : {}),
     });

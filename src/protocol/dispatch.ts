@@ -12,15 +12,21 @@ import type { TaskDefinition } from '../tasks/registry.js';
 import { isPairMatrix, type FeatureMatrix } from '../features/source.js';
 import type { Matrix } from '../util/matrix.js';
 import type { TaskFit } from '../results/schema.js';
+import type { SampleOrigin } from '../tasks/types.js';
 
 /** Probe features and labels (class index or gold score) per split, in SentEval's order. */
-export type TaskFeatures = Readonly<Record<string, { readonly X: FeatureMatrix; readonly y: readonly number[] }>>;
+export type TaskFeatures = Readonly<Record<string, { readonly X: FeatureMatrix; readonly y: readonly number[]; readonly origin?: SampleOrigin }>>;
 
 export interface SplitPredictions {
   readonly split: string;
   readonly kind: 'class' | 'score';
   readonly gold: readonly number[];
+  /** Class index, or for relatedness the expected score Σ p_k·k of the predicted distribution. */
   readonly pred: readonly number[];
+  /** Source file and line of each example (same order as gold/pred). */
+  readonly origin?: SampleOrigin;
+  /** Class names by index (classification tasks). */
+  readonly labels?: readonly string[];
 }
 
 /** What model selection chose: the L2 penalty (per outer fold for inner k-fold) and epochs trained. */
