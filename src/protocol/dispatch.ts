@@ -11,7 +11,6 @@ import { runUnsupervisedSts, stsMetrics, type StsDataset } from './unsupervised-
 import type { TaskDefinition } from '../tasks/registry.js';
 import { isPairMatrix, type FeatureMatrix } from '../features/source.js';
 import type { Matrix } from '../util/matrix.js';
-import type { TaskFit } from '../results/schema.js';
 import type { SampleOrigin } from '../tasks/types.js';
 
 /** Probe features and labels (class index or gold score) per split, in SentEval's order. */
@@ -30,7 +29,11 @@ export interface SplitPredictions {
 }
 
 /** What model selection chose: the L2 penalty (per outer fold for inner k-fold) and epochs trained. */
-export type FitChoice = TaskFit;
+export interface FitChoice {
+  /** One value, or one per outer fold (inner k-fold); absent for relatedness (no L2 search). */
+  readonly l2?: number | readonly number[];
+  readonly epochs: number | readonly number[];
+}
 
 export interface ProtocolOutcome {
   readonly metrics: Record<string, number>;

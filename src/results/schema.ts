@@ -5,6 +5,7 @@
  */
 import type { EncoderIdentity } from '../encoders/types.js';
 import type { ProtocolSettings } from '../protocol/settings.js';
+import type { FitChoice } from '../protocol/dispatch.js';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
@@ -45,11 +46,7 @@ export interface RunEnvironment {
 }
 
 /** What model selection chose for a task (first seed): L2 penalty and epochs trained. */
-export interface TaskFit {
-  /** One value, or one per outer fold (inner k-fold); absent for relatedness (no L2 search). */
-  readonly l2?: number | readonly number[];
-  readonly epochs: number | readonly number[];
-}
+export type TaskFit = FitChoice;
 
 /** `evaluate --shard K/N`: which part of the task list this file holds. */
 export interface ShardInfo {
