@@ -10,6 +10,7 @@ import { NpyWriter } from '../formats/npy.js';
 import { lineError, UserError } from '../util/errors.js';
 import { pyFileLines } from '../util/pystr.js';
 import { runCommand } from './run-command.js';
+import { examplesEpilogue } from './examples.js';
 
 export interface EncodeArgs {
   modelsDir: string;
@@ -156,7 +157,7 @@ function builder(y: Argv): Argv<EncodeArgs> {
       describe: 'Also write <out>.states.npy float32 [N, Tmax, dim] (per-token top-layer states incl. <s> and </s>, zero past each length) and <out>.lengths.npy int32 [N]',
     })
     .option('quiet', { type: 'boolean', default: false, describe: 'No progress on stderr' })
-    .example('$0 encode --models-dir models --prefix1 nli_large_bothskip --input sents.txt --out vecs.npy', 'One 2048-d vector per line') as unknown as Argv<EncodeArgs>;
+    .epilogue(examplesEpilogue([{ command: 'encode --models-dir models --prefix1 nli_large_bothskip --input sents.txt --out vecs.npy', what: 'One 2048-d vector per line' }])) as unknown as Argv<EncodeArgs>;
 }
 
 export const encodeCommand: CommandModule<object, EncodeArgs> = {

@@ -5,6 +5,7 @@ import { readResultsFile } from '../results/read.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UserError } from '../util/errors.js';
 import { runCommand } from './run-command.js';
+import { examplesEpilogue } from './examples.js';
 
 interface MergeArgs {
   files: string[];
@@ -17,7 +18,7 @@ function builder(y: Argv): Argv<MergeArgs> {
     .positional('files', { type: 'string', array: true, describe: 'Results files of one encoder and protocol (e.g. the shards of evaluate --shard K/N)' })
     .option('out', { type: 'string', demandOption: true, describe: 'The merged results file' })
     .option('force', { type: 'boolean', default: false, describe: 'Overwrite an existing --out' })
-    .example('$0 merge shard-*.json --out all.json', 'Combine the shards of a CI matrix') as unknown as Argv<MergeArgs>;
+    .epilogue(examplesEpilogue([{ command: 'merge shard-*.json --out all.json', what: 'Combine the shards of a CI matrix' }])) as unknown as Argv<MergeArgs>;
 }
 
 export async function mergeMain(args: MergeArgs): Promise<number> {

@@ -12,6 +12,8 @@ import { UserError } from '../util/errors.js';
 import { TABLE2_COLUMNS, canonicalTask, extraColumn, toDisplay } from './columns.js';
 import type { Column } from './columns.js';
 import type { ReferenceSet } from './reference.js';
+import { CLASSIFIER_ONLY_SETTINGS } from '../protocol/settings.js';
+import { findTask } from '../tasks/registry.js';
 
 export interface LeaderboardCell {
   /** Display scale (percent; correlations ×100). */
@@ -313,6 +315,13 @@ export function buildLeaderboard(
       }
       if (r.commonAverage !== undefined && b.commonAverage !== undefined) r.commonAverageDiff = r.commonAverage - b.commonAverage;
     }
+  }
+  // Presets differ mostly in classifier settings, which SentEval's relatedness trainer ignores: say
+  // so, or SICK-R being identical under paper and fast reads like a bug.
+  const ignored = [...protocolDifferences].filter((k) => (CLASSIFIER_ONLY_SETTINGS as readonly string[]).includes(k)).sort();
+  const related = [...new Set(columns.filter((c) => findTask(c.task)?.protocol === 'relatedness').map((c) => c.task))];
+  if (ignored.length && related.length) {
+    notes.push(`${related.join(' and ')} use SentEval's relatedness trainer (fixed Adam, batch 64, 50-epoch rounds), which ignores ${ignored.join(', ')}: those differences between the protocol groups do not change their numbers.`);
   }
   for (const lr of runs) for (const w of lr.warnings) notes.push(`${lr.path}: ${w}`);
 

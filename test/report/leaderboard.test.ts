@@ -109,6 +109,8 @@ test('mixed fingerprints are marked, explained, and refused under strict', () =>
   const md = renderMarkdown(lb);
   assert.match(md, /76\.0‡/);
   assert.match(md, /Protocol groups: A = base, other-data; B = fast/);
+  // paper vs fast differ only in classifier settings; the relatedness tasks do not see them.
+  assert.match(md, /SICK-R and STS-B use SentEval's relatedness trainer .* which ignores batchSize, epochSize, kfold, optim, tenacity: those differences/);
   assert.throws(
     () => buildLeaderboard([load('base.json'), load('other-data.json')], [], { strict: true }),
     (e: unknown) => e instanceof UserError && e.exitCode === 2 && /--strict: .*SST2 \(base vs other-data: data SST/.test(e.message),
