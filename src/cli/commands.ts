@@ -6,6 +6,8 @@ import { encodeCommand } from './encode.js';
 import { evaluateCommand } from './evaluate.js';
 import { leaderboardCommand } from './leaderboard.js';
 import { mergeCommand } from './merge.js';
+import { cacheCommand } from './cache.js';
+import { tasksCommand } from './tasks.js';
 
 // Each command lives in its own module; the CLI is a thin shell over the library API.
 // yargs' CommandModule is invariant in its argument type, so the list erases it.
@@ -18,4 +20,6 @@ export const commands: CommandModule<object, any>[] = [
   checkCommand,
   compareCommand,
   mergeCommand,
+  tasksCommand,
+  cacheCommand,
 ];
