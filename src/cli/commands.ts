@@ -8,6 +8,7 @@ import { leaderboardCommand } from './leaderboard.js';
 import { mergeCommand } from './merge.js';
 import { cacheCommand } from './cache.js';
 import { tasksCommand } from './tasks.js';
+import { configCommand } from './config.js';
 
 // Each command lives in its own module; the CLI is a thin shell over the library API.
 // yargs' CommandModule is invariant in its argument type, so the list erases it.
@@ -22,4 +23,5 @@ export const commands: CommandModule<object, any>[] = [
   mergeCommand,
   tasksCommand,
   cacheCommand,
+  configCommand,
 ];

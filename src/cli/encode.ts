@@ -11,6 +11,7 @@ import { lineError, UserError } from '../util/errors.js';
 import { pyFileLines } from '../util/pystr.js';
 import { runCommand } from './run-command.js';
 import { examplesEpilogue } from './examples.js';
+import { withConfigDefaults } from './config-defaults.js';
 
 export interface EncodeArgs {
   modelsDir: string;
@@ -138,6 +139,10 @@ export async function runEncode(a: EncodeArgs, log: (m: string) => void = () => 
 }
 
 function builder(y: Argv): Argv<EncodeArgs> {
+  return withConfigDefaults(declare(y), 'encode');
+}
+
+function declare(y: Argv): Argv<EncodeArgs> {
   return y
     .option('models-dir', { type: 'string', default: '.', describe: 'Folder with <prefix>.model and <prefix>_vocab.pkl' })
     .option('prefix1', { type: 'string', demandOption: true, describe: 'GenSen model prefix, e.g. nli_large_bothskip' })

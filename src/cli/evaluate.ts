@@ -14,6 +14,8 @@ import { UserError } from '../util/errors.js';
 import { formatSummary } from '../evaluate/summary.js';
 import { runCommand } from './run-command.js';
 import { examplesEpilogue } from './examples.js';
+import { withConfigDefaults } from './config-defaults.js';
+import { projectConfig } from '../util/project-config.js';
 import { parseShard, shardTasks } from '../results/shard.js';
 
 
@@ -57,6 +59,10 @@ interface EvaluateArgs {
 }
 
 function builder(y: Argv): Argv<EvaluateArgs> {
+  return withConfigDefaults(declare(y), 'evaluate');
+}
+
+function declare(y: Argv): Argv<EvaluateArgs> {
   return y
     .option('encoder', { choices: ENCODER_NAMES, describe: 'Sentence encoder (default: gensen with --prefix1, else bow)' })
     .option('prefix1', { type: 'string', describe: 'GenSen model prefix, e.g. nli_large' })
@@ -72,7 +78,7 @@ function builder(y: Argv): Argv<EvaluateArgs> {
     })
     .option('dim', { type: 'number', default: 4096, describe: 'borep: output dimension' })
     .option('projection-seed', { type: 'number', default: 1111, describe: 'borep: seed of the random projection' })
-    .option('tasks', { type: 'string', default: defaultTaskIds().join(','), describe: 'Comma-separated task ids or suite names (tasks/suites.json)' })
+    .option('tasks', { type: 'string', default: projectConfig()?.tasks ?? defaultTaskIds().join(','), describe: 'Comma-separated task ids or suite names (tasks/suites.json; default from the project config, else the ten SentEval tasks)' })
     .option('config', { choices: Object.keys(PRESETS), default: 'paper', describe: `Probe preset (${describePresets()}). SICK-R and STS-B ignore the classifier settings (kfold, optim, batch, tenacity, epoch sizes, nhid, dropout): SentEval's relatedness trainer is fixed` })
     .option('nhid', { type: 'number', describe: `Hidden units of the MLP probe (0: logistic regression; default ${presetDefaults('nhid')})` })
     .option('seed', { type: 'number', default: 1111, describe: 'Seed of probes and folds' })
