@@ -102,7 +102,7 @@ function declare(y: Argv): Argv<EvaluateArgs> {
     .option('quora-dev-as-train', { type: 'boolean', default: false, describe: 'Quora without its train split: train on dev, test on test (labelled so)' })
     .option('save-predictions', { type: 'boolean', default: false, describe: 'Store per-example test predictions beside the results (for compare)' })
     .option('cache', { type: 'boolean', default: true, describe: 'Use the on-disk feature cache (--no-cache to disable)' })
-    .option('progress', { type: 'boolean', describe: 'Progress on stderr (default: only on a terminal)' })
+    .option('progress', { type: 'boolean', describe: 'Progress on stderr (default on: a redrawn line on a terminal, one line per task phase in logs; --no-progress: none)' })
     .option('shard', { type: 'string', describe: 'K/N: run only every N-th task of --tasks, starting at the K-th (CI matrices; combine with merge)' })
     .epilogue(
       examplesEpilogue([
@@ -151,7 +151,9 @@ async function handle(a: EvaluateArgs): Promise<number> {
   if (existsSync(out) && !a.resume && !a.force) {
     throw new UserError(`${out} exists: pass --resume to continue it, --force to overwrite it, or another --out`);
   }
-  const progress = new StderrProgress(a.progress ?? Boolean(process.stderr.isTTY));
+  // On by default everywhere: a terminal gets one redrawn line, logs one line per task phase.
+  const progress = new StderrProgress(a.progress ?? true);
+  progress.status(`loading the ${encoderName} encoder…`);
   const encoder = await createEncoder({
     encoder: encoderName,
     dim: a.dim,
@@ -164,6 +166,9 @@ async function handle(a: EvaluateArgs): Promise<number> {
     ...(a.glove ? { glove: a.glove } : {}),
     vocabText: a.vocabText,
     onNote: (m) => progress.log(m),
+  }).catch((e: unknown) => {
+    progress.done(); // the error line must not land on the transient status line
+    throw e;
   });
   try {
     const results = await evaluate(encoder, {
@@ -185,6 +190,7 @@ async function handle(a: EvaluateArgs): Promise<number> {
     process.stdout.write(formatSummary(results));
     process.stdout.write(`results: ${out}\n`);
   } finally {
+    progress.done();
     await encoder.close();
   }
   return 0;

@@ -20,7 +20,7 @@ import { UserError } from '../util/errors.js';
 import { canonicalJson, sha256 } from '../util/hash.js';
 import { packageInfo } from '../util/package-info.js';
 import type { FeatureCache } from './feature-cache.js';
-import { fmtSeconds, type ProgressSink } from './progress.js';
+import { fmtMetric, fmtSeconds, type ProgressSink } from './progress.js';
 import type { SplitPredictions } from '../protocol/dispatch.js';
 import { PROTOCOL_IMPLEMENTATION, runTask, taskContext } from './run-task.js';
 import { checkMemory, estimateTask } from './memory.js';
@@ -100,7 +100,10 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
     return false;
   });
   const loaded: TaskData[] = [];
-  for (const def of todo) loaded.push(await loadTask(def, opts.dataDir, { devAsTrain: opts.devAsTrain ?? false }));
+  for (const def of todo) {
+    opts.progress.status?.(`reading ${def.id} from ${opts.dataDir}…`);
+    loaded.push(await loadTask(def, opts.dataDir, { devAsTrain: opts.devAsTrain ?? false }));
+  }
   const dtype = opts.settings.featureDtype ?? 'float32';
   const workers = probePool().size;
   checkMemory(
@@ -109,9 +112,11 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
     dtype,
     opts.availableMemory,
   );
+  opts.progress.status?.(`preparing the ${encoder.identity.name} encoder for ${todo.length} task(s)…`);
   await encoder.prepareRun?.(todo.map((def, i) => taskContext(def, loaded[i]!)));
   for (const [i, def] of todo.entries()) {
     const data = loaded[i]!;
+    opts.progress.startTask?.(i + 1, todo.length, def.id);
     const run = await runTask(def, data, {
       encoder: encoder,
       settings: opts.settings,
@@ -128,7 +133,7 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
     tasks[def.id] = result;
     write();
     const main = result.metrics[result.mainMetric];
-    opts.progress.log(`${def.id}: ${result.mainMetric} ${main} (${fmtSeconds(result.wallSeconds)})`);
+    opts.progress.log(`${def.id}: ${result.mainMetric} ${main === undefined ? '–' : fmtMetric(main)} (${fmtSeconds(result.wallSeconds)})`);
   }
   if (encoder.notes().length > 0) {
     // Encoder notes (e.g. which vectors a vocabulary expansion used) travel with every task.
