@@ -22,6 +22,8 @@ export interface TaskRunContext {
   readonly dataDir: string;
   readonly cache?: FeatureCache;
   readonly progress: ProgressSink;
+  /** Class probabilities for the prediction sidecars (first seed only). */
+  readonly probabilities?: boolean;
 }
 
 export interface TaskRun {
@@ -90,7 +92,7 @@ export async function runTask(def: TaskDefinition, data: TaskData, ctx: TaskRunC
     const outcome = await runProtocol(def, features, ctx.settings, seed, (d, t) => {
       total = t;
       ctx.progress.update(def.id, label, d, t);
-    });
+    }, { probabilities: (ctx.probabilities ?? false) && first === undefined });
     if (def.protocol !== 'unsupervised-sts') probes += total;
     perSeed.push(outcome.metrics);
     first ??= outcome;

@@ -124,6 +124,7 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
       dataDir: opts.dataDir,
       ...(opts.cache ? { cache: opts.cache } : {}),
       progress: opts.progress,
+      probabilities: opts.onPredictions !== undefined,
     });
     let result = run.result;
     if (opts.onPredictions) {

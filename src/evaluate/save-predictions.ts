@@ -1,6 +1,15 @@
 import { writePredictions, type PredictionSet } from '../results/predictions.js';
 import type { SplitPredictions } from '../protocol/dispatch.js';
 
+/** [n, C] rows, 6 decimals (enough to rank and calibrate; keeps the sidecar small). */
+function probs(p: SplitPredictions): { probabilities?: number[][] } {
+  if (!p.probabilities || p.gold.length === 0) return {};
+  const C = p.probabilities.length / p.gold.length;
+  const rows: number[][] = [];
+  for (let i = 0; i < p.gold.length; i++) rows.push(Array.from(p.probabilities.subarray(i * C, (i + 1) * C), (v) => Math.round(v * 1e6) / 1e6));
+  return { probabilities: rows };
+}
+
 /**
  * `--save-predictions`: a callback for `evaluate` that writes each finished task's test predictions
  * beside the results file and returns the relative path the results file records.
@@ -13,7 +22,7 @@ export function savePredictionsBeside(
     const [main, ...rest] = predictions;
     if (!main) return undefined;
     const extra: Record<string, PredictionSet> = {};
-    for (const p of rest) extra[p.split] = { gold: p.gold, pred: p.pred, ...(p.origin ? { source: p.origin } : {}) };
+    for (const p of rest) extra[p.split] = { gold: p.gold, pred: p.pred, ...(p.origin ? { source: p.origin } : {}), ...probs(p) };
     return writePredictions(resultsPath, {
       task,
       kind: main.kind,
@@ -22,6 +31,7 @@ export function savePredictionsBeside(
       pred: main.pred,
       ...(main.labels ? { labels: main.labels } : {}),
       ...(main.origin ? { source: main.origin } : {}),
+      ...probs(main),
       ...(seed === undefined ? {} : { seed }),
       ...(rest.length > 0 ? { extra } : {}),
     });

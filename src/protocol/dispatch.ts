@@ -26,6 +26,8 @@ export interface SplitPredictions {
   readonly origin?: SampleOrigin;
   /** Class names by index (classification tasks). */
   readonly labels?: readonly string[];
+  /** Class probabilities per example, [n, nclasses] row-major (when asked for). */
+  readonly probabilities?: Float64Array;
 }
 
 /** What model selection chose: the L2 penalty (per outer fold for inner k-fold) and epochs trained. */
@@ -75,6 +77,7 @@ export async function runProtocol(
   settings: ProtocolSettings,
   seed: number,
   onProgress?: Progress,
+  opts: { readonly probabilities?: boolean } = {},
 ): Promise<ProtocolOutcome> {
   const ov = def.protocolOverrides ?? {};
   const probe: ProbeSettings = {
@@ -87,6 +90,7 @@ export async function runProtocol(
     nhid: settings.nhid,
     dropout: settings.dropout,
     lossReduction: settings.lossReduction,
+    ...(opts.probabilities ? { probabilities: true } : {}),
   };
   const nclasses = def.nclasses ?? 0;
   switch (def.protocol) {
@@ -98,7 +102,7 @@ export async function runProtocol(
         metrics: { devacc: r.devacc, acc: r.acc },
         fit: { l2: r.l2, epochs: r.epochs },
         notes: [],
-        predictions: [{ split: 'all', kind: 'class', gold: [...y], pred: [...r.predictions] }],
+        predictions: [{ split: 'all', kind: 'class', gold: [...y], pred: [...r.predictions], ...(r.probabilities ? { probabilities: r.probabilities } : {}) }],
       };
     }
     case 'kfold': {
@@ -112,7 +116,7 @@ export async function runProtocol(
         metrics,
         fit: { l2: r.l2, epochs: r.epochs },
         notes: [],
-        predictions: [{ split: 'test', kind: 'class', gold: [...yTest], pred: [...r.predictions] }],
+        predictions: [{ split: 'test', kind: 'class', gold: [...yTest], pred: [...r.predictions], ...(r.probabilities ? { probabilities: r.probabilities } : {}) }],
       };
     }
     case 'split': {
@@ -136,7 +140,8 @@ export async function runProtocol(
       const predictions: SplitPredictions[] = [];
       for (const name of Object.keys(tests)) {
         metrics[name === 'test' ? 'acc' : `acc${name.slice(4)}`] = r.acc[name]!;
-        predictions.push({ split: name, kind: 'class', gold: [...tests[name]!.y], pred: [...r.predictions[name]!] });
+        const prob = r.probabilities?.[name];
+        predictions.push({ split: name, kind: 'class', gold: [...tests[name]!.y], pred: [...r.predictions[name]!], ...(prob ? { probabilities: prob } : {}) });
       }
       return { metrics, fit: { l2: r.l2, epochs: r.epochs }, notes: ov.noreg ? ['no L2 search (l2 fixed at 1e-9), as SentEval does for this task'] : [], predictions };
     }

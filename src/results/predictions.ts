@@ -14,8 +14,9 @@
  * in SentEval's sorted sample order). Extra test sets (MultiNLI's `test_mismatched`) go in `extra`
  * under their split name. Multi-seed runs save the predictions of the first seed and name it in
  * `seed`. To join back to the data: `source` gives each example's data file (`files[file[i]]`,
- * relative to the data folder) and 1-based line, `labels` the class names by index; for `score`
- * sidecars `pred` is the regressor's expected score Σ p_k·k (SentEval's yhat).
+ * relative to the data folder) and 1-based line, `labels` the class names by index,
+ * `probabilities` each example's class probabilities (rows of nclasses); for `score` sidecars
+ * `pred` is the regressor's expected score Σ p_k·k (SentEval's yhat).
  */
 import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -32,6 +33,8 @@ export interface PredictionSet {
   readonly pred: readonly number[];
   /** Each example's data file (index into `files`) and 1-based line, in gold/pred order. */
   readonly source?: SampleOrigin;
+  /** `class` sidecars: each example's class probabilities (one row of nclasses per example). */
+  readonly probabilities?: readonly (readonly number[])[];
 }
 
 export interface TaskPredictions extends PredictionSet {
@@ -54,6 +57,17 @@ export function predictionsRelPath(resultsPath: string, task: string): string {
 function checkSet(s: PredictionSet, kind: PredictionKind, where: string): void {
   if (s.gold.length !== s.pred.length) {
     throw new Error(`${where}: ${s.gold.length} gold values but ${s.pred.length} predictions`);
+  }
+  if (s.probabilities) {
+    const pr = s.probabilities;
+    if (pr.length !== s.gold.length) throw new Error(`${where}: ${pr.length} probability rows for ${s.gold.length} examples`);
+    const C = pr[0]?.length ?? 0;
+    pr.forEach((row, i) => {
+      const sum = row.reduce((a, b) => a + b, 0);
+      if (row.length !== C || row.some((v) => !(v >= 0 && v <= 1)) || Math.abs(sum - 1) > 1e-4) {
+        throw new Error(`${where}: example ${i}: probabilities ${JSON.stringify(row)} are not ${C} values in [0, 1] summing to 1`);
+      }
+    });
   }
   if (s.source) {
     const o = s.source;
@@ -96,11 +110,20 @@ export function writePredictions(
     gold: Array.from(p.gold),
     pred: Array.from(p.pred),
     ...(p.source === undefined ? {} : { source: plainOrigin(p.source) }),
+    ...(p.probabilities === undefined ? {} : { probabilities: p.probabilities.map((r) => [...r]) }),
     ...(p.extra === undefined
       ? {}
       : {
           extra: Object.fromEntries(
-            Object.entries(p.extra).map(([k, s]) => [k, { gold: Array.from(s.gold), pred: Array.from(s.pred), ...(s.source ? { source: plainOrigin(s.source) } : {}) }]),
+            Object.entries(p.extra).map(([k, s]) => [
+              k,
+              {
+                gold: Array.from(s.gold),
+                pred: Array.from(s.pred),
+                ...(s.source ? { source: plainOrigin(s.source) } : {}),
+                ...(s.probabilities ? { probabilities: s.probabilities.map((r) => [...r]) } : {}),
+              },
+            ]),
           ),
         }),
   };
@@ -110,6 +133,11 @@ export function writePredictions(
 
 function plainOrigin(o: SampleOrigin): SampleOrigin {
   return { files: [...o.files], file: Array.from(o.file), line: Array.from(o.line) };
+}
+
+function readRows(v: unknown, file: string, field: string): number[][] {
+  if (!Array.isArray(v)) throw new UserError(`${file}: field '${field}': expected an array of number arrays`);
+  return v.map((row, i) => numArray(row, file, `${field}[${i}]`));
 }
 
 function readOrigin(v: unknown, file: string, field: string): SampleOrigin {
@@ -153,6 +181,7 @@ export function readPredictions(resultsPath: string, predictionsFile: string): T
     gold: numArray(o.gold, file, 'gold'),
     pred: numArray(o.pred, file, 'pred'),
     ...(o.source === undefined ? {} : { source: readOrigin(o.source, file, 'source') }),
+    ...(o.probabilities === undefined ? {} : { probabilities: readRows(o.probabilities, file, 'probabilities') }),
   };
   let labels: string[] | undefined;
   if (o.labels !== undefined) {
@@ -168,6 +197,7 @@ export function readPredictions(resultsPath: string, predictionsFile: string): T
         gold: numArray(so.gold, file, `extra.${k}.gold`),
         pred: numArray(so.pred, file, `extra.${k}.pred`),
         ...(so.source === undefined ? {} : { source: readOrigin(so.source, file, `extra.${k}.source`) }),
+        ...(so.probabilities === undefined ? {} : { probabilities: readRows(so.probabilities, file, `extra.${k}.probabilities`) }),
       };
     }
   }
@@ -187,6 +217,7 @@ export function readPredictions(resultsPath: string, predictionsFile: string): T
     gold: main.gold,
     pred: main.pred,
     ...(main.source ? { source: main.source } : {}),
+    ...(main.probabilities ? { probabilities: main.probabilities } : {}),
     ...(o.extra === undefined ? {} : { extra }),
   };
 }

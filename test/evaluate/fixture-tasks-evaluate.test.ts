@@ -75,9 +75,19 @@ test('SNLI, MultiNLI (matched + mismatched) and Quora evaluate end to end on ups
   // SentEval sorts SNLI's test set, so the lines are not in file order; each label line still matches.
   assert.notDeepEqual(sp.source!.line, [...sp.source!.line].sort((x, y) => x - y));
   sp.gold.forEach((g, i) => assert.equal(lineOf('SNLI/labels.test', sp.source!.line[i]!), sp.labels![g]));
+  // Class probabilities of the kept model: one row of nclasses per example, its arg-max the prediction.
+  for (const [set, nc] of [[mp, 3], [mp.extra!.test_mismatched!, 3], [sp, 3]] as const) {
+    assert.equal(set.probabilities?.length, set.gold.length);
+    set.probabilities!.forEach((row, i) => {
+      assert.equal(row.length, nc);
+      assert.ok(Math.abs(row.reduce((x, y) => x + y, 0) - 1) < 1e-5);
+      assert.equal(row.indexOf(Math.max(...row)), set.pred[i], `example ${i}: ${JSON.stringify(row)}`);
+    });
+  }
   const qp = readPredictions(out, q.predictionsFile!);
   qp.gold.forEach((g, i) => {
     const cols = lineOf(qp.source!.files[0]!, qp.source!.line[i]!).split('\t');
     assert.ok(cols[0] === String(g) || cols[2] === String(g), `Quora example ${i}`);
   });
+  assert.ok(qp.probabilities!.every((row, i) => row.length === 2 && (row[1]! > row[0]! ? 1 : 0) === qp.pred[i]));
 });
