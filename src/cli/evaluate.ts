@@ -165,7 +165,9 @@ async function handle(a: EvaluateArgs): Promise<number> {
     maxPool: a.maxPool,
     ...(a.glove ? { glove: a.glove } : {}),
     vocabText: a.vocabText,
-    onNote: (m) => progress.log(m),
+    // Loading notes (a one-off cache conversion, GloVe reading) are start-up status: shown on a
+    // terminal, kept out of logs so a start-up error stays the only line there.
+    onNote: (m) => progress.status(m),
   }).catch((e: unknown) => {
     progress.done(); // the error line must not land on the transient status line
     throw e;
