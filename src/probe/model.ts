@@ -509,8 +509,17 @@ export class ProbeNet {
    * [rows, C] into `out`. For sidecars only: `predict` (the arg-max, SIMD or scalar) stays what
    * scores the task, so a near-tie may differ from these probabilities' arg-max in the last bit.
    */
-  probabilities(X: Float32Array, rows: Int32Array, out: Float64Array): void {
+  probabilities(X: ProbeInput, rows: Int32Array, out: Float64Array): void {
     const { inputDim: d, nhid: H, nclasses: C } = this.arch;
+    if (!(X instanceof Float32Array)) {
+      // Pair features are produced per block, as predict does.
+      for (let s = 0; s < rows.length; s += EVAL_CHUNK) {
+        const nb = Math.min(EVAL_CHUNK, rows.length - s);
+        const b = this.gathered(X, null, rows, s, s + nb);
+        this.probabilities(b.X, identityRows(nb), out.subarray(s * C, (s + nb) * C));
+      }
+      return;
+    }
     const p = this.params;
     const z = new Float64Array(C);
     const h = new Float64Array(H);
