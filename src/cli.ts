@@ -2,6 +2,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commands } from './cli/commands.js';
+import { UserError } from './util/errors.js';
 
 const cli = yargs(hideBin(process.argv))
   .scriptName('gensen-eval')
@@ -17,4 +18,11 @@ const cli = yargs(hideBin(process.argv))
     process.exit(2);
   });
 for (const c of commands) cli.command(c);
-await cli.parseAsync();
+try {
+  await cli.parseAsync();
+} catch (e) {
+  // A mistake met while building a command (e.g. in the project config file) is the user's: one line.
+  if (!(e instanceof UserError)) throw e;
+  process.stderr.write(`gensen-eval: ${e.message}\n`);
+  process.exitCode = e.exitCode;
+}

@@ -9,7 +9,8 @@ task and metric, what `compare` should report, computed with numpy/scipy/scikit-
 - accuracy: McNemar's exact test = scipy.stats.binomtest(min(b, c), b + c, 0.5) (two-sided);
 - F1 (sklearn.metrics.f1_score, positive class 1), Pearson (numpy.corrcoef), Spearman
   (scipy.stats.spearmanr): paired bootstrap of B - A, each resample the gathered examples
-  idx = [rng.int(n) for n draws], percentile interval d[floor(a/2 R)], d[ceil((1 - a/2) R) - 1].
+  idx = [rng.int(n) for n draws], percentile interval d[floor(a/2 R)], d[ceil((1 - a/2) R) - 1],
+  two-sided p = min(1, 2 min(#d <= 0, #d >= 0) / R).
 With --rng xoshiro (default) the draws come from a Python port of src/util/rng.ts, so the
 intervals must match gensen-eval's to rounding; --rng numpy draws independently (use it on real
 runs with 10,000 resamples, where pure-Python draws are slow: the intervals then agree only to
@@ -111,8 +112,14 @@ def bootstrap(n, fns, gold, pa, pb, seed, resamples, alpha, rng_kind):
     for k, fn in enumerate(fns):
         d = sorted(diffs[k])
         R = len(d)
+        # Two-sided bootstrap p-value of "no difference": twice the smaller share of resampled
+        # differences on either side of 0 (ties count on both sides); no +1 correction, so that
+        # p <= alpha goes with the percentile interval excluding 0.
+        below = sum(1 for x in d if x <= 0)
+        above = sum(1 for x in d if x >= 0)
         out.append(dict(difference=fn(gold, pb) - fn(gold, pa),
-                        ciLow=d[math.floor((alpha / 2) * R)], ciHigh=d[math.ceil((1 - alpha / 2) * R) - 1]))
+                        ciLow=d[math.floor((alpha / 2) * R)], ciHigh=d[math.ceil((1 - alpha / 2) * R) - 1],
+                        bootstrapP=min(1.0, 2 * min(below, above) / R)))
     return out
 
 

@@ -5,6 +5,10 @@ import { dataCommand } from './data.js';
 import { encodeCommand } from './encode.js';
 import { evaluateCommand } from './evaluate.js';
 import { leaderboardCommand } from './leaderboard.js';
+import { mergeCommand } from './merge.js';
+import { cacheCommand } from './cache.js';
+import { tasksCommand } from './tasks.js';
+import { configCommand } from './config.js';
 
 // Each command lives in its own module; the CLI is a thin shell over the library API.
 // yargs' CommandModule is invariant in its argument type, so the list erases it.
@@ -16,4 +20,8 @@ export const commands: CommandModule<object, any>[] = [
   leaderboardCommand,
   checkCommand,
   compareCommand,
+  mergeCommand,
+  tasksCommand,
+  cacheCommand,
+  configCommand,
 ];

@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { resolveDataDir } from '../tasks/data-dir.js';
-import { copyFromLocal, downloadUpstream } from '../tasks/get.js';
+import { copyFromLocal, downloadUpstream, formatDownloadSummary } from '../tasks/get.js';
 import { listTasks, resolveTasks } from '../tasks/registry.js';
 import { formatStatus, verifyTaskData } from '../tasks/verify.js';
 import { runCommand } from './run-command.js';
@@ -57,7 +57,12 @@ export async function runGet(args: GetArgs, log: (line: string) => void = out): 
     if (r.missing.length > 0) log(`not in ${args.from}: ${r.missing.join(', ')}`);
   } else {
     const r = await downloadUpstream(defs, dataDir, log);
-    log(`downloaded ${r.fetched.length} files into ${dataDir}${r.manual.length > 0 ? `; manual steps needed for ${r.manual.join(', ')}` : ''}`);
+    log('');
+    log(formatDownloadSummary(r));
+    log(
+      `downloaded ${r.fetched.length} files into ${dataDir}${r.manual.length > 0 ? `; manual steps needed for ${r.manual.join(', ')}` : ''}${r.failed.length > 0 ? `; ${r.failed.length} download(s) failed (${[...new Set(r.failed.map((f) => f.task))].join(', ')})` : ''}`,
+    );
+    log('');
   }
   return runVerify(args, log);
 }

@@ -3,13 +3,15 @@
  * gensen.py's get_representation semantics (no lowercasing or tokenization unless asked, input
  * order kept, batches of --batch-size in input order: faithful max pooling depends on them).
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, statSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { createGensenEncoder, type GensenEncoder } from '../encoders/gensen/encoder.js';
 import { NpyWriter } from '../formats/npy.js';
 import { lineError, UserError } from '../util/errors.js';
 import { pyFileLines } from '../util/pystr.js';
 import { runCommand } from './run-command.js';
+import { examplesEpilogue } from './examples.js';
+import { withConfigDefaults } from './config-defaults.js';
 
 export interface EncodeArgs {
   modelsDir: string;
@@ -26,11 +28,19 @@ export interface EncodeArgs {
   out: string;
   allStates: boolean;
   quiet: boolean;
+  force?: boolean;
+  /** Input format; default from the extension (`.jsonl`), `txt` for stdin (`--input -`). */
+  format?: 'txt' | 'jsonl';
 }
 
+/** Inputs above this are refused before reading (the whole input is held in memory). */
+const MAX_INPUT_BYTES = 2 ** 31 - 1;
+
 function readText(path: string): string {
-  if (!existsSync(path)) throw new UserError(`input file not found: ${path}`);
-  const buf = readFileSync(path);
+  // `-` is standard input (read whole: sentences are batched in input order).
+  if (path !== '-' && !existsSync(path)) throw new UserError(`input file not found: ${path}`);
+  if (path !== '-' && statSync(path).size > MAX_INPUT_BYTES) throw new UserError(`${path}: larger than ${MAX_INPUT_BYTES} bytes; split the input`);
+  const buf = readFileSync(path === '-' ? 0 : path);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(buf);
   } catch {
@@ -38,21 +48,40 @@ function readText(path: string): string {
   }
 }
 
-/** `.jsonl`: one JSON string per line; anything else: one sentence per line. */
-export function readSentences(path: string): string[] {
+/**
+ * `.jsonl` (or `--format jsonl`): one JSON string, or an object with a string `text` field (the
+ * shape most datasets export), per line; anything else: one sentence per line. `-` is stdin.
+ */
+export function readSentences(path: string, format: 'txt' | 'jsonl' = path.endsWith('.jsonl') ? 'jsonl' : 'txt'): string[] {
   const text = readText(path);
+  const shown = path === '-' ? '<stdin>' : path;
   const lines = pyFileLines(text);
-  if (!path.endsWith('.jsonl')) return lines;
+  if (format !== 'jsonl') return lines;
+  const expected = 'expected a JSON string or {"text": "..."} (one sentence per line)';
   return lines.map((line, i) => {
     let v: unknown;
     try {
       v = JSON.parse(line);
     } catch {
-      throw lineError(path, i + 1, 'expected a JSON string (one sentence per line), got invalid JSON');
+      throw lineError(shown, i + 1, `${expected}, got invalid JSON`);
     }
-    if (typeof v !== 'string') throw lineError(path, i + 1, `expected a JSON string (one sentence per line), got ${v === null ? 'null' : typeof v}`);
-    return v;
+    if (typeof v === 'string') return v;
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+      const t = (v as Record<string, unknown>).text;
+      if (typeof t === 'string') return t;
+      throw lineError(shown, i + 1, `${expected}, got an object without a string "text" field`);
+    }
+    throw lineError(shown, i + 1, `${expected}, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`);
   });
+}
+
+/** 1-based numbers of the empty (or whitespace-only) sentences. */
+export function emptyLines(sentences: readonly string[]): number[] {
+  const out: number[] = [];
+  sentences.forEach((s, i) => {
+    if (s.trim() === '') out.push(i + 1);
+  });
+  return out;
 }
 
 /** `--vocab`: a JSON array of strings, or one word per line. */
@@ -76,10 +105,22 @@ function statesPaths(out: string): { states: string; lengths: string } {
   return { states: `${base}.states.npy`, lengths: `${base}.lengths.npy` };
 }
 
-export async function runEncode(a: EncodeArgs, log: (m: string) => void = () => undefined): Promise<{ rows: number; dim: number }> {
+export async function runEncode(
+  a: EncodeArgs,
+  log: (m: string) => void = () => undefined,
+  warn: (m: string) => void = (m) => process.stderr.write(`gensen-eval: warning: ${m}\n`),
+): Promise<{ rows: number; dim: number }> {
   if (!Number.isInteger(a.batchSize) || a.batchSize < 1) throw new UserError(`--batch-size must be a positive integer, got ${a.batchSize}`);
   if (a.vocab && !a.glove) throw new UserError('--vocab lists the words to expand the vocabulary to: it needs --glove');
-  const sentences = readSentences(a.input);
+  const outputs = a.allStates ? [a.out, statesPaths(a.out).states, statesPaths(a.out).lengths] : [a.out];
+  const existing = outputs.filter((p) => existsSync(p));
+  if (existing.length > 0 && !a.force) throw new UserError(`${existing.join(', ')} exists: pass --force to overwrite it, or another --out`);
+  const sentences = readSentences(a.input, a.format ?? (a.input === '-' ? 'txt' : a.input.endsWith('.jsonl') ? 'jsonl' : 'txt'));
+  const empty = emptyLines(sentences);
+  if (empty.length > 0) {
+    const shown = empty.slice(0, 10).join(', ') + (empty.length > 10 ? `, … (${empty.length} in all)` : '');
+    warn(`${a.input === '-' ? '<stdin>' : a.input}: ${empty.length} empty line(s) (${shown}); each still gets a row (the encoding of an empty sentence), so rows stay aligned with lines`);
+  }
   const enc: GensenEncoder = await createGensenEncoder({
     modelsDir: a.modelsDir,
     prefix1: a.prefix1,
@@ -137,6 +178,10 @@ export async function runEncode(a: EncodeArgs, log: (m: string) => void = () => 
 }
 
 function builder(y: Argv): Argv<EncodeArgs> {
+  return withConfigDefaults(declare(y), 'encode');
+}
+
+function declare(y: Argv): Argv<EncodeArgs> {
   return y
     .option('models-dir', { type: 'string', default: '.', describe: 'Folder with <prefix>.model and <prefix>_vocab.pkl' })
     .option('prefix1', { type: 'string', demandOption: true, describe: 'GenSen model prefix, e.g. nli_large_bothskip' })
@@ -148,15 +193,18 @@ function builder(y: Argv): Argv<EncodeArgs> {
     .option('vocab', { type: 'string', describe: 'Words to expand to: .json array or one word per line (needs --glove)' })
     .option('lowercase', { type: 'boolean', default: false, describe: 'Lowercase sentences first' })
     .option('tokenize', { type: 'boolean', default: false, describe: 'NLTK word_tokenize-compatible tokenization (else split on whitespace)' })
-    .option('input', { type: 'string', demandOption: true, describe: '.txt (one sentence per line) or .jsonl (one JSON string per line)' })
+    // requiresArg: yargs would otherwise read '--input -' as an empty --input and a positional '-'.
+    .option('input', { type: 'string', demandOption: true, requiresArg: true, describe: '.txt (one sentence per line), .jsonl (a JSON string or {"text": ...} per line), or - for stdin' })
+    .option('format', { choices: ['txt', 'jsonl'] as const, describe: 'Input format (default: jsonl for .jsonl files, else txt; stdin is txt)' })
     .option('out', { type: 'string', demandOption: true, describe: 'Output .npy, float32 [sentences, dim]' })
+    .option('force', { type: 'boolean', default: false, describe: 'Overwrite an existing --out (and its .states/.lengths files)' })
     .option('all-states', {
       type: 'boolean',
       default: false,
       describe: 'Also write <out>.states.npy float32 [N, Tmax, dim] (per-token top-layer states incl. <s> and </s>, zero past each length) and <out>.lengths.npy int32 [N]',
     })
     .option('quiet', { type: 'boolean', default: false, describe: 'No progress on stderr' })
-    .example('$0 encode --models-dir models --prefix1 nli_large_bothskip --input sents.txt --out vecs.npy', 'One 2048-d vector per line') as unknown as Argv<EncodeArgs>;
+    .epilogue(examplesEpilogue([{ command: 'encode --models-dir models --prefix1 nli_large_bothskip --input sents.txt --out vecs.npy', what: 'One 2048-d vector per line' }])) as unknown as Argv<EncodeArgs>;
 }
 
 export const encodeCommand: CommandModule<object, EncodeArgs> = {

@@ -5,7 +5,7 @@ import { createEncoder, ENCODER_NAMES, type EncoderName } from '../encoders/fact
 import { FeatureCache } from '../evaluate/feature-cache.js';
 import { StderrProgress } from '../evaluate/progress.js';
 import { evaluate } from '../evaluate/run.js';
-import { PRESETS, resolveSettings } from '../protocol/settings.js';
+import { PRESETS, describePresets, presetDefaults, resolveSettings } from '../protocol/settings.js';
 import { savePredictionsBeside } from '../evaluate/save-predictions.js';
 import { resolveDataDir } from '../tasks/data-dir.js';
 import { defaultTaskIds, resolveTasks } from '../tasks/registry.js';
@@ -13,6 +13,10 @@ import { FEATURE_DTYPES, type FeatureDtype } from '../features/dtype.js';
 import { UserError } from '../util/errors.js';
 import { formatSummary } from '../evaluate/summary.js';
 import { runCommand } from './run-command.js';
+import { examplesEpilogue } from './examples.js';
+import { withConfigDefaults } from './config-defaults.js';
+import { projectConfig } from '../util/project-config.js';
+import { parseShard, shardTasks } from '../results/shard.js';
 
 
 interface EvaluateArgs {
@@ -51,9 +55,14 @@ interface EvaluateArgs {
   savePredictions: boolean;
   cache: boolean;
   progress?: boolean;
+  shard?: string;
 }
 
 function builder(y: Argv): Argv<EvaluateArgs> {
+  return withConfigDefaults(declare(y), 'evaluate');
+}
+
+function declare(y: Argv): Argv<EvaluateArgs> {
   return y
     .option('encoder', { choices: ENCODER_NAMES, describe: 'Sentence encoder (default: gensen with --prefix1, else bow)' })
     .option('prefix1', { type: 'string', describe: 'GenSen model prefix, e.g. nli_large' })
@@ -69,33 +78,39 @@ function builder(y: Argv): Argv<EvaluateArgs> {
     })
     .option('dim', { type: 'number', default: 4096, describe: 'borep: output dimension' })
     .option('projection-seed', { type: 'number', default: 1111, describe: 'borep: seed of the random projection' })
-    .option('tasks', { type: 'string', default: defaultTaskIds().join(','), describe: 'Comma-separated task ids or suite names (tasks/suites.json)' })
-    .option('config', { choices: Object.keys(PRESETS), default: 'paper', describe: 'Probe preset' })
-    .option('nhid', { type: 'number', describe: 'Hidden units of the MLP probe (0: logistic regression)' })
+    .option('tasks', { type: 'string', default: projectConfig()?.tasks ?? defaultTaskIds().join(','), describe: 'Comma-separated task ids or suite names (tasks/suites.json; default from the project config, else the ten SentEval tasks)' })
+    .option('config', { choices: Object.keys(PRESETS), default: 'paper', describe: `Probe preset (${describePresets()}). SICK-R and STS-B ignore the classifier settings (kfold, optim, batch, tenacity, epoch sizes, nhid, dropout): SentEval's relatedness trainer is fixed` })
+    .option('nhid', { type: 'number', describe: `Hidden units of the MLP probe (0: logistic regression; default ${presetDefaults('nhid')})` })
     .option('seed', { type: 'number', default: 1111, describe: 'Seed of probes and folds' })
     .option('seeds', { type: 'string', describe: 'Several seeds (e.g. 1111,1112,1113): records the spread over seeds' })
     .option('data-dir', { type: 'string', describe: 'SentEval data/downstream folder (default $SENTEVAL_DATA, then ./data)' })
     .option('out', { type: 'string', describe: 'Results file (default results/<encoder>-<config>-s<seed>.json)' })
     .option('resume', { type: 'boolean', default: false, describe: 'Skip tasks already in --out' })
     .option('force', { type: 'boolean', default: false, describe: 'Overwrite an existing --out' })
-    .option('kfold', { type: 'number', describe: 'Override: folds' })
-    .option('optim', { choices: ['adam', 'rmsprop'] as const, describe: 'Override: optimizer' })
-    .option('batch-size', { type: 'number', describe: 'Override: probe minibatch size' })
-    .option('tenacity', { type: 'number', describe: 'Override: early-stopping tenacity' })
-    .option('epoch-size', { type: 'number', describe: 'Override: epochs per validation round' })
-    .option('max-epoch', { type: 'number', describe: 'Override: maximum epochs' })
-    .option('dropout', { type: 'number', describe: 'Override: MLP dropout' })
-    .option('loss-reduction', { choices: ['mean', 'sum'] as const, describe: 'Override: minibatch loss reduction' })
-    .option('sts-low-scores', { choices: ['faithful', 'clean'] as const, describe: 'Tai encoding of STS-B scores below 1' })
-    .option('relatedness-early-stop', { choices: ['spearman', 'pearson'] as const, describe: "Dev statistic of relatedness early stopping (spearman: SimCSE's SentEval copy, the reference numbers; pearson: upstream SentEval)" })
-    .option('encoder-batch-size', { type: 'number', describe: 'Sentences per encoder call (default 128)' })
+    .option('kfold', { type: 'number', describe: `Override: folds (default ${presetDefaults('kfold')})` })
+    .option('optim', { choices: ['adam', 'rmsprop'] as const, describe: `Override: optimizer (default ${presetDefaults('optim')})` })
+    .option('batch-size', { type: 'number', describe: `Override: probe minibatch size (default ${presetDefaults('batchSize')})` })
+    .option('tenacity', { type: 'number', describe: `Override: early-stopping tenacity (default ${presetDefaults('tenacity')})` })
+    .option('epoch-size', { type: 'number', describe: `Override: epochs per validation round (default ${presetDefaults('epochSize')})` })
+    .option('max-epoch', { type: 'number', describe: `Override: maximum epochs (default ${presetDefaults('maxEpoch')})` })
+    .option('dropout', { type: 'number', describe: `Override: MLP dropout (default ${presetDefaults('dropout')})` })
+    .option('loss-reduction', { choices: ['mean', 'sum'] as const, describe: `Override: minibatch loss reduction (default ${presetDefaults('lossReduction')})` })
+    .option('sts-low-scores', { choices: ['faithful', 'clean'] as const, describe: `Tai encoding of STS-B scores below 1 (default ${presetDefaults('stsLowScores')})` })
+    .option('relatedness-early-stop', { choices: ['spearman', 'pearson'] as const, describe: `Dev statistic of relatedness early stopping (default ${presetDefaults('relatednessEarlyStop')}; spearman: SimCSE's SentEval copy, the reference numbers; pearson: upstream SentEval)` })
+    .option('encoder-batch-size', { type: 'number', describe: `Sentences per encoder call (default ${presetDefaults('encoderBatchSize')})` })
     .option('feature-dtype', { choices: FEATURE_DTYPES, describe: 'Storage of sentence vectors: float32 (exact, default) or float16/bfloat16 (half the memory, rounded once; recorded)' })
     .option('quora-dev-as-train', { type: 'boolean', default: false, describe: 'Quora without its train split: train on dev, test on test (labelled so)' })
     .option('save-predictions', { type: 'boolean', default: false, describe: 'Store per-example test predictions beside the results (for compare)' })
     .option('cache', { type: 'boolean', default: true, describe: 'Use the on-disk feature cache (--no-cache to disable)' })
-    .option('progress', { type: 'boolean', describe: 'Progress on stderr (default: only on a terminal)' })
-    .example('$0 evaluate --tasks MR,SICK-R --config fast', 'Embedded bag-of-words encoder, prototyping probes')
-    .example('$0 evaluate --prefix1 nli_large --prefix2 nli_large_bothskip --models-dir models', 'A GenSen pair') as unknown as Argv<EvaluateArgs>;
+    .option('progress', { type: 'boolean', describe: 'Progress on stderr (default on: a redrawn line on a terminal, one line per task phase in logs; --no-progress: none)' })
+    .option('shard', { type: 'string', describe: 'K/N: run only every N-th task of --tasks, starting at the K-th (CI matrices; combine with merge)' })
+    .epilogue(
+      examplesEpilogue([
+        { command: 'evaluate --tasks MR,SICK-R --config fast', what: 'Embedded bag-of-words encoder, prototyping probes' },
+        { command: 'evaluate --prefix1 nli_large --prefix2 nli_large_bothskip --models-dir models', what: 'A GenSen pair' },
+        { command: 'evaluate --shard 2/4 --out shard-2.json', what: 'Second of four CI jobs (then: gensen-eval merge shard-*.json)' },
+      ]),
+    ) as unknown as Argv<EvaluateArgs>;
 }
 
 function parseSeeds(a: EvaluateArgs): number[] {
@@ -110,7 +125,9 @@ function parseSeeds(a: EvaluateArgs): number[] {
 async function handle(a: EvaluateArgs): Promise<number> {
   const encoderName: EncoderName = a.encoder ?? (a.prefix1 ? 'gensen' : 'bow');
   if (encoderName !== 'gensen' && (a.prefix1 || a.prefix2)) throw new UserError(`--prefix1/--prefix2 need --encoder gensen, not ${encoderName}`);
-  const defs = resolveTasks(a.tasks);
+  const allDefs = resolveTasks(a.tasks);
+  const sharded = a.shard === undefined ? undefined : shardTasks(allDefs, parseShard(a.shard));
+  const defs = sharded ? sharded.tasks : allDefs;
   const settings = resolveSettings(a.config, {
     kfold: a.kfold,
     optim: a.optim,
@@ -129,11 +146,14 @@ async function handle(a: EvaluateArgs): Promise<number> {
   const seeds = parseSeeds(a);
   const dataDir = resolveDataDir(a.dataDir);
   const tag = settings.nhid > 0 ? `-mlp${settings.nhid}` : '';
-  const out = resolve(a.out ?? `results/${encoderName}-${settings.config}${tag}-s${seeds[0]}.json`);
+  const shardTag = sharded ? `.shard-${sharded.shard.index}-of-${sharded.shard.count}` : '';
+  const out = resolve(a.out ?? `results/${encoderName}-${settings.config}${tag}-s${seeds[0]}${shardTag}.json`);
   if (existsSync(out) && !a.resume && !a.force) {
     throw new UserError(`${out} exists: pass --resume to continue it, --force to overwrite it, or another --out`);
   }
-  const progress = new StderrProgress(a.progress ?? Boolean(process.stderr.isTTY));
+  // On by default everywhere: a terminal gets one redrawn line, logs one line per task phase.
+  const progress = new StderrProgress(a.progress ?? true);
+  progress.status(`loading the ${encoderName} encoder…`);
   const encoder = await createEncoder({
     encoder: encoderName,
     dim: a.dim,
@@ -145,7 +165,12 @@ async function handle(a: EvaluateArgs): Promise<number> {
     maxPool: a.maxPool,
     ...(a.glove ? { glove: a.glove } : {}),
     vocabText: a.vocabText,
-    onNote: (m) => progress.log(m),
+    // Loading notes (a one-off cache conversion, GloVe reading) are start-up status: shown on a
+    // terminal, kept out of logs so a start-up error stays the only line there.
+    onNote: (m) => progress.status(m),
+  }).catch((e: unknown) => {
+    progress.done(); // the error line must not land on the transient status line
+    throw e;
   });
   try {
     const results = await evaluate(encoder, {
@@ -160,12 +185,14 @@ async function handle(a: EvaluateArgs): Promise<number> {
       device: 'cpu',
       ...(a.cache ? { cache: new FeatureCache() } : {}),
       progress,
+      ...(sharded ? { shard: sharded.shard } : {}),
       ...(a.savePredictions ? { onPredictions: savePredictionsBeside(out, seeds.length > 1 ? seeds[0] : undefined) } : {}),
     });
     progress.done();
     process.stdout.write(formatSummary(results));
     process.stdout.write(`results: ${out}\n`);
   } finally {
+    progress.done();
     await encoder.close();
   }
   return 0;

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { readResultsFile } from '../results/read.js';
 import { buildLeaderboard } from '../report/leaderboard.js';
-import { renderCsv, renderMarkdown } from '../report/leaderboard-text.js';
+import { renderCsv, renderCsvLong, renderMarkdown } from '../report/leaderboard-text.js';
 import { renderHtml } from '../report/leaderboard-html.js';
 import { loadReferenceSet } from '../report/reference.js';
 import { UserError } from '../util/errors.js';
@@ -12,7 +12,7 @@ interface LeaderboardArgs {
   results: string[];
   reference?: string;
   baseline?: string;
-  format: 'md' | 'csv' | 'html';
+  format: 'md' | 'csv' | 'csv-long' | 'html';
   out?: string;
   strict: boolean;
 }
@@ -22,7 +22,7 @@ function builder(y: Argv): Argv<LeaderboardArgs> {
     .positional('results', { type: 'string', array: true, describe: 'Results files written by evaluate' })
     .option('reference', { type: 'string', describe: 'Published rows to add: comma-separated set names (gensen, baselines) or .json paths' })
     .option('baseline', { type: 'string', describe: 'Row (results file name without .json, or reference row id) to show per-cell differences to' })
-    .option('format', { choices: ['md', 'csv', 'html'] as const, default: 'md' as const, describe: 'Output format' })
+    .option('format', { choices: ['md', 'csv', 'csv-long', 'html'] as const, default: 'md' as const, describe: 'Output format: markdown, wide CSV (one line per row), tidy long CSV (one line per row and metric), or HTML' })
     .option('out', { type: 'string', describe: 'Write to this file instead of stdout' })
     .option('strict', { type: 'boolean', default: false, describe: 'Refuse (exit 2) when runs were measured under different protocols' }) as unknown as Argv<LeaderboardArgs>;
 }
@@ -33,7 +33,7 @@ export async function leaderboardMain(args: LeaderboardArgs): Promise<number> {
   if (files.length === 0 && sets.length === 0) throw new UserError('leaderboard: name results files (e.g. results/*.json) and/or --reference gensen,baselines');
   const runs = files.map((f) => readResultsFile(f));
   const lb = buildLeaderboard(runs, sets.map(loadReferenceSet), { ...(args.baseline ? { baseline: args.baseline } : {}), strict: args.strict });
-  const text = args.format === 'csv' ? renderCsv(lb) : args.format === 'html' ? renderHtml(lb) : renderMarkdown(lb);
+  const text = args.format === 'csv' ? renderCsv(lb) : args.format === 'csv-long' ? renderCsvLong(lb) : args.format === 'html' ? renderHtml(lb) : renderMarkdown(lb);
   if (args.out) {
     try {
       writeFileSync(args.out, text);

@@ -13,6 +13,12 @@ const HEADER = 48; // magic, rows, dim, dtype (4 bytes each), then 32 bytes sha2
 /** Bytes moved per read/write call: large stores go to and from disk in pieces. */
 const IO_BLOCK = 64 * 2 ** 20;
 
+/** A file-name-safe label of an encoder: `bow-100d-b7fb5627`. */
+export function encoderLabel(identity: EncoderIdentity): string {
+  const parts = [identity.name, identity.dim ? `${identity.dim}d` : '', identity.weightsHash.slice(0, 8)].filter(Boolean);
+  return parts.join('-').replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
 /**
  * On-disk cache of task sentence stores, keyed by the encoder identity, its per-task state, the
  * batch size (unless the encoder declares its vectors batch-independent), the storage type and the
@@ -30,6 +36,10 @@ export class FeatureCache {
     this.dir = dir;
   }
 
+  /**
+   * `<encoder label>.<sha256>`: the label (encoder name, dimension, first weights-hash digits) only
+   * groups the files for `gensen-eval cache info`; the hash is what identifies the entry.
+   */
   storeKey(
     identity: EncoderIdentity,
     taskState: string,
@@ -43,7 +53,7 @@ export class FeatureCache {
       h.update('\u0002');
       h.update(s.join('\u0001'));
     }
-    return h.digest('hex');
+    return `${encoderLabel(identity)}.${h.digest('hex')}`;
   }
 
   private path(key: string): string {

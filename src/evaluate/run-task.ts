@@ -1,7 +1,7 @@
 import type { SentenceEncoder, TaskContext } from '../encoders/types.js';
 import type { ProtocolSettings, TaskResult } from '../results/schema.js';
 import type { TaskDefinition } from '../tasks/registry.js';
-import type { Split, TaskData } from '../tasks/types.js';
+import type { SampleOrigin, Split, TaskData } from '../tasks/types.js';
 import { canonicalJson, sha256, sha256File } from '../util/hash.js';
 import { encodeStore, planStore, type EncodeStats } from './task-store.js';
 import type { FeatureCache } from './feature-cache.js';
@@ -10,6 +10,7 @@ import type { ProgressSink } from './progress.js';
 import { runProtocol, type ProtocolOutcome, type TaskFeatures } from '../protocol/dispatch.js';
 import { sentEvalOrder } from './sentEval-order.js';
 import { join } from 'node:path';
+import { pyRound } from '../protocol/pyround.js';
 
 /** Bumped when the harness changes how numbers are produced, so fingerprints tell runs apart. */
 export const PROTOCOL_IMPLEMENTATION = 'gensen-eval-protocol/1';
@@ -21,6 +22,8 @@ export interface TaskRunContext {
   readonly dataDir: string;
   readonly cache?: FeatureCache;
   readonly progress: ProgressSink;
+  /** Class probabilities for the prediction sidecars (first seed only). */
+  readonly probabilities?: boolean;
 }
 
 export interface TaskRun {
@@ -60,13 +63,13 @@ export async function encodeTask(
     stats,
     onBatch: (d, t) => ctx.progress.update(def.id, 'encode', d, t),
   });
-  const out: Record<string, { X: FeatureMatrix; y: number[] }> = {};
+  const out: Record<string, { X: FeatureMatrix; y: number[]; origin?: SampleOrigin }> = {};
   for (const [name, split] of Object.entries(ordered)) {
     const idx = plan.index[name]!;
     if (def.features !== 'single' && !idx.b) throw new Error(`task ${def.id}: split ${name} has no second sentences for ${def.features} features`);
     // The probes combine store rows per minibatch: the 2x (MRPC, SICK, STS-B) or 4x (NLI) wider
     // pair features never exist whole.
-    out[name] = { X: pairMatrix(def.features, store, idx.a, idx.b ?? idx.a), y: split.y };
+    out[name] = { X: pairMatrix(def.features, store, idx.a, idx.b ?? idx.a), y: split.y, ...(split.origin ? { origin: split.origin } : {}) };
   }
   return out;
 }
@@ -90,7 +93,7 @@ export async function runTask(def: TaskDefinition, data: TaskData, ctx: TaskRunC
     const outcome = await runProtocol(def, features, ctx.settings, seed, (d, t) => {
       total = t;
       ctx.progress.update(def.id, label, d, t);
-    });
+    }, { probabilities: (ctx.probabilities ?? false) && first === undefined });
     if (def.protocol !== 'unsupervised-sts') probes += total;
     perSeed.push(outcome.metrics);
     first ??= outcome;
@@ -102,7 +105,9 @@ export async function runTask(def: TaskDefinition, data: TaskData, ctx: TaskRunC
   const samples: Record<string, number> = {};
   for (const [name, split] of Object.entries(data.splits)) samples[name] = split.y.length;
 
-  const metrics = seeds.length > 1 ? meanMetrics(perSeed) : perSeed[0]!;
+  // The relatedness probe's correlations and MSE get the accuracies' resolution (see roundMetrics).
+  const rounded = def.protocol === 'relatedness' ? perSeed.map(roundMetrics) : perSeed;
+  const metrics = seeds.length > 1 ? meanMetrics(rounded) : rounded[0]!;
   const result: TaskResult = {
     task: def.id,
     protocol: def.protocol,
@@ -116,9 +121,15 @@ export async function runTask(def: TaskDefinition, data: TaskData, ctx: TaskRunC
     dataFiles,
     fingerprint: taskFingerprint(def, ctx.settings, dataFiles),
     ...(data.notes.length > 0 || first!.notes.length > 0 ? { notes: [...data.notes, ...first!.notes] } : {}),
-    ...(seeds.length > 1 ? { seeds: [...seeds], perSeed, spread: spreadOf(perSeed) } : {}),
+    ...(seeds.length > 1 ? { seeds: [...seeds], perSeed: rounded, spread: spreadOf(rounded) } : {}),
+    ...(first!.fit ? { fit: first!.fit } : {}),
   };
-  return { result, predictions: first!.predictions };
+  // Sidecars join back to the data: each example's file and line, and the class names.
+  const predictions = first!.predictions.map((p) => {
+    const origin = features[p.split]?.origin;
+    return { ...p, ...(origin ? { origin } : {}), ...(p.kind === 'class' && def.labels ? { labels: def.labels } : {}) };
+  });
+  return { result, predictions };
 }
 
 /**
@@ -158,6 +169,17 @@ export function taskFingerprint(
       dataFiles,
     }),
   );
+}
+
+/**
+ * Accuracies come out of the protocol rounded to 2 decimals in percent (SentEval's round(..., 2));
+ * correlations and MSE are rounded to the same resolution, 4 decimals of a fraction, so files and
+ * logs do not carry float noise (0.5838001796676452). Far below any reported precision.
+ */
+function roundMetrics(m: Readonly<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(m)) out[k] = /pearson|spearman|mse/i.test(k) ? pyRound(v, 4) : v;
+  return out;
 }
 
 function meanMetrics(perSeed: readonly Record<string, number>[]): Record<string, number> {

@@ -1,6 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { SentenceEncoder } from '../encoders/types.js';
-import { RESULTS_SCHEMA_VERSION, type ProtocolSettings, type RunResults, type TaskResult } from '../results/schema.js';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import {
+  METRIC_UNITS,
+  RESULTS_SCHEMA_VERSION,
+  type ProtocolSettings,
+  type RunEnvironment,
+  type RunResults,
+  type ShardInfo,
+  type TaskResult,
+} from '../results/schema.js';
+import { gitCommit } from '../util/git-commit.js';
 import { loadTask } from '../tasks/load.js';
 import type { TaskData } from '../tasks/types.js';
 import type { TaskDefinition } from '../tasks/registry.js';
@@ -9,7 +20,7 @@ import { UserError } from '../util/errors.js';
 import { canonicalJson, sha256 } from '../util/hash.js';
 import { packageInfo } from '../util/package-info.js';
 import type { FeatureCache } from './feature-cache.js';
-import { fmtSeconds, type ProgressSink } from './progress.js';
+import { fmtMetric, fmtSeconds, type ProgressSink } from './progress.js';
 import type { SplitPredictions } from '../protocol/dispatch.js';
 import { PROTOCOL_IMPLEMENTATION, runTask, taskContext } from './run-task.js';
 import { checkMemory, estimateTask } from './memory.js';
@@ -33,6 +44,20 @@ export interface EvaluateOptions {
   readonly progress: ProgressSink;
   /** Called with each finished task's test predictions (for `--save-predictions`). */
   readonly onPredictions?: (task: string, predictions: readonly SplitPredictions[]) => Promise<string | undefined>;
+  /** Recorded in the file when the task list is one shard of a larger one (`--shard K/N`). */
+  readonly shard?: ShardInfo;
+}
+
+/** Node, cores, harness commit and the absolute data folder, recorded in every results file. */
+export function runEnvironment(dataDir: string): RunEnvironment {
+  const commit = gitCommit(packageInfo().root);
+  return {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: availableParallelism(),
+    ...(commit ? { gitCommit: commit } : {}),
+    dataDir: resolve(dataDir),
+  };
 }
 
 export function protocolFingerprint(settings: ProtocolSettings): string {
@@ -53,6 +78,9 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
     protocolFingerprint: protocolFingerprint(opts.settings),
     encoder: encoder.identity,
     ...(opts.device ? { device: opts.device } : {}),
+    units: METRIC_UNITS,
+    environment: runEnvironment(opts.dataDir),
+    ...(opts.shard ? { shard: opts.shard } : {}),
   };
   const tasks: Record<string, TaskResult> = {};
   if (opts.outPath && opts.resume && existsSync(opts.outPath)) {
@@ -72,7 +100,10 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
     return false;
   });
   const loaded: TaskData[] = [];
-  for (const def of todo) loaded.push(await loadTask(def, opts.dataDir, { devAsTrain: opts.devAsTrain ?? false }));
+  for (const def of todo) {
+    opts.progress.status?.(`reading ${def.id} from ${opts.dataDir}…`);
+    loaded.push(await loadTask(def, opts.dataDir, { devAsTrain: opts.devAsTrain ?? false }));
+  }
   const dtype = opts.settings.featureDtype ?? 'float32';
   const workers = probePool().size;
   checkMemory(
@@ -81,9 +112,11 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
     dtype,
     opts.availableMemory,
   );
+  opts.progress.status?.(`preparing the ${encoder.identity.name} encoder for ${todo.length} task(s)…`);
   await encoder.prepareRun?.(todo.map((def, i) => taskContext(def, loaded[i]!)));
   for (const [i, def] of todo.entries()) {
     const data = loaded[i]!;
+    opts.progress.startTask?.(i + 1, todo.length, def.id);
     const run = await runTask(def, data, {
       encoder: encoder,
       settings: opts.settings,
@@ -91,6 +124,7 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
       dataDir: opts.dataDir,
       ...(opts.cache ? { cache: opts.cache } : {}),
       progress: opts.progress,
+      probabilities: opts.onPredictions !== undefined,
     });
     let result = run.result;
     if (opts.onPredictions) {
@@ -100,7 +134,7 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
     tasks[def.id] = result;
     write();
     const main = result.metrics[result.mainMetric];
-    opts.progress.log(`${def.id}: ${result.mainMetric} ${main} (${fmtSeconds(result.wallSeconds)})`);
+    opts.progress.log(`${def.id}: ${result.mainMetric} ${main === undefined ? '–' : fmtMetric(main)} (${fmtSeconds(result.wallSeconds)})`);
   }
   if (encoder.notes().length > 0) {
     // Encoder notes (e.g. which vectors a vocabulary expansion used) travel with every task.
@@ -124,7 +158,16 @@ function readPrevious(path: string): RunResults {
 
 function assertResumable(path: string, prev: RunResults, next: Omit<RunResults, 'tasks'>, seeds: readonly number[]): void {
   const why: string[] = [];
-  if (prev.protocolFingerprint !== next.protocolFingerprint) why.push('the probe settings differ');
+  if (prev.protocolFingerprint !== next.protocolFingerprint) {
+    const a = (prev.protocol ?? {}) as unknown as Record<string, unknown>;
+    const b = next.protocol as unknown as Record<string, unknown>;
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => k !== 'config' && canonicalJson(a[k] ?? null) !== canonicalJson(b[k] ?? null)).sort();
+    why.push(
+      keys.length
+        ? `the probe settings differ (${keys.map((k) => `${k}: ${JSON.stringify(a[k])} there, ${JSON.stringify(b[k])} now`).join('; ')})`
+        : 'the probe settings differ (the protocol implementation changed)',
+    );
+  }
   if (canonicalJson(prev.encoder) !== canonicalJson(next.encoder)) why.push('the encoder differs');
   if (prev.seed !== next.seed) why.push(`the seed differs (${prev.seed} there)`);
   const prevSeeds = Object.values(prev.tasks ?? {})[0]?.seeds;

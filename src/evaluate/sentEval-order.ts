@@ -1,5 +1,5 @@
 import type { SortKeyPart } from '../tasks/definition.js';
-import type { Split } from '../tasks/types.js';
+import { pickOrigin, type Split } from '../tasks/types.js';
 
 /**
  * SentEval sorts every split before encoding, to reduce padding, by a per-task key: usually
@@ -40,9 +40,11 @@ export function sentEvalOrder(split: Split, sortKey: readonly SortKeyPart[], lab
     }
     return 0;
   });
+  const origin = pickOrigin(split.origin, idx);
   return {
     a: idx.map((i) => a[i]!),
     ...(b ? { b: idx.map((i) => b[i]!) } : {}),
     y: idx.map((i) => y[i]!),
+    ...(origin ? { origin } : {}),
   };
 }

@@ -503,6 +503,55 @@ export class ProbeNet {
       out[k] = best;
     }
   }
+
+  /**
+   * Class probabilities of each row (eval mode), softmax of the logits in float64, row-major
+   * [rows, C] into `out`. For sidecars only: `predict` (the arg-max, SIMD or scalar) stays what
+   * scores the task, so a near-tie may differ from these probabilities' arg-max in the last bit.
+   */
+  probabilities(X: ProbeInput, rows: Int32Array, out: Float64Array): void {
+    const { inputDim: d, nhid: H, nclasses: C } = this.arch;
+    if (!(X instanceof Float32Array)) {
+      // Pair features are produced per block, as predict does.
+      for (let s = 0; s < rows.length; s += EVAL_CHUNK) {
+        const nb = Math.min(EVAL_CHUNK, rows.length - s);
+        const b = this.gathered(X, null, rows, s, s + nb);
+        this.probabilities(b.X, identityRows(nb), out.subarray(s * C, (s + nb) * C));
+      }
+      return;
+    }
+    const p = this.params;
+    const z = new Float64Array(C);
+    const h = new Float64Array(H);
+    const w2 = H * d + H;
+    const b2 = w2 + C * H;
+    for (let k = 0; k < rows.length; k++) {
+      const o = rows[k]! * d;
+      for (let c = 0; c < C; c++) {
+        if (H === 0) {
+          let s = p[C * d + c]!;
+          for (let j = 0; j < d; j++) s += p[c * d + j]! * X[o + j]!;
+          z[c] = s;
+        } else {
+          if (c === 0) {
+            for (let u = 0; u < H; u++) {
+              let s = p[H * d + u]!;
+              for (let j = 0; j < d; j++) s += p[u * d + j]! * X[o + j]!;
+              h[u] = 1 / (1 + Math.exp(-s));
+            }
+          }
+          let s = p[b2 + c]!;
+          for (let u = 0; u < H; u++) s += p[w2 + c * H + u]! * h[u]!;
+          z[c] = s;
+        }
+      }
+      let m = -Infinity;
+      for (let c = 0; c < C; c++) if (z[c]! > m) m = z[c]!;
+      let sum = 0;
+      for (let c = 0; c < C; c++) sum += Math.exp(z[c]! - m);
+      for (let c = 0; c < C; c++) out[k * C + c] = Math.exp(z[c]! - m) / sum;
+    }
+  }
 }
 
 /** Bind features to a kernel instance: copy a small dense matrix once, stream anything else. */

@@ -11,19 +11,36 @@ import { runUnsupervisedSts, stsMetrics, type StsDataset } from './unsupervised-
 import type { TaskDefinition } from '../tasks/registry.js';
 import { isPairMatrix, type FeatureMatrix } from '../features/source.js';
 import type { Matrix } from '../util/matrix.js';
+import type { SampleOrigin } from '../tasks/types.js';
 
 /** Probe features and labels (class index or gold score) per split, in SentEval's order. */
-export type TaskFeatures = Readonly<Record<string, { readonly X: FeatureMatrix; readonly y: readonly number[] }>>;
+export type TaskFeatures = Readonly<Record<string, { readonly X: FeatureMatrix; readonly y: readonly number[]; readonly origin?: SampleOrigin }>>;
 
 export interface SplitPredictions {
   readonly split: string;
   readonly kind: 'class' | 'score';
   readonly gold: readonly number[];
+  /** Class index, or for relatedness the expected score Σ p_k·k of the predicted distribution. */
   readonly pred: readonly number[];
+  /** Source file and line of each example (same order as gold/pred). */
+  readonly origin?: SampleOrigin;
+  /** Class names by index (classification tasks). */
+  readonly labels?: readonly string[];
+  /** Class probabilities per example, [n, nclasses] row-major (when asked for). */
+  readonly probabilities?: Float64Array;
+}
+
+/** What model selection chose: the L2 penalty (per outer fold for inner k-fold) and epochs trained. */
+export interface FitChoice {
+  /** One value, or one per outer fold (inner k-fold); absent for relatedness (no L2 search). */
+  readonly l2?: number | readonly number[];
+  readonly epochs: number | readonly number[];
 }
 
 export interface ProtocolOutcome {
   readonly metrics: Record<string, number>;
+  /** Absent for protocols without a fitted probe (unsupervised STS). */
+  readonly fit?: FitChoice;
   readonly notes: string[];
   readonly predictions: SplitPredictions[];
 }
@@ -60,6 +77,7 @@ export async function runProtocol(
   settings: ProtocolSettings,
   seed: number,
   onProgress?: Progress,
+  opts: { readonly probabilities?: boolean } = {},
 ): Promise<ProtocolOutcome> {
   const ov = def.protocolOverrides ?? {};
   const probe: ProbeSettings = {
@@ -72,6 +90,7 @@ export async function runProtocol(
     nhid: settings.nhid,
     dropout: settings.dropout,
     lossReduction: settings.lossReduction,
+    ...(opts.probabilities ? { probabilities: true } : {}),
   };
   const nclasses = def.nclasses ?? 0;
   switch (def.protocol) {
@@ -81,8 +100,9 @@ export async function runProtocol(
       const r = await runInnerKFold(all.X, y, nclasses, probe, seed, onProgress);
       return {
         metrics: { devacc: r.devacc, acc: r.acc },
+        fit: { l2: r.l2, epochs: r.epochs },
         notes: [],
-        predictions: [{ split: 'all', kind: 'class', gold: [...y], pred: [...r.predictions] }],
+        predictions: [{ split: 'all', kind: 'class', gold: [...y], pred: [...r.predictions], ...(r.probabilities ? { probabilities: r.probabilities } : {}) }],
       };
     }
     case 'kfold': {
@@ -94,8 +114,9 @@ export async function runProtocol(
       if (def.metrics.includes('f1')) metrics.f1 = f1Binary(yTest, r.predictions);
       return {
         metrics,
+        fit: { l2: r.l2, epochs: r.epochs },
         notes: [],
-        predictions: [{ split: 'test', kind: 'class', gold: [...yTest], pred: [...r.predictions] }],
+        predictions: [{ split: 'test', kind: 'class', gold: [...yTest], pred: [...r.predictions], ...(r.probabilities ? { probabilities: r.probabilities } : {}) }],
       };
     }
     case 'split': {
@@ -119,9 +140,10 @@ export async function runProtocol(
       const predictions: SplitPredictions[] = [];
       for (const name of Object.keys(tests)) {
         metrics[name === 'test' ? 'acc' : `acc${name.slice(4)}`] = r.acc[name]!;
-        predictions.push({ split: name, kind: 'class', gold: [...tests[name]!.y], pred: [...r.predictions[name]!] });
+        const prob = r.probabilities?.[name];
+        predictions.push({ split: name, kind: 'class', gold: [...tests[name]!.y], pred: [...r.predictions[name]!], ...(prob ? { probabilities: prob } : {}) });
       }
-      return { metrics, notes: ov.noreg ? ['no L2 search (l2 fixed at 1e-9), as SentEval does for this task'] : [], predictions };
+      return { metrics, fit: { l2: r.l2, epochs: r.epochs }, notes: ov.noreg ? ['no L2 search (l2 fixed at 1e-9), as SentEval does for this task'] : [], predictions };
     }
     case 'relatedness': {
       const train = need(features, def, 'train');
@@ -143,6 +165,7 @@ export async function runProtocol(
           spearman: r.spearman,
           mse: r.mse,
         },
+        fit: { epochs: r.epochs },
         notes: [],
         predictions: [{ split: 'test', kind: 'score', gold: [...test.y], pred: [...r.predictions] }],
       };

@@ -21,6 +21,8 @@ export interface ProbeSettings extends ClassifierSettings {
    * 1111 there whatever the run seed; the default keeps that.
    */
   readonly foldSeed?: number;
+  /** Also compute the kept models' class probabilities on the test rows (for prediction sidecars). */
+  readonly probabilities?: boolean;
 }
 
 export type ProgressFn = (done: number, total: number) => void;
@@ -42,6 +44,10 @@ export interface InnerKFoldResult {
   readonly predictions: Int32Array;
   /** Chosen L2 per outer fold. */
   readonly l2: number[];
+  /** Epochs the kept (refitted) model of each outer fold trained for. */
+  readonly epochs: number[];
+  /** [rows, nclasses], each row by its outer fold's model (with `probabilities`). */
+  readonly probabilities?: Float64Array;
 }
 
 export interface KFoldResult {
@@ -49,6 +55,9 @@ export interface KFoldResult {
   readonly acc: number;
   readonly predictions: Int32Array;
   readonly l2: number;
+  /** Epochs the refitted model trained for. */
+  readonly epochs: number;
+  readonly probabilities?: Float64Array;
 }
 
 export interface SplitResult {
@@ -56,6 +65,9 @@ export interface SplitResult {
   readonly acc: Record<string, number>;
   readonly predictions: Record<string, Int32Array>;
   readonly l2: number;
+  /** Epochs the kept model trained for. */
+  readonly epochs: number;
+  readonly probabilities?: Record<string, Float64Array>;
 }
 
 export interface ScoredSet {
@@ -77,6 +89,8 @@ export interface RelatednessResultSummary {
   readonly spearman: number;
   readonly mse: number;
   readonly predictions: Float64Array;
+  /** Epochs trained before early stopping. */
+  readonly epochs: number;
 }
 
 /**
@@ -217,23 +231,33 @@ export async function runInnerKFold(
         validation: { split: 0.05 },
         l2,
         evals: [fold.test],
+        ...(s.probabilities ? { probabilities: true } : {}),
       });
       return {
         dev: scores[best]!,
         test: pyRound((100 * refit.correct[0]!) / fold.test.length, 2),
         l2,
+        epochs: refit.epochs,
         rows: fold.test,
         pred: refit.predictions[0]!,
+        prob: refit.probabilities?.[0],
       };
     });
     const folds = await Promise.all(perFold);
     const predictions = new Int32Array(X.rows);
     for (const f of folds) for (let i = 0; i < f.rows.length; i++) predictions[f.rows[i]!] = f.pred[i]!;
+    let probabilities: Float64Array | undefined;
+    if (s.probabilities) {
+      probabilities = new Float64Array(X.rows * nclasses);
+      for (const f of folds) for (let i = 0; i < f.rows.length; i++) probabilities.set(f.prob!.subarray(i * nclasses, (i + 1) * nclasses), f.rows[i]! * nclasses);
+    }
     return {
       devacc: pyRound(npMean(folds.map((f) => f.dev)), 2),
       acc: pyRound(npMean(folds.map((f) => f.test)), 2),
       predictions,
       l2: folds.map((f) => f.l2),
+      epochs: folds.map((f) => f.epochs),
+      ...(probabilities ? { probabilities } : {}),
     };
   } finally {
     pool.release(dataset);
@@ -282,12 +306,15 @@ export async function runKFold(
       validation: { split: 0.05 },
       l2,
       evals: [testRows],
+      ...(s.probabilities ? { probabilities: true } : {}),
     });
     return {
       devacc: scores[best]!,
       acc: pyRound((100 * refit.correct[0]!) / test.X.rows, 2),
       predictions: refit.predictions[0]!,
       l2,
+      epochs: refit.epochs,
+      ...(refit.probabilities ? { probabilities: refit.probabilities[0]! } : {}),
     };
   } finally {
     pool.release(dataset);
@@ -342,6 +369,7 @@ export async function runSplit(
           validation: { rows: devRows },
           l2,
           evals: testRows,
+          ...(s.probabilities ? { probabilities: true } : {}),
         };
         return progress.run<ClassifyResult>(pool, job);
       }),
@@ -351,11 +379,13 @@ export async function runSplit(
     const chosen = runs[best]!;
     const acc: Record<string, number> = {};
     const predictions: Record<string, Int32Array> = {};
+    const probabilities: Record<string, Float64Array> = {};
     names.forEach((n, i) => {
       acc[n] = pyRound((100 * chosen.correct[i]!) / tests[n]!.X.rows, 2);
       predictions[n] = chosen.predictions[i]!;
+      if (chosen.probabilities) probabilities[n] = chosen.probabilities[i]!;
     });
-    return { devacc: scores[best]!, acc, predictions, l2: regs[best]! };
+    return { devacc: scores[best]!, acc, predictions, l2: regs[best]!, epochs: chosen.epochs, ...(chosen.probabilities ? { probabilities } : {}) };
   } finally {
     pool.release(dataset);
   }
@@ -401,6 +431,7 @@ export async function runRelatedness(
       spearman: nanTo0(spearman(yhat, test.scores)),
       mse: meanSquaredError(yhat, test.scores),
       predictions: yhat,
+      epochs: r.epochs,
     };
   } finally {
     pool.release(dataset);

@@ -33,6 +33,8 @@ export interface ClassifyJob {
   readonly settings: ClassifierSettings;
   /** Row sets to predict with the kept model. */
   readonly evals: readonly Int32Array[];
+  /** Also return class probabilities of the eval rows (for prediction sidecars). */
+  readonly probabilities?: boolean;
 }
 
 export interface ClassifyResult {
@@ -41,6 +43,8 @@ export interface ClassifyResult {
   readonly bestAccuracy: number;
   readonly correct: number[];
   readonly predictions: Int32Array[];
+  /** Per eval set, [rows, nclasses] row-major, when the job asked for them. */
+  readonly probabilities?: Float64Array[];
   readonly rounds: number;
   readonly epochs: number;
 }
@@ -94,16 +98,23 @@ export function runJob(job: ProbeJob, ds: DatasetPayload): ProbeResult {
     });
     const predictions: Int32Array[] = [];
     const correct: number[] = [];
+    const probabilities: Float64Array[] = [];
     for (const rows of job.evals) {
       const pred = new Int32Array(rows.length);
       correct.push(countCorrect(fit.net, data, rows, pred));
       predictions.push(pred);
+      if (job.probabilities) {
+        const pr = new Float64Array(rows.length * job.nclasses);
+        fit.net.probabilities(data.X, rows, pr);
+        probabilities.push(pr);
+      }
     }
     return {
       kind: 'classify',
       bestAccuracy: fit.bestAccuracy,
       correct,
       predictions,
+      ...(job.probabilities ? { probabilities } : {}),
       rounds: fit.stopping.rounds,
       epochs: fit.stopping.epochs,
     };

@@ -107,3 +107,19 @@ function validateSettings(s: ProtocolSettings): void {
   if (s.stsLowScores !== 'faithful' && s.stsLowScores !== 'clean')
     throw new UserError(`--sts-low-scores must be faithful or clean, got ${s.stsLowScores}`);
 }
+
+/** Settings the relatedness probe (SICK-R, STS-B) ignores: it has SentEval's own fixed trainer. */
+export const CLASSIFIER_ONLY_SETTINGS: readonly (keyof ProtocolSettings)[] = ['kfold', 'optim', 'batchSize', 'tenacity', 'epochSize', 'maxEpoch', 'nhid', 'dropout'];
+
+/** `paper: kfold 10, optim adam, …` — what each preset sets, for --help. */
+export function describePresets(): string {
+  return Object.entries(PRESETS)
+    .map(([name, p]) => `${name}: kfold ${p.kfold}, optim ${p.optim}, batch ${p.batchSize}, tenacity ${p.tenacity}, epoch-size ${p.epochSize}, max-epoch ${p.maxEpoch}, nhid ${p.nhid}, dropout ${p.dropout}, loss ${p.lossReduction}, relatedness early stop ${p.relatednessEarlyStop}`)
+    .join('; ');
+}
+
+/** An override's default under each preset, e.g. `paper 10, fast 5, gensen 10` (one value when all agree). */
+export function presetDefaults(key: keyof SettingsOverrides): string {
+  const vals = Object.entries(PRESETS).map(([name, p]) => [name, String(p[key])] as const);
+  return new Set(vals.map(([, v]) => v)).size === 1 ? vals[0]![1] : vals.map(([n, v]) => `${n} ${v}`).join(', ');
+}

@@ -36,9 +36,11 @@ export interface CompareRow {
   readonly difference: number;
   readonly ciLow: number;
   readonly ciHigh: number;
-  /** McNemar rows only. */
-  readonly pValue?: number;
-  /** McNemar rows: discordant pairs (A right & B wrong, A wrong & B right). */
+  /** The p-value that decides the verdict: McNemar's exact test (accuracy) or the bootstrap's. */
+  readonly pValue: number;
+  /** Two-sided paired-bootstrap p-value (every row; for accuracy rows beside McNemar's). */
+  readonly bootstrapP: number;
+  /** McNemar rows: discordant pairs [A right & B wrong, A wrong & B right]. */
   readonly discordant?: readonly [number, number];
   /** B relative to A. */
   readonly verdict: CompareVerdict;
@@ -113,16 +115,16 @@ function compareSet(task: string, split: string, suffix: string, kind: 'class' |
     const diff = boot[0].difference;
     rows.push({
       task, metric: name('acc'), split, n,
-      method: `McNemar exact (discordant ${aOnly}/${bOnly}); CI: paired bootstrap`,
+      method: `McNemar exact (A-only right ${aOnly}, B-only right ${bOnly}); CI: paired bootstrap`,
       a: metrics[0](0, undefined), b: metrics[0](1, undefined), difference: diff,
-      ciLow: boot[0].ciLow, ciHigh: boot[0].ciHigh, pValue: p, discordant: [aOnly, bOnly],
+      ciLow: boot[0].ciLow, ciHigh: boot[0].ciHigh, pValue: p, bootstrapP: boot[0].pValue, discordant: [aOnly, bOnly],
       verdict: p < o.alpha ? (bOnly > aOnly ? 'better' : 'worse') : 'no significant difference',
     });
     if (wantF1) {
       rows.push({
         task, metric: name('f1'), split, n, method: 'paired bootstrap',
         a: metrics[1](0, undefined), b: metrics[1](1, undefined), difference: boot[1].difference,
-        ciLow: boot[1].ciLow, ciHigh: boot[1].ciHigh, verdict: verdictFromCi(boot[1].ciLow, boot[1].ciHigh),
+        ciLow: boot[1].ciLow, ciHigh: boot[1].ciHigh, pValue: boot[1].pValue, bootstrapP: boot[1].pValue, verdict: verdictFromCi(boot[1].ciLow, boot[1].ciHigh),
       });
     }
   } else {
@@ -134,7 +136,7 @@ function compareSet(task: string, split: string, suffix: string, kind: 'class' |
       rows.push({
         task, metric: name(m), split, n, method: 'paired bootstrap',
         a: metrics[k](0, undefined), b: metrics[k](1, undefined), difference: boot[k].difference,
-        ciLow: boot[k].ciLow, ciHigh: boot[k].ciHigh, verdict: verdictFromCi(boot[k].ciLow, boot[k].ciHigh),
+        ciLow: boot[k].ciLow, ciHigh: boot[k].ciHigh, pValue: boot[k].pValue, bootstrapP: boot[k].pValue, verdict: verdictFromCi(boot[k].ciLow, boot[k].ciHigh),
       });
     });
   }
@@ -195,7 +197,8 @@ function compareStsYear(task: string, a: TaskPredictions, b: TaskPredictions, fa
   const rows: CompareRow[] = named.map(([metric, m], k) => ({
     task, metric, split: 'all', n: total, method: `paired bootstrap over pairs, stratified by dataset (${sets.length})`,
     a: m(0, undefined), b: m(1, undefined), difference: boot[k]!.difference,
-    ciLow: boot[k]!.ciLow, ciHigh: boot[k]!.ciHigh, verdict: verdictFromCi(boot[k]!.ciLow, boot[k]!.ciHigh),
+    ciLow: boot[k]!.ciLow, ciHigh: boot[k]!.ciHigh, pValue: boot[k]!.pValue, bootstrapP: boot[k]!.pValue,
+    verdict: verdictFromCi(boot[k]!.ciLow, boot[k]!.ciHigh),
   }));
   for (const [name, sa, sb] of sets) rows.push(...compareSet(task, name, name, 'score', sa, sb, false, o));
   return rows;
@@ -248,6 +251,48 @@ export function compareRuns(a: LoadedResults, b: LoadedResults, opts: CompareOpt
   return { fileA: a.path, fileB: b.path, ...o, rows, notes };
 }
 
+function fmtP(p: number, resamples: number, bootstrap: boolean): string {
+  if (!Number.isFinite(p)) return '–';
+  // A bootstrap p of 0: no resample crossed 0; all it says is p < 1/R.
+  if (bootstrap && p === 0) return `<${formatPoints(1 / resamples, Math.max(4, Math.ceil(Math.log10(resamples))))}`;
+  return p < 1e-4 ? p.toExponential(1) : p.toFixed(4);
+}
+
+/**
+ * Holm–Bonferroni over the report's rows: which verdicts survive when all the tests are taken
+ * together (family-wise error ≤ alpha). Returns one flag per row, in row order.
+ */
+export function holmSurvivors(pValues: readonly number[], alpha: number): boolean[] {
+  const m = pValues.length;
+  const order = pValues.map((_, i) => i).sort((a, b) => pValues[a]! - pValues[b]! || a - b);
+  const keep = new Array<boolean>(m).fill(false);
+  for (let k = 0; k < m; k++) {
+    const i = order[k]!;
+    if (!(pValues[i]! <= alpha / (m - k))) break;
+    keep[i] = true;
+  }
+  return keep;
+}
+
+/** Notes every table carries: what the McNemar counts mean, and multiple testing when several rows. */
+export function compareFootnotes(rep: CompareReport): string[] {
+  const out: string[] = [];
+  if (rep.rows.some((r) => r.discordant)) {
+    out.push('McNemar: "A-only right" counts test examples A classifies correctly and B does not; "B-only right" the reverse. Only these discordant examples enter the test; B is better when B-only right is the larger count and p < alpha.');
+  }
+  out.push('p: McNemar exact for accuracy rows; for F1 and correlations the two-sided paired-bootstrap p (bootstrapP in --json, given for accuracy rows too).');
+  const sig = rep.rows.filter((r) => r.verdict !== 'no significant difference').length;
+  if (rep.rows.length > 1) {
+    const keep = holmSurvivors(rep.rows.map((r) => r.pValue), rep.alpha);
+    const held = rep.rows.filter((r, i) => r.verdict !== 'no significant difference' && keep[i]).length;
+    out.push(
+      `multiple comparisons: ${rep.rows.length} tests at alpha ${rep.alpha} each; about ${formatPoints(rep.rows.length * rep.alpha, 1)} would come out significant by chance if the runs were equal. ` +
+        `${sig} verdict(s) significant one by one; ${held} survive Holm–Bonferroni over all ${rep.rows.length} (family-wise error ≤ ${rep.alpha}).`,
+    );
+  }
+  return out;
+}
+
 export function renderCompareTable(rep: CompareReport): string {
   const pct = Math.round((1 - rep.alpha) * 100);
   const cells = [['task', 'metric', 'n', 'A', 'B', 'B − A', `${pct}% CI`, 'p', 'verdict (B vs A)', 'method']];
@@ -260,7 +305,7 @@ export function renderCompareTable(rep: CompareReport): string {
       formatPoints(r.b, 2),
       formatSigned(r.difference, 2),
       `[${formatSigned(r.ciLow, 2)}, ${formatSigned(r.ciHigh, 2)}]`,
-      r.pValue === undefined ? '' : r.pValue < 1e-4 ? r.pValue.toExponential(1) : r.pValue.toFixed(4),
+      fmtP(r.pValue, rep.resamples, r.discordant === undefined),
       r.verdict,
       r.method,
     ]);
@@ -275,5 +320,6 @@ export function renderCompareTable(rep: CompareReport): string {
     table,
   ];
   for (const n of rep.notes) lines.push(`note: ${n}`);
+  for (const n of compareFootnotes(rep)) lines.push(`note: ${n}`);
   return lines.join('\n') + '\n';
 }

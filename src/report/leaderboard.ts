@@ -1,6 +1,7 @@
 /**
  * The leaderboard model: one row per run and per published reference row, Table 2's columns, the
- * best value per column, an average over the tasks every row has, optional differences to a
+ * best value per column, each row's average over its own tasks with its coverage, the mean over
+ * the tasks every row has, seed spread where several seeds ran, optional differences to a
  * baseline row, and protocol groups so that runs measured differently are never mixed silently.
  * Renderers (markdown, CSV, HTML) only format this model.
  */
@@ -11,6 +12,8 @@ import { UserError } from '../util/errors.js';
 import { TABLE2_COLUMNS, canonicalTask, extraColumn, toDisplay } from './columns.js';
 import type { Column } from './columns.js';
 import type { ReferenceSet } from './reference.js';
+import { CLASSIFIER_ONLY_SETTINGS } from '../protocol/settings.js';
+import { findTask } from '../tasks/registry.js';
 
 export interface LeaderboardCell {
   /** Display scale (percent; correlations ×100). */
@@ -23,6 +26,10 @@ export interface LeaderboardCell {
   best: boolean;
   /** This cell minus the baseline row's cell, display scale. */
   diff?: number;
+  /** Sample standard deviation over seeds (display scale), when the run used several seeds. */
+  readonly std?: number;
+  /** Number of seeds the value is a mean over. */
+  readonly seeds?: number;
 }
 
 export interface LeaderboardRow {
@@ -32,8 +39,14 @@ export interface LeaderboardRow {
   /** Protocol group letter for runs (A, B, ...), `published` for reference rows. */
   readonly group: string;
   readonly cells: Readonly<Record<string, LeaderboardCell>>;
+  /** Mean main score over the tasks this row has (not comparable between rows of unequal coverage). */
   average?: number;
-  averageDiff?: number;
+  /** How many of the leaderboard's tasks (`Leaderboard.taskCount`) enter `average`. */
+  coverage: number;
+  /** Mean main score over the tasks every row has (`Leaderboard.commonTasks`): comparable across rows. */
+  commonAverage?: number;
+  /** `commonAverage` minus the baseline row's. */
+  commonAverageDiff?: number;
   /** Configuration shown on hover / expand: label → value. */
   readonly config: readonly (readonly [string, string])[];
 }
@@ -54,8 +67,10 @@ export interface MixedTask {
 export interface Leaderboard {
   readonly columns: readonly Column[];
   readonly rows: readonly LeaderboardRow[];
-  /** Tasks whose main column every row has: the average is over these. */
-  readonly averageTasks: readonly string[];
+  /** Tasks (main column headers) every row has: the common-subset mean is over these. */
+  readonly commonTasks: readonly string[];
+  /** Tasks with a main column: a row's coverage is out of this. */
+  readonly taskCount: number;
   readonly baseline?: string;
   readonly groups: readonly ProtocolGroup[];
   /** Settings keys whose values differ between protocol groups. */
@@ -218,9 +233,18 @@ export function buildLeaderboard(
     for (const c of columns) {
       const t = runTasks[i].get(c.task);
       const v = t?.metrics[c.metric];
-      if (t && v !== undefined) cells[c.id] = { value: toDisplay(c.metric, v), verified: true, mixed: mixedTaskSet.has(c.task), best: false };
+      if (t && v !== undefined) {
+        const sp = t.spread?.[c.metric];
+        cells[c.id] = {
+          value: toDisplay(c.metric, v),
+          verified: true,
+          mixed: mixedTaskSet.has(c.task),
+          best: false,
+          ...(sp && t.seeds && t.seeds.length > 1 ? { std: toDisplay(c.metric, sp.std), seeds: t.seeds.length } : {}),
+        };
+      }
     }
-    rows.push({ id: labels[i], label: `${labels[i]} (${lr.results.encoder.name})`, kind: 'run', group: groupOf[i], cells, config: runConfig(lr) });
+    rows.push({ id: labels[i], label: `${labels[i]} (${lr.results.encoder.name})`, kind: 'run', group: groupOf[i], cells, coverage: 0, config: runConfig(lr) });
   });
   for (const set of references) {
     for (const ref of set.rows) {
@@ -235,6 +259,7 @@ export function buildLeaderboard(
         kind: 'reference',
         group: 'published',
         cells,
+        coverage: 0,
         config: [
           ['reference set', set.name],
           ['encoder', ref.encoder],
@@ -257,14 +282,21 @@ export function buildLeaderboard(
     for (const x of vals) x.best = Math.round(x.value * 1e4) === best;
   }
 
-  // Average over the tasks every row has (each task counted once, by its main column).
+  // Each task counted once, by its main column. A row's own average covers the tasks it has (so a
+  // partial run does not shrink every row's average); the common-subset mean, over the tasks every
+  // row has, is the one that compares rows.
   const mainCols = columns.filter((c) => c.main || !columns.some((o) => o.task === c.task && o.main));
   const avgCols = mainCols.filter((c) => rows.every((r) => r.cells[c.id] !== undefined));
   const notes: string[] = [];
+  for (const r of rows) {
+    const have = mainCols.filter((c) => r.cells[c.id] !== undefined);
+    r.coverage = have.length;
+    if (have.length) r.average = have.reduce((s, c) => s + r.cells[c.id].value, 0) / have.length;
+  }
   if (avgCols.length) {
-    for (const r of rows) r.average = avgCols.reduce((s, c) => s + r.cells[c.id].value, 0) / avgCols.length;
-  } else if (rows.length) {
-    notes.push('no task is present in every row, so there is no average');
+    for (const r of rows) r.commonAverage = avgCols.reduce((s, c) => s + r.cells[c.id].value, 0) / avgCols.length;
+  } else if (rows.length > 1) {
+    notes.push('no task is present in every row, so there is no common-subset mean');
   }
 
   let baseline: string | undefined;
@@ -281,15 +313,23 @@ export function buildLeaderboard(
         const bc = b.cells[id];
         if (bc) cell.diff = cell.value - bc.value;
       }
-      if (r.average !== undefined && b.average !== undefined) r.averageDiff = r.average - b.average;
+      if (r.commonAverage !== undefined && b.commonAverage !== undefined) r.commonAverageDiff = r.commonAverage - b.commonAverage;
     }
+  }
+  // Presets differ mostly in classifier settings, which SentEval's relatedness trainer ignores: say
+  // so, or SICK-R being identical under paper and fast reads like a bug.
+  const ignored = [...protocolDifferences].filter((k) => (CLASSIFIER_ONLY_SETTINGS as readonly string[]).includes(k)).sort();
+  const related = [...new Set(columns.filter((c) => findTask(c.task)?.protocol === 'relatedness').map((c) => c.task))];
+  if (ignored.length && related.length) {
+    notes.push(`${related.join(' and ')} use SentEval's relatedness trainer (fixed Adam, batch 64, 50-epoch rounds), which ignores ${ignored.join(', ')}: those differences between the protocol groups do not change their numbers.`);
   }
   for (const lr of runs) for (const w of lr.warnings) notes.push(`${lr.path}: ${w}`);
 
   return {
     columns,
     rows,
-    averageTasks: avgCols.map((c) => c.header),
+    commonTasks: avgCols.map((c) => c.header),
+    taskCount: mainCols.length,
     ...(baseline === undefined ? {} : { baseline }),
     groups,
     protocolDifferences: [...protocolDifferences].sort(),

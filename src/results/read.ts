@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { UserError } from '../util/errors.js';
 import { RESULTS_SCHEMA_VERSION } from './schema.js';
-import type { DataFileChecksum, ProtocolSettings, RunResults, TaskResult } from './schema.js';
+import type { DataFileChecksum, ProtocolSettings, RunEnvironment, RunResults, ShardInfo, TaskResult } from './schema.js';
 import type { EncoderIdentity } from '../encoders/types.js';
 
 export interface LoadedResults {
@@ -158,6 +158,15 @@ function readTask(r: Reader, key: string, v: Json | undefined): TaskResult {
     task.spread = spread;
   }
   if (o.predictionsFile !== undefined) task.predictionsFile = r.str(o.predictionsFile, `${f}.predictionsFile`);
+  if (o.fit !== undefined) {
+    const fo = r.obj(o.fit, `${f}.fit`);
+    const numOrList = (v: Json | undefined, field: string): number | number[] =>
+      Array.isArray(v) ? v.map((x, i) => r.num(x, `${field}[${i}]`)) : r.num(v, field);
+    task.fit = {
+      ...(fo.l2 === undefined ? {} : { l2: numOrList(fo.l2, `${f}.fit.l2`) }),
+      epochs: numOrList(fo.epochs, `${f}.fit.epochs`),
+    };
+  }
   return task;
 }
 
@@ -176,6 +185,33 @@ function readEncoder(r: Reader, v: Json | undefined): EncoderIdentity {
     weightsHash: o.weightsHash === undefined ? '' : r.str(o.weightsHash, 'encoder.weightsHash'),
     params,
   };
+}
+
+function readStringRecord(r: Reader, v: Json | undefined, field: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(r.obj(v, field))) out[k] = r.str(x, `${field}.${k}`);
+  return out;
+}
+
+function readStringList(r: Reader, v: Json | undefined, field: string): string[] {
+  if (!Array.isArray(v)) r.fail(field, 'an array of strings', v);
+  return v.map((x, i) => r.str(x, `${field}[${i}]`));
+}
+
+function readEnvironment(r: Reader, v: Json | undefined): RunEnvironment {
+  const o = r.obj(v, 'environment');
+  return {
+    node: r.str(o.node, 'environment.node'),
+    platform: o.platform === undefined ? '' : r.str(o.platform, 'environment.platform'),
+    cpus: r.num(o.cpus, 'environment.cpus'),
+    ...(o.gitCommit === undefined ? {} : { gitCommit: r.str(o.gitCommit, 'environment.gitCommit') }),
+    dataDir: r.str(o.dataDir, 'environment.dataDir'),
+  };
+}
+
+function readShard(r: Reader, v: Json | undefined): ShardInfo {
+  const o = r.obj(v, 'shard');
+  return { index: r.num(o.index, 'shard.index'), count: r.num(o.count, 'shard.count'), of: readStringList(r, o.of, 'shard.of') };
 }
 
 /**
@@ -214,6 +250,10 @@ export function validateResults(doc: Json, file: string): { results: RunResults;
     protocolFingerprint: r.str(o.protocolFingerprint, 'protocolFingerprint'),
     encoder: readEncoder(r, o.encoder),
     ...(o.device === undefined ? {} : { device: r.str(o.device, 'device') }),
+    ...(o.units === undefined ? {} : { units: readStringRecord(r, o.units, 'units') }),
+    ...(o.environment === undefined ? {} : { environment: readEnvironment(r, o.environment) }),
+    ...(o.shard === undefined ? {} : { shard: readShard(r, o.shard) }),
+    ...(o.mergedFrom === undefined ? {} : { mergedFrom: readStringList(r, o.mergedFrom, 'mergedFrom') }),
     tasks,
   };
   return { results, warnings: r.warnings };

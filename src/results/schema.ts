@@ -5,6 +5,7 @@
  */
 import type { EncoderIdentity } from '../encoders/types.js';
 import type { ProtocolSettings } from '../protocol/settings.js';
+import type { FitChoice } from '../protocol/dispatch.js';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
@@ -15,6 +16,45 @@ export interface DataFileChecksum {
 }
 
 export type { ProtocolSettings } from '../protocol/settings.js';
+
+/** What each metric key's numbers are in; written into every results file (`units`). */
+export const METRIC_UNITS: Readonly<Record<string, string>> = {
+  acc: 'percent',
+  devacc: 'percent',
+  acc_mismatched: 'percent',
+  f1: 'percent',
+  pearson: 'fraction (correlation, -1..1)',
+  spearman: 'fraction (correlation, -1..1)',
+  devpearson: 'fraction (correlation, -1..1)',
+  devspearman: 'fraction (correlation, -1..1)',
+  mse: 'squared gold-score units',
+  wallSeconds: 'seconds',
+  encodeSeconds: 'seconds',
+};
+
+/** Where and with what a run was made: enough to tell two machines' results files apart. */
+export interface RunEnvironment {
+  /** `process.version`, e.g. v20.11.0. */
+  readonly node: string;
+  readonly platform: string;
+  /** Cores available to the process (`os.availableParallelism()`). */
+  readonly cpus: number;
+  /** Commit of the gensen-eval checkout that ran, when it runs from a git work tree. */
+  readonly gitCommit?: string;
+  /** Absolute data folder the tasks were read from. */
+  readonly dataDir: string;
+}
+
+/** What model selection chose for a task (first seed): L2 penalty and epochs trained. */
+export type TaskFit = FitChoice;
+
+/** `evaluate --shard K/N`: which part of the task list this file holds. */
+export interface ShardInfo {
+  readonly index: number;
+  readonly count: number;
+  /** The whole task list the shards split, in order. */
+  readonly of: readonly string[];
+}
 
 export interface TaskResult {
   readonly task: string;
@@ -44,6 +84,8 @@ export interface TaskResult {
   readonly spread?: Readonly<Record<string, { mean: number; std: number; min: number; max: number }>>;
   /** File (relative to the results file) holding per-example test predictions. */
   readonly predictionsFile?: string;
+  /** Chosen L2 and epochs (first seed). */
+  readonly fit?: TaskFit;
 }
 
 export interface RunResults {
@@ -56,5 +98,11 @@ export interface RunResults {
   readonly protocolFingerprint: string;
   readonly encoder: EncoderIdentity;
   readonly device?: string;
+  /** Metric key → unit (see METRIC_UNITS). */
+  readonly units?: Readonly<Record<string, string>>;
+  readonly environment?: RunEnvironment;
+  readonly shard?: ShardInfo;
+  /** Files `merge` combined into this one. */
+  readonly mergedFrom?: readonly string[];
   readonly tasks: Readonly<Record<string, TaskResult>>;
 }

@@ -38,6 +38,12 @@ export interface BootstrapResult {
   readonly difference: number;
   readonly ciLow: number;
   readonly ciHigh: number;
+  /**
+   * Two-sided bootstrap p-value of "no difference": min(1, 2 · min(#d ≤ 0, #d ≥ 0) / R) over the R
+   * resampled differences d (ties with 0 count on both sides). No +1 correction, so that p ≤ alpha
+   * goes with the percentile interval excluding 0; 0 means no resample crossed 0 (p < 1/R).
+   */
+  readonly pValue: number;
   readonly resamples: number;
 }
 
@@ -58,16 +64,26 @@ export function pairedBootstrap(n: number, metrics: readonly PairedMetric[], see
       diffs[k][r] = m(1, w) - m(0, w);
     });
   }
-  return metrics.map((m, k) => {
-    const d = Array.from(diffs[k]).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-    const R = d.length;
-    return {
-      difference: m(1, undefined) - m(0, undefined),
-      ciLow: R ? d[Math.floor((alpha / 2) * R)] : Number.NaN,
-      ciHigh: R ? d[Math.ceil((1 - alpha / 2) * R) - 1] : Number.NaN,
-      resamples: R,
-    };
-  });
+  return metrics.map((m, k) => summarise(m(1, undefined) - m(0, undefined), diffs[k]!, alpha));
+}
+
+/** Percentile interval and two-sided p of resampled differences (NaN resamples dropped). */
+function summarise(difference: number, diffs: Float64Array, alpha: number): BootstrapResult {
+  const d = Array.from(diffs).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  const R = d.length;
+  let below = 0;
+  let above = 0;
+  for (const x of d) {
+    if (x <= 0) below++;
+    if (x >= 0) above++;
+  }
+  return {
+    difference,
+    pValue: R ? Math.min(1, (2 * Math.min(below, above)) / R) : Number.NaN,
+    ciLow: R ? d[Math.floor((alpha / 2) * R)]! : Number.NaN,
+    ciHigh: R ? d[Math.ceil((1 - alpha / 2) * R) - 1]! : Number.NaN,
+    resamples: R,
+  };
 }
 
 /** A metric of system A (0) or B (1) given one weight vector per stratum (undefined: every example once). */
@@ -100,14 +116,5 @@ export function stratifiedPairedBootstrap(
       diffs[k][r] = m(1, w) - m(0, w);
     });
   }
-  return metrics.map((m, k) => {
-    const d = Array.from(diffs[k]).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-    const R = d.length;
-    return {
-      difference: m(1, undefined) - m(0, undefined),
-      ciLow: R ? d[Math.floor((alpha / 2) * R)] : Number.NaN,
-      ciHigh: R ? d[Math.ceil((1 - alpha / 2) * R) - 1] : Number.NaN,
-      resamples: R,
-    };
-  });
+  return metrics.map((m, k) => summarise(m(1, undefined) - m(0, undefined), diffs[k]!, alpha));
 }

@@ -79,6 +79,10 @@ export interface DownloadReport {
   readonly alreadyPresent: string[];
   /** Download entries that need manual steps (their notes are logged). */
   readonly manual: string[];
+  /** Downloads that failed (the rest carried on): task, URL, why. */
+  readonly failed: { readonly task: string; readonly url: string; readonly reason: string }[];
+  /** Per task, in order: what happened to it (for the summary table). */
+  readonly tasks: { readonly task: string; fetched: number; present: number; manual: boolean; failed: number }[];
 }
 
 /**
@@ -87,7 +91,7 @@ export interface DownloadReport {
  * `manual` entries are explained. Files already present with the reference checksum are kept.
  */
 export async function downloadUpstream(defs: readonly TaskDefinition[], dataDir: string, log: Log): Promise<DownloadReport> {
-  const report: DownloadReport = { fetched: [], alreadyPresent: [], manual: [] };
+  const report: DownloadReport = { fetched: [], alreadyPresent: [], manual: [], failed: [], tasks: [] };
   const sums = referenceChecksums();
   const present = async (rel: string): Promise<boolean> => {
     const p = join(dataDir, rel);
@@ -96,14 +100,18 @@ export async function downloadUpstream(defs: readonly TaskDefinition[], dataDir:
     return want === undefined || (await sha256File(p)) === want;
   };
   for (const def of defs) {
+    const row = { task: def.id, fetched: 0, present: 0, manual: false, failed: 0 };
+    report.tasks.push(row);
     for (const d of def.download) {
       if (d.kind === 'manual') {
         const already = await allPresent(def, present);
         if (already) {
           report.alreadyPresent.push(def.id);
+          row.present++;
           continue;
         }
         report.manual.push(def.id);
+        row.manual = true;
         log(`${def.id}: manual step needed: ${d.note ?? ''} (source: ${d.url})`);
         continue;
       }
@@ -112,15 +120,26 @@ export async function downloadUpstream(defs: readonly TaskDefinition[], dataDir:
       for (const t of targets) if (!(await present(t))) todo.push(t);
       if (todo.length === 0) {
         report.alreadyPresent.push(...targets);
+        row.present += targets.length;
         continue;
       }
       log(`${def.id}: downloading ${d.url}`);
-      if (d.kind === 'file') {
-        await saveFile(d, join(dataDir, d.saveAs as string));
-        report.fetched.push(d.saveAs as string);
-      } else {
-        await unpackZip(d, dataDir, todo);
-        report.fetched.push(...todo);
+      try {
+        if (d.kind === 'file') {
+          await saveFile(d, join(dataDir, d.saveAs as string));
+          report.fetched.push(d.saveAs as string);
+          row.fetched++;
+        } else {
+          await unpackZip(d, dataDir, todo);
+          report.fetched.push(...todo);
+          row.fetched += todo.length;
+        }
+      } catch (e) {
+        // One unreachable mirror should not stop the other tasks' downloads: note it, carry on.
+        if (!(e instanceof UserError)) throw e;
+        report.failed.push({ task: def.id, url: d.url, reason: e.message });
+        row.failed++;
+        log(`${def.id}: ${e.message}`);
       }
     }
   }
@@ -197,4 +216,15 @@ function unzipMember(zip: string, member: string, dest: string): Promise<void> {
       throw e;
     },
   );
+}
+
+/** The end-of-run table of `data get`: one line per task. */
+export function formatDownloadSummary(r: DownloadReport): string {
+  const rows = [['task', 'downloaded', 'present', 'status']];
+  for (const t of r.tasks) {
+    const status = t.failed > 0 ? `FAILED (${t.failed} download${t.failed === 1 ? '' : 's'}; see above)` : t.manual ? 'manual step needed (see above)' : 'ok';
+    rows.push([t.task, String(t.fetched), String(t.present), status]);
+  }
+  const w = rows[0]!.map((_, j) => Math.max(...rows.map((x) => x[j]!.length)));
+  return rows.map((x) => x.map((c, j) => (j === 1 || j === 2 ? c.padStart(w[j]!) : c.padEnd(w[j]!))).join('  ').trimEnd()).join('\n');
 }

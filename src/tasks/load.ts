@@ -18,7 +18,7 @@ import {
   type TextFile,
 } from './readers.js';
 import { missingFileError, readText } from './text.js';
-import type { Split, TaskData } from './types.js';
+import { pickOrigin, type Split, type TaskData } from './types.js';
 import type { TextEncoding } from './definition.js';
 
 export interface LoadOptions {
@@ -123,7 +123,13 @@ export function holdOut(split: Split, size: number, seed: number, what: string):
     for (let i = 0; i < n; i++) if (isHeld[i] === want) idx.push(i);
     const a = idx.map((i) => split.a[i]);
     const y = idx.map((i) => split.y[i]);
-    return split.b === undefined ? { a, y } : { a, b: idx.map((i) => (split.b as string[][])[i]), y };
+    const origin = pickOrigin(split.origin, idx);
+    return {
+      a,
+      ...(split.b === undefined ? {} : { b: idx.map((i) => (split.b as string[][])[i]) }),
+      y,
+      ...(origin ? { origin } : {}),
+    };
   };
   return { kept: pick(0), held: pick(1) };
 }

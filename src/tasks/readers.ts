@@ -8,7 +8,12 @@ import { pyFileLines, pySplit, pySplitlines, pyStrip } from '../util/pystr.js';
 import type { FormatSpec, TaskDefinition } from './definition.js';
 import { labelParser, show } from './labels.js';
 import { asciiSplit, dropTrailingBlank, parsePyFloat } from './text.js';
-import type { Split } from './types.js';
+import type { SampleOrigin, Split } from './types.js';
+
+/** One file's sample origins: every sample from `file`, at the given 1-based lines. */
+function originOf(file: string, lines: number[]): SampleOrigin {
+  return { files: [file], file: new Array<number>(lines.length).fill(0), line: lines };
+}
 
 /** A file's decoded text with the name shown in messages (its path relative to the data folder). */
 export interface TextFile {
@@ -22,13 +27,16 @@ type Fmt<R extends FormatSpec['reader']> = Extract<FormatSpec, { reader: R }>;
 export function readLabelledLines(files: readonly { file: TextFile; label: number }[]): Split {
   const a: string[][] = [];
   const y: number[] = [];
-  for (const { file, label } of files) {
-    for (const line of pySplitlines(file.text)) {
+  const origin = { files: files.map((f) => f.file.shown), file: [] as number[], line: [] as number[] };
+  files.forEach(({ file, label }, k) => {
+    pySplitlines(file.text).forEach((line, i) => {
       a.push(pySplit(line));
       y.push(label);
-    }
-  }
-  return { a, y };
+      origin.file.push(k);
+      origin.line.push(i + 1);
+    });
+  });
+  return { a, y, origin };
 }
 
 /**
@@ -43,7 +51,9 @@ export function readTsv(def: TaskDefinition, fmt: Fmt<'tsv'>, file: TextFile): S
   const a: string[][] = [];
   const b: string[][] = [];
   const y: number[] = [];
+  const at: number[] = [];
   for (let i = fmt.header ? 1 : 0; i < lines.length; i++) {
+    at.push(i + 1);
     const cols = pyStrip(lines[i]).split('\t');
     if (cols.length < need) {
       throw lineError(
@@ -56,7 +66,8 @@ export function readTsv(def: TaskDefinition, fmt: Fmt<'tsv'>, file: TextFile): S
     if (cb !== undefined) b.push(pySplit(cols[cb]));
     y.push(parse(cols[cl], file.shown, i + 1));
   }
-  return cb === undefined ? { a, y } : { a, b, y };
+  const origin = originOf(file.shown, at);
+  return cb === undefined ? { a, y, origin } : { a, b, y, origin };
 }
 
 /**
@@ -78,7 +89,7 @@ export function readTrec(def: TaskDefinition, file: TextFile): Split {
     y.push(parse(s.slice(0, colon), file.shown, i + 1));
     a.push(pySplit(s.slice(space + 1)));
   });
-  return { a, y };
+  return { a, y, origin: originOf(file.shown, lines.map((_, i) => i + 1)) };
 }
 
 /**
@@ -157,7 +168,7 @@ export function readParallelLines(def: TaskDefinition, fmt: Fmt<'parallel-lines'
   const a = side(fa);
   const b = side(fb);
   const y = labelLines.map((l, i) => parse(l, fl.shown, i + 1));
-  return { a, b, y };
+  return { a, b, y, origin: originOf(fa.shown, y.map((_, i) => i + 1)) };
 }
 
 /**
@@ -170,6 +181,7 @@ export function readJsonl(def: TaskDefinition, fmt: Fmt<'jsonl'>, file: TextFile
   const a: string[][] = [];
   const b: string[][] = [];
   const y: number[] = [];
+  const at: number[] = [];
   const lines = pyFileLines(file.text);
   const field = (row: Record<string, unknown>, name: string, line: number): string => {
     const v = row[name];
@@ -193,8 +205,10 @@ export function readJsonl(def: TaskDefinition, fmt: Fmt<'jsonl'>, file: TextFile
     y.push(parse(label, file.shown, i + 1));
     a.push(pySplit(field(r, fmt.fields.a, i + 1)));
     if (fmt.fields.b !== undefined) b.push(pySplit(field(r, fmt.fields.b, i + 1)));
+    at.push(i + 1);
   }
-  return fmt.fields.b === undefined ? { a, y } : { a, b, y };
+  const origin = originOf(file.shown, at);
+  return fmt.fields.b === undefined ? { a, y, origin } : { a, b, y, origin };
 }
 
 type QuoraLayout = 'label-first' | 'label-last';
@@ -238,6 +252,7 @@ export function readQuora(def: TaskDefinition, file: TextFile): Split {
   const a: string[][] = [];
   const b: string[][] = [];
   const y: number[] = [];
+  const at: number[] = [];
   for (let i = start; i < rows.length; i++) {
     const r = rows[i];
     if (!fits(r, layout)) {
@@ -248,6 +263,7 @@ export function readQuora(def: TaskDefinition, file: TextFile): Split {
     y.push(parse(l, file.shown, i + 1));
     a.push(pySplit(q1));
     b.push(pySplit(q2));
+    at.push(i + 1);
   }
-  return { a, b, y };
+  return { a, b, y, origin: originOf(file.shown, at) };
 }

@@ -11,6 +11,25 @@ export interface Split {
   readonly b?: string[][];
   /** Class index for classification, gold score for relatedness. */
   readonly y: number[];
+  /** Where each sample was read (for prediction sidecars that join back to the data). */
+  readonly origin?: SampleOrigin;
+}
+
+/**
+ * Per sample: the data file (an index into `files`, paths relative to the data folder) and the
+ * 1-based line of that file the reader took it from, counted as the reader splits lines (Python's
+ * splitlines for the SentEval loaders that use it). Pair tasks with parallel files (SNLI) name the
+ * first sentence's file; the same line holds the other sentence and the label.
+ */
+export interface SampleOrigin {
+  readonly files: readonly string[];
+  readonly file: readonly number[];
+  readonly line: readonly number[];
+}
+
+/** The origins of the samples at `idx`, in that order. */
+export function pickOrigin(o: SampleOrigin | undefined, idx: readonly number[]): SampleOrigin | undefined {
+  return o === undefined ? undefined : { files: o.files, file: idx.map((i) => o.file[i]!), line: idx.map((i) => o.line[i]!) };
 }
 
 export interface TaskData {

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { createEncoder } from '../../src/encoders/factory.js';
 import { FeatureCache } from '../../src/evaluate/feature-cache.js';
 import { silentProgress } from '../../src/evaluate/progress.js';
@@ -12,7 +13,7 @@ import { closeProbePool } from '../../src/protocol/index.js';
 import { resolveTasks } from '../../src/tasks/registry.js';
 import type { RunResults } from '../../src/results/schema.js';
 import { UserError } from '../../src/util/errors.js';
-import { senteval } from '../helpers/data.js';
+import { repoRoot, senteval } from '../helpers/data.js';
 import { runCli } from '../helpers/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gensen-eval-test-'));
@@ -62,6 +63,21 @@ test('STS-B end to end with --config fast on the real data: reference-level Pear
   assert.deepEqual(onDisk.tasks['STS-B']!.metrics, sts.metrics);
   assert.equal(onDisk.encoder.name, 'bow');
   assert.equal(onDisk.protocol.config, 'fast');
+  // The file states its units, the model selection, and where and with what it was made.
+  assert.equal(onDisk.units?.pearson, 'fraction (correlation, -1..1)');
+  assert.equal(onDisk.units?.acc, 'percent');
+  assert.equal(onDisk.environment?.node, process.version);
+  assert.ok(onDisk.environment!.cpus >= 1);
+  assert.equal(onDisk.environment?.dataDir, resolve(dataDir));
+  assert.match(onDisk.environment?.gitCommit ?? '', /^[0-9a-f]{40}$/);
+  assert.equal(onDisk.environment?.gitCommit, execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot(), encoding: 'utf8' }).trim());
+  // Relatedness: no L2 search, epochs = a whole number of 50-epoch rounds; metrics at 4 decimals.
+  assert.equal(sts.fit?.l2, undefined);
+  assert.ok(typeof sts.fit?.epochs === 'number' && sts.fit.epochs > 0 && sts.fit.epochs % 50 === 0, `epochs ${sts.fit?.epochs}`);
+  for (const k of ['pearson', 'spearman', 'mse', 'devspearman']) {
+    const v = sts.metrics[k]!;
+    assert.equal(Math.round(v * 1e4) / 1e4, v, `${k} ${v} has more than 4 decimals`);
+  }
 
   // Same seed, same numbers; the second run's vectors come from the feature cache.
   const r2 = await evaluate(encoder, opts);
@@ -73,7 +89,8 @@ test('STS-B end to end with --config fast on the real data: reference-level Pear
   assert.deepEqual(r3.tasks['STS-B'], onDisk.tasks['STS-B']);
   await assert.rejects(
     evaluate(encoder, { ...opts, settings: resolveSettings('paper'), outPath: out, resume: true }),
-    (e: unknown) => e instanceof UserError && /probe settings differ/.test(e.message),
+    // Names the settings that differ, with both values (paper vs fast: kfold 10 there, 5 now ...).
+    (e: unknown) => e instanceof UserError && /probe settings differ \(.*kfold: 5 there, 10 now/.test(e.message),
   );
 });
 

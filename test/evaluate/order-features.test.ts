@@ -4,6 +4,12 @@ import { sentEvalOrder } from '../../src/evaluate/sentEval-order.js';
 import { pairFeatures } from '../../src/evaluate/features.js';
 import { resolveSettings } from '../../src/protocol/settings.js';
 import { UserError } from '../../src/util/errors.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadTask } from '../../src/tasks/load.js';
+import { resolveTask } from '../../src/tasks/registry.js';
+import { pySplit, pySplitlines } from '../../src/util/pystr.js';
+import { senteval } from '../helpers/data.js';
 
 test('sentEvalOrder sorts by (len a, len b, label), stably', () => {
   const split = {
@@ -63,4 +69,20 @@ test('task fingerprints change with the settings their protocol uses, and only t
   assert.notEqual(taskFingerprint(sick, paper, files), taskFingerprint(sick, paper, [{ path: 'x', sha256: 'z' }]));
   assert.notEqual(taskFingerprint(mr, paper, files), taskFingerprint(mr, fast, files));
   assert.equal(taskFingerprint(mr, paper, files), taskFingerprint(mr, resolveSettings('paper', { stsLowScores: 'clean' }), files));
+});
+
+test('sample origins travel through loading and SentEval\'s sort: MR on the real data', async (t) => {
+  const dataDir = senteval(t);
+  if (!dataDir) return;
+  const data = await loadTask(resolveTask('MR'), dataDir);
+  const all = data.splits.all!;
+  assert.deepEqual(all.origin!.files, ['MR/rt-polarity.pos', 'MR/rt-polarity.neg']);
+  const ordered = sentEvalOrder(all, ['lenA', 'y']);
+  const lines = all.origin!.files.map((f) => pySplitlines(readFileSync(join(dataDir, f), 'latin1')));
+  // Every sorted sample is the tokens of the line its origin names, with that file's label.
+  for (let i = 0; i < ordered.y.length; i += 97) {
+    const f = ordered.origin!.file[i]!;
+    assert.deepEqual(ordered.a[i], pySplit(lines[f]![ordered.origin!.line[i]! - 1]!), `sample ${i}`);
+    assert.equal(ordered.y[i], f === 0 ? 1 : 0);
+  }
 });

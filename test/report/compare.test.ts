@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { compareRuns, renderCompareTable } from '../../src/report/compare.js';
+import { compareRuns, holmSurvivors, renderCompareTable } from '../../src/report/compare.js';
 import { compareCommand } from '../../src/cli/compare.js';
 import { UserError } from '../../src/util/errors.js';
 import { fixture, load } from './fixtures.js';
@@ -17,6 +17,7 @@ interface ExpectedRow {
   ciLow: number;
   ciHigh: number;
   pValue?: number;
+  bootstrapP: number;
   discordant?: [number, number];
 }
 interface Expected {
@@ -42,12 +43,15 @@ test('compare agrees with the independent scipy computation: values, McNemar p, 
     for (const k of ['a', 'b', 'difference', 'ciLow', 'ciHigh'] as const) {
       assert.ok(Math.abs(r[k] - e[k]) < 1e-9, `${where} ${k}: ${r[k]} vs ${e[k]}`);
     }
+    // Bootstrap p from the same resamples as the interval (both sides counted the same way in Python).
+    assert.ok(Math.abs(r.bootstrapP - e.bootstrapP) < 1e-12, `${where} bootstrap p: ${r.bootstrapP} vs ${e.bootstrapP}`);
     if (e.pValue !== undefined) {
       assert.ok(Math.abs(r.pValue! - e.pValue) < 1e-12 * Math.max(1, e.pValue), `${where} p: ${r.pValue} vs ${e.pValue}`);
       assert.deepEqual(r.discordant, e.discordant);
       assert.match(r.method, /McNemar exact/);
     } else {
       assert.equal(r.method, 'paired bootstrap');
+      assert.equal(r.pValue, r.bootstrapP);
     }
   }
 });
@@ -100,4 +104,23 @@ test('CLI: compare prints the table; a missing sidecar file is exit 2 with its n
   const bad = await runCli(compareCommand, ['compare', fixture('pair-a.json'), fixture('new-inside.json')]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /no prediction sidecar.*--save-predictions/);
+});
+
+test('the table explains McNemar\'s counts, gives bootstrap p for F1/correlations, and notes multiple comparisons (Holm)', () => {
+  const rep = compareRuns(load('pair-a.json'), load('pair-b.json'), { resamples: 2000 });
+  const text = renderCompareTable(rep);
+  // TREC: 57 examples only A gets right, 93 only B: B better.
+  assert.match(text, /McNemar exact \(A-only right 57, B-only right 93\)/);
+  assert.match(text, /"A-only right" counts test examples A classifies correctly and B does not/);
+  const sick = rep.rows.find((r) => r.task === 'SICK-R' && r.metric === 'pearson')!;
+  assert.ok(sick.pValue <= 0.05 && sick.pValue > 0, String(sick.pValue)); // the interval excludes 0
+  const lines = text.split('\n');
+  assert.ok(lines.some((l) => /^SICK-R\s+pearson/.test(l) && l.includes(sick.pValue.toFixed(4))));
+  const n = rep.rows.length;
+  assert.match(text, new RegExp(`multiple comparisons: ${n} tests at alpha 0\\.05 each`));
+  assert.match(text, /survive Holm–Bonferroni over all/);
+  // Holm by hand: sorted p against alpha/(m-k), stopping at the first failure.
+  assert.deepEqual(holmSurvivors([0.01, 0.04, 0.03, 0.2], 0.05), [true, false, false, false]);
+  assert.deepEqual(holmSurvivors([0.001, 0.012, 0.02, 0.2], 0.05), [true, true, true, false]);
+  assert.deepEqual(holmSurvivors([0.5], 0.05), [false]);
 });

@@ -72,3 +72,54 @@ test('the HTML leaderboard renders in a real browser, without console errors, an
     await browser.close();
   }
 });
+
+test('the HTML leaderboard fits at 1,400 px, keeps ties visible and draws seed error bars (screenshots at 1,400 and 1,000 px)', async (t) => {
+  const exe = browserPath(t);
+  if (!exe) return;
+  // base and fast tie on TREC (71.0); seeds has a ± spread on SST2 and SICK-R.
+  const lb = buildLeaderboard([load('base.json'), load('borep.json'), load('fast.json'), load('seeds.json')], ['gensen', 'baselines'].map(loadReferenceSet), { baseline: 'base' });
+  const html = renderHtml(lb);
+  const browser = await chromium.launch({ executablePath: exe, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  const out = join(repoRoot(), 'test-output');
+  mkdirSync(out, { recursive: true });
+  try {
+    for (const width of [1400, 1000]) {
+      const page = await browser.newPage({ viewport: { width, height: 1000 } });
+      await page.setContent(html, { waitUntil: 'load' });
+      const fit = await page.evaluate(() => {
+        const wrap = document.getElementById('table-wrap')!;
+        const last = document.querySelector('#leaderboard thead th:last-child')!.getBoundingClientRect();
+        return { scroll: wrap.scrollWidth, client: wrap.clientWidth, lastRight: last.right, doc: document.documentElement.scrollWidth, win: window.innerWidth };
+      });
+      if (width === 1400) {
+        // Every column, Common avg included, is on screen: no horizontal scrollbar.
+        assert.ok(fit.scroll <= fit.client, `table ${fit.scroll}px wide in a ${fit.client}px box`);
+        assert.ok(fit.lastRight <= width, `last header ends at ${fit.lastRight}px`);
+      }
+      // The page itself never scrolls sideways; the chart scales down with the window.
+      assert.ok(fit.doc <= fit.win, `page ${fit.doc}px wide at ${fit.win}px`);
+      const dots = await page.evaluate(() =>
+        Array.from(document.querySelectorAll('#chart .dot')).map((el) => {
+          const b = el.getBoundingClientRect();
+          return { row: el.getAttribute('data-row')!, x: b.x + b.width / 2, y: b.y + b.height / 2, r: b.width / 2 };
+        }),
+      );
+      assert.ok(dots.length > 40, `${dots.length} dots`);
+      // No two dots sit on top of each other (ties are moved to another lane).
+      for (let i = 0; i < dots.length; i++) {
+        for (let j = i + 1; j < dots.length; j++) {
+          const d = Math.hypot(dots[i]!.x - dots[j]!.x, dots[i]!.y - dots[j]!.y);
+          assert.ok(d >= Math.min(dots[i]!.r, dots[j]!.r), `${dots[i]!.row} and ${dots[j]!.row} overlap at (${dots[i]!.x.toFixed(0)}, ${dots[i]!.y.toFixed(0)})`);
+        }
+      }
+      assert.equal(await page.locator('#chart .errbar').count(), 2);
+      // One x scale per metric kind: two axis panels.
+      assert.equal(await page.locator('#chart text', { hasText: /^Accuracy \/ F1 \(%\)$/ }).count(), 1);
+      assert.equal(await page.locator('#chart text', { hasText: /^Correlation ×100$/ }).count(), 1);
+      await page.screenshot({ path: join(out, `leaderboard-${width}.png`), fullPage: true });
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+  }
+});

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { TaskDefinition } from '../../src/tasks/definition.js';
-import { downloadUpstream } from '../../src/tasks/get.js';
+import { downloadUpstream, formatDownloadSummary } from '../../src/tasks/get.js';
 import { resolveTask } from '../../src/tasks/registry.js';
 import { FIXTURES, FIXTURE_DATA } from './helpers.js';
 
@@ -64,12 +64,33 @@ test('data get without --from: files fetched and edited as SentEval does, zips u
     const again = await downloadUpstream(defs.slice(1).concat(trec), dst, () => undefined);
     assert.deepEqual(again.fetched, ['TREC/TREC_10.label']);
     if (haveUnzip) assert.ok(again.alreadyPresent.includes('MNLI/multinli_1.0_train.jsonl'));
-    await assert.rejects(
-      downloadUpstream([fullTrec], dst, () => undefined),
-      new RegExp(`^UserError: download of ${base}/train_5500\\.label failed: HTTP 404; use 'gensen-eval data get --from <folder>'`),
-    );
+    // A failed download is reported and the run carries on with the next ones (TREC_10 here).
+    const isTrain = (d: (typeof fullTrec.download)[number]): boolean => d.saveAs === 'TREC/train_5500.label';
+    const failing = { ...fullTrec, download: [...fullTrec.download.filter(isTrain), ...fullTrec.download.filter((d) => !isTrain(d))] };
+    const mixed = await downloadUpstream([failing, local(resolveTask('MR'), base)], dst, () => undefined);
+    assert.equal(mixed.failed.length, 1);
+    assert.equal(mixed.failed[0]!.task, 'TREC');
+    assert.match(mixed.failed[0]!.reason, new RegExp(`^download of ${base}/train_5500\\.label failed: HTTP 404; use 'gensen-eval data get --from <folder>'`));
+    assert.deepEqual(mixed.fetched, ['TREC/TREC_10.label']);
+    assert.deepEqual(mixed.manual, ['MR']);
+    const table = formatDownloadSummary(mixed).split('\n');
+    assert.match(table[0]!, /^task\s+downloaded\s+present\s+status$/);
+    assert.match(table[1]!, /^TREC\s+1\s+0\s+FAILED \(1 download; see above\)$/);
+    assert.match(table[2]!, /^MR\s+0\s+0\s+manual step needed/);
   } finally {
     server.close();
     await rm(dst, { recursive: true, force: true });
   }
+});
+
+test('the README names exactly the tasks that need SentEval\'s tokenising script, and the ones data get downloads', async () => {
+  const { listTasks } = await import('../../src/tasks/registry.js');
+  const { repoRoot } = await import('../helpers/data.js');
+  const readme = (await readFile(join(repoRoot(), 'README.md'), 'utf8')).replace(/\s+/g, ' ');
+  const script = listTasks().filter((d) => d.download.some((x) => x.kind === 'manual' && /get_transfer_data\.bash/.test(x.note ?? ''))).map((d) => d.id).sort();
+  const direct = listTasks().filter((d) => d.download.length > 0 && d.download.every((x) => x.kind !== 'manual')).map((d) => d.id).sort();
+  const m = /\*\*([A-Z0-9, -]+?) need SentEval's own tokenising script\*\*/.exec(readme.replace(/ and /g, ', '));
+  assert.ok(m, 'the README sentence on the tokenising script');
+  assert.deepEqual(m[1]!.split(/,\s*/).sort(), script);
+  for (const id of direct) assert.match(readme, new RegExp(`downloads what can be taken as published: .*\\b${id}\\b.*need SentEval's own tokenising script`));
 });

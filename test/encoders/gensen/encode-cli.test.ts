@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { runEncode, type EncodeArgs } from '../../../src/cli/encode.js';
 import { npyHeader, readNpy } from '../../../src/formats/npy.js';
@@ -94,18 +95,50 @@ test(
 test(
   'encode errors are one-line user errors and leave no output',
   withDir(async (dir) => {
-    writeFileSync(join(dir, 'bad.jsonl'), '"ok"\n{"text": "no"}\n');
+    writeFileSync(join(dir, 'bad.jsonl'), '"ok"\n{"txt": "no"}\n');
     const isUserError = (re: RegExp) => (e: Error) => {
       assert.equal(e.name, 'UserError');
       assert.match(e.message, re);
       assert.doesNotMatch(e.message, /\n/);
       return true;
     };
-    await assert.rejects(runEncode(args(dir, { input: join(dir, 'bad.jsonl') })), isUserError(/bad\.jsonl:2: expected a JSON string/));
+    await assert.rejects(runEncode(args(dir, { input: join(dir, 'bad.jsonl') })), isUserError(/bad\.jsonl:2: expected a JSON string or \{"text": "\.\.\."\} .*without a string "text" field/));
     await assert.rejects(runEncode(args(dir, { prefix1: 'nli_large' })), isUserError(/nli_large\.model.*Maluuba\/gensen/));
     await assert.rejects(runEncode(args(dir, { batchSize: 0 })), isUserError(/--batch-size/));
     await assert.rejects(runEncode(args(dir, { vocab: join(dir, 'in.txt') })), isUserError(/needs --glove/));
     assert.equal(existsSync(join(dir, 'out.npy')), false);
     assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+  }),
+);
+
+test(
+  'encode: {"text": ...} JSONL rows, stdin (--input -), a warning on empty lines, and no overwrite without --force',
+  withDir(async (dir) => {
+    await runEncode(args(dir, { pool: 'max' }));
+    const want = readFileSync(join(dir, 'out.npy'));
+    // Objects with a text field (other fields ignored) give the same vectors as plain lines.
+    writeFileSync(join(dir, 'obj.jsonl'), expected.sentences.map((s, i) => JSON.stringify({ id: i, text: s })).join('\n') + '\n');
+    await runEncode(args(dir, { input: join(dir, 'obj.jsonl'), out: join(dir, 'obj.npy'), pool: 'max' }));
+    assert.deepEqual(readFileSync(join(dir, 'obj.npy')), want);
+    // An existing --out is refused (and left as it was) unless --force.
+    writeFileSync(join(dir, 'keep.npy'), 'precious');
+    await assert.rejects(runEncode(args(dir, { out: join(dir, 'keep.npy') })), (e: Error) => e.name === 'UserError' && /keep\.npy exists: pass --force/.test(e.message));
+    assert.equal(readFileSync(join(dir, 'keep.npy'), 'utf8'), 'precious');
+    await runEncode(args(dir, { out: join(dir, 'keep.npy'), pool: 'max', force: true }));
+    assert.deepEqual(readFileSync(join(dir, 'keep.npy')), want);
+    // Empty lines: warned about by line number, and still one row each.
+    writeFileSync(join(dir, 'gaps.txt'), ['a b', '', 'c', '   ', 'd'].join('\n') + '\n');
+    const warnings: string[] = [];
+    const r = await runEncode(args(dir, { input: join(dir, 'gaps.txt'), out: join(dir, 'gaps.npy') }), () => undefined, (m) => warnings.push(m));
+    assert.equal(r.rows, 5);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /gaps\.txt: 2 empty line\(s\) \(2, 4\); each still gets a row/);
+    // Standard input through the CLI, as a pipe would give it.
+    const cli = spawnSync(process.execPath, [join(process.cwd(), 'dist', 'src', 'cli.js'), 'encode', '--models-dir', FIX, '--prefix1', 'tiny1', '--pool', 'max', '--batch-size', '8', '--input', '-', '--out', join(dir, 'stdin.npy'), '--quiet'], {
+      input: expected.sentences.join('\n') + '\n',
+      encoding: 'utf8',
+    });
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.deepEqual(readFileSync(join(dir, 'stdin.npy')), want);
   }),
 );

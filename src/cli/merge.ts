@@ -1,0 +1,40 @@
+import { existsSync } from 'node:fs';
+import type { Argv, CommandModule } from 'yargs';
+import { mergeResults } from '../results/merge.js';
+import { readResultsFile } from '../results/read.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { UserError } from '../util/errors.js';
+import { runCommand } from './run-command.js';
+import { examplesEpilogue } from './examples.js';
+
+interface MergeArgs {
+  files: string[];
+  out: string;
+  force: boolean;
+}
+
+function builder(y: Argv): Argv<MergeArgs> {
+  return y
+    .positional('files', { type: 'string', array: true, describe: 'Results files of one encoder and protocol (e.g. the shards of evaluate --shard K/N)' })
+    .option('out', { type: 'string', demandOption: true, describe: 'The merged results file' })
+    .option('force', { type: 'boolean', default: false, describe: 'Overwrite an existing --out' })
+    .epilogue(examplesEpilogue([{ command: 'merge shard-*.json --out all.json', what: 'Combine the shards of a CI matrix' }])) as unknown as Argv<MergeArgs>;
+}
+
+export async function mergeMain(args: MergeArgs): Promise<number> {
+  const files = args.files ?? [];
+  if (files.length < 2) throw new UserError('merge: name at least two results files, e.g. gensen-eval merge a.json b.json --out all.json');
+  if (existsSync(args.out) && !args.force) throw new UserError(`--out ${args.out} exists: pass --force to overwrite it, or another --out`);
+  const { results, warnings } = mergeResults(files.map((f) => readResultsFile(f)), args.out);
+  writeFileAtomic(args.out, `${JSON.stringify(results, null, 2)}\n`);
+  for (const w of warnings) process.stderr.write(`gensen-eval: warning: ${w}\n`);
+  process.stdout.write(`merged ${files.length} files, ${Object.keys(results.tasks).length} tasks (${Object.keys(results.tasks).join(', ')}): ${args.out}\n`);
+  return 0;
+}
+
+export const mergeCommand: CommandModule<object, MergeArgs> = {
+  command: 'merge [files..]',
+  describe: 'Combine results files of one encoder and protocol (e.g. evaluate --shard K/N jobs) into one; refuses files measured differently',
+  builder,
+  handler: runCommand(mergeMain),
+};

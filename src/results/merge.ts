@@ -1,0 +1,108 @@
+/**
+ * `gensen-eval merge`: one results file from several runs of the same encoder under the same
+ * protocol (typically the shards of `evaluate --shard K/N` run by a CI matrix). Files that were
+ * measured differently are refused, never mixed: different protocol fingerprints, encoders, seeds,
+ * or one task with two different records.
+ */
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import type { LoadedResults } from './read.js';
+import type { RunResults, TaskResult } from './schema.js';
+import { UserError } from '../util/errors.js';
+import { canonicalJson } from '../util/hash.js';
+
+export interface MergeOutcome {
+  readonly results: RunResults;
+  /** Things the user should know that do not stop the merge (a missing shard, mixed machines). */
+  readonly warnings: readonly string[];
+}
+
+function settingsDiff(a: RunResults, b: RunResults): string {
+  const pa = a.protocol as unknown as Record<string, unknown>;
+  const pb = b.protocol as unknown as Record<string, unknown>;
+  const keys = [...new Set([...Object.keys(pa), ...Object.keys(pb)])].filter((k) => canonicalJson(pa[k] ?? null) !== canonicalJson(pb[k] ?? null)).sort();
+  return keys.length ? keys.map((k) => `${k}: ${JSON.stringify(pa[k])} vs ${JSON.stringify(pb[k])}`).join('; ') : 'the protocol implementation differs';
+}
+
+function seedsOf(r: RunResults): string {
+  const first = Object.values(r.tasks).find((t) => t.seeds);
+  return canonicalJson(first?.seeds ?? [r.seed]);
+}
+
+/** The sidecar path as the merged file (at `outPath`) must name it. */
+function rebasePredictions(t: TaskResult, from: string, outPath: string): TaskResult {
+  if (!t.predictionsFile || isAbsolute(t.predictionsFile)) return t;
+  const abs = resolve(dirname(from), t.predictionsFile);
+  return { ...t, predictionsFile: relative(dirname(resolve(outPath)), abs) };
+}
+
+export function mergeResults(files: readonly LoadedResults[], outPath: string): MergeOutcome {
+  if (files.length < 2) throw new UserError('merge: name at least two results files');
+  const [first, ...rest] = files;
+  const base = first!.results;
+  for (const f of rest) {
+    const r = f.results;
+    if (r.protocolFingerprint !== base.protocolFingerprint) {
+      throw new UserError(`merge: ${f.path} was measured under another protocol than ${first!.path} (${settingsDiff(base, r)}); merge only runs of one protocol`);
+    }
+    if (canonicalJson(r.encoder) !== canonicalJson(base.encoder)) {
+      throw new UserError(`merge: ${f.path} is encoder ${r.encoder.name} ${canonicalJson(r.encoder.params)} but ${first!.path} is ${base.encoder.name} ${canonicalJson(base.encoder.params)}; merge only runs of one encoder`);
+    }
+    if (seedsOf(r) !== seedsOf(base)) {
+      throw new UserError(`merge: ${f.path} used seeds ${seedsOf(r)} but ${first!.path} ${seedsOf(base)}`);
+    }
+  }
+
+  const tasks = new Map<string, { t: TaskResult; from: string }>();
+  for (const f of files) {
+    for (const [id, t] of Object.entries(f.results.tasks)) {
+      const moved = rebasePredictions(t, f.path, outPath);
+      const had = tasks.get(id);
+      if (had) {
+        // The same record twice (a file merged again) is harmless; two different ones are not.
+        const strip = (x: TaskResult) => canonicalJson({ ...x, wallSeconds: 0, encodeSeconds: 0 });
+        if (strip(had.t) !== strip(moved)) {
+          throw new UserError(`merge: task ${id} is in both ${had.from} and ${f.path} with different results; keep one of them`);
+        }
+        continue;
+      }
+      tasks.set(id, { t: moved, from: f.path });
+    }
+  }
+
+  const warnings: string[] = [];
+  // Shards of one split: order the tasks as the full list, and say which shards are missing.
+  const shards = files.map((f) => f.results.shard);
+  let order = [...tasks.keys()];
+  if (shards.every((s) => s !== undefined)) {
+    const s0 = shards[0]!;
+    if (shards.some((s) => s!.count !== s0.count || canonicalJson(s!.of) !== canonicalJson(s0.of))) {
+      warnings.push('the files are shards of different splits (their --shard N or --tasks differ)');
+    } else {
+      const have = new Set(shards.map((s) => s!.index));
+      const missing = Array.from({ length: s0.count }, (_, i) => i + 1).filter((k) => !have.has(k));
+      if (missing.length) {
+        const lost = s0.of.filter((id) => !tasks.has(id));
+        warnings.push(`shard(s) ${missing.map((k) => `${k}/${s0.count}`).join(', ')} missing: the merged file lacks ${lost.join(', ')}`);
+      }
+      order = [...s0.of.filter((id) => tasks.has(id)), ...order.filter((id) => !s0.of.includes(id))];
+    }
+  }
+
+  const envs = new Set(files.map((f) => canonicalJson(f.results.environment ?? null)));
+  const { shard: _s, environment: _e, mergedFrom: _m, tasks: _t, ...header } = base;
+  if (envs.size > 1) warnings.push('the files were made on different machines or checkouts (environment differs); the merged file keeps none');
+  const results: RunResults = {
+    ...header,
+    createdAt: files.map((f) => f.results.createdAt).sort().at(-1) ?? base.createdAt,
+    ...(envs.size === 1 && base.environment ? { environment: base.environment } : {}),
+    mergedFrom: files.map((f) => relative(dirname(resolve(outPath)), resolve(f.path)) || f.path),
+    tasks: Object.fromEntries(order.map((id) => [id, tasks.get(id)!.t])),
+  };
+  for (const [id, { t }] of tasks) {
+    if (t.predictionsFile && !existsSync(resolve(dirname(resolve(outPath)), t.predictionsFile))) {
+      warnings.push(`${id}: its prediction sidecar ${t.predictionsFile} is not where the merged file points (copy the .predictions folders too)`);
+    }
+  }
+  return { results, warnings };
+}
