@@ -167,6 +167,17 @@ function readTask(r: Reader, key: string, v: Json | undefined): TaskResult {
       epochs: numOrList(fo.epochs, `${f}.fit.epochs`),
     };
   }
+  if (o.store !== undefined) {
+    const so = r.obj(o.store, `${f}.store`);
+    task.store = {
+      rows: r.num(so.rows, `${f}.store.rows`),
+      occurrences: r.num(so.occurrences, `${f}.store.occurrences`),
+      dim: r.num(so.dim, `${f}.store.dim`),
+      dtype: r.str(so.dtype, `${f}.store.dtype`),
+      bytes: r.num(so.bytes, `${f}.store.bytes`),
+    };
+  }
+  if (o.probes !== undefined) task.probes = r.num(o.probes, `${f}.probes`);
   return task;
 }
 

@@ -11,6 +11,7 @@ import { silentProgress } from '../../src/evaluate/progress.js';
 import { evaluate } from '../../src/evaluate/run.js';
 import { encodeStore, planStore } from '../../src/evaluate/task-store.js';
 import { taskContext } from '../../src/evaluate/run-task.js';
+import { readResultsFile } from '../../src/results/read.js';
 import { closeProbePool } from '../../src/protocol/index.js';
 import { resolveSettings } from '../../src/protocol/settings.js';
 import { resolveTasks } from '../../src/tasks/registry.js';
@@ -72,8 +73,15 @@ test('feature cache: the store round-trips; an entry damaged in place is noticed
   const warnings: string[] = [];
   const cache = new FeatureCache(join(tmp, 'features'), (m) => warnings.push(m));
   const opts = { tasks: resolveTasks('SICK-E'), dataDir, settings: resolveSettings('fast'), seeds: [1111], cache, progress: silentProgress };
-  const r1 = await evaluate(encoder, opts);
-  const [entry] = readdirSync(cache.dir);
+  const out = join(tmp, 'sicke.json');
+  const r1 = await evaluate(encoder, { ...opts, outPath: out });
+  // The results record the store (SICK-E's 9,927 pairs share sentences) and the probes, and the
+  // results reader keeps them (merge and reports read files through it).
+  const st = r1.tasks['SICK-E']!.store!;
+  assert.ok(st.rows < st.occurrences && st.occurrences === 2 * 9927 && st.bytes === st.rows * 100 * 4, JSON.stringify(st));
+  assert.equal(r1.tasks['SICK-E']!.probes, 4);
+  assert.deepEqual(readResultsFile(out).results.tasks['SICK-E']!.store, st);
+  const [entry] = readdirSync(cache.dir).filter((f) => f.endsWith('.store'));
   assert.ok(entry?.endsWith('.store'));
   const path = join(cache.dir, entry!);
   const r2 = await evaluate(encoder, opts);
