@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { createEncoder, ENCODER_NAMES, type EncoderName } from '../encoders/factory.js';
+import { createEncoder } from '../encoders/factory.js';
+import { addEncoderFlags, encoderFlagValues } from './encoder-flags.js';
 import { FeatureCache } from '../evaluate/feature-cache.js';
 import { StderrProgress } from '../evaluate/progress.js';
 import { evaluate } from '../evaluate/run.js';
@@ -14,18 +15,10 @@ import { UserError } from '../util/errors.js';
 import { formatSummary } from '../evaluate/summary.js';
 import { runCommand } from './run-command.js';
 
-
 interface EvaluateArgs {
-  encoder?: EncoderName;
+  encoder?: string;
   prefix1?: string;
-  prefix2?: string;
-  modelsDir: string;
-  pool: 'last' | 'max' | 'best';
-  maxPool: 'faithful' | 'masked';
-  glove?: string;
-  vocabText: 'python2' | 'utf8';
-  dim: number;
-  projectionSeed: number;
+  [encoderOption: string]: unknown;
   tasks: string;
   config: string;
   nhid?: number;
@@ -54,21 +47,7 @@ interface EvaluateArgs {
 }
 
 function builder(y: Argv): Argv<EvaluateArgs> {
-  return y
-    .option('encoder', { choices: ENCODER_NAMES, describe: 'Sentence encoder (default: gensen with --prefix1, else bow)' })
-    .option('prefix1', { type: 'string', describe: 'GenSen model prefix, e.g. nli_large' })
-    .option('prefix2', { type: 'string', describe: 'Second GenSen model, concatenated after the first' })
-    .option('models-dir', { type: 'string', default: '.', describe: 'Folder with <prefix>.model and <prefix>_vocab.pkl' })
-    .option('pool', { choices: ['last', 'max', 'best'] as const, default: 'best' as const, describe: "GenSen pooling ('best': each task's gensenPooling in tasks/*.json, as the paper)" })
-    .option('max-pool', { choices: ['faithful', 'masked'] as const, default: 'faithful' as const, describe: 'Max pooling over the batch padding (faithful) or not (masked)' })
-    .option('glove', { type: 'string', describe: 'GloVe vectors (.txt, .txt.gz or .h5) for GenSen vocabulary expansion' })
-    .option('vocab-text', {
-      choices: ['python2', 'utf8'] as const,
-      default: 'python2' as const,
-      describe: "GenSen: non-ASCII task words get <unk> as under the original's Python 2 (python2), or match as UTF-8 (utf8)",
-    })
-    .option('dim', { type: 'number', default: 4096, describe: 'borep: output dimension' })
-    .option('projection-seed', { type: 'number', default: 1111, describe: 'borep: seed of the random projection' })
+  return addEncoderFlags(y, 'Sentence encoder (default: gensen with --prefix1, else bow)')
     .option('tasks', { type: 'string', default: defaultTaskIds().join(','), describe: 'Comma-separated task ids or suite names (tasks/suites.json)' })
     .option('config', { choices: Object.keys(PRESETS), default: 'paper', describe: 'Probe preset' })
     .option('nhid', { type: 'number', describe: 'Hidden units of the MLP probe (0: logistic regression)' })
@@ -95,7 +74,9 @@ function builder(y: Argv): Argv<EvaluateArgs> {
     .option('cache', { type: 'boolean', default: true, describe: 'Use the on-disk feature cache (--no-cache to disable)' })
     .option('progress', { type: 'boolean', describe: 'Progress on stderr (default: only on a terminal)' })
     .example('$0 evaluate --tasks MR,SICK-R --config fast', 'Embedded bag-of-words encoder, prototyping probes')
-    .example('$0 evaluate --prefix1 nli_large --prefix2 nli_large_bothskip --models-dir models', 'A GenSen pair') as unknown as Argv<EvaluateArgs>;
+    .example('$0 evaluate --prefix1 nli_large --prefix2 nli_large_bothskip --models-dir models', 'A GenSen pair')
+    .example('$0 evaluate --encoder command --command "python3 examples/encoders/sentence_transformers_encoder.py all-MiniLM-L6-v2"', 'Any encoder behind a pipe')
+    .example('$0 evaluate --encoder http --url http://127.0.0.1:8080 --model bge-small', 'An OpenAI-compatible embeddings server') as unknown as Argv<EvaluateArgs>;
 }
 
 function parseSeeds(a: EvaluateArgs): number[] {
@@ -108,8 +89,7 @@ function parseSeeds(a: EvaluateArgs): number[] {
 }
 
 async function handle(a: EvaluateArgs): Promise<number> {
-  const encoderName: EncoderName = a.encoder ?? (a.prefix1 ? 'gensen' : 'bow');
-  if (encoderName !== 'gensen' && (a.prefix1 || a.prefix2)) throw new UserError(`--prefix1/--prefix2 need --encoder gensen, not ${encoderName}`);
+  const encoderName = a.encoder ?? (a.prefix1 ? 'gensen' : 'bow');
   const defs = resolveTasks(a.tasks);
   const settings = resolveSettings(a.config, {
     kfold: a.kfold,
@@ -135,16 +115,8 @@ async function handle(a: EvaluateArgs): Promise<number> {
   }
   const progress = new StderrProgress(a.progress ?? Boolean(process.stderr.isTTY));
   const encoder = await createEncoder({
+    ...(encoderFlagValues(a) as Record<string, string | number | boolean>),
     encoder: encoderName,
-    dim: a.dim,
-    projectionSeed: a.projectionSeed,
-    modelsDir: a.modelsDir,
-    ...(a.prefix1 ? { prefix1: a.prefix1 } : {}),
-    ...(a.prefix2 ? { prefix2: a.prefix2 } : {}),
-    pool: a.pool,
-    maxPool: a.maxPool,
-    ...(a.glove ? { glove: a.glove } : {}),
-    vocabText: a.vocabText,
     onNote: (m) => progress.log(m),
   });
   try {
