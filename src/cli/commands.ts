@@ -5,6 +5,7 @@ import { dataCommand } from './data.js';
 import { encodeCommand } from './encode.js';
 import { evaluateCommand } from './evaluate.js';
 import { leaderboardCommand } from './leaderboard.js';
+import { sentencesCommand } from './sentences.js';
 
 // Each command lives in its own module; the CLI is a thin shell over the library API.
 // yargs' CommandModule is invariant in its argument type, so the list erases it.
@@ -12,6 +13,7 @@ import { leaderboardCommand } from './leaderboard.js';
 export const commands: CommandModule<object, any>[] = [
   evaluateCommand,
   encodeCommand,
+  sentencesCommand,
   dataCommand,
   leaderboardCommand,
   checkCommand,

@@ -1,19 +1,28 @@
 /**
- * `gensen-eval encode`: sentence vectors from GenSen model(s) into a float32 `.npy`, with
- * gensen.py's get_representation semantics (no lowercasing or tokenization unless asked, input
- * order kept, batches of --batch-size in input order: faithful max pooling depends on them).
+ * `gensen-eval encode`: sentence vectors into a float32 `.npy`, in input order, in batches of
+ * --batch-size in input order. GenSen (the default with --prefix1) keeps gensen.py's
+ * get_representation semantics (no lowercasing or tokenization unless asked; faithful max pooling
+ * depends on the batches) and its extra outputs; every other registered encoder gets the
+ * sentences split on whitespace (or --tokenize'd), one `prepare` over all of them, then the batches.
  */
-import { readFileSync, existsSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
+import { createEncoder } from '../encoders/factory.js';
 import { createGensenEncoder, type GensenEncoder } from '../encoders/gensen/encoder.js';
 import { NpyWriter } from '../formats/npy.js';
-import { lineError, UserError } from '../util/errors.js';
+import { wordTokenize } from '../text/word-tokenize.js';
+import { UserError } from '../util/errors.js';
+import { pySplit } from '../util/pystr.js';
+import { readSentences, readText } from '../util/sentences-file.js';
+import { addEncoderFlags, encoderFlagValues } from './encoder-flags.js';
 import { pyFileLines } from '../util/pystr.js';
 import { runCommand } from './run-command.js';
 
+export { readSentences };
+
 export interface EncodeArgs {
+  encoder?: string;
   modelsDir: string;
-  prefix1: string;
+  prefix1?: string;
   prefix2?: string;
   pool: 'last' | 'max';
   maxPool: 'faithful' | 'masked';
@@ -26,34 +35,12 @@ export interface EncodeArgs {
   out: string;
   allStates: boolean;
   quiet: boolean;
+  /** Options of the other encoders, by camelCase name. */
+  [encoderOption: string]: unknown;
 }
 
-function readText(path: string): string {
-  if (!existsSync(path)) throw new UserError(`input file not found: ${path}`);
-  const buf = readFileSync(path);
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(buf);
-  } catch {
-    throw new UserError(`${path}: not valid UTF-8 text`);
-  }
-}
-
-/** `.jsonl`: one JSON string per line; anything else: one sentence per line. */
-export function readSentences(path: string): string[] {
-  const text = readText(path);
-  const lines = pyFileLines(text);
-  if (!path.endsWith('.jsonl')) return lines;
-  return lines.map((line, i) => {
-    let v: unknown;
-    try {
-      v = JSON.parse(line);
-    } catch {
-      throw lineError(path, i + 1, 'expected a JSON string (one sentence per line), got invalid JSON');
-    }
-    if (typeof v !== 'string') throw lineError(path, i + 1, `expected a JSON string (one sentence per line), got ${v === null ? 'null' : typeof v}`);
-    return v;
-  });
-}
+/** Flags this command defines itself, with GenSen's encode semantics. */
+const OWN = new Set(['prefix1', 'prefix2', 'models-dir', 'pool', 'max-pool', 'glove']);
 
 /** `--vocab`: a JSON array of strings, or one word per line. */
 export function readVocabulary(path: string): string[] {
@@ -78,6 +65,10 @@ function statesPaths(out: string): { states: string; lengths: string } {
 
 export async function runEncode(a: EncodeArgs, log: (m: string) => void = () => undefined): Promise<{ rows: number; dim: number }> {
   if (!Number.isInteger(a.batchSize) || a.batchSize < 1) throw new UserError(`--batch-size must be a positive integer, got ${a.batchSize}`);
+  const name = a.encoder ?? (a.prefix1 ? 'gensen' : undefined);
+  if (!name) throw new UserError('name an encoder: --encoder NAME, or --prefix1 for GenSen');
+  if (name !== 'gensen') return runEncodeOther(name, a, log);
+  if (!a.prefix1) throw new UserError('--encoder gensen needs --prefix1: GenSen model prefix, e.g. nli_large_bothskip');
   if (a.vocab && !a.glove) throw new UserError('--vocab lists the words to expand the vocabulary to: it needs --glove');
   const sentences = readSentences(a.input);
   const enc: GensenEncoder = await createGensenEncoder({
@@ -136,10 +127,50 @@ export async function runEncode(a: EncodeArgs, log: (m: string) => void = () => 
   }
 }
 
+/** Any registered encoder other than GenSen: whitespace tokens (or --tokenize), input order. */
+async function runEncodeOther(name: string, a: EncodeArgs, log: (m: string) => void): Promise<{ rows: number; dim: number }> {
+  const gensenOnly = (
+    [
+      ['prefix1', a.prefix1],
+      ['prefix2', a.prefix2],
+      ['glove', a.glove],
+      ['vocab', a.vocab],
+      ['all-states', a.allStates || undefined],
+    ] as const
+  ).find(([, v]) => v !== undefined);
+  if (gensenOnly) throw new UserError(`--${gensenOnly[0]} is an option of --encoder gensen, not ${name}`);
+  const sentences = readSentences(a.input);
+  const enc = await createEncoder({ ...(encoderFlagValues(a, OWN) as Record<string, string | number | boolean>), encoder: name, onNote: log });
+  let w: NpyWriter | undefined;
+  try {
+    const tokens = sentences.map((s) => {
+      const t = a.lowercase ? s.toLowerCase() : s;
+      return a.tokenize ? wordTokenize(t) : pySplit(t);
+    });
+    await enc.prepare({ taskId: 'encode', samples: tokens });
+    const dim = enc.identity.dim;
+    w = new NpyWriter(a.out, '<f4', [tokens.length, dim]);
+    for (let i = 0; i < tokens.length; i += a.batchSize) {
+      const batch = tokens.slice(i, i + a.batchSize);
+      const m = await enc.encode(batch);
+      if (m.rows !== batch.length || m.cols !== dim) throw new UserError(`encoder ${enc.identity.name} returned ${m.rows}x${m.cols} for a batch of ${batch.length} (dim ${dim})`);
+      w.append(m.data);
+      log(`encoded ${Math.min(tokens.length, i + a.batchSize)}/${tokens.length}`);
+    }
+    w.close();
+    return { rows: tokens.length, dim };
+  } catch (e) {
+    w?.abort();
+    throw e;
+  } finally {
+    await enc.close();
+  }
+}
+
 function builder(y: Argv): Argv<EncodeArgs> {
-  return y
+  return addEncoderFlags(y, 'Sentence encoder (default: gensen with --prefix1)', OWN)
     .option('models-dir', { type: 'string', default: '.', describe: 'Folder with <prefix>.model and <prefix>_vocab.pkl' })
-    .option('prefix1', { type: 'string', demandOption: true, describe: 'GenSen model prefix, e.g. nli_large_bothskip' })
+    .option('prefix1', { type: 'string', describe: 'GenSen model prefix, e.g. nli_large_bothskip' })
     .option('prefix2', { type: 'string', describe: 'Second model; vectors are [prefix1 ; prefix2]' })
     .option('pool', { choices: ['last', 'max'] as const, default: 'last' as const, describe: 'last: [h_bwd ; h_fwd] final states; max: max over time' })
     .option('max-pool', { choices: ['faithful', 'masked'] as const, default: 'faithful' as const, describe: "faithful: max over the batch's zero padding too, as gensen.py; masked: ignore padding" })
@@ -156,12 +187,13 @@ function builder(y: Argv): Argv<EncodeArgs> {
       describe: 'Also write <out>.states.npy float32 [N, Tmax, dim] (per-token top-layer states incl. <s> and </s>, zero past each length) and <out>.lengths.npy int32 [N]',
     })
     .option('quiet', { type: 'boolean', default: false, describe: 'No progress on stderr' })
-    .example('$0 encode --models-dir models --prefix1 nli_large_bothskip --input sents.txt --out vecs.npy', 'One 2048-d vector per line') as unknown as Argv<EncodeArgs>;
+    .example('$0 encode --models-dir models --prefix1 nli_large_bothskip --input sents.txt --out vecs.npy', 'One 2048-d vector per line')
+    .example('$0 encode --encoder http --url http://127.0.0.1:8080 --model bge-small --input sents.txt --out vecs.npy', 'Any other encoder') as unknown as Argv<EncodeArgs>;
 }
 
 export const encodeCommand: CommandModule<object, EncodeArgs> = {
   command: 'encode',
-  describe: 'Encode sentences with GenSen model(s) into a .npy file',
+  describe: 'Encode sentences with any encoder (GenSen by default) into a .npy file',
   builder,
   handler: runCommand(async (a: EncodeArgs) => {
     const log = a.quiet ? () => undefined : (m: string) => process.stderr.write(`${m}\n`);

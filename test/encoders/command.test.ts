@@ -8,7 +8,7 @@ import { CommandEncoder } from '../../src/encoders/command/command-encoder.js';
 import { createEncoder } from '../../src/encoders/factory.js';
 import { silentProgress } from '../../src/evaluate/progress.js';
 import { evaluate } from '../../src/evaluate/run.js';
-import { resolveSettings } from '../../src/evaluate/settings.js';
+import { resolveSettings } from '../../src/protocol/settings.js';
 import { closeProbePool } from '../../src/protocol/index.js';
 import type { RunResults } from '../../src/results/schema.js';
 import { resolveTasks } from '../../src/tasks/registry.js';
@@ -30,7 +30,7 @@ const node = q(process.execPath);
 // A small vectors file for the contract and failure tests (the contract batch's words).
 const smallVectors = join(tmp, 'small.txt');
 {
-  const { loadEmbeddedVectors } = await import('../../src/encoders/embedded-vectors.js');
+  const { loadEmbeddedVectors } = await import('../../src/vectors/embedded.js');
   const wv = loadEmbeddedVectors();
   const words = [...new Set(CONTRACT_BATCH.flat().map((w) => w.toLowerCase()))].filter((w) => wv.index.has(w));
   writeFileSync(smallVectors, words.map((w) => `${w} ${Array.from(wv.vectors.subarray(wv.index.get(w)! * 100, wv.index.get(w)! * 100 + 100), String).join(' ')}`).join('\n'));

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { loadEmbeddedVectors } from '../../src/encoders/embedded-vectors.js';
+import { loadEmbeddedVectors } from '../../src/vectors/embedded.js';
 import { taskContext } from '../../src/evaluate/run-task.js';
 import { loadTask } from '../../src/tasks/load.js';
 import { resolveTasks } from '../../src/tasks/registry.js';
