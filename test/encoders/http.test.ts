@@ -148,3 +148,15 @@ test('http encoder end to end on real SICK-E and STS-B (--config fast): same met
   assert.equal(again.status, 0, again.stderr);
   assert.equal(server.requests - before, 1);
 });
+
+test('encode --encoder http: vectors of the input file in order, equal to --encoder bow', async () => {
+  const input = join(tmp, 'in.txt');
+  writeFileSync(input, `${CONTRACT_BATCH.map((t) => t.join(' ')).join('\n')}\n`);
+  const out = join(tmp, 'http.npy');
+  const r = await runCliAsync(['encode', '--encoder', 'http', '--url', main.url, '--model', 'm', '--batch-size', '2', '--input', input, '--out', out, '--quiet']);
+  assert.equal(r.status, 0, r.stderr);
+  const { readNpy } = await import('../../src/gensen/npy.js');
+  const got = readNpy(readFileSync(out));
+  assert.deepEqual(got.shape, [5, 100]);
+  assert.deepEqual(got.data, (await (await createEncoder({ encoder: 'bow' })).encode(CONTRACT_BATCH)).data);
+});
