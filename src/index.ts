@@ -26,7 +26,7 @@ export { collectSentences } from './cli/sentences.js';
 export { listTasks, resolveTask, resolveTasks, type TaskDefinition } from './tasks/registry.js';
 export { loadTask } from './tasks/load.js';
 export { resolveDataDir } from './tasks/data-dir.js';
-export { PRESETS, resolveSettings, type SettingsOverrides } from './evaluate/settings.js';
+export { PRESETS, resolveSettings, type SettingsOverrides } from './protocol/settings.js';
 export { FeatureCache } from './evaluate/feature-cache.js';
 export { silentProgress, StderrProgress, type ProgressSink } from './evaluate/progress.js';
 export { closeProbePool } from './protocol/index.js';

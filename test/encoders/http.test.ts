@@ -155,7 +155,7 @@ test('encode --encoder http: vectors of the input file in order, equal to --enco
   const out = join(tmp, 'http.npy');
   const r = await runCliAsync(['encode', '--encoder', 'http', '--url', main.url, '--model', 'm', '--batch-size', '2', '--input', input, '--out', out, '--quiet']);
   assert.equal(r.status, 0, r.stderr);
-  const { readNpy } = await import('../../src/gensen/npy.js');
+  const { readNpy } = await import('../../src/formats/npy.js');
   const got = readNpy(readFileSync(out));
   assert.deepEqual(got.shape, [5, 100]);
   assert.deepEqual(got.data, (await (await createEncoder({ encoder: 'bow' })).encode(CONTRACT_BATCH)).data);

@@ -7,7 +7,7 @@ import { createEncoder } from '../../src/encoders/factory.js';
 import type { SentenceEncoder } from '../../src/encoders/types.js';
 import { closeProbePool } from '../../src/protocol/index.js';
 import type { RunResults } from '../../src/results/schema.js';
-import { readNpy } from '../../src/gensen/npy.js';
+import { readNpy } from '../../src/formats/npy.js';
 import { runCli } from '../helpers/cli.js';
 import { repoRoot, senteval } from '../helpers/data.js';
 import { encoderContract } from '../helpers/encoder-contract.js';
