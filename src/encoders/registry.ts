@@ -105,7 +105,7 @@ export function resolveEncoderOptions(name: string, given: Readonly<Record<strin
     const flag = `--${kebab(key)}`;
     const v = given[key] ?? opt.default;
     if (v === undefined) {
-      if (opt.required) throw new UserError(`--encoder ${name} needs ${flag}: ${opt.help}`);
+      if (opt.required) throw new UserError(`--encoder ${name} needs ${flag}: ${opt.help.startsWith(`${name}: `) ? opt.help.slice(name.length + 2) : opt.help}`);
       out[key] = undefined;
       continue;
     }

@@ -31,7 +31,8 @@ export class CommandEncoder implements SentenceEncoder {
   private buffered = '';
   private stderrTail: string[] = [''];
   private waiting: { resolve: (r: Reply) => void; reject: (e: Error) => void } | undefined;
-  private failure: UserError | undefined;
+  private failing: Promise<UserError> | undefined;
+  private stderrClosed!: Promise<void>;
   private exited: Promise<void> | undefined;
   private nextId = 0;
   private declaredName = '';
@@ -49,29 +50,36 @@ export class CommandEncoder implements SentenceEncoder {
     return `command encoder${this.declaredName ? ` '${this.declaredName}'` : ''} (${this.opts.command})`;
   }
 
-  /** One line: what went wrong, and the child's last stderr lines. */
-  private fail(what: string): UserError {
-    if (this.failure) return this.failure;
-    const tail = this.stderrTail.filter((l) => l.trim() !== '').slice(-STDERR_TAIL_LINES);
-    this.failure = new UserError(`${this.label()}: ${what}${tail.length ? `; its stderr ended: ${tail.join(' | ')}` : ''}`);
-    if (this.waiting) {
-      this.waiting.reject(this.failure);
+  /**
+   * Stops the encoder and resolves to one line: what went wrong, and the child's last stderr lines.
+   * stderr and stdout are separate pipes, so what the child printed to stderr just before failing
+   * may arrive after; the message waits (up to a second) for stderr to close once the child is gone.
+   */
+  private fail(what: string): Promise<UserError> {
+    if (!this.failing) {
+      this.killTree();
+      this.failing = Promise.race([this.stderrClosed, new Promise((r) => setTimeout(r, 1000).unref())]).then(() => {
+        const tail = this.stderrTail.filter((l) => l.trim() !== '').slice(-STDERR_TAIL_LINES);
+        return new UserError(`${this.label()}: ${what}${tail.length ? `; its stderr ended: ${tail.join(' | ')}` : ''}`);
+      });
+      const w = this.waiting;
       this.waiting = undefined;
+      if (w) void this.failing.then((e) => w.reject(e));
     }
-    this.killTree();
-    return this.failure;
+    return this.failing;
   }
 
   private async handshake(): Promise<void> {
     this.child = spawn(this.opts.command, { shell: true, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.exited = new Promise((resolve) => {
       this.child.on('exit', (code, signal) => {
-        if (!this.closing) this.fail(`the encoder exited (${signal ? `signal ${signal}` : `exit code ${code}`}) before the run ended`);
+        if (!this.closing) void this.fail(`the encoder exited (${signal ? `signal ${signal}` : `exit code ${code}`}) before the run ended`);
         resolve();
       });
     });
-    this.child.on('error', (e) => this.fail(`cannot start it: ${e.message}`));
+    this.child.on('error', (e) => void this.fail(`cannot start it: ${e.message}`));
     this.child.stdin!.on('error', () => undefined); // a closed pipe shows up as the child's exit
+    this.stderrClosed = new Promise((resolve) => this.child.stderr!.on('close', () => resolve()));
     this.child.stderr!.on('data', (chunk: Buffer) => {
       (this.opts.stderr ?? ((c: Buffer) => process.stderr.write(c)))(chunk);
       const parts = chunk.toString('utf8').split('\n');
@@ -83,19 +91,20 @@ export class CommandEncoder implements SentenceEncoder {
     this.child.stdout!.on('data', (chunk: string) => this.onStdout(chunk));
 
     const hello = await this.request({ type: 'hello', protocol: COMMAND_PROTOCOL }, 'hello');
-    if (hello.protocol !== COMMAND_PROTOCOL) throw this.fail(`it speaks protocol ${JSON.stringify(hello.protocol)}, expected ${COMMAND_PROTOCOL}`);
+    if (hello.protocol !== COMMAND_PROTOCOL) throw await this.fail(`it speaks protocol ${JSON.stringify(hello.protocol)}, expected ${COMMAND_PROTOCOL}`);
     const { name, dim, fingerprint } = hello;
-    if (typeof name !== 'string' || name === '') throw this.fail('its hello has no "name" string');
+    if (typeof name !== 'string' || name === '') throw await this.fail('its hello has no "name" string');
     this.declaredName = name;
-    if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 1 || dim > 1 << 20) throw this.fail(`its hello has "dim" ${JSON.stringify(dim)}, expected a positive integer`);
-    if (typeof fingerprint !== 'string') throw this.fail('its hello has no "fingerprint" string (it keys the feature cache: change it when the model changes)');
+    if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 1 || dim > 1 << 20) throw await this.fail(`its hello has "dim" ${JSON.stringify(dim)}, expected a positive integer`);
+    if (typeof fingerprint !== 'string') throw await this.fail('its hello has no "fingerprint" string (it keys the feature cache: change it when the model changes)');
     this.identity = { name, dim, weightsHash: `declared:${fingerprint}`, params: { encoder: 'command', fingerprint, protocol: COMMAND_PROTOCOL } };
   }
 
   private onStdout(chunk: string): void {
+    if (this.failing) return;
     this.buffered += chunk;
     if (this.buffered.length > MAX_LINE_BYTES) {
-      this.fail(`it wrote a line longer than ${MAX_LINE_BYTES} characters`);
+      void this.fail(`it wrote a line longer than ${MAX_LINE_BYTES} characters`);
       return;
     }
     let nl: number;
@@ -107,20 +116,20 @@ export class CommandEncoder implements SentenceEncoder {
       try {
         msg = JSON.parse(line);
       } catch {
-        this.fail(`it printed a line that is not JSON on stdout (print logs to stderr): ${JSON.stringify(line.slice(0, 120))}`);
+        void this.fail(`it printed a line that is not JSON on stdout (print logs to stderr): ${JSON.stringify(line.slice(0, 120))}`);
         return;
       }
       if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
-        this.fail(`it printed ${JSON.stringify(line.slice(0, 120))}, expected a JSON object`);
+        void this.fail(`it printed ${JSON.stringify(line.slice(0, 120))}, expected a JSON object`);
         return;
       }
       const reply = msg as Reply;
       if (reply.type === 'error') {
-        this.fail(`it reported an error: ${typeof reply.message === 'string' ? reply.message : JSON.stringify(reply.message)}`);
+        void this.fail(`it reported an error: ${typeof reply.message === 'string' ? reply.message : JSON.stringify(reply.message)}`);
         return;
       }
       if (!this.waiting) {
-        this.fail(`it sent ${JSON.stringify(line.slice(0, 120))} when no reply was expected`);
+        void this.fail(`it sent ${JSON.stringify(line.slice(0, 120))} when no reply was expected`);
         return;
       }
       const w = this.waiting;
@@ -130,29 +139,29 @@ export class CommandEncoder implements SentenceEncoder {
   }
 
   private request(msg: Reply, expect: string): Promise<Reply> {
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.failing) return this.failing.then((e) => Promise.reject(e));
     const p = new Promise<Reply>((resolve, reject) => {
       this.waiting = { resolve, reject };
     });
     this.child.stdin!.write(`${JSON.stringify(msg)}\n`);
-    return p.then((r) => {
-      if (r.type !== expect) throw this.fail(`it answered ${JSON.stringify(r.type)} to ${JSON.stringify(msg.type)}, expected "${expect}"`);
+    return p.then(async (r) => {
+      if (r.type !== expect) throw await this.fail(`it answered ${JSON.stringify(r.type)} to ${JSON.stringify(msg.type)}, expected "${expect}"`);
       return r;
     });
   }
 
   async prepare(task: TaskContext): Promise<string> {
     const r = await this.request({ type: 'prepare', task: task.taskId, samples: task.samples }, 'prepared');
-    if (typeof r.key !== 'string') throw this.fail(`its "prepared" reply for ${task.taskId} has no "key" string ("" when nothing depends on the task)`);
+    if (typeof r.key !== 'string') throw await this.fail(`its "prepared" reply for ${task.taskId} has no "key" string ("" when nothing depends on the task)`);
     return r.key;
   }
 
   async encode(batch: readonly (readonly string[])[]): Promise<Matrix> {
     const id = this.nextId++;
     const r = await this.request({ type: 'encode', id, batch }, 'vectors');
-    if (r.id !== id) throw this.fail(`it answered encode ${id} with id ${JSON.stringify(r.id)}`);
+    if (r.id !== id) throw await this.fail(`it answered encode ${id} with id ${JSON.stringify(r.id)}`);
     const m = decodeVectors(r, batch.length, this.identity.dim);
-    if (typeof m === 'string') throw this.fail(`encode ${id}: ${m}`);
+    if (typeof m === 'string') throw await this.fail(`encode ${id}: ${m}`);
     return m;
   }
 
@@ -174,7 +183,7 @@ export class CommandEncoder implements SentenceEncoder {
     if (this.closing) return;
     this.closing = true;
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    if (!this.failure) this.child.stdin!.write(`${JSON.stringify({ type: 'close' })}\n`);
+    if (!this.failing) this.child.stdin!.write(`${JSON.stringify({ type: 'close' })}\n`);
     this.child.stdin!.end();
     const ms = (this.opts.closeTimeoutSeconds ?? 10) * 1000;
     let timer: NodeJS.Timeout | undefined;
