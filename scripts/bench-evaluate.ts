@@ -18,7 +18,7 @@ const [encoderName, tasks, config, dimArg, seedArg] = process.argv.slice(2);
 const featureDir = mkdtempSync(join(tmpdir(), 'gensen-bench-features-'));
 try {
   const t0 = performance.now();
-  const encoder = await createEncoder({ encoder: encoderName as EncoderName, dim: Number(dimArg ?? 4096) });
+  const encoder = await createEncoder({ encoder: encoderName as EncoderName, ...(encoderName === 'borep' ? { dim: Number(dimArg ?? 4096) } : {}) });
   const loadSeconds = (performance.now() - t0) / 1000;
   const results = await evaluate(encoder, {
     tasks: resolveTasks(tasks!),

@@ -9,6 +9,7 @@ import { mergeCommand } from './merge.js';
 import { cacheCommand } from './cache.js';
 import { tasksCommand } from './tasks.js';
 import { configCommand } from './config.js';
+import { sentencesCommand } from './sentences.js';
 
 // Each command lives in its own module; the CLI is a thin shell over the library API.
 // yargs' CommandModule is invariant in its argument type, so the list erases it.
@@ -16,6 +17,7 @@ import { configCommand } from './config.js';
 export const commands: CommandModule<object, any>[] = [
   evaluateCommand,
   encodeCommand,
+  sentencesCommand,
   dataCommand,
   leaderboardCommand,
   checkCommand,

@@ -1,21 +1,31 @@
 /**
- * `gensen-eval encode`: sentence vectors from GenSen model(s) into a float32 `.npy`, with
- * gensen.py's get_representation semantics (no lowercasing or tokenization unless asked, input
- * order kept, batches of --batch-size in input order: faithful max pooling depends on them).
+ * `gensen-eval encode`: sentence vectors into a float32 `.npy`, in input order, in batches of
+ * --batch-size in input order. GenSen (the default with --prefix1) keeps gensen.py's
+ * get_representation semantics (no lowercasing or tokenization unless asked; faithful max pooling
+ * depends on the batches) and its extra outputs; every other registered encoder gets the
+ * sentences split on whitespace (or --tokenize'd), one `prepare` over all of them, then the batches.
  */
-import { readFileSync, existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
+import { createEncoder } from '../encoders/factory.js';
 import { createGensenEncoder, type GensenEncoder } from '../encoders/gensen/encoder.js';
 import { NpyWriter } from '../formats/npy.js';
-import { lineError, UserError } from '../util/errors.js';
+import { wordTokenize } from '../text/word-tokenize.js';
+import { UserError } from '../util/errors.js';
+import { pySplit } from '../util/pystr.js';
+import { readSentences, readText } from '../util/sentences-file.js';
+import { addEncoderFlags, encoderFlagValues } from './encoder-flags.js';
 import { pyFileLines } from '../util/pystr.js';
 import { runCommand } from './run-command.js';
 import { examplesEpilogue } from './examples.js';
 import { withConfigDefaults } from './config-defaults.js';
 
+export { readSentences };
+
 export interface EncodeArgs {
+  encoder?: string;
   modelsDir: string;
-  prefix1: string;
+  prefix1?: string;
   prefix2?: string;
   pool: 'last' | 'max';
   maxPool: 'faithful' | 'masked';
@@ -31,49 +41,12 @@ export interface EncodeArgs {
   force?: boolean;
   /** Input format; default from the extension (`.jsonl`), `txt` for stdin (`--input -`). */
   format?: 'txt' | 'jsonl';
+  /** Options of the other encoders, by camelCase name. */
+  [encoderOption: string]: unknown;
 }
 
-/** Inputs above this are refused before reading (the whole input is held in memory). */
-const MAX_INPUT_BYTES = 2 ** 31 - 1;
-
-function readText(path: string): string {
-  // `-` is standard input (read whole: sentences are batched in input order).
-  if (path !== '-' && !existsSync(path)) throw new UserError(`input file not found: ${path}`);
-  if (path !== '-' && statSync(path).size > MAX_INPUT_BYTES) throw new UserError(`${path}: larger than ${MAX_INPUT_BYTES} bytes; split the input`);
-  const buf = readFileSync(path === '-' ? 0 : path);
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(buf);
-  } catch {
-    throw new UserError(`${path}: not valid UTF-8 text`);
-  }
-}
-
-/**
- * `.jsonl` (or `--format jsonl`): one JSON string, or an object with a string `text` field (the
- * shape most datasets export), per line; anything else: one sentence per line. `-` is stdin.
- */
-export function readSentences(path: string, format: 'txt' | 'jsonl' = path.endsWith('.jsonl') ? 'jsonl' : 'txt'): string[] {
-  const text = readText(path);
-  const shown = path === '-' ? '<stdin>' : path;
-  const lines = pyFileLines(text);
-  if (format !== 'jsonl') return lines;
-  const expected = 'expected a JSON string or {"text": "..."} (one sentence per line)';
-  return lines.map((line, i) => {
-    let v: unknown;
-    try {
-      v = JSON.parse(line);
-    } catch {
-      throw lineError(shown, i + 1, `${expected}, got invalid JSON`);
-    }
-    if (typeof v === 'string') return v;
-    if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
-      const t = (v as Record<string, unknown>).text;
-      if (typeof t === 'string') return t;
-      throw lineError(shown, i + 1, `${expected}, got an object without a string "text" field`);
-    }
-    throw lineError(shown, i + 1, `${expected}, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`);
-  });
-}
+/** Flags this command defines itself, with GenSen's encode semantics. */
+const OWN = new Set(['prefix1', 'prefix2', 'models-dir', 'pool', 'max-pool', 'glove']);
 
 /** 1-based numbers of the empty (or whitespace-only) sentences. */
 export function emptyLines(sentences: readonly string[]): number[] {
@@ -111,6 +84,10 @@ export async function runEncode(
   warn: (m: string) => void = (m) => process.stderr.write(`gensen-eval: warning: ${m}\n`),
 ): Promise<{ rows: number; dim: number }> {
   if (!Number.isInteger(a.batchSize) || a.batchSize < 1) throw new UserError(`--batch-size must be a positive integer, got ${a.batchSize}`);
+  const name = a.encoder ?? (a.prefix1 ? 'gensen' : undefined);
+  if (!name) throw new UserError('name an encoder: --encoder NAME, or --prefix1 for GenSen');
+  if (name !== 'gensen') return runEncodeOther(name, a, log);
+  if (!a.prefix1) throw new UserError('--encoder gensen needs --prefix1: GenSen model prefix, e.g. nli_large_bothskip');
   if (a.vocab && !a.glove) throw new UserError('--vocab lists the words to expand the vocabulary to: it needs --glove');
   const outputs = a.allStates ? [a.out, statesPaths(a.out).states, statesPaths(a.out).lengths] : [a.out];
   const existing = outputs.filter((p) => existsSync(p));
@@ -177,14 +154,55 @@ export async function runEncode(
   }
 }
 
+/** Any registered encoder other than GenSen: whitespace tokens (or --tokenize), input order. */
+async function runEncodeOther(name: string, a: EncodeArgs, log: (m: string) => void): Promise<{ rows: number; dim: number }> {
+  const gensenOnly = (
+    [
+      ['prefix1', a.prefix1],
+      ['prefix2', a.prefix2],
+      ['glove', a.glove],
+      ['vocab', a.vocab],
+      ['all-states', a.allStates || undefined],
+    ] as const
+  ).find(([, v]) => v !== undefined);
+  if (gensenOnly) throw new UserError(`--${gensenOnly[0]} is an option of --encoder gensen, not ${name}`);
+  if (existsSync(a.out) && !a.force) throw new UserError(`${a.out} exists: pass --force to overwrite it, or another --out`);
+  const sentences = readSentences(a.input, a.format ?? (a.input === '-' ? 'txt' : a.input.endsWith('.jsonl') ? 'jsonl' : 'txt'));
+  const enc = await createEncoder({ ...(encoderFlagValues(a, OWN) as Record<string, string | number | boolean>), encoder: name, onNote: log });
+  let w: NpyWriter | undefined;
+  try {
+    const tokens = sentences.map((s) => {
+      const t = a.lowercase ? s.toLowerCase() : s;
+      return a.tokenize ? wordTokenize(t) : pySplit(t);
+    });
+    await enc.prepare({ taskId: 'encode', samples: tokens });
+    const dim = enc.identity.dim;
+    w = new NpyWriter(a.out, '<f4', [tokens.length, dim]);
+    for (let i = 0; i < tokens.length; i += a.batchSize) {
+      const batch = tokens.slice(i, i + a.batchSize);
+      const m = await enc.encode(batch);
+      if (m.rows !== batch.length || m.cols !== dim) throw new UserError(`encoder ${enc.identity.name} returned ${m.rows}x${m.cols} for a batch of ${batch.length} (dim ${dim})`);
+      w.append(m.data);
+      log(`encoded ${Math.min(tokens.length, i + a.batchSize)}/${tokens.length}`);
+    }
+    w.close();
+    return { rows: tokens.length, dim };
+  } catch (e) {
+    w?.abort();
+    throw e;
+  } finally {
+    await enc.close();
+  }
+}
+
 function builder(y: Argv): Argv<EncodeArgs> {
   return withConfigDefaults(declare(y), 'encode');
 }
 
 function declare(y: Argv): Argv<EncodeArgs> {
-  return y
+  return addEncoderFlags(y, 'Sentence encoder (default: gensen with --prefix1)', OWN)
     .option('models-dir', { type: 'string', default: '.', describe: 'Folder with <prefix>.model and <prefix>_vocab.pkl' })
-    .option('prefix1', { type: 'string', demandOption: true, describe: 'GenSen model prefix, e.g. nli_large_bothskip' })
+    .option('prefix1', { type: 'string', describe: 'GenSen model prefix, e.g. nli_large_bothskip' })
     .option('prefix2', { type: 'string', describe: 'Second model; vectors are [prefix1 ; prefix2]' })
     .option('pool', { choices: ['last', 'max'] as const, default: 'last' as const, describe: 'last: [h_bwd ; h_fwd] final states; max: max over time' })
     .option('max-pool', { choices: ['faithful', 'masked'] as const, default: 'faithful' as const, describe: "faithful: max over the batch's zero padding too, as gensen.py; masked: ignore padding" })
@@ -204,12 +222,17 @@ function declare(y: Argv): Argv<EncodeArgs> {
       describe: 'Also write <out>.states.npy float32 [N, Tmax, dim] (per-token top-layer states incl. <s> and </s>, zero past each length) and <out>.lengths.npy int32 [N]',
     })
     .option('quiet', { type: 'boolean', default: false, describe: 'No progress on stderr' })
-    .epilogue(examplesEpilogue([{ command: 'encode --models-dir models --prefix1 nli_large_bothskip --input sents.txt --out vecs.npy', what: 'One 2048-d vector per line' }])) as unknown as Argv<EncodeArgs>;
+    .epilogue(
+      examplesEpilogue([
+        { command: 'encode --models-dir models --prefix1 nli_large_bothskip --input sents.txt --out vecs.npy', what: 'One 2048-d vector per line' },
+        { command: 'encode --encoder http --url http://127.0.0.1:8080 --model bge-small --input sents.txt --out vecs.npy', what: 'Any other encoder' },
+      ]),
+    ) as unknown as Argv<EncodeArgs>;
 }
 
 export const encodeCommand: CommandModule<object, EncodeArgs> = {
   command: 'encode',
-  describe: 'Encode sentences with GenSen model(s) into a .npy file',
+  describe: 'Encode sentences with any encoder (GenSen by default) into a .npy file',
   builder,
   handler: runCommand(async (a: EncodeArgs) => {
     const log = a.quiet ? () => undefined : (m: string) => process.stderr.write(`${m}\n`);

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { createEncoder, ENCODER_NAMES, type EncoderName } from '../encoders/factory.js';
+import { createEncoder } from '../encoders/factory.js';
+import { addEncoderFlags, encoderFlagValues } from './encoder-flags.js';
 import { FeatureCache } from '../evaluate/feature-cache.js';
 import { StderrProgress } from '../evaluate/progress.js';
 import { evaluate } from '../evaluate/run.js';
@@ -18,18 +19,10 @@ import { withConfigDefaults } from './config-defaults.js';
 import { projectConfig } from '../util/project-config.js';
 import { parseShard, shardTasks } from '../results/shard.js';
 
-
 interface EvaluateArgs {
-  encoder?: EncoderName;
+  encoder?: string;
   prefix1?: string;
-  prefix2?: string;
-  modelsDir: string;
-  pool: 'last' | 'max' | 'best';
-  maxPool: 'faithful' | 'masked';
-  glove?: string;
-  vocabText: 'python2' | 'utf8';
-  dim: number;
-  projectionSeed: number;
+  [encoderOption: string]: unknown;
   tasks: string;
   config: string;
   nhid?: number;
@@ -63,21 +56,7 @@ function builder(y: Argv): Argv<EvaluateArgs> {
 }
 
 function declare(y: Argv): Argv<EvaluateArgs> {
-  return y
-    .option('encoder', { choices: ENCODER_NAMES, describe: 'Sentence encoder (default: gensen with --prefix1, else bow)' })
-    .option('prefix1', { type: 'string', describe: 'GenSen model prefix, e.g. nli_large' })
-    .option('prefix2', { type: 'string', describe: 'Second GenSen model, concatenated after the first' })
-    .option('models-dir', { type: 'string', default: '.', describe: 'Folder with <prefix>.model and <prefix>_vocab.pkl' })
-    .option('pool', { choices: ['last', 'max', 'best'] as const, default: 'best' as const, describe: "GenSen pooling ('best': each task's gensenPooling in tasks/*.json, as the paper)" })
-    .option('max-pool', { choices: ['faithful', 'masked'] as const, default: 'faithful' as const, describe: 'Max pooling over the batch padding (faithful) or not (masked)' })
-    .option('glove', { type: 'string', describe: 'GloVe vectors (.txt, .txt.gz or .h5) for GenSen vocabulary expansion' })
-    .option('vocab-text', {
-      choices: ['python2', 'utf8'] as const,
-      default: 'python2' as const,
-      describe: "GenSen: non-ASCII task words get <unk> as under the original's Python 2 (python2), or match as UTF-8 (utf8)",
-    })
-    .option('dim', { type: 'number', default: 4096, describe: 'borep: output dimension' })
-    .option('projection-seed', { type: 'number', default: 1111, describe: 'borep: seed of the random projection' })
+  return addEncoderFlags(y, 'Sentence encoder (default: gensen with --prefix1, else bow)')
     .option('tasks', { type: 'string', default: projectConfig()?.tasks ?? defaultTaskIds().join(','), describe: 'Comma-separated task ids or suite names (tasks/suites.json; default from the project config, else the ten SentEval tasks)' })
     .option('config', { choices: Object.keys(PRESETS), default: 'paper', describe: `Probe preset (${describePresets()}). SICK-R and STS-B ignore the classifier settings (kfold, optim, batch, tenacity, epoch sizes, nhid, dropout): SentEval's relatedness trainer is fixed` })
     .option('nhid', { type: 'number', describe: `Hidden units of the MLP probe (0: logistic regression; default ${presetDefaults('nhid')})` })
@@ -109,6 +88,8 @@ function declare(y: Argv): Argv<EvaluateArgs> {
         { command: 'evaluate --tasks MR,SICK-R --config fast', what: 'Embedded bag-of-words encoder, prototyping probes' },
         { command: 'evaluate --prefix1 nli_large --prefix2 nli_large_bothskip --models-dir models', what: 'A GenSen pair' },
         { command: 'evaluate --shard 2/4 --out shard-2.json', what: 'Second of four CI jobs (then: gensen-eval merge shard-*.json)' },
+        { command: 'evaluate --encoder command --command "python3 examples/encoders/bow.py"', what: 'Any encoder behind a pipe' },
+        { command: 'evaluate --encoder http --url http://127.0.0.1:8080 --model bge-small', what: 'An OpenAI-compatible embeddings server' },
       ]),
     ) as unknown as Argv<EvaluateArgs>;
 }
@@ -123,8 +104,7 @@ function parseSeeds(a: EvaluateArgs): number[] {
 }
 
 async function handle(a: EvaluateArgs): Promise<number> {
-  const encoderName: EncoderName = a.encoder ?? (a.prefix1 ? 'gensen' : 'bow');
-  if (encoderName !== 'gensen' && (a.prefix1 || a.prefix2)) throw new UserError(`--prefix1/--prefix2 need --encoder gensen, not ${encoderName}`);
+  const encoderName = a.encoder ?? (a.prefix1 ? 'gensen' : 'bow');
   const allDefs = resolveTasks(a.tasks);
   const sharded = a.shard === undefined ? undefined : shardTasks(allDefs, parseShard(a.shard));
   const defs = sharded ? sharded.tasks : allDefs;
@@ -155,16 +135,8 @@ async function handle(a: EvaluateArgs): Promise<number> {
   const progress = new StderrProgress(a.progress ?? true);
   progress.status(`loading the ${encoderName} encoder…`);
   const encoder = await createEncoder({
+    ...(encoderFlagValues(a) as Record<string, string | number | boolean>),
     encoder: encoderName,
-    dim: a.dim,
-    projectionSeed: a.projectionSeed,
-    modelsDir: a.modelsDir,
-    ...(a.prefix1 ? { prefix1: a.prefix1 } : {}),
-    ...(a.prefix2 ? { prefix2: a.prefix2 } : {}),
-    pool: a.pool,
-    maxPool: a.maxPool,
-    ...(a.glove ? { glove: a.glove } : {}),
-    vocabText: a.vocabText,
     // Loading notes (a one-off cache conversion, GloVe reading) are start-up status: shown on a
     // terminal, kept out of logs so a start-up error stays the only line there.
     onNote: (m) => progress.status(m),

@@ -32,9 +32,25 @@ export interface TaskContext {
 }
 
 /**
- * A frozen sentence encoder. Batches of token lists in, a float32 matrix (one row per sentence) out.
- * The evaluation engine calls `prepare` once per task, then `encode` on consecutive batches of
- * SentEval's sorted order.
+ * A frozen sentence encoder: the contract `evaluate()` and `encode` rely on. Batches of token lists
+ * in, a float32 matrix (one row per sentence, `identity.dim` columns) out.
+ *
+ * The engine calls, in this order: `prepareRun` (optional, once with every task of the run), then
+ * per task `prepare` once, then `encode` on consecutive batches of SentEval's sorted order (batch
+ * size `encoderBatchSize`, 128 by default), then `close` once at the end (also after a failure).
+ *
+ * - `identity` must not change after construction, and two encoders with equal identities must give
+ *   equal vectors: the feature cache and `--resume` key on it. Encoders whose weights the harness
+ *   cannot see (command, http) put the name, dimension and a fingerprint their author declares.
+ * - `encode` must return exactly `batch.length` rows of `identity.dim` finite float32 values, the same
+ *   rows for the same batch every time; a failure is thrown as `UserError` with one line that names
+ *   the encoder.
+ * - `batchIndependent: true` declares that a sentence's vector does not depend on the other
+ *   sentences of its batch (bag of words, transformers with attention masks); the evaluation then
+ *   encodes each distinct sentence once and the cache ignores the batch size. Absent or false means
+ *   it may (GenSen's faithful max pooling over the batch's padding), so SentEval's batches are kept
+ *   exactly.
+ * - `notes` are short sentences recorded with every task's results.
  */
 export interface SentenceEncoder {
   readonly identity: EncoderIdentity;

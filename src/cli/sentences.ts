@@ -1,0 +1,50 @@
+/**
+ * `gensen-eval sentences`: every sentence a run over the tasks will ask an encoder for, in the exact
+ * string form the vectors and http encoders use (tokens joined by single spaces), one JSON string
+ * per line, each once, in first-seen order. Encode them anywhere, then `--encoder vectors`.
+ */
+import { resolve } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { sentenceText } from '../encoders/vectors/vectors-encoder.js';
+import { taskContext } from '../evaluate/run-task.js';
+import { resolveDataDir } from '../tasks/data-dir.js';
+import { loadTask } from '../tasks/load.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { UserError } from '../util/errors.js';
+import { defaultTaskIds, resolveTasks } from '../tasks/registry.js';
+import { runCommand } from './run-command.js';
+
+interface SentencesArgs {
+  tasks: string;
+  dataDir?: string;
+  out: string;
+  quoraDevAsTrain: boolean;
+}
+
+export async function collectSentences(tasks: string, dataDir: string, quoraDevAsTrain = false): Promise<string[]> {
+  const seen = new Set<string>();
+  for (const def of resolveTasks(tasks)) {
+    const ctx = taskContext(def, await loadTask(def, dataDir, { devAsTrain: quoraDevAsTrain }));
+    for (const t of ctx.samples) seen.add(sentenceText(t));
+  }
+  return [...seen];
+}
+
+export const sentencesCommand: CommandModule<object, SentencesArgs> = {
+  command: 'sentences',
+  describe: "Write every sentence a run over --tasks encodes (.jsonl), for '--encoder vectors'",
+  builder: (y: Argv) =>
+    y
+      .option('tasks', { type: 'string', default: defaultTaskIds().join(','), describe: 'Comma-separated task ids or suite names (tasks/suites.json)' })
+      .option('data-dir', { type: 'string', describe: 'SentEval data/downstream folder (default $SENTEVAL_DATA, then ./data)' })
+      .option('out', { type: 'string', demandOption: true, describe: 'Output .jsonl: one JSON string per line' })
+      .option('quora-dev-as-train', { type: 'boolean', default: false, describe: 'As evaluate --quora-dev-as-train' })
+      .example('$0 sentences --tasks SICK-E,STS-B --out sentences.jsonl', 'Then encode each line and save a float32 .npy') as unknown as Argv<SentencesArgs>,
+  handler: runCommand(async (a: SentencesArgs) => {
+    if (!a.out.endsWith('.jsonl')) throw new UserError(`--out ${a.out}: expected a .jsonl file name`);
+    const sentences = await collectSentences(a.tasks, resolveDataDir(a.dataDir), a.quoraDevAsTrain);
+    const out = resolve(a.out);
+    writeFileAtomic(out, sentences.map((s) => `${JSON.stringify(s)}\n`).join(''));
+    process.stderr.write(`wrote ${sentences.length} sentences to ${out}\n`);
+  }),
+};
