@@ -3,6 +3,14 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commands } from './cli/commands.js';
 
+// A reader that stops early (`| head -1`) closes the pipe: that is not an error, so stop quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+
 const cli = yargs(hideBin(process.argv))
   .scriptName('gensen-eval')
   .usage('$0 <command> [options]')
@@ -17,4 +25,14 @@ const cli = yargs(hideBin(process.argv))
     process.exit(2);
   });
 for (const c of commands) cli.command(c);
-await cli.parseAsync();
+try {
+  await cli.parseAsync();
+} catch (e) {
+  // Everything a user or the environment can cause is reported by runCommand in one line; what
+  // arrives here is a bug in gensen-eval, and the stack trace is what a report needs.
+  process.stderr.write(
+    `gensen-eval: internal error (a bug in gensen-eval, not in your input; please report it with the command line):\n` +
+      `${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+  );
+  process.exitCode = 70;
+}

@@ -7,7 +7,9 @@ import { readFileSync, existsSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { createGensenEncoder, type GensenEncoder } from '../encoders/gensen/encoder.js';
 import { NpyWriter } from '../formats/npy.js';
-import { lineError, UserError } from '../util/errors.js';
+import { fileError, lineError, UserError } from '../util/errors.js';
+import { assertWritableOutput } from '../util/out-path.js';
+import { refuseEmpty } from './flags.js';
 import { pyFileLines } from '../util/pystr.js';
 import { runCommand } from './run-command.js';
 
@@ -30,7 +32,12 @@ export interface EncodeArgs {
 
 function readText(path: string): string {
   if (!existsSync(path)) throw new UserError(`input file not found: ${path}`);
-  const buf = readFileSync(path);
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    throw fileError(path, 'read', e);
+  }
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(buf);
   } catch {
@@ -78,7 +85,11 @@ function statesPaths(out: string): { states: string; lengths: string } {
 
 export async function runEncode(a: EncodeArgs, log: (m: string) => void = () => undefined): Promise<{ rows: number; dim: number }> {
   if (!Number.isInteger(a.batchSize) || a.batchSize < 1) throw new UserError(`--batch-size must be a positive integer, got ${a.batchSize}`);
+  refuseEmpty(a as unknown as Record<string, unknown>, ['models-dir', 'prefix1', 'prefix2', 'glove', 'vocab', 'input', 'out']);
   if (a.vocab && !a.glove) throw new UserError('--vocab lists the words to expand the vocabulary to: it needs --glove');
+  // Outputs are checked before the models are loaded: a bad --out must not cost the encoding.
+  assertWritableOutput(a.out);
+  if (a.allStates) for (const p of Object.values(statesPaths(a.out))) assertWritableOutput(p, '--out (--all-states)');
   const sentences = readSentences(a.input);
   const enc: GensenEncoder = await createGensenEncoder({
     modelsDir: a.modelsDir,

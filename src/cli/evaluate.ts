@@ -4,7 +4,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { createEncoder, ENCODER_NAMES, type EncoderName } from '../encoders/factory.js';
 import { FeatureCache } from '../evaluate/feature-cache.js';
 import { StderrProgress } from '../evaluate/progress.js';
-import { evaluate } from '../evaluate/run.js';
+import { evaluate, loadTasks } from '../evaluate/run.js';
 import { PRESETS, resolveSettings } from '../protocol/settings.js';
 import { savePredictionsBeside } from '../evaluate/save-predictions.js';
 import { resolveDataDir } from '../tasks/data-dir.js';
@@ -13,6 +13,10 @@ import { FEATURE_DTYPES, type FeatureDtype } from '../features/dtype.js';
 import { UserError } from '../util/errors.js';
 import { formatSummary } from '../evaluate/summary.js';
 import { runCommand } from './run-command.js';
+import { checkSeed, parseSeedList, refuseEmpty, SEED_RANGE } from './flags.js';
+import { assertWritableOutput } from '../util/out-path.js';
+import { lockOutput } from '../util/lock.js';
+import { configureVectorCache } from '../vectors/embedded.js';
 
 
 interface EvaluateArgs {
@@ -26,10 +30,10 @@ interface EvaluateArgs {
   vocabText: 'python2' | 'utf8';
   dim: number;
   projectionSeed: number;
-  tasks: string;
+  tasks?: string;
   config: string;
   nhid?: number;
-  seed: number;
+  seed?: number;
   seeds?: string;
   dataDir?: string;
   out?: string;
@@ -68,15 +72,15 @@ function builder(y: Argv): Argv<EvaluateArgs> {
       describe: "GenSen: non-ASCII task words get <unk> as under the original's Python 2 (python2), or match as UTF-8 (utf8)",
     })
     .option('dim', { type: 'number', default: 4096, describe: 'borep: output dimension' })
-    .option('projection-seed', { type: 'number', default: 1111, describe: 'borep: seed of the random projection' })
-    .option('tasks', { type: 'string', default: defaultTaskIds().join(','), describe: 'Comma-separated task ids or suite names (tasks/suites.json)' })
+    .option('projection-seed', { type: 'number', default: 1111, describe: `borep: seed of the random projection, ${SEED_RANGE}` })
+    .option('tasks', { type: 'string', describe: `Comma-separated task ids or suite names (tasks/suites.json; default ${defaultTaskIds().join(',')})` })
     .option('config', { choices: Object.keys(PRESETS), default: 'paper', describe: 'Probe preset' })
     .option('nhid', { type: 'number', describe: 'Hidden units of the MLP probe (0: logistic regression)' })
-    .option('seed', { type: 'number', default: 1111, describe: 'Seed of probes and folds' })
-    .option('seeds', { type: 'string', describe: 'Several seeds (e.g. 1111,1112,1113): records the spread over seeds' })
+    .option('seed', { type: 'number', describe: `Seed of probes and folds, ${SEED_RANGE} (default 1111)` })
+    .option('seeds', { type: 'string', describe: 'Several distinct seeds instead of --seed (e.g. 1111,1112,1113): records the spread over seeds' })
     .option('data-dir', { type: 'string', describe: 'SentEval data/downstream folder (default $SENTEVAL_DATA, then ./data)' })
     .option('out', { type: 'string', describe: 'Results file (default results/<encoder>-<config>-s<seed>.json)' })
-    .option('resume', { type: 'boolean', default: false, describe: 'Skip tasks already in --out' })
+    .option('resume', { type: 'boolean', default: false, describe: 'Skip tasks already in --out (re-run those whose data files changed)' })
     .option('force', { type: 'boolean', default: false, describe: 'Overwrite an existing --out' })
     .option('kfold', { type: 'number', describe: 'Override: folds' })
     .option('optim', { choices: ['adam', 'rmsprop'] as const, describe: 'Override: optimizer' })
@@ -99,18 +103,24 @@ function builder(y: Argv): Argv<EvaluateArgs> {
 }
 
 function parseSeeds(a: EvaluateArgs): number[] {
-  if (!a.seeds) return [a.seed];
-  const seeds = a.seeds.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) {
-    throw new UserError(`--seeds must be comma-separated non-negative integers, got '${a.seeds}'`);
-  }
-  return seeds;
+  if (a.seeds === undefined) return [checkSeed('--seed', a.seed ?? 1111)];
+  if (a.seed !== undefined) throw new UserError('--seed and --seeds contradict each other: give one seed with --seed, or several with --seeds');
+  return parseSeedList('--seeds', a.seeds);
+}
+
+/** Flags that contradict each other or the chosen encoder: refused rather than silently ignored. */
+function checkFlags(a: EvaluateArgs, encoderName: EncoderName): void {
+  refuseEmpty(a as unknown as Record<string, unknown>, ['tasks', 'out', 'seeds', 'data-dir', 'models-dir', 'prefix1', 'prefix2', 'glove', 'config']);
+  if (encoderName !== 'gensen' && (a.prefix1 || a.prefix2)) throw new UserError(`--prefix1/--prefix2 need --encoder gensen, not ${encoderName}`);
+  if (encoderName !== 'gensen' && a.glove !== undefined) throw new UserError(`--glove expands a GenSen vocabulary; the ${encoderName} encoder does not use it`);
+  if (a.resume && a.force) throw new UserError('--resume and --force contradict each other: --resume continues --out, --force overwrites it');
+  checkSeed('--projection-seed', a.projectionSeed);
 }
 
 async function handle(a: EvaluateArgs): Promise<number> {
   const encoderName: EncoderName = a.encoder ?? (a.prefix1 ? 'gensen' : 'bow');
-  if (encoderName !== 'gensen' && (a.prefix1 || a.prefix2)) throw new UserError(`--prefix1/--prefix2 need --encoder gensen, not ${encoderName}`);
-  const defs = resolveTasks(a.tasks);
+  checkFlags(a, encoderName);
+  const defs = resolveTasks(a.tasks ?? defaultTaskIds().join(','));
   const settings = resolveSettings(a.config, {
     kfold: a.kfold,
     optim: a.optim,
@@ -130,45 +140,65 @@ async function handle(a: EvaluateArgs): Promise<number> {
   const dataDir = resolveDataDir(a.dataDir);
   const tag = settings.nhid > 0 ? `-mlp${settings.nhid}` : '';
   const out = resolve(a.out ?? `results/${encoderName}-${settings.config}${tag}-s${seeds[0]}.json`);
-  if (existsSync(out) && !a.resume && !a.force) {
-    throw new UserError(`${out} exists: pass --resume to continue it, --force to overwrite it, or another --out`);
+  // Everything about --out is settled before any work: a run must never compute for an hour and
+  // then be unable to save, or overwrite what a concurrent run to the same file is writing.
+  assertWritableOutput(out);
+  const lock = lockOutput(out);
+  if (lock.tookOverFrom !== undefined) {
+    warn(`${out}: took over the lock of a run that is gone${lock.tookOverFrom > 0 ? ` (pid ${lock.tookOverFrom})` : ''}`);
   }
-  const progress = new StderrProgress(a.progress ?? Boolean(process.stderr.isTTY));
-  const encoder = await createEncoder({
-    encoder: encoderName,
-    dim: a.dim,
-    projectionSeed: a.projectionSeed,
-    modelsDir: a.modelsDir,
-    ...(a.prefix1 ? { prefix1: a.prefix1 } : {}),
-    ...(a.prefix2 ? { prefix2: a.prefix2 } : {}),
-    pool: a.pool,
-    maxPool: a.maxPool,
-    ...(a.glove ? { glove: a.glove } : {}),
-    vocabText: a.vocabText,
-    onNote: (m) => progress.log(m),
-  });
   try {
-    const results = await evaluate(encoder, {
-      tasks: defs,
-      dataDir,
-      settings,
-      seeds,
-      outPath: out,
-      resume: a.resume,
-      devAsTrain: a.quoraDevAsTrain,
-      command: process.argv.slice(2),
-      device: 'cpu',
-      ...(a.cache ? { cache: new FeatureCache() } : {}),
-      progress,
-      ...(a.savePredictions ? { onPredictions: savePredictionsBeside(out, seeds.length > 1 ? seeds[0] : undefined) } : {}),
+    if (existsSync(out) && !a.resume && !a.force) {
+      throw new UserError(`${out} exists: pass --resume to continue it, --force to overwrite it, or another --out`);
+    }
+    configureVectorCache({ enabled: a.cache, warn });
+    const progress = new StderrProgress(a.progress ?? Boolean(process.stderr.isTTY));
+    // The data before the encoder: a missing, empty or malformed file is reported at once.
+    const preloaded = await loadTasks(defs, dataDir, a.quoraDevAsTrain);
+    const encoder = await createEncoder({
+      encoder: encoderName,
+      dim: a.dim,
+      projectionSeed: a.projectionSeed,
+      modelsDir: a.modelsDir,
+      ...(a.prefix1 ? { prefix1: a.prefix1 } : {}),
+      ...(a.prefix2 ? { prefix2: a.prefix2 } : {}),
+      pool: a.pool,
+      maxPool: a.maxPool,
+      ...(a.glove ? { glove: a.glove } : {}),
+      vocabText: a.vocabText,
+      onNote: (m) => progress.log(m),
     });
-    progress.done();
-    process.stdout.write(formatSummary(results));
-    process.stdout.write(`results: ${out}\n`);
+    try {
+      const results = await evaluate(encoder, {
+        tasks: defs,
+        dataDir,
+        settings,
+        seeds,
+        outPath: out,
+        resume: a.resume,
+        devAsTrain: a.quoraDevAsTrain,
+        preloaded,
+        command: process.argv.slice(2),
+        device: 'cpu',
+        ...(a.cache ? { cache: new FeatureCache(undefined, warn) } : {}),
+        progress,
+        onWarning: warn,
+        ...(a.savePredictions ? { onPredictions: savePredictionsBeside(out, seeds.length > 1 ? seeds[0] : undefined) } : {}),
+      });
+      progress.done();
+      process.stdout.write(formatSummary(results));
+      process.stdout.write(`results: ${out}\n`);
+    } finally {
+      await encoder.close();
+    }
   } finally {
-    await encoder.close();
+    lock.release();
   }
   return 0;
+}
+
+function warn(m: string): void {
+  process.stderr.write(`gensen-eval: warning: ${m}\n`);
 }
 
 export const evaluateCommand: CommandModule<object, EvaluateArgs> = {

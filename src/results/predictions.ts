@@ -15,7 +15,7 @@
  * under their split name. Multi-seed runs save the predictions of the first seed and name it in
  * `seed`.
  */
-import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
+import { dirname, join, relative, resolve, isAbsolute, sep } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UserError } from '../util/errors.js';
 import { readJsonFile } from './read.js';
@@ -84,9 +84,20 @@ export function writePredictions(
   return rel;
 }
 
-/** Resolves a sidecar path named in a results file (relative to that file). */
+/**
+ * Resolves a sidecar path named in a results file (relative to that file). It must stay inside the
+ * results file's folder, where `evaluate` writes sidecars: a results file is data, and must not
+ * make a report read (and quote) arbitrary files.
+ */
 export function resolvePredictionsPath(resultsPath: string, predictionsFile: string): string {
-  return isAbsolute(predictionsFile) ? predictionsFile : resolve(dirname(resultsPath), predictionsFile);
+  const base = resolve(dirname(resultsPath));
+  const abs = resolve(base, predictionsFile);
+  if (isAbsolute(predictionsFile) || !abs.startsWith(base + sep)) {
+    throw new UserError(
+      `${resultsPath}: predictionsFile '${predictionsFile}' points outside the results file's folder; sidecars live beside the results file (<name>.predictions/<task>.json)`,
+    );
+  }
+  return abs;
 }
 
 function numArray(v: unknown, file: string, field: string): number[] {

@@ -1,18 +1,22 @@
 import { mkdirSync, renameSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
+import { fileError } from './errors.js';
+import { checkWriteFault } from './fault-injection.js';
 
 /**
  * Write a file so that readers see either the old or the whole new content, never a half-written
  * one: write a sibling temp file, then rename over the target (atomic on POSIX file systems).
+ * Failures (full disk, no permission) are a UserError naming the target.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
+    mkdirSync(dirname(path), { recursive: true });
+    checkWriteFault(path);
     writeFileSync(tmp, data);
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw e;
+    throw fileError(path, 'write', e);
   }
 }
