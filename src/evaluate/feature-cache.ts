@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import type { EncoderIdentity } from '../encoders/types.js';
 import { bytesPerValue, FEATURE_DTYPES, type FeatureDtype } from '../features/dtype.js';
 import { SentenceStore } from '../features/store.js';
+import { removeQuietly } from '../util/atomic-write.js';
 import { cacheDir } from '../util/cache-dir.js';
 import { canonicalJson } from '../util/hash.js';
 import { systemReason } from '../util/errors.js';
@@ -119,7 +120,7 @@ export class FeatureCache {
       renameSync(tmp, path);
     } catch (e) {
       if (fd !== undefined) closeSync(fd);
-      rmSync(tmp, { force: true });
+      removeQuietly(tmp);
       this.disabled = true;
       this.warn(`feature cache: cannot write ${path} (${systemReason(e)}); continuing without the cache`);
     }

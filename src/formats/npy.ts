@@ -2,7 +2,8 @@
  * NumPy `.npy` (format 1.0) output, streamed to a temp file and renamed into place on success, so a
  * reader never sees a partial file and outputs larger than memory can be written batch by batch.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { removeQuietly } from '../util/atomic-write.js';
 import { basename, dirname, join } from 'node:path';
 import { fileError } from '../util/errors.js';
 import { checkWriteFault } from '../util/fault-injection.js';
@@ -57,7 +58,7 @@ export class NpyWriter {
   }
 
   private removeTemp(): void {
-    rmSync(this.tmp, { force: true });
+    removeQuietly(this.tmp);
     untrackTemp(this.tmp);
   }
 

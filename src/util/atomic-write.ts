@@ -16,7 +16,19 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     writeFileSync(tmp, data);
     renameSync(tmp, path);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    removeQuietly(tmp);
     throw fileError(path, 'write', e);
+  }
+}
+
+/**
+ * Removes a file if it is there; a path that cannot hold it (a parent is a file: ENOTDIR) has
+ * nothing to remove, and cleanup must never mask the error being reported.
+ */
+export function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // nothing removable there
   }
 }

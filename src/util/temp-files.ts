@@ -4,7 +4,7 @@
  * handlers are installed only while a temp file is live, so a Ctrl-C at any other time behaves as
  * Node's default.
  */
-import { rmSync } from 'node:fs';
+import { removeQuietly } from './atomic-write.js';
 
 const live = new Set<string>();
 const SIGNALS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
@@ -12,7 +12,7 @@ type Sig = keyof typeof SIGNALS;
 const handlers = new Map<Sig, () => void>();
 
 function removeAll(): void {
-  for (const p of live) rmSync(p, { force: true });
+  for (const p of live) removeQuietly(p);
   live.clear();
 }
 
