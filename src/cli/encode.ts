@@ -15,6 +15,8 @@ import { UserError } from '../util/errors.js';
 import { pySplit } from '../util/pystr.js';
 import { readSentences, readText } from '../util/sentences-file.js';
 import { addEncoderFlags, encoderFlagValues } from './encoder-flags.js';
+import { assertWritableOutput } from '../util/out-path.js';
+import { refuseEmpty } from './flags.js';
 import { pyFileLines } from '../util/pystr.js';
 import { runCommand } from './run-command.js';
 import { examplesEpilogue } from './examples.js';
@@ -84,6 +86,7 @@ export async function runEncode(
   warn: (m: string) => void = (m) => process.stderr.write(`gensen-eval: warning: ${m}\n`),
 ): Promise<{ rows: number; dim: number }> {
   if (!Number.isInteger(a.batchSize) || a.batchSize < 1) throw new UserError(`--batch-size must be a positive integer, got ${a.batchSize}`);
+  refuseEmpty(a as unknown as Record<string, unknown>, ['models-dir', 'prefix1', 'prefix2', 'glove', 'vocab', 'input', 'out']);
   const name = a.encoder ?? (a.prefix1 ? 'gensen' : undefined);
   if (!name) throw new UserError('name an encoder: --encoder NAME, or --prefix1 for GenSen');
   if (name !== 'gensen') return runEncodeOther(name, a, log);
@@ -92,6 +95,9 @@ export async function runEncode(
   const outputs = a.allStates ? [a.out, statesPaths(a.out).states, statesPaths(a.out).lengths] : [a.out];
   const existing = outputs.filter((p) => existsSync(p));
   if (existing.length > 0 && !a.force) throw new UserError(`${existing.join(', ')} exists: pass --force to overwrite it, or another --out`);
+  // Outputs are checked before the models are loaded: a bad --out must not cost the encoding.
+  assertWritableOutput(a.out);
+  if (a.allStates) for (const p of Object.values(statesPaths(a.out))) assertWritableOutput(p, '--out (--all-states)');
   const sentences = readSentences(a.input, a.format ?? (a.input === '-' ? 'txt' : a.input.endsWith('.jsonl') ? 'jsonl' : 'txt'));
   const empty = emptyLines(sentences);
   if (empty.length > 0) {
@@ -167,6 +173,7 @@ async function runEncodeOther(name: string, a: EncodeArgs, log: (m: string) => v
   ).find(([, v]) => v !== undefined);
   if (gensenOnly) throw new UserError(`--${gensenOnly[0]} is an option of --encoder gensen, not ${name}`);
   if (existsSync(a.out) && !a.force) throw new UserError(`${a.out} exists: pass --force to overwrite it, or another --out`);
+  assertWritableOutput(a.out);
   const sentences = readSentences(a.input, a.format ?? (a.input === '-' ? 'txt' : a.input.endsWith('.jsonl') ? 'jsonl' : 'txt'));
   const enc = await createEncoder({ ...(encoderFlagValues(a, OWN) as Record<string, string | number | boolean>), encoder: name, onNote: log });
   let w: NpyWriter | undefined;

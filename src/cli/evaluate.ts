@@ -5,7 +5,7 @@ import { createEncoder } from '../encoders/factory.js';
 import { addEncoderFlags, encoderFlagValues } from './encoder-flags.js';
 import { FeatureCache } from '../evaluate/feature-cache.js';
 import { StderrProgress } from '../evaluate/progress.js';
-import { evaluate } from '../evaluate/run.js';
+import { evaluate, loadTasks } from '../evaluate/run.js';
 import { PRESETS, describePresets, presetDefaults, resolveSettings } from '../protocol/settings.js';
 import { savePredictionsBeside } from '../evaluate/save-predictions.js';
 import { resolveDataDir } from '../tasks/data-dir.js';
@@ -18,15 +18,20 @@ import { examplesEpilogue } from './examples.js';
 import { withConfigDefaults } from './config-defaults.js';
 import { projectConfig } from '../util/project-config.js';
 import { parseShard, shardTasks } from '../results/shard.js';
+import { checkSeed, parseSeedList, refuseEmpty, SEED_RANGE } from './flags.js';
+import { assertWritableOutput } from '../util/out-path.js';
+import { lockOutput } from '../util/lock.js';
+import { configureVectorCache } from '../vectors/embedded.js';
+
 
 interface EvaluateArgs {
   encoder?: string;
   prefix1?: string;
   [encoderOption: string]: unknown;
-  tasks: string;
+  tasks?: string;
   config: string;
   nhid?: number;
-  seed: number;
+  seed?: number;
   seeds?: string;
   dataDir?: string;
   out?: string;
@@ -57,14 +62,14 @@ function builder(y: Argv): Argv<EvaluateArgs> {
 
 function declare(y: Argv): Argv<EvaluateArgs> {
   return addEncoderFlags(y, 'Sentence encoder (default: gensen with --prefix1, else bow)')
-    .option('tasks', { type: 'string', default: projectConfig()?.tasks ?? defaultTaskIds().join(','), describe: 'Comma-separated task ids or suite names (tasks/suites.json; default from the project config, else the ten SentEval tasks)' })
+    .option('tasks', { type: 'string', ...(projectConfig()?.tasks ? { default: projectConfig()!.tasks } : {}), describe: 'Comma-separated task ids or suite names (tasks/suites.json; default from the project config, else the ten SentEval tasks)' })
     .option('config', { choices: Object.keys(PRESETS), default: 'paper', describe: `Probe preset (${describePresets()}). SICK-R and STS-B ignore the classifier settings (kfold, optim, batch, tenacity, epoch sizes, nhid, dropout): SentEval's relatedness trainer is fixed` })
     .option('nhid', { type: 'number', describe: `Hidden units of the MLP probe (0: logistic regression; default ${presetDefaults('nhid')})` })
-    .option('seed', { type: 'number', default: 1111, describe: 'Seed of probes and folds' })
-    .option('seeds', { type: 'string', describe: 'Several seeds (e.g. 1111,1112,1113): records the spread over seeds' })
+    .option('seed', { type: 'number', describe: `Seed of probes and folds, ${SEED_RANGE} (default 1111)` })
+    .option('seeds', { type: 'string', describe: 'Several distinct seeds instead of --seed (e.g. 1111,1112,1113): records the spread over seeds' })
     .option('data-dir', { type: 'string', describe: 'SentEval data/downstream folder (default $SENTEVAL_DATA, then ./data)' })
     .option('out', { type: 'string', describe: 'Results file (default results/<encoder>-<config>-s<seed>.json)' })
-    .option('resume', { type: 'boolean', default: false, describe: 'Skip tasks already in --out' })
+    .option('resume', { type: 'boolean', default: false, describe: 'Skip tasks already in --out (re-run those whose data files changed)' })
     .option('force', { type: 'boolean', default: false, describe: 'Overwrite an existing --out' })
     .option('kfold', { type: 'number', describe: `Override: folds (default ${presetDefaults('kfold')})` })
     .option('optim', { choices: ['adam', 'rmsprop'] as const, describe: `Override: optimizer (default ${presetDefaults('optim')})` })
@@ -95,17 +100,24 @@ function declare(y: Argv): Argv<EvaluateArgs> {
 }
 
 function parseSeeds(a: EvaluateArgs): number[] {
-  if (!a.seeds) return [a.seed];
-  const seeds = a.seeds.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) {
-    throw new UserError(`--seeds must be comma-separated non-negative integers, got '${a.seeds}'`);
-  }
-  return seeds;
+  if (a.seeds === undefined) return [checkSeed('--seed', a.seed ?? 1111)];
+  if (a.seed !== undefined) throw new UserError('--seed and --seeds contradict each other: give one seed with --seed, or several with --seeds');
+  return parseSeedList('--seeds', a.seeds);
+}
+
+/** Flags that contradict each other or the chosen encoder: refused rather than silently ignored. */
+function checkFlags(a: EvaluateArgs, encoderName: string): void {
+  refuseEmpty(a as unknown as Record<string, unknown>, ['tasks', 'out', 'seeds', 'data-dir', 'models-dir', 'prefix1', 'prefix2', 'glove', 'config']);
+  if (encoderName !== 'gensen' && (a.prefix1 || a.prefix2)) throw new UserError(`--prefix1/--prefix2 need --encoder gensen, not ${encoderName}`);
+  if (encoderName !== 'gensen' && a.glove !== undefined) throw new UserError(`--glove expands a GenSen vocabulary; the ${encoderName} encoder does not use it`);
+  if (a.resume && a.force) throw new UserError('--resume and --force contradict each other: --resume continues --out, --force overwrites it');
+  if (a.projectionSeed !== undefined) checkSeed('--projection-seed', a.projectionSeed as number);
 }
 
 async function handle(a: EvaluateArgs): Promise<number> {
   const encoderName = a.encoder ?? (a.prefix1 ? 'gensen' : 'bow');
-  const allDefs = resolveTasks(a.tasks);
+  checkFlags(a, encoderName);
+  const allDefs = resolveTasks(a.tasks ?? defaultTaskIds().join(','));
   const sharded = a.shard === undefined ? undefined : shardTasks(allDefs, parseShard(a.shard));
   const defs = sharded ? sharded.tasks : allDefs;
   const settings = resolveSettings(a.config, {
@@ -128,46 +140,69 @@ async function handle(a: EvaluateArgs): Promise<number> {
   const tag = settings.nhid > 0 ? `-mlp${settings.nhid}` : '';
   const shardTag = sharded ? `.shard-${sharded.shard.index}-of-${sharded.shard.count}` : '';
   const out = resolve(a.out ?? `results/${encoderName}-${settings.config}${tag}-s${seeds[0]}${shardTag}.json`);
-  if (existsSync(out) && !a.resume && !a.force) {
-    throw new UserError(`${out} exists: pass --resume to continue it, --force to overwrite it, or another --out`);
+  // Everything about --out is settled before any work: a run must never compute for an hour and
+  // then be unable to save, or overwrite what a concurrent run to the same file is writing.
+  assertWritableOutput(out);
+  const lock = lockOutput(out);
+  if (lock.tookOverFrom !== undefined) {
+    warn(`${out}: took over the lock of a run that is gone${lock.tookOverFrom > 0 ? ` (pid ${lock.tookOverFrom})` : ''}`);
   }
-  // On by default everywhere: a terminal gets one redrawn line, logs one line per task phase.
-  const progress = new StderrProgress(a.progress ?? true);
-  progress.status(`loading the ${encoderName} encoder…`);
-  const encoder = await createEncoder({
-    ...(encoderFlagValues(a) as Record<string, string | number | boolean>),
-    encoder: encoderName,
-    // Loading notes (a one-off cache conversion, GloVe reading) are start-up status: shown on a
-    // terminal, kept out of logs so a start-up error stays the only line there.
-    onNote: (m) => progress.status(m),
-  }).catch((e: unknown) => {
-    progress.done(); // the error line must not land on the transient status line
-    throw e;
-  });
   try {
-    const results = await evaluate(encoder, {
-      tasks: defs,
-      dataDir,
-      settings,
-      seeds,
-      outPath: out,
-      resume: a.resume,
-      devAsTrain: a.quoraDevAsTrain,
-      command: process.argv.slice(2),
-      device: 'cpu',
-      ...(a.cache ? { cache: new FeatureCache() } : {}),
-      progress,
-      ...(sharded ? { shard: sharded.shard } : {}),
-      ...(a.savePredictions ? { onPredictions: savePredictionsBeside(out, seeds.length > 1 ? seeds[0] : undefined) } : {}),
+    if (existsSync(out) && !a.resume && !a.force) {
+      throw new UserError(`${out} exists: pass --resume to continue it, --force to overwrite it, or another --out`);
+    }
+    configureVectorCache({ enabled: a.cache, warn });
+    // On by default everywhere: a terminal gets one redrawn line, logs one line per task phase.
+    const progress = new StderrProgress(a.progress ?? true);
+    // The data before the encoder: a missing, empty or malformed file is reported at once.
+    const preloaded = await loadTasks(defs, dataDir, a.quoraDevAsTrain);
+    progress.status(`loading the ${encoderName} encoder…`);
+    let loaded = false;
+    const encoder = await createEncoder({
+      ...(encoderFlagValues(a) as Record<string, string | number | boolean>),
+      encoder: encoderName,
+      // Loading notes (a one-off cache conversion) are start-up status: shown on a terminal, kept
+      // out of logs so a start-up error stays the only line there. Notes once the run is under way
+      // (an HTTP retry, GloVe reading) are logged.
+      onNote: (m) => (loaded ? progress.log(m) : progress.status(m)),
+    }).catch((e: unknown) => {
+      progress.done(); // the error line must not land on the transient status line
+      throw e;
     });
-    progress.done();
-    process.stdout.write(formatSummary(results));
-    process.stdout.write(`results: ${out}\n`);
+    loaded = true;
+    try {
+      const results = await evaluate(encoder, {
+        tasks: defs,
+        dataDir,
+        settings,
+        seeds,
+        outPath: out,
+        resume: a.resume,
+        devAsTrain: a.quoraDevAsTrain,
+        preloaded,
+        command: process.argv.slice(2),
+        device: 'cpu',
+        ...(a.cache ? { cache: new FeatureCache(undefined, warn) } : {}),
+        progress,
+        onWarning: warn,
+        ...(sharded ? { shard: sharded.shard } : {}),
+        ...(a.savePredictions ? { onPredictions: savePredictionsBeside(out, seeds.length > 1 ? seeds[0] : undefined) } : {}),
+      });
+      progress.done();
+      process.stdout.write(formatSummary(results));
+      process.stdout.write(`results: ${out}\n`);
+    } finally {
+      progress.done();
+      await encoder.close();
+    }
   } finally {
-    progress.done();
-    await encoder.close();
+    lock.release();
   }
   return 0;
+}
+
+function warn(m: string): void {
+  process.stderr.write(`gensen-eval: warning: ${m}\n`);
 }
 
 export const evaluateCommand: CommandModule<object, EvaluateArgs> = {

@@ -1,8 +1,8 @@
-import { UserError } from '../util/errors.js';
+import { describeSystemError, isSystemError, UserError } from '../util/errors.js';
 
 /**
- * Wraps a command handler so that user mistakes print one line and exit non-zero, while bugs keep
- * their stack trace.
+ * Wraps a command handler so that user mistakes and environment faults (a full disk, an unreadable
+ * file) print one line and exit non-zero, while bugs keep their stack trace (src/cli.ts labels it).
  */
 export function runCommand<A>(fn: (args: A) => Promise<number | void>): (args: A) => Promise<void> {
   return async (args: A) => {
@@ -13,6 +13,11 @@ export function runCommand<A>(fn: (args: A) => Promise<number | void>): (args: A
       if (e instanceof UserError) {
         process.stderr.write(`gensen-eval: ${e.message}\n`);
         process.exitCode = e.exitCode;
+        return;
+      }
+      if (isSystemError(e)) {
+        process.stderr.write(`gensen-eval: ${describeSystemError(e)}\n`);
+        process.exitCode = 2;
         return;
       }
       throw e;

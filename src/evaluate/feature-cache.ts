@@ -4,8 +4,11 @@ import { basename, dirname, join } from 'node:path';
 import type { EncoderIdentity } from '../encoders/types.js';
 import { bytesPerValue, FEATURE_DTYPES, type FeatureDtype } from '../features/dtype.js';
 import { SentenceStore } from '../features/store.js';
+import { removeQuietly } from '../util/atomic-write.js';
 import { cacheDir } from '../util/cache-dir.js';
 import { canonicalJson } from '../util/hash.js';
+import { systemReason } from '../util/errors.js';
+import { checkWriteFault } from '../util/fault-injection.js';
 
 const MAGIC = 0x31534546; // 'FES1'
 const HEADER = 48; // magic, rows, dim, dtype (4 bytes each), then 32 bytes sha256 of the values
@@ -28,6 +31,8 @@ export function encoderLabel(identity: EncoderIdentity): string {
  */
 export class FeatureCache {
   readonly dir: string;
+  /** Set after a write failed (full disk, the cache path is a file): one warning, then no cache. */
+  private disabled = false;
 
   constructor(
     dir = join(cacheDir(), 'features'),
@@ -62,6 +67,7 @@ export class FeatureCache {
 
   /** The cached store, or undefined when absent, of another shape, or damaged (then with a warning). */
   getStore(key: string, rows: number, dim: number, dtype: FeatureDtype): SentenceStore | undefined {
+    if (this.disabled) return undefined;
     const path = this.path(key);
     if (!existsSync(path)) return undefined;
     let fd: number | undefined;
@@ -98,6 +104,7 @@ export class FeatureCache {
 
   /** Write a store (atomically: a temp file renamed over the entry); a failure only warns. */
   putStore(key: string, store: SentenceStore): void {
+    if (this.disabled) return;
     const path = this.path(key);
     const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
     let fd: number | undefined;
@@ -111,6 +118,7 @@ export class FeatureCache {
       head.writeUInt32LE(store.dim, 8);
       head.writeUInt32LE(FEATURE_DTYPES.indexOf(store.dtype), 12);
       hash.digest().copy(head, 16);
+      checkWriteFault(path);
       fd = openSync(tmp, 'w');
       writeSync(fd, head);
       for (const c of store.payload.chunks) {
@@ -122,14 +130,19 @@ export class FeatureCache {
       renameSync(tmp, path);
     } catch (e) {
       if (fd !== undefined) closeSync(fd);
-      rmSync(tmp, { force: true });
-      this.warn(`feature cache: could not write ${path} (${(e as Error).message}); continuing without caching this task`);
+      removeQuietly(tmp);
+      this.disabled = true;
+      this.warn(`feature cache: cannot write ${path} (${systemReason(e)}); continuing without the cache`);
     }
   }
 
   private bad(path: string, why: string): undefined {
     this.warn(`feature cache: ${path} ${why}; encoding again`);
-    rmSync(path, { force: true });
+    try {
+      rmSync(path, { force: true });
+    } catch {
+      // not a file (a directory in its place): left alone; writing the entry will then fail once
+    }
     return undefined;
   }
 }

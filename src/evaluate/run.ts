@@ -17,7 +17,8 @@ import type { TaskData } from '../tasks/types.js';
 import type { TaskDefinition } from '../tasks/registry.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UserError } from '../util/errors.js';
-import { canonicalJson, sha256 } from '../util/hash.js';
+import { canonicalJson, sha256, sha256File } from '../util/hash.js';
+import { join } from 'node:path';
 import { packageInfo } from '../util/package-info.js';
 import type { FeatureCache } from './feature-cache.js';
 import { fmtMetric, fmtSeconds, type ProgressSink } from './progress.js';
@@ -38,10 +39,14 @@ export interface EvaluateOptions {
   readonly devAsTrain?: boolean;
   /** Bytes the run may use (default: what the system has available); for tests of the refusal. */
   readonly availableMemory?: number;
+  /** Task data already read (by `loadTasks`), so a bad data file stops a run before the encoder loads. */
+  readonly preloaded?: ReadonlyMap<string, TaskData>;
   readonly command?: readonly string[];
   readonly device?: string;
   readonly cache?: FeatureCache;
   readonly progress: ProgressSink;
+  /** Things the user must see even without progress output (default: the progress log). */
+  readonly onWarning?: (message: string) => void;
   /** Called with each finished task's test predictions (for `--save-predictions`). */
   readonly onPredictions?: (task: string, predictions: readonly SplitPredictions[]) => Promise<string | undefined>;
   /** Recorded in the file when the task list is one shard of a larger one (`--shard K/N`). */
@@ -87,6 +92,16 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
     const prev = readPrevious(opts.outPath);
     assertResumable(opts.outPath, prev, header, opts.seeds);
     Object.assign(tasks, prev.tasks);
+    const warn = opts.onWarning ?? ((m: string) => opts.progress.log(m));
+    for (const def of opts.tasks) {
+      const t = tasks[def.id];
+      if (!t) continue;
+      const changed = await changedDataFiles(opts.dataDir, t.dataFiles ?? []);
+      if (changed.length > 0) {
+        warn(`${def.id}: ${changed.join(', ')} changed since ${opts.outPath} recorded it; running ${def.id} again (--resume)`);
+        delete tasks[def.id];
+      }
+    }
   }
 
   const write = () => {
@@ -102,7 +117,7 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
   const loaded: TaskData[] = [];
   for (const def of todo) {
     opts.progress.status?.(`reading ${def.id} from ${opts.dataDir}…`);
-    loaded.push(await loadTask(def, opts.dataDir, { devAsTrain: opts.devAsTrain ?? false }));
+    loaded.push(opts.preloaded?.get(def.id) ?? (await loadTask(def, opts.dataDir, { devAsTrain: opts.devAsTrain ?? false })));
   }
   const dtype = opts.settings.featureDtype ?? 'float32';
   const workers = probePool().size;
@@ -146,6 +161,29 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
   }
   write();
   return { ...header, tasks };
+}
+
+/** Reads every task's files (one line for the first bad one), to hand to `evaluate` as `preloaded`. */
+export async function loadTasks(defs: readonly TaskDefinition[], dataDir: string, devAsTrain = false): Promise<Map<string, TaskData>> {
+  const out = new Map<string, TaskData>();
+  for (const def of defs) out.set(def.id, await loadTask(def, dataDir, { devAsTrain }));
+  return out;
+}
+
+/** The recorded data files whose content is no longer what the results were computed from. */
+async function changedDataFiles(dataDir: string, files: readonly { path: string; sha256: string }[]): Promise<string[]> {
+  const changed: string[] = [];
+  for (const f of files) {
+    const p = join(dataDir, f.path);
+    let now: string | undefined;
+    try {
+      now = existsSync(p) ? await sha256File(p) : undefined;
+    } catch {
+      now = undefined;
+    }
+    if (now !== f.sha256) changed.push(now === undefined ? `${f.path} (now missing or unreadable)` : f.path);
+  }
+  return changed;
 }
 
 function readPrevious(path: string): RunResults {

@@ -2,8 +2,12 @@
  * NumPy `.npy` (format 1.0) output, streamed to a temp file and renamed into place on success, so a
  * reader never sees a partial file and outputs larger than memory can be written batch by batch.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { removeQuietly } from '../util/atomic-write.js';
 import { basename, dirname, join } from 'node:path';
+import { fileError } from '../util/errors.js';
+import { checkWriteFault } from '../util/fault-injection.js';
+import { trackTemp, untrackTemp } from '../util/temp-files.js';
 
 export type NpyDtype = '<f4' | '<i4';
 
@@ -32,17 +36,41 @@ export class NpyWriter {
     readonly dtype: NpyDtype,
     readonly shape: readonly number[],
   ) {
-    mkdirSync(dirname(path), { recursive: true });
     this.tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-    this.fd = openSync(this.tmp, 'w');
     this.expected = shape.reduce((a, b) => a * b, 1);
-    writeSync(this.fd, npyHeader(dtype, shape));
+    let fd = -1;
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      fd = openSync(this.tmp, 'w');
+      trackTemp(this.tmp);
+      this.fd = fd;
+      this.write(npyHeader(dtype, shape));
+    } catch (e) {
+      if (fd >= 0) closeSync(fd);
+      this.removeTemp();
+      throw fileError(path, 'write', e);
+    }
+  }
+
+  private write(bytes: Uint8Array): void {
+    checkWriteFault(this.path);
+    writeSync(this.fd, bytes);
+  }
+
+  private removeTemp(): void {
+    removeQuietly(this.tmp);
+    untrackTemp(this.tmp);
   }
 
   append(values: Float32Array | Int32Array): void {
     if ((this.dtype === '<f4') !== values instanceof Float32Array) throw new Error(`npy ${this.path}: wrong element type`);
     if (this.written + values.length > this.expected) throw new Error(`npy ${this.path}: more values than the shape holds`);
-    writeSync(this.fd, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    try {
+      this.write(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    } catch (e) {
+      this.abort();
+      throw fileError(this.path, 'write', e);
+    }
     this.written += values.length;
   }
 
@@ -62,9 +90,16 @@ export class NpyWriter {
       this.abort();
       throw new Error(`npy ${this.path}: wrote ${this.written} values, shape [${this.shape}] needs ${this.expected}`);
     }
-    fsyncSync(this.fd);
-    closeSync(this.fd);
-    renameSync(this.tmp, this.path);
+    try {
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      renameSync(this.tmp, this.path);
+    } catch (e) {
+      this.done = true;
+      this.removeTemp();
+      throw fileError(this.path, 'write', e);
+    }
+    untrackTemp(this.tmp);
     this.done = true;
   }
 
@@ -76,7 +111,7 @@ export class NpyWriter {
     } catch {
       // already closed
     }
-    rmSync(this.tmp, { force: true });
+    this.removeTemp();
   }
 }
 

@@ -16,7 +16,7 @@ import {
   type PyObject,
   type PyValue,
 } from './pickle.js';
-import { looksLikeZip, ZipArchive } from './zip.js';
+import { looksLikeZip, ZipArchive, type ZipEntry } from './zip.js';
 
 export interface Tensor {
   readonly shape: number[];
@@ -289,6 +289,34 @@ function decodeRange(raw: RawStorage, start: number, count: number, dtype: DType
   return out;
 }
 
+/** Called with every tensor's declared shape before any storage is decoded or inflated. */
+export type ShapeInspector = (declared: ReadonlyMap<string, readonly number[]>) => void;
+
+export interface LoadStateDictOptions {
+  readonly inspect?: ShapeInspector;
+}
+
+/** The tensors' declared shapes, as the pickle names them (same checks as toTensors). */
+function declaredShapes(file: string, value: PyValue): Map<string, number[]> {
+  if (!(value instanceof Map)) throw badFile(file, `not a state dict: the checkpoint holds a ${pyTypeName(value)}, not a dict of tensors`);
+  const out = new Map<string, number[]>();
+  for (const [k, v] of value) {
+    if (typeof k !== 'string') throw badFile(file, `not a state dict: key ${String(k)} is not a string`);
+    if (!isTensorRef(v)) throw badFile(file, `not a state dict of tensors: entry ${quoted(k)} is a ${pyTypeName(v)}`);
+    out.set(k, v.size);
+  }
+  return out;
+}
+
+/**
+ * Largest checkpoint payload read: the released GenSen models hold about 0.3 GB of float32; ten
+ * times the largest plausible model is a generous ceiling that still stops a hostile archive
+ * from claiming gigabytes.
+ */
+export const MAX_CHECKPOINT_BYTES = 4 * 2 ** 30;
+/** Deflate cannot expand more than about 1032:1; a member claiming more is not a real deflate stream. */
+const MAX_DEFLATE_RATIO = 1032;
+
 function toTensors(file: string, value: PyValue, raws: Map<string, RawStorage>): Map<string, Tensor> {
   if (!(value instanceof Map)) throw badFile(file, `not a state dict: the checkpoint holds a ${pyTypeName(value)}, not a dict of tensors`);
   const out = new Map<string, Tensor>();
@@ -302,7 +330,7 @@ function toTensors(file: string, value: PyValue, raws: Map<string, RawStorage>):
   return out;
 }
 
-function parseLegacy(file: string, data: Uint8Array): Map<string, Tensor> {
+function parseLegacy(file: string, data: Uint8Array, opts: LoadStateDictOptions): Map<string, Tensor> {
   let pos = 0;
   let magic: PyValue;
   try {
@@ -327,6 +355,7 @@ function parseLegacy(file: string, data: Uint8Array): Map<string, Tensor> {
   const table: StorageTable = { roots: new Map() };
   const state = unpickle(data, { file, offset: pos, globals: torchGlobals(file), persistentLoad: storageLoader(file, table) });
   pos = state.end;
+  opts.inspect?.(declaredShapes(file, state.value));
   const keyList = unpickle(data, { file, offset: pos });
   pos = keyList.end;
   if (!Array.isArray(keyList.value)) throw badFile(file, 'corrupt checkpoint: storage key list is not a list');
@@ -354,7 +383,7 @@ function parseLegacy(file: string, data: Uint8Array): Map<string, Tensor> {
   return toTensors(file, state.value, raws);
 }
 
-function parseZip(file: string, data: Uint8Array): Map<string, Tensor> {
+function parseZip(file: string, data: Uint8Array, opts: LoadStateDictOptions): Map<string, Tensor> {
   const zip = new ZipArchive(data, file);
   const pkl = [...zip.entries.keys()].filter((n) => /^[^/]+\/data\.pkl$/.test(n));
   if (pkl.length !== 1) {
@@ -374,28 +403,41 @@ function parseZip(file: string, data: Uint8Array): Map<string, Tensor> {
     globals: torchGlobals(file),
     persistentLoad: storageLoader(file, table),
   });
-  const raws = new Map<string, RawStorage>();
+  // Shapes and sizes are settled before anything is inflated: a small archive of compressed
+  // zeros may claim gigabytes.
+  opts.inspect?.(declaredShapes(file, state.value));
+  const members = new Map<string, ZipEntry>();
+  let total = 0;
   for (const [key, decl] of table.roots) {
     const entry = zip.entries.get(`${prefix}data/${key}`);
     if (!entry) throw badFile(file, `corrupt checkpoint: archive lacks ${prefix}data/${key}`);
     const nbytes = decl.numel * ELEMENT_SIZE[decl.dtype];
     if (entry.size < nbytes) throw badFile(file, `corrupt checkpoint: ${entry.name} has ${entry.size} bytes, needs ${nbytes}`);
-    raws.set(key, { bytes: zip.read(entry), bigEndian });
+    if (entry.method !== 0 && entry.size > MAX_DEFLATE_RATIO * entry.compressedSize + 1024) {
+      throw badFile(file, `corrupt checkpoint: ${entry.name} claims ${entry.size} bytes from ${entry.compressedSize} compressed, more than deflate can produce`);
+    }
+    total += entry.size;
+    members.set(key, entry);
   }
+  if (total > MAX_CHECKPOINT_BYTES) {
+    throw badFile(file, `checkpoint declares ${(total / 2 ** 30).toFixed(1)} GiB of tensors, more than the ${MAX_CHECKPOINT_BYTES / 2 ** 30} GiB limit for a GenSen encoder`);
+  }
+  const raws = new Map<string, RawStorage>();
+  for (const [key, entry] of members) raws.set(key, { bytes: zip.read(entry), bigEndian });
   return toTensors(file, state.value, raws);
 }
 
 /** Parses checkpoint bytes already in memory (`file` names it in errors). */
-export function parseStateDict(file: string, data: Uint8Array): Map<string, Tensor> {
-  if (looksLikeZip(data)) return parseZip(file, data);
+export function parseStateDict(file: string, data: Uint8Array, opts: LoadStateDictOptions = {}): Map<string, Tensor> {
+  if (looksLikeZip(data)) return parseZip(file, data, opts);
   if (data.length >= 262 && Buffer.from(data.subarray(257, 262)).toString('latin1') === 'ustar') {
     throw badFile(file, 'a tar-format checkpoint (PyTorch < 0.1.10); re-save it with a newer PyTorch');
   }
-  return parseLegacy(file, data);
+  return parseLegacy(file, data, opts);
 }
 
 /** Loads `torch.save(state_dict)` output into float32 tensors, in the file's key order. */
-export async function loadStateDict(path: string): Promise<Map<string, Tensor>> {
+export async function loadStateDict(path: string, opts: LoadStateDictOptions = {}): Promise<Map<string, Tensor>> {
   let data: Uint8Array;
   try {
     data = await readFile(path);
@@ -403,5 +445,5 @@ export async function loadStateDict(path: string): Promise<Map<string, Tensor>> 
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(`${path}: cannot read checkpoint (${code ?? (e as Error).message})`);
   }
-  return parseStateDict(path, data);
+  return parseStateDict(path, data, opts);
 }

@@ -8,6 +8,7 @@ import { readPredictions } from '../results/predictions.js';
 import type { PredictionSet, TaskPredictions } from '../results/predictions.js';
 import type { TaskResult } from '../results/schema.js';
 import { UserError } from '../util/errors.js';
+import { resolveTask } from '../tasks/registry.js';
 import { canonicalTask, formatPoints, formatSigned } from './columns.js';
 import { accuracy, f1Positive, mcnemarExact, pairedBootstrap, pearson, rankPlan, spearmanPlanned, stratifiedPairedBootstrap } from '../stats/index.js';
 import type { PairedMetric, StratifiedMetric } from '../stats/index.js';
@@ -20,6 +21,13 @@ export interface CompareOptions {
   /** Only these tasks (canonical or as written); default every task both runs have. */
   readonly tasks?: readonly string[];
 }
+
+/**
+ * Bootstrap resamples are bounded: 10^4 (the default) already puts the percentile interval's
+ * Monte Carlo error far below the reported digits; 10^6 takes minutes on a large test set, and more
+ * would run for hours without a visible gain.
+ */
+export const MAX_RESAMPLES = 1_000_000;
 
 export type CompareVerdict = 'better' | 'worse' | 'no significant difference';
 
@@ -66,13 +74,76 @@ function sidecar(lr: LoadedResults, key: string, t: TaskResult): TaskPredictions
   if (!t.predictionsFile) {
     throw new UserError(`${lr.path}: task ${key} has no prediction sidecar (predictionsFile); rerun evaluate with --save-predictions`);
   }
+  let p: TaskPredictions;
   try {
-    return readPredictions(lr.path, t.predictionsFile);
+    p = readPredictions(lr.path, t.predictionsFile);
   } catch (e) {
     if (e instanceof UserError && /cannot read/.test(e.message)) {
       throw new UserError(`${e.message}; it is named by ${lr.path} (task ${key}): rerun evaluate with --save-predictions, or keep the sidecar beside the results file`);
     }
     throw e;
+  }
+  const where = `${lr.path} (task ${key}, ${t.predictionsFile})`;
+  if (canonicalTask(p.task) !== canonicalTask(key)) throw new UserError(`${where}: the sidecar holds predictions for task ${p.task}, not ${key}`);
+  checkClasses(where, key, p);
+  crossCheck(where, t, p, typeof lr.results.protocol?.kfold === 'number' ? lr.results.protocol.kfold : 10);
+  return p;
+}
+
+/** Class indices must be classes of the task (when the task is known to this gensen-eval). */
+function checkClasses(where: string, key: string, p: TaskPredictions): void {
+  if (p.kind !== 'class') return;
+  let nclasses: number | undefined;
+  try {
+    nclasses = resolveTask(canonicalTask(key)).nclasses;
+  } catch {
+    nclasses = undefined;
+  }
+  const sets: [string, PredictionSet][] = [[p.split, p], ...Object.entries(p.extra ?? {})];
+  for (const [split, s] of sets) {
+    for (let i = 0; i < s.gold.length; i++) {
+      for (const v of [s.gold[i], s.pred[i]]) {
+        if (v < 0 || (nclasses !== undefined && v >= nclasses)) {
+          throw new UserError(`${where}: example ${i} of ${split} has class ${v}; ${key} has classes 0..${(nclasses ?? 1) - 1}`);
+        }
+      }
+    }
+  }
+}
+
+// Results files round accuracies to 2 decimals (percent) and may round correlations to 4.
+const AGREE_PERCENT = 0.0051;
+const AGREE_CORRELATION = 0.00051;
+
+/**
+ * The sidecar must be the predictions the results file scored: its accuracy (or Pearson) must be
+ * the recorded one, else a comparison would test other predictions than the reported numbers.
+ */
+function crossCheck(where: string, t: TaskResult, p: TaskPredictions, kfold: number): void {
+  // Multi-seed files record means; the sidecar is the first seed's, scored in perSeed[0].
+  const recorded = t.seeds && t.seeds.length > 1 ? t.perSeed?.[0] : t.metrics;
+  if (!recorded) return;
+  // An STS year's sidecar holds one set per dataset (the first as the main set), scored as
+  // pearson_<dataset>; elsewhere the extra test sets are test_<name>, scored as acc_<name>.
+  const sts = t.protocol === 'unsupervised-sts';
+  const sets: [string, PredictionSet][] = [
+    [sts ? `_${p.split}` : '', p],
+    ...Object.entries(p.extra ?? {}).map(([k, s]): [string, PredictionSet] => [sts ? `_${k}` : k.replace(/^test/, ''), s]),
+  ];
+  for (const [suffix, s] of sets) {
+    const metric = p.kind === 'class' ? `acc${suffix}` : `pearson${suffix}`;
+    const want = recorded[metric];
+    if (want === undefined || s.gold.length === 0) continue;
+    const got = p.kind === 'class' ? 100 * accuracy(s.gold, s.pred) : pearson(s.gold, s.pred);
+    // The k-fold tasks (split 'all') report the mean of the folds' accuracies, not the pooled one:
+    // with stratified fold sizes within 2 of N/k the two differ by at most 100·k/N points.
+    const pooled = p.split === 'all' && suffix === '' ? (100 * kfold) / s.gold.length + 2 * AGREE_PERCENT : 0;
+    const tol = p.kind === 'class' ? AGREE_PERCENT + pooled : AGREE_CORRELATION;
+    if (!(Math.abs(got - want) <= tol)) {
+      throw new UserError(
+        `${where}: the sidecar's predictions score ${metric} ${+got.toFixed(4)} but the results file records ${want}: they are not the predictions of this run; rerun evaluate with --save-predictions`,
+      );
+    }
   }
 }
 
@@ -206,7 +277,9 @@ function compareStsYear(task: string, a: TaskPredictions, b: TaskPredictions, fa
 
 export function compareRuns(a: LoadedResults, b: LoadedResults, opts: CompareOptions = {}): CompareReport {
   const o = { seed: opts.seed ?? 1111, resamples: opts.resamples ?? 10000, alpha: opts.alpha ?? 0.05 };
-  if (!Number.isInteger(o.resamples) || o.resamples < 100) throw new UserError(`--resamples: expected an integer ≥ 100, got ${o.resamples}`);
+  if (!Number.isInteger(o.resamples) || o.resamples < 100 || o.resamples > MAX_RESAMPLES) {
+    throw new UserError(`--resamples: expected an integer from 100 to ${MAX_RESAMPLES}, got ${o.resamples}`);
+  }
   if (!(o.alpha > 0 && o.alpha < 1)) throw new UserError(`--alpha: expected a number between 0 and 1, got ${o.alpha}`);
   const ta = byTask(a);
   const tb = byTask(b);

@@ -18,7 +18,7 @@
  * `probabilities` each example's class probabilities (rows of nclasses); for `score` sidecars
  * `pred` is the regressor's expected score Σ p_k·k (SentEval's yhat).
  */
-import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
+import { dirname, join, relative, resolve, isAbsolute, sep } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UserError } from '../util/errors.js';
 import { readJsonFile } from './read.js';
@@ -148,9 +148,20 @@ function readOrigin(v: unknown, file: string, field: string): SampleOrigin {
   return { files: o.files as string[], file: numArray(o.file, file, `${field}.file`), line: numArray(o.line, file, `${field}.line`) };
 }
 
-/** Resolves a sidecar path named in a results file (relative to that file). */
+/**
+ * Resolves a sidecar path named in a results file (relative to that file). It must stay inside the
+ * results file's folder, where `evaluate` writes sidecars: a results file is data, and must not
+ * make a report read (and quote) arbitrary files.
+ */
 export function resolvePredictionsPath(resultsPath: string, predictionsFile: string): string {
-  return isAbsolute(predictionsFile) ? predictionsFile : resolve(dirname(resultsPath), predictionsFile);
+  const base = resolve(dirname(resultsPath));
+  const abs = resolve(base, predictionsFile);
+  if (isAbsolute(predictionsFile) || !abs.startsWith(base + sep)) {
+    throw new UserError(
+      `${resultsPath}: predictionsFile '${predictionsFile}' points outside the results file's folder; sidecars live beside the results file (<name>.predictions/<task>.json)`,
+    );
+  }
+  return abs;
 }
 
 function numArray(v: unknown, file: string, field: string): number[] {

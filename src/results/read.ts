@@ -92,10 +92,30 @@ class Reader {
         this.warnings.push(`${field}.${k} is null (not computed); ignored`);
         continue;
       }
-      out[k] = this.num(x, `${field}.${k}`);
+      out[k] = this.metric(x, `${field}.${k}`, k);
     }
     return out;
   }
+  /** A metric value: finite (JSON's 1e999 reads as Infinity) and inside its metric's range. */
+  metric(v: Json | undefined, field: string, name: string): number {
+    const x = this.num(v, field);
+    const range = metricRange(name);
+    if (!Number.isFinite(x) || (range && (x < range.min || x > range.max))) {
+      const task = /^tasks\.([^.]+)\./.exec(field)?.[1];
+      const where = task ? `task ${task}, metric '${name}' (field '${field}')` : `field '${field}'`;
+      const expected = range ? `a number from ${range.min} to ${range.max} (${range.what})` : 'a finite number';
+      throw new UserError(`${this.file}: ${where} is ${x}, expected ${expected}; the file is damaged or not written by 'gensen-eval evaluate'`);
+    }
+    return x;
+  }
+}
+
+/** The values a metric can take, from its name (accuracies and F1 are stored in percent). */
+export function metricRange(name: string): { min: number; max: number; what: string } | undefined {
+  if (/pearson|spearman/i.test(name)) return { min: -1, max: 1, what: 'a correlation' };
+  if (/^(dev)?(acc|f1)(_|$)/i.test(name)) return { min: 0, max: 100, what: 'a percentage' };
+  if (/^(dev)?mse(_|$)/i.test(name)) return { min: 0, max: Number.MAX_VALUE, what: 'a mean squared error' };
+  return undefined;
 }
 
 function readTask(r: Reader, key: string, v: Json | undefined): TaskResult {
@@ -149,10 +169,10 @@ function readTask(r: Reader, key: string, v: Json | undefined): TaskResult {
     for (const [k, s] of Object.entries(r.obj(o.spread, `${f}.spread`))) {
       const so = r.obj(s, `${f}.spread.${k}`);
       spread[k] = {
-        mean: r.num(so.mean, `${f}.spread.${k}.mean`),
-        std: r.num(so.std, `${f}.spread.${k}.std`),
-        min: r.num(so.min, `${f}.spread.${k}.min`),
-        max: r.num(so.max, `${f}.spread.${k}.max`),
+        mean: r.metric(so.mean, `${f}.spread.${k}.mean`, k),
+        std: r.metric(so.std, `${f}.spread.${k}.std`, 'std'),
+        min: r.metric(so.min, `${f}.spread.${k}.min`, k),
+        max: r.metric(so.max, `${f}.spread.${k}.max`, k),
       };
     }
     task.spread = spread;

@@ -39,6 +39,8 @@ export function findFile(dataDir: string, alternatives: string | readonly string
 export async function loadTask(def: TaskDefinition, dataDir: string, opts: LoadOptions = {}): Promise<TaskData> {
   const files: string[] = [];
   const notes: string[] = [];
+  // The files read for the split being loaded, to name them when it turns out empty.
+  let splitFiles: string[] = [];
   const open = async (alternatives: string | readonly string[], encoding: TextEncoding = def.encoding): Promise<TextFile> => {
     const rel = findFile(dataDir, alternatives);
     if (rel === undefined) {
@@ -46,6 +48,7 @@ export async function loadTask(def: TaskDefinition, dataDir: string, opts: LoadO
       throw missingFileError(def.id, alts.join(' or '), alts.map((p) => join(dataDir, p)).join(', '));
     }
     if (!files.includes(rel)) files.push(rel);
+    if (!splitFiles.includes(rel)) splitFiles.push(rel);
     return { shown: rel, text: await readText(join(dataDir, rel), rel, encoding) };
   };
 
@@ -91,7 +94,10 @@ export async function loadTask(def: TaskDefinition, dataDir: string, opts: LoadO
           `there, or pass ${dat.flag} to train on the dev split (minus a held-out part) and test on the test split`,
       );
     }
-    splits[name] = await readSplit(src);
+    splitFiles = [];
+    const split = await readSplit(src);
+    assertUsable(def, name, split, splitFiles);
+    splits[name] = split;
   }
   if (devAsTrain && dat !== undefined) {
     const { kept, held } = holdOut(splits.dev, dat.heldOutSize, dat.seed, `${def.id} dev`);
@@ -106,6 +112,19 @@ export async function loadTask(def: TaskDefinition, dataDir: string, opts: LoadO
     splits[h.to] = held;
   }
   return { splits: orderSplits(splits, def), files, notes };
+}
+
+/**
+ * An empty split cannot be trained, selected on or scored (SentEval crashes or reports 0 / NaN),
+ * and a relatedness split needs two rows for a correlation: refuse before any work.
+ */
+function assertUsable(def: TaskDefinition, name: string, split: Split, shown: readonly string[]): void {
+  const n = split.y.length;
+  const need = def.protocol === 'relatedness' || def.protocol === 'unsupervised-sts' ? 2 : 1;
+  if (n >= need) return;
+  const what = n === 0 ? 'no rows' : `only ${n} row`;
+  const why = n === 0 ? '' : ` (a correlation needs at least ${need})`;
+  throw new UserError(`${def.id}: the ${name} split (${shown.join(', ')}) has ${what}${why}; check the file or get the data again`);
 }
 
 /**

@@ -3,7 +3,7 @@
  * with user errors that name the file and line.
  */
 import { readFile } from 'node:fs/promises';
-import { UserError, lineError } from '../util/errors.js';
+import { UserError, fileError, lineError } from '../util/errors.js';
 import { pyStrip } from '../util/pystr.js';
 import type { TextEncoding } from './definition.js';
 
@@ -13,7 +13,12 @@ import type { TextEncoding } from './definition.js';
  * keeps a byte-order mark as U+FEFF, as Python's `utf-8` (not `utf-8-sig`) does.
  */
 export async function readText(path: string, shown: string, encoding: TextEncoding): Promise<string> {
-  const bytes = await readFile(path);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw fileError(shown, 'read data file', e);
+  }
   return decode(bytes, shown, encoding);
 }
 

@@ -1,9 +1,9 @@
 /**
  * Presence and checksum checks of a data folder against tasks/checksums/SHA256SUMS.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../util/errors.js';
+import { UserError, systemReason } from '../util/errors.js';
 import { sha256File } from '../util/hash.js';
 import { splitFileGroups, type TaskDefinition } from './definition.js';
 import { findFile } from './load.js';
@@ -32,7 +32,7 @@ export function referenceChecksums(): Map<string, string> {
   return reference;
 }
 
-export type FileState = 'ok' | 'missing' | 'mismatch' | 'unchecked' | 'skipped';
+export type FileState = 'ok' | 'missing' | 'mismatch' | 'unreadable' | 'unchecked' | 'skipped';
 
 export interface FileStatus {
   /** The file found, or the alternatives looked for (joined with " or ") when missing. */
@@ -75,21 +75,43 @@ export async function verifyTaskData(def: TaskDefinition, dataDir: string, opts:
         files.push({ path: key, state: 'missing', hint });
         continue;
       }
+      const unreadable = readProblem(join(dataDir, rel));
+      if (unreadable !== undefined) {
+        files.push({ path: rel, state: 'unreadable', hint: unreadable });
+        continue;
+      }
       const expected = sums.get(rel);
       if (expected === undefined) {
         files.push({ path: rel, state: 'unchecked' });
         continue;
       }
-      const actual = await sha256File(join(dataDir, rel));
+      let actual: string;
+      try {
+        actual = await sha256File(join(dataDir, rel));
+      } catch (e) {
+        files.push({ path: rel, state: 'unreadable', hint: systemReason(e) });
+        continue;
+      }
       files.push({ path: rel, state: actual === expected ? 'ok' : 'mismatch', expected, actual });
     }
   }
-  return { task: def.id, ok: files.every((f) => f.state !== 'missing' && f.state !== 'mismatch'), files };
+  return { task: def.id, ok: files.every((f) => f.state !== 'missing' && f.state !== 'mismatch' && f.state !== 'unreadable'), files };
+}
+
+/** Why a present data file cannot be read (a directory, no permission), or undefined. */
+function readProblem(path: string): string | undefined {
+  try {
+    if (statSync(path).isDirectory()) return systemReason({ code: 'EISDIR' });
+    closeSync(openSync(path, 'r'));
+    return undefined;
+  } catch (e) {
+    return systemReason(e);
+  }
 }
 
 /** One line per task for the terminal. */
 export function formatStatus(s: TaskDataStatus): string {
-  const bad = s.files.filter((f) => f.state === 'missing' || f.state === 'mismatch');
+  const bad = s.files.filter((f) => f.state === 'missing' || f.state === 'mismatch' || f.state === 'unreadable');
   const unchecked = s.files.filter((f) => f.state === 'unchecked').length;
   const id = s.task.padEnd(9);
   if (bad.length === 0) {
@@ -105,5 +127,8 @@ export function formatStatus(s: TaskDataStatus): string {
     parts.push(`missing ${missing.map((f) => (f.hint ? `${f.path} (${f.hint})` : f.path)).join(', ')}`);
   }
   if (mismatch.length > 0) parts.push(`checksum mismatch ${mismatch.map((f) => f.path).join(', ')}`);
-  return `${id} ${(missing.length > 0 ? 'missing' : 'mismatch').padEnd(9)} ${parts.join('; ')}`;
+  const unreadable = bad.filter((f) => f.state === 'unreadable');
+  if (unreadable.length > 0) parts.push(`unreadable ${unreadable.map((f) => `${f.path} (${f.hint ?? 'cannot read'})`).join(', ')}`);
+  const word = missing.length > 0 ? 'missing' : mismatch.length > 0 ? 'mismatch' : 'unreadable';
+  return `${id} ${word.padEnd(9)} ${parts.join('; ')}`;
 }

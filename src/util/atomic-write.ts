@@ -1,18 +1,34 @@
 import { mkdirSync, renameSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
+import { fileError } from './errors.js';
+import { checkWriteFault } from './fault-injection.js';
 
 /**
  * Write a file so that readers see either the old or the whole new content, never a half-written
  * one: write a sibling temp file, then rename over the target (atomic on POSIX file systems).
+ * Failures (full disk, no permission) are a UserError naming the target.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
+    mkdirSync(dirname(path), { recursive: true });
+    checkWriteFault(path);
     writeFileSync(tmp, data);
     renameSync(tmp, path);
   } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
+    removeQuietly(tmp);
+    throw fileError(path, 'write', e);
+  }
+}
+
+/**
+ * Removes a file if it is there; a path that cannot hold it (a parent is a file: ENOTDIR) has
+ * nothing to remove, and cleanup must never mask the error being reported.
+ */
+export function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // nothing removable there
   }
 }

@@ -1,16 +1,18 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { fileError } from './errors.js';
 
 export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** sha256 of a file's bytes; an unreadable file (a directory, no permission) is a UserError naming it. */
 export function sha256File(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const h = createHash('sha256');
     createReadStream(path)
       .on('data', (c) => h.update(c))
-      .on('error', reject)
+      .on('error', (e) => reject(fileError(path, 'read', e)))
       .on('end', () => resolve(h.digest('hex')));
   });
 }

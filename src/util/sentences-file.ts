@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { lineError, UserError } from './errors.js';
+import { fileError, lineError, UserError } from './errors.js';
 import { pyFileLines } from './pystr.js';
 
 /** Inputs above this are refused before reading (the whole input is held in memory). */
@@ -9,7 +9,13 @@ export function readText(path: string): string {
   // `-` is standard input (read whole: sentences are batched in input order).
   if (path !== '-' && !existsSync(path)) throw new UserError(`input file not found: ${path}`);
   if (path !== '-' && statSync(path).size > MAX_INPUT_BYTES) throw new UserError(`${path}: larger than ${MAX_INPUT_BYTES} bytes; split the input`);
-  const buf = readFileSync(path === '-' ? 0 : path);
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path === '-' ? 0 : path);
+  } catch (e) {
+    // A directory or an unreadable file: one line naming it.
+    throw fileError(path, 'read', e);
+  }
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(buf);
   } catch {

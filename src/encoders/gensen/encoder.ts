@@ -412,15 +412,13 @@ export class GensenEncoder implements SentenceEncoder {
 /** Reads `<modelsDir>/<prefix>.model` and `<prefix>_vocab.pkl` (UserError naming both if missing). */
 export async function loadGensenModel(modelsDir: string, prefix: string): Promise<GensenModelData> {
   const files = resolveGensenFiles(modelsDir, prefix);
-  const [weights, vocab, h1, h2] = await Promise.all([
-    loadGensenStateDict(files.model),
-    loadVocab(files.vocab),
+  // The vocabulary first: the checkpoint's shapes are checked against it before its data is read.
+  const vocab = await loadVocab(files.vocab);
+  const [weights, h1, h2] = await Promise.all([
+    loadGensenStateDict(files.model, { file: files.vocab, size: vocab.id2word.length }),
     sha256File(files.model),
     sha256File(files.vocab),
   ]);
-  if (vocab.id2word.length > weights.vocabSize) {
-    throw new UserError(`${files.vocab}: ${vocab.id2word.length} words but ${files.model} embeds only ${weights.vocabSize}`);
-  }
   return { prefix, weights, word2id: vocab.word2id, filesHash: sha256(`${h1}:${h2}`), notes: vocab.notes };
 }
 

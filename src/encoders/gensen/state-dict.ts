@@ -51,9 +51,31 @@ function gruKeys(layers: number): string[] {
   return keys;
 }
 
-/** Validates a loaded state dict as a 1- or 2-layer bidirectional GenSen GRU encoder. */
-export function checkGensenStateDict(file: string, tensors: ReadonlyMap<string, Tensor>): GensenStateDict {
-  const present = new Set(tensors.keys());
+interface GensenShape {
+  readonly vocabSize: number;
+  readonly embDim: number;
+  readonly hidden: number;
+  readonly layers: 1 | 2;
+}
+
+/**
+ * Embedding rows beyond the vocabulary: gensen.py sizes its Encoder from the checkpoint, not from
+ * the vocabulary, so a vocabulary smaller than the embedding loads there (the extra rows are never
+ * looked up) and so it does here. A vocabulary larger than the embedding is refused: gensen.py
+ * would fail on its first word past the embedding (numpy IndexError in vocabulary expansion,
+ * an index error in nn.Embedding when encoding). Extra rows are bounded, since they cost memory and
+ * no word reaches them: more than this many times the vocabulary is not the model the vocabulary
+ * was written for.
+ */
+export const MAX_UNUSED_ROWS_FACTOR = 2;
+
+/** Checks a state dict's key set and shapes (declared or loaded) as a GenSen GRU encoder. */
+export function checkGensenShapes(
+  file: string,
+  shapes: ReadonlyMap<string, readonly number[]>,
+  vocab?: { readonly file: string; readonly size: number },
+): GensenShape {
+  const present = new Set(shapes.keys());
   const layers: 1 | 2 = present.has('encoder.weight_ih_l1') || present.has('encoder.weight_ih_l1_reverse') ? 2 : 1;
   const expected = gruKeys(layers);
   const missing = expected.filter((k) => !present.has(k));
@@ -67,7 +89,7 @@ export function checkGensenStateDict(file: string, tensors: ReadonlyMap<string, 
         `bidirectional GRU encoder): ${parts.join('; ')}`,
     );
   }
-  const shape = (k: string): number[] => tensors.get(k)!.shape;
+  const shape = (k: string): readonly number[] => shapes.get(k)!;
   const emb = shape('src_embedding.weight');
   const hh = shape('encoder.weight_hh_l0');
   if (emb.length !== 2) throw new UserError(`${file}: src_embedding.weight has shape [${emb.join(', ')}], expected [V, E]`);
@@ -75,6 +97,15 @@ export function checkGensenStateDict(file: string, tensors: ReadonlyMap<string, 
   const [V, E] = emb as [number, number];
   const H = hh[1]!;
   if (V < 4 || E < 1 || H < 1) throw new UserError(`${file}: degenerate GenSen sizes V=${V}, E=${E}, H=${H}`);
+  if (vocab) {
+    if (vocab.size > V) throw new UserError(`${vocab.file}: ${vocab.size} words but ${file} embeds only ${V}`);
+    if (V > MAX_UNUSED_ROWS_FACTOR * vocab.size + 1024) {
+      throw new UserError(
+        `${file}: src_embedding.weight has ${V} rows for the ${vocab.size} words of ${vocab.file}; ` +
+          `not the model this vocabulary belongs to (at most ${MAX_UNUSED_ROWS_FACTOR}x the vocabulary + 1024 rows are accepted)`,
+      );
+    }
+  }
   const want = new Map<string, number[]>();
   for (let l = 0; l < layers; l++) {
     for (const dir of ['', '_reverse']) {
@@ -92,10 +123,43 @@ export function checkGensenStateDict(file: string, tensors: ReadonlyMap<string, 
   if (wrong.length > 0) {
     throw new UserError(`${file}: misshapen GenSen tensors (V=${V}, E=${E}, H=${H} from the embedding and weight_hh_l0): ${wrong.join('; ')}`);
   }
-  return { vocabSize: V, embDim: E, hidden: H, layers, tensors };
+  return { vocabSize: V, embDim: E, hidden: H, layers };
 }
 
-/** Loads and validates a GenSen `<prefix>.model` checkpoint. */
-export async function loadGensenStateDict(path: string): Promise<GensenStateDict> {
-  return checkGensenStateDict(path, await loadStateDict(path));
+/**
+ * NaN or infinite weights: PyTorch would run and return NaN vectors (which then train a probe on
+ * garbage); refuse them, naming the tensor.
+ */
+function assertFinite(file: string, tensors: ReadonlyMap<string, Tensor>): void {
+  for (const [k, t] of tensors) {
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) {
+      const x = d[i]!;
+      if (x - x !== 0) {
+        throw new UserError(`${file}: tensor ${quoted(k)} holds a non-finite weight (${x} at element ${i}); the checkpoint is damaged`);
+      }
+    }
+  }
+}
+
+/** Validates a loaded state dict as a 1- or 2-layer bidirectional GenSen GRU encoder. */
+export function checkGensenStateDict(
+  file: string,
+  tensors: ReadonlyMap<string, Tensor>,
+  vocab?: { readonly file: string; readonly size: number },
+): GensenStateDict {
+  const shapes = new Map<string, readonly number[]>();
+  for (const [k, t] of tensors) shapes.set(k, t.shape);
+  const s = checkGensenShapes(file, shapes, vocab);
+  assertFinite(file, tensors);
+  return { ...s, tensors };
+}
+
+/**
+ * Loads and validates a GenSen `<prefix>.model` checkpoint; with the vocabulary's size, the
+ * shapes are checked against it before any tensor data is read or inflated.
+ */
+export async function loadGensenStateDict(path: string, vocab?: { readonly file: string; readonly size: number }): Promise<GensenStateDict> {
+  const tensors = await loadStateDict(path, { inspect: (declared) => void checkGensenShapes(path, declared, vocab) });
+  return checkGensenStateDict(path, tensors, vocab);
 }

@@ -1,0 +1,43 @@
+/**
+ * Checks an output path before any work is done, so that a run never computes for an hour and then
+ * fails to save: not a directory, under a directory (or a place where one can be made), writable.
+ */
+import { closeSync, openSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { systemReason, UserError } from './errors.js';
+
+export function assertWritableOutput(path: string, flag = '--out'): void {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    st = undefined;
+  }
+  if (st?.isDirectory()) throw new UserError(`${flag} ${path}: is a directory; name a file`);
+  // The nearest existing ancestor is where the folders (if any) and the file will be created.
+  let dir = dirname(path);
+  for (;;) {
+    let ds;
+    try {
+      ds = statSync(dir);
+    } catch {
+      ds = undefined;
+    }
+    if (ds) {
+      if (!ds.isDirectory()) throw new UserError(`${flag} ${path}: ${dir} is a file, not a folder`);
+      break;
+    }
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  // access(W_OK) says yes to root even on a read-only mount: try creating a file instead.
+  const probe = join(dir, `.gensen-eval-write-test.${process.pid}.${Date.now()}`);
+  try {
+    closeSync(openSync(probe, 'wx'));
+  } catch (e) {
+    throw new UserError(`${flag} ${path}: cannot write in ${dir} (${systemReason(e)})`);
+  } finally {
+    rmSync(probe, { force: true });
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Temporary files that must not outlive the process: removed on exit, and on SIGINT / SIGTERM /
+ * SIGHUP (then the process exits as the signal would have it, 128 + signal number). The signal
+ * handlers are installed only while a temp file is live, so a Ctrl-C at any other time behaves as
+ * Node's default.
+ */
+import { removeQuietly } from './atomic-write.js';
+
+const live = new Set<string>();
+const SIGNALS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
+type Sig = keyof typeof SIGNALS;
+const handlers = new Map<Sig, () => void>();
+
+function removeAll(): void {
+  for (const p of live) removeQuietly(p);
+  live.clear();
+}
+
+function install(): void {
+  if (handlers.size > 0) return;
+  process.on('exit', removeAll);
+  for (const sig of Object.keys(SIGNALS) as Sig[]) {
+    const h = (): void => {
+      removeAll();
+      process.stderr.write(`gensen-eval: interrupted (${sig}); temporary files removed\n`);
+      process.exit(128 + SIGNALS[sig]);
+    };
+    handlers.set(sig, h);
+    process.on(sig, h);
+  }
+}
+
+function uninstall(): void {
+  for (const [sig, h] of handlers) process.off(sig, h);
+  handlers.clear();
+  process.off('exit', removeAll);
+}
+
+export function trackTemp(path: string): void {
+  live.add(path);
+  install();
+}
+
+/** The file was renamed into place or removed: no longer ours to clean up. */
+export function untrackTemp(path: string): void {
+  live.delete(path);
+  if (live.size === 0) uninstall();
+}
