@@ -92,12 +92,12 @@ export async function runEncode(
   if (name !== 'gensen') return runEncodeOther(name, a, log);
   if (!a.prefix1) throw new UserError('--encoder gensen needs --prefix1: GenSen model prefix, e.g. nli_large_bothskip');
   if (a.vocab && !a.glove) throw new UserError('--vocab lists the words to expand the vocabulary to: it needs --glove');
-  const outputs = a.allStates ? [a.out, statesPaths(a.out).states, statesPaths(a.out).lengths] : [a.out];
-  const existing = outputs.filter((p) => existsSync(p));
-  if (existing.length > 0 && !a.force) throw new UserError(`${existing.join(', ')} exists: pass --force to overwrite it, or another --out`);
   // Outputs are checked before the models are loaded: a bad --out must not cost the encoding.
   assertWritableOutput(a.out);
   if (a.allStates) for (const p of Object.values(statesPaths(a.out))) assertWritableOutput(p, '--out (--all-states)');
+  const outputs = a.allStates ? [a.out, statesPaths(a.out).states, statesPaths(a.out).lengths] : [a.out];
+  const existing = outputs.filter((p) => existsSync(p));
+  if (existing.length > 0 && !a.force) throw new UserError(`${existing.join(', ')} exists: pass --force to overwrite it, or another --out`);
   const sentences = readSentences(a.input, a.format ?? (a.input === '-' ? 'txt' : a.input.endsWith('.jsonl') ? 'jsonl' : 'txt'));
   const empty = emptyLines(sentences);
   if (empty.length > 0) {
@@ -172,8 +172,8 @@ async function runEncodeOther(name: string, a: EncodeArgs, log: (m: string) => v
     ] as const
   ).find(([, v]) => v !== undefined);
   if (gensenOnly) throw new UserError(`--${gensenOnly[0]} is an option of --encoder gensen, not ${name}`);
-  if (existsSync(a.out) && !a.force) throw new UserError(`${a.out} exists: pass --force to overwrite it, or another --out`);
   assertWritableOutput(a.out);
+  if (existsSync(a.out) && !a.force) throw new UserError(`${a.out} exists: pass --force to overwrite it, or another --out`);
   const sentences = readSentences(a.input, a.format ?? (a.input === '-' ? 'txt' : a.input.endsWith('.jsonl') ? 'jsonl' : 'txt'));
   const enc = await createEncoder({ ...(encoderFlagValues(a, OWN) as Record<string, string | number | boolean>), encoder: name, onNote: log });
   let w: NpyWriter | undefined;

@@ -163,8 +163,8 @@ async function handle(a: EvaluateArgs): Promise<number> {
       encoder: encoderName,
       // Loading notes (a one-off cache conversion) are start-up status: shown on a terminal, kept
       // out of logs so a start-up error stays the only line there. Notes once the run is under way
-      // (an HTTP retry, GloVe reading) are logged.
-      onNote: (m) => (loaded ? progress.log(m) : progress.status(m)),
+      // (GloVe reading) and warnings at any time (an HTTP retry) are logged.
+      onNote: (m) => (loaded || m.startsWith('warning: ') ? progress.log(m) : progress.status(m)),
     }).catch((e: unknown) => {
       progress.done(); // the error line must not land on the transient status line
       throw e;

@@ -54,17 +54,8 @@ export interface BootstrapResult {
  * high = d[ceil((1 − α/2) · R) − 1].
  */
 export function pairedBootstrap(n: number, metrics: readonly PairedMetric[], seed: number, resamples = 10000, alpha = 0.05): BootstrapResult[] {
-  const rng = new Rng(seed);
-  const diffs = metrics.map(() => new Float64Array(resamples));
-  const w = new Int32Array(n);
-  for (let r = 0; r < resamples; r++) {
-    w.fill(0);
-    for (let i = 0; i < n; i++) w[rng.int(n)]++;
-    metrics.forEach((m, k) => {
-      diffs[k][r] = m(1, w) - m(0, w);
-    });
-  }
-  return metrics.map((m, k) => summarise(m(1, undefined) - m(0, undefined), diffs[k]!, alpha));
+  // One stratum draws exactly this: the same Rng calls in the same order.
+  return stratifiedPairedBootstrap([n], metrics.map((m): StratifiedMetric => (which, w) => m(which, w?.[0])), seed, resamples, alpha);
 }
 
 /** Percentile interval and two-sided p of resampled differences (NaN resamples dropped). */

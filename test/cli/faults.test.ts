@@ -89,7 +89,7 @@ const sharedCache = join(tmp, 'cache');
 let primed = false;
 function primeCache(data: string): void {
   if (primed) return;
-  const r = runCli(['evaluate', '--tasks', 'TREC', '--config', 'fast', '--data-dir', data, '--out', join(tmp, 'prime.json')], {
+  const r = runCli(['evaluate', '--no-progress', '--tasks', 'TREC', '--config', 'fast', '--data-dir', data, '--out', join(tmp, 'prime.json')], {
     GENSEN_EVAL_CACHE: sharedCache,
   });
   assert.equal(r.status, 0, r.stderr);
@@ -112,7 +112,7 @@ function vectorBin(): string {
 }
 
 function evaluate(data: string, out: string, tasks: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): CliResult {
-  return runCli(['evaluate', '--tasks', tasks, '--config', 'fast', '--data-dir', data, '--out', out, ...extra], {
+  return runCli(['evaluate', '--no-progress', '--tasks', tasks, '--config', 'fast', '--data-dir', data, '--out', out, ...extra], {
     GENSEN_EVAL_CACHE: sharedCache,
     ...env,
   });
@@ -260,7 +260,7 @@ test('4: an --out that is a directory, sits under a file, cannot be created or h
   const cache = join(tmp, 'cache-untouched');
   mkdirSync(cache, { recursive: true });
   const ev = (out: string[], extra: string[] = []) =>
-    runCli(['evaluate', '--tasks', 'TREC', '--config', 'fast', '--data-dir', d, ...out, ...extra], { GENSEN_EVAL_CACHE: cache });
+    runCli(['evaluate', '--no-progress', '--tasks', 'TREC', '--config', 'fast', '--data-dir', d, ...out, ...extra], { GENSEN_EVAL_CACHE: cache });
   const dir = join(tmp, 'out-dir');
   mkdirSync(dir, { recursive: true });
   assertOneLine(ev(['--out', dir]), 2, /--out .*out-dir: is a directory; name a file/);
@@ -364,7 +364,7 @@ test('8: a second evaluate on the same --out while the first runs is refused; a 
   primeCache(d);
   const out = join(tmp, 'o8.json');
   // --no-cache: the first run parses the word vectors itself (seconds), holding the lock meanwhile.
-  const first = spawnCli(['evaluate', '--tasks', 'TREC', '--config', 'fast', '--data-dir', d, '--out', out, '--no-cache'], {
+  const first = spawnCli(['evaluate', '--no-progress', '--tasks', 'TREC', '--config', 'fast', '--data-dir', d, '--out', out, '--no-cache'], {
     GENSEN_EVAL_CACHE: sharedCache,
   });
   const t0 = Date.now();
@@ -562,7 +562,7 @@ test('19: compare --resamples is bounded', () => {
 
 test('16, 17: bad seeds, duplicate seeds, empty values and contradictory flags are refused before any work', () => {
   const out = join(tmp, 'o16', 'r.json');
-  const ev = (args: string[]) => runCli(['evaluate', '--config', 'fast', '--data-dir', tmp, '--out', out, ...args], { GENSEN_EVAL_CACHE: join(tmp, 'cache-16') });
+  const ev = (args: string[]) => runCli(['evaluate', '--no-progress', '--config', 'fast', '--data-dir', tmp, '--out', out, ...args], { GENSEN_EVAL_CACHE: join(tmp, 'cache-16') });
   const range = 'an integer from 0 to 4294967295';
   assertOneLine(ev(['--tasks', 'TREC', '--seed', 'abc']), 2, new RegExp(`--seed must be ${range}, got a non-number`));
   assertOneLine(ev(['--tasks', 'TREC', '--seed', '1.5']), 2, new RegExp(`--seed must be ${range}, got 1\\.5`));
@@ -598,7 +598,7 @@ test('20: leaderboard, compare and evaluate piped into a reader that closes earl
   if (!d) return;
   primeCache(d);
   const out = join(tmp, 'o20.json');
-  const ev = piped(['evaluate', '--tasks', 'TREC', '--config', 'fast', '--data-dir', d, '--out', out], { GENSEN_EVAL_CACHE: sharedCache });
+  const ev = piped(['evaluate', '--no-progress', '--tasks', 'TREC', '--config', 'fast', '--data-dir', d, '--out', out], { GENSEN_EVAL_CACHE: sharedCache });
   assert.deepEqual(ev, { status: 0, stderr: '' });
   assert.deepEqual(Object.keys(readTasks(out)), ['TREC'], 'the results file is complete');
 });

@@ -133,7 +133,7 @@ export class HttpEncoder implements SentenceEncoder {
         if (!(e instanceof Retryable)) throw e;
         if (attempt >= retries) throw this.error(`${e.message}, still after ${retries} ${retries === 1 ? 'retry' : 'retries'}`);
         this.retried++;
-        this.o.onNote?.(`http encoder: ${e.message}; retry ${attempt + 1} of ${retries}`);
+        this.o.onNote?.(`warning: http encoder: ${e.message}; retry ${attempt + 1} of ${retries}`);
         const backoff = (this.o.backoffMs ?? 500) * 2 ** attempt;
         await new Promise((r) => setTimeout(r, Math.max(backoff, Math.min(e.retryAfterMs ?? 0, 60_000))));
       }
