@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { mergeResults } from '../results/merge.js';
 import { readResultsFile } from '../results/read.js';
@@ -25,7 +26,12 @@ export async function mergeMain(args: MergeArgs): Promise<number> {
   const files = args.files ?? [];
   if (files.length < 2) throw new UserError('merge: name at least two results files, e.g. gensen-eval merge a.json b.json --out all.json');
   if (existsSync(args.out) && !args.force) throw new UserError(`--out ${args.out} exists: pass --force to overwrite it, or another --out`);
-  const { results, warnings } = mergeResults(files.map((f) => readResultsFile(f)), args.out);
+  const { results, warnings, sidecars } = mergeResults(files.map((f) => readResultsFile(f)), args.out);
+  // Sidecars first: a results file never names a sidecar that is not there.
+  for (const c of sidecars) {
+    mkdirSync(dirname(c.to), { recursive: true });
+    writeFileAtomic(c.to, readFileSync(c.from));
+  }
   writeFileAtomic(args.out, `${JSON.stringify(results, null, 2)}\n`);
   for (const w of warnings) process.stderr.write(`gensen-eval: warning: ${w}\n`);
   process.stdout.write(`merged ${files.length} files, ${Object.keys(results.tasks).length} tasks (${Object.keys(results.tasks).join(', ')}): ${args.out}\n`);

@@ -4,7 +4,7 @@
  * measured differently are refused, never mixed: different protocol fingerprints, encoders, seeds,
  * or one task with two different records.
  */
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { LoadedResults } from './read.js';
 import type { RunResults, TaskResult } from './schema.js';
@@ -15,6 +15,8 @@ export interface MergeOutcome {
   readonly results: RunResults;
   /** Things the user should know that do not stop the merge (a missing shard, mixed machines). */
   readonly warnings: readonly string[];
+  /** Prediction sidecars to copy beside the merged file (sidecars must live in its folder). */
+  readonly sidecars: readonly { readonly from: string; readonly to: string }[];
 }
 
 function settingsDiff(a: RunResults, b: RunResults): string {
@@ -29,11 +31,16 @@ function seedsOf(r: RunResults): string {
   return canonicalJson(first?.seeds ?? [r.seed]);
 }
 
-/** The sidecar path as the merged file (at `outPath`) must name it. */
-function rebasePredictions(t: TaskResult, from: string, outPath: string): TaskResult {
+/**
+ * A sidecar moves to `<merged name>.predictions/<task>.json` beside the merged file: readers only
+ * follow sidecar paths inside a results file's folder, so pointing back at the shards' folders
+ * would make the merged file's sidecars unreadable.
+ */
+function rebasePredictions(t: TaskResult, from: string, outPath: string, sidecars: { from: string; to: string }[]): TaskResult {
   if (!t.predictionsFile || isAbsolute(t.predictionsFile)) return t;
-  const abs = resolve(dirname(from), t.predictionsFile);
-  return { ...t, predictionsFile: relative(dirname(resolve(outPath)), abs) };
+  const rel = `${basename(outPath).replace(/\.json$/, '')}.predictions/${basename(t.predictionsFile)}`;
+  sidecars.push({ from: resolve(dirname(from), t.predictionsFile), to: resolve(dirname(resolve(outPath)), rel) });
+  return { ...t, predictionsFile: rel };
 }
 
 export function mergeResults(files: readonly LoadedResults[], outPath: string): MergeOutcome {
@@ -54,9 +61,11 @@ export function mergeResults(files: readonly LoadedResults[], outPath: string): 
   }
 
   const tasks = new Map<string, { t: TaskResult; from: string }>();
+  const sidecars: { from: string; to: string }[] = [];
   for (const f of files) {
     for (const [id, t] of Object.entries(f.results.tasks)) {
-      const moved = rebasePredictions(t, f.path, outPath);
+      const copy: { from: string; to: string }[] = [];
+      const moved = rebasePredictions(t, f.path, outPath, copy);
       const had = tasks.get(id);
       if (had) {
         // The same record twice (a file merged again) is harmless; two different ones are not.
@@ -67,6 +76,7 @@ export function mergeResults(files: readonly LoadedResults[], outPath: string): 
         continue;
       }
       tasks.set(id, { t: moved, from: f.path });
+      sidecars.push(...copy);
     }
   }
 
@@ -99,10 +109,8 @@ export function mergeResults(files: readonly LoadedResults[], outPath: string): 
     mergedFrom: files.map((f) => relative(dirname(resolve(outPath)), resolve(f.path)) || f.path),
     tasks: Object.fromEntries(order.map((id) => [id, tasks.get(id)!.t])),
   };
-  for (const [id, { t }] of tasks) {
-    if (t.predictionsFile && !existsSync(resolve(dirname(resolve(outPath)), t.predictionsFile))) {
-      warnings.push(`${id}: its prediction sidecar ${t.predictionsFile} is not where the merged file points (copy the .predictions folders too)`);
-    }
+  for (const c of sidecars) {
+    if (!existsSync(c.from)) warnings.push(`prediction sidecar ${c.from} is missing: the merged file names ${relative(dirname(resolve(outPath)), c.to)}, which will not exist`);
   }
-  return { results, warnings };
+  return { results, warnings, sidecars: sidecars.filter((c) => existsSync(c.from)) };
 }

@@ -63,10 +63,13 @@ test('evaluate --shard 1/2 and 2/2, then merge: the same numbers as one unsharde
   for (const id of ['SNLI', 'Quora']) {
     assert.deepEqual(merged.tasks[id]!.metrics, one.tasks[id]!.metrics, id);
     assert.equal(merged.tasks[id]!.fingerprint, one.tasks[id]!.fingerprint, id);
-    // The sidecar path was rebased onto the merged file's folder and reads back.
-    assert.equal(merged.tasks[id]!.predictionsFile, `../jobs/shard-${id === 'SNLI' ? 1 : 2}.predictions/${id}.json`);
+    // The sidecar was copied beside the merged file (readers only follow sidecars inside a results
+    // file's folder) and reads back as the shard's own.
+    assert.equal(merged.tasks[id]!.predictionsFile, `all.predictions/${id}.json`);
     const p = readPredictions(out, merged.tasks[id]!.predictionsFile!);
     assert.equal(p.gold.length, one.tasks[id]!.samples.test);
+    const shard = join(tmp, 'jobs', `shard-${id === 'SNLI' ? 1 : 2}.json`);
+    assert.deepEqual(p, readPredictions(shard, readResultsFile(shard).results.tasks[id]!.predictionsFile!));
   }
   // The merged file is a results file like any other: the leaderboard and check read it.
   const lb = runCli(['leaderboard', out]);
