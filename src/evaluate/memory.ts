@@ -10,6 +10,8 @@ import { bytesPerValue, type FeatureDtype } from '../features/dtype.js';
 import type { TaskDefinition } from '../tasks/registry.js';
 import type { TaskData } from '../tasks/types.js';
 import { UserError } from '../util/errors.js';
+import { EVAL_CHUNK } from '../probe/model.js';
+import { DENSE_BIND_LIMIT } from '../probe/wasm/linear.js';
 
 export interface TaskMemoryEstimate {
   readonly task: string;
@@ -21,10 +23,11 @@ export interface TaskMemoryEstimate {
   readonly totalBytes: number;
 }
 
-/** Rows per kernel block (the largest minibatch or evaluation chunk a worker stages). */
-const BLOCK_ROWS = 512;
-/** Copies of small single-sentence features: the shared one, plus one in each worker's kernel memory. */
-const DENSE_LIMIT = 512 * 2 ** 20;
+// The probes' own sizes, so the estimate follows them: a worker's row block holds an evaluation
+// chunk (the largest staged), and single-sentence features up to DENSE_BIND_LIMIT are copied whole
+// (the shared copy plus one in each worker's kernel memory).
+const BLOCK_ROWS = EVAL_CHUNK;
+const DENSE_LIMIT = DENSE_BIND_LIMIT;
 
 export function estimateTask(
   def: TaskDefinition,

@@ -2,7 +2,7 @@
  * SentEval's validation schemes (senteval/tools/validation.py and relatedness.py), run as
  * independent probe jobs on the worker pool. Metrics are rounded exactly where SentEval rounds.
  */
-import { isPairMatrix, materialize, type FeatureMatrix, type SourcePayload } from '../features/source.js';
+import { isPairMatrix, pairSource, type FeatureMatrix, type SourcePayload } from '../features/source.js';
 import { DENSE_BIND_LIMIT } from '../probe/wasm/linear.js';
 import type { ClassifierSettings } from '../probe/classifier.js';
 import type { CorrelationStat } from '../probe/relatedness.js';
@@ -127,7 +127,14 @@ function shareRows(parts: readonly FeatureMatrix[]): { X: Float32Array | SourceP
   const X = new Float32Array(new SharedArrayBuffer(rows * cols * 4));
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i]!;
-    X.set(isPairMatrix(p) ? materialize(p).data : p.data, offsets[i]! * cols);
+    const at = offsets[i]! * cols;
+    if (!isPairMatrix(p)) X.set(p.data, at);
+    else {
+      // Gathered straight into the shared buffer: no second full-size copy on the way.
+      const { scheme, store, a, b } = p.pairs;
+      const all = Int32Array.from({ length: p.rows }, (_, k) => k);
+      pairSource(scheme, store, a, b).gather(all, 0, p.rows, X.subarray(at, at + p.rows * cols), cols);
+    }
   }
   return { X, cols, offsets };
 }
