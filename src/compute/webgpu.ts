@@ -1,0 +1,168 @@
+/**
+ * The one module that imports the `webgpu` package (Dawn's Node binding): every GPU kernel of the
+ * harness gets its device here, so adapter choice, limits and the "no GPU" message live in one
+ * place, as compute/onnxruntime.ts does for onnxruntime. The package is an optional dependency and
+ * is loaded lazily: a CPU-only run never touches it.
+ *
+ * WebGPU reaches NVIDIA/AMD/Intel GPUs through Vulkan, Apple GPUs through Metal and Windows GPUs
+ * through D3D12, with no CUDA toolkit; in CI it runs on Mesa's lavapipe (Vulkan on the CPU).
+ */
+/// <reference types="@webgpu/types" />
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** What results record of the device that ran a stage. */
+export interface GpuAdapterSummary {
+  readonly vendor: string;
+  readonly architecture: string;
+  readonly device: string;
+  readonly description: string;
+  /** Whether the adapter is a CPU implementation (lavapipe, SwiftShader): correct, not fast. */
+  readonly software: boolean;
+}
+
+/** The limits the kernels split their work by (the device was created with the adapter's maxima). */
+export interface GpuLimits {
+  readonly maxBufferSize: number;
+  readonly maxStorageBufferBindingSize: number;
+  readonly maxStorageBuffersPerShaderStage: number;
+  readonly maxComputeWorkgroupsPerDimension: number;
+  readonly maxComputeInvocationsPerWorkgroup: number;
+  readonly maxComputeWorkgroupSizeX: number;
+  readonly maxComputeWorkgroupStorageSize: number;
+}
+
+export interface GpuContext {
+  readonly device: GPUDevice;
+  readonly adapter: GpuAdapterSummary;
+  readonly limits: GpuLimits;
+  /** Set once the device is lost (the message says why); kernels check it before each submit. */
+  lostReason: string | null;
+}
+
+/** Thrown (as a one-line user-facing fault) when no adapter exists or the device is lost. */
+export class GpuUnavailableError extends Error {
+  override readonly name = 'GpuUnavailableError';
+}
+
+const INSTALL_HINT =
+  'install the optional npm package `webgpu` (Dawn) and a Vulkan/Metal/D3D12 driver; on Debian bookworm: ' +
+  "apt-get install -t bookworm-backports mesa-vulkan-drivers (lavapipe, a CPU Vulkan) or the GPU vendor's driver";
+
+type Loaded = { create: (o: string[]) => GPU; globals: Record<string, unknown> };
+let loaded: Promise<Loaded | string> | null = null;
+
+function loadPackage(): Promise<Loaded | string> {
+  loaded ??= (async () => {
+    // Dawn's Vulkan loader warns on every start when XDG_RUNTIME_DIR is unset or unwritable.
+    if (!process.env['XDG_RUNTIME_DIR']) {
+      const dir = join(tmpdir(), `gensen-eval-xdg-${process.getuid?.() ?? 0}`);
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      process.env['XDG_RUNTIME_DIR'] = dir;
+    }
+    try {
+      const name = 'webgpu';
+      const m = (await import(name)) as Loaded;
+      Object.assign(globalThis, m.globals);
+      return m;
+    } catch (e) {
+      return `the npm package \`webgpu\` could not be loaded (${(e as Error).message.split('\n')[0]})`;
+    }
+  })();
+  return loaded;
+}
+
+function summarise(info: GPUAdapterInfo): GpuAdapterSummary {
+  const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.toLowerCase();
+  return {
+    vendor: info.vendor,
+    architecture: info.architecture,
+    device: info.device,
+    description: info.description,
+    software: /llvmpipe|lavapipe|swiftshader|software/.test(text),
+  };
+}
+
+let shared: Promise<GpuContext | string> | null = null;
+
+/**
+ * The process's GPU device (created once, with the adapter's largest buffer limits), or a
+ * one-line reason why there is none. `high-performance` is asked for so a laptop's discrete GPU
+ * wins over its integrated one.
+ */
+export function gpuContext(): Promise<GpuContext | string> {
+  shared ??= (async () => {
+    const m = await loadPackage();
+    if (typeof m === 'string') return `no GPU: ${m}; ${INSTALL_HINT}`;
+    const gpu = m.create([]);
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (!adapter) return `no GPU: WebGPU found no adapter; ${INSTALL_HINT}`;
+    const a = adapter.limits;
+    const device = await adapter.requestDevice({
+      requiredLimits: {
+        maxBufferSize: a.maxBufferSize,
+        maxStorageBufferBindingSize: a.maxStorageBufferBindingSize,
+        maxStorageBuffersPerShaderStage: a.maxStorageBuffersPerShaderStage,
+        maxComputeWorkgroupStorageSize: a.maxComputeWorkgroupStorageSize,
+        maxComputeInvocationsPerWorkgroup: a.maxComputeInvocationsPerWorkgroup,
+        maxComputeWorkgroupSizeX: a.maxComputeWorkgroupSizeX,
+        maxComputeWorkgroupsPerDimension: a.maxComputeWorkgroupsPerDimension,
+      },
+    });
+    const ctx: GpuContext = {
+      device,
+      adapter: summarise(adapter.info),
+      limits: {
+        maxBufferSize: device.limits.maxBufferSize,
+        maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+        maxStorageBuffersPerShaderStage: device.limits.maxStorageBuffersPerShaderStage,
+        maxComputeWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
+        maxComputeInvocationsPerWorkgroup: device.limits.maxComputeInvocationsPerWorkgroup,
+        maxComputeWorkgroupSizeX: device.limits.maxComputeWorkgroupSizeX,
+        maxComputeWorkgroupStorageSize: device.limits.maxComputeWorkgroupStorageSize,
+      },
+      lostReason: null,
+    };
+    void device.lost.then((l) => {
+      ctx.lostReason = `the GPU device was lost (${l.reason}: ${l.message || 'no message'})`;
+      shared = null;
+    });
+    return ctx;
+  })();
+  return shared;
+}
+
+/** The device, or a GpuUnavailableError naming the package and driver to install. */
+export async function requireGpu(): Promise<GpuContext> {
+  const c = await gpuContext();
+  if (typeof c === 'string') throw new GpuUnavailableError(c);
+  if (c.lostReason) throw new GpuUnavailableError(c.lostReason);
+  return c;
+}
+
+/** Fails with one line when the device was lost or a validation/OOM error was raised in `scope`. */
+export async function checked<T>(ctx: GpuContext, what: string, scope: () => T | Promise<T>): Promise<T> {
+  if (ctx.lostReason) throw new GpuUnavailableError(ctx.lostReason);
+  ctx.device.pushErrorScope('out-of-memory');
+  ctx.device.pushErrorScope('validation');
+  let value: T;
+  try {
+    value = await scope();
+  } finally {
+    const validation = await ctx.device.popErrorScope();
+    const oom = await ctx.device.popErrorScope();
+    if (oom) throw new GpuUnavailableError(`${what}: the GPU ran out of memory (${oom.message.split('\n')[0]})`);
+    if (validation) throw new Error(`${what}: WebGPU validation error: ${validation.message.split('\n')[0]}`);
+  }
+  return value;
+}
+
+/** Destroys the shared device (tests and `close()` of a run); a later call creates a fresh one. */
+export async function releaseGpu(): Promise<void> {
+  const s = shared;
+  shared = null;
+  if (!s) return;
+  const c = await s;
+  if (typeof c !== 'string') c.device.destroy();
+}
