@@ -7,6 +7,7 @@ import {
   type ProbeSettings,
 } from './engines.js';
 import type { ProtocolSettings } from './settings.js';
+import type { ProbeBackend } from './backend.js';
 import { runUnsupervisedSts, stsMetrics, type StsDataset } from './unsupervised-sts.js';
 import type { TaskDefinition } from '../tasks/registry.js';
 import { isPairMatrix, type FeatureMatrix } from '../features/source.js';
@@ -77,7 +78,7 @@ export async function runProtocol(
   settings: ProtocolSettings,
   seed: number,
   onProgress?: Progress,
-  opts: { readonly probabilities?: boolean } = {},
+  opts: { readonly probabilities?: boolean; readonly backend?: ProbeBackend } = {},
 ): Promise<ProtocolOutcome> {
   const ov = def.protocolOverrides ?? {};
   const probe: ProbeSettings = {
@@ -97,7 +98,7 @@ export async function runProtocol(
     case 'inner-kfold': {
       const all = need(features, def, 'all');
       const y = labels(all.y);
-      const r = await runInnerKFold(all.X, y, nclasses, probe, seed, onProgress);
+      const r = await runInnerKFold(all.X, y, nclasses, probe, seed, onProgress, opts.backend);
       return {
         metrics: { devacc: r.devacc, acc: r.acc },
         fit: { l2: r.l2, epochs: r.epochs },
@@ -109,7 +110,7 @@ export async function runProtocol(
       const train = need(features, def, 'train');
       const test = need(features, def, 'test');
       const yTest = labels(test.y);
-      const r = await runKFold({ X: train.X, y: labels(train.y) }, { X: test.X, y: yTest }, nclasses, probe, seed, onProgress);
+      const r = await runKFold({ X: train.X, y: labels(train.y) }, { X: test.X, y: yTest }, nclasses, probe, seed, onProgress, opts.backend);
       const metrics: Record<string, number> = { devacc: r.devacc, acc: r.acc };
       if (def.metrics.includes('f1')) metrics.f1 = f1Binary(yTest, r.predictions);
       return {
@@ -135,6 +136,7 @@ export async function runProtocol(
         seed,
         { noreg: ov.noreg ?? false },
         onProgress,
+        opts.backend,
       );
       const metrics: Record<string, number> = { devacc: r.devacc };
       const predictions: SplitPredictions[] = [];
@@ -156,6 +158,7 @@ export async function runProtocol(
         { ...probe, stsLowScores: settings.stsLowScores, earlyStopStat: settings.relatednessEarlyStop ?? 'spearman' },
         seed,
         onProgress,
+        opts.backend,
       );
       return {
         // Named after the statistic it is, as SentEval names it (devspearman; devpearson in old code).

@@ -1,6 +1,7 @@
 /**
  * SentEval's validation schemes (senteval/tools/validation.py and relatedness.py), run as
- * independent probe jobs on the worker pool. Metrics are rounded exactly where SentEval rounds.
+ * independent probe jobs on a ProbeBackend (the CPU worker pool unless the caller passes another).
+ * Each stage submits all of its jobs before awaiting any, so a backend can train them together. Metrics are rounded exactly where SentEval rounds.
  */
 import { isPairMatrix, pairSource, type FeatureMatrix, type SourcePayload } from '../features/source.js';
 import { DENSE_BIND_LIMIT } from '../probe/wasm/linear.js';
@@ -10,7 +11,8 @@ import { encodeTaiAll, type LowScoreQuirk } from '../probe/tai.js';
 import { f1Positive, meanSquaredError, pearson, spearman } from '../stats/index.js';
 import type { ClassifyJob, ClassifyResult, ProbeJob, ProbeResult, RelatednessResult } from './jobs.js';
 import { npMean } from './npmean.js';
-import { probePool, type ProbePool } from './pool.js';
+import type { ProbeBackend } from './backend.js';
+import { probePool } from './pool.js';
 import { pyRound } from './pyround.js';
 import { stratifiedKFold } from './stratified-kfold.js';
 
@@ -171,7 +173,7 @@ class Progress {
     private readonly total: number,
     private readonly fn?: ProgressFn,
   ) {}
-  run<R extends ProbeResult>(pool: ProbePool, job: ProbeJob): Promise<R> {
+  run<R extends ProbeResult>(pool: ProbeBackend, job: ProbeJob): Promise<R> {
     return pool.run(job).then((r) => {
       this.done++;
       this.fn?.(this.done, this.total);
@@ -201,11 +203,12 @@ export async function runInnerKFold(
   s: ProbeSettings,
   seed: number,
   onProgress?: ProgressFn,
+  backend: ProbeBackend = probePool(),
 ): Promise<InnerKFoldResult> {
   checkLabels(y, X.rows, nclasses, 'inner k-fold');
   const k = s.kfold;
   const foldSeed = s.foldSeed ?? INNER_KFOLD_SEED;
-  const pool = probePool();
+  const pool = backend;
   const shared = shareRows([X]);
   const dataset = pool.register({ X: shared.X, cols: shared.cols, y: Int32Array.from(y) });
   const progress = new Progress(k * (L2_GRID.length * k + 1), onProgress);
@@ -279,11 +282,12 @@ export async function runKFold(
   s: ProbeSettings,
   seed: number,
   onProgress?: ProgressFn,
+  backend: ProbeBackend = probePool(),
 ): Promise<KFoldResult> {
   checkLabels(train.y, train.X.rows, nclasses, 'k-fold train');
   checkLabels(test.y, test.X.rows, nclasses, 'k-fold test');
   const k = s.kfold;
-  const pool = probePool();
+  const pool = backend;
   const shared = shareRows([train.X, test.X]);
   const y = new Int32Array(train.y.length + test.y.length);
   y.set(train.y, 0);
@@ -347,12 +351,13 @@ export async function runSplit(
   seed: number,
   opts: SplitOptions = {},
   onProgress?: ProgressFn,
+  backend: ProbeBackend = probePool(),
 ): Promise<SplitResult> {
   const names = Object.keys(tests);
   checkLabels(train.y, train.X.rows, nclasses, 'split train');
   checkLabels(dev.y, dev.X.rows, nclasses, 'split dev');
   for (const n of names) checkLabels(tests[n]!.y, tests[n]!.X.rows, nclasses, `split test ${n}`);
-  const pool = probePool();
+  const pool = backend;
   const parts = [train, dev, ...names.map((n) => tests[n]!)];
   const shared = shareRows(parts.map((p) => p.X));
   const y = new Int32Array(parts.reduce((a, p) => a + p.y.length, 0));
@@ -406,11 +411,12 @@ export async function runRelatedness(
   s: RelatednessSettings,
   seed: number,
   onProgress?: ProgressFn,
+  backend: ProbeBackend = probePool(),
 ): Promise<RelatednessResultSummary> {
   for (const [what, p] of [['train', train], ['dev', dev], ['test', test]] as const) {
     if (p.scores.length !== p.X.rows) throw new Error(`relatedness ${what}: ${p.scores.length} scores for ${p.X.rows} rows`);
   }
-  const pool = probePool();
+  const pool = backend;
   const shared = shareRows([train.X, dev.X, test.X]);
   const scores = new Float64Array(train.X.rows + dev.X.rows + test.X.rows);
   scores.set(train.scores, 0);

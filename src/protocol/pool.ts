@@ -8,6 +8,8 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { runJob, type DatasetPayload, type ProbeJob, type ProbeResult } from './jobs.js';
 import type { ToWorker } from './probe-worker.js';
+import type { ProbeBackend } from './backend.js';
+import { cpuDevice, type DeviceRecord } from '../compute/device.js';
 
 interface Pending {
   readonly ticket: number;
@@ -38,7 +40,7 @@ function startWorker(): Worker {
   return new Worker(boot, { eval: true });
 }
 
-export class ProbePool {
+export class ProbePool implements ProbeBackend {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
   private readonly datasets = new Map<number, DatasetPayload>();
@@ -46,8 +48,16 @@ export class ProbePool {
   private nextDataset = 1;
   private closed = false;
 
+  readonly device: DeviceRecord;
+
   /** `size` 0 runs jobs in-process (on the main thread, one per macrotask). */
-  constructor(readonly size: number) {}
+  constructor(readonly size: number) {
+    this.device = cpuDevice(size);
+  }
+
+  get concurrency(): number {
+    return Math.max(1, this.size);
+  }
 
   register(d: Omit<DatasetPayload, 'id'>): number {
     const id = this.nextDataset++;
