@@ -62,8 +62,7 @@ function loadPackage(): Promise<Loaded | string> {
       process.env['XDG_RUNTIME_DIR'] = dir;
     }
     try {
-      const name = 'webgpu';
-      const m = (await import(name)) as Loaded;
+      const m = (await import('webgpu')) as unknown as Loaded;
       Object.assign(globalThis, m.globals);
       return m;
     } catch (e) {

@@ -1,5 +1,7 @@
 import { encoderDefinition, encoderNames, resolveEncoderOptions, type OptionValue } from './registry.js';
 import type { SentenceEncoder } from './types.js';
+import { DEVICE_CHOICES, type DeviceChoice } from '../compute/device.js';
+import { UserError } from '../util/errors.js';
 
 /** Built-in encoder names (the registry may hold more: see `registerEncoder`). */
 export const ENCODER_NAMES = encoderNames();
@@ -13,13 +15,18 @@ export type EncoderName = string;
 export interface EncoderOptions {
   readonly encoder: EncoderName;
   readonly onNote?: (msg: string) => void;
+  /** Where the encoder's heavy kernels run (encoders without a GPU path run on the CPU). */
+  readonly device?: DeviceChoice;
   readonly [option: string]: OptionValue | undefined | ((msg: string) => void);
 }
 
 /** One entry point for every encoder, so `evaluate` and the library treat them alike. */
 export async function createEncoder(opts: EncoderOptions): Promise<SentenceEncoder> {
-  const { encoder, onNote, ...rest } = opts;
+  const { encoder, onNote, device, ...rest } = opts;
+  if (device !== undefined && !DEVICE_CHOICES.includes(device)) {
+    throw new UserError(`device: '${String(device)}' is not one of ${DEVICE_CHOICES.join(', ')}`);
+  }
   const def = encoderDefinition(encoder);
   const values = resolveEncoderOptions(encoder, rest);
-  return def.create(values, onNote ? { onNote } : {});
+  return def.create(values, { ...(onNote ? { onNote } : {}), ...(device ? { device } : {}) });
 }

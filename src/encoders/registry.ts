@@ -9,6 +9,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UserError } from '../util/errors.js';
+import type { DeviceChoice } from '../compute/device.js';
 import type { SentenceEncoder } from './types.js';
 
 export type OptionValue = string | number | boolean;
@@ -31,6 +32,12 @@ export type EncoderOptionValues = Readonly<Record<string, OptionValue | undefine
 export interface EncoderContext {
   /** Progress and notes meant for the user (stderr in the CLI). */
   readonly onNote?: (msg: string) => void;
+  /**
+   * `--device`: where the encoder's heavy kernels should run. Encoders with a GPU path honour it
+   * (`gpu` fails in one line without an adapter, `auto` falls back to the CPU); others run on the
+   * CPU whatever it says, and report so through `computeDevice`.
+   */
+  readonly device?: DeviceChoice;
 }
 
 export interface EncoderDefinition {

@@ -1,4 +1,5 @@
 import type { Matrix } from '../util/matrix.js';
+import type { DeviceRecord } from '../compute/device.js';
 
 /** What identifies an encoder's outputs: two encoders with equal identities give equal vectors. */
 export interface EncoderIdentity {
@@ -79,5 +80,7 @@ export interface SentenceEncoder {
   encode(batch: readonly (readonly string[])[]): Promise<Matrix>;
   /** Notes for the results file (e.g. which word vectors a vocabulary expansion used). */
   notes(): string[];
+  /** The hardware that runs `encode` (absent: the CPU of this process). */
+  readonly computeDevice?: DeviceRecord;
   close(): Promise<void>;
 }

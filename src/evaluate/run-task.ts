@@ -1,3 +1,4 @@
+import type { ProbeBackend } from '../protocol/backend.js';
 import type { SentenceEncoder, TaskContext } from '../encoders/types.js';
 import type { ProtocolSettings, TaskResult } from '../results/schema.js';
 import type { TaskDefinition } from '../tasks/registry.js';
@@ -24,6 +25,8 @@ export interface TaskRunContext {
   readonly progress: ProgressSink;
   /** Class probabilities for the prediction sidecars (first seed only). */
   readonly probabilities?: boolean;
+  /** Where probes train (default: the CPU worker pool). */
+  readonly backend?: ProbeBackend;
 }
 
 export interface TaskRun {
@@ -93,7 +96,7 @@ export async function runTask(def: TaskDefinition, data: TaskData, ctx: TaskRunC
     const outcome = await runProtocol(def, features, ctx.settings, seed, (d, t) => {
       total = t;
       ctx.progress.update(def.id, label, d, t);
-    }, { probabilities: (ctx.probabilities ?? false) && first === undefined });
+    }, { probabilities: (ctx.probabilities ?? false) && first === undefined, ...(ctx.backend ? { backend: ctx.backend } : {}) });
     if (def.protocol !== 'unsupervised-sts') probes += total;
     perSeed.push(outcome.metrics);
     first ??= outcome;

@@ -26,6 +26,8 @@ import type { SplitPredictions } from '../protocol/dispatch.js';
 import { PROTOCOL_IMPLEMENTATION, runTask, taskContext } from './run-task.js';
 import { checkMemory, estimateTask } from './memory.js';
 import { probePool } from '../protocol/pool.js';
+import type { ProbeBackend } from '../protocol/backend.js';
+import { cpuDevice } from '../compute/device.js';
 
 export interface EvaluateOptions {
   readonly tasks: readonly TaskDefinition[];
@@ -42,7 +44,10 @@ export interface EvaluateOptions {
   /** Task data already read (by `loadTasks`), so a bad data file stops a run before the encoder loads. */
   readonly preloaded?: ReadonlyMap<string, TaskData>;
   readonly command?: readonly string[];
+  /** `--device` as the user gave it (recorded); what ran is read from the encoder and `probeBackend`. */
   readonly device?: string;
+  /** Where probes train (default: the CPU worker pool). The caller closes it. */
+  readonly probeBackend?: ProbeBackend;
   readonly cache?: FeatureCache;
   readonly progress: ProgressSink;
   /** Things the user must see even without progress output (default: the progress log). */
@@ -73,6 +78,7 @@ export function protocolFingerprint(settings: ProtocolSettings): string {
 export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions): Promise<RunResults> {
   if (opts.seeds.length === 0) throw new UserError('at least one seed is needed');
   const pkg = packageInfo();
+  const backend = opts.probeBackend ?? probePool();
   const header: Omit<RunResults, 'tasks'> = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     tool: { name: pkg.name, version: pkg.version },
@@ -83,6 +89,7 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
     protocolFingerprint: protocolFingerprint(opts.settings),
     encoder: encoder.identity,
     ...(opts.device ? { device: opts.device } : {}),
+    devices: { encode: encoder.computeDevice ?? cpuDevice(availableParallelism()), probes: backend.device },
     units: METRIC_UNITS,
     environment: runEnvironment(opts.dataDir),
     ...(opts.shard ? { shard: opts.shard } : {}),
@@ -120,7 +127,7 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
     loaded.push(opts.preloaded?.get(def.id) ?? (await loadTask(def, opts.dataDir, { devAsTrain: opts.devAsTrain ?? false })));
   }
   const dtype = opts.settings.featureDtype ?? 'float32';
-  const workers = probePool().size;
+  const workers = backend.concurrency;
   checkMemory(
     todo.map((def, i) => estimateTask(def, loaded[i]!, encoder.identity.dim, dtype, encoder.batchIndependent === true, workers)),
     encoder.identity.dim,
@@ -140,6 +147,7 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
       ...(opts.cache ? { cache: opts.cache } : {}),
       progress: opts.progress,
       probabilities: opts.onPredictions !== undefined,
+      backend,
     });
     let result = run.result;
     if (opts.onPredictions) {

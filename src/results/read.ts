@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { UserError } from '../util/errors.js';
 import { RESULTS_SCHEMA_VERSION } from './schema.js';
-import type { DataFileChecksum, ProtocolSettings, RunEnvironment, RunResults, ShardInfo, TaskResult } from './schema.js';
+import type { DataFileChecksum, ProtocolSettings, RunDevices, RunEnvironment, RunResults, ShardInfo, TaskResult } from './schema.js';
+import type { DeviceRecord } from '../compute/device.js';
 import type { EncoderIdentity } from '../encoders/types.js';
 
 export interface LoadedResults {
@@ -240,6 +241,30 @@ function readEnvironment(r: Reader, v: Json | undefined): RunEnvironment {
   };
 }
 
+function readDevice(r: Reader, v: Json | undefined, field: string): DeviceRecord {
+  const o = r.obj(v, field);
+  const kind = r.str(o.kind, `${field}.kind`);
+  if (kind === 'cpu') {
+    return { kind, threads: r.num(o.threads, `${field}.threads`), ...(o.model === undefined ? {} : { model: r.str(o.model, `${field}.model`) }) };
+  }
+  if (kind !== 'gpu') r.fail(`${field}.kind`, "'cpu' or 'gpu'", o.kind);
+  const text = (k: string): string => (o[k] === undefined ? '' : r.str(o[k], `${field}.${k}`));
+  return {
+    kind: 'gpu',
+    api: 'webgpu',
+    vendor: text('vendor'),
+    architecture: text('architecture'),
+    device: text('device'),
+    description: text('description'),
+    software: o.software === true,
+  };
+}
+
+function readDevices(r: Reader, v: Json | undefined): RunDevices {
+  const o = r.obj(v, 'devices');
+  return { encode: readDevice(r, o.encode, 'devices.encode'), probes: readDevice(r, o.probes, 'devices.probes') };
+}
+
 function readShard(r: Reader, v: Json | undefined): ShardInfo {
   const o = r.obj(v, 'shard');
   return { index: r.num(o.index, 'shard.index'), count: r.num(o.count, 'shard.count'), of: readStringList(r, o.of, 'shard.of') };
@@ -281,6 +306,7 @@ export function validateResults(doc: Json, file: string): { results: RunResults;
     protocolFingerprint: r.str(o.protocolFingerprint, 'protocolFingerprint'),
     encoder: readEncoder(r, o.encoder),
     ...(o.device === undefined ? {} : { device: r.str(o.device, 'device') }),
+    ...(o.devices === undefined ? {} : { devices: readDevices(r, o.devices) }),
     ...(o.units === undefined ? {} : { units: readStringRecord(r, o.units, 'units') }),
     ...(o.environment === undefined ? {} : { environment: readEnvironment(r, o.environment) }),
     ...(o.shard === undefined ? {} : { shard: readShard(r, o.shard) }),

@@ -3,6 +3,7 @@
  * Readers must accept files without the optional fields (they were added after version 1 shipped
  * or are only written on request).
  */
+import type { DeviceRecord } from '../compute/device.js';
 import type { EncoderIdentity } from '../encoders/types.js';
 import type { ProtocolSettings } from '../protocol/settings.js';
 import type { FitChoice } from '../protocol/dispatch.js';
@@ -88,6 +89,11 @@ export interface TaskResult {
   readonly fit?: TaskFit;
 }
 
+export interface RunDevices {
+  readonly encode: DeviceRecord;
+  readonly probes: DeviceRecord;
+}
+
 export interface RunResults {
   readonly schemaVersion: number;
   readonly tool: { readonly name: string; readonly version: string };
@@ -97,7 +103,10 @@ export interface RunResults {
   readonly protocol: ProtocolSettings;
   readonly protocolFingerprint: string;
   readonly encoder: EncoderIdentity;
+  /** `--device` as given: cpu, gpu or auto. */
   readonly device?: string;
+  /** What ran each stage (an `auto` run says here which it got), with the GPU adapter's identity. */
+  readonly devices?: RunDevices;
   /** Metric key → unit (see METRIC_UNITS). */
   readonly units?: Readonly<Record<string, string>>;
   readonly environment?: RunEnvironment;

@@ -56,6 +56,11 @@ test('exactly one module imports onnxruntime-node', () => {
   assert.deepEqual(importers.map((f) => relative(SRC, f)), [join('compute', 'onnxruntime.ts')]);
 });
 
+test('exactly one module imports the webgpu package (the device, its limits and the no-GPU message live there)', () => {
+  const importers = sources(SRC).filter((f) => /from\s+['"]webgpu['"]|import\(\s*['"]webgpu['"]/.test(readFileSync(f, 'utf8')));
+  assert.deepEqual(importers.map((f) => relative(SRC, f)), [join('compute', 'webgpu.ts')]);
+});
+
 test('the suites file names known tasks, and its order lists every definition', () => {
   const ids = listTasks().map((t) => t.id);
   const s = suitesFile();
