@@ -84,6 +84,12 @@ function summarise(info: GPUAdapterInfo): GpuAdapterSummary {
 }
 
 let shared: Promise<GpuContext | string> | null = null;
+/**
+ * Dawn's instance must outlive its devices: once the `GPU` object is garbage-collected, the next
+ * asynchronous call (getCompilationInfo, mapAsync) crashes the process (a segfault, or
+ * `std::system_error` under --expose-gc). Held here for the life of the process.
+ */
+let instance: GPU | null = null;
 
 /**
  * The process's GPU device (created once, with the adapter's largest buffer limits), or a
@@ -94,7 +100,7 @@ export function gpuContext(): Promise<GpuContext | string> {
   shared ??= (async () => {
     const m = await loadPackage();
     if (typeof m === 'string') return `no GPU: ${m}; ${INSTALL_HINT}`;
-    const gpu = m.create([]);
+    const gpu = (instance ??= m.create([]));
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (!adapter) return `no GPU: WebGPU found no adapter; ${INSTALL_HINT}`;
     const a = adapter.limits;
