@@ -31,6 +31,7 @@ export const definition: EncoderDefinition = {
       senteval: true,
       vocabText: o.vocabText as 'python2' | 'utf8',
       ...(ctx.onNote ? { onNote: ctx.onNote } : {}),
+      ...(ctx.device ? { device: ctx.device } : {}),
     });
   },
 };

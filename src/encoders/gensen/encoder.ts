@@ -1,5 +1,6 @@
 /**
- * The GenSen sentence encoder (Subramanian et al. 2018) on onnxruntime: one or two pretrained
+ * The GenSen sentence encoder (Subramanian et al. 2018), its GRU on onnxruntime (CPU) or WebGPU
+ * (backend.ts): one or two pretrained
  * models, `last` / `max` / `best` pooling, per-task vocabulary expansion, and gensen_senteval.py's
  * batcher when driven by the evaluation engine.
  */
@@ -8,7 +9,10 @@ import { matrix, type Matrix } from '../../util/matrix.js';
 import { canonicalJson, sha256 } from '../../util/hash.js';
 import { UserError } from '../../util/errors.js';
 import { pySplit } from '../../util/pystr.js';
-import { GruRunner, type GruBatchOutput, type SessionTuning } from './gru.js';
+import { GruRunner, type SessionTuning } from './gru.js';
+import type { GruBackend, GruBatchOutput } from './backend.js';
+import { gpuContext } from '../../compute/webgpu.js';
+import type { DeviceChoice, DeviceRecord } from '../../compute/device.js';
 import type { GensenWeights } from './gru-graph.js';
 import { bestPoolingFor, vocabCasedFor, poolInto, stepsInto, type MaxPoolMode, type Pooling } from './pooling.js';
 import { applyLinearMap, fitLinearMap, type LinearMap } from '../../vectors/expansion.js';
@@ -74,8 +78,17 @@ export interface GensenEncoderOptions {
   /** get_representation options for the `encode` command: lowercase and/or NLTK-tokenize input. */
   readonly lowercase?: boolean;
   readonly tokenize?: boolean;
-  /** Largest sub-batch run at once (sentences are bucketed by length inside a batch). */
+  /**
+   * Largest sub-batch run at once (sentences are bucketed by length inside a batch); default 128 on
+   * the CPU, 1024 on the GPU (which splits further to its own limits). A sentence's vector does not
+   * depend on it: faithful max pooling pads to the caller's batch, not to the sub-batch.
+   */
   readonly maxChunk?: number;
+  /**
+   * Where the GRU runs: `cpu` (onnxruntime, the default), `gpu` (WebGPU; a one-line error without
+   * an adapter) or `auto` (the GPU when WebGPU finds an adapter, else the CPU).
+   */
+  readonly device?: DeviceChoice;
   readonly tuning?: SessionTuning;
   readonly onNote?: (msg: string) => void;
   readonly onProgress?: (msg: string) => void;
@@ -94,7 +107,7 @@ class LoadedModel {
 
   constructor(
     readonly data: GensenModelData,
-    readonly runner: GruRunner,
+    readonly runner: GruBackend,
   ) {
     this.word2id = data.word2id;
   }
@@ -228,12 +241,20 @@ export class GensenEncoder implements SentenceEncoder {
       params['lowercase'] = !!opts.lowercase;
       params['tokenize'] = !!opts.tokenize;
     }
+    // GPU sums run in another order: its vectors differ from the CPU's in the last bits, so they
+    // must not share cache entries. CPU identities stay as they were (existing caches match).
+    if (this.computeDevice.kind === 'gpu') params['device'] = 'gpu';
     this.identity = {
       name: 'gensen',
       dim,
       weightsHash: sha256(models.map((m) => m.data.filesHash).join(':')),
       params,
     };
+  }
+
+  /** The hardware that runs the GRU (what `device` resolved to). */
+  get computeDevice(): DeviceRecord {
+    return this.models[0]!.runner.device;
   }
 
   /** How task words meet the vocabularies: `python2` under senteval unless asked otherwise; `encode` matches UTF-8. */
@@ -346,11 +367,13 @@ export class GensenEncoder implements SentenceEncoder {
     const states = allStates ? lens.map((l) => new Float32Array(l * dim)) : undefined;
     if (N === 0) return { vectors: matrix(0, dim, out), ...(states ? { states: { lengths, states } } : {}) };
     const batchMax = Math.max(...lens);
-    const chunks = lengthBuckets(lens, this.opts.maxChunk ?? 128);
-    const needSteps = this.taskPooling === 'max' || allStates;
+    const gpu = this.computeDevice.kind === 'gpu';
+    const chunks = lengthBuckets(lens, this.opts.maxChunk ?? (gpu ? 1024 : 128));
     let colOffset = 0;
     for (const m of this.models) {
       const H = m.hidden;
+      const fused = this.taskPooling === 'max' && m.runner.fusedMaxPool;
+      const needSteps = allStates || (this.taskPooling === 'max' && !fused);
       const idLists = batch.map((t) => m.ids(t, this.python2));
       for (const chunk of chunks) {
         const B = chunk.length;
@@ -362,7 +385,7 @@ export class GensenEncoder implements SentenceEncoder {
           clens[b] = l.length;
           for (let t = 0; t < l.length; t++) ids[t * B + b] = BigInt(l[t]!);
         });
-        const res: GruBatchOutput = await m.runner.run(ids, clens, T, { sequence: needSteps });
+        const res: GruBatchOutput = await m.runner.run(ids, clens, T, { sequence: needSteps, maxPool: fused });
         chunk.forEach((s, b) => {
           poolInto(res, b, lens[s]!, batchMax, this.taskPooling, this.opts.maxPool, out, s * dim + colOffset);
           if (states) stepsInto(res, b, lens[s]!, states[s]!, colOffset, dim);
@@ -400,13 +423,28 @@ export class GensenEncoder implements SentenceEncoder {
   ): Promise<GensenEncoder> {
     if (data.length === 0 || data.length > 2) throw new UserError('gensen: give one or two models (--prefix1 [--prefix2])');
     const models: LoadedModel[] = [];
-    for (const d of data) {
-      const emb = d.weights.tensors.get('src_embedding.weight');
-      if (!emb) throw new UserError(`gensen model ${d.prefix}: no src_embedding.weight in the checkpoint`);
-      models.push(new LoadedModel(d, await GruRunner.create(d.weights, emb.data, opts.tuning)));
+    const onGpu = await resolveDevice(opts.device ?? 'cpu');
+    try {
+      for (const d of data) {
+        const emb = d.weights.tensors.get('src_embedding.weight');
+        if (!emb) throw new UserError(`gensen model ${d.prefix}: no src_embedding.weight in the checkpoint`);
+        const runner = onGpu
+          ? await (await import('./gru-webgpu.js')).WebGpuGruRunner.create(d.weights, emb.data)
+          : await GruRunner.create(d.weights, emb.data, opts.tuning);
+        models.push(new LoadedModel(d, runner));
+      }
+    } catch (e) {
+      for (const m of models) await m.runner.close();
+      throw e;
     }
     return new GensenEncoder(models, opts, vectorSource, expansionLabel, glove);
   }
+}
+
+/** `auto`: the GPU when WebGPU finds an adapter (the shared device is created once), else the CPU. */
+async function resolveDevice(choice: DeviceChoice): Promise<boolean> {
+  if (choice !== 'auto') return choice === 'gpu';
+  return typeof (await gpuContext()) !== 'string';
 }
 
 /** Reads `<modelsDir>/<prefix>.model` and `<prefix>_vocab.pkl` (UserError naming both if missing). */

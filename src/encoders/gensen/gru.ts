@@ -1,7 +1,8 @@
 /**
- * Runs a GenSen encoder's bidirectional GRU stack on onnxruntime (sessions from compute/onnxruntime.ts).
- * One session per model; the graph comes from gru-graph.ts.
+ * Runs a GenSen encoder's bidirectional GRU stack on onnxruntime (sessions from compute/onnxruntime.ts),
+ * the CPU implementation of GruBackend. One session per model; the graph comes from gru-graph.ts.
  */
+import { cpuDevice, type DeviceRecord } from '../../compute/device.js';
 import { createSession, float32Tensor, int32Tensor, int64Tensor, type OrtSession, type OrtTensor, type SessionTuning } from '../../compute/onnxruntime.js';
 import {
   buildGensenOnnx,
@@ -13,31 +14,22 @@ import {
   type GensenWeights,
 } from './gru-graph.js';
 
-export interface GruRunOptions {
-  /** Also return the per-step outputs of the top layer. */
-  readonly sequence: boolean;
-}
+import type { GruBackend, GruBatchOutput, GruRunOptions } from './backend.js';
 
-/** Output of one padded batch. */
-export interface GruBatchOutput {
-  readonly T: number;
-  readonly B: number;
-  readonly H: number;
-  /** [2, B, H]: final forward state, final backward state (after reading position 0). */
-  readonly finals: Float32Array;
-  /** [T, 2, B, H] top-layer outputs, zero past each sentence's length; only when requested. */
-  readonly steps?: Float32Array;
-}
-
+export type { GruBackend, GruBatchOutput, GruRunOptions } from './backend.js';
 export type { SessionTuning } from '../../compute/onnxruntime.js';
 
-export class GruRunner {
+export class GruRunner implements GruBackend {
+  /** Max pooling reads the steps (pooling.ts), as it always has on the CPU. */
+  readonly fusedMaxPool = false;
+
   private constructor(
     private readonly finalsOnly: OrtSession,
     private readonly withSteps: OrtSession,
     readonly hidden: number,
     readonly embDim: number,
     private embedding: OrtTensor,
+    readonly device: DeviceRecord,
   ) {}
 
   static async create(w: GensenWeights, embedding: Float32Array, tuning: SessionTuning = {}): Promise<GruRunner> {
@@ -45,7 +37,7 @@ export class GruRunner {
     // (T·B·2H floats) is not produced at all. The embedding is a graph input, swapped per task.
     const a = await createSession(buildGensenOnnx(w, { withSequenceOutput: false }), tuning);
     const b = await createSession(buildGensenOnnx(w, { withSequenceOutput: true }), tuning);
-    return new GruRunner(a, b, w.hidden, w.embDim, GruRunner.embTensor(embedding, w.embDim));
+    return new GruRunner(a, b, w.hidden, w.embDim, GruRunner.embTensor(embedding, w.embDim), cpuDevice(tuning.intraOpThreads ?? 2));
   }
 
   private static embTensor(e: Float32Array, dim: number): OrtTensor {
@@ -62,9 +54,6 @@ export class GruRunner {
     return this.embedding.dims[0]!;
   }
 
-  /**
-   * ids: time-major [T, B] (padding id anywhere past a sentence's length), lens: [B], all ≥ 1.
-   */
   async run(ids: BigInt64Array, lens: Int32Array, T: number, opts: GruRunOptions): Promise<GruBatchOutput> {
     const B = lens.length;
     const feeds = {

@@ -7,7 +7,7 @@
  */
 import type { TaskContext } from '../types.js';
 import { findTask } from '../../tasks/registry.js';
-import type { GruBatchOutput } from './gru.js';
+import type { GruBatchOutput } from './backend.js';
 
 export type Pooling = 'last' | 'max';
 export type MaxPoolMode = 'faithful' | 'masked';
@@ -34,9 +34,18 @@ export function poolInto(
     dest.set(f.subarray(b * H, (b + 1) * H), destOffset + H); // forward
     return;
   }
+  const padded = maxPool === 'faithful' && len < batchMaxLen;
+  if (out.maxima) {
+    // The backend's masked max over t < len (max is exact: the same floats as from the steps).
+    for (let d = 0; d < 2; d++) {
+      const o = destOffset + d * H;
+      dest.set(out.maxima.subarray((d * B + b) * H, (d * B + b + 1) * H), o);
+      if (padded) for (let k = 0; k < H; k++) if (dest[o + k]! < 0) dest[o + k] = 0;
+    }
+    return;
+  }
   const steps = out.steps;
   if (!steps) throw new Error('max pooling needs the per-step outputs');
-  const padded = maxPool === 'faithful' && len < batchMaxLen;
   for (let d = 0; d < 2; d++) {
     const o = destOffset + d * H;
     const first = (d * B + b) * H; // t = 0
