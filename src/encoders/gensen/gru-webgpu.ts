@@ -43,8 +43,9 @@ const SMALL_STEP_MAX_B = 8;
 const SMALL_GEMM_MAX_ROWS = 256;
 
 export interface WebGpuGruOptions {
-  /** Test hook: a smaller scratch-buffer cap, to exercise batch splitting on small models. */
+  /** Test hooks: smaller caps, to exercise batch splitting and readback rounds on small models. */
   readonly scratchCap?: number;
+  readonly readbackCap?: number;
 }
 
 interface LayerWeights {
@@ -205,6 +206,7 @@ export class WebGpuGruRunner implements GruBackend {
     w: GensenWeights,
     embedding: Float32Array,
     private readonly scratchCap: number,
+    private readonly readbackCap: number,
   ) {
     this.device = gpuDevice(ctx.adapter);
     this.hidden = w.hidden;
@@ -249,7 +251,7 @@ export class WebGpuGruRunner implements GruBackend {
       // Compile both variants now, so a shader fault shows at start-up, not in the first task.
       for (const tile of [GEMM_LARGE, GEMM_SMALL]) ws.gemmPipeline(tile);
       for (const tile of [STEP_LARGE, STEP_SMALL]) ws.stepPipeline(tile);
-      return new WebGpuGruRunner(ctx, ws, layers, w, embedding, Math.min(opts.scratchCap ?? SCRATCH_CAP, limit));
+      return new WebGpuGruRunner(ctx, ws, layers, w, embedding, Math.min(opts.scratchCap ?? SCRATCH_CAP, limit), opts.readbackCap ?? READBACK_CAP);
     });
   }
 
@@ -305,7 +307,7 @@ export class WebGpuGruRunner implements GruBackend {
       let t = 1;
       for (let b = b0; b < b0 + n; b++) t = Math.max(t, lens[b]!);
       const bytes = this.outputBytes(n, t, opts.sequence, maxPool);
-      if (round.length > 0 && used + bytes > READBACK_CAP) {
+      if (round.length > 0 && used + bytes > this.readbackCap) {
         rounds.push(round);
         round = [];
         used = 0;
