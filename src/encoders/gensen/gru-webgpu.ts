@@ -38,7 +38,7 @@ const SCRATCH_CAP = 256 * 2 ** 20;
 /** Largest readback staging buffer; a call whose outputs exceed it reads back in several rounds. */
 const READBACK_CAP = 256 * 2 ** 20;
 /** Chunks of at most this many sentences use the small-batch recurrence tile. */
-const SMALL_STEP_MAX_B = 8;
+const SMALL_STEP_MAX_B = 4;
 /** GEMMs over fewer rows than this use the small-row tile. */
 const SMALL_GEMM_MAX_ROWS = 256;
 

@@ -91,20 +91,70 @@ fn main(@builtin(local_invocation_id) l: vec3u, @builtin(workgroup_id) g: vec3u)
 `;
 }
 
-/** WX × WY threads; each owns RK units × RB sentences (three gate sums each); H is read KC at a time. */
+/**
+ * WX × WY threads; each owns RK units × RB sentences (three gate sums each); H is read KC at a
+ * time. `globalR`: recurrent weights are read straight from memory instead of through a workgroup
+ * tile — with a handful of sentences a tile is used by one row only, so staging it costs barriers
+ * and copies for no reuse.
+ */
 export interface StepTile {
   readonly wx: number;
   readonly wy: number;
   readonly rk: number;
   readonly rb: number;
   readonly kc: number;
+  readonly globalR?: boolean;
 }
 
 export const stepUnits = (t: StepTile): number => t.wx * t.rk;
 export const stepRows = (t: StepTile): number => t.wy * t.rb;
 
 export const STEP_LARGE: StepTile = { wx: 16, wy: 16, rk: 4, rb: 2, kc: 16 };
-export const STEP_SMALL: StepTile = { wx: 64, wy: 1, rk: 1, rb: 1, kc: 16 };
+export const STEP_SMALL: StepTile = { wx: 64, wy: 1, rk: 1, rb: 4, kc: 32, globalR: true };
+
+const sharedRInner = `
+    for (var i = tid; i < KC * 3u * TK; i += WX * WY) {
+      let k = c0 + i / (3u * TK);
+      let rem = i % (3u * TK);
+      let u = k0 + rem % TK;
+      var v = 0.0;
+      if (k < H && u < H) { v = rt[k * M + dcol + (rem / TK) * H + u]; }
+      rs[i] = v;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < KC; kk++) {
+      for (var i = 0u; i < RB; i++) {
+        let hv = hs[(l.y + i * WY) * KC + kk];
+        for (var j = 0u; j < RK; j++) {
+          let o = kk * 3u * TK + l.x + j * WX;
+          let a = (i * RK + j) * 3u;
+          acc[a] += hv * rs[o];
+          acc[a + 1u] += hv * rs[o + TK];
+          acc[a + 2u] += hv * rs[o + 2u * TK];
+        }
+      }
+    }`;
+
+// Units past H read row 0's weights (any finite value): their sums are never written.
+const globalRInner = `
+    workgroupBarrier();
+    let kend = min(KC, H - c0);
+    for (var j = 0u; j < RK; j++) {
+      let u = min(k0 + l.x + j * WX, H - 1u);
+      for (var kk = 0u; kk < kend; kk++) {
+        let o = (c0 + kk) * M + dcol + u;
+        let r0 = rt[o];
+        let r1 = rt[o + H];
+        let r2 = rt[o + 2u * H];
+        for (var i = 0u; i < RB; i++) {
+          let hv = hs[(l.y + i * WY) * KC + kk];
+          let a = (i * RK + j) * 3u;
+          acc[a] += hv * r0;
+          acc[a + 1u] += hv * r1;
+          acc[a + 2u] += hv * r2;
+        }
+      }
+    }`;
 
 /** Bits of the step parameters' `flags`. */
 export const FLAG_WRITE_Y = 1;
@@ -143,7 +193,7 @@ const KC = ${t.kc}u;
 const TK = ${TK}u;
 const TB = ${TB}u;
 var<workgroup> hs: array<f32, ${TB * t.kc}>;
-var<workgroup> rs: array<f32, ${t.kc * 3 * TK}>;
+${t.globalR ? '' : `var<workgroup> rs: array<f32, ${t.kc * 3 * TK}>;`}
 
 // Overflow-free forms: exp only ever sees a non-positive argument.
 fn sigm(x: f32) -> f32 {
@@ -175,27 +225,7 @@ fn main(@builtin(local_invocation_id) l: vec3u, @builtin(workgroup_id) wg: vec3u
       if (b < B && k < H) { v = hprev[(d * B + b) * H + k]; }
       hs[i] = v;
     }
-    for (var i = tid; i < KC * 3u * TK; i += WX * WY) {
-      let k = c0 + i / (3u * TK);
-      let rem = i % (3u * TK);
-      let u = k0 + rem % TK;
-      var v = 0.0;
-      if (k < H && u < H) { v = rt[k * M + dcol + (rem / TK) * H + u]; }
-      rs[i] = v;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < KC; kk++) {
-      for (var i = 0u; i < RB; i++) {
-        let hv = hs[(l.y + i * WY) * KC + kk];
-        for (var j = 0u; j < RK; j++) {
-          let o = kk * 3u * TK + l.x + j * WX;
-          let a = (i * RK + j) * 3u;
-          acc[a] += hv * rs[o];
-          acc[a + 1u] += hv * rs[o + TK];
-          acc[a + 2u] += hv * rs[o + 2u * TK];
-        }
-      }
-    }
+${t.globalR ? globalRInner : sharedRInner}
     workgroupBarrier();
   }
   for (var i = 0u; i < RB; i++) {
