@@ -13,8 +13,11 @@ import { resolveSettings } from '../src/protocol/settings.js';
 import { resolveDataDir } from '../src/tasks/data-dir.js';
 import { resolveTasks } from '../src/tasks/registry.js';
 import { closeProbePool } from '../src/protocol/index.js';
+import { recordProbeTraffic, summarise } from './probe-traffic.js';
 
 const [encoderName, tasks, config, dimArg, seedArg] = process.argv.slice(2);
+// BENCH_TRAFFIC=1: also count what the probes read (scripts/probe-traffic.ts).
+const traffic = process.env.BENCH_TRAFFIC === '1' ? recordProbeTraffic() : null;
 const featureDir = mkdtempSync(join(tmpdir(), 'gensen-bench-features-'));
 try {
   const t0 = performance.now();
@@ -38,6 +41,7 @@ try {
       totalSeconds: (performance.now() - t0) / 1000,
       maxRssMiB: process.resourceUsage().maxRSS / 1024,
       tasks: results.tasks,
+      ...(traffic ? { traffic: summarise(traffic()) } : {}),
     })}\n`,
   );
 } finally {

@@ -1,11 +1,14 @@
 /**
- * `npm run bench [-- spine|borep|probe|gensen ...]`: the figures the issues ask for, on this
+ * `npm run bench [-- spine|borep|probes|probe|gensen|scale ...]`: the figures the issues ask for, on this
  * machine, with its core count. Each job runs in a child process (own timing and peak memory).
  *   spine  the ten SentEval tasks, bow encoder, --config paper, cold feature cache, against the
  *          reference toolkit's wall times and scores (SentEval on PyTorch 1.13 CPU, 2 threads)
  *   borep  MR and SICK-R with --encoder borep --dim 4096 --config paper (the 4096-d scale check)
  *   probe  the probe micro-benchmark (scripts/bench-probe)
  *   gensen the GenSen encoder against PyTorch (scripts/bench-gensen)
+ *   probes the bandwidth floor of MR --config paper at 4096-d (borep): this machine's read
+ *          bandwidth (scripts/bandwidth), the bytes each kind of probe reads per epoch, counted from
+ *          the jobs the run submits (scripts/probe-traffic), the floor they give, and the measured time
  *   scale  MultiNLI-format files generated at 50,000 and at MultiNLI's 392,702 training pairs
  *          (scripts/make-scale-data), --encoder borep --dim 4096 --config fast: wall time, encoding
  *          rate, probes/s and peak RSS against the bar 1.3 x store bytes + 1.5 GB
@@ -17,6 +20,8 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TaskResult } from '../src/results/schema.js';
+import { measureBandwidth } from './bandwidth.js';
+import { rowBytes, type KindTraffic } from './probe-traffic.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -44,6 +49,7 @@ interface JobOutput {
   loadSeconds: number;
   maxRssMiB: number;
   tasks: Record<string, TaskResult>;
+  traffic?: KindTraffic[];
 }
 
 function job(args: string[], env: Record<string, string> = {}): JobOutput {
@@ -96,6 +102,45 @@ function borep(): void {
       `${pad(t, 8)} wall ${r.wallSeconds.toFixed(1)} s (encode ${r.encodeSeconds.toFixed(1)} s), peak RSS ${out.maxRssMiB.toFixed(0)} MiB, probes ${probes} -> ${(probes / (r.wallSeconds - r.encodeSeconds)).toFixed(2)} probes/s, ${r.mainMetric} ${r.metrics[r.mainMetric]}`,
     );
   }
+}
+
+const GB = 1e9;
+
+async function probes(): Promise<void> {
+  const cores = cpus().length;
+  const dim = 4096;
+  console.log(`\n## probes: MR, borep --dim ${dim}, --config paper, against the memory floor (${cores} cores)`);
+  const bw = await measureBandwidth(cores, rowBytes(dim));
+  console.log('read bandwidth (wasm SIMD f32x4 sum; GB/s, all threads together):');
+  console.log(`${pad('threads', 9)}${pad('sequential', 12)}${pad(`random ${rowBytes(dim) / 1024} KiB rows`, 22)}cache-resident 1 MiB`);
+  for (const b of bw) console.log(`${pad(b.threads, 9)}${pad((b.memory / GB).toFixed(1), 12)}${pad((b.rows / GB).toFixed(1), 22)}${(b.cached / GB).toFixed(1)}`);
+  const out = job(['borep', 'MR', 'paper', String(dim)], { BENCH_TRAFFIC: '1' });
+  const r = out.tasks['MR']!;
+  const t = out.traffic ?? [];
+  console.log('bytes the probes read (counted from the jobs the run submitted):');
+  console.log(`${pad('probe', 8)}${pad('count', 7)}${pad('train rows', 12)}${pad('MB/epoch (fwd)', 16)}${pad('epochs', 8)}${pad('from memory', 13)}kernel reads (fwd+bwd)`);
+  let mem = 0;
+  let kern = 0;
+  for (const k of t) {
+    mem += k.memoryBytes;
+    kern += k.kernelBytes;
+    console.log(
+      `${pad(k.kind, 8)}${pad(k.probes, 7)}${pad(k.meanTrain.toFixed(0), 12)}${pad((k.epochBytes / 1e6).toFixed(1), 16)}${pad(k.meanEpochs.toFixed(1), 8)}${pad(`${(k.memoryBytes / GB).toFixed(0)} GB`, 13)}${(k.kernelBytes / GB).toFixed(0)} GB`,
+    );
+  }
+  const all = bw.at(-1)!;
+  const one = bw[0]!;
+  const fit = r.wallSeconds - r.encodeSeconds;
+  console.log(`total: ${(mem / GB).toFixed(0)} GB from memory (${(kern / GB).toFixed(0)} GB read by the kernels, the backward's half from cache)`);
+  console.log(
+    `floor on ${all.threads} core(s): ${(mem / all.memory).toFixed(1)} s at the sequential bandwidth, ${(mem / all.rows).toFixed(1)} s at the random-row bandwidth ` +
+      `(1 core: ${(mem / one.memory).toFixed(1)} s / ${(mem / one.rows).toFixed(1)} s)`,
+  );
+  console.log(
+    `measured: MR wall ${r.wallSeconds.toFixed(1)} s (encode ${r.encodeSeconds.toFixed(1)} s, probes ${fit.toFixed(1)} s: ${r.probes ?? '?'} probes, ${((r.probes ?? 0) / fit).toFixed(2)} probes/s) ` +
+      `= ${(fit / (mem / all.memory)).toFixed(1)}x the sequential floor, ${(fit / (mem / all.rows)).toFixed(1)}x the random-row floor; ` +
+      `effective ${(mem / fit / GB).toFixed(1)} GB/s from memory; target <= 150 s: ${r.wallSeconds <= 150 ? 'ok' : 'OVER'}; ${r.mainMetric} ${r.metrics[r.mainMetric]}`,
+  );
 }
 
 /** Copies of SentEval's data do not have MultiNLI: generate its format at the given size. */
@@ -152,5 +197,6 @@ for (const c of chosen) {
   else if (c === 'probe') script('bench-probe');
   else if (c === 'gensen') script('bench-gensen');
   else if (c === 'scale') scale();
-  else throw new Error(`unknown bench '${c}': spine, borep, probe, gensen, scale`);
+  else if (c === 'probes') await probes();
+  else throw new Error(`unknown bench '${c}': spine, borep, probes, probe, gensen, scale`);
 }

@@ -99,7 +99,7 @@ export class ProbeNet {
     }
     const maxRows = Math.max(maxBatch, EVAL_CHUNK);
     bindFeatures(engine, X, this.arch.inputDim, maxRows);
-    engine.reserve(this.arch.nclasses === 2 ? 1 : this.arch.nclasses, maxRows);
+    engine.reserve(this.arch.nclasses === 2 ? 1 : this.arch.nclasses, maxRows, this.arch.nclasses * this.arch.inputDim);
     this.engine = engine;
   }
 
@@ -145,14 +145,7 @@ export class ProbeNet {
   /** Weights into the kernel's float32 scratch: w1 − w0 for two classes, else W (rows padded). */
   private loadWeights(e: WasmLinear): void {
     const { inputDim: d, nclasses: C } = this.arch;
-    const p = this.params;
-    const w = e.w;
-    if (C === 2) {
-      for (let j = 0; j < d; j++) w[j] = p[d + j]! - p[j]!;
-      return;
-    }
-    const dp = e.dp;
-    for (let c = 0; c < C; c++) for (let j = 0; j < d; j++) w[c * dp + j] = p[c * d + j]!;
+    e.loadWeights(this.params, d, C, C === 2);
   }
 
   /** Returns the loss only when `withLoss` (training does not need it; NaN otherwise). */
@@ -185,14 +178,9 @@ export class ProbeNet {
       z[k] = g1;
       gb1 += g1;
     }
-    const G = e.g;
-    G.fill(0, 0, e.dp);
+    e.g.fill(0, 0, e.dp);
     e.backward(nb, 1);
-    for (let j = 0; j < d; j++) {
-      const v = G[j]!;
-      g[d + j] = v;
-      g[j] = -v;
-    }
+    e.storeGrad(g, d, 2, true);
     g[2 * d] = -gb1;
     g[2 * d + 1] = gb1;
     return withLoss ? loss * scale : NaN;
@@ -229,11 +217,9 @@ export class ProbeNet {
         g[bOff + c] += gc;
       }
     }
-    const G = e.g;
-    const dp = e.dp;
-    G.fill(0, 0, C * dp);
+    e.g.fill(0, 0, C * e.dp);
     e.backward(nb, C);
-    for (let c = 0; c < C; c++) for (let j = 0; j < d; j++) g[c * d + j] = G[c * dp + j]!;
+    e.storeGrad(g, d, C, false);
     return loss * scale;
   }
 

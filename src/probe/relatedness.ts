@@ -49,8 +49,7 @@ export interface RelatednessOptions {
 }
 
 function loadWeights(e: WasmLinear, params: Float64Array, d: number, nclass: number): void {
-  const dp = e.dp;
-  for (let c = 0; c < nclass; c++) for (let j = 0; j < d; j++) e.w[c * dp + j] = params[c * d + j]!;
+  e.loadWeights(params, d, nclass, false);
 }
 
 /** relatednessLossAndGrad on the SIMD kernels (features bound to `e`). */
@@ -88,11 +87,9 @@ export function relatednessLossAndGradSimd(
       grad[bOff + c] += gz[c]!;
     }
   }
-  const G = e.g;
-  const dp = e.dp;
-  G.fill(0, 0, nclass * dp);
+  e.g.fill(0, 0, nclass * e.dp);
   e.backward(nb, nclass);
-  for (let c = 0; c < nclass; c++) for (let j = 0; j < d; j++) grad[c * d + j] = G[c * dp + j]!;
+  e.storeGrad(grad, d, nclass, false);
   return loss * scale;
 }
 
@@ -297,7 +294,7 @@ export function fitRelatedness(
   const engine = o.simd === false ? null : wasmLinear();
   if (engine) {
     bindFeatures(engine, data.X, data.cols, Math.max(bs, EVAL_CHUNK));
-    engine.reserve(nclass, Math.max(bs, EVAL_CHUNK));
+    engine.reserve(nclass, Math.max(bs, EVAL_CHUNK), nclass * data.cols);
   }
   const predict = (p: Float64Array, rows: Int32Array): Float64Array =>
     engine ? expectedScoresSimd(engine, p, data.cols, nclass, rows) : expectedScores(p, data, nclass, rows);

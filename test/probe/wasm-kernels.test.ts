@@ -88,3 +88,45 @@ test('wasm Adam and RMSprop steps are bit-identical to the scalar loops', () => 
     }
   }
 });
+
+// Values whose float32 rounding is delicate: ties, overflow, subnormals, signed zeros, NaN.
+function awkward(rng: Rng, n: number): Float64Array {
+  const special = [0, -0, 1 + 2 ** -24, 1 + 3 * 2 ** -24, -(1 + 2 ** -24), 3.4028235677973366e38, 3.5e38, -1e39, 1e-45, 7e-46, 1.2e-38, -1e-40, 2 ** -150, NaN, Infinity, -Infinity];
+  return Float64Array.from({ length: n }, (_, i) => (i % 5 === 0 ? special[(i / 5) % special.length]! : rng.normal() * 10 ** rng.int(8)));
+}
+
+const sameBits = (a: ArrayLike<number>, b: ArrayLike<number>, what: string): void => {
+  assert.equal(a.length, b.length, what);
+  for (let i = 0; i < a.length; i++) assert.ok(Object.is(a[i], b[i]), `${what}[${i}]: ${a[i]} vs ${b[i]}`);
+};
+
+// Odd widths take the JavaScript tail; padded widths leave the pad columns at zero.
+for (const [d, C] of [[1, 2], [7, 2], [8, 2], [13, 3], [64, 5], [4096, 2], [4095, 3]] as const) {
+  test(`weight and gradient conversions are the scalar loops' bytes (d=${d}, ${C} classes)`, () => {
+    const rng = new Rng(d * 10 + C);
+    const e = WasmLinear.create()!;
+    e.bind(new Float32Array(d), d);
+    const binary = C === 2;
+    const rowsOut = binary ? 1 : C;
+    e.reserve(rowsOut, 4, C * d);
+    const dp = e.dp;
+    const p = awkward(rng, C * d + C);
+    e.loadWeights(p, d, C, binary);
+    const w = new Float32Array(rowsOut * dp);
+    if (binary) for (let j = 0; j < d; j++) w[j] = p[d + j]! - p[j]!;
+    else for (let c = 0; c < C; c++) for (let j = 0; j < d; j++) w[c * dp + j] = p[c * d + j]!;
+    sameBits(e.w, w, 'w');
+    const G = Float32Array.from(awkward(rng, rowsOut * dp));
+    e.g.set(G);
+    const grad = new Float64Array(C * d + C).fill(0.5);
+    e.storeGrad(grad, d, C, binary);
+    const ref = new Float64Array(C * d + C).fill(0.5);
+    if (binary) {
+      for (let j = 0; j < d; j++) {
+        ref[d + j] = G[j]!;
+        ref[j] = -G[j]!;
+      }
+    } else for (let c = 0; c < C; c++) for (let j = 0; j < d; j++) ref[c * d + j] = G[c * dp + j]!;
+    sameBits(grad, ref, 'grad');
+  });
+}

@@ -34,6 +34,7 @@ import {
   END,
   F32_ADD,
   f32Load,
+  op,
   f32Store,
   F32X4_ADD,
   F32X4_MUL,
@@ -235,7 +236,40 @@ const touchBody: number[] = [
   ...END,
 ];
 
-/** The kernel module: forward, backward and touch, all of signature (i32 × 7) → (). */
+// The conversions between the probes' float64 parameters and the kernels' float32 rows, over n
+// elements two at a time (f64x2 ↔ the low half of an f32x4). Each is the correctly rounded IEEE
+// conversion a Float32Array store (or a float32 read) performs, and the difference p1 − p0 is one
+// float64 subtraction, as in JavaScript, so they give the bytes the scalar loops gave. In the
+// slots: x = src, rows = sub (the float64 sources), nb = nBytes (float64 bytes, a multiple of
+// 16), w = out, C = neg; j walks the float64 bytes, wo the float32 side.
+const I64_STORE = (offset = 0): number[] => op('i64.store', offset);
+const demoteStore = (value: number[]): number[] => [
+  ...get(WO), ...value, ...op('f32x4.demote_f64x2_zero'), ...op('i64x2.extract_lane', 0), ...I64_STORE(),
+];
+const f64Load = (base: number): number[] => [...get(base), ...get(J), ...I32_ADD, ...v128LoadAt(0)];
+const halves = (body: number[]): number[] => [
+  ...get(W), ...set(WO),
+  ...forLoop(J, NB, 16, [...body, ...get(WO), ...i32c(8), ...I32_ADD, ...set(WO)], true),
+  ...END,
+];
+// out[i] = f32(src[i] − sub[i]): the two-class weight row w1 − w0.
+const narrowDiffBody = halves(demoteStore([...f64Load(X), ...f64Load(ROWS), ...op('f64x2.sub')]));
+// out[i] = f32(src[i]): a weight row.
+const narrowBody = halves(demoteStore(f64Load(X)));
+// out[i] = f64(src[i]) for a float32 gradient row src (wo walks it; out is float64): a weight
+// gradient row. widenPair also writes neg[i] = −f64(src[i]): the two-class gradient of w0.
+const widenLoop = (pair: boolean): number[] => [
+  ...get(X), ...set(WO),
+  ...forLoop(J, NB, 16, [
+    ...get(WO), ...op('v128.load64_zero'), ...op('f64x2.promote_low_f32x4'), ...set(A),
+    ...get(W), ...get(J), ...I32_ADD, ...get(A), ...v128StoreAt(0),
+    ...(pair ? [...get(C), ...get(J), ...I32_ADD, ...get(A), ...op('f64x2.neg'), ...v128StoreAt(0)] : []),
+    ...get(WO), ...i32c(8), ...I32_ADD, ...set(WO),
+  ], true),
+  ...END,
+];
+
+/** The kernel module: forward, backward, touch and the conversions, all of signature (i32 × 7) → (). */
 export const LINEAR_KERNELS: KernelModule = {
   params: ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'],
   locals: LOCAL_TYPES,
@@ -244,6 +278,10 @@ export const LINEAR_KERNELS: KernelModule = {
     // w holds the coefficients, z the gradient; wo walks gradient rows, zp the coefficients.
     { name: 'backward', body: backwardBody, localNames: renamed({ w: 'coef', z: 'g', wo: 'go', zp: 'cp' }) },
     { name: 'touch', body: touchBody, localNames: renamed({ z: 'out', zp: 'sum' }) },
+    { name: 'narrowDiff', body: narrowDiffBody, localNames: renamed({ x: 'src', rows: 'sub', nb: 'nBytes', w: 'out' }) },
+    { name: 'narrow', body: narrowBody, localNames: renamed({ x: 'src', nb: 'nBytes', w: 'out' }) },
+    { name: 'widen', body: widenLoop(false), localNames: renamed({ x: 'src', nb: 'nBytes', w: 'out' }) },
+    { name: 'widenPair', body: widenLoop(true), localNames: renamed({ x: 'src', nb: 'nBytes', w: 'out', C: 'neg' }) },
   ],
 };
 
@@ -274,6 +312,10 @@ export class WasmLinear {
   private readonly fwd: KernelFn;
   private readonly bwd: KernelFn;
   private readonly touchFn: KernelFn;
+  private readonly narrowDiffFn: KernelFn;
+  private readonly narrowFn: KernelFn;
+  private readonly widenFn: KernelFn;
+  private readonly widenPairFn: KernelFn;
   private boundX: Float32Array | null = null;
   private source: RowSource | null = null;
   private blockRows = 0;
@@ -285,6 +327,12 @@ export class WasmLinear {
   private gOff = 0;
   private zOff = 0;
   private rowsOff = 0;
+  private p64Off = 0;
+  private g64Off = 0;
+  /** Float64 staging of a probe's weights and weight gradient (see loadWeights, storeGrad). */
+  private p64 = new Float64Array(0);
+  private g64 = new Float64Array(0);
+  private lengths = { w: 0, z: 0, rows: 0, weights: 0 };
   w = new Float32Array(0);
   g = new Float32Array(0);
   z = new Float32Array(0);
@@ -296,6 +344,10 @@ export class WasmLinear {
     this.fwd = inst.exports['forward'] as KernelFn;
     this.bwd = inst.exports['backward'] as KernelFn;
     this.touchFn = inst.exports['touch'] as KernelFn;
+    this.narrowDiffFn = inst.exports['narrowDiff'] as KernelFn;
+    this.narrowFn = inst.exports['narrow'] as KernelFn;
+    this.widenFn = inst.exports['widen'] as KernelFn;
+    this.widenPairFn = inst.exports['widenPair'] as KernelFn;
   }
 
   /** null when the runtime lacks WebAssembly SIMD. */
@@ -356,20 +408,86 @@ export class WasmLinear {
     for (let k = 0; k < nb; k++) er[k] = rows[start + k]!;
   }
 
-  /** Scratch for C output rows and up to `maxRows` rows per call. */
-  reserve(C: number, maxRows: number): void {
+  /**
+   * Scratch for C output rows and up to `maxRows` rows per call, and for `weights` float64
+   * weights (and as many gradients) of loadWeights/storeGrad.
+   */
+  reserve(C: number, maxRows: number, weights = 0): void {
     const wb = align(C * this.dp * 4, 64);
     this.wOff = this.scratch;
     this.gOff = this.wOff + wb;
     this.zOff = this.gOff + wb;
     this.rowsOff = this.zOff + align(maxRows * C * 4, 64);
-    this.ensure(this.rowsOff + maxRows * 4);
-    const buf = this.memory.buffer;
-    this.w = new Float32Array(buf, this.wOff, C * this.dp);
-    this.g = new Float32Array(buf, this.gOff, C * this.dp);
-    this.z = new Float32Array(buf, this.zOff, maxRows * C);
-    this.rows = new Int32Array(buf, this.rowsOff, maxRows);
+    this.lengths = { w: C * this.dp, z: maxRows * C, rows: maxRows, weights: 0 };
+    this.reserveWeights(weights);
     this.w.fill(0);
+  }
+
+  /** Float64 staging for `weights` weights and as many gradients, after the other scratch. */
+  private reserveWeights(weights: number): void {
+    this.p64Off = align(this.rowsOff + this.lengths.rows * 4, 64);
+    this.g64Off = this.p64Off + align(weights * 8, 64);
+    this.ensure(this.g64Off + weights * 8);
+    this.lengths.weights = weights;
+    this.views();
+  }
+
+  /** (Re)build the scratch views, after reserve or after memory.grow detached them. */
+  private views(): void {
+    const buf = this.memory.buffer;
+    const L = this.lengths;
+    this.w = new Float32Array(buf, this.wOff, L.w);
+    this.g = new Float32Array(buf, this.gOff, L.w);
+    this.z = new Float32Array(buf, this.zOff, L.z);
+    this.rows = new Int32Array(buf, this.rowsOff, L.rows);
+    this.p64 = new Float64Array(buf, this.p64Off, L.weights);
+    this.g64 = new Float64Array(buf, this.g64Off, L.weights);
+  }
+
+  /**
+   * The float32 weight rows from float64 parameters `p` (class rows of `d` weights first, as
+   * ProbeNet and the relatedness probe lay them out): `nclasses` rows, or for two classes the
+   * one row w1 − w0 that the binary kernels use. Bit-identical to `w[j] = p[d + j] - p[j]` and
+   * `w[c·dp + j] = p[c·d + j]` through the Float32Array (see the conversion kernels).
+   */
+  loadWeights(p: Float64Array, d: number, nclasses: number, binary: boolean): void {
+    const n = nclasses * d;
+    const even = d - (d & 1);
+    if (this.lengths.weights < n) this.reserveWeights(n);
+    this.p64.set(p.subarray(0, n));
+    const w = this.w;
+    const dp = this.dp;
+    if (binary) {
+      this.narrowDiffFn(this.p64Off + 8 * d, this.p64Off, 8 * even, 0, this.wOff, 0, 0);
+      if (even < d) w[d - 1] = p[2 * d - 1]! - p[d - 1]!;
+      return;
+    }
+    for (let c = 0; c < nclasses; c++) {
+      this.narrowFn(this.p64Off + 8 * c * d, 0, 8 * even, 0, this.wOff + 4 * c * dp, 0, 0);
+      if (even < d) w[c * dp + d - 1] = p[c * d + d - 1]!;
+    }
+  }
+
+  /**
+   * The float64 weight gradient `grad[0..nclasses·d)` from the float32 gradient rows `g`: row c
+   * as it is, or for two classes (one row G) −G then G. Bit-identical to the scalar copies.
+   */
+  storeGrad(grad: Float64Array, d: number, nclasses: number, binary: boolean): void {
+    const even = d - (d & 1);
+    if (this.lengths.weights < nclasses * d) this.reserveWeights(nclasses * d);
+    const G = this.g;
+    const dp = this.dp;
+    if (binary) {
+      this.widenPairFn(this.gOff, 0, 8 * even, 0, this.g64Off + 8 * d, this.g64Off, 0);
+    } else {
+      for (let c = 0; c < nclasses; c++) this.widenFn(this.gOff + 4 * c * dp, 0, 8 * even, 0, this.g64Off + 8 * c * d, 0, 0);
+    }
+    grad.set(this.g64.subarray(0, nclasses * d));
+    if (even === d) return;
+    if (binary) {
+      grad[2 * d - 1] = G[d - 1]!;
+      grad[d - 1] = -G[d - 1]!;
+    } else for (let c = 0; c < nclasses; c++) grad[c * d + d - 1] = G[c * dp + d - 1]!;
   }
 
   /** z[k·C + c] = w[c]·X[rows[k]] for k < nb. */
@@ -390,13 +508,7 @@ export class WasmLinear {
     if (bytes > have) {
       this.memory.grow(Math.ceil((bytes - have) / PAGE));
       // Growing detaches old views: callers re-reserve after bind, and bind rebuilds its own.
-      const buf = this.memory.buffer;
-      if (this.w.length > 0) {
-        this.w = new Float32Array(buf, this.wOff, this.w.length);
-        this.g = new Float32Array(buf, this.gOff, this.g.length);
-        this.z = new Float32Array(buf, this.zOff, this.z.length);
-        this.rows = new Int32Array(buf, this.rowsOff, this.rows.length);
-      }
+      this.views();
     }
   }
 }

@@ -449,6 +449,106 @@
       end
     end
     (i32.store (local.get $out) (local.get $sum)))
+  (func $narrowDiff (type 0)
+    (param $src i32) (param $sub i32) (param $nBytes i32) (param $dp i32)
+    (param $out i32) (param $C i32) (param $z i32)
+    (local $k i32) (local $c i32) (local $j i32) (local $xo i32)
+    (local $wo i32) (local $rowBytes i32) (local $zp i32) (local $a v128)
+    (local $b v128) (local $cBytes i32) (local $groupEnd i32) (local $xr0 i32)
+    (local $xr1 i32) (local $xr2 i32) (local $xr3 i32) (local $wa v128)
+    (local $wb v128) (local $a0 v128) (local $b0 v128) (local $a1 v128)
+    (local $b1 v128) (local $a2 v128) (local $b2 v128) (local $a3 v128)
+    (local $b3 v128)
+    (local.set $wo (local.get $out))
+    (local.set $j (i32.const 0))
+    block
+      loop
+        (br_if 1 (i32.ge_u (local.get $j) (local.get $nBytes)))
+        (i64.store
+          (local.get $wo)
+          (i64x2.extract_lane 0
+            (f32x4.demote_f64x2_zero
+              (f64x2.sub
+                (v128.load (i32.add (local.get $src) (local.get $j)))
+                (v128.load (i32.add (local.get $sub) (local.get $j)))))))
+        (local.set $wo (i32.add (local.get $wo) (i32.const 8)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br 0)
+      end
+    end)
+  (func $narrow (type 0)
+    (param $src i32) (param $rows i32) (param $nBytes i32) (param $dp i32)
+    (param $out i32) (param $C i32) (param $z i32)
+    (local $k i32) (local $c i32) (local $j i32) (local $xo i32)
+    (local $wo i32) (local $rowBytes i32) (local $zp i32) (local $a v128)
+    (local $b v128) (local $cBytes i32) (local $groupEnd i32) (local $xr0 i32)
+    (local $xr1 i32) (local $xr2 i32) (local $xr3 i32) (local $wa v128)
+    (local $wb v128) (local $a0 v128) (local $b0 v128) (local $a1 v128)
+    (local $b1 v128) (local $a2 v128) (local $b2 v128) (local $a3 v128)
+    (local $b3 v128)
+    (local.set $wo (local.get $out))
+    (local.set $j (i32.const 0))
+    block
+      loop
+        (br_if 1 (i32.ge_u (local.get $j) (local.get $nBytes)))
+        (i64.store
+          (local.get $wo)
+          (i64x2.extract_lane 0
+            (f32x4.demote_f64x2_zero (v128.load (i32.add (local.get $src) (local.get $j))))))
+        (local.set $wo (i32.add (local.get $wo) (i32.const 8)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br 0)
+      end
+    end)
+  (func $widen (type 0)
+    (param $src i32) (param $rows i32) (param $nBytes i32) (param $dp i32)
+    (param $out i32) (param $C i32) (param $z i32)
+    (local $k i32) (local $c i32) (local $j i32) (local $xo i32)
+    (local $wo i32) (local $rowBytes i32) (local $zp i32) (local $a v128)
+    (local $b v128) (local $cBytes i32) (local $groupEnd i32) (local $xr0 i32)
+    (local $xr1 i32) (local $xr2 i32) (local $xr3 i32) (local $wa v128)
+    (local $wb v128) (local $a0 v128) (local $b0 v128) (local $a1 v128)
+    (local $b1 v128) (local $a2 v128) (local $b2 v128) (local $a3 v128)
+    (local $b3 v128)
+    (local.set $wo (local.get $src))
+    (local.set $j (i32.const 0))
+    block
+      loop
+        (br_if 1 (i32.ge_u (local.get $j) (local.get $nBytes)))
+        (local.set $a (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $wo))))
+        (v128.store (i32.add (local.get $out) (local.get $j)) (local.get $a))
+        (local.set $wo (i32.add (local.get $wo) (i32.const 8)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br 0)
+      end
+    end)
+  (func $widenPair (type 0)
+    (param $src i32) (param $rows i32) (param $nBytes i32) (param $dp i32)
+    (param $out i32) (param $neg i32) (param $z i32)
+    (local $k i32) (local $c i32) (local $j i32) (local $xo i32)
+    (local $wo i32) (local $rowBytes i32) (local $zp i32) (local $a v128)
+    (local $b v128) (local $cBytes i32) (local $groupEnd i32) (local $xr0 i32)
+    (local $xr1 i32) (local $xr2 i32) (local $xr3 i32) (local $wa v128)
+    (local $wb v128) (local $a0 v128) (local $b0 v128) (local $a1 v128)
+    (local $b1 v128) (local $a2 v128) (local $b2 v128) (local $a3 v128)
+    (local $b3 v128)
+    (local.set $wo (local.get $src))
+    (local.set $j (i32.const 0))
+    block
+      loop
+        (br_if 1 (i32.ge_u (local.get $j) (local.get $nBytes)))
+        (local.set $a (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $wo))))
+        (v128.store (i32.add (local.get $out) (local.get $j)) (local.get $a))
+        (v128.store (i32.add (local.get $neg) (local.get $j)) (f64x2.neg (local.get $a)))
+        (local.set $wo (i32.add (local.get $wo) (i32.const 8)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br 0)
+      end
+    end)
   (export "forward" (func $forward))
   (export "backward" (func $backward))
-  (export "touch" (func $touch)))
+  (export "touch" (func $touch))
+  (export "narrowDiff" (func $narrowDiff))
+  (export "narrow" (func $narrow))
+  (export "widen" (func $widen))
+  (export "widenPair" (func $widenPair)))

@@ -1,0 +1,105 @@
+/**
+ * What the probe kernels read, counted from the jobs a run actually submitted: the bench wraps
+ * the worker pool's `register` and `run` (nothing in src/ changes) and records, per classifier
+ * job, its training and validation rows, the eval rows and the epochs and rounds it trained.
+ *
+ * Bytes per epoch of one probe: every training row's padded float32 features once in the
+ * forward pass, from memory — the epoch's rows are a fresh permutation, so nothing of the last
+ * epoch is in cache — and once more in the backward pass, which re-reads the 64-row minibatch
+ * (1 MiB at 4096-d) while it is still in cache. A validation round reads the dev rows once, and
+ * the kept model reads its eval rows once. Weights, gradients and optimizer state (tens of KiB)
+ * stay in L1/L2 and are not counted.
+ */
+import { ProbePool } from '../src/protocol/pool.js';
+import type { ProbeJob, ProbeResult } from '../src/protocol/jobs.js';
+
+export interface ProbeRecord {
+  readonly kind: 'inner' | 'refit' | 'split' | 'relatedness';
+  readonly cols: number;
+  readonly train: number;
+  readonly dev: number;
+  readonly evalRows: number;
+  readonly epochs: number;
+  readonly rounds: number;
+}
+
+const records: ProbeRecord[] = [];
+
+/** Start recording every job of the shared pool (call before the run). */
+export function recordProbeTraffic(): () => readonly ProbeRecord[] {
+  const cols = new Map<number, number>();
+  const register = ProbePool.prototype.register;
+  ProbePool.prototype.register = function (this: ProbePool, d) {
+    const id = register.call(this, d);
+    cols.set(id, d.cols);
+    return id;
+  };
+  const run = ProbePool.prototype.run;
+  ProbePool.prototype.run = function (this: ProbePool, job: ProbeJob): Promise<ProbeResult> {
+    return run.call(this, job).then((r) => {
+      const c = cols.get(job.dataset) ?? 0;
+      if (job.kind === 'classify' && r.kind === 'classify') {
+        const v = job.validation;
+        const split = 'split' in v ? Math.trunc(v.split * job.train.length) : 0;
+        records.push({
+          kind: 'rows' in v ? (job.evals.length === 0 ? 'inner' : 'split') : 'refit',
+          cols: c,
+          train: job.train.length - split,
+          dev: 'rows' in v ? v.rows.length : split,
+          evalRows: job.evals.reduce((s, e) => s + e.length, 0),
+          epochs: r.epochs,
+          rounds: r.rounds,
+        });
+      } else if (job.kind === 'relatedness' && r.kind === 'relatedness') {
+        records.push({ kind: 'relatedness', cols: c, train: job.train.length, dev: job.dev.length, evalRows: job.test.length, epochs: r.epochs, rounds: r.rounds });
+      }
+      return r;
+    });
+  };
+  return () => records;
+}
+
+/** Bytes of one padded float32 row (the kernels pad rows to a multiple of 8 columns). */
+export const rowBytes = (cols: number): number => Math.ceil(cols / 8) * 8 * 4;
+
+export interface KindTraffic {
+  readonly kind: ProbeRecord['kind'];
+  readonly probes: number;
+  readonly meanTrain: number;
+  /** Forward bytes of one epoch (the mean over these probes). */
+  readonly epochBytes: number;
+  readonly meanEpochs: number;
+  /** Bytes that must come from memory: one forward read per row per epoch, dev and eval rows. */
+  readonly memoryBytes: number;
+  /** Bytes the kernels read in all: forward and backward (from cache) per epoch, dev and evals. */
+  readonly kernelBytes: number;
+}
+
+export function summarise(rs: readonly ProbeRecord[]): KindTraffic[] {
+  const kinds = [...new Set(rs.map((r) => r.kind))];
+  return kinds.map((kind) => {
+    const of = rs.filter((r) => r.kind === kind);
+    let train = 0;
+    let epochRows = 0;
+    let epochs = 0;
+    let other = 0;
+    let epochBytes = 0;
+    for (const r of of) {
+      const rb = rowBytes(r.cols);
+      train += r.train;
+      epochs += r.epochs;
+      epochRows += r.epochs * r.train * rb;
+      other += (r.rounds * r.dev + r.evalRows) * rb;
+      epochBytes += r.train * rb;
+    }
+    return {
+      kind,
+      probes: of.length,
+      meanTrain: train / of.length,
+      epochBytes: epochBytes / of.length,
+      meanEpochs: epochs / of.length,
+      memoryBytes: epochRows + other,
+      kernelBytes: 2 * epochRows + other,
+    };
+  });
+}
