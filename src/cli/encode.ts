@@ -8,6 +8,8 @@
 import { existsSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { createEncoder } from '../encoders/factory.js';
+import { DEVICE_CHOICES, type DeviceChoice } from '../compute/device.js';
+import { DEVICE_HELP } from './device.js';
 import { createGensenEncoder, type GensenEncoder } from '../encoders/gensen/encoder.js';
 import { NpyWriter } from '../formats/npy.js';
 import { wordTokenize } from '../text/word-tokenize.js';
@@ -26,6 +28,7 @@ export { readSentences };
 
 export interface EncodeArgs {
   encoder?: string;
+  device?: DeviceChoice;
   modelsDir: string;
   prefix1?: string;
   prefix2?: string;
@@ -114,6 +117,7 @@ export async function runEncode(
     lowercase: a.lowercase,
     tokenize: a.tokenize,
     onProgress: log,
+    ...(a.device ? { device: a.device } : {}),
     onNote: log,
   });
   const writers: NpyWriter[] = [];
@@ -175,7 +179,7 @@ async function runEncodeOther(name: string, a: EncodeArgs, log: (m: string) => v
   assertWritableOutput(a.out);
   if (existsSync(a.out) && !a.force) throw new UserError(`${a.out} exists: pass --force to overwrite it, or another --out`);
   const sentences = readSentences(a.input, a.format ?? (a.input === '-' ? 'txt' : a.input.endsWith('.jsonl') ? 'jsonl' : 'txt'));
-  const enc = await createEncoder({ ...(encoderFlagValues(a, OWN) as Record<string, string | number | boolean>), encoder: name, onNote: log });
+  const enc = await createEncoder({ ...(encoderFlagValues(a, OWN) as Record<string, string | number | boolean>), encoder: name, onNote: log, ...(a.device ? { device: a.device } : {}) });
   let w: NpyWriter | undefined;
   try {
     const tokens = sentences.map((s) => {
@@ -214,6 +218,7 @@ function declare(y: Argv): Argv<EncodeArgs> {
     .option('pool', { choices: ['last', 'max'] as const, default: 'last' as const, describe: 'last: [h_bwd ; h_fwd] final states; max: max over time' })
     .option('max-pool', { choices: ['faithful', 'masked'] as const, default: 'faithful' as const, describe: "faithful: max over the batch's zero padding too, as gensen.py; masked: ignore padding" })
     .option('batch-size', { type: 'number', default: 128, describe: 'Sentences per batch (in input order)' })
+    .option('device', { choices: DEVICE_CHOICES, default: 'cpu' as DeviceChoice, describe: DEVICE_HELP })
     .option('glove', { type: 'string', describe: 'GloVe .txt/.txt.gz/.h5: expand the vocabulary (to --vocab, or the input tokens)' })
     .option('vocab', { type: 'string', describe: 'Words to expand to: .json array or one word per line (needs --glove)' })
     .option('lowercase', { type: 'boolean', default: false, describe: 'Lowercase sentences first' })

@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { createEncoder } from '../encoders/factory.js';
+import { DEVICE_CHOICES, type DeviceChoice } from '../compute/device.js';
+import { DEVICE_HELP, probeBackendFor } from './device.js';
 import { addEncoderFlags, encoderFlagValues } from './encoder-flags.js';
 import { FeatureCache } from '../evaluate/feature-cache.js';
 import { StderrProgress } from '../evaluate/progress.js';
@@ -26,6 +28,7 @@ import { configureVectorCache } from '../vectors/embedded.js';
 
 interface EvaluateArgs {
   encoder?: string;
+  device: DeviceChoice;
   prefix1?: string;
   [encoderOption: string]: unknown;
   tasks?: string;
@@ -87,6 +90,7 @@ function declare(y: Argv): Argv<EvaluateArgs> {
     .option('save-predictions', { type: 'boolean', default: false, describe: 'Store per-example test predictions beside the results (for compare)' })
     .option('cache', { type: 'boolean', default: true, describe: 'Use the on-disk feature cache (--no-cache to disable)' })
     .option('progress', { type: 'boolean', describe: 'Progress on stderr (default on: a redrawn line on a terminal, one line per task phase in logs; --no-progress: none)' })
+    .option('device', { choices: DEVICE_CHOICES, default: 'cpu' as DeviceChoice, describe: DEVICE_HELP })
     .option('shard', { type: 'string', describe: 'K/N: run only every N-th task of --tasks, starting at the K-th (CI matrices; combine with merge)' })
     .epilogue(
       examplesEpilogue([
@@ -161,6 +165,7 @@ async function handle(a: EvaluateArgs): Promise<number> {
     const encoder = await createEncoder({
       ...(encoderFlagValues(a) as Record<string, string | number | boolean>),
       encoder: encoderName,
+      device: a.device,
       // Loading notes (a one-off cache conversion) are start-up status: shown on a terminal, kept
       // out of logs so a start-up error stays the only line there. Notes once the run is under way
       // (GloVe reading) and warnings at any time (an HTTP retry) are logged.
@@ -181,7 +186,8 @@ async function handle(a: EvaluateArgs): Promise<number> {
         devAsTrain: a.quoraDevAsTrain,
         preloaded,
         command: process.argv.slice(2),
-        device: 'cpu',
+        device: a.device,
+        probeBackend: await probeBackendFor(a.device, (m) => progress.log(m)),
         ...(a.cache ? { cache: new FeatureCache(undefined, warn) } : {}),
         progress,
         onWarning: warn,
