@@ -9,8 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GensenEncoder, type GensenModelData } from '../src/encoders/gensen/encoder.js';
-import type { NamedTensor } from '../src/encoders/gensen/gru-graph.js';
+import { GensenEncoder } from '../src/encoders/gensen/encoder.js';
+import { syntheticGensen } from '../test/helpers/synthetic-gensen.js';
 import { Rng } from '../src/util/rng.js';
 import { pySplit, pyFileLines } from '../src/util/pystr.js';
 
@@ -28,30 +28,6 @@ const THREADS = arg('threads', 2);
 const BATCH = 128;
 const REPS = arg('reps', 2);
 const rng = new Rng(1111);
-
-function uniform(n: number, scale: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = (rng.next() * 2 - 1) * scale;
-  return a;
-}
-
-function syntheticModel(): GensenModelData {
-  const tensors = new Map<string, NamedTensor>();
-  tensors.set('src_embedding.weight', { shape: [V, E], data: uniform(V * E, 0.1) });
-  const s = 1 / Math.sqrt(H);
-  for (let l = 0; l < LAYERS; l++) {
-    const inp = l === 0 ? E : 2 * H;
-    for (const d of ['', '_reverse']) {
-      tensors.set(`encoder.weight_ih_l${l}${d}`, { shape: [3 * H, inp], data: uniform(3 * H * inp, s) });
-      tensors.set(`encoder.weight_hh_l${l}${d}`, { shape: [3 * H, H], data: uniform(3 * H * H, s) });
-      tensors.set(`encoder.bias_ih_l${l}${d}`, { shape: [3 * H], data: uniform(3 * H, s) });
-      tensors.set(`encoder.bias_hh_l${l}${d}`, { shape: [3 * H], data: uniform(3 * H, s) });
-    }
-  }
-  const word2id = new Map<string, number>([['<s>', 0], ['<pad>', 1], ['</s>', 2], ['<unk>', 3]]);
-  for (let i = 4; i < V; i++) word2id.set(`w${i}`, i);
-  return { prefix: 'synthetic', weights: { vocabSize: V, embDim: E, hidden: H, layers: LAYERS, tensors }, word2id, filesHash: 'synthetic' };
-}
 
 /** Word counts of MR's sentences (SentEval splits on whitespace), or a similar fallback. */
 function mrLengths(): { lengths: number[]; source: string } {
@@ -86,7 +62,7 @@ async function main(): Promise<void> {
   }
 
   const t0 = performance.now();
-  const model = syntheticModel();
+  const model = syntheticGensen({ vocab: V, embDim: E, hidden: H, layers: LAYERS });
   console.log(`synthetic model built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const ours: Record<string, number> = {};
   for (const pool of ['last', 'max'] as const) {

@@ -14,6 +14,6 @@ export const DEVICE_HELP =
  * a GPU was asked for, and results record `devices.probes` as the CPU.
  */
 export async function probeBackendFor(choice: DeviceChoice, log: (m: string) => void): Promise<ProbeBackend> {
-  if (choice !== 'cpu') log('probes train on the CPU worker pool: this version trains probes on the CPU only (encoding follows --device)');
+  if (choice !== 'cpu') log(`--device ${choice}: probes train on the CPU (no GPU probe trainer yet); encoding follows --device`);
   return probePool();
 }

@@ -22,15 +22,21 @@ export interface GpuAdapterSummary {
   readonly software: boolean;
 }
 
-/** The limits the kernels split their work by (the device was created with the adapter's maxima). */
-export interface GpuLimits {
-  readonly maxBufferSize: number;
-  readonly maxStorageBufferBindingSize: number;
-  readonly maxStorageBuffersPerShaderStage: number;
-  readonly maxComputeWorkgroupsPerDimension: number;
-  readonly maxComputeInvocationsPerWorkgroup: number;
-  readonly maxComputeWorkgroupSizeX: number;
-  readonly maxComputeWorkgroupStorageSize: number;
+/** The limits the kernels split their work by (the device is created with the adapter's maxima). */
+const LIMIT_KEYS = [
+  'maxBufferSize',
+  'maxStorageBufferBindingSize',
+  'maxStorageBuffersPerShaderStage',
+  'maxComputeWorkgroupsPerDimension',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupStorageSize',
+] as const;
+
+export type GpuLimits = { readonly [K in (typeof LIMIT_KEYS)[number]]: number };
+
+function pickLimits(l: GPUSupportedLimits): GpuLimits {
+  return Object.fromEntries(LIMIT_KEYS.map((k) => [k, l[k]])) as unknown as GpuLimits;
 }
 
 export interface GpuContext {
@@ -103,30 +109,11 @@ export function gpuContext(): Promise<GpuContext | string> {
     const gpu = (instance ??= m.create([]));
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (!adapter) return `no GPU: WebGPU found no adapter; ${INSTALL_HINT}`;
-    const a = adapter.limits;
-    const device = await adapter.requestDevice({
-      requiredLimits: {
-        maxBufferSize: a.maxBufferSize,
-        maxStorageBufferBindingSize: a.maxStorageBufferBindingSize,
-        maxStorageBuffersPerShaderStage: a.maxStorageBuffersPerShaderStage,
-        maxComputeWorkgroupStorageSize: a.maxComputeWorkgroupStorageSize,
-        maxComputeInvocationsPerWorkgroup: a.maxComputeInvocationsPerWorkgroup,
-        maxComputeWorkgroupSizeX: a.maxComputeWorkgroupSizeX,
-        maxComputeWorkgroupsPerDimension: a.maxComputeWorkgroupsPerDimension,
-      },
-    });
+    const device = await adapter.requestDevice({ requiredLimits: { ...pickLimits(adapter.limits) } });
     const ctx: GpuContext = {
       device,
       adapter: summarise(adapter.info),
-      limits: {
-        maxBufferSize: device.limits.maxBufferSize,
-        maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
-        maxStorageBuffersPerShaderStage: device.limits.maxStorageBuffersPerShaderStage,
-        maxComputeWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
-        maxComputeInvocationsPerWorkgroup: device.limits.maxComputeInvocationsPerWorkgroup,
-        maxComputeWorkgroupSizeX: device.limits.maxComputeWorkgroupSizeX,
-        maxComputeWorkgroupStorageSize: device.limits.maxComputeWorkgroupStorageSize,
-      },
+      limits: pickLimits(device.limits),
       lostReason: null,
     };
     void device.lost.then((l) => {

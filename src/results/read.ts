@@ -27,6 +27,8 @@ function kindOf(v: Json | undefined): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
+  // A short string or a number is shown as it is: 'found "tpu"' is what a user can fix.
+  if ((typeof v === 'string' && v.length <= 40) || typeof v === 'number') return `a ${typeof v} (${JSON.stringify(v)})`;
   return `a ${typeof v}`;
 }
 

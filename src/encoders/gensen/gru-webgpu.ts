@@ -90,25 +90,23 @@ class Workspace {
   }
 
   gemmPipeline(t: GemmTile): GPUComputePipeline {
-    let p = this.pipelines.gemm.get(t);
-    if (!p) {
-      p = this.ctx.device.createComputePipeline({
-        layout: this.ctx.device.createPipelineLayout({ bindGroupLayouts: [this.pipelines.gemmLayout] }),
-        compute: { module: this.ctx.device.createShaderModule({ code: gemmShader(t) }), entryPoint: 'main' },
-      });
-      this.pipelines.gemm.set(t, p);
-    }
-    return p;
+    return this.pipeline(this.pipelines.gemm, t, this.pipelines.gemmLayout, () => gemmShader(t));
   }
 
   stepPipeline(t: StepTile): GPUComputePipeline {
-    let p = this.pipelines.step.get(t);
+    return this.pipeline(this.pipelines.step, t, this.pipelines.stepLayout, () => stepShader(t));
+  }
+
+  /** One compiled pipeline per tile shape, built on first use. */
+  private pipeline<K>(cache: Map<K, GPUComputePipeline>, key: K, layout: GPUBindGroupLayout, code: () => string): GPUComputePipeline {
+    let p = cache.get(key);
     if (!p) {
-      p = this.ctx.device.createComputePipeline({
-        layout: this.ctx.device.createPipelineLayout({ bindGroupLayouts: [this.pipelines.stepLayout] }),
-        compute: { module: this.ctx.device.createShaderModule({ code: stepShader(t) }), entryPoint: 'main' },
+      const d = this.ctx.device;
+      p = d.createComputePipeline({
+        layout: d.createPipelineLayout({ bindGroupLayouts: [layout] }),
+        compute: { module: d.createShaderModule({ code: code() }), entryPoint: 'main' },
       });
-      this.pipelines.step.set(t, p);
+      cache.set(key, p);
     }
     return p;
   }

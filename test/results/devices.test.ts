@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { readResultsFile, validateResults } from '../../src/results/read.js';
+import { UserError } from '../../src/util/errors.js';
+import { runCli } from '../helpers/cli.js';
+import { senteval } from '../helpers/data.js';
+import { fixture } from '../report/fixtures.js';
+
+type Doc = Parameters<typeof validateResults>[0];
+const base = (): Record<string, unknown> => JSON.parse(readFileSync(fixture('base.json'), 'utf8')) as Record<string, unknown>;
+
+test('devices (what ran encoding and probes, with the GPU adapter) read back as written', () => {
+  const gpu = { kind: 'gpu', api: 'webgpu', vendor: 'nvidia', architecture: 'hopper', device: 'H200', description: 'NVIDIA 580.159', software: false };
+  const cpu = { kind: 'cpu', threads: 16, model: 'AMD EPYC' };
+  const r = validateResults({ ...base(), devices: { encode: gpu, probes: cpu } } as Doc, 'r.json');
+  assert.deepEqual(r.results.devices, { encode: gpu, probes: cpu });
+  assert.deepEqual(r.warnings, []);
+});
+
+test('a device of an unknown kind is refused in one line naming the field', () => {
+  const doc = { ...base(), devices: { encode: { kind: 'tpu' }, probes: { kind: 'cpu', threads: 2 } } } as Doc;
+  assert.throws(
+    () => validateResults(doc, 'r.json'),
+    (e: unknown) => e instanceof UserError && /r\.json: field .devices\.encode\.kind.: expected .cpu. or .gpu., found a string \("tpu"\)/.test(e.message) && !e.message.includes('\n'),
+  );
+});
+
+test('evaluate --device auto records the choice and what ran each stage; a bad --device is one line', (t) => {
+  const data = senteval(t);
+  if (!data) return;
+  const dir = mkdtempSync(join(tmpdir(), 'gensen-devices-'));
+  try {
+    const out = join(dir, 'r.json');
+    const r = runCli(['evaluate', '--tasks', 'SICK-E', '--config', 'fast', '--data-dir', data, '--out', out, '--no-cache', '--device', 'auto']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /--device auto: probes train on the CPU/);
+    const res = readResultsFile(out).results;
+    assert.equal(res.device, 'auto');
+    // bow has no GPU path: both stages ran on this machine's CPU, whatever adapter exists.
+    assert.equal(res.devices?.encode.kind, 'cpu');
+    assert.equal(res.devices?.probes.kind, 'cpu');
+    const bad = runCli(['evaluate', '--tasks', 'SICK-E', '--data-dir', data, '--out', join(dir, 'b.json'), '--device', 'tpu']);
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /device/);
+    assert.doesNotMatch(bad.stderr, /^\s+at /m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
