@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { createEncoder } from '../encoders/factory.js';
 import { DEVICE_CHOICES, type DeviceChoice } from '../compute/device.js';
-import { DEVICE_HELP, probeBackendFor } from './device.js';
+import type { ProbeBackend } from '../protocol/backend.js';
+import { closeProbeBackend, DEVICE_HELP, probeBackendFor } from './device.js';
 import { addEncoderFlags, encoderFlagValues } from './encoder-flags.js';
 import { FeatureCache } from '../evaluate/feature-cache.js';
 import { StderrProgress } from '../evaluate/progress.js';
@@ -175,7 +176,9 @@ async function handle(a: EvaluateArgs): Promise<number> {
       throw e;
     });
     loaded = true;
+    let probeBackend: ProbeBackend | null = null;
     try {
+      probeBackend = await probeBackendFor(a.device, (m) => progress.log(m));
       const results = await evaluate(encoder, {
         tasks: defs,
         dataDir,
@@ -187,7 +190,7 @@ async function handle(a: EvaluateArgs): Promise<number> {
         preloaded,
         command: process.argv.slice(2),
         device: a.device,
-        probeBackend: await probeBackendFor(a.device, (m) => progress.log(m)),
+        probeBackend,
         ...(a.cache ? { cache: new FeatureCache(undefined, warn) } : {}),
         progress,
         onWarning: warn,
@@ -200,6 +203,7 @@ async function handle(a: EvaluateArgs): Promise<number> {
     } finally {
       progress.done();
       await encoder.close();
+      if (probeBackend) await closeProbeBackend(probeBackend);
     }
   } finally {
     lock.release();

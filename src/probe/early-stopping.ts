@@ -33,30 +33,53 @@ export interface EarlyStoppingOutcome {
   readonly epochs: number;
 }
 
-export function runEarlyStopping(o: EarlyStoppingOptions, hooks: EarlyStoppingHooks): EarlyStoppingOutcome {
-  let nepoch = 0;
-  let best = -1;
-  let bestRound = 0;
-  let count = 0;
-  let rounds = 0;
-  let stop = false;
-  while (!stop && nepoch <= o.maxEpoch) {
-    hooks.trainRound(o.epochSize);
-    nepoch += o.epochSize;
-    rounds++;
-    const score = hooks.validate();
-    if (score > best) {
-      best = score;
-      bestRound = rounds;
-      hooks.keepBest();
-    } else {
-      if (count >= o.tenacity) stop = true;
-      count++;
+/**
+ * The loop's state, one round at a time: what a trainer uses when many probes step in lockstep
+ * (the WebGPU backend), so both paths share one statement of SentEval's stopping rule.
+ */
+export class EarlyStopper {
+  private nepoch = 0;
+  private best = -1;
+  private bestRound = 0;
+  private count = 0;
+  private rounds = 0;
+  private stop = false;
+
+  constructor(private readonly o: EarlyStoppingOptions) {}
+
+  /** Whether another round is trained (SentEval's `while not stop and nepoch <= max_epoch`). */
+  get running(): boolean {
+    return !this.stop && this.nepoch <= this.o.maxEpoch;
+  }
+
+  /** Records a trained round's validation score; true when it is the new best (keep its model). */
+  record(score: number): boolean {
+    this.nepoch += this.o.epochSize;
+    this.rounds++;
+    if (score > this.best) {
+      this.best = score;
+      this.bestRound = this.rounds;
+      return true;
     }
+    if (this.count >= this.o.tenacity) this.stop = true;
+    this.count++;
+    return false;
   }
-  if (bestRound === 0) {
-    // SentEval would crash on an undefined `bestmodel`; only reachable with NaN-free scores < -1.
-    throw new Error('early stopping: no round produced a usable validation score');
+
+  outcome(): EarlyStoppingOutcome {
+    if (this.bestRound === 0) {
+      // SentEval would crash on an undefined `bestmodel`; only reachable with NaN-free scores < -1.
+      throw new Error('early stopping: no round produced a usable validation score');
+    }
+    return { best: this.best, bestRound: this.bestRound, rounds: this.rounds, epochs: this.nepoch };
   }
-  return { best, bestRound, rounds, epochs: nepoch };
+}
+
+export function runEarlyStopping(o: EarlyStoppingOptions, hooks: EarlyStoppingHooks): EarlyStoppingOutcome {
+  const s = new EarlyStopper(o);
+  while (s.running) {
+    hooks.trainRound(o.epochSize);
+    if (s.record(hooks.validate())) hooks.keepBest();
+  }
+  return s.outcome();
 }

@@ -3,7 +3,9 @@
  * Jobs and results are plain structured-cloneable objects, so the same `runJob` runs in a worker
  * or in-process; a job is a pure function of its inputs, so results never depend on scheduling.
  */
-import { countCorrect, fitClassifier, type ClassifierSettings, type Validation } from '../probe/classifier.js';
+import { countCorrect, fitClassifier, type ClassifierSettings, type LabelledData, type Validation } from '../probe/classifier.js';
+import type { EarlyStoppingOutcome } from '../probe/early-stopping.js';
+import type { ProbeNet } from '../probe/model.js';
 import { fitRelatedness, type CorrelationStat } from '../probe/relatedness.js';
 import type { LossReduction, ProbeInput } from '../probe/model.js';
 import { sourceFromPayload, type SourcePayload } from '../features/source.js';
@@ -74,7 +76,7 @@ export type ProbeResult = ClassifyResult | RelatednessResult;
 const sources = new WeakMap<DatasetPayload, ProbeInput>();
 
 /** The dataset's features as the probes read them (a source is built once per dataset and thread). */
-function inputOf(ds: DatasetPayload): ProbeInput {
+export function inputOf(ds: DatasetPayload): ProbeInput {
   if (ds.X instanceof Float32Array) return ds.X;
   let src = sources.get(ds);
   if (!src) {
@@ -96,28 +98,7 @@ export function runJob(job: ProbeJob, ds: DatasetPayload): ProbeResult {
       seed: job.seed,
       settings: job.settings,
     });
-    const predictions: Int32Array[] = [];
-    const correct: number[] = [];
-    const probabilities: Float64Array[] = [];
-    for (const rows of job.evals) {
-      const pred = new Int32Array(rows.length);
-      correct.push(countCorrect(fit.net, data, rows, pred));
-      predictions.push(pred);
-      if (job.probabilities) {
-        const pr = new Float64Array(rows.length * job.nclasses);
-        fit.net.probabilities(data.X, rows, pr);
-        probabilities.push(pr);
-      }
-    }
-    return {
-      kind: 'classify',
-      bestAccuracy: fit.bestAccuracy,
-      correct,
-      predictions,
-      ...(job.probabilities ? { probabilities } : {}),
-      rounds: fit.stopping.rounds,
-      epochs: fit.stopping.epochs,
-    };
+    return classifyResult(job, data, fit.net, fit.bestAccuracy, fit.stopping);
   }
   if (!ds.targets || !ds.scores) throw new Error(`dataset ${ds.id} has no relatedness targets`);
   const fit = fitRelatedness(
@@ -133,5 +114,31 @@ export function runJob(job: ProbeJob, ds: DatasetPayload): ProbeResult {
     testPredictions: fit.testPredictions,
     rounds: fit.stopping.rounds,
     epochs: fit.stopping.epochs,
+  };
+}
+
+/** A fitted classifier's result: the kept model's predictions on the job's eval row sets. */
+export function classifyResult(job: ClassifyJob, data: LabelledData, net: ProbeNet, bestAccuracy: number, stopping: EarlyStoppingOutcome): ClassifyResult {
+  const predictions: Int32Array[] = [];
+  const correct: number[] = [];
+  const probabilities: Float64Array[] = [];
+  for (const rows of job.evals) {
+    const pred = new Int32Array(rows.length);
+    correct.push(countCorrect(net, data, rows, pred));
+    predictions.push(pred);
+    if (job.probabilities) {
+      const pr = new Float64Array(rows.length * job.nclasses);
+      net.probabilities(data.X, rows, pr);
+      probabilities.push(pr);
+    }
+  }
+  return {
+    kind: 'classify',
+    bestAccuracy,
+    correct,
+    predictions,
+    ...(job.probabilities ? { probabilities } : {}),
+    rounds: stopping.rounds,
+    epochs: stopping.epochs,
   };
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gpuContext } from '../../src/compute/webgpu.js';
 import { test } from 'node:test';
 import { readResultsFile, validateResults } from '../../src/results/read.js';
 import { UserError } from '../../src/util/errors.js';
@@ -28,7 +29,7 @@ test('a device of an unknown kind is refused in one line naming the field', () =
   );
 });
 
-test('evaluate --device auto records the choice and what ran each stage; a bad --device is one line', (t) => {
+test('evaluate --device auto records the choice and what ran each stage; a bad --device is one line', async (t) => {
   const data = senteval(t);
   if (!data) return;
   const dir = mkdtempSync(join(tmpdir(), 'gensen-devices-'));
@@ -36,12 +37,14 @@ test('evaluate --device auto records the choice and what ran each stage; a bad -
     const out = join(dir, 'r.json');
     const r = runCli(['evaluate', '--tasks', 'SICK-E', '--config', 'fast', '--data-dir', data, '--out', out, '--no-cache', '--device', 'auto']);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stderr, /--device auto: probes train on the CPU/);
     const res = readResultsFile(out).results;
     assert.equal(res.device, 'auto');
-    // bow has no GPU path: both stages ran on this machine's CPU, whatever adapter exists.
+    // bow has no GPU path: it encodes on the CPU whatever adapter exists; probes follow the adapter.
     assert.equal(res.devices?.encode.kind, 'cpu');
-    assert.equal(res.devices?.probes.kind, 'cpu');
+    const adapter = typeof (await gpuContext()) !== 'string';
+    assert.equal(res.devices?.probes.kind, adapter ? 'gpu' : 'cpu');
+    if (!adapter) assert.match(r.stderr, /--device auto: no GPU: .*probes train on the CPU/);
+    else if (res.devices?.probes.kind === 'gpu' && res.devices.probes.software) assert.match(r.stderr, /--device auto: probes train on gpu: .*software adapter/);
     const bad = runCli(['evaluate', '--tasks', 'SICK-E', '--data-dir', data, '--out', join(dir, 'b.json'), '--device', 'tpu']);
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /device/);
