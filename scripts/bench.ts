@@ -12,8 +12,9 @@
  *   scale  MultiNLI-format files generated at 50,000 and at MultiNLI's 392,702 training pairs
  *          (scripts/make-scale-data), --encoder borep --dim 4096 --config fast: wall time, encoding
  *          rate, probes/s and peak RSS against the bar 1.3 x store bytes + 1.5 GB
- *   gpu    GenSen on WebGPU against onnxruntime on the CPU, full-size synthetic models, on whatever
- *          adapter is present (lavapipe in CI: slow, it only shows the path runs)
+ *   gpu    GenSen on WebGPU against onnxruntime on the CPU, full-size synthetic models, and a stage of
+ *          logistic probes on the WebGPU trainer against the CPU pool (scripts/bench-gpu-probes), on
+ *          whatever adapter is present (lavapipe in CI: slow, it only shows the path runs)
  * Needs the SentEval data ($SENTEVAL_DATA or ../shared/senteval-data).
  */
 import { spawnSync } from 'node:child_process';
@@ -199,7 +200,10 @@ for (const c of chosen) {
   else if (c === 'probe') script('bench-probe');
   else if (c === 'gensen') script('bench-gensen');
   else if (c === 'scale') scale();
-  else if (c === 'gpu') script('bench-gpu-encoder');
+  else if (c === 'gpu') {
+    script('bench-gpu-encoder');
+    script('bench-gpu-probes');
+  }
   else if (c === 'probes') await probes();
   else throw new Error(`unknown bench '${c}': spine, borep, probes, probe, gensen, scale, gpu`);
 }
