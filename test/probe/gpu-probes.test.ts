@@ -158,7 +158,7 @@ test('GPU relatedness (softmax + MSE) matches the CPU on both pair schemes; a st
 });
 
 /** Every L2 value × two validation schemes, submitted at once, on one backend. */
-async function runJobs(backend: ProbeBackend, X: Float32Array, y: Int32Array, cols: number): Promise<ClassifyResult[]> {
+async function runJobs(backend: ProbeBackend, X: Float32Array, y: Int32Array, cols: number, oneByOne = false): Promise<ClassifyResult[]> {
   const id = backend.register({ X, cols, y });
   const rows = Int32Array.from({ length: 400 }, (_, i) => i);
   const settings: ClassifierSettings = { nhid: 0, dropout: 0, optim: 'rmsprop', batchSize: 64, tenacity: 3, epochSize: 2, maxEpoch: 200, lossReduction: 'mean' };
@@ -167,12 +167,14 @@ async function runJobs(backend: ProbeBackend, X: Float32Array, y: Int32Array, co
     jobs.push({ kind: 'classify', dataset: id, train: rows.subarray(0, 300), validation: { rows: rows.subarray(300, 350) }, nclasses: 3, l2, seed: 1111, settings, evals: [rows.subarray(350)], probabilities: true });
     jobs.push({ kind: 'classify', dataset: id, train: rows.subarray(0, 350), validation: { split: 0.1 }, nclasses: 3, l2, seed: 1112, settings, evals: [rows.subarray(350)] });
   }
-  const out = (await Promise.all(jobs.map((j) => backend.run(j)))) as ClassifyResult[];
+  const out: ClassifyResult[] = [];
+  if (oneByOne) for (const j of jobs) out.push((await backend.run(j)) as ClassifyResult);
+  else out.push(...((await Promise.all(jobs.map((j) => backend.run(j)))) as ClassifyResult[]));
   backend.release(id);
   return out;
 }
 
-test('the GPU backend trains a stage of jobs together, with the CPU early-stopping outcome, deterministically', async (t) => {
+test('the GPU backend trains a stage of jobs together, with the CPU early-stopping outcome, deterministically and whatever the group', async (t) => {
   if (!(await needGpu(t))) return;
   const { X, y } = denseData(400, 24, 3, 5);
   const cpu = await runJobs(new ProbePool(0), X, y, 24);
@@ -180,8 +182,10 @@ test('the GPU backend trains a stage of jobs together, with the CPU early-stoppi
   assert.equal(gpuA.device.kind, 'gpu');
   const a = await runJobs(gpuA, X, y, 24);
   const b = await runJobs(gpuA, X, y, 24);
+  const solo = await runJobs(gpuA, X, y, 24, true);
   await gpuA.close();
   assert.deepEqual(b, a, 'the same jobs give the same bits twice');
+  assert.deepEqual(solo, a, 'a probe trained alone gives the bits it gives in a group');
   for (let i = 0; i < cpu.length; i++) {
     const [c, g] = [cpu[i]!, a[i]!];
     // Float32 sums may move a borderline dev prediction, so compare accuracies loosely and

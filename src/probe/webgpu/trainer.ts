@@ -115,13 +115,6 @@ class ProbeCursor {
   }
 }
 
-/** Device bytes a group of `probes` needs besides the dataset (for the caller's budget). */
-export function groupBytes(spec: ProbeKernelSpec, probes: number, batch: number, maxDev: number): number {
-  const np = paramCountOf(spec);
-  const act = probes * Math.max(batch * actStride(spec), maxDev * spec.nclasses) * 4;
-  return probes * np * 4 * 4 + act + TABLE_BYTES;
-}
-
 export async function trainLockstep(ctx: GpuContext, gds: GpuDataset, s: LockstepSettings, probes: readonly LockstepProbe[]): Promise<LockstepFit[]> {
   const P = probes.length;
   if (P === 0) return [];
@@ -151,13 +144,19 @@ export async function trainLockstep(ctx: GpuContext, gds: GpuDataset, s: Lockste
   const chunkSteps = Math.max(1, Math.floor(Math.min(TABLE_BYTES, bindLimit) / stepBytes));
   const tableBytes = Math.max(chunkSteps * stepBytes, P * evalWords * 4);
   const actBytes = P * Math.max(B * actStride(spec), maxDev * C) * 4;
-  for (const [what, bytes] of [
+  const needs = [
     ['parameters', P * np * 4],
     ['optimizer state', 2 * P * np * 4],
     ['step table', tableBytes],
     ['activations', actBytes],
-  ] as const) {
-    if (bytes > bindLimit) throw new GpuUnavailableError(`GPU probes: the ${what} of ${P} probes need ${bytes} bytes in one binding; the adapter allows ${bindLimit}`);
+  ] as const;
+  if (P > 1 && needs.some(([, bytes]) => bytes > bindLimit)) {
+    // A probe's arithmetic does not depend on its group, so halving a group changes no bits.
+    const half = Math.ceil(P / 2);
+    return [...(await trainLockstep(ctx, gds, s, probes.slice(0, half))), ...(await trainLockstep(ctx, gds, s, probes.slice(half)))];
+  }
+  for (const [what, bytes] of needs) {
+    if (bytes > bindLimit) throw new GpuUnavailableError(`GPU probes: the ${what} of one probe need ${bytes} bytes in one binding; the adapter allows ${bindLimit}; use --device cpu`);
   }
   const k = kernels(ctx, spec);
   const device = ctx.device;
