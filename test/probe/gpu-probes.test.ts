@@ -11,6 +11,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { gpuContext, requireGpu } from '../../src/compute/webgpu.js';
@@ -41,6 +42,21 @@ async function needGpu(t: TestContext): Promise<boolean> {
   if (process.env.CI === 'true' || process.env.GENSEN_EVAL_REQUIRE_GPU === '1') throw new Error(c);
   t.skip(c);
   return false;
+}
+
+/**
+ * The SentEval folder with SICK and STS-B, or a skip: scripts/gpu-check carries only MR's
+ * sentences (and not the embeddings), so there these two tests skip rather than fail.
+ */
+function sickAndStsb(t: TestContext): string | undefined {
+  const dir = senteval(t);
+  if (!dir) return undefined;
+  const need = [join(dir, 'SICK', 'SICK_train.txt'), join(dir, 'STS', 'STSBenchmark', 'sts-train.csv')];
+  if (need.every((f) => existsSync(f))) return dir;
+  const msg = `SICK and STS-B not found under ${dir}`;
+  if (process.env.CI === 'true') throw new Error(msg);
+  t.skip(msg);
+  return undefined;
 }
 
 /** Parameters after the same epochs agree to float32 rounding of values of order 1. */
@@ -206,7 +222,7 @@ const SPREAD = { 'SICK-E': 76.46 - 75.69, 'STS-B': 0.5857 - 0.5836 } as const;
 
 test('SICK-E and STS-B (--config fast) on the GPU backend lie within the seed spread of the CPU', async (t) => {
   if (!(await needGpu(t))) return;
-  const dataDir = senteval(t);
+  const dataDir = sickAndStsb(t);
   if (!dataDir) return;
   const encoder = await createEncoder({ encoder: 'bow' });
   const tasks = resolveTasks('SICK-E,STS-B');
@@ -226,7 +242,7 @@ test('SICK-E and STS-B (--config fast) on the GPU backend lie within the seed sp
 });
 
 test('--device gpu without an adapter is one line and exit 2; --device auto falls back to the CPU and says so', (t) => {
-  const dataDir = senteval(t);
+  const dataDir = sickAndStsb(t);
   if (!dataDir) return;
   const cli = join(repoRoot(), 'dist', 'src', 'cli.js');
   // A loader pointed at no driver: Dawn finds no adapter, whatever this machine has.
