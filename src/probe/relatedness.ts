@@ -252,24 +252,29 @@ export function expectedScores(params: Float64Array, data: { X: ProbeInput; cols
   const out = new Float64Array(rows.length);
   for (let k = 0; k < rows.length; k++) {
     const o = rows[k]! * d;
-    let zmax = -Infinity;
     for (let c = 0; c < nclass; c++) {
       const wo = c * d;
       let s = params[bOff + c]!;
       for (let j = 0; j < d; j++) s += params[wo + j]! * X[o + j]!;
       z[c] = s;
-      if (s > zmax) zmax = s;
     }
-    let sum = 0;
-    let ev = 0;
-    for (let c = 0; c < nclass; c++) {
-      const e = Math.exp(z[c]! - zmax);
-      sum += e;
-      ev += e * (c + 1);
-    }
-    out[k] = ev / sum;
+    out[k] = expectedScoreOf(z, 0, nclass);
   }
   return out;
+}
+
+/** Σ_c softmax(z)_c·(c+1) of the logits `z[off..off+nclass)`, in double precision. */
+export function expectedScoreOf(z: ArrayLike<number>, off: number, nclass: number): number {
+  let zmax = -Infinity;
+  for (let c = 0; c < nclass; c++) if (z[off + c]! > zmax) zmax = z[off + c]!;
+  let sum = 0;
+  let ev = 0;
+  for (let c = 0; c < nclass; c++) {
+    const e = Math.exp(z[off + c]! - zmax);
+    sum += e;
+    ev += e * (c + 1);
+  }
+  return ev / sum;
 }
 
 export function fitRelatedness(

@@ -14,8 +14,8 @@ import { gpuDevice, type DeviceRecord } from '../compute/device.js';
 import { Rng } from '../util/rng.js';
 import { EPOCH_STREAM, NUMPY_STREAM, TORCH_STREAM, validationSplit } from '../probe/classifier.js';
 import { FastStream } from '../probe/fast-stream.js';
-import { initParams, ProbeNet, paramCount, type ProbeArch } from '../probe/model.js';
-import { expectedScores } from '../probe/relatedness.js';
+import { initParams, ProbeNet, type ProbeArch } from '../probe/model.js';
+import { expectedScoreOf, expectedScores } from '../probe/relatedness.js';
 import { pearson, spearman } from '../stats/index.js';
 import { uploadDataset, type GpuDataset, type UploadOptions } from '../probe/webgpu/features.js';
 import { trainLockstep, type LockstepProbe, type LockstepSettings } from '../probe/webgpu/trainer.js';
@@ -38,7 +38,7 @@ interface Registered {
   gpu: GpuDataset | null;
 }
 
-export interface WebGpuProbeOptions extends UploadOptions {}
+export type WebGpuProbeOptions = UploadOptions;
 
 export class WebGpuProbeBackend implements ProbeBackend {
   readonly device: DeviceRecord;
@@ -180,7 +180,7 @@ function classifyProbes(ds: DatasetPayload, jobs: readonly ClassifyJob[]): { pro
     const devRows = dev;
     return {
       train,
-      dev: devRows,
+      dev,
       init: initParams(arch, new Rng(job.seed, TORCH_STREAM)),
       l2: job.l2,
       rng: new FastStream(job.seed, EPOCH_STREAM),
@@ -195,7 +195,6 @@ function classifyProbes(ds: DatasetPayload, jobs: readonly ClassifyJob[]): { pro
       },
     };
   });
-  if (probes[0] && probes[0].init.length !== paramCount(arch)) throw new Error('GPU probes: parameter count mismatch');
   return { probes, arch };
 }
 
@@ -214,20 +213,8 @@ function relatednessProbes(ds: DatasetPayload, jobs: readonly RelatednessJob[]):
       l2: 0,
       rng: new FastStream(job.seed, EPOCH_STREAM),
       score(z) {
-        // The expected score Σ_c p_c·(c+1), in double precision from the float32 logits.
-        const yhat = new Float64Array(gold.length);
-        for (let k = 0; k < gold.length; k++) {
-          let m = -Infinity;
-          for (let c = 0; c < C; c++) m = Math.max(m, z[k * C + c]!);
-          let sum = 0;
-          let ev = 0;
-          for (let c = 0; c < C; c++) {
-            const e = Math.exp(z[k * C + c]! - m);
-            sum += e;
-            ev += e * (c + 1);
-          }
-          yhat[k] = ev / sum;
-        }
+        // The expected score from the float32 logits, as the CPU computes it from its own.
+        const yhat = Float64Array.from(gold, (_, k) => expectedScoreOf(z, k * C, C));
         const r = job.earlyStopStat === 'spearman' ? spearman(yhat, gold) : pearson(yhat, gold);
         return Number.isNaN(r) ? 0 : r;
       },

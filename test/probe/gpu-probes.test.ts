@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { gpuContext, requireGpu } from '../../src/compute/webgpu.js';
+import { requireGpu } from '../../src/compute/webgpu.js';
 import { uploadDataset } from '../../src/probe/webgpu/features.js';
 import { trainLockstep, type LockstepSettings } from '../../src/probe/webgpu/trainer.js';
 import { EPOCH_STREAM, fitClassifier, TORCH_STREAM, type ClassifierSettings } from '../../src/probe/classifier.js';
@@ -34,15 +34,7 @@ import { evaluate } from '../../src/evaluate/run.js';
 import { resolveSettings } from '../../src/protocol/settings.js';
 import { resolveTasks } from '../../src/tasks/registry.js';
 import { senteval, repoRoot } from '../helpers/data.js';
-
-async function needGpu(t: TestContext): Promise<boolean> {
-  const c = await gpuContext();
-  if (typeof c !== 'string') return true;
-  // CI, and scripts/gpu-check on a machine with a GPU, must not pass by skipping.
-  if (process.env.CI === 'true' || process.env.GENSEN_EVAL_REQUIRE_GPU === '1') throw new Error(c);
-  t.skip(c);
-  return false;
-}
+import { maxAbsDiff, needGpu } from '../helpers/gpu.js';
 
 /**
  * The SentEval folder with SICK and STS-B, or a skip: scripts/gpu-check carries only MR's
@@ -61,16 +53,6 @@ function sickAndStsb(t: TestContext): string | undefined {
 
 /** Parameters after the same epochs agree to float32 rounding of values of order 1. */
 const TOL = 1e-5;
-
-function maxDiff(a: Float64Array, b: Float64Array): number {
-  assert.equal(a.length, b.length);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = Math.abs(a[i]! - b[i]!);
-    if (!(x <= d)) d = x;
-  }
-  return d;
-}
 
 function denseData(n: number, d: number, C: number, seed: number): { X: Float32Array; y: Int32Array } {
   const r = new Rng(seed, 9);
@@ -110,10 +92,10 @@ test('GPU classifier steps match the CPU trainer: logistic (Adam/RMSprop, mean/s
       { train, dev, init: initParams(arch, new Rng(seed, TORCH_STREAM)), l2: 0.01, rng: new FastStream(seed, EPOCH_STREAM), score: () => 0.5 },
     ]);
     gds.destroy();
-    const d = maxDiff(g!.params, cpu.net.params);
+    const d = maxAbsDiff(g!.params, cpu.net.params);
     assert.ok(d <= TOL, `${s.optim} nhid ${s.nhid} C ${C} ${s.lossReduction}: max |gpu − cpu| = ${d}`);
     // The trained model moved: the comparison is not between two copies of the init.
-    assert.ok(maxDiff(cpu.net.params, initParams(arch, new Rng(seed, TORCH_STREAM))) > 100 * TOL);
+    assert.ok(maxAbsDiff(cpu.net.params, initParams(arch, new Rng(seed, TORCH_STREAM))) > 100 * TOL);
     assert.equal(g!.stopping.epochs, cpu.stopping.epochs);
   }
 });
@@ -167,7 +149,7 @@ test('GPU relatedness (softmax + MSE) matches the CPU on both pair schemes; a st
       );
       gds.destroy();
       fits.push(g!.params);
-      const d = maxDiff(g!.params, cpu.params);
+      const d = maxAbsDiff(g!.params, cpu.params);
       assert.ok(d <= TOL, `${scheme}: max |gpu − cpu| = ${d}`);
     }
     assert.deepEqual(fits[1], fits[0], `${scheme}: one binding and eight give the same bits`);

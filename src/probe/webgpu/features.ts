@@ -8,6 +8,7 @@
 /// <reference types="@webgpu/types" />
 import { GpuUnavailableError, type GpuContext } from '../../compute/webgpu.js';
 import { SentenceStore } from '../../features/store.js';
+import { identityRows } from '../model.js';
 import type { SourcePayload } from '../../features/source.js';
 import type { ProbeKernelSpec } from './probe-wgsl.js';
 
@@ -47,7 +48,7 @@ function shapeOf(ds: ProbeDataset): { scheme: GpuDataset['scheme']; store: Sente
   const X = ds.X;
   const dense = (m: Float32Array, cols: number) => {
     const rows = m.length / cols;
-    return { scheme: 'single' as const, store: SentenceStore.wrap(m, rows, cols), a: Int32Array.from({ length: rows }, (_, i) => i), b: null };
+    return { scheme: 'single' as const, store: SentenceStore.wrap(m, rows, cols), a: identityRows(rows), b: null };
   };
   if (X instanceof Float32Array) return dense(X, ds.cols);
   if (X.kind === 'dense') return dense(X.X, X.cols);
@@ -95,7 +96,7 @@ export function uploadDataset(ctx: GpuContext, ds: ProbeDataset, o: UploadOption
   exWords.set(a, 0);
   exWords.set(b ?? a, n);
   if (ds.y) exWords.set(ds.y, 2 * n);
-  else if (ds.targets) new Float32Array(exWords.buffer, 8 * n * 1, tail).set(ds.targets);
+  else if (ds.targets) new Float32Array(exWords.buffer, 2 * n * 4, tail).set(ds.targets);
   const ex = ctx.device.createBuffer({ label: 'probe examples', size: Math.max(16, exWords.byteLength), usage });
   ctx.device.queue.writeBuffer(ex, 0, exWords);
   bytes += ex.size;

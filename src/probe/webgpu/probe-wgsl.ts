@@ -140,19 +140,12 @@ fn feat(e: u32, col: u32) -> f32 {
     for (var c = 0u; c < ${C}u; c++) { gz[c] = q[c] * (gz[c] - dot); }`;
   const w2 = H * cols + H;
   const b2 = w2 + C * H;
-  const tail =
+  // The logits: the first layer's outputs, or for the MLP the second layer over its hidden units.
+  const logits =
     H === 0
       ? `
     var z: array<f32, ${C}>;
-    for (var c = 0u; c < ${C}u; c++) { z[c] = outv[c]; }
-    if (st.mode == 1u) {
-      for (var c = 0u; c < ${C}u; c++) { act[(p * st.rows + k) * ${C}u + c] = z[c]; }
-      return;
-    }
-    var gz: array<f32, ${C}>;
-${lossBlock}
-    let ao = (p * st.rows + k) * ${A}u;
-    for (var c = 0u; c < ${C}u; c++) { act[ao + c] = gz[c]; }`
+    for (var c = 0u; c < ${C}u; c++) { z[c] = outv[c]; }`
       : `
     var h: array<f32, ${H}>;
     var m: array<f32, ${H}>;
@@ -167,7 +160,19 @@ ${lossBlock}
       var a = params[po + ${b2}u + c];
       for (var u = 0u; u < ${H}u; u++) { a += params[po + ${w2}u + c * ${H}u + u] * h[u]; }
       z[c] = a;
-    }
+    }`;
+  // The MLP's hidden activations and their gradients, for the update kernel's two layers.
+  const hiddenBackward =
+    H === 0
+      ? ''
+      : `
+    for (var u = 0u; u < ${H}u; u++) {
+      var dh = 0.0;
+      for (var c = 0u; c < ${C}u; c++) { dh += gz[c] * params[po + ${w2}u + c * ${H}u + u]; }
+      act[ao + ${C}u + u] = h[u];
+      act[ao + ${C + H}u + u] = dh * h[u] * (1.0 - h[u]) * m[u];
+    }`;
+  const tail = `${logits}
     if (st.mode == 1u) {
       for (var c = 0u; c < ${C}u; c++) { act[(p * st.rows + k) * ${C}u + c] = z[c]; }
       return;
@@ -175,13 +180,7 @@ ${lossBlock}
     var gz: array<f32, ${C}>;
 ${lossBlock}
     let ao = (p * st.rows + k) * ${A}u;
-    for (var c = 0u; c < ${C}u; c++) { act[ao + c] = gz[c]; }
-    for (var u = 0u; u < ${H}u; u++) {
-      var dh = 0.0;
-      for (var c = 0u; c < ${C}u; c++) { dh += gz[c] * params[po + ${w2}u + c * ${H}u + u]; }
-      act[ao + ${C}u + u] = h[u];
-      act[ao + ${C + H}u + u] = dh * h[u] * (1.0 - h[u]) * m[u];
-    }`;
+    for (var c = 0u; c < ${C}u; c++) { act[ao + c] = gz[c]; }${hiddenBackward}`;
   const forward = `
 var<workgroup> red: array<f32, ${WG}>;
 var<workgroup> outv: array<f32, ${NOUT}>;

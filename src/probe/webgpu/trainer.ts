@@ -248,13 +248,14 @@ export async function trainLockstep(ctx: GpuContext, gds: GpuDataset, s: Lockste
         });
         // Train one round: steps in chunks that fit the table, two dispatches per step.
         for (;;) {
-          tabU.fill(0);
           let steps = 0;
           for (; steps < chunkSteps; steps++) {
             let any = false;
             for (let p = 0; p < P; p++) {
               const o = steps * P * words + p * words;
+              // Words past a slot's count are never read, so only an idle slot's count is cleared.
               if (running[p] && nextStep(cursors[p]!, o)) any = true;
+              else tabU[o] = 0;
             }
             if (!any) break;
             dispatchRecord(steps, steps * P * words, words, B, 0);

@@ -15,26 +15,16 @@ import { createGensenEncoder, GensenEncoder, loadGensenModel, type GensenEncoder
 import { GruRunner } from '../../../src/encoders/gensen/gru.js';
 import { WebGpuGruRunner } from '../../../src/encoders/gensen/gru-webgpu.js';
 import type { GruBackend, GruBatchOutput } from '../../../src/encoders/gensen/backend.js';
-import { gpuContext } from '../../../src/compute/webgpu.js';
 import { pySplit } from '../../../src/util/pystr.js';
 import { Rng } from '../../../src/util/rng.js';
 import type { Matrix } from '../../../src/util/matrix.js';
 import { repoRoot } from '../../helpers/data.js';
+import { maxAbsDiff, needGpu } from '../../helpers/gpu.js';
 import { FULL, syntheticGensen, syntheticSentences } from '../../helpers/synthetic-gensen.js';
 
 const FIX = join(repoRoot(), 'test', 'fixtures', 'gensen');
 const EXP = join(FIX, 'expected');
 const TOL = 1e-4;
-
-/** Skips (naming the `webgpu` package) without an adapter; under CI=true that is a failure. */
-async function needGpu(t: TestContext): Promise<boolean> {
-  const c = await gpuContext();
-  if (typeof c !== 'string') return true;
-  // CI, and scripts/gpu-check on a machine with a GPU, must not pass by skipping.
-  if (process.env.CI === 'true' || process.env.GENSEN_EVAL_REQUIRE_GPU === '1') throw new Error(c);
-  t.skip(c);
-  return false;
-}
 
 function fixtureBatches(file: string): string[][] {
   const e = JSON.parse(readFileSync(join(EXP, file), 'utf8')) as { sentences: string[]; batchSize: number };
@@ -44,16 +34,6 @@ function fixtureBatches(file: string): string[][] {
 }
 const TINY = fixtureBatches('encodings.json');
 const PY2 = fixtureBatches('py2-encodings.json');
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = Math.abs(a[i]! - b[i]!);
-    if (!(x <= d)) d = x;
-  }
-  return d;
-}
 
 async function pair(o: GensenEncoderOptions): Promise<[GensenEncoder, GensenEncoder]> {
   const cpu = await createGensenEncoder({ ...o, device: 'cpu' });
