@@ -5,83 +5,26 @@
  * within 1e-4; batch splitting and readback rounds; the released models' full shapes.
  * Runs on lavapipe (a CPU Vulkan) in CI, so the models are small or the batches few.
  */
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
-import { createGensenEncoder, GensenEncoder, loadGensenModel, type GensenEncoderOptions, type GensenModelData } from '../../../src/encoders/gensen/encoder.js';
+import { createGensenEncoder, GensenEncoder, loadGensenModel, type GensenModelData } from '../../../src/encoders/gensen/encoder.js';
 import { GruRunner } from '../../../src/encoders/gensen/gru.js';
 import { WebGpuGruRunner } from '../../../src/encoders/gensen/gru-webgpu.js';
-import type { GruBackend, GruBatchOutput } from '../../../src/encoders/gensen/backend.js';
+import type { GruBackend } from '../../../src/encoders/gensen/backend.js';
 import { pySplit } from '../../../src/util/pystr.js';
 import { Rng } from '../../../src/util/rng.js';
-import type { Matrix } from '../../../src/util/matrix.js';
-import { repoRoot } from '../../helpers/data.js';
 import { maxAbsDiff, needGpu } from '../../helpers/gpu.js';
+import { assertZeroPastEnd, compareRuns, EXP, EXPANSION_SETS, expansionParity, FIX, fullSizeParity, MODEL_SETS, pair, poolingParity, randomBatch, TINY, TOL } from '../../helpers/gensen-parity.js';
 import { FULL, syntheticGensen, syntheticSentences } from '../../helpers/synthetic-gensen.js';
-
-const FIX = join(repoRoot(), 'test', 'fixtures', 'gensen');
-const EXP = join(FIX, 'expected');
-const TOL = 1e-4;
-
-function fixtureBatches(file: string): string[][] {
-  const e = JSON.parse(readFileSync(join(EXP, file), 'utf8')) as { sentences: string[]; batchSize: number };
-  const out: string[][] = [];
-  for (let i = 0; i < e.sentences.length; i += e.batchSize) out.push(e.sentences.slice(i, i + e.batchSize));
-  return out;
-}
-const TINY = fixtureBatches('encodings.json');
-const PY2 = fixtureBatches('py2-encodings.json');
-
-async function pair(o: GensenEncoderOptions): Promise<[GensenEncoder, GensenEncoder]> {
-  const cpu = await createGensenEncoder({ ...o, device: 'cpu' });
-  const gpu = await createGensenEncoder({ ...o, device: 'gpu' });
-  return [cpu, gpu];
-}
-
-const MODEL_SETS: [string, Pick<GensenEncoderOptions, 'prefix1' | 'prefix2'>, string[][]][] = [
-  ['tiny1 (1 layer)', { prefix1: 'tiny1' }, TINY],
-  ['tiny2 (2 layers)', { prefix1: 'tiny2' }, TINY],
-  ['tiny1+tiny2', { prefix1: 'tiny1', prefix2: 'tiny2' }, TINY],
-  ['py2a (1 layer)', { prefix1: 'py2a' }, PY2],
-  ['py2b (2 layers)', { prefix1: 'py2b' }, PY2],
-  ['py2a+py2b', { prefix1: 'py2a', prefix2: 'py2b' }, PY2],
-];
 
 for (const [name, prefixes, batches] of MODEL_SETS) {
   test(`gpu: ${name}: last, faithful max, masked max and all states within ${TOL} of the CPU`, async (t) => {
     if (!(await needGpu(t))) return;
-    for (const [pool, maxPool] of [
-      ['last', 'faithful'],
-      ['max', 'faithful'],
-      ['max', 'masked'],
-    ] as const) {
-      const [cpu, gpu] = await pair({ modelsDir: FIX, ...prefixes, pool, maxPool });
-      try {
-        assert.equal(gpu.computeDevice.kind, 'gpu');
-        assert.equal(cpu.computeDevice.kind, 'cpu');
-        let worst = 0;
-        let worstStates = 0;
-        for (const b of batches) {
-          const c = await cpu.encodeText(b, true);
-          const g = await gpu.encodeText(b, true);
-          worst = Math.max(worst, maxAbsDiff(c.vectors.data, g.vectors.data));
-          assert.deepEqual([...g.states!.lengths], [...c.states!.lengths]);
-          c.states!.states.forEach((s, i) => (worstStates = Math.max(worstStates, maxAbsDiff(s, g.states!.states[i]!))));
-          // Without --all-states the GPU fuses max pooling into the recurrence: same vectors.
-          const fused = await gpu.encodeText(b, false);
-          assert.deepEqual(fused.vectors.data, g.vectors.data);
-        }
-        t.diagnostic(`${name} ${pool}${pool === 'max' ? ` ${maxPool}` : ''}: max abs diff ${worst.toExponential(2)}, states ${worstStates.toExponential(2)}`);
-        assert.ok(worst <= TOL, `${pool} ${maxPool}: ${worst}`);
-        assert.ok(worstStates <= TOL, `states: ${worstStates}`);
-      } finally {
-        await cpu.close();
-        await gpu.close();
-      }
-    }
+    await poolingParity(t, 'gpu', name, prefixes, batches);
   });
 }
 
@@ -116,39 +59,10 @@ test('gpu: faithful max pooling pads to the caller batch, not to the GPU chunk; 
   }
 });
 
-for (const [label, prefix1, prefix2, glove, vocabText] of [
-  ['tiny1+tiny2', 'tiny1', 'tiny2', 'tiny_glove.txt', 'utf8'],
-  ['py2a+py2b', 'py2a', 'py2b', 'py2-glove6.txt', 'python2'],
-] as const) {
-  test(`gpu: ${label} with expanded task vocabularies (${glove}): MR (faithful max) and TREC (last) within ${TOL} of the CPU`, async (t) => {
+for (const set of EXPANSION_SETS) {
+  test(`gpu: ${set[0]} with expanded task vocabularies (${set[3]}): MR (faithful max) and TREC (last) within ${TOL} of the CPU`, async (t) => {
     if (!(await needGpu(t))) return;
-    const batches = label.startsWith('tiny') ? TINY : PY2;
-    const o = { modelsDir: FIX, prefix1, prefix2, pool: 'best', maxPool: 'faithful', glove: join(EXP, glove), senteval: true, vocabText } as const;
-    const [cpu, gpu] = await pair(o);
-    try {
-      const samples = batches.flat().map((s) => pySplit(s));
-      for (const task of ['MR', 'TREC']) {
-        assert.equal(await gpu.prepare({ taskId: task, samples }), await cpu.prepare({ taskId: task, samples }));
-        let worst = 0;
-        for (const b of batches) {
-          const toks = b.map((s) => pySplit(s));
-          const c: Matrix = await cpu.encode(toks);
-          const g: Matrix = await gpu.encode(toks);
-          worst = Math.max(worst, maxAbsDiff(c.data, g.data));
-        }
-        t.diagnostic(`${label} ${task} (${gpu.pooling}) expanded from ${glove}: max abs diff ${worst.toExponential(2)}`);
-        assert.ok(worst <= TOL, `${task}: ${worst}`);
-      }
-      // Back to the models' own vocabularies: the GPU gathers from the swapped table too.
-      cpu.useOwnVocabulary();
-      gpu.useOwnVocabulary();
-      const c = await cpu.encode(batches[0]!.map((s) => pySplit(s)));
-      const g = await gpu.encode(batches[0]!.map((s) => pySplit(s)));
-      assert.ok(maxAbsDiff(c.data, g.data) <= TOL);
-    } finally {
-      await cpu.close();
-      await gpu.close();
-    }
+    await expansionParity(t, 'gpu', set);
   });
 }
 
@@ -156,7 +70,7 @@ test('gpu: the identity says device gpu; the CPU identity is unchanged; auto pic
   if (!(await needGpu(t))) return;
   const o = { modelsDir: FIX, prefix1: 'tiny1', pool: 'last', maxPool: 'faithful' } as const;
   const plain = await createGensenEncoder(o);
-  const [cpu, gpu] = await pair(o);
+  const [cpu, gpu] = await pair(o, 'gpu');
   const auto = await createGensenEncoder({ ...o, device: 'auto' });
   try {
     assert.deepEqual(cpu.identity, plain.identity);
@@ -169,30 +83,6 @@ test('gpu: the identity says device gpu; the CPU identity is unchanged; auto pic
     for (const e of [plain, cpu, gpu, auto]) await e.close();
   }
 });
-
-function randomBatch(rng: Rng, B: number, T: number, vocab: number): { ids: BigInt64Array; lens: Int32Array } {
-  const lens = Int32Array.from({ length: B }, () => 1 + rng.int(T));
-  lens[rng.int(B)] = T;
-  const ids = new BigInt64Array(T * B).fill(1n);
-  for (let b = 0; b < B; b++) for (let t = 0; t < lens[b]!; t++) ids[t * B + b] = BigInt(rng.int(vocab));
-  return { ids, lens };
-}
-
-/** Largest differences of finals, steps and the fused masked max (computed here from the CPU's steps). */
-function compareRuns(c: GruBatchOutput, g: GruBatchOutput, lens: Int32Array): { finals: number; steps: number; maxima: number } {
-  const { B, H } = c;
-  const maxima = new Float32Array(2 * B * H);
-  for (let d = 0; d < 2; d++) {
-    for (let b = 0; b < B; b++) {
-      for (let k = 0; k < H; k++) {
-        let m = -Infinity;
-        for (let t = 0; t < lens[b]!; t++) m = Math.max(m, c.steps![((t * 2 + d) * B + b) * H + k]!);
-        maxima[(d * B + b) * H + k] = m;
-      }
-    }
-  }
-  return { finals: maxAbsDiff(c.finals, g.finals), steps: maxAbsDiff(c.steps!, g.steps!), maxima: maxAbsDiff(maxima, g.maxima!) };
-}
 
 test('gpu: batches split into chunks and readback rounds give the CPU runner\'s finals, steps and maxima', async (t) => {
   if (!(await needGpu(t))) return;
@@ -218,13 +108,7 @@ test('gpu: batches split into chunks and readback rounds give the CPU runner\'s 
           const d = compareRuns(c, r, lens);
           t.diagnostic(`${prefix} B=${B} T=${T} ${g === small ? 'split' : 'whole'}: finals ${d.finals.toExponential(2)}, steps ${d.steps.toExponential(2)}, maxima ${d.maxima.toExponential(2)}`);
           assert.ok(d.finals <= TOL && d.steps <= TOL && d.maxima <= TOL, JSON.stringify(d));
-          // Zero past each sentence's end, exactly, in both directions.
-          const H = m.weights.hidden;
-          for (let b = 0; b < B; b++) {
-            for (let s = lens[b]!; s < T; s++) {
-              for (let i = 0; i < 2 * H; i++) assert.equal(r.steps![((s * 2 + (i < H ? 0 : 1)) * B + b) * H + (i % H)], 0, `B=${B} b=${b} t=${s}`);
-            }
-          }
+          assertZeroPastEnd(r, lens, T);
           const f = await g.run(ids, lens, T, { sequence: false });
           assert.deepEqual(f.finals, r.finals);
           assert.equal(f.steps, undefined);
@@ -255,41 +139,21 @@ test('gpu: an id outside the table and a lost Dawn instance are caught (the inst
   }
 });
 
-/** Runs both backends of a full-size model on the same chunk; returns the largest differences. */
-async function fullSize(t: TestContext, layers: number, batches: readonly [number, number][]): Promise<void> {
-  const m: GensenModelData = syntheticGensen({ ...FULL, layers });
-  const emb = m.weights.tensors.get('src_embedding.weight')!.data;
-  const cpu: GruBackend = await GruRunner.create(m.weights, emb);
-  // A 4 MiB scratch cap: the larger batch splits into chunks (85 sentences of 2 steps), as a batch
-  // of 4096 does under the default 256 MiB.
-  const gpu: GruBackend = await WebGpuGruRunner.create(m.weights, emb, { scratchCap: 4 * 2 ** 20 });
-  const rng = new Rng(layers);
-  try {
-    for (const [B, T] of batches) {
-      const { ids, lens } = randomBatch(rng, B, T, FULL.vocab);
-      const c = await cpu.run(ids, lens, T, { sequence: true });
-      const g = await gpu.run(ids, lens, T, { sequence: true, maxPool: true });
-      const d = compareRuns(c, g, lens);
-      t.diagnostic(`full size V=${FULL.vocab} E=${FULL.embDim} H=${FULL.hidden} layers=${layers} B=${B} T=${T}: finals ${d.finals.toExponential(2)}, steps ${d.steps.toExponential(2)}, maxima ${d.maxima.toExponential(2)}`);
-      assert.ok(d.finals <= TOL && d.steps <= TOL && d.maxima <= TOL, JSON.stringify(d));
-    }
-  } finally {
-    await cpu.close();
-    await gpu.close();
-  }
-}
+// A 4 MiB scratch cap: the larger batch splits into chunks (85 sentences of 2 steps), as a batch
+// of 4096 does under the default 256 MiB.
+const smallScratch = (w: GensenModelData['weights'], emb: Float32Array): Promise<GruBackend> => WebGpuGruRunner.create(w, emb, { scratchCap: 4 * 2 ** 20 });
 
 test('gpu: full-size 1-layer model (nli_large shapes), batches of 1 and of 200 short sentences in 3 chunks, within 1e-4 of the CPU', async (t) => {
   if (!(await needGpu(t))) return;
-  await fullSize(t, 1, [
+  await fullSizeParity(t, 1, [
     [1, 7],
     [200, 2],
-  ]);
+  ], smallScratch);
 });
 
 test('gpu: full-size 2-layer model (nli_large_bothskip_2layer shapes), batch of 1, within 1e-4 of the CPU', async (t) => {
   if (!(await needGpu(t))) return;
-  await fullSize(t, 2, [[1, 5]]);
+  await fullSizeParity(t, 2, [[1, 5]], smallScratch);
 });
 
 test('gpu: the encoder on a full-size model (masked max, fused on the GPU) matches the CPU', async (t) => {
