@@ -1,10 +1,11 @@
 /**
  * The one module that imports onnxruntime-node: every graph the harness runs gets its session and
  * tensors here, so the choice of execution provider and thread policy is made in one place (as
- * transformers.js does in its backend module). Today that is the CPU provider; a GPU provider is a
- * change to this file alone.
+ * transformers.js does in its backend module). The CPU provider by default; the CUDA provider where
+ * the install has it (ort-cuda.ts checks that first, so a missing library is one line).
  */
 import * as ort from 'onnxruntime-node';
+import { CudaUnavailableError, cudaFailureReason, cudaProviderProblem, pinCudaFloat32 } from './ort-cuda.js';
 import { DOUBLE, modelProto, node, tensorProto, valueInfo } from '../formats/onnx.js';
 import { MessageWriter } from '../formats/protobuf.js';
 
@@ -17,12 +18,29 @@ export interface SessionTuning {
   readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   /** Let idle intra-op threads spin (ORT's default); off unless asked. */
   readonly spin?: boolean;
+  /**
+   * `cuda`: onnxruntime's CUDA execution provider (nodes it has no kernel for run on the CPU
+   * provider, as onnxruntime always does); float32 unless NVIDIA_TF32_OVERRIDE was exported.
+   */
+  readonly provider?: 'cpu' | 'cuda';
+  /** The CUDA device ordinal (`cuda` only; default 0). */
+  readonly cudaDeviceId?: number;
 }
 
-/** A session over a serialised ModelProto, on the CPU execution provider. */
-export function createSession(model: Uint8Array, tuning: SessionTuning = {}): Promise<OrtSession> {
+/**
+ * A session over a serialised ModelProto, on the CPU execution provider or, with `provider: 'cuda'`,
+ * on CUDA (a CudaUnavailableError naming what is missing when it cannot run).
+ */
+export async function createSession(model: Uint8Array, tuning: SessionTuning = {}): Promise<OrtSession> {
+  const cuda = tuning.provider === 'cuda';
+  const deviceId = tuning.cudaDeviceId ?? 0;
+  if (cuda) {
+    pinCudaFloat32();
+    const problem = await cudaProviderProblem(deviceId);
+    if (problem) throw new CudaUnavailableError(problem);
+  }
   const opts: ort.InferenceSession.SessionOptions = {
-    executionProviders: ['cpu'],
+    executionProviders: cuda ? [{ name: 'cuda', deviceId }] : ['cpu'],
     intraOpNumThreads: tuning.intraOpThreads ?? 2,
     interOpNumThreads: 1,
     executionMode: 'sequential',
@@ -31,7 +49,23 @@ export function createSession(model: Uint8Array, tuning: SessionTuning = {}): Pr
     // (measured: 3-4x slower under a concurrent load); blocking threads cost nothing idle.
     extra: { session: { intra_op: { allow_spinning: tuning.spin ? '1' : '0' } } },
   };
-  return ort.InferenceSession.create(model, opts);
+  if (!cuda) return ort.InferenceSession.create(model, opts);
+  try {
+    return await ort.InferenceSession.create(model, opts);
+  } catch (e) {
+    // The probe ran, so this is the device itself (out of memory for this model, a lost GPU).
+    throw new CudaUnavailableError(`creating a session on CUDA device ${deviceId} failed: ${cudaFailureReason((e as Error).message)}`);
+  }
+}
+
+/** Runs a session; on CUDA a failure (out of memory, a lost device) becomes a one-line CudaUnavailableError. */
+export async function runSession(session: OrtSession, feeds: OrtFeeds, onCuda: boolean): Promise<Record<string, OrtTensor>> {
+  if (!onCuda) return session.run(feeds);
+  try {
+    return await session.run(feeds);
+  } catch (e) {
+    throw new CudaUnavailableError(`a CUDA run failed: ${cudaFailureReason((e as Error).message)}`);
+  }
 }
 
 export function float32Tensor(data: Float32Array, dims: readonly number[]): OrtTensor {

@@ -251,9 +251,11 @@ function readDevice(r: Reader, v: Json | undefined, field: string): DeviceRecord
   }
   if (kind !== 'gpu') r.fail(`${field}.kind`, "'cpu' or 'gpu'", o.kind);
   const text = (k: string): string => (o[k] === undefined ? '' : r.str(o[k], `${field}.${k}`));
+  const api = o.api === undefined ? 'webgpu' : r.str(o.api, `${field}.api`);
+  if (api !== 'webgpu' && api !== 'cuda') r.fail(`${field}.api`, "'webgpu' or 'cuda'", o.api);
   return {
     kind: 'gpu',
-    api: 'webgpu',
+    api,
     vendor: text('vendor'),
     architecture: text('architecture'),
     device: text('device'),

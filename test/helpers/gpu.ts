@@ -2,6 +2,7 @@
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { gpuContext } from '../../src/compute/webgpu.js';
+import { cudaProviderProblem } from '../../src/compute/ort-cuda.js';
 
 /**
  * Skips (naming the `webgpu` package) without an adapter. CI, and scripts/gpu-check on a
@@ -12,6 +13,19 @@ export async function needGpu(t: TestContext): Promise<boolean> {
   if (typeof c !== 'string') return true;
   if (process.env.CI === 'true' || process.env.GENSEN_EVAL_REQUIRE_GPU === '1') throw new Error(c);
   t.skip(c);
+  return false;
+}
+
+/**
+ * Skips (with the one line `--device cuda` would print) where onnxruntime's CUDA provider cannot
+ * run: CI installs onnxruntime-node without it, so there these tests skip. On a CUDA machine
+ * GENSEN_EVAL_REQUIRE_CUDA=1 makes a missing provider fail instead.
+ */
+export async function needCuda(t: TestContext): Promise<boolean> {
+  const problem = await cudaProviderProblem();
+  if (problem === null) return true;
+  if (process.env.GENSEN_EVAL_REQUIRE_CUDA === '1') throw new Error(problem);
+  t.skip(problem);
   return false;
 }
 

@@ -12,6 +12,7 @@ import { pySplit } from '../../util/pystr.js';
 import { GruRunner, type SessionTuning } from './gru.js';
 import type { GruBackend, GruBatchOutput } from './backend.js';
 import { gpuContext } from '../../compute/webgpu.js';
+import { cudaTf32Allowed } from '../../compute/ort-cuda.js';
 import type { DeviceChoice, DeviceRecord } from '../../compute/device.js';
 import type { GensenWeights } from './gru-graph.js';
 import { bestPoolingFor, vocabCasedFor, poolInto, stepsInto, type MaxPoolMode, type Pooling } from './pooling.js';
@@ -86,7 +87,8 @@ export interface GensenEncoderOptions {
   readonly maxChunk?: number;
   /**
    * Where the GRU runs: `cpu` (onnxruntime, the default), `gpu` (WebGPU; a one-line error without
-   * an adapter) or `auto` (the GPU when WebGPU finds an adapter, else the CPU).
+   * an adapter), `auto` (the GPU when WebGPU finds an adapter, else the CPU) or `cuda`
+   * (onnxruntime's CUDA provider; a one-line error where the install or the machine lacks it).
    */
   readonly device?: DeviceChoice;
   readonly tuning?: SessionTuning;
@@ -243,7 +245,8 @@ export class GensenEncoder implements SentenceEncoder {
     }
     // GPU sums run in another order: its vectors differ from the CPU's in the last bits, so they
     // must not share cache entries. CPU identities stay as they were (existing caches match).
-    if (this.computeDevice.kind === 'gpu') params['device'] = 'gpu';
+    const d = this.computeDevice;
+    if (d.kind === 'gpu') params['device'] = d.api === 'webgpu' ? 'gpu' : cudaTf32Allowed() ? 'cuda-tf32' : 'cuda';
     this.identity = {
       name: 'gensen',
       dim,
@@ -423,14 +426,15 @@ export class GensenEncoder implements SentenceEncoder {
   ): Promise<GensenEncoder> {
     if (data.length === 0 || data.length > 2) throw new UserError('gensen: give one or two models (--prefix1 [--prefix2])');
     const models: LoadedModel[] = [];
-    const onGpu = await resolveDevice(opts.device ?? 'cpu');
+    const where = await resolveDevice(opts.device ?? 'cpu');
     try {
       for (const d of data) {
         const emb = d.weights.tensors.get('src_embedding.weight');
         if (!emb) throw new UserError(`gensen model ${d.prefix}: no src_embedding.weight in the checkpoint`);
-        const runner = onGpu
-          ? await (await import('./gru-webgpu.js')).WebGpuGruRunner.create(d.weights, emb.data)
-          : await GruRunner.create(d.weights, emb.data, opts.tuning);
+        const runner =
+          where === 'gpu'
+            ? await (await import('./gru-webgpu.js')).WebGpuGruRunner.create(d.weights, emb.data)
+            : await GruRunner.create(d.weights, emb.data, where === 'cuda' ? { ...opts.tuning, provider: 'cuda' } : opts.tuning);
         models.push(new LoadedModel(d, runner));
       }
     } catch (e) {
@@ -441,10 +445,13 @@ export class GensenEncoder implements SentenceEncoder {
   }
 }
 
-/** `auto`: the GPU when WebGPU finds an adapter (the shared device is created once), else the CPU. */
-async function resolveDevice(choice: DeviceChoice): Promise<boolean> {
-  if (choice !== 'auto') return choice === 'gpu';
-  return typeof (await gpuContext()) !== 'string';
+/**
+ * `auto`: the GPU when WebGPU finds an adapter (the shared device is created once), else the CPU;
+ * CUDA only when asked for, since it needs a particular onnxruntime-node install.
+ */
+async function resolveDevice(choice: DeviceChoice): Promise<'cpu' | 'gpu' | 'cuda'> {
+  if (choice !== 'auto') return choice;
+  return typeof (await gpuContext()) !== 'string' ? 'gpu' : 'cpu';
 }
 
 /** Reads `<modelsDir>/<prefix>.model` and `<prefix>_vocab.pkl` (UserError naming both if missing). */

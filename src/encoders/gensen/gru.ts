@@ -1,9 +1,12 @@
 /**
- * Runs a GenSen encoder's bidirectional GRU stack on onnxruntime (sessions from compute/onnxruntime.ts),
- * the CPU implementation of GruBackend. One session per model; the graph comes from gru-graph.ts.
+ * Runs a GenSen encoder's bidirectional GRU stack on onnxruntime (sessions from compute/onnxruntime.ts):
+ * the CPU implementation of GruBackend, and with `provider: 'cuda'` the CUDA one. The graph comes
+ * from gru-graph.ts; the only difference between the two is where the embedding table lives.
  */
-import { cpuDevice, type DeviceRecord } from '../../compute/device.js';
-import { createSession, float32Tensor, int32Tensor, int64Tensor, type OrtSession, type OrtTensor, type SessionTuning } from '../../compute/onnxruntime.js';
+import { cpuDevice, gpuDevice, type DeviceRecord } from '../../compute/device.js';
+import { cudaAdapterSummary, CudaUnavailableError } from '../../compute/ort-cuda.js';
+import { UserError } from '../../util/errors.js';
+import { createSession, float32Tensor, int32Tensor, int64Tensor, runSession, type OrtSession, type OrtTensor, type SessionTuning } from '../../compute/onnxruntime.js';
 import {
   buildGensenOnnx,
   GRAPH_INPUT_EMB,
@@ -19,39 +22,95 @@ import type { GruBackend, GruBatchOutput, GruRunOptions } from './backend.js';
 export type { GruBackend, GruBatchOutput, GruRunOptions } from './backend.js';
 export type { SessionTuning } from '../../compute/onnxruntime.js';
 
+/**
+ * Where the table lives. `input` (the CPU default): fed on every run, which on the CPU costs
+ * nothing and lets a task's expanded vocabulary swap in without a rebuild. `baked` (the CUDA
+ * default): an initialiser, copied to the device once per table instead of once per batch (80,004
+ * × 512 floats are 164 MB); the sessions are rebuilt at the first batch after a swap.
+ */
+export type EmbeddingPlacement = 'input' | 'baked';
+
+type Kind = 'finals' | 'steps';
+
 export class GruRunner implements GruBackend {
   /** Max pooling reads the steps (pooling.ts), as it always has on the CPU. */
   readonly fusedMaxPool = false;
+  private readonly sessions = new Map<Kind, OrtSession>();
+  /** Sessions over a table that has since been replaced, released before the next build. */
+  private stale: OrtSession[] = [];
+  private table: Float32Array;
+  private embedding: OrtTensor | null;
 
   private constructor(
-    private readonly finalsOnly: OrtSession,
-    private readonly withSteps: OrtSession,
-    readonly hidden: number,
-    readonly embDim: number,
-    private embedding: OrtTensor,
+    private readonly weights: GensenWeights,
+    table: Float32Array,
+    private readonly tuning: SessionTuning,
+    readonly placement: EmbeddingPlacement,
     readonly device: DeviceRecord,
-  ) {}
+  ) {
+    this.table = table;
+    this.embedding = placement === 'input' ? GruRunner.embTensor(table, weights.embDim) : null;
+  }
 
-  static async create(w: GensenWeights, embedding: Float32Array, tuning: SessionTuning = {}): Promise<GruRunner> {
-    // Two graphs over the same weights: `last` pooling needs no per-step output, so that copy
-    // (T·B·2H floats) is not produced at all. The embedding is a graph input, swapped per task.
-    const a = await createSession(buildGensenOnnx(w, { withSequenceOutput: false }), tuning);
-    const b = await createSession(buildGensenOnnx(w, { withSequenceOutput: true }), tuning);
-    return new GruRunner(a, b, w.hidden, w.embDim, GruRunner.embTensor(embedding, w.embDim), cpuDevice(tuning.intraOpThreads ?? 2));
+  static async create(w: GensenWeights, embedding: Float32Array, tuning: SessionTuning = {}, placement?: EmbeddingPlacement): Promise<GruRunner> {
+    const cuda = tuning.provider === 'cuda';
+    const device = cuda ? gpuDevice(cudaAdapterSummary(tuning.cudaDeviceId ?? 0), 'cuda') : cpuDevice(tuning.intraOpThreads ?? 2);
+    const r = new GruRunner(w, GruRunner.checked(embedding, w.embDim), tuning, placement ?? (cuda ? 'baked' : 'input'), device);
+    // Both graphs now (`last` pooling needs no per-step output, so that copy of T·B·2H floats is
+    // not produced at all): a provider that cannot run fails here, before any task starts.
+    try {
+      await r.session('finals');
+      if (r.placement === 'input') await r.session('steps');
+    } catch (e) {
+      await r.close();
+      throw e;
+    }
+    return r;
+  }
+
+  private static checked(e: Float32Array, dim: number): Float32Array {
+    if (e.length % dim !== 0) throw new Error(`embedding of ${e.length} values is not a multiple of ${dim}`);
+    return e;
   }
 
   private static embTensor(e: Float32Array, dim: number): OrtTensor {
-    if (e.length % dim !== 0) throw new Error(`embedding of ${e.length} values is not a multiple of ${dim}`);
     return float32Tensor(e, [e.length / dim, dim]);
+  }
+
+  private async session(kind: Kind): Promise<OrtSession> {
+    const have = this.sessions.get(kind);
+    if (have) return have;
+    for (const s of this.stale.splice(0)) await s.release();
+    const model = buildGensenOnnx(this.weights, {
+      withSequenceOutput: kind === 'steps',
+      ...(this.placement === 'baked' ? { embedding: this.table } : {}),
+    });
+    const s = await createSession(model, this.tuning).catch(asUserError);
+    this.sessions.set(kind, s);
+    return s;
   }
 
   /** Replace the embedding table (vocabulary expansion); ids refer to rows of the new table. */
   setEmbedding(e: Float32Array): void {
-    this.embedding = GruRunner.embTensor(e, this.embDim);
+    this.table = GruRunner.checked(e, this.weights.embDim);
+    if (this.placement === 'input') {
+      this.embedding = GruRunner.embTensor(e, this.weights.embDim);
+      return;
+    }
+    this.stale.push(...this.sessions.values());
+    this.sessions.clear();
+  }
+
+  get hidden(): number {
+    return this.weights.hidden;
+  }
+
+  get embDim(): number {
+    return this.weights.embDim;
   }
 
   get vocabRows(): number {
-    return this.embedding.dims[0]!;
+    return this.table.length / this.weights.embDim;
   }
 
   async run(ids: BigInt64Array, lens: Int32Array, T: number, opts: GruRunOptions): Promise<GruBatchOutput> {
@@ -59,17 +118,23 @@ export class GruRunner implements GruBackend {
     const feeds = {
       [GRAPH_INPUT_IDS]: int64Tensor(ids, [T, B]),
       [GRAPH_INPUT_LENS]: int32Tensor(lens, [B]),
-      [GRAPH_INPUT_EMB]: this.embedding,
+      ...(this.embedding ? { [GRAPH_INPUT_EMB]: this.embedding } : {}),
     };
-    const session = opts.sequence ? this.withSteps : this.finalsOnly;
-    const out = await session.run(feeds);
+    const session = await this.session(opts.sequence ? 'steps' : 'finals');
+    const out = await runSession(session, feeds, this.tuning.provider === 'cuda').catch(asUserError);
     const finals = out[GRAPH_OUTPUT_YH]!.data as Float32Array;
     const steps = opts.sequence ? (out[GRAPH_OUTPUT_Y]!.data as Float32Array) : undefined;
     return { T, B, H: this.hidden, finals, ...(steps ? { steps } : {}) };
   }
 
   async close(): Promise<void> {
-    await this.finalsOnly.release();
-    await this.withSteps.release();
+    for (const s of [...this.stale.splice(0), ...this.sessions.values()]) await s.release();
+    this.sessions.clear();
   }
+}
+
+/** A CUDA fault is the user's environment: one line naming the flag, never a stack trace. */
+function asUserError(e: unknown): never {
+  if (e instanceof CudaUnavailableError) throw new UserError(`gensen --device cuda: ${e.message}`);
+  throw e;
 }
