@@ -1,10 +1,11 @@
 /**
- * GenSen encoding on the GPU (WebGPU) against onnxruntime on the CPU: full-size synthetic models
+ * GenSen encoding on the GPU (WebGPU, and onnxruntime's CUDA provider where it can run) against
+ * onnxruntime on the CPU: full-size synthetic models
  * (V = 80,004, E = 512, H = 1,024, 1 layer, seeded weights made in memory), one model and two
  * concatenated (a Table 2 row, 4096-d), `last` pooling, batches of 128 in SentEval order (sorted by
  * length) over sentences with MR's length distribution. Both backends encode the same sentences;
  * the largest difference between their vectors is printed too. On a software adapter (lavapipe)
- * the run is cut to one batch: it is a correctness device, not a fast one.
+ * alone the run is cut to one batch: it is a correctness device, not a fast one.
  * Run: node --import tsx scripts/bench-gpu-encoder.ts [--sentences N]   (or `npm run bench -- gpu`)
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { GensenEncoder, type GensenModelData } from '../src/encoders/gensen/encoder.js';
 import { describeDevice } from '../src/compute/device.js';
 import { gpuContext } from '../src/compute/webgpu.js';
+import { cudaProviderProblem } from '../src/compute/ort-cuda.js';
 import { pyFileLines, pySplit } from '../src/util/pystr.js';
 import { Rng } from '../src/util/rng.js';
 import { FULL, syntheticGensen } from '../test/helpers/synthetic-gensen.js';
@@ -49,47 +51,64 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return d;
 }
 
-/** The lines to print; `sentences` defaults to 2048 (128 on a software adapter). */
+interface Target {
+  readonly name: string;
+  readonly device: 'gpu' | 'cuda';
+  readonly software: boolean;
+}
+
+/** The lines to print; `sentences` defaults to 2048 (128 when the only GPU is a software adapter). */
 export async function benchGpuEncoder(opts: { sentences?: number } = {}): Promise<string[]> {
   const lines: string[] = [];
-  const ctx = await gpuContext();
   const threads = cpus().length;
   lines.push(`cpus: ${threads} (${cpus()[0]?.model.trim() ?? '?'})`);
-  if (typeof ctx === 'string') {
-    lines.push(`gpu: none (${ctx})`);
-    return lines;
+  const targets: Target[] = [];
+  const ctx = await gpuContext();
+  if (typeof ctx === 'string') lines.push(`webgpu: none (${ctx})`);
+  else {
+    lines.push(`adapter: ${describeDevice({ kind: 'gpu', api: 'webgpu', ...ctx.adapter })}`);
+    targets.push({ name: 'webgpu', device: 'gpu', software: ctx.adapter.software });
   }
-  lines.push(`adapter: ${describeDevice({ kind: 'gpu', api: 'webgpu', ...ctx.adapter })}`);
+  const cuda = await cudaProviderProblem();
+  if (cuda === null) targets.push({ name: 'cuda', device: 'cuda', software: false });
+  else lines.push(`cuda: none (${cuda})`);
+  if (targets.length === 0) return lines;
   const rng = new Rng(1111);
   const { lengths, source } = mrLengths(rng);
-  const n = opts.sentences ?? (ctx.adapter.software ? BATCH : 16 * BATCH);
+  const softwareOnly = targets.every((t) => t.software);
+  const n = opts.sentences ?? (softwareOnly ? BATCH : 16 * BATCH);
   const sample = Array.from({ length: n }, () => lengths[rng.int(lengths.length)]!).sort((a, b) => a - b);
   const sents = sample.map((len) => Array.from({ length: len }, () => `w${4 + rng.int(FULL.vocab - 4)}`));
   const mean = sample.reduce((a, b) => a + b, 0) / n;
   lines.push(
-    `sentences: ${n}${ctx.adapter.software && opts.sentences === undefined ? ' (one batch: software adapter)' : ''}, lengths from ${source} ` +
+    `sentences: ${n}${softwareOnly && opts.sentences === undefined ? ' (one batch: software adapter)' : ''}, lengths from ${source} ` +
       `(mean ${mean.toFixed(1)} words, max ${Math.max(...sample)}), batches of ${BATCH} in SentEval order, last pooling`,
   );
   const warm = sents.slice(0, 8);
   const models: GensenModelData[] = [syntheticGensen({ ...FULL, layers: 1 }, 1111, 'a'), syntheticGensen({ ...FULL, layers: 1 }, 2222, 'b')];
   for (const set of [models.slice(0, 1), models]) {
     const o = { modelsDir: '.', prefix1: 'a', ...(set.length > 1 ? { prefix2: 'b' } : {}), pool: 'last', maxPool: 'faithful' } as const;
-    const gpu = await GensenEncoder.fromModels(set, { ...o, device: 'gpu' });
     const cpu = await GensenEncoder.fromModels(set, { ...o, device: 'cpu', tuning: { intraOpThreads: threads } });
     try {
       // Warm-up: pipelines, buffers and ORT's first-run allocations stay out of the timing.
-      await gpu.encodeTokens(warm, false);
       await cpu.encodeTokens(warm, false);
-      const g = await encodeAll(gpu, sents);
       const c = await encodeAll(cpu, sents);
       const label = set.length > 1 ? `2 models (${2 * 2 * FULL.hidden}-d)` : `1 model (${2 * FULL.hidden}-d)`;
-      lines.push(
-        `${label}, V ${FULL.vocab} E ${FULL.embDim} H ${FULL.hidden}: gpu ${(n / g.seconds).toFixed(1)} sentences/s (${g.seconds.toFixed(2)} s), ` +
-          `cpu onnxruntime ${threads} threads ${(n / c.seconds).toFixed(1)} sentences/s (${c.seconds.toFixed(2)} s), ` +
-          `gpu/cpu ${(c.seconds / g.seconds).toFixed(2)}x, max |gpu - cpu| ${maxAbsDiff(g.vectors, c.vectors).toExponential(2)}`,
-      );
+      for (const t of targets) {
+        const enc = await GensenEncoder.fromModels(set, { ...o, device: t.device });
+        try {
+          await enc.encodeTokens(warm, false);
+          const g = await encodeAll(enc, sents);
+          lines.push(
+            `${label}, V ${FULL.vocab} E ${FULL.embDim} H ${FULL.hidden}: ${t.name} ${(n / g.seconds).toFixed(1)} sentences/s (${g.seconds.toFixed(2)} s), ` +
+              `cpu onnxruntime ${threads} threads ${(n / c.seconds).toFixed(1)} sentences/s (${c.seconds.toFixed(2)} s), ` +
+              `${t.name}/cpu ${(c.seconds / g.seconds).toFixed(2)}x, max |${t.name} - cpu| ${maxAbsDiff(g.vectors, c.vectors).toExponential(2)}`,
+          );
+        } finally {
+          await enc.close();
+        }
+      }
     } finally {
-      await gpu.close();
       await cpu.close();
     }
   }
