@@ -124,13 +124,14 @@ export function cudaProviderProblem(deviceId = 0, pkgDir: string = ortPackageDir
   const key = `${pkgDir}\0${deviceId}`;
   let p = probes.get(key);
   if (!p) {
-    p = probeCuda(deviceId, pkgDir);
+    p = checkCudaProvider(deviceId, pkgDir);
     probes.set(key, p);
   }
   return p;
 }
 
-async function probeCuda(deviceId: number, pkgDir: string): Promise<string | null> {
+/** cudaProviderProblem without the per-process memo: one file check and one child run. */
+export async function checkCudaProvider(deviceId: number, pkgDir: string): Promise<string | null> {
   const missing = missingProviderFiles(pkgDir);
   if (missing) return missing;
   const model = probeModel();
@@ -151,6 +152,9 @@ async function probeCuda(deviceId: number, pkgDir: string): Promise<string | nul
         resolve(`the CUDA provider check ended without an answer (${why})`);
       },
     );
+    // A child that dies before reading its input (a crash while loading) must not make the write
+    // an unhandled EPIPE: its exit is reported by the callback above.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(model);
   });
 }
@@ -159,11 +163,10 @@ async function probeCuda(deviceId: number, pkgDir: string): Promise<string | nul
  * float32 as on the CPU unless asked otherwise: cuBLAS and cuDNN use TF32 tensor cores for float32
  * on Ampere and later by default (about 1e-3 relative error), and onnxruntime-node cannot pass the
  * provider's `use_tf32` option, so NVIDIA's process-wide switch is set before the libraries load.
- * A user who exported NVIDIA_TF32_OVERRIDE keeps their value. Returns whether TF32 may be used.
+ * A user who exported NVIDIA_TF32_OVERRIDE keeps their value (cudaTf32Allowed says which).
  */
-export function pinCudaFloat32(): boolean {
+export function pinCudaFloat32(): void {
   if (process.env['NVIDIA_TF32_OVERRIDE'] === undefined) process.env['NVIDIA_TF32_OVERRIDE'] = '0';
-  return cudaTf32Allowed();
 }
 
 /** Whether CUDA libraries in this process may use TF32 (the user exported NVIDIA_TF32_OVERRIDE ≠ 0). */
@@ -194,6 +197,7 @@ export function cudaAdapterSummary(deviceId: number, procDir = '/proc/driver/nvi
   }
   const distinct = [...new Set(models)];
   const device = distinct.length === 1 ? distinct[0]! : distinct.join(' / ');
-  const description = [`CUDA device ${deviceId}`, driver ? `driver ${driver}` : '', 'onnxruntime CUDA provider'].filter(Boolean).join(', ');
+  // The model leads: logs show `description` (describeDevice), as WebGPU adapters' name their GPU.
+  const description = [device, `CUDA device ${deviceId}`, driver ? `driver ${driver}` : ''].filter(Boolean).join(', ');
   return { vendor: 'nvidia', architecture: '', device, description, software: false };
 }

@@ -7,6 +7,10 @@ import { WasmOptimState } from './wasm/optim.js';
 
 export type OptimName = 'adam' | 'rmsprop';
 
+/** torch.optim's defaults, as SentEval constructs both optimizers (the GPU trainer reads them too). */
+export const ADAM_DEFAULTS = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 } as const;
+export const RMSPROP_DEFAULTS = { lr: 0.01, alpha: 0.99, eps: 1e-8 } as const;
+
 export interface Optimizer {
   /** One update of `params` from `grad` (grad is left untouched). */
   step(params: Float64Array, grad: Float64Array): void;
@@ -20,10 +24,10 @@ export class Adam implements Optimizer {
   constructor(
     size: number,
     private readonly weightDecay: number,
-    private readonly lr = 1e-3,
-    private readonly beta1 = 0.9,
-    private readonly beta2 = 0.999,
-    private readonly eps = 1e-8,
+    private readonly lr: number = ADAM_DEFAULTS.lr,
+    private readonly beta1: number = ADAM_DEFAULTS.beta1,
+    private readonly beta2: number = ADAM_DEFAULTS.beta2,
+    private readonly eps: number = ADAM_DEFAULTS.eps,
     simd = true,
   ) {
     this.wasm = simd ? WasmOptimState.create(size) : null;
@@ -65,9 +69,9 @@ export class RMSprop implements Optimizer {
   constructor(
     size: number,
     private readonly weightDecay: number,
-    private readonly lr = 0.01,
-    private readonly alpha = 0.99,
-    private readonly eps = 1e-8,
+    private readonly lr: number = RMSPROP_DEFAULTS.lr,
+    private readonly alpha: number = RMSPROP_DEFAULTS.alpha,
+    private readonly eps: number = RMSPROP_DEFAULTS.eps,
     simd = true,
   ) {
     this.wasm = simd ? WasmOptimState.create(size) : null;

@@ -32,6 +32,15 @@ export interface ScoredData {
   readonly scores: Float64Array;
 }
 
+/** RelatednessPytorch's fixed schedule (the CPU fit's defaults; the GPU trainer runs the same). */
+export const RELATEDNESS_SCHEDULE = { nclass: 5, batchSize: 64, epochsPerRound: 50, maxEpoch: 1000, tenacity: 3 } as const;
+
+/** The dev statistic early stopping reads: Spearman or Pearson of the expected scores, NaN as 0. */
+export function devCorrelation(stat: CorrelationStat, yhat: Float64Array, gold: Float64Array): number {
+  const r = stat === 'spearman' ? spearman(yhat, gold) : pearson(yhat, gold);
+  return Number.isNaN(r) ? 0 : r;
+}
+
 export interface RelatednessOptions {
   readonly seed: number;
   readonly lossReduction: LossReduction;
@@ -284,8 +293,8 @@ export function fitRelatedness(
   testRows: Int32Array,
   o: RelatednessOptions,
 ): RelatednessFit {
-  const nclass = o.nclass ?? 5;
-  const bs = o.batchSize ?? 64;
+  const nclass = o.nclass ?? RELATEDNESS_SCHEDULE.nclass;
+  const bs = o.batchSize ?? RELATEDNESS_SCHEDULE.batchSize;
   const stat = o.earlyStopStat ?? 'spearman';
   const epochRng = new FastStream(o.seed, EPOCH_STREAM);
   const torchRng = new Rng(o.seed, TORCH_STREAM);
@@ -308,7 +317,7 @@ export function fitRelatedness(
   let best = params.slice();
   let round = 0;
   const stopping = runEarlyStopping(
-    { epochSize: o.epochsPerRound ?? 50, maxEpoch: o.maxEpoch ?? 1000, tenacity: 3 },
+    { epochSize: o.epochsPerRound ?? RELATEDNESS_SCHEDULE.epochsPerRound, maxEpoch: o.maxEpoch ?? RELATEDNESS_SCHEDULE.maxEpoch, tenacity: RELATEDNESS_SCHEDULE.tenacity },
     {
       trainRound(epochs) {
         for (let e = 0; e < epochs; e++) {
@@ -324,9 +333,7 @@ export function fitRelatedness(
       validate() {
         round++;
         if (o.scriptedValidation) return o.scriptedValidation(round);
-        const yhat = predict(params, devRows);
-        const r = stat === 'spearman' ? spearman(yhat, devGold) : pearson(yhat, devGold);
-        return Number.isNaN(r) ? 0 : r;
+        return devCorrelation(stat, predict(params, devRows), devGold);
       },
       keepBest() {
         best = params.slice();

@@ -15,15 +15,13 @@ import { Rng } from '../util/rng.js';
 import { EPOCH_STREAM, NUMPY_STREAM, TORCH_STREAM, validationSplit } from '../probe/classifier.js';
 import { FastStream } from '../probe/fast-stream.js';
 import { initParams, ProbeNet, type ProbeArch } from '../probe/model.js';
-import { expectedScoreOf, expectedScores } from '../probe/relatedness.js';
-import { pearson, spearman } from '../stats/index.js';
+import { devCorrelation, expectedScoreOf, expectedScores, RELATEDNESS_SCHEDULE } from '../probe/relatedness.js';
 import { uploadDataset, type GpuDataset, type UploadOptions } from '../probe/webgpu/features.js';
 import { trainLockstep, type LockstepProbe, type LockstepSettings } from '../probe/webgpu/trainer.js';
 import { classifyResult, inputOf, type ClassifyJob, type DatasetPayload, type ProbeJob, type ProbeResult, type RelatednessJob } from './jobs.js';
 import type { ProbeBackend } from './backend.js';
 
-/** Tai's five score classes and RelatednessPytorch's fixed schedule. */
-const REL = { nclass: 5, batchSize: 64, epochSize: 50, maxEpoch: 1000, tenacity: 3 } as const;
+const REL = RELATEDNESS_SCHEDULE;
 /** Probes per lockstep group at most (more only lengthen each dispatch). */
 const MAX_GROUP = 128;
 
@@ -141,7 +139,7 @@ export class WebGpuProbeBackend implements ProbeBackend {
       loss: 'mse',
       optim: 'adam',
       batchSize: REL.batchSize,
-      epochSize: REL.epochSize,
+      epochSize: REL.epochsPerRound,
       maxEpoch: REL.maxEpoch,
       tenacity: REL.tenacity,
       lossReduction: first.lossReduction,
@@ -214,9 +212,7 @@ function relatednessProbes(ds: DatasetPayload, jobs: readonly RelatednessJob[]):
       rng: new FastStream(job.seed, EPOCH_STREAM),
       score(z) {
         // The expected score from the float32 logits, as the CPU computes it from its own.
-        const yhat = Float64Array.from(gold, (_, k) => expectedScoreOf(z, k * C, C));
-        const r = job.earlyStopStat === 'spearman' ? spearman(yhat, gold) : pearson(yhat, gold);
-        return Number.isNaN(r) ? 0 : r;
+        return devCorrelation(job.earlyStopStat, Float64Array.from(gold, (_, k) => expectedScoreOf(z, k * C, C)), gold);
       },
     };
   });

@@ -30,10 +30,10 @@ test('cuda: the reason is the library the loader could not open, the CUDA error,
 
 test('cuda: the record names the GPU model and driver from /proc/driver/nvidia; absent files leave them blank', (t) => {
   const h200 = cudaAdapterSummary(0, join(repoRoot(), 'test', 'fixtures', 'cuda', 'proc-h200'));
-  assert.deepEqual(h200, { vendor: 'nvidia', architecture: '', device: 'NVIDIA H200', description: 'CUDA device 0, driver 550.54.15, onnxruntime CUDA provider', software: false });
-  assert.equal(describeDevice(gpuDevice(h200, 'cuda')), 'cuda: nvidia CUDA device 0, driver 550.54.15, onnxruntime CUDA provider');
+  assert.deepEqual(h200, { vendor: 'nvidia', architecture: '', device: 'NVIDIA H200', description: 'NVIDIA H200, CUDA device 0, driver 550.54.15', software: false });
+  assert.equal(describeDevice(gpuDevice(h200, 'cuda')), 'cuda: nvidia NVIDIA H200, CUDA device 0, driver 550.54.15');
   const none = cudaAdapterSummary(1, join(tmpdir(), 'no-such-nvidia-proc'));
-  assert.deepEqual(none, { vendor: 'nvidia', architecture: '', device: '', description: 'CUDA device 1, onnxruntime CUDA provider', software: false });
+  assert.deepEqual(none, { vendor: 'nvidia', architecture: '', device: '', description: 'CUDA device 1', software: false });
   // Two models, proprietary module's version line: which one is device 1 is not knowable here.
   const dir = mkdtempSync(join(tmpdir(), 'gensen-nvidia-proc-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,7 +44,7 @@ test('cuda: the record names the GPU model and driver from /proc/driver/nvidia; 
   }
   const two = cudaAdapterSummary(1, dir);
   assert.equal(two.device, 'NVIDIA A100-SXM4-80GB / NVIDIA L4');
-  assert.equal(two.description, 'CUDA device 1, driver 535.183.01, onnxruntime CUDA provider');
+  assert.equal(two.description, 'NVIDIA A100-SXM4-80GB / NVIDIA L4, CUDA device 1, driver 535.183.01');
 });
 
 test('cuda: float32 is pinned (NVIDIA_TF32_OVERRIDE=0) unless the user exported the variable', (t) => {
@@ -54,10 +54,12 @@ test('cuda: float32 is pinned (NVIDIA_TF32_OVERRIDE=0) unless the user exported 
     else process.env.NVIDIA_TF32_OVERRIDE = saved;
   });
   delete process.env.NVIDIA_TF32_OVERRIDE;
-  assert.equal(pinCudaFloat32(), false);
+  assert.equal(cudaTf32Allowed(), false);
+  pinCudaFloat32();
+  assert.equal(cudaTf32Allowed(), false);
   assert.equal(process.env.NVIDIA_TF32_OVERRIDE, '0');
   process.env.NVIDIA_TF32_OVERRIDE = '1';
-  assert.equal(pinCudaFloat32(), true);
-  assert.equal(process.env.NVIDIA_TF32_OVERRIDE, '1');
+  pinCudaFloat32();
   assert.equal(cudaTf32Allowed(), true);
+  assert.equal(process.env.NVIDIA_TF32_OVERRIDE, '1');
 });

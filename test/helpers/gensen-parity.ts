@@ -91,6 +91,40 @@ export async function poolingParity(t: TestContext, device: DeviceChoice, name: 
   }
 }
 
+/**
+ * tiny1+tiny2 with faithful max pooling in sub-batches of 2 on `device` against PyTorch's vectors:
+ * the padding rule follows the caller's batch (a sentence shorter than its batch's longest never
+ * pools below zero), not the device's chunk.
+ */
+export async function faithfulMaxVsPytorch(t: TestContext, device: DeviceChoice): Promise<void> {
+  const want = JSON.parse(readFileSync(join(EXP, 'encodings.json'), 'utf8')) as { cases: Record<string, { max: number[][] }> };
+  const enc = await createGensenEncoder({ modelsDir: FIX, prefix1: 'tiny1', prefix2: 'tiny2', pool: 'max', maxPool: 'faithful', maxChunk: 2, device });
+  try {
+    let off = 0;
+    let worst = 0;
+    let clamped = 0;
+    for (const b of TINY) {
+      const { vectors } = await enc.encodeText(b);
+      const lens = b.map((s) => pySplit(s).length);
+      for (let r = 0; r < vectors.rows; r++) {
+        const w = want.cases['tiny1+tiny2']!.max[off + r]!;
+        for (let c = 0; c < vectors.cols; c++) {
+          const v = vectors.data[r * vectors.cols + c]!;
+          worst = Math.max(worst, Math.abs(v - w[c]!));
+          if (lens[r]! < Math.max(...lens)) assert.ok(v >= 0, `sentence ${off + r} dim ${c}: ${v} < 0 despite padding`);
+          if (v === 0) clamped++;
+        }
+      }
+      off += b.length;
+    }
+    t.diagnostic(`${device} tiny1+tiny2 faithful max, chunks of 2, vs PyTorch: max abs diff ${worst.toExponential(2)}; ${clamped} values clamped to 0`);
+    assert.ok(clamped > 0, 'the fixture exercises the padding rule');
+    assert.ok(worst <= 2e-5, `${worst}`);
+  } finally {
+    await enc.close();
+  }
+}
+
 /** Per-task expanded vocabularies (MR faithful max, TREC last), then back to the models' own. */
 export async function expansionParity(t: TestContext, device: DeviceChoice, set: (typeof EXPANSION_SETS)[number]): Promise<void> {
   const [label, prefix1, prefix2, glove, vocabText] = set;

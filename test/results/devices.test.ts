@@ -22,7 +22,7 @@ test('devices (what ran encoding and probes, with the GPU adapter) read back as 
 });
 
 test('a CUDA device reads back as written; a record from before the api field reads as webgpu; an unknown api is one line', () => {
-  const cuda = { kind: 'gpu', api: 'cuda', vendor: 'nvidia', architecture: '', device: 'NVIDIA H200', description: 'CUDA device 0, driver 550.54.15, onnxruntime CUDA provider', software: false };
+  const cuda = { kind: 'gpu', api: 'cuda', vendor: 'nvidia', architecture: '', device: 'NVIDIA H200', description: 'NVIDIA H200, CUDA device 0, driver 550.54.15', software: false };
   const webgpu = { kind: 'gpu', vendor: 'nvidia', architecture: 'hopper', device: 'H200', description: '', software: false };
   const r = validateResults({ ...base(), devices: { encode: cuda, probes: webgpu } } as Doc, 'r.json');
   assert.deepEqual(r.results.devices, { encode: cuda, probes: { ...webgpu, api: 'webgpu' } });
@@ -56,6 +56,14 @@ test('evaluate --device auto records the choice and what ran each stage; a bad -
     assert.equal(res.devices?.probes.kind, adapter ? 'gpu' : 'cpu');
     if (!adapter) assert.match(r.stderr, /--device auto: no GPU: .*probes train on the CPU/);
     else if (res.devices?.probes.kind === 'gpu' && res.devices.probes.software) assert.match(r.stderr, /--device auto: probes train on gpu: .*software adapter/);
+    // cuda is an encoder choice: bow still encodes on the CPU, and probes train as under auto.
+    const cudaOut = join(dir, 'c.json');
+    const cu = runCli(['evaluate', '--tasks', 'SICK-E', '--config', 'fast', '--data-dir', data, '--out', cudaOut, '--no-cache', '--device', 'cuda']);
+    assert.equal(cu.status, 0, cu.stderr);
+    const rc = readResultsFile(cudaOut).results;
+    assert.equal(rc.device, 'cuda');
+    assert.equal(rc.devices?.encode.kind, 'cpu');
+    assert.deepEqual(rc.devices?.probes, res.devices?.probes);
     const bad = runCli(['evaluate', '--tasks', 'SICK-E', '--data-dir', data, '--out', join(dir, 'b.json'), '--device', 'tpu']);
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /device/);

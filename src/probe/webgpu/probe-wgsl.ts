@@ -20,7 +20,12 @@
  * multipliers, drawn from the same streams, in the same order, as the CPU trainer draws them.
  */
 import type { PairScheme } from '../../features/source.js';
-import type { OptimName } from '../optim.js';
+import { ADAM_DEFAULTS, RMSPROP_DEFAULTS, type OptimName } from '../optim.js';
+
+/** A WGSL f32 literal for a double constant (rounded once, when the shader compiles). */
+function f32(x: number): string {
+  return `${x}f`;
+}
 
 export const WG = 64;
 /** Words of a probe's header in a step table. */
@@ -220,15 +225,15 @@ ${tail}
   const optimStep =
     s.optim === 'adam'
       ? `
-  let m1 = 0.9 * opt[i] + 0.1 * g;
-  let m2 = 0.999 * opt[n2 + i] + 0.001 * g * g;
+  let m1 = ${f32(ADAM_DEFAULTS.beta1)} * opt[i] + ${f32(1 - ADAM_DEFAULTS.beta1)} * g;
+  let m2 = ${f32(ADAM_DEFAULTS.beta2)} * opt[n2 + i] + ${f32(1 - ADAM_DEFAULTS.beta2)} * g * g;
   opt[i] = m1;
   opt[n2 + i] = m2;
-  params[i] = pv - (stepSize * m1) / (sqrt(m2) / bc2 + 1e-8);`
+  params[i] = pv - (stepSize * m1) / (sqrt(m2) / bc2 + ${f32(ADAM_DEFAULTS.eps)});`
       : `
-  let sq = 0.99 * opt[i] + 0.01 * g * g;
+  let sq = ${f32(RMSPROP_DEFAULTS.alpha)} * opt[i] + ${f32(1 - RMSPROP_DEFAULTS.alpha)} * g * g;
   opt[i] = sq;
-  params[i] = pv - (stepSize * g) / (sqrt(sq) + 1e-8);`;
+  params[i] = pv - (stepSize * g) / (sqrt(sq) + ${f32(RMSPROP_DEFAULTS.eps)});`;
   const ncol = H === 0 ? cols + 1 : cols + 1 + H + 1;
   const update = `
 fn apply(i: u32, graw: f32, l2: f32, stepSize: f32, bc2: f32, n2: u32) {

@@ -14,7 +14,7 @@ import { EarlyStopper, type EarlyStoppingOutcome } from '../early-stopping.js';
 import type { FastStream } from '../fast-stream.js';
 import { shuffledInto } from '../fast-stream.js';
 import type { LossReduction } from '../model.js';
-import type { OptimName } from '../optim.js';
+import { ADAM_DEFAULTS, RMSPROP_DEFAULTS, type OptimName } from '../optim.js';
 import type { GpuDataset } from './features.js';
 import {
   actStride,
@@ -62,7 +62,7 @@ export interface LockstepFit {
 /** Largest step table written per submission (bounded again by the binding limit). */
 const TABLE_BYTES = 16 << 20;
 
-const LR: Record<OptimName, number> = { adam: 1e-3, rmsprop: 0.01 };
+const LR: Record<OptimName, number> = { adam: ADAM_DEFAULTS.lr, rmsprop: RMSPROP_DEFAULTS.lr };
 
 interface Kernels {
   readonly layout: GPUBindGroupLayout;
@@ -214,8 +214,8 @@ export async function trainLockstep(ctx: GpuContext, gds: GpuDataset, s: Lockste
         tabU[o] = cnt;
         tabF[o + 1] = s.lossReduction === 'sum' ? 1 : s.loss === 'mse' ? 1 / (cnt * C) : 1 / cnt;
         if (s.optim === 'adam') {
-          tabF[o + 2] = lr / (1 - 0.9 ** c.t);
-          tabF[o + 3] = Math.sqrt(1 - 0.999 ** c.t);
+          tabF[o + 2] = lr / (1 - ADAM_DEFAULTS.beta1 ** c.t);
+          tabF[o + 3] = Math.sqrt(1 - ADAM_DEFAULTS.beta2 ** c.t);
         } else {
           tabF[o + 2] = lr;
           tabF[o + 3] = 1;

@@ -7,18 +7,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { createGensenEncoder, GensenEncoder, loadGensenModel, type GensenModelData } from '../../../src/encoders/gensen/encoder.js';
 import { GruRunner } from '../../../src/encoders/gensen/gru.js';
 import { WebGpuGruRunner } from '../../../src/encoders/gensen/gru-webgpu.js';
 import type { GruBackend } from '../../../src/encoders/gensen/backend.js';
-import { pySplit } from '../../../src/util/pystr.js';
 import { Rng } from '../../../src/util/rng.js';
 import { maxAbsDiff, needGpu } from '../../helpers/gpu.js';
-import { assertZeroPastEnd, compareRuns, EXP, EXPANSION_SETS, expansionParity, FIX, fullSizeParity, MODEL_SETS, pair, poolingParity, randomBatch, TINY, TOL } from '../../helpers/gensen-parity.js';
+import { assertZeroPastEnd, compareRuns, EXPANSION_SETS, expansionParity, faithfulMaxVsPytorch, FIX, fullSizeParity, MODEL_SETS, pair, poolingParity, randomBatch, TOL } from '../../helpers/gensen-parity.js';
 import { FULL, syntheticGensen, syntheticSentences } from '../../helpers/synthetic-gensen.js';
 
 for (const [name, prefixes, batches] of MODEL_SETS) {
@@ -30,33 +27,7 @@ for (const [name, prefixes, batches] of MODEL_SETS) {
 
 test('gpu: faithful max pooling pads to the caller batch, not to the GPU chunk; vectors match PyTorch', async (t) => {
   if (!(await needGpu(t))) return;
-  const want = JSON.parse(readFileSync(join(EXP, 'encodings.json'), 'utf8')) as { cases: Record<string, { max: number[][] }> };
-  const gpu = await createGensenEncoder({ modelsDir: FIX, prefix1: 'tiny1', prefix2: 'tiny2', pool: 'max', maxPool: 'faithful', maxChunk: 2, device: 'gpu' });
-  try {
-    let off = 0;
-    let worst = 0;
-    let clamped = 0;
-    for (const b of TINY) {
-      const { vectors } = await gpu.encodeText(b);
-      const lens = b.map((s) => pySplit(s).length);
-      for (let r = 0; r < vectors.rows; r++) {
-        const w = want.cases['tiny1+tiny2']!.max[off + r]!;
-        for (let c = 0; c < vectors.cols; c++) {
-          const v = vectors.data[r * vectors.cols + c]!;
-          worst = Math.max(worst, Math.abs(v - w[c]!));
-          // The padding rule: a sentence shorter than its batch's longest never pools below zero.
-          if (lens[r]! < Math.max(...lens)) assert.ok(v >= 0, `sentence ${off + r} dim ${c}: ${v} < 0 despite padding`);
-          if (v === 0) clamped++;
-        }
-      }
-      off += b.length;
-    }
-    t.diagnostic(`tiny1+tiny2 faithful max, chunks of 2, vs PyTorch: max abs diff ${worst.toExponential(2)}; ${clamped} values clamped to 0`);
-    assert.ok(clamped > 0, 'the fixture exercises the padding rule');
-    assert.ok(worst <= 2e-5, `${worst}`);
-  } finally {
-    await gpu.close();
-  }
+  await faithfulMaxVsPytorch(t, 'gpu');
 });
 
 for (const set of EXPANSION_SETS) {
