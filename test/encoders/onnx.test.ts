@@ -11,6 +11,7 @@ import { readNpy } from '../../src/formats/npy.js';
 import { runCli } from '../helpers/cli.js';
 import { repoRoot, senteval } from '../helpers/data.js';
 import { encoderContract } from '../helpers/encoder-contract.js';
+import { maxAbsDiff } from '../helpers/diff.js';
 
 const fixtures = join(repoRoot(), 'test', 'fixtures', 'onnx');
 const modelDir = join(fixtures, 'tiny-bert');
@@ -33,9 +34,7 @@ async function maxDiff(enc: SentenceEncoder, want: number[][]): Promise<number> 
   const m = await enc.encode(tokens);
   assert.equal(m.rows, want.length);
   assert.equal(m.cols, want[0]!.length);
-  let d = 0;
-  want.forEach((row, i) => row.forEach((x, j) => (d = Math.max(d, Math.abs(x - m.data[i * m.cols + j]!)))));
-  return d;
+  return maxAbsDiff(m.data, want.flat());
 }
 
 test('onnx encoder: the tiny BERT gives PyTorch sentence embeddings within 1e-4 (mean + normalise from the sentence-transformers config, CLS, truncation)', async () => {
