@@ -13,7 +13,7 @@ import { closeProbePool } from '../../src/protocol/index.js';
 import { resolveTasks } from '../../src/tasks/registry.js';
 import type { RunResults } from '../../src/results/schema.js';
 import { UserError } from '../../src/util/errors.js';
-import { repoRoot, senteval } from '../helpers/data.js';
+import { dataDirWithout, repoRoot, senteval } from '../helpers/data.js';
 import { runCli } from '../helpers/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gensen-eval-test-'));
@@ -104,8 +104,9 @@ test('evaluate CLI: user mistakes are one line and a non-zero exit, with no resu
   assert.match(unknown.stderr, /SICK-R/);
   assert.doesNotMatch(unknown.stderr, /\n\s+at /);
 
-  // SNLI is not on this machine: the run stops before any work, naming the path and how to get it.
-  const missing = runCli(['evaluate', '--tasks', 'STS-B,SNLI', '--data-dir', dataDir, '--out', out]);
+  // SNLI missing (made so, whatever the real folder holds): the run stops before any work, naming the path and how to get it.
+  const noSnli = dataDirWithout(dataDir, ['SNLI'], tmp);
+  const missing = runCli(['evaluate', '--tasks', 'STS-B,SNLI', '--data-dir', noSnli, '--out', out]);
   assert.equal(missing.status, 2);
   assert.equal(missing.stderr.trim().split('\n').length, 1, missing.stderr);
   assert.match(missing.stderr, /SNLI/);

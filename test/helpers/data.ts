@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
@@ -22,4 +22,25 @@ export function senteval(t: TestContext): string | undefined {
   if (process.env.CI === 'true') throw new Error(msg);
   t.skip(msg);
   return undefined;
+}
+
+/**
+ * A folder of symlinks to `src`'s files lacking the given paths (relative, `/`-separated; files or
+ * folders), made under `parent`: a test that needs a task's data absent makes it absent, whatever the
+ * real folder holds (a complete one, as a user's, included).
+ */
+export function dataDirWithout(src: string, omit: readonly string[], parent: string): string {
+  const out = mkdtempSync(join(parent, 'data-without-'));
+  const walk = (rel: string): void => {
+    for (const name of readdirSync(join(src, rel))) {
+      const r = rel ? `${rel}/${name}` : name;
+      if (omit.includes(r)) continue;
+      if (omit.some((o) => o.startsWith(`${r}/`))) {
+        mkdirSync(join(out, r));
+        walk(r);
+      } else symlinkSync(join(src, r), join(out, r));
+    }
+  };
+  walk('');
+  return out;
 }
