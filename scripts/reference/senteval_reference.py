@@ -21,11 +21,16 @@ One shim for today's Python (3.11 removed it): `inspect.getargspec`, which utils
 calls for the optimizer's argument names, is `inspect.getfullargspec` (same first field).
 
 Resumable: every (config, task, seed) is written to the fixture as soon as it finishes, and a run
-skips the entries already there (delete one to recompute it). Each entry holds every scalar that
+skips the entries already there (delete one to recompute it). Several runs may share the work: each
+claims an entry before computing it (under a lock file and a claims folder in the temp folder,
+named after the fixture's path) and merges its results into the file as it stands, so two workers started
+with the same arguments split the plan between them. Each entry holds every scalar that
 SentEval returns (`yhat`, the relatedness predictions, is left out: it is an array) and its wall time
 in seconds on this machine (reference timings for the benches, measured with `nice -n 19`).
 """
 import argparse
+import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -122,11 +127,98 @@ def load(path):
 
 def save(path, doc):
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = path + '.tmp'
+    tmp = '%s.%d.tmp' % (path, os.getpid())
     with open(tmp, 'w') as f:
         json.dump(doc, f, indent=1)
         f.write('\n')
     os.replace(tmp, path)
+
+
+class Ledger(object):
+    """The fixture as several workers share it: an flock'd lock file, claims of entries in progress."""
+
+    def __init__(self, path, head):
+        self.path, self.head = path, head
+        # Beside the workers, not the repository: /tmp/senteval-reference-<hash of the fixture's path>.*
+        key = os.path.join(tempfile.gettempdir(), 'senteval-reference-' + hashlib.sha1(os.path.abspath(path).encode()).hexdigest()[:12])
+        self.lock_path = key + '.lock'
+        self.claims = key + '.claims'
+        os.makedirs(self.claims, exist_ok=True)
+        self.mine = set()
+
+    def _locked(self, fn):
+        os.makedirs(os.path.dirname(self.lock_path), exist_ok=True)
+        with open(self.lock_path, 'w') as lk:
+            fcntl.flock(lk, fcntl.LOCK_EX)
+            try:
+                return fn()
+            finally:
+                fcntl.flock(lk, fcntl.LOCK_UN)
+
+    def _doc(self):
+        doc = load(self.path) or {}
+        for k in ('senteval', 'torch', 'vectors'):
+            if doc.get(k) not in (None, self.head[k]):
+                sys.exit('senteval_reference.py: %s holds results of %s %s, not %s: move it away to start afresh' % (self.path, k, doc[k], self.head[k]))
+        return dict(self.head, results=doc.get('results', {}))
+
+    def check(self):
+        self._locked(self._doc)
+
+    def claim(self, cfg, task, seed):
+        """True where this worker should compute the entry (not done, not claimed by a live worker)."""
+        def go():
+            if str(seed) in self._doc()['results'].get(cfg, {}).get(task, {}):
+                return False
+            marker = os.path.join(self.claims, '%s-%s-%d' % (cfg, task, seed))
+            if os.path.exists(marker):
+                with open(marker) as f:
+                    pid = int(f.read().strip() or 0)
+                if pid != os.getpid() and pid_alive(pid):
+                    return False
+            with open(marker, 'w') as f:
+                f.write(str(os.getpid()))
+            self.mine.add(marker)
+            return True
+        return self._locked(go)
+
+    def record(self, cfg, task, seed, entry):
+        def go():
+            doc = self._doc()
+            doc['results'].setdefault(cfg, {}).setdefault(task, {})[str(seed)] = entry
+            # Entries in a fixed order (config, task, seed as planned), whichever worker wrote them.
+            order = {(c, t, s): i for i, (c, t, s) in enumerate(PLAN)}
+            rank = lambda c, t, s: order.get((c, t, int(s)), len(order))
+            ordered = {}
+            for c in sorted(doc['results'], key=lambda c: min(rank(c, t, s) for t in doc['results'][c] for s in doc['results'][c][t])):
+                tasks = doc['results'][c]
+                ordered[c] = {t: {s: tasks[t][s] for s in sorted(tasks[t])} for t in sorted(tasks, key=lambda t: min(rank(c, t, s) for s in tasks[t]))}
+            doc['results'] = ordered
+            save(self.path, doc)
+            marker = os.path.join(self.claims, '%s-%s-%d' % (cfg, task, seed))
+            if os.path.exists(marker):
+                os.unlink(marker)
+            self.mine.discard(marker)
+        self._locked(go)
+
+    def release(self):
+        for m in list(self.mine):
+            if os.path.exists(m):
+                os.unlink(m)
+        try:
+            os.rmdir(self.claims)
+        except OSError:
+            pass  # another worker's claims are still there
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
 
 
 def selected(plan, only):
@@ -167,7 +259,6 @@ def main():
     logging.basicConfig(format='%(asctime)s : %(message)s', level=logging.INFO)
 
     commit = senteval_commit(args.senteval, args.commit)
-    doc = load(args.out) or {}
     head = {
         'generator': 'scripts/reference/senteval_reference.py (facebookresearch/SentEval, unchanged but for the CPU patch)',
         'senteval': commit,
@@ -180,11 +271,8 @@ def main():
         'encoderBatchSize': 128,
         'configs': {name: dict(cfg) for name, cfg in CONFIGS.items()},
     }
-    for k in ('senteval', 'torch', 'vectors'):
-        if doc.get(k) not in (None, head[k]):
-            sys.exit('senteval_reference.py: %s holds results of %s %s, not %s: move it away to start afresh' % (args.out, k, doc[k], head[k]))
-    results = doc.get('results', {})
-    doc = dict(head, results=results)
+    ledger = Ledger(args.out, head)
+    ledger.check()
 
     link_dir = tempfile.mkdtemp(prefix='senteval-task-path-')
     os.symlink(data, os.path.join(link_dir, 'downstream'))
@@ -197,19 +285,18 @@ def main():
 
     try:
         for cfg, task, seed in selected(PLAN, args.only):
-            entry = results.setdefault(cfg, {}).setdefault(task, {})
-            if str(seed) in entry:
+            if not ledger.claim(cfg, task, seed):
                 continue
             conf = CONFIGS[cfg]
             params = {'task_path': link_dir, 'usepytorch': True, 'seed': seed, 'batch_size': 128,
                       'kfold': conf['kfold'], 'classifier': dict(conf['classifier'])}
             t0 = time.time()
             r = senteval.engine.SE(params, batcher, prepare).eval(TASKS[task])
-            wall = time.time() - t0
-            entry[str(seed)] = dict(scalars(r), wallSeconds=round(wall, 1))
-            save(args.out, doc)
-            print('%s %s %d %s' % (cfg, task, seed, json.dumps(entry[str(seed)])), flush=True)
+            entry = dict(scalars(r), wallSeconds=round(time.time() - t0, 1))
+            ledger.record(cfg, task, seed, entry)
+            print('%s %s %d %s' % (cfg, task, seed, json.dumps(entry)), flush=True)
     finally:
+        ledger.release()
         os.unlink(os.path.join(link_dir, 'downstream'))
         os.rmdir(link_dir)
     print('wrote', args.out)
