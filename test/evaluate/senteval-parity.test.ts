@@ -1,0 +1,106 @@
+/**
+ * The headline claim: with the same encoder, the harness's numbers are SentEval's. Checked against
+ * test/fixtures/senteval/bow-reference.json, which scripts/reference/senteval_reference.py writes by
+ * running the real facebookresearch/SentEval with the bow encoder (examples/bow.py over the same
+ * embedded vectors) for seeds 1111, 1112 and 1113: the ten tasks under `paper`, the CI gate's six
+ * under `fast`.
+ *
+ * The harness cannot share SentEval's random streams (numpy's and torch's), so it is one more draw
+ * from the same distribution: one draw falls outside the range of three about half the time, so
+ * "inside SentEval's min..max" would fail a faithful harness on most of these 16 checks. The check
+ * is instead on means over the same three seeds: |harness mean − SentEval mean| ≤ 2 × the larger of
+ * the two seed ranges, which a faithful harness meets with probability ≈ 0.995 per check (normal
+ * seed noise, by simulation) and a protocol error of a point (a correlation's 0.005) does not.
+ * Widened by a float margin of half a rounding unit, because both sides round before comparing:
+ * accuracies to 0.01 points (SentEval's round(100·acc, 2), as the harness), correlations to 1e-4
+ * (the harness's results file).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createEncoder } from '../../src/encoders/factory.js';
+import { silentProgress } from '../../src/evaluate/progress.js';
+import { evaluate } from '../../src/evaluate/run.js';
+import { closeProbePool } from '../../src/protocol/index.js';
+import { resolveSettings } from '../../src/protocol/settings.js';
+import type { RunResults } from '../../src/results/schema.js';
+import { resolveTasks } from '../../src/tasks/registry.js';
+import { repoRoot, senteval } from '../helpers/data.js';
+
+const SEEDS = [1111, 1112, 1113];
+const PLAN: Record<'paper' | 'fast', string[]> = {
+  paper: ['MR', 'CR', 'SUBJ', 'MPQA', 'SST2', 'TREC', 'MRPC', 'SICK-R', 'SICK-E', 'STS-B'],
+  fast: ['CR', 'TREC', 'MRPC', 'SICK-E', 'SICK-R', 'STS-B'],
+};
+/** Half a rounding unit of each metric's scale (see the header). */
+const MARGIN: Record<string, number> = { acc: 0.005, pearson: 5e-5 };
+
+interface Reference {
+  senteval: string;
+  torch: string;
+  results: Record<string, Record<string, Record<string, Record<string, number>>>>;
+}
+const ref = JSON.parse(readFileSync(join(repoRoot(), 'test', 'fixtures', 'senteval', 'bow-reference.json'), 'utf8')) as Reference;
+
+test.after(() => closeProbePool());
+
+/** Mean and range (max − min) of three values; NaN in, NaN out. */
+function summary(xs: readonly number[]): { mean: number; range: number } {
+  return { mean: xs.reduce((a, b) => a + b, 0) / xs.length, range: Math.max(...xs) - Math.min(...xs) };
+}
+
+/** The check of the header, for one task: fails on NaN, on a missing seed, and beyond the bound. */
+function assertWithinSeedNoise(task: string, metric: string, harness: readonly number[], senteval: readonly number[]): void {
+  assert.equal(harness.length, SEEDS.length, `${task}: harness seeds`);
+  assert.equal(senteval.length, SEEDS.length, `${task}: SentEval seeds in the fixture`);
+  const h = summary(harness);
+  const s = summary(senteval);
+  const bound = 2 * Math.max(h.range, s.range) + MARGIN[metric]!;
+  const d = Math.abs(h.mean - s.mean);
+  assert.ok(
+    d <= bound,
+    `${task} ${metric}: harness ${harness.join(' / ')} (mean ${h.mean.toFixed(4)}) vs SentEval ${senteval.join(' / ')} (mean ${s.mean.toFixed(4)}): |diff| ${d.toFixed(4)} > ${bound.toFixed(4)}`,
+  );
+}
+
+for (const config of ['paper', 'fast'] as const) {
+  test(`SentEval parity, ${config}: ${PLAN[config].join(' ')} with the bow encoder, seeds ${SEEDS.join(', ')}, against the real toolkit`, async (t) => {
+    const dataDir = senteval(t);
+    if (!dataDir) return;
+    const encoder = await createEncoder({ encoder: 'bow' });
+    const run: RunResults = await evaluate(encoder, {
+      tasks: resolveTasks(PLAN[config].join(',')),
+      dataDir,
+      settings: resolveSettings(config),
+      seeds: SEEDS,
+      progress: silentProgress,
+    });
+    const failures: string[] = [];
+    for (const task of PLAN[config]) {
+      const r = run.tasks[task]!;
+      const metric = r.mainMetric;
+      const mine = (r.perSeed ?? []).map((m) => m[metric]!);
+      const theirs = SEEDS.map((s) => ref.results[config]?.[task]?.[String(s)]?.[metric]).filter((v): v is number => v !== undefined);
+      try {
+        assertWithinSeedNoise(task, metric, mine, theirs);
+      } catch (e) {
+        failures.push((e as Error).message);
+      }
+      t.diagnostic(`${task} ${metric}: harness ${mine.join(' / ')}; SentEval ${theirs.join(' / ')}`);
+    }
+    assert.deepEqual(failures, [], `SentEval ${ref.senteval.slice(0, 7)} (torch ${ref.torch})`);
+  });
+}
+
+test('the parity rule fails on NaN, a missing seed and a shifted mean, and passes seed noise', () => {
+  const s = [75.69, 76.35, 76.46];
+  assertWithinSeedNoise('SICK-E', 'acc', [76.0, 75.5, 76.9], s);
+  assert.throws(() => assertWithinSeedNoise('SICK-E', 'acc', [76.0, NaN, 76.1], s), /SICK-E acc/);
+  assert.throws(() => assertWithinSeedNoise('SICK-E', 'acc', [76.0, 76.1], s), /harness seeds/);
+  assert.throws(() => assertWithinSeedNoise('SICK-E', 'acc', [76.0, 76.1, 76.2], [75.69, 76.35]), /SentEval seeds/);
+  // 2 × range 0.77 + 0.005 = 1.545 points.
+  assert.throws(() => assertWithinSeedNoise('SICK-E', 'acc', [78, 78, 78], s), /\|diff\| 1\.8333 > 1\.5450/);
+  assertWithinSeedNoise('STS-B', 'pearson', [0.5855, 0.5857, 0.5836], [0.5855, 0.5857, 0.5836]);
+  assert.throws(() => assertWithinSeedNoise('STS-B', 'pearson', [0.5955, 0.5957, 0.5936], [0.5855, 0.5857, 0.5836]), /STS-B pearson/);
+});
