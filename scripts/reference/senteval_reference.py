@@ -70,6 +70,12 @@ PAPER_ORDER = ['TREC', 'MRPC', 'SICK-E', 'SICK-R', 'STS-B', 'SST2', 'CR', 'MPQA'
 PLAN = ([('fast', t, s) for t in GATE for s in SEEDS] + [('mlp', 'SICK-E', s) for s in SEEDS]
         + [('paper', t, s) for t in PAPER_ORDER for s in SEEDS] + [('mlp', 'MR', 1111)])
 
+# SentEval's relatedness tasks (sick.py, RelatednessPytorch) read neither kfold nor the classifier
+# config: under paper and fast they are the same computation (same seed, same encoder batches), so it
+# runs once and the other config's entry is recorded from it, saying so (`sameComputationAs`).
+RELATEDNESS = ('SICK-R', 'STS-B')
+SAME_COMPUTATION = {'paper': 'fast', 'fast': 'paper'}
+
 OUT = os.path.join(senteval_bow.ROOT, 'test', 'fixtures', 'senteval', 'bow-reference.json')
 
 
@@ -201,6 +207,24 @@ class Ledger(object):
             self.mine.discard(marker)
         self._locked(go)
 
+    def derive(self):
+        """Records each relatedness entry of one config from the other's, where only one has run."""
+        def go():
+            doc = self._doc()
+            added = []
+            for cfg, other in SAME_COMPUTATION.items():
+                for task in RELATEDNESS:
+                    for seed, entry in doc['results'].get(other, {}).get(task, {}).items():
+                        mine = doc['results'].get(cfg, {}).get(task, {})
+                        if seed not in mine and 'sameComputationAs' not in entry:
+                            mine[seed] = dict(entry, sameComputationAs=other)
+                            doc['results'].setdefault(cfg, {})[task] = mine
+                            added.append('%s %s %s' % (cfg, task, seed))
+            if added:
+                save(self.path, doc)
+            return added
+        return self._locked(go)
+
     def release(self):
         for m in list(self.mine):
             if os.path.exists(m):
@@ -273,6 +297,8 @@ def main():
     }
     ledger = Ledger(args.out, head)
     ledger.check()
+    for d in ledger.derive():
+        print('recorded', d, 'from the same computation under the other config', flush=True)
 
     link_dir = tempfile.mkdtemp(prefix='senteval-task-path-')
     os.symlink(data, os.path.join(link_dir, 'downstream'))
@@ -285,6 +311,8 @@ def main():
 
     try:
         for cfg, task, seed in selected(PLAN, args.only):
+            for d in ledger.derive():
+                print('recorded', d, 'from the same computation under the other config', flush=True)
             if not ledger.claim(cfg, task, seed):
                 continue
             conf = CONFIGS[cfg]
