@@ -44,3 +44,16 @@ export function dataDirWithout(src: string, omit: readonly string[], parent: str
   walk('');
   return out;
 }
+
+/**
+ * The share (percent) of a task's test split held by its most frequent class: the accuracy of
+ * always answering that class, which a probe on any encoder with a real signal must reach.
+ */
+export async function majorityClassPercent(taskId: string, dataDir: string): Promise<number> {
+  const { loadTask } = await import('../../src/tasks/load.js');
+  const { resolveTask } = await import('../../src/tasks/registry.js');
+  const y = (await loadTask(resolveTask(taskId), dataDir)).splits['test']!.y;
+  const counts = new Map<number, number>();
+  for (const v of y) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return (100 * Math.max(...counts.values())) / y.length;
+}
