@@ -68,32 +68,43 @@ function assertWithinSeedNoise(task: string, metric: string, harness: readonly n
   );
 }
 
+/** SentEval's main metric of `task` under `config`, per seed, as far as the fixture has it. */
+function reference(config: string, task: string, metric: string): number[] {
+  return SEEDS.map((s) => ref.results[config]?.[task]?.[String(s)]?.[metric]).filter((v): v is number => v !== undefined);
+}
+
 for (const config of ['paper', 'fast'] as const) {
   test(`SentEval parity, ${config}: ${PLAN[config].join(' ')} with the bow encoder, seeds ${SEEDS.join(', ')}, against the real toolkit`, async (t) => {
     const dataDir = senteval(t);
     if (!dataDir) return;
+    const main = (task: string): string => resolveTask(task).mainMetric;
+    // A task whose three SentEval seeds are not all in the fixture yet is a visible TODO (the
+    // reference run is resumable: scripts/reference/senteval_reference.py), never a silent pass.
+    const ready = PLAN[config].filter((task) => reference(config, task, main(task)).length === SEEDS.length);
+    for (const task of PLAN[config].filter((x) => !ready.includes(x))) {
+      await t.test(task, { todo: `the fixture lacks SentEval's ${config} ${task} for some of seeds ${SEEDS.join(', ')}` }, () => {
+        assert.fail('no reference yet');
+      });
+    }
+    if (ready.length === 0) return;
     const encoder = await createEncoder({ encoder: 'bow' });
     const run: RunResults = await evaluate(encoder, {
-      tasks: resolveTasks(PLAN[config].join(',')),
+      tasks: resolveTasks(ready.join(',')),
       dataDir,
       settings: resolveSettings(config),
       seeds: SEEDS,
       progress: silentProgress,
     });
-    const failures: string[] = [];
-    for (const task of PLAN[config]) {
-      const r = run.tasks[task]!;
-      const metric = r.mainMetric;
-      const mine = (r.perSeed ?? []).map((m) => m[metric]!);
-      const theirs = SEEDS.map((s) => ref.results[config]?.[task]?.[String(s)]?.[metric]).filter((v): v is number => v !== undefined);
-      try {
+    for (const task of ready) {
+      await t.test(task, () => {
+        const r = run.tasks[task]!;
+        const metric = r.mainMetric;
+        const mine = (r.perSeed ?? []).map((m) => m[metric]!);
+        const theirs = reference(config, task, metric);
+        t.diagnostic(`${task} ${metric}: harness ${mine.join(' / ')}; SentEval ${theirs.map((v) => +v.toFixed(4)).join(' / ')}`);
         assertWithinSeedNoise(task, metric, mine, theirs);
-      } catch (e) {
-        failures.push((e as Error).message);
-      }
-      t.diagnostic(`${task} ${metric}: harness ${mine.join(' / ')}; SentEval ${theirs.join(' / ')}`);
+      });
     }
-    assert.deepEqual(failures, [], `SentEval ${ref.senteval.slice(0, 7)} (torch ${ref.torch})`);
   });
 }
 
