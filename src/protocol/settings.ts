@@ -108,8 +108,10 @@ function validateSettings(s: ProtocolSettings): void {
     throw new UserError(`--sts-low-scores must be faithful or clean, got ${s.stsLowScores}`);
 }
 
-/** Settings the relatedness probe (SICK-R, STS-B) ignores: it has SentEval's own fixed trainer. */
-export const CLASSIFIER_ONLY_SETTINGS: readonly (keyof ProtocolSettings)[] = ['kfold', 'optim', 'batchSize', 'tenacity', 'epochSize', 'maxEpoch', 'nhid', 'dropout'];
+/** The dev statistic the relatedness probe early-stops on; files written before it was recorded used Spearman. */
+export function earlyStopStat(s: ProtocolSettings): 'spearman' | 'pearson' {
+  return s.relatednessEarlyStop ?? 'spearman';
+}
 
 /** `paper: kfold 10, optim adam, …` — what each preset sets, for --help. */
 export function describePresets(): string {

@@ -102,18 +102,24 @@ test('a broken definition is a clear error naming the file', async () => {
     await check('{ "id": ', /MRPC\.json: not valid JSON/);
     await check({ ...good, protocol: 'loo' }, /MRPC\.json: invalid task definition: protocol must be one of/);
     await check({ ...good, labels: ['x'] }, /"labels" must name all 2 classes/);
-    await check({ ...good, mainMetric: 'mcc' }, /mainMetric "mcc" is not in metrics/);
+    await check({ ...good, mainMetric: 'mcc' }, /mainMetric "mcc" is not a metric a kfold task produces \(devacc, acc, f1\)/);
+    // Metrics come from the protocol: a task lists only optional ones, and only those its protocol has.
+    await check({ ...good, metrics: ['devacc', 'acc', 'f1'] }, /"metrics" is not a task field: the protocol says what it produces/);
+    await check({ ...good, extraMetrics: ['f1', 'mcc'] }, /extraMetrics: "mcc" is not an optional metric of a kfold task \(it has f1\)/);
+    await check({ ...good, report: { columns: [{ metric: 'acc', header: 'MRPC' }, { metric: 'pearson', header: 'r', main: false }], tolerance: 1 } }, /report\.columns\[1\]\.metric "pearson" is not a metric a kfold task produces/);
+    await check({ ...good, protocolOverrides: { noreg: true } }, /protocolOverrides: "noreg" is not a setting a kfold task can override \(maxEpoch, epochSize\)/);
     await check({ ...good, splits: { train: '../etc/passwd', test: 'MRPC/x' } }, /must be a relative path inside the data folder/);
     await check({ ...good, color: 'red' }, /unknown field "color"/);
     await check({ ...good, format: { reader: 'csv' } }, /format\.reader must be one of/);
     await check(good, /file name must be MRPC\.json/, 'Other.json');
     const sts = JSON.parse(await readFile(join(REPO, 'tasks', 'STS13.json'), 'utf8')) as Record<string, unknown>;
     await check({ ...sts, id: 'MRPC', nclasses: 2 }, /an unsupervised-sts task has no classes/);
-    await check({ ...sts, id: 'MRPC', features: 'absdiff-prod' }, /"features": "pair"/);
-    await check({ ...sts, id: 'MRPC', format: { reader: 'tsv', header: false, columns: { a: 0, label: 1 }, label: { type: 'float' } } }, /"sts-pairs" reader and the unsupervised-sts protocol go together/);
+    await check({ ...sts, id: 'MRPC', features: 'absdiff-prod' }, /an unsupervised-sts task takes "features" "pair"/);
+    await check({ ...sts, id: 'MRPC', format: { reader: 'tsv', header: false, columns: { a: 0, label: 1 }, label: { type: 'int' } } }, /an unsupervised-sts task needs gold scores/);
+    await check({ ...good, format: { reader: 'sts-pairs' } }, /the "sts-pairs" reader gives gold scores, which a kfold task does not take/);
     await check({ ...sts, id: 'MRPC', splits: { test: { input: 'STS/a', gold: 'STS/b' } } }, /must be a dataset name/);
     await check({ ...sts, id: 'MRPC', splits: { FNWN: { input: 'STS/a' } } }, /splits\.FNWN\.gold must be a non-empty string/);
-    await check({ ...good, features: 'pair' }, /"features": "pair" goes with the unsupervised-sts protocol/);
+    await check({ ...good, features: 'pair' }, /a kfold task takes "features" "single" or "absdiff-prod" or "nli"/);
     await writeFile(join(dir, 'MRPC.json'), JSON.stringify(good));
     await writeFile(join(dir, 'Para.json'), JSON.stringify({ ...good, id: 'Para', aliases: ['mrpc'] }));
     assert.throws(() => loadDefinitions(dir), /name "mrpc" is already used by MRPC/);
