@@ -11,6 +11,7 @@ import { kfold } from './protocols/kfold.js';
 import { split } from './protocols/split.js';
 import { relatedness } from './protocols/relatedness.js';
 import { unsupervisedSts } from './protocols/unsupervised-sts.js';
+import { unsupervisedStsSplits } from './protocols/unsupervised-sts-splits.js';
 
 const PROTOCOLS = new Map<string, ProtocolDefinition>();
 
@@ -20,7 +21,7 @@ export function registerProtocol(def: ProtocolDefinition): void {
   PROTOCOLS.set(def.name, def);
 }
 
-for (const def of [innerKFold, kfold, split, relatedness, unsupervisedSts]) registerProtocol(def);
+for (const def of [innerKFold, kfold, split, relatedness, unsupervisedSts, unsupervisedStsSplits]) registerProtocol(def);
 
 export function protocolNames(): string[] {
   return [...PROTOCOLS.keys()];
