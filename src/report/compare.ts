@@ -9,7 +9,8 @@ import type { PredictionSet, TaskPredictions } from '../results/predictions.js';
 import type { TaskResult } from '../results/schema.js';
 import { UserError } from '../util/errors.js';
 import { resolveTask } from '../tasks/registry.js';
-import { canonicalTask, formatPoints, formatSigned } from './columns.js';
+import { canonicalTask, formatPoints, formatSigned, toDisplay } from './columns.js';
+import { METRIC_KINDS, type MetricKind } from '../protocol/metrics.js';
 import { accuracy, f1Positive, mcnemarExact, pairedBootstrap, pearson, rankPlan, spearmanPlanned, stratifiedPairedBootstrap } from '../stats/index.js';
 import type { PairedMetric, StratifiedMetric } from '../stats/index.js';
 import { combineSets, type ProtocolDefinition, type SetAggregate } from '../protocol/definition.js';
@@ -113,9 +114,11 @@ function checkClasses(where: string, key: string, p: TaskPredictions): void {
   }
 }
 
-// Results files round accuracies to 2 decimals (percent) and may round correlations to 4.
-const AGREE_PERCENT = 0.0051;
-const AGREE_CORRELATION = 0.00051;
+// Results files keep each kind to its decimals (accuracies 2, in percent; correlations 4): a value
+// recomputed from the sidecar agrees with the recorded one to half a unit of that, plus float noise.
+const agreement = (kind: MetricKind): number => 0.5 * 10 ** -kind.decimals + 10 ** -(kind.decimals + 2);
+const AGREE_PERCENT = agreement(METRIC_KINDS.percent);
+const AGREE_CORRELATION = agreement(METRIC_KINDS.correlation);
 
 /**
  * The sidecar must be the predictions the results file scored: its accuracy (or Pearson) must be
@@ -200,7 +203,7 @@ function compareSet(task: string, split: string, name: (family: string) => strin
   } else {
     const pg = rankPlan(gold);
     const pp = [rankPlan(a.pred), rankPlan(b.pred)] as const;
-    const metrics: PairedMetric[] = [(s, w) => 100 * pearson(gold, preds[s], w), (s, w) => 100 * spearmanPlanned(pg, pp[s], w)];
+    const metrics: PairedMetric[] = [(s, w) => toDisplay('pearson', pearson(gold, preds[s], w)), (s, w) => toDisplay('spearman', spearmanPlanned(pg, pp[s], w))];
     const boot = pairedBootstrap(n, metrics, o.seed, o.resamples, o.alpha);
     ['pearson', 'spearman'].forEach((m, k) => {
       rows.push({
@@ -256,10 +259,10 @@ function compareAggregated(task: string, protocol: ProtocolDefinition, aggregate
   };
   const metricOf = (agg: SetAggregate): StratifiedMetric => {
     const over = agg.over;
-    if (over !== 'pooled') return (s, w) => 100 * combineSets(over, perSet(agg.stat, s, w), sizes);
+    if (over !== 'pooled') return (s, w) => toDisplay(agg.key, combineSets(over, perSet(agg.stat, s, w), sizes));
     return agg.stat === 'pearson'
-      ? (s, w) => 100 * pearson(pooledGold, pooledPred[s]!, concat(w))
-      : (s, w) => 100 * spearmanPlanned(pooledPlans.gold, pooledPlans.pred[s]!, concat(w));
+      ? (s, w) => toDisplay(agg.key, pearson(pooledGold, pooledPred[s]!, concat(w)))
+      : (s, w) => toDisplay(agg.key, spearmanPlanned(pooledPlans.gold, pooledPlans.pred[s]!, concat(w)));
   };
   const named = aggregates.map((agg) => [agg.key, metricOf(agg)] as const);
   const boot = stratifiedPairedBootstrap(sizes, named.map(([, m]) => m), o.seed, o.resamples, o.alpha);

@@ -51,7 +51,7 @@ test('STS-B end to end with --config fast on the real data: reference-level Pear
   // Spearman 0.5603 (seed 1111). The relatedness trainer ignores the classifier preset.
   assert.ok(Math.abs(sts.metrics.pearson! - 0.5849) < 0.01, `pearson ${sts.metrics.pearson}`);
   assert.ok(Math.abs(sts.metrics.spearman! - 0.5603) < 0.01, `spearman ${sts.metrics.spearman}`);
-  assert.ok(sts.metrics.mse! > 0 && sts.metrics.devspearman! > 0.5);
+  assert.ok(sts.metrics.mse! > 0 && sts.metrics.devpearson! > 0.5);
   assert.equal(sts.mainMetric, 'pearson');
   assert.deepEqual(sts.samples, { train: 5749, dev: 1500, test: 1379 });
   const known = sums(dataDir);
@@ -65,7 +65,8 @@ test('STS-B end to end with --config fast on the real data: reference-level Pear
   assert.equal(onDisk.protocol.config, 'fast');
   // The file states its units, the model selection, and where and with what it was made.
   assert.equal(onDisk.units?.pearson, 'fraction (correlation, -1..1)');
-  assert.equal(onDisk.units?.acc, 'percent');
+  assert.equal(onDisk.units?.mse, 'squared gold-score units');
+  for (const k of Object.keys(sts.metrics)) assert.ok(onDisk.units?.[k], `no unit for ${k}`);
   assert.equal(onDisk.environment?.node, process.version);
   assert.ok(onDisk.environment!.cpus >= 1);
   assert.equal(onDisk.environment?.dataDir, resolve(dataDir));
@@ -74,7 +75,7 @@ test('STS-B end to end with --config fast on the real data: reference-level Pear
   // Relatedness: no L2 search, epochs = a whole number of 50-epoch rounds; metrics at 4 decimals.
   assert.equal(sts.fit?.l2, undefined);
   assert.ok(typeof sts.fit?.epochs === 'number' && sts.fit.epochs > 0 && sts.fit.epochs % 50 === 0, `epochs ${sts.fit?.epochs}`);
-  for (const k of ['pearson', 'spearman', 'mse', 'devspearman']) {
+  for (const k of ['pearson', 'spearman', 'mse', 'devpearson']) {
     const v = sts.metrics[k]!;
     assert.equal(Math.round(v * 1e4) / 1e4, v, `${k} ${v} has more than 4 decimals`);
   }

@@ -13,11 +13,11 @@ import { REPO } from './helpers.js';
 
 const IDS = [
   'MR', 'CR', 'SUBJ', 'MPQA', 'SST2', 'TREC', 'MRPC', 'SICK-R', 'SICK-E', 'STS-B', 'SNLI', 'MultiNLI', 'Quora',
-  'SST5', 'STS12', 'STS13', 'STS14', 'STS15', 'STS16',
+  'SST5', 'STS12', 'STS13', 'STS14', 'STS15', 'STS16', 'STS-B-unsup', 'SICK-R-unsup',
 ];
 const STS_YEARS = ['STS12', 'STS13', 'STS14', 'STS15', 'STS16'];
 
-test('the 19 task definitions load, validated, in table order (Table 2, then SentEval\'s SST5 and STS12-16)', () => {
+test('the 21 task definitions load, validated, in table order (Table 2, then SentEval\'s SST5 and STS12-16, then SimCSE\'s STS-B and SICK-R without training)', () => {
   assert.deepEqual(listTasks().map((t) => t.id), IDS);
   assert.equal(tasksDir(), join(REPO, 'tasks'));
   assert.equal(packageRoot(join(REPO, 'dist', 'src', 'tasks', 'registry.js')), REPO);
@@ -28,6 +28,7 @@ test('names resolve case-insensitively, aliases included', () => {
     ['mr', 'MR'], ['SICKRelatedness', 'SICK-R'], ['sickentailment', 'SICK-E'], ['STSBenchmark', 'STS-B'],
     ['sst', 'SST2'], ['MNLI', 'MultiNLI'], ['qqp', 'Quora'], ['sick-r', 'SICK-R'], [' trec ', 'TREC'],
     ['SST5', 'SST5'], ['sst-fine', 'SST5'], ['STS12', 'STS12'], ['sts-14', 'STS14'], ['STS2016', 'STS16'],
+    ['STSBenchmark-unsup', 'STS-B-unsup'], ['sickrelatedness-unsup', 'SICK-R-unsup'],
   ];
   for (const [name, id] of cases) assert.equal(resolveTask(name).id, id, name);
 });
@@ -51,11 +52,11 @@ test('definitions carry the protocol facts of PROTOCOL.md', () => {
   const t = (id: string) => resolveTask(id);
   assert.deepEqual(IDS.map((id) => t(id).protocol), [
     'inner-kfold', 'inner-kfold', 'inner-kfold', 'inner-kfold', 'split', 'kfold', 'kfold', 'relatedness', 'split', 'relatedness', 'split', 'split', 'split',
-    'split', ...STS_YEARS.map(() => 'unsupervised-sts'),
+    'split', ...STS_YEARS.map(() => 'unsupervised-sts'), 'unsupervised-sts-splits', 'unsupervised-sts-splits',
   ]);
   assert.deepEqual(IDS.map((id) => t(id).features), [
     'single', 'single', 'single', 'single', 'single', 'single', 'absdiff-prod', 'absdiff-prod', 'absdiff-prod', 'absdiff-prod', 'nli', 'nli', 'nli',
-    'single', ...STS_YEARS.map(() => 'pair'),
+    'single', ...STS_YEARS.map(() => 'pair'), 'pair', 'pair',
   ]);
   assert.equal(t('SST5').nclasses, 5);
   assert.deepEqual(t('SST5').format, { reader: 'label-first' });
@@ -79,6 +80,13 @@ test('definitions carry the protocol facts of PROTOCOL.md', () => {
   assert.ok(t('MRPC').metrics.includes('f1'));
   assert.equal(t('STS-B').mainMetric, 'pearson');
   assert.ok(t('MultiNLI').metrics.includes('acc_mismatched'));
+  // SimCSE's unsupervised STS-B and SICK-R read the supervised tasks' files, in file order.
+  for (const [u, s] of [['STS-B-unsup', 'STS-B'], ['SICK-R-unsup', 'SICK-R']] as const) {
+    assert.deepEqual(t(u).splits, t(s).splits);
+    assert.deepEqual(t(u).format, t(s).format);
+    assert.deepEqual(t(u).sortKey, []);
+    assert.equal(t(u).mainMetric, 'spearman');
+  }
 });
 
 test('every file the reference folder holds for a task has a committed checksum', () => {
