@@ -5,6 +5,7 @@ import { buildLeaderboard } from '../report/leaderboard.js';
 import { renderCsv, renderCsvLong, renderMarkdown } from '../report/leaderboard-text.js';
 import { renderHtml } from '../report/leaderboard-html.js';
 import { loadReferenceSet } from '../report/reference.js';
+import { buildView, renderViewCsv, renderViewMarkdown, viewNames } from '../report/view.js';
 import { UserError } from '../util/errors.js';
 import { runCommand } from './run-command.js';
 
@@ -15,6 +16,7 @@ interface LeaderboardArgs {
   format: 'md' | 'csv' | 'csv-long' | 'html';
   out?: string;
   strict: boolean;
+  view?: string;
 }
 
 function builder(y: Argv): Argv<LeaderboardArgs> {
@@ -24,7 +26,8 @@ function builder(y: Argv): Argv<LeaderboardArgs> {
     .option('baseline', { type: 'string', describe: 'Row (results file name without .json, or reference row id) to show per-cell differences to' })
     .option('format', { choices: ['md', 'csv', 'csv-long', 'html'] as const, default: 'md' as const, describe: 'Output format: markdown, wide CSV (one line per row), tidy long CSV (one line per row and metric), or HTML' })
     .option('out', { type: 'string', describe: 'Write to this file instead of stdout' })
-    .option('strict', { type: 'boolean', default: false, describe: 'Refuse (exit 2) when runs were measured under different protocols' }) as unknown as Argv<LeaderboardArgs>;
+    .option('strict', { type: 'boolean', default: false, describe: 'Refuse (exit 2) when runs were measured under different protocols' })
+    .option('view', { type: 'string', describe: `A suite's fixed table as papers print it (${viewNames().join(', ')}: SimCSE's STS table); md or csv` }) as unknown as Argv<LeaderboardArgs>;
 }
 
 export async function leaderboardMain(args: LeaderboardArgs): Promise<number> {
@@ -32,8 +35,18 @@ export async function leaderboardMain(args: LeaderboardArgs): Promise<number> {
   const sets = (args.reference ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   if (files.length === 0 && sets.length === 0) throw new UserError('leaderboard: name results files (e.g. results/*.json) and/or --reference gensen,baselines');
   const runs = files.map((f) => readResultsFile(f));
-  const lb = buildLeaderboard(runs, sets.map(loadReferenceSet), { ...(args.baseline ? { baseline: args.baseline } : {}), strict: args.strict });
-  const text = args.format === 'csv' ? renderCsv(lb) : args.format === 'csv-long' ? renderCsvLong(lb) : args.format === 'html' ? renderHtml(lb) : renderMarkdown(lb);
+  let text: string;
+  let mixed = false;
+  if (args.view !== undefined) {
+    if (sets.length) throw new UserError('--view shows runs only: drop --reference');
+    if (args.format !== 'md' && args.format !== 'csv') throw new UserError(`--view: --format ${args.format} is not available for a view (md or csv)`);
+    const table = buildView(args.view, runs);
+    text = args.format === 'csv' ? renderViewCsv(table) : renderViewMarkdown(table);
+  } else {
+    const lb = buildLeaderboard(runs, sets.map(loadReferenceSet), { ...(args.baseline ? { baseline: args.baseline } : {}), strict: args.strict });
+    text = args.format === 'csv' ? renderCsv(lb) : args.format === 'csv-long' ? renderCsvLong(lb) : args.format === 'html' ? renderHtml(lb) : renderMarkdown(lb);
+    mixed = lb.mixed;
+  }
   if (args.out) {
     try {
       writeFileSync(args.out, text);
@@ -44,7 +57,7 @@ export async function leaderboardMain(args: LeaderboardArgs): Promise<number> {
   } else {
     process.stdout.write(text);
   }
-  if (lb.mixed) process.stderr.write('gensen-eval: warning: runs were measured under different protocols; they are marked in the table (use --strict to refuse)\n');
+  if (mixed) process.stderr.write('gensen-eval: warning: runs were measured under different protocols; they are marked in the table (use --strict to refuse)\n');
   return 0;
 }
 

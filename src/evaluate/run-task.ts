@@ -8,10 +8,12 @@ import { encodeStore, planStore, type EncodeStats } from './task-store.js';
 import type { FeatureCache } from './feature-cache.js';
 import { pairMatrix, type FeatureMatrix } from '../features/source.js';
 import type { ProgressSink } from './progress.js';
-import { runProtocol, type ProtocolOutcome, type TaskFeatures } from '../protocol/dispatch.js';
+import { runProtocol, type ProtocolOutcome, type SplitPredictions, type TaskFeatures } from '../protocol/dispatch.js';
+import type { SettingKey } from '../protocol/definition.js';
+import { MEAN_DECIMALS, roundMetric } from '../protocol/metrics.js';
+import { protocolDefinition } from '../protocol/registry.js';
 import { sentEvalOrder } from './sentEval-order.js';
 import { join } from 'node:path';
-import { pyRound } from '../protocol/pyround.js';
 
 /** Bumped when the harness changes how numbers are produced, so fingerprints tell runs apart. */
 export const PROTOCOL_IMPLEMENTATION = 'gensen-eval-protocol/1';
@@ -29,10 +31,16 @@ export interface TaskRunContext {
   readonly backend?: ProbeBackend;
 }
 
+/** A protocol's prediction set, joined back to the data: each example's file and line, and the class names. */
+export interface TaskPredictionSet extends SplitPredictions {
+  readonly origin?: SampleOrigin;
+  readonly labels?: readonly string[];
+}
+
 export interface TaskRun {
   readonly result: TaskResult;
   /** Per-example test predictions of the first seed, in SentEval's sorted order. */
-  readonly predictions: ProtocolOutcome['predictions'];
+  readonly predictions: readonly TaskPredictionSet[];
 }
 
 /** What SentEval's `prepare` sees of a task: every sample of every split, both sides of pairs. */
@@ -46,12 +54,15 @@ export function taskContext(def: TaskDefinition, data: TaskData): TaskContext {
   return { taskId: def.id, samples, hints: { vocabCased: def.vocabCased, gensenPooling: def.gensenPooling } };
 }
 
+/** Each split's probe features (and where its examples were read, for the sidecars). */
+type EncodedTask = Readonly<Record<string, TaskFeatures[string] & { readonly origin?: SampleOrigin }>>;
+
 export async function encodeTask(
   def: TaskDefinition,
   data: TaskData,
   ctx: TaskRunContext,
   stats: EncodeStats,
-): Promise<TaskFeatures> {
+): Promise<EncodedTask> {
   const task = taskContext(def, data);
   const taskState = await ctx.encoder.prepare(task);
   const ordered: Record<string, Split> = {};
@@ -85,20 +96,21 @@ export async function runTask(def: TaskDefinition, data: TaskData, ctx: TaskRunC
     ctx.progress.log(`${def.id}: ${stats.fromCache} of ${stats.sentences} sentence vectors from the feature cache`);
   }
 
+  const protocol = protocolDefinition(def.protocol);
   const perSeed: Record<string, number>[] = [];
   let first: ProtocolOutcome | undefined;
-  // Unsupervised STS draws nothing at random: one pass whatever the seeds, and no seed spread.
-  const seeds = def.protocol === 'unsupervised-sts' ? ctx.seeds.slice(0, 1) : ctx.seeds;
+  // A protocol that draws nothing at random runs once whatever the seeds, with no seed spread.
+  const seeds = protocol.seeded ? ctx.seeds : ctx.seeds.slice(0, 1);
   let probes = 0;
   for (const seed of seeds) {
-    const label = seeds.length > 1 ? `fit (seed ${seed})` : def.protocol === 'unsupervised-sts' ? 'score' : 'fit';
+    const label = seeds.length > 1 ? `fit (seed ${seed})` : protocol.trainsProbes ? 'fit' : 'score';
     let total = 0;
     const outcome = await runProtocol(def, features, ctx.settings, seed, (d, t) => {
       total = t;
       ctx.progress.update(def.id, label, d, t);
     }, { probabilities: (ctx.probabilities ?? false) && first === undefined, ...(ctx.backend ? { backend: ctx.backend } : {}) });
-    if (def.protocol !== 'unsupervised-sts') probes += total;
-    perSeed.push(outcome.metrics);
+    if (protocol.trainsProbes) probes += total;
+    perSeed.push(roundMetrics(outcome.metrics));
     first ??= outcome;
   }
 
@@ -108,9 +120,7 @@ export async function runTask(def: TaskDefinition, data: TaskData, ctx: TaskRunC
   const samples: Record<string, number> = {};
   for (const [name, split] of Object.entries(data.splits)) samples[name] = split.y.length;
 
-  // The relatedness probe's correlations and MSE get the accuracies' resolution (see roundMetrics).
-  const rounded = def.protocol === 'relatedness' ? perSeed.map(roundMetrics) : perSeed;
-  const metrics = seeds.length > 1 ? meanMetrics(rounded) : rounded[0]!;
+  const metrics = seeds.length > 1 ? meanMetrics(perSeed) : perSeed[0]!;
   const result: TaskResult = {
     task: def.id,
     protocol: def.protocol,
@@ -124,7 +134,7 @@ export async function runTask(def: TaskDefinition, data: TaskData, ctx: TaskRunC
     dataFiles,
     fingerprint: taskFingerprint(def, ctx.settings, dataFiles),
     ...(data.notes.length > 0 || first!.notes.length > 0 ? { notes: [...data.notes, ...first!.notes] } : {}),
-    ...(seeds.length > 1 ? { seeds: [...seeds], perSeed: rounded, spread: spreadOf(rounded) } : {}),
+    ...(seeds.length > 1 ? { seeds: [...seeds], perSeed, spread: spreadOf(perSeed) } : {}),
     ...(first!.fit ? { fit: first!.fit } : {}),
   };
   // Sidecars join back to the data: each example's file and line, and the class names.
@@ -136,23 +146,14 @@ export async function runTask(def: TaskDefinition, data: TaskData, ctx: TaskRunC
 }
 
 /**
- * The settings a protocol actually uses: the relatedness trainer has its own fixed optimiser,
- * batch and schedule (SentEval's RelatednessPytorch), so only these change its numbers; the
- * classifier protocols ignore the relatedness-only settings.
+ * The settings a protocol's numbers depend on (its definition says which), as recorded in the task
+ * fingerprint: the relatedness trainer has its own fixed optimiser, batch and schedule, so the
+ * classifier settings are not among them; cosine scoring has none but the store's storage type.
  */
 export function settingsUsedBy(protocol: TaskDefinition['protocol'], s: ProtocolSettings): Partial<ProtocolSettings> {
-  // Cosine scoring has no settings: every preset gives the same numbers, so runs stay comparable.
-  if (protocol === 'unsupervised-sts') return {};
-  if (protocol === 'relatedness') {
-    return {
-      lossReduction: s.lossReduction,
-      stsLowScores: s.stsLowScores,
-      relatednessEarlyStop: s.relatednessEarlyStop ?? 'spearman',
-      ...(s.featureDtype ? { featureDtype: s.featureDtype } : {}),
-    };
-  }
-  const { config: _c, encoderBatchSize: _b, stsLowScores: _s, relatednessEarlyStop: _r, ...probe } = s;
-  return probe;
+  const out: Partial<Record<SettingKey, unknown>> = {};
+  for (const k of protocolDefinition(protocol).settings) if (s[k] !== undefined) out[k] = s[k];
+  return out as Partial<ProtocolSettings>;
 }
 
 /** What must be equal for two runs of a task to be comparable (encoder aside). */
@@ -174,21 +175,17 @@ export function taskFingerprint(
   );
 }
 
-/**
- * Accuracies come out of the protocol rounded to 2 decimals in percent (SentEval's round(..., 2));
- * correlations and MSE are rounded to the same resolution, 4 decimals of a fraction, so files and
- * logs do not carry float noise (0.5838001796676452). Far below any reported precision.
- */
+/** Each value at its kind's resolution (src/protocol/metrics.ts): one rounding rule for every protocol. */
 function roundMetrics(m: Readonly<Record<string, number>>): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(m)) out[k] = /pearson|spearman|mse/i.test(k) ? pyRound(v, 4) : v;
+  for (const [k, v] of Object.entries(m)) out[k] = roundMetric(k, v);
   return out;
 }
 
 function meanMetrics(perSeed: readonly Record<string, number>[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const k of Object.keys(perSeed[0]!)) {
-    out[k] = round(perSeed.reduce((s, m) => s + m[k]!, 0) / perSeed.length, 6);
+    out[k] = round(perSeed.reduce((s, m) => s + m[k]!, 0) / perSeed.length, MEAN_DECIMALS);
   }
   return out;
 }
@@ -200,7 +197,7 @@ function spreadOf(perSeed: readonly Record<string, number>[]): Record<string, { 
     const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
     // Sample standard deviation (n-1): the spread is an estimate of seed noise.
     const std = xs.length > 1 ? Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (xs.length - 1)) : 0;
-    out[k] = { mean: round(mean, 6), std: round(std, 6), min: Math.min(...xs), max: Math.max(...xs) };
+    out[k] = { mean: round(mean, MEAN_DECIMALS), std: round(std, MEAN_DECIMALS), min: Math.min(...xs), max: Math.max(...xs) };
   }
   return out;
 }

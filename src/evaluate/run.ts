@@ -3,7 +3,7 @@ import type { SentenceEncoder } from '../encoders/types.js';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import {
-  METRIC_UNITS,
+  resultsUnits,
   RESULTS_SCHEMA_VERSION,
   type ProtocolSettings,
   type RunEnvironment,
@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { packageInfo } from '../util/package-info.js';
 import type { FeatureCache } from './feature-cache.js';
 import { fmtMetric, fmtSeconds, type ProgressSink } from './progress.js';
-import type { SplitPredictions } from '../protocol/dispatch.js';
+import type { TaskPredictionSet } from './run-task.js';
 import { PROTOCOL_IMPLEMENTATION, runTask, taskContext } from './run-task.js';
 import { checkMemory, estimateTask } from './memory.js';
 import { probePool } from '../protocol/pool.js';
@@ -53,7 +53,7 @@ export interface EvaluateOptions {
   /** Things the user must see even without progress output (default: the progress log). */
   readonly onWarning?: (message: string) => void;
   /** Called with each finished task's test predictions (for `--save-predictions`). */
-  readonly onPredictions?: (task: string, predictions: readonly SplitPredictions[]) => Promise<string | undefined>;
+  readonly onPredictions?: (task: string, predictions: readonly TaskPredictionSet[]) => Promise<string | undefined>;
   /** Recorded in the file when the task list is one shard of a larger one (`--shard K/N`). */
   readonly shard?: ShardInfo;
 }
@@ -90,7 +90,7 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
     encoder: encoder.identity,
     ...(opts.device ? { device: opts.device } : {}),
     devices: { encode: encoder.computeDevice ?? cpuDevice(availableParallelism()), probes: backend.device },
-    units: METRIC_UNITS,
+    units: {},
     environment: runEnvironment(opts.dataDir),
     ...(opts.shard ? { shard: opts.shard } : {}),
   };
@@ -112,7 +112,7 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
   }
 
   const write = () => {
-    if (opts.outPath) writeFileAtomic(opts.outPath, `${JSON.stringify({ ...header, tasks }, null, 2)}\n`);
+    if (opts.outPath) writeFileAtomic(opts.outPath, `${JSON.stringify({ ...header, units: resultsUnits(tasks), tasks }, null, 2)}\n`);
   };
   // Read every task's files before encoding anything: a missing or malformed file should stop the
   // run at once, not after an hour of work on the tasks before it.
@@ -168,7 +168,7 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
     }
   }
   write();
-  return { ...header, tasks };
+  return { ...header, units: resultsUnits(tasks), tasks };
 }
 
 /** Reads every task's files (one line for the first bad one), to hand to `evaluate` as `preloaded`. */

@@ -1,8 +1,8 @@
 import { writePredictions, type PredictionSet } from '../results/predictions.js';
-import type { SplitPredictions } from '../protocol/dispatch.js';
+import type { TaskPredictionSet } from './run-task.js';
 
 /** [n, C] rows, 6 decimals (enough to rank and calibrate; keeps the sidecar small). */
-function probs(p: SplitPredictions): { probabilities?: number[][] } {
+function probs(p: TaskPredictionSet): { probabilities?: number[][] } {
   if (!p.probabilities || p.gold.length === 0) return {};
   const C = p.probabilities.length / p.gold.length;
   const rows: number[][] = [];
@@ -17,7 +17,7 @@ function probs(p: SplitPredictions): { probabilities?: number[][] } {
 export function savePredictionsBeside(
   resultsPath: string,
   seed?: number,
-): (task: string, predictions: readonly SplitPredictions[]) => Promise<string | undefined> {
+): (task: string, predictions: readonly TaskPredictionSet[]) => Promise<string | undefined> {
   return async (task, predictions) => {
     const [main, ...rest] = predictions;
     if (!main) return undefined;

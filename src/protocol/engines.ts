@@ -189,6 +189,25 @@ function argmax(a: readonly number[]): number {
   return b;
 }
 
+/**
+ * SentEval's L2 search, shared by its three classifiers: fit every value of the grid — each fit's
+ * jobs submitted before any is awaited, so a backend can train the whole grid together — score
+ * each (scores are rounded before the comparison), and keep the first best, ties to the smaller L2.
+ */
+async function selectL2<T>(
+  grid: readonly number[],
+  fit: (l2: number) => Promise<T>,
+  score: (fitted: T) => number,
+): Promise<{ readonly l2: number; readonly score: number; readonly result: T }> {
+  const fitted = await Promise.all(grid.map(fit));
+  const scores = fitted.map(score);
+  const best = argmax(scores);
+  return { l2: grid[best]!, score: scores[best]!, result: fitted[best]! };
+}
+
+/** A k-fold score: round(100 · mean of the folds' best validation accuracies, 2) (what clf.score gives on those rows). */
+const meanAccuracy = (folds: readonly ClassifyResult[]): number => pyRound(100 * npMean(folds.map((r) => r.bestAccuracy)), 2);
+
 function take(rows: Int32Array, pos: Int32Array): Int32Array {
   const out = new Int32Array(pos.length);
   for (let i = 0; i < pos.length; i++) out[i] = rows[pos[i]!]!;
@@ -222,19 +241,11 @@ export async function runInnerKFold(
         train: take(fold.train, f.train),
         test: take(fold.train, f.test),
       }));
-      const scores = await Promise.all(
-        L2_GRID.map(async (l2) => {
-          const accs = await Promise.all(
-            inner.map((f) =>
-              progress.run<ClassifyResult>(pool, { ...base, train: f.train, validation: { rows: f.test }, l2, evals: [] }),
-            ),
-          );
-          // fit() returns the best dev accuracy, which is what clf.score gives on the same rows.
-          return pyRound(100 * npMean(accs.map((r) => r.bestAccuracy)), 2);
-        }),
+      const { l2, score: dev } = await selectL2(
+        L2_GRID,
+        (l2) => Promise.all(inner.map((f) => progress.run<ClassifyResult>(pool, { ...base, train: f.train, validation: { rows: f.test }, l2, evals: [] }))),
+        meanAccuracy,
       );
-      const best = argmax(scores);
-      const l2 = L2_GRID[best]!;
       const refit = await progress.run<ClassifyResult>(pool, {
         ...base,
         train: fold.train,
@@ -244,7 +255,7 @@ export async function runInnerKFold(
         ...(s.probabilities ? { probabilities: true } : {}),
       });
       return {
-        dev: scores[best]!,
+        dev,
         test: pyRound((100 * refit.correct[0]!) / fold.test.length, 2),
         l2,
         epochs: refit.epochs,
@@ -298,18 +309,11 @@ export async function runKFold(
   try {
     // KFoldClassifier seeds its StratifiedKFold with the run seed.
     const folds = stratifiedKFold(train.y, k, seed);
-    const scores = await Promise.all(
-      L2_GRID.map(async (l2) => {
-        const accs = await Promise.all(
-          folds.map((f) =>
-            progress.run<ClassifyResult>(pool, { ...base, train: f.train, validation: { rows: f.test }, l2, evals: [] }),
-          ),
-        );
-        return pyRound(100 * npMean(accs.map((r) => r.bestAccuracy)), 2);
-      }),
+    const { l2, score: devacc } = await selectL2(
+      L2_GRID,
+      (l2) => Promise.all(folds.map((f) => progress.run<ClassifyResult>(pool, { ...base, train: f.train, validation: { rows: f.test }, l2, evals: [] }))),
+      meanAccuracy,
     );
-    const best = argmax(scores);
-    const l2 = L2_GRID[best]!;
     const testRows = range(shared.offsets[1]!, test.X.rows);
     const refit = await progress.run<ClassifyResult>(pool, {
       ...base,
@@ -320,7 +324,7 @@ export async function runKFold(
       ...(s.probabilities ? { probabilities: true } : {}),
     });
     return {
-      devacc: scores[best]!,
+      devacc,
       acc: pyRound((100 * refit.correct[0]!) / test.X.rows, 2),
       predictions: refit.predictions[0]!,
       l2,
@@ -369,8 +373,9 @@ export async function runSplit(
   const devRows = range(shared.offsets[1]!, dev.X.rows);
   const testRows = names.map((n, i) => range(shared.offsets[i + 2]!, tests[n]!.X.rows));
   try {
-    const runs = await Promise.all(
-      regs.map((l2) => {
+    const { l2, score: devacc, result: chosen } = await selectL2(
+      regs,
+      (l2) => {
         const job: ClassifyJob = {
           kind: 'classify',
           dataset,
@@ -384,11 +389,9 @@ export async function runSplit(
           ...(s.probabilities ? { probabilities: true } : {}),
         };
         return progress.run<ClassifyResult>(pool, job);
-      }),
+      },
+      (r) => pyRound(100 * r.bestAccuracy, 2),
     );
-    const scores = runs.map((r) => pyRound(100 * r.bestAccuracy, 2));
-    const best = argmax(scores);
-    const chosen = runs[best]!;
     const acc: Record<string, number> = {};
     const predictions: Record<string, Int32Array> = {};
     const probabilities: Record<string, Float64Array> = {};
@@ -397,7 +400,7 @@ export async function runSplit(
       predictions[n] = chosen.predictions[i]!;
       if (chosen.probabilities) probabilities[n] = chosen.probabilities[i]!;
     });
-    return { devacc: scores[best]!, acc, predictions, l2: regs[best]!, epochs: chosen.epochs, ...(chosen.probabilities ? { probabilities } : {}) };
+    return { devacc, acc, predictions, l2, epochs: chosen.epochs, ...(chosen.probabilities ? { probabilities } : {}) };
   } finally {
     pool.release(dataset);
   }

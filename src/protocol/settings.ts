@@ -22,10 +22,10 @@ export interface ProtocolSettings {
   /** Tai et al. encoding of STS-B scores below 1: `faithful` keeps SentEval's quirk. */
   readonly stsLowScores: 'faithful' | 'clean';
   /**
-   * Dev statistic the relatedness trainer early-stops on: Spearman as SimCSE's copy of SentEval
-   * (and the reference measurements) does, or Pearson as facebookresearch/SentEval, which GenSen
-   * ran, does (docs/protocol.md section 6). Absent in files written before it was recorded (they
-   * used Spearman).
+   * Dev statistic the relatedness trainer early-stops on: Pearson, as facebookresearch/SentEval —
+   * which GenSen, InferSent and the SentEval paper ran — does (the default of every preset), or
+   * Spearman, as SimCSE's copy of SentEval does (docs/protocol.md section 6). Absent in files written
+   * before it was recorded (they used Spearman).
    */
   readonly relatednessEarlyStop?: 'spearman' | 'pearson';
   readonly encoderBatchSize: number;
@@ -42,7 +42,7 @@ export interface ProtocolSettings {
  * Probe presets. `paper` is what GenSen and the literature used (and the default); `fast` is
  * SentEval's prototyping configuration (about 5x faster); `gensen` is `paper` with the minibatch
  * loss summed, as the PyTorch <= 0.4 that GenSen ran on did (the version trap of docs/protocol.md
- * §3.4), and relatedness early-stopped on dev Pearson as SentEval's code of that time did.
+ * §3.4). All three early-stop the relatedness probe on dev Pearson, as upstream SentEval does.
  */
 const PAPER: ProtocolSettings = {
   config: 'paper',
@@ -56,14 +56,14 @@ const PAPER: ProtocolSettings = {
   dropout: 0,
   lossReduction: 'mean',
   stsLowScores: 'faithful',
-  relatednessEarlyStop: 'spearman',
+  relatednessEarlyStop: 'pearson',
   encoderBatchSize: 128,
 };
 
 export const PRESETS: Readonly<Record<string, ProtocolSettings>> = {
   paper: PAPER,
   fast: { ...PAPER, config: 'fast', kfold: 5, optim: 'rmsprop', batchSize: 128, tenacity: 3, epochSize: 2 },
-  gensen: { ...PAPER, config: 'gensen', lossReduction: 'sum', relatednessEarlyStop: 'pearson' },
+  gensen: { ...PAPER, config: 'gensen', lossReduction: 'sum' },
 };
 
 export type SettingsOverrides = Partial<Omit<ProtocolSettings, 'config'>>;
@@ -108,8 +108,10 @@ function validateSettings(s: ProtocolSettings): void {
     throw new UserError(`--sts-low-scores must be faithful or clean, got ${s.stsLowScores}`);
 }
 
-/** Settings the relatedness probe (SICK-R, STS-B) ignores: it has SentEval's own fixed trainer. */
-export const CLASSIFIER_ONLY_SETTINGS: readonly (keyof ProtocolSettings)[] = ['kfold', 'optim', 'batchSize', 'tenacity', 'epochSize', 'maxEpoch', 'nhid', 'dropout'];
+/** The dev statistic the relatedness probe early-stops on; files written before it was recorded used Spearman. */
+export function earlyStopStat(s: ProtocolSettings): 'spearman' | 'pearson' {
+  return s.relatednessEarlyStop ?? 'spearman';
+}
 
 /** `paper: kfold 10, optim adam, …` — what each preset sets, for --help. */
 export function describePresets(): string {

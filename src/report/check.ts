@@ -28,6 +28,7 @@ import { UserError } from '../util/errors.js';
 import { explainTaskDifference, groupMixedTasks } from './leaderboard.js';
 import { canonicalTask, formatPoints, formatSigned, isCorrelation, toDisplay } from './columns.js';
 import { findTask } from '../tasks/registry.js';
+import { findProtocol } from '../protocol/registry.js';
 
 export type Tolerance = 'auto' | number;
 
@@ -45,9 +46,14 @@ export const DEFAULT_TOLERANCE = 1.0;
  */
 export function defaultTolerance(task: string, metric: string): number {
   const def = findTask(task);
-  if (def?.protocol === 'unsupervised-sts') return def.report.tolerance;
+  if (def && deterministic(def.protocol)) return def.report.tolerance;
   if (isCorrelation(metric)) return DEFAULT_TOLERANCE;
   return def?.report.tolerance ?? DEFAULT_TOLERANCE;
+}
+
+/** A protocol that draws nothing at random gives an encoder the same numbers every time. */
+function deterministic(protocol: string): boolean {
+  return findProtocol(protocol)?.seeded === false;
 }
 
 export type Verdict = 'ok' | 'improved' | 'regression' | 'missing' | 'new';
@@ -160,7 +166,7 @@ export function checkRegression(baseline: LoadedResults, current: LoadedResults,
         basis = SPREAD_MULTIPLE * std >= floor ? `${SPREAD_MULTIPLE}×seed std ${std.toFixed(2)}` : `floor (seed std ${std.toFixed(2)})`;
       } else {
         tolerance = defaultTolerance(task, metric);
-        basis = findTask(task)?.protocol === 'unsupervised-sts' ? 'default (deterministic)' : 'default';
+        basis = deterministic(findTask(task)?.protocol ?? '') ? 'default (deterministic)' : 'default';
       }
     }
     const difference = c - b;

@@ -1,10 +1,13 @@
 /**
- * The leaderboard's columns, in the order of GenSen's Table 2, and the one display scale used by
- * every report: accuracies and F1 in percent, correlations ×100 (results files hold Pearson and
- * Spearman as fractions, 0.7544; Table 2 prints STS-B as 78.9/78.6, so ×100 keeps every column in
- * "points" and lets one tolerance or difference read the same across tasks).
+ * The leaderboard's columns, in the order of the reports suite (GenSen's Table 2 first). Every report
+ * shows values in display points (accuracies and F1 in percent, correlations ×100: results files hold
+ * Pearson and Spearman as fractions, 0.7544, while Table 2 prints STS-B as 78.9/78.6), so one
+ * tolerance or difference reads the same across tasks; the scale is each metric kind's
+ * (src/protocol/metrics.ts).
  */
 import { findTask, resolveTask, suitesFile } from '../tasks/registry.js';
+
+export { isCorrelation, toDisplay } from '../protocol/metrics.js';
 
 export interface Column {
   /** Unique key, e.g. `MRPC.f1`. */
@@ -23,8 +26,8 @@ function col(task: string, metric: string, header: string, main = true): Column 
 }
 
 /**
- * The leaderboard's columns: the `leaderboard` suite of tasks/suites.json (GenSen's Table 2 order,
- * then SNLI), each task's `report.columns` from its definition.
+ * The leaderboard's columns: the suite tasks/suites.json names as `leaderboard` (GenSen's Table 2
+ * order, then SNLI, SST5 and the STS years), each task's `report.columns` from its definition.
  */
 function leaderboardColumns(): Column[] {
   const s = suitesFile();
@@ -34,7 +37,7 @@ function leaderboardColumns(): Column[] {
   });
 }
 
-export const TABLE2_COLUMNS: readonly Column[] = leaderboardColumns();
+export const LEADERBOARD_COLUMNS: readonly Column[] = leaderboardColumns();
 
 /**
  * Maps the spellings in use (`SICK-R`, `SICKRelatedness`, `STS-B`, `MNLI`, ...) to one id so that
@@ -45,16 +48,7 @@ export function canonicalTask(task: string): string {
   return findTask(task)?.id ?? task;
 }
 
-/** Correlations are stored as fractions and shown ×100. */
-export function isCorrelation(metric: string): boolean {
-  return /pearson|spearman/i.test(metric);
-}
-
-export function toDisplay(metric: string, value: number): number {
-  return isCorrelation(metric) ? value * 100 : value;
-}
-
-/** Short header for a task outside Table 2 (e.g. an STS year), from its main metric. */
+/** Short header for a task outside the leaderboard suite (e.g. an STS year), from its main metric. */
 export function extraColumn(task: string, metric: string): Column {
   return col(task, metric, metric === 'acc' ? task : `${task} ${metric}`);
 }

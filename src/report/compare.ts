@@ -9,9 +9,12 @@ import type { PredictionSet, TaskPredictions } from '../results/predictions.js';
 import type { TaskResult } from '../results/schema.js';
 import { UserError } from '../util/errors.js';
 import { resolveTask } from '../tasks/registry.js';
-import { canonicalTask, formatPoints, formatSigned } from './columns.js';
+import { canonicalTask, formatPoints, formatSigned, toDisplay } from './columns.js';
+import { METRIC_KINDS, type MetricKind } from '../protocol/metrics.js';
 import { accuracy, f1Positive, mcnemarExact, pairedBootstrap, pearson, rankPlan, spearmanPlanned, stratifiedPairedBootstrap } from '../stats/index.js';
 import type { PairedMetric, StratifiedMetric } from '../stats/index.js';
+import { combineSets, type ProtocolDefinition, type SetAggregate } from '../protocol/definition.js';
+import { findProtocol } from '../protocol/registry.js';
 
 export interface CompareOptions {
   readonly seed?: number;
@@ -111,9 +114,11 @@ function checkClasses(where: string, key: string, p: TaskPredictions): void {
   }
 }
 
-// Results files round accuracies to 2 decimals (percent) and may round correlations to 4.
-const AGREE_PERCENT = 0.0051;
-const AGREE_CORRELATION = 0.00051;
+// Results files keep each kind to its decimals (accuracies 2, in percent; correlations 4): a value
+// recomputed from the sidecar agrees with the recorded one to half a unit of that, plus float noise.
+const agreement = (kind: MetricKind): number => 0.5 * 10 ** -kind.decimals + 10 ** -(kind.decimals + 2);
+const AGREE_PERCENT = agreement(METRIC_KINDS.percent);
+const AGREE_CORRELATION = agreement(METRIC_KINDS.correlation);
 
 /**
  * The sidecar must be the predictions the results file scored: its accuracy (or Pearson) must be
@@ -123,21 +128,19 @@ function crossCheck(where: string, t: TaskResult, p: TaskPredictions, kfold: num
   // Multi-seed files record means; the sidecar is the first seed's, scored in perSeed[0].
   const recorded = t.seeds && t.seeds.length > 1 ? t.perSeed?.[0] : t.metrics;
   if (!recorded) return;
-  // An STS year's sidecar holds one set per dataset (the first as the main set), scored as
-  // pearson_<dataset>; elsewhere the extra test sets are test_<name>, scored as acc_<name>.
-  const sts = t.protocol === 'unsupervised-sts';
-  const sets: [string, PredictionSet][] = [
-    [sts ? `_${p.split}` : '', p],
-    ...Object.entries(p.extra ?? {}).map(([k, s]): [string, PredictionSet] => [sts ? `_${k}` : k.replace(/^test/, ''), s]),
-  ];
-  for (const [suffix, s] of sets) {
-    const metric = p.kind === 'class' ? `acc${suffix}` : `pearson${suffix}`;
+  // Each prediction set is scored by the metric its protocol names for it: a test set by acc (or
+  // acc_<name>), relatedness by pearson, an STS year's datasets by pearson_<dataset>.
+  const protocol = findProtocol(t.protocol);
+  if (!protocol) return;
+  const sets: [string, PredictionSet][] = [[p.split, p], ...Object.entries(p.extra ?? {})];
+  for (const [name, s] of sets) {
+    const metric = protocol.setMetric(p.kind === 'class' ? 'acc' : 'pearson', name);
     const want = recorded[metric];
     if (want === undefined || s.gold.length === 0) continue;
     const got = p.kind === 'class' ? 100 * accuracy(s.gold, s.pred) : pearson(s.gold, s.pred);
     // The k-fold tasks (split 'all') report the mean of the folds' accuracies, not the pooled one:
     // with stratified fold sizes within 2 of N/k the two differ by at most 100·k/N points.
-    const pooled = p.split === 'all' && suffix === '' ? (100 * kfold) / s.gold.length + 2 * AGREE_PERCENT : 0;
+    const pooled = name === 'all' ? (100 * kfold) / s.gold.length + 2 * AGREE_PERCENT : 0;
     const tol = p.kind === 'class' ? AGREE_PERCENT + pooled : AGREE_CORRELATION;
     if (!(Math.abs(got - want) <= tol)) {
       throw new UserError(
@@ -164,12 +167,11 @@ function verdictFromCi(lo: number, hi: number): CompareVerdict {
   return 'no significant difference';
 }
 
-function compareSet(task: string, split: string, suffix: string, kind: 'class' | 'score', a: PredictionSet, b: PredictionSet, wantF1: boolean, o: Required<Omit<CompareOptions, 'tasks'>>): CompareRow[] {
+function compareSet(task: string, split: string, name: (family: string) => string, kind: 'class' | 'score', a: PredictionSet, b: PredictionSet, wantF1: boolean, o: Required<Omit<CompareOptions, 'tasks'>>): CompareRow[] {
   const n = a.gold.length;
   const gold = a.gold;
   const preds = [a.pred, b.pred] as const;
   const rows: CompareRow[] = [];
-  const name = (m: string): string => (suffix ? `${m}_${suffix}` : m);
   if (kind === 'class') {
     const metrics: PairedMetric[] = [(s, w) => 100 * accuracy(gold, preds[s], w)];
     if (wantF1) metrics.push((s, w) => 100 * f1Positive(gold, preds[s], w));
@@ -201,7 +203,7 @@ function compareSet(task: string, split: string, suffix: string, kind: 'class' |
   } else {
     const pg = rankPlan(gold);
     const pp = [rankPlan(a.pred), rankPlan(b.pred)] as const;
-    const metrics: PairedMetric[] = [(s, w) => 100 * pearson(gold, preds[s], w), (s, w) => 100 * spearmanPlanned(pg, pp[s], w)];
+    const metrics: PairedMetric[] = [(s, w) => toDisplay('pearson', pearson(gold, preds[s], w)), (s, w) => toDisplay('spearman', spearmanPlanned(pg, pp[s], w))];
     const boot = pairedBootstrap(n, metrics, o.seed, o.resamples, o.alpha);
     ['pearson', 'spearman'].forEach((m, k) => {
       rows.push({
@@ -215,12 +217,13 @@ function compareSet(task: string, split: string, suffix: string, kind: 'class' |
 }
 
 /**
- * An unsupervised STS year (sidecar: the first dataset as the main set, the others in `extra`):
- * the year's `all` scores (mean and sample-weighted mean over the datasets, and the pooled
- * correlation) by a paired bootstrap over pairs, stratified by dataset, then each dataset's own
- * Pearson and Spearman by the ordinary paired bootstrap over its pairs.
+ * A task whose metrics aggregate several prediction sets (an STS year: the first dataset as the
+ * sidecar's main set, the others in `extra`): each aggregate its protocol declares (the year's `all`
+ * scores: mean and sample-weighted mean over the datasets, the pooled correlation), by a paired
+ * bootstrap over pairs stratified by set, then each set's own Pearson and Spearman by the ordinary
+ * paired bootstrap over its pairs.
  */
-function compareStsYear(task: string, a: TaskPredictions, b: TaskPredictions, fa: string, fb: string, o: Required<Omit<CompareOptions, 'tasks'>>): CompareRow[] {
+function compareAggregated(task: string, protocol: ProtocolDefinition, aggregates: readonly SetAggregate[], a: TaskPredictions, b: TaskPredictions, fa: string, fb: string, o: Required<Omit<CompareOptions, 'tasks'>>): CompareRow[] {
   const sets: [string, PredictionSet, PredictionSet][] = [[a.split, a, b]];
   for (const [name, sa] of Object.entries(a.extra ?? {})) {
     const sb = b.extra?.[name];
@@ -240,9 +243,7 @@ function compareStsYear(task: string, a: TaskPredictions, b: TaskPredictions, fa
       const s = which === 0 ? sa : sb;
       return stat === 'pearson' ? pearson(s.gold, s.pred, w?.[k]) : spearmanPlanned(goldPlans[k]!, predPlans[which]![k]!, w?.[k]);
     });
-  const mean = (xs: number[]): number => xs.reduce((x, y) => x + y, 0) / xs.length;
-  const wmean = (xs: number[]): number => xs.reduce((x, y, k) => x + y * sizes[k]!, 0) / total;
-  // Pooled: every pair of the year in one correlation; the weights are the strata's, concatenated.
+  // Pooled: every pair in one correlation; the weights are the strata's, concatenated.
   const pooledGold = sets.flatMap(([, s]) => [...s.gold]);
   const pooledPred = [0, 1].map((k) => sets.flatMap(([, sa, sb]) => [...(k === 0 ? sa : sb).pred]));
   const pooledPlans = { gold: rankPlan(pooledGold), pred: pooledPred.map(rankPlan) };
@@ -256,14 +257,14 @@ function compareStsYear(task: string, a: TaskPredictions, b: TaskPredictions, fa
     }
     return out;
   };
-  const named: [string, StratifiedMetric][] = [
-    ['spearman', (s, w) => 100 * mean(perSet('spearman', s, w))],
-    ['pearson', (s, w) => 100 * mean(perSet('pearson', s, w))],
-    ['spearman_wmean', (s, w) => 100 * wmean(perSet('spearman', s, w))],
-    ['pearson_wmean', (s, w) => 100 * wmean(perSet('pearson', s, w))],
-    ['spearman_pooled', (s, w) => 100 * spearmanPlanned(pooledPlans.gold, pooledPlans.pred[s]!, concat(w))],
-    ['pearson_pooled', (s, w) => 100 * pearson(pooledGold, pooledPred[s]!, concat(w))],
-  ];
+  const metricOf = (agg: SetAggregate): StratifiedMetric => {
+    const over = agg.over;
+    if (over !== 'pooled') return (s, w) => toDisplay(agg.key, combineSets(over, perSet(agg.stat, s, w), sizes));
+    return agg.stat === 'pearson'
+      ? (s, w) => toDisplay(agg.key, pearson(pooledGold, pooledPred[s]!, concat(w)))
+      : (s, w) => toDisplay(agg.key, spearmanPlanned(pooledPlans.gold, pooledPlans.pred[s]!, concat(w)));
+  };
+  const named = aggregates.map((agg) => [agg.key, metricOf(agg)] as const);
   const boot = stratifiedPairedBootstrap(sizes, named.map(([, m]) => m), o.seed, o.resamples, o.alpha);
   const rows: CompareRow[] = named.map(([metric, m], k) => ({
     task, metric, split: 'all', n: total, method: `paired bootstrap over pairs, stratified by dataset (${sets.length})`,
@@ -271,7 +272,7 @@ function compareStsYear(task: string, a: TaskPredictions, b: TaskPredictions, fa
     ciLow: boot[k]!.ciLow, ciHigh: boot[k]!.ciHigh, pValue: boot[k]!.pValue, bootstrapP: boot[k]!.pValue,
     verdict: verdictFromCi(boot[k]!.ciLow, boot[k]!.ciHigh),
   }));
-  for (const [name, sa, sb] of sets) rows.push(...compareSet(task, name, name, 'score', sa, sb, false, o));
+  for (const [name, sa, sb] of sets) rows.push(...compareSet(task, name, (f) => protocol.setMetric(f, name), 'score', sa, sb, false, o));
   return rows;
 }
 
@@ -302,15 +303,21 @@ export function compareRuns(a: LoadedResults, b: LoadedResults, opts: CompareOpt
     if (pa.kind !== pb.kind) throw new UserError(`${task}: predictions are '${pa.kind}' in ${fa} but '${pb.kind}' in ${fb}`);
     if (pa.split !== pb.split) throw new UserError(`${task}: predictions are for split '${pa.split}' in ${fa} but '${pb.split}' in ${fb}`);
     if (ra.fingerprint !== rb.fingerprint) notes.push(`${task}: protocol fingerprints differ; the paired test still holds for these predictions, but the runs were measured differently`);
-    if (ra.protocol !== 'unsupervised-sts' && (pa.seed !== undefined || pb.seed !== undefined)) notes.push(`${task}: predictions are from seed ${pa.seed ?? '?'} (A) and ${pb.seed ?? '?'} (B) of multi-seed runs`);
-    if (ra.protocol === 'unsupervised-sts' || rb.protocol === 'unsupervised-sts') {
-      if (ra.protocol !== rb.protocol) throw new UserError(`${task}: protocol '${ra.protocol}' in ${a.path} but '${rb.protocol}' in ${b.path}`);
-      rows.push(...compareStsYear(task, pa, pb, fa, fb, o));
+    const protocol = findProtocol(ra.protocol);
+    if (ra.protocol !== rb.protocol && (protocol?.aggregates || findProtocol(rb.protocol)?.aggregates)) {
+      throw new UserError(`${task}: protocol '${ra.protocol}' in ${a.path} but '${rb.protocol}' in ${b.path}`);
+    }
+    if (protocol?.seeded !== false && (pa.seed !== undefined || pb.seed !== undefined)) notes.push(`${task}: predictions are from seed ${pa.seed ?? '?'} (A) and ${pb.seed ?? '?'} (B) of multi-seed runs`);
+    if (protocol?.aggregates) {
+      rows.push(...compareAggregated(task, protocol, protocol.aggregates, pa, pb, fa, fb, o));
       continue;
     }
+    // A set's metric as its protocol names it (acc, acc_mismatched, pearson); files from an unknown
+    // protocol name extra sets after their split.
+    const setMetric = (set: string) => (family: string): string => protocol?.setMetric(family, set) ?? (set === pa.split ? family : `${family}_${set.replace(/^test_/, '')}`);
     checkSameExamples(task, pa.split, pa, pb, fa, fb);
     const wantF1 = 'f1' in ra.metrics || 'f1' in rb.metrics;
-    rows.push(...compareSet(task, pa.split, '', pa.kind, pa, pb, wantF1, o));
+    rows.push(...compareSet(task, pa.split, setMetric(pa.split), pa.kind, pa, pb, wantF1, o));
     for (const [name, sa] of Object.entries(pa.extra ?? {})) {
       const sb = pb.extra?.[name];
       if (!sb) {
@@ -318,7 +325,7 @@ export function compareRuns(a: LoadedResults, b: LoadedResults, opts: CompareOpt
         continue;
       }
       checkSameExamples(task, name, sa, sb, fa, fb);
-      rows.push(...compareSet(task, name, name.replace(/^test_/, ''), pa.kind, sa, sb, wantF1, o));
+      rows.push(...compareSet(task, name, setMetric(name), pa.kind, sa, sb, wantF1, o));
     }
   }
   return { fileA: a.path, fileB: b.path, ...o, rows, notes };

@@ -9,10 +9,10 @@ import { basename } from 'node:path';
 import type { LoadedResults } from '../results/read.js';
 import type { RunResults, TaskResult } from '../results/schema.js';
 import { UserError } from '../util/errors.js';
-import { TABLE2_COLUMNS, canonicalTask, extraColumn, toDisplay } from './columns.js';
+import { LEADERBOARD_COLUMNS, canonicalTask, extraColumn, toDisplay } from './columns.js';
 import type { Column } from './columns.js';
 import type { ReferenceSet } from './reference.js';
-import { CLASSIFIER_ONLY_SETTINGS } from '../protocol/settings.js';
+import { findProtocol } from '../protocol/registry.js';
 import { findTask } from '../tasks/registry.js';
 
 export interface LeaderboardCell {
@@ -176,13 +176,13 @@ export function buildLeaderboard(
 
   // Columns: Table 2's, then any other task a run has (by its main metric), in name order.
   const columns: Column[] = [];
-  const known = new Set(TABLE2_COLUMNS.map((c) => c.task));
+  const known = new Set(LEADERBOARD_COLUMNS.map((c) => c.task));
   const extraTasks = new Map<string, string>();
   for (const m of runTasks) for (const [task, t] of m) if (!known.has(task) && !extraTasks.has(task)) extraTasks.set(task, t.mainMetric);
   const present = new Set<string>();
   for (const m of runTasks) for (const [task, t] of m) for (const metric of Object.keys(t.metrics)) present.add(`${task}.${metric}`);
   for (const set of references) for (const row of set.rows) for (const c of row.cells) present.add(`${c.task}.${c.metric}`);
-  for (const c of TABLE2_COLUMNS) if (present.has(c.id)) columns.push(c);
+  for (const c of LEADERBOARD_COLUMNS) if (present.has(c.id)) columns.push(c);
   for (const [task, metric] of [...extraTasks].sort(([a], [b]) => a.localeCompare(b))) columns.push(extraColumn(task, metric));
 
   // Protocol groups (run level) and per-task fingerprint mixing.
@@ -316,12 +316,21 @@ export function buildLeaderboard(
       if (r.commonAverage !== undefined && b.commonAverage !== undefined) r.commonAverageDiff = r.commonAverage - b.commonAverage;
     }
   }
-  // Presets differ mostly in classifier settings, which SentEval's relatedness trainer ignores: say
-  // so, or SICK-R being identical under paper and fast reads like a bug.
-  const ignored = [...protocolDifferences].filter((k) => (CLASSIFIER_ONLY_SETTINGS as readonly string[]).includes(k)).sort();
-  const related = [...new Set(columns.filter((c) => findTask(c.task)?.protocol === 'relatedness').map((c) => c.task))];
-  if (ignored.length && related.length) {
-    notes.push(`${related.join(' and ')} use SentEval's relatedness trainer (fixed Adam, batch 64, 50-epoch rounds), which ignores ${ignored.join(', ')}: those differences between the protocol groups do not change their numbers.`);
+  // Presets differ mostly in classifier settings, which some protocols do not use (SentEval's
+  // relatedness trainer has its own): say so, or SICK-R being identical under paper and fast reads
+  // like a bug. Each protocol's definition lists the settings that change its numbers.
+  const byProtocol = new Map<string, string[]>();
+  for (const task of new Set(columns.map((c) => c.task))) {
+    const name = findTask(task)?.protocol;
+    if (name) byProtocol.set(name, [...(byProtocol.get(name) ?? []), task]);
+  }
+  for (const [name, tasks] of byProtocol) {
+    const p = findProtocol(name);
+    if (!p) continue;
+    const ignored = [...protocolDifferences].filter((k) => k !== 'config' && k !== 'encoderBatchSize' && !(p.settings as readonly string[]).includes(k)).sort();
+    if (ignored.length) {
+      notes.push(`${tasks.join(' and ')} use ${p.trainer}, which ignores ${ignored.join(', ')}: those differences between the protocol groups do not change their numbers.`);
+    }
   }
   for (const lr of runs) for (const w of lr.warnings) notes.push(`${lr.path}: ${w}`);
 

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { UserError } from '../util/errors.js';
+import { metricKind } from '../protocol/metrics.js';
 import { RESULTS_SCHEMA_VERSION } from './schema.js';
 import type { DataFileChecksum, ProtocolSettings, RunDevices, RunEnvironment, RunResults, ShardInfo, TaskResult } from './schema.js';
 import type { DeviceRecord } from '../compute/device.js';
@@ -102,7 +103,7 @@ class Reader {
   /** A metric value: finite (JSON's 1e999 reads as Infinity) and inside its metric's range. */
   metric(v: Json | undefined, field: string, name: string): number {
     const x = this.num(v, field);
-    const range = metricRange(name);
+    const range = metricKind(name);
     if (!Number.isFinite(x) || (range && (x < range.min || x > range.max))) {
       const task = /^tasks\.([^.]+)\./.exec(field)?.[1];
       const where = task ? `task ${task}, metric '${name}' (field '${field}')` : `field '${field}'`;
@@ -111,14 +112,6 @@ class Reader {
     }
     return x;
   }
-}
-
-/** The values a metric can take, from its name (accuracies and F1 are stored in percent). */
-export function metricRange(name: string): { min: number; max: number; what: string } | undefined {
-  if (/pearson|spearman/i.test(name)) return { min: -1, max: 1, what: 'a correlation' };
-  if (/^(dev)?(acc|f1)(_|$)/i.test(name)) return { min: 0, max: 100, what: 'a percentage' };
-  if (/^(dev)?mse(_|$)/i.test(name)) return { min: 0, max: Number.MAX_VALUE, what: 'a mean squared error' };
-  return undefined;
 }
 
 function readTask(r: Reader, key: string, v: Json | undefined): TaskResult {

@@ -6,7 +6,8 @@
 import type { DeviceRecord } from '../compute/device.js';
 import type { EncoderIdentity } from '../encoders/types.js';
 import type { ProtocolSettings } from '../protocol/settings.js';
-import type { FitChoice } from '../protocol/dispatch.js';
+import type { FitChoice } from '../protocol/definition.js';
+import { metricUnits } from '../protocol/metrics.js';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
@@ -18,20 +19,13 @@ export interface DataFileChecksum {
 
 export type { ProtocolSettings } from '../protocol/settings.js';
 
-/** What each metric key's numbers are in; written into every results file (`units`). */
-export const METRIC_UNITS: Readonly<Record<string, string>> = {
-  acc: 'percent',
-  devacc: 'percent',
-  acc_mismatched: 'percent',
-  f1: 'percent',
-  pearson: 'fraction (correlation, -1..1)',
-  spearman: 'fraction (correlation, -1..1)',
-  devpearson: 'fraction (correlation, -1..1)',
-  devspearman: 'fraction (correlation, -1..1)',
-  mse: 'squared gold-score units',
-  wallSeconds: 'seconds',
-  encodeSeconds: 'seconds',
-};
+/**
+ * A results file's `units`: the unit of every metric key its tasks hold (the kinds are stated once,
+ * in src/protocol/metrics.ts) and of the timings.
+ */
+export function resultsUnits(tasks: Readonly<Record<string, TaskResult>>): Record<string, string> {
+  return { ...metricUnits(Object.values(tasks).flatMap((t) => Object.keys(t.metrics))), wallSeconds: 'seconds', encodeSeconds: 'seconds' };
+}
 
 /** Where and with what a run was made: enough to tell two machines' results files apart. */
 export interface RunEnvironment {
@@ -107,7 +101,7 @@ export interface RunResults {
   readonly device?: string;
   /** What ran each stage (an `auto` run says here which it got), with the GPU adapter's identity. */
   readonly devices?: RunDevices;
-  /** Metric key → unit (see METRIC_UNITS). */
+  /** Metric key → unit (see resultsUnits). */
   readonly units?: Readonly<Record<string, string>>;
   readonly environment?: RunEnvironment;
   readonly shard?: ShardInfo;

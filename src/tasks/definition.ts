@@ -4,6 +4,9 @@
  * the files is a handful of format readers (src/tasks/readers/).
  */
 import { UserError } from '../util/errors.js';
+import { withArticle } from '../util/english.js';
+import type { ProtocolOverrides } from '../protocol/definition.js';
+import { findProtocol, protocolNames, taskMetrics } from '../protocol/registry.js';
 import type { FeatureScheme, ProtocolName } from './types.js';
 
 export type TextEncoding = 'latin1' | 'utf8';
@@ -150,6 +153,7 @@ export interface TaskDefinition {
   readonly extraFiles?: readonly string[];
   readonly heldOut?: HeldOutSpec;
   readonly devAsTrain?: DevAsTrainSpec;
+  /** A registered protocol (src/protocol/registry.ts); it says what else the task must give. */
   readonly protocol: ProtocolName;
   readonly features: FeatureScheme;
   /** Number of classes; for relatedness tasks the 5 classes of Tai et al.'s encoding; 0 for unsupervised STS. */
@@ -160,29 +164,30 @@ export interface TaskDefinition {
   readonly scoreRange?: readonly [number, number];
   /** SentEval's per-task sort before encoding (stable sort by these keys, in order). */
   readonly sortKey: readonly SortKeyPart[];
+  /**
+   * What the protocol produces for this task (resolved when the file is read: task files do not
+   * list them), under any settings; the task file adds optional ones with `extraMetrics` (MRPC's f1).
+   */
   readonly metrics: readonly string[];
+  readonly extraMetrics?: readonly string[];
+  /** The metric that ranks the task: the protocol's main one unless the file names another it produces. */
   readonly mainMetric: string;
   /** GenSen builds TREC's task vocabulary cased (every other task lowercased). */
   readonly vocabCased: boolean;
   /** The pooling GenSen's `best` strategy (the paper's) uses for this task. */
   readonly gensenPooling: 'max' | 'last';
   readonly report: ReportSpec;
-  readonly protocolOverrides?: {
-    readonly noreg?: boolean;
-    readonly maxEpoch?: number;
-    readonly epochSize?: number;
-  };
+  readonly protocolOverrides?: ProtocolOverrides;
   readonly download: readonly DownloadSource[];
   readonly notes: readonly string[];
 }
 
-const PROTOCOLS: readonly ProtocolName[] = ['inner-kfold', 'kfold', 'split', 'relatedness', 'unsupervised-sts'];
 const FEATURES: readonly FeatureScheme[] = ['single', 'absdiff-prod', 'nli', 'pair'];
 const READERS = ['labelled-lines', 'tsv', 'trec', 'label-first', 'sts-pairs', 'parallel-lines', 'jsonl', 'quora'] as const;
 const SORT_KEYS: readonly SortKeyPart[] = ['lenA', 'lenB', 'y', 'labelName'];
 const TOP_KEYS = new Set([
   'id', 'aliases', 'description', 'source', 'format', 'encoding', 'splits', 'extraFiles', 'heldOut',
-  'devAsTrain', 'protocol', 'features', 'nclasses', 'labels', 'scoreRange', 'sortKey', 'metrics',
+  'devAsTrain', 'protocol', 'features', 'nclasses', 'labels', 'scoreRange', 'sortKey', 'extraMetrics',
   'mainMetric', 'vocabCased', 'gensenPooling', 'report', 'protocolOverrides', 'download', 'notes', '$comment',
 ]);
 
@@ -194,6 +199,7 @@ export function validateDefinition(doc: Json, where: string): TaskDefinition {
     throw new UserError(`${where}: invalid task definition: ${what}`);
   };
   const o = obj(doc, 'the document', fail);
+  if (o.metrics !== undefined) fail('"metrics" is not a task field: the protocol says what it produces (optional ones go in "extraMetrics")');
   for (const k of Object.keys(o)) if (!TOP_KEYS.has(k)) fail(`unknown field "${k}"`);
   const id = str(o.id, 'id', fail);
   if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(id)) fail(`id "${id}" must be letters, digits and dashes`);
@@ -205,70 +211,39 @@ export function validateDefinition(doc: Json, where: string): TaskDefinition {
   const encoding = str(o.encoding, 'encoding', fail);
   if (encoding !== 'latin1' && encoding !== 'utf8') fail(`encoding must be "latin1" or "utf8"`);
   const protocol = str(o.protocol, 'protocol', fail) as ProtocolName;
-  if (!PROTOCOLS.includes(protocol)) fail(`protocol must be one of ${PROTOCOLS.join(', ')}`);
+  const protocolDef = findProtocol(protocol) ?? fail(`protocol must be one of ${protocolNames().join(', ')}`);
   const features = str(o.features, 'features', fail) as FeatureScheme;
   if (!FEATURES.includes(features)) fail(`features must be one of ${FEATURES.join(', ')}`);
+  if (!protocolDef.features.includes(features)) fail(`${withArticle(protocol)} task takes "features" ${protocolDef.features.map((f) => `"${f}"`).join(' or ')}`);
   const nclasses = int(o.nclasses, 'nclasses', fail);
-  const unsupervised = protocol === 'unsupervised-sts';
-  if (unsupervised ? nclasses !== 0 : nclasses < 2) {
-    fail(unsupervised ? 'an unsupervised-sts task has no classes ("nclasses": 0)' : 'nclasses must be at least 2');
-  }
-  const labels = strArr(o.labels, 'labels', fail);
-  if (unsupervised) {
-    if (labels.length !== 0) fail('an unsupervised-sts task has no class labels ("labels": [])');
-    if (features !== 'pair') fail('an unsupervised-sts task scores the two sentence vectors: "features": "pair"');
-  } else if (features === 'pair') fail('"features": "pair" goes with the unsupervised-sts protocol');
-  if (protocol === 'relatedness' || unsupervised) {
-    if (labels.length !== 0) fail('a relatedness task has no class labels ("labels": [])');
-    const r = o.scoreRange;
-    if (!Array.isArray(r) || r.length !== 2 || !r.every((x) => typeof x === 'number') || r[0] >= r[1]) {
-      fail(`a${unsupervised ? 'n unsupervised-sts' : ' relatedness'} task needs "scoreRange": [min, max]`);
-    }
-  } else if (labels.length !== nclasses) {
-    fail(`"labels" must name all ${nclasses} classes in index order`);
+  strArr(o.labels, 'labels', fail);
+  const r = o.scoreRange;
+  if (r !== undefined && (!Array.isArray(r) || r.length !== 2 || !r.every((x) => typeof x === 'number') || r[0] >= r[1])) {
+    fail('"scoreRange" must be [min, max] with min < max');
   }
   const sortKey = strArr(o.sortKey, 'sortKey', fail);
   for (const k of sortKey) if (!SORT_KEYS.includes(k as SortKeyPart)) fail(`sortKey: unknown key "${k}"`);
-  const metrics = strArr(o.metrics, 'metrics', fail);
-  const main = str(o.mainMetric, 'mainMetric', fail);
-  if (!metrics.includes(main)) fail(`mainMetric "${main}" is not in metrics`);
   if (typeof o.vocabCased !== 'boolean') fail('vocabCased must be true or false');
   if (o.gensenPooling !== 'max' && o.gensenPooling !== 'last') fail('gensenPooling must be "max" or "last"');
-  const report = obj(o.report, 'report', fail);
-  for (const k of Object.keys(report)) if (k !== 'columns' && k !== 'tolerance') fail(`report: unknown field "${k}"`);
-  if (typeof report.tolerance !== 'number' || !(report.tolerance >= 0)) fail('report.tolerance must be a number >= 0');
-  if (!Array.isArray(report.columns) || report.columns.length === 0) fail('report.columns must list at least one column');
-  let mains = 0;
-  (report.columns as Json[]).forEach((c, i) => {
-    const col = obj(c, `report.columns[${i}]`, fail);
-    for (const k of Object.keys(col)) if (!['metric', 'header', 'main'].includes(k)) fail(`report.columns[${i}]: unknown field "${k}"`);
-    const m = str(col.metric, `report.columns[${i}].metric`, fail);
-    if (!metrics.includes(m)) fail(`report.columns[${i}].metric "${m}" is not in metrics`);
-    str(col.header, `report.columns[${i}].header`, fail);
-    if (col.main !== undefined && typeof col.main !== 'boolean') fail(`report.columns[${i}].main must be a boolean`);
-    if (col.main !== false) {
-      mains++;
-      if (m !== main) fail(`report.columns[${i}]: the main column must show mainMetric "${main}"`);
-    }
-  });
-  if (mains !== 1) fail('report.columns must have exactly one main column');
   strArr(o.notes, 'notes', fail);
   if (o.extraFiles !== undefined) strArr(o.extraFiles, 'extraFiles', fail).forEach((p) => relPath(p, 'extraFiles', fail));
   if (o.protocolOverrides !== undefined) {
     const po = obj(o.protocolOverrides, 'protocolOverrides', fail);
     for (const k of Object.keys(po)) {
+      if (!(protocolDef.overrides as readonly string[]).includes(k)) {
+        fail(`protocolOverrides: "${k}" is not a setting ${withArticle(protocol)} task can override${protocolDef.overrides.length ? ` (${protocolDef.overrides.join(', ')})` : ''}`);
+      }
       if (k === 'noreg') {
         if (typeof po[k] !== 'boolean') fail('protocolOverrides.noreg must be a boolean');
-      } else if (k === 'maxEpoch' || k === 'epochSize') {
-        if (int(po[k], `protocolOverrides.${k}`, fail) < 1) fail(`protocolOverrides.${k} must be >= 1`);
-      } else fail(`protocolOverrides: unknown field "${k}"`);
+      } else if (int(po[k], `protocolOverrides.${k}`, fail) < 1) fail(`protocolOverrides.${k} must be >= 1`);
     }
   }
 
   const format = obj(o.format, 'format', fail);
   const reader = str(format.reader, 'format.reader', fail);
   if (!(READERS as readonly string[]).includes(reader)) fail(`format.reader must be one of ${READERS.join(', ')}`);
-  if (unsupervised !== (reader === 'sts-pairs')) fail('the "sts-pairs" reader and the unsupervised-sts protocol go together');
+  // The sts-pairs reader gives each dataset's gold scores; the protocol must score pairs.
+  if (reader === 'sts-pairs' && protocolDef.labels !== 'score') fail(`the "sts-pairs" reader gives gold scores, which ${withArticle(protocol)} task does not take`);
   if (reader === 'tsv') {
     if (typeof format.header !== 'boolean') fail('format.header must be true or false');
     const c = obj(format.columns, 'format.columns', fail);
@@ -280,7 +255,9 @@ export function validateDefinition(doc: Json, where: string): TaskDefinition {
     const l = obj(format.label, 'format.label', fail);
     const t = str(l.type, 'format.label.type', fail);
     if (t !== 'int' && t !== 'float' && t !== 'map') fail('format.label.type must be int, float or map');
-    if ((t === 'float') !== (protocol === 'relatedness')) fail('float labels go with the relatedness protocol');
+    if ((t === 'float') !== (protocolDef.labels === 'score')) {
+      fail(t === 'float' ? `float labels are gold scores, which ${withArticle(protocol)} task does not take` : `${withArticle(protocol)} task needs gold scores: "format.label": {"type": "float"}`);
+    }
     if (t === 'map' && l.map !== undefined) {
       for (const [k, v] of Object.entries(obj(l.map, 'format.label.map', fail))) {
         if (!Number.isInteger(v) || (v as number) < 0 || (v as number) >= nclasses) {
@@ -301,22 +278,12 @@ export function validateDefinition(doc: Json, where: string): TaskDefinition {
   const names = Object.keys(splits);
   if (names.length === 0) fail('splits is empty');
   for (const name of names) {
-    if (unsupervised) {
-      // One split per dataset of the year, named as SentEval names it (MSRpar, surprise.OnWN, deft-forum).
-      if (!/^[A-Za-z][A-Za-z0-9.-]*$/.test(name) || ['all', 'train', 'dev', 'test'].includes(name)) {
-        fail(`split name "${name}" must be a dataset name (letters, digits, dots, dashes), not all/train/dev/test`);
-      }
-    } else if (!/^(all|train|dev|test|test_[a-z0-9_]+)$/.test(name)) {
+    // A protocol of datasets (an STS year) names its splits after them; its check says how.
+    if (protocolDef.splitNames === 'standard' && !/^(all|train|dev|test|test_[a-z0-9_]+)$/.test(name)) {
       fail(`split name "${name}" must be all, train, dev, test or test_<name>`);
     }
     checkSplitSource(reader, splits[name], `splits.${name}`, nclasses, fail);
   }
-  if (unsupervised) {
-    // The datasets are the splits: nothing to train on or to select with.
-  } else if (protocol === 'inner-kfold' ? names.join() !== 'all' : !names.includes('test')) {
-    fail(protocol === 'inner-kfold' ? 'an inner-kfold task has one split, "all"' : 'a "test" split is required');
-  }
-  if (protocol === 'kfold' && !names.includes('train')) fail('a kfold task needs a "train" split');
   if (o.heldOut !== undefined) {
     const h = obj(o.heldOut, 'heldOut', fail);
     const from = str(h.from, 'heldOut.from', fail);
@@ -333,6 +300,42 @@ export function validateDefinition(doc: Json, where: string): TaskDefinition {
     if (int(d.heldOutSize, 'devAsTrain.heldOutSize', fail) < 1) fail('devAsTrain.heldOutSize must be >= 1');
     int(d.seed, 'devAsTrain.seed', fail);
   }
+  const view = { ...o, id, protocol, features, nclasses, labels: o.labels as string[], splits } as unknown as TaskDefinition;
+  const problem = protocolDef.checkTask(view);
+  if (problem !== undefined) fail(problem);
+
+  // Metrics: what the protocol produces for this task; the file may ask for optional ones and name
+  // which ranks the task.
+  const produced = protocolDef.metrics(view);
+  const extra = o.extraMetrics === undefined ? [] : strArr(o.extraMetrics, 'extraMetrics', fail);
+  for (const m of extra) {
+    if (!produced.some((p) => p.key === m && p.optional)) {
+      const optional = produced.filter((p) => p.optional).map((p) => p.key);
+      fail(`extraMetrics: "${m}" is not an optional metric of ${withArticle(protocol)} task${optional.length ? ` (it has ${optional.join(', ')})` : ' (it has none)'}`);
+    }
+  }
+  const metrics = taskMetrics({ ...view, extraMetrics: extra }).map((m) => m.key);
+  const protocolMain = produced.find((m) => m.main)!.key;
+  const main = o.mainMetric === undefined ? protocolMain : str(o.mainMetric, 'mainMetric', fail);
+  if (!metrics.includes(main)) fail(`mainMetric "${main}" is not a metric ${withArticle(protocol)} task produces (${metrics.join(', ')})`);
+  const report = obj(o.report, 'report', fail);
+  for (const k of Object.keys(report)) if (k !== 'columns' && k !== 'tolerance') fail(`report: unknown field "${k}"`);
+  if (typeof report.tolerance !== 'number' || !(report.tolerance >= 0)) fail('report.tolerance must be a number >= 0');
+  if (!Array.isArray(report.columns) || report.columns.length === 0) fail('report.columns must list at least one column');
+  let mains = 0;
+  (report.columns as Json[]).forEach((c, i) => {
+    const col = obj(c, `report.columns[${i}]`, fail);
+    for (const k of Object.keys(col)) if (!['metric', 'header', 'main'].includes(k)) fail(`report.columns[${i}]: unknown field "${k}"`);
+    const m = str(col.metric, `report.columns[${i}].metric`, fail);
+    if (!metrics.includes(m)) fail(`report.columns[${i}].metric "${m}" is not a metric ${withArticle(protocol)} task produces (${metrics.join(', ')})`);
+    str(col.header, `report.columns[${i}].header`, fail);
+    if (col.main !== undefined && typeof col.main !== 'boolean') fail(`report.columns[${i}].main must be a boolean`);
+    if (col.main !== false) {
+      mains++;
+      if (m !== main) fail(`report.columns[${i}]: the main column must show mainMetric "${main}"`);
+    }
+  });
+  if (mains !== 1) fail('report.columns must have exactly one main column');
   if (!Array.isArray(o.download)) fail('download must be a list');
   (o.download as Json[]).forEach((d, i) => {
     const x = obj(d, `download[${i}]`, fail);
@@ -348,7 +351,7 @@ export function validateDefinition(doc: Json, where: string): TaskDefinition {
     if (x.deleteChars !== undefined) str(x.deleteChars, `download[${i}].deleteChars`, fail);
     if (x.note !== undefined) str(x.note, `download[${i}].note`, fail);
   });
-  return doc as TaskDefinition;
+  return { ...(doc as TaskDefinition), metrics, ...(extra.length ? { extraMetrics: extra } : {}), mainMetric: main };
 }
 
 function checkSplitSource(

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
+import { protocolDefinition } from '../protocol/registry.js';
 import type { LabelledFile, ParallelFiles, SplitSource, StsFiles, TaskDefinition } from './definition.js';
 import {
   readJsonl,
@@ -120,7 +121,8 @@ export async function loadTask(def: TaskDefinition, dataDir: string, opts: LoadO
  */
 function assertUsable(def: TaskDefinition, name: string, split: Split, shown: readonly string[]): void {
   const n = split.y.length;
-  const need = def.protocol === 'relatedness' || def.protocol === 'unsupervised-sts' ? 2 : 1;
+  // Gold scores are correlated with predictions: a correlation needs two rows.
+  const need = protocolDefinition(def.protocol).labels === 'score' ? 2 : 1;
   if (n >= need) return;
   const what = n === 0 ? 'no rows' : `only ${n} row`;
   const why = n === 0 ? '' : ` (a correlation needs at least ${need})`;
@@ -154,8 +156,8 @@ export function holdOut(split: Split, size: number, seed: number, what: string):
 }
 
 function orderSplits(s: Record<string, Split>, def?: TaskDefinition): Record<string, Split> {
-  // Unsupervised STS: the datasets in the definition's (SentEval's) order.
-  if (def?.protocol === 'unsupervised-sts') return s;
+  // A protocol of datasets (an STS year): the datasets in the definition's (SentEval's) order.
+  if (def && protocolDefinition(def.protocol).splitNames === 'datasets') return s;
   const rank = (k: string): number => ['all', 'train', 'dev', 'test'].indexOf(k) + 1 || 5;
   const out: Record<string, Split> = {};
   for (const k of Object.keys(s).sort((x, y) => rank(x) - rank(y) || (x < y ? -1 : 1))) out[k] = s[k];

@@ -99,10 +99,29 @@ export function resolveTasks(list: string | readonly string[], tasks: readonly T
   return out;
 }
 
+/**
+ * A fixed table a suite is reported as (`leaderboard --view NAME`), as a paper prints it: one column
+ * per (task, metric), values in display points rounded to `digits`, and the average of the rounded
+ * cells under `average`.
+ */
+export interface SuiteView {
+  /** Where the table's layout comes from (printed under it). */
+  readonly source: string;
+  readonly columns: readonly { readonly task: string; readonly metric: string; readonly header: string }[];
+  readonly digits: number;
+  readonly average: string;
+}
+
+export interface TaskSuite {
+  readonly description: string;
+  readonly tasks: readonly string[];
+  readonly view?: SuiteView;
+}
+
 /** `tasks/suites.json`: the listing order, named suites, the default suite and the report order. */
 export interface TaskSuites {
   readonly order: readonly string[];
-  readonly suites: Readonly<Record<string, { readonly description: string; readonly tasks: readonly string[] }>>;
+  readonly suites: Readonly<Record<string, TaskSuite>>;
   readonly default: string;
   readonly leaderboard: string;
 }
@@ -128,15 +147,33 @@ export function suitesFile(): TaskSuites {
   if (o === null || typeof o !== 'object') return fail('expected a JSON object');
   const order = ids(o.order, 'order');
   if (o.suites === null || typeof o.suites !== 'object') return fail('"suites" must be an object');
-  const suites: Record<string, { description: string; tasks: readonly string[] }> = {};
+  const suites: Record<string, TaskSuite> = {};
   for (const [name, s] of Object.entries(o.suites)) {
     if (name !== name.toLowerCase()) fail(`suite name "${name}" must be lowercase`);
     if (typeof s?.description !== 'string') fail(`suite "${name}" needs a description`);
-    suites[name] = { description: s.description, tasks: ids(s.tasks, `suite "${name}".tasks`) };
+    const tasks = ids(s.tasks, `suite "${name}".tasks`);
+    suites[name] = { description: s.description, tasks, ...(s.view === undefined ? {} : { view: readView(s.view, tasks, `suite "${name}".view`, fail) }) };
   }
   const pick = (v: unknown, what: string): string => (typeof v === 'string' && Object.hasOwn(suites, v) ? v : fail(`"${what}" must name a suite`));
   suitesCache = { order, suites, default: pick(o.default, 'default'), leaderboard: pick(o.leaderboard, 'leaderboard') };
   return suitesCache;
+}
+
+function readView(v: unknown, tasks: readonly string[], what: string, fail: (m: string) => never): SuiteView {
+  const o = v as Partial<Record<keyof SuiteView, unknown>> | null;
+  if (o === null || typeof o !== 'object') return fail(`${what} must be an object`);
+  if (typeof o.source !== 'string' || typeof o.average !== 'string') fail(`${what} needs "source" and "average" strings`);
+  if (!Number.isInteger(o.digits) || (o.digits as number) < 0 || (o.digits as number) > 6) fail(`${what}.digits must be an integer from 0 to 6`);
+  if (!Array.isArray(o.columns) || o.columns.length === 0) fail(`${what}.columns must list at least one column`);
+  const columns = (o.columns as unknown[]).map((c, i) => {
+    const x = c as Record<string, unknown> | null;
+    if (x === null || typeof x !== 'object' || typeof x.task !== 'string' || typeof x.metric !== 'string' || typeof x.header !== 'string') {
+      return fail(`${what}.columns[${i}] must be {task, metric, header}`);
+    }
+    if (!tasks.includes(x.task)) fail(`${what}.columns[${i}]: task ${x.task} is not in the suite`);
+    return { task: x.task, metric: x.metric, header: x.header };
+  });
+  return { source: o.source as string, columns, digits: o.digits as number, average: o.average as string };
 }
 
 /** The tasks `evaluate` runs without --tasks (the default suite), as ids. */

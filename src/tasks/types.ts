@@ -1,8 +1,8 @@
 /** Declarative task definitions (the JSON files in the top-level `tasks/` folder) and loaded data. */
 
-export type ProtocolName = 'inner-kfold' | 'kfold' | 'split' | 'relatedness' | 'unsupervised-sts';
-/** `pair`: [u, v] side by side, for protocols that score the two sentence vectors themselves (unsupervised STS). */
-export type FeatureScheme = 'single' | 'absdiff-prod' | 'nli' | 'pair';
+/** A registered protocol's name (src/protocol/registry.ts). */
+export type ProtocolName = string;
+export type { FeatureScheme } from '../protocol/definition.js';
 export type SplitName = 'train' | 'dev' | 'test';
 
 /** One split of a task, after reading: token lists (side b for pairs) and labels or scores. */

@@ -58,7 +58,7 @@ test('STS-B end to end with --config fast on the real data: reference-level Pear
   const r1 = await evaluate(encoder, { ...opts, outPath: out });
   const sts = r1.tasks['STS-B']!;
   // Its numbers against SentEval's are senteval-parity.test.ts's; here, that every metric is there.
-  for (const k of ['pearson', 'spearman', 'mse']) assert.ok(Number.isFinite(sts.metrics[k]), `${k} ${sts.metrics[k]}`);
+  for (const k of ['pearson', 'spearman', 'mse', 'devpearson']) assert.ok(Number.isFinite(sts.metrics[k]), `${k} ${sts.metrics[k]}`);
   assert.equal(sts.mainMetric, 'pearson');
   assert.deepEqual(sts.samples, { train: 5749, dev: 1500, test: 1379 });
   const known = sums(dataDir);
@@ -72,7 +72,8 @@ test('STS-B end to end with --config fast on the real data: reference-level Pear
   assert.equal(onDisk.protocol.config, 'fast');
   // The file states its units, the model selection, and where and with what it was made.
   assert.equal(onDisk.units?.pearson, 'fraction (correlation, -1..1)');
-  assert.equal(onDisk.units?.acc, 'percent');
+  assert.equal(onDisk.units?.mse, 'squared gold-score units');
+  for (const k of Object.keys(sts.metrics)) assert.ok(onDisk.units?.[k], `no unit for ${k}`);
   assert.equal(onDisk.environment?.node, process.version);
   assert.ok(onDisk.environment!.cpus >= 1);
   assert.equal(onDisk.environment?.dataDir, resolve(dataDir));

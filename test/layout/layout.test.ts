@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { test } from 'node:test';
-import { TABLE2_COLUMNS, canonicalTask } from '../../src/report/columns.js';
+import { LEADERBOARD_COLUMNS, canonicalTask } from '../../src/report/columns.js';
 import { defaultTolerance } from '../../src/report/check.js';
 import { findTask, listTasks, resolveTask, resolveTasks, suitesFile } from '../../src/tasks/registry.js';
 import { repoRoot } from '../helpers/data.js';
@@ -89,10 +89,10 @@ test('reports and --tasks agree on every id and alias (one alias table: the task
 
 test('leaderboard columns and check tolerances come from the task files', () => {
   const s = suitesFile();
-  const mains = TABLE2_COLUMNS.filter((c) => c.main).map((c) => c.task);
+  const mains = LEADERBOARD_COLUMNS.filter((c) => c.main).map((c) => c.task);
   assert.deepEqual(mains, s.suites[s.leaderboard].tasks);
   for (const def of listTasks()) {
-    const main = TABLE2_COLUMNS.find((c) => c.task === def.id && c.main);
+    const main = LEADERBOARD_COLUMNS.find((c) => c.task === def.id && c.main);
     assert.equal(main?.metric, def.mainMetric, def.id);
     if (!/pearson|spearman/.test(def.mainMetric)) assert.equal(defaultTolerance(def.id, def.mainMetric), def.report.tolerance);
   }

@@ -38,7 +38,7 @@ test('data verify on the real folder: every available task present with matching
   assert.match(line('MultiNLI'), /missing MNLI\/multinli_1\.0_train\.jsonl/);
   assert.match(line('Quora'), /missing QUORA\/train\.tsv or QUORA\/train\.txt \(or pass --quora-dev-as-train\)/);
   assert.match(line('STS-B'), / ok /);
-  assert.equal(all.lines.at(-1), '3 of 19 tasks missing data or failing checksums');
+  assert.equal(all.lines.at(-1), '3 of 21 tasks missing data or failing checksums');
 });
 
 test('data get --from copies a SentEval-layout folder, then verify catches a changed byte and a missing file', async (t) => {

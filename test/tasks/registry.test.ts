@@ -13,11 +13,11 @@ import { REPO } from './helpers.js';
 
 const IDS = [
   'MR', 'CR', 'SUBJ', 'MPQA', 'SST2', 'TREC', 'MRPC', 'SICK-R', 'SICK-E', 'STS-B', 'SNLI', 'MultiNLI', 'Quora',
-  'SST5', 'STS12', 'STS13', 'STS14', 'STS15', 'STS16',
+  'SST5', 'STS12', 'STS13', 'STS14', 'STS15', 'STS16', 'STS-B-unsup', 'SICK-R-unsup',
 ];
 const STS_YEARS = ['STS12', 'STS13', 'STS14', 'STS15', 'STS16'];
 
-test('the 19 task definitions load, validated, in table order (Table 2, then SentEval\'s SST5 and STS12-16)', () => {
+test('the 21 task definitions load, validated, in table order (Table 2, then SentEval\'s SST5 and STS12-16, then SimCSE\'s STS-B and SICK-R without training)', () => {
   assert.deepEqual(listTasks().map((t) => t.id), IDS);
   assert.equal(tasksDir(), join(REPO, 'tasks'));
   assert.equal(packageRoot(join(REPO, 'dist', 'src', 'tasks', 'registry.js')), REPO);
@@ -28,6 +28,7 @@ test('names resolve case-insensitively, aliases included', () => {
     ['mr', 'MR'], ['SICKRelatedness', 'SICK-R'], ['sickentailment', 'SICK-E'], ['STSBenchmark', 'STS-B'],
     ['sst', 'SST2'], ['MNLI', 'MultiNLI'], ['qqp', 'Quora'], ['sick-r', 'SICK-R'], [' trec ', 'TREC'],
     ['SST5', 'SST5'], ['sst-fine', 'SST5'], ['STS12', 'STS12'], ['sts-14', 'STS14'], ['STS2016', 'STS16'],
+    ['STSBenchmark-unsup', 'STS-B-unsup'], ['sickrelatedness-unsup', 'SICK-R-unsup'],
   ];
   for (const [name, id] of cases) assert.equal(resolveTask(name).id, id, name);
 });
@@ -51,11 +52,11 @@ test('definitions carry the protocol facts of PROTOCOL.md', () => {
   const t = (id: string) => resolveTask(id);
   assert.deepEqual(IDS.map((id) => t(id).protocol), [
     'inner-kfold', 'inner-kfold', 'inner-kfold', 'inner-kfold', 'split', 'kfold', 'kfold', 'relatedness', 'split', 'relatedness', 'split', 'split', 'split',
-    'split', ...STS_YEARS.map(() => 'unsupervised-sts'),
+    'split', ...STS_YEARS.map(() => 'unsupervised-sts'), 'unsupervised-sts-splits', 'unsupervised-sts-splits',
   ]);
   assert.deepEqual(IDS.map((id) => t(id).features), [
     'single', 'single', 'single', 'single', 'single', 'single', 'absdiff-prod', 'absdiff-prod', 'absdiff-prod', 'absdiff-prod', 'nli', 'nli', 'nli',
-    'single', ...STS_YEARS.map(() => 'pair'),
+    'single', ...STS_YEARS.map(() => 'pair'), 'pair', 'pair',
   ]);
   assert.equal(t('SST5').nclasses, 5);
   assert.deepEqual(t('SST5').format, { reader: 'label-first' });
@@ -79,6 +80,13 @@ test('definitions carry the protocol facts of PROTOCOL.md', () => {
   assert.ok(t('MRPC').metrics.includes('f1'));
   assert.equal(t('STS-B').mainMetric, 'pearson');
   assert.ok(t('MultiNLI').metrics.includes('acc_mismatched'));
+  // SimCSE's unsupervised STS-B and SICK-R read the supervised tasks' files, in file order.
+  for (const [u, s] of [['STS-B-unsup', 'STS-B'], ['SICK-R-unsup', 'SICK-R']] as const) {
+    assert.deepEqual(t(u).splits, t(s).splits);
+    assert.deepEqual(t(u).format, t(s).format);
+    assert.deepEqual(t(u).sortKey, []);
+    assert.equal(t(u).mainMetric, 'spearman');
+  }
 });
 
 test('every file the reference folder holds for a task has a committed checksum', () => {
@@ -102,18 +110,24 @@ test('a broken definition is a clear error naming the file', async () => {
     await check('{ "id": ', /MRPC\.json: not valid JSON/);
     await check({ ...good, protocol: 'loo' }, /MRPC\.json: invalid task definition: protocol must be one of/);
     await check({ ...good, labels: ['x'] }, /"labels" must name all 2 classes/);
-    await check({ ...good, mainMetric: 'mcc' }, /mainMetric "mcc" is not in metrics/);
+    await check({ ...good, mainMetric: 'mcc' }, /mainMetric "mcc" is not a metric a kfold task produces \(devacc, acc, f1\)/);
+    // Metrics come from the protocol: a task lists only optional ones, and only those its protocol has.
+    await check({ ...good, metrics: ['devacc', 'acc', 'f1'] }, /"metrics" is not a task field: the protocol says what it produces/);
+    await check({ ...good, extraMetrics: ['f1', 'mcc'] }, /extraMetrics: "mcc" is not an optional metric of a kfold task \(it has f1\)/);
+    await check({ ...good, report: { columns: [{ metric: 'acc', header: 'MRPC' }, { metric: 'pearson', header: 'r', main: false }], tolerance: 1 } }, /report\.columns\[1\]\.metric "pearson" is not a metric a kfold task produces/);
+    await check({ ...good, protocolOverrides: { noreg: true } }, /protocolOverrides: "noreg" is not a setting a kfold task can override \(maxEpoch, epochSize\)/);
     await check({ ...good, splits: { train: '../etc/passwd', test: 'MRPC/x' } }, /must be a relative path inside the data folder/);
     await check({ ...good, color: 'red' }, /unknown field "color"/);
     await check({ ...good, format: { reader: 'csv' } }, /format\.reader must be one of/);
     await check(good, /file name must be MRPC\.json/, 'Other.json');
     const sts = JSON.parse(await readFile(join(REPO, 'tasks', 'STS13.json'), 'utf8')) as Record<string, unknown>;
     await check({ ...sts, id: 'MRPC', nclasses: 2 }, /an unsupervised-sts task has no classes/);
-    await check({ ...sts, id: 'MRPC', features: 'absdiff-prod' }, /"features": "pair"/);
-    await check({ ...sts, id: 'MRPC', format: { reader: 'tsv', header: false, columns: { a: 0, label: 1 }, label: { type: 'float' } } }, /"sts-pairs" reader and the unsupervised-sts protocol go together/);
+    await check({ ...sts, id: 'MRPC', features: 'absdiff-prod' }, /an unsupervised-sts task takes "features" "pair"/);
+    await check({ ...sts, id: 'MRPC', format: { reader: 'tsv', header: false, columns: { a: 0, label: 1 }, label: { type: 'int' } } }, /an unsupervised-sts task needs gold scores/);
+    await check({ ...good, format: { reader: 'sts-pairs' } }, /the "sts-pairs" reader gives gold scores, which a kfold task does not take/);
     await check({ ...sts, id: 'MRPC', splits: { test: { input: 'STS/a', gold: 'STS/b' } } }, /must be a dataset name/);
     await check({ ...sts, id: 'MRPC', splits: { FNWN: { input: 'STS/a' } } }, /splits\.FNWN\.gold must be a non-empty string/);
-    await check({ ...good, features: 'pair' }, /"features": "pair" goes with the unsupervised-sts protocol/);
+    await check({ ...good, features: 'pair' }, /a kfold task takes "features" "single" or "absdiff-prod" or "nli"/);
     await writeFile(join(dir, 'MRPC.json'), JSON.stringify(good));
     await writeFile(join(dir, 'Para.json'), JSON.stringify({ ...good, id: 'Para', aliases: ['mrpc'] }));
     assert.throws(() => loadDefinitions(dir), /name "mrpc" is already used by MRPC/);
