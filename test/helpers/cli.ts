@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from './data.js';
 
@@ -13,6 +13,17 @@ export function cliArgv(): string[] {
   const compiled = import.meta.url.endsWith('.js');
   const root = repoRoot();
   return compiled ? [join(root, 'dist', 'src', 'cli.js')] : ['--import', 'tsx', join(root, 'src', 'cli.ts')];
+}
+
+/** Starts the CLI without waiting (for signals and concurrent runs); output is collected. */
+export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [...cliArgv(), ...args], { env: { ...process.env, ...env }, cwd: repoRoot() });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const done = new Promise<CliResult>((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+  return { child, done };
 }
 
 /** Runs the CLI as a user would: compiled (dist) when the tests are compiled, through tsx otherwise. */
