@@ -294,6 +294,7 @@ def main():
         'lossReduction': 'mean (size_average = False is a no-op on this torch)',
         'encoderBatchSize': 128,
         'configs': {name: dict(cfg) for name, cfg in CONFIGS.items()},
+        'wallSeconds': 'per entry, on the machine that ran it, with nice -n 19 and one torch thread: on a shared machine an upper bound, not a clean timing',
     }
     ledger = Ledger(args.out, head)
     ledger.check()
