@@ -82,9 +82,7 @@ for (const config of ['paper', 'fast'] as const) {
     // reference run is resumable: scripts/reference/senteval_reference.py), never a silent pass.
     const ready = PLAN[config].filter((task) => reference(config, task, main(task)).length === SEEDS.length);
     for (const task of PLAN[config].filter((x) => !ready.includes(x))) {
-      await t.test(task, { todo: `the fixture lacks SentEval's ${config} ${task} for some of seeds ${SEEDS.join(', ')}` }, () => {
-        assert.fail('no reference yet');
-      });
+      await t.test(task, { todo: `the fixture lacks SentEval's ${config} ${task} for some of seeds ${SEEDS.join(', ')}` });
     }
     if (ready.length === 0) return;
     const encoder = await createEncoder({ encoder: 'bow' });
