@@ -6,7 +6,7 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   cpSync,
@@ -24,7 +24,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { cliArgv, runCli, spawnCli, type CliResult } from '../helpers/cli.js';
+import { pathToFileURL } from 'node:url';
+import { cliArgv, runCli, type CliResult } from '../helpers/cli.js';
 import { repoRoot, senteval } from '../helpers/data.js';
 import { readNpy } from '../../src/formats/npy.js';
 
@@ -330,7 +331,7 @@ test('6: a full cache disk, a cache path naming a file: warn once per cache and 
 // ---------------------------------------------------------------------------------------------
 // 7: encode's temp files
 
-test('7: encode on a full disk leaves no temp files; SIGINT during --all-states removes them too', async () => {
+test('7: encode on a full disk leaves no temp files; SIGINT during --all-states removes them too', async (t) => {
   const m = modelsDir('enc7');
   const dir = join(tmp, 'enc7');
   mkdirSync(dir, { recursive: true });
@@ -343,15 +344,24 @@ test('7: encode on a full disk leaves no temp files; SIGINT during --all-states 
   const lines: string[] = [];
   for (let i = 0; i < 60000; i++) lines.push(Array.from({ length: 3 + (i % 27) }, (_, j) => words[(i * 7 + j * 3) % words.length]).join(' '));
   const big = sentences('s7-big.txt', lines);
-  const run = spawnCli(args(big));
-  // Wait until the outputs are being streamed into their temp files, then interrupt.
-  const t0 = Date.now();
-  while (!readdirSync(dir).some((f) => f.endsWith('.tmp')) && Date.now() - t0 < 30000) await new Promise((r) => setTimeout(r, 20));
-  assert.ok(readdirSync(dir).some((f) => f.endsWith('.tmp')), 'encode started writing');
-  run.child.kill('SIGINT');
-  const r = await run.done;
-  assert.equal(r.status, 130, r.stderr);
-  assert.match(r.stderr, /interrupted \(SIGINT\); temporary files removed/);
+  // encode logs a line per batch to stderr, which this test leaves unread until after the signal: a
+  // write to a full pipe blocks the writer (Linux), so with batches of one sentence the run is held
+  // mid-stream, temp files open, however fast or slow the machine: the signal cannot come too late.
+  const held = args(big).filter((x) => x !== '--quiet');
+  const child = spawn(process.execPath, [...cliArgv(), ...held, '--batch-size', '1'], { cwd: repoRoot(), stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  t.after(() => child.kill('SIGKILL'));
+  // Vectors, states and lengths stream into three temp files, created one after another.
+  const temps = (): number => readdirSync(dir).filter((f) => f.endsWith('.tmp')).length;
+  while (temps() < 3 && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(temps(), 3, 'encode streams into its temp files');
+  child.kill('SIGINT');
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const status = await exited;
+  assert.equal(status, 130, stderr.slice(-2000));
+  assert.match(stderr, /interrupted \(SIGINT\); temporary files removed/);
+  assert.doesNotMatch(stderr, /encoded 60000\/60000/, 'interrupted before the end');
   assert.deepEqual(readdirSync(dir), [], 'no temp files left after SIGINT');
 });
 
@@ -363,17 +373,31 @@ test('8: a second evaluate on the same --out while the first runs is refused; a 
   if (!d) return;
   primeCache(d);
   const out = join(tmp, 'o8.json');
-  // --no-cache: the first run parses the word vectors itself (seconds), holding the lock meanwhile.
-  const first = spawnCli(['evaluate', '--no-progress', '--tasks', 'TREC', '--config', 'fast', '--data-dir', d, '--out', out, '--no-cache'], {
-    GENSEN_EVAL_CACHE: sharedCache,
+  // The running writer is a process this test controls: it takes the lock through the harness's own
+  // lockOutput and holds it until its stdin closes, so the refusal cannot depend on timing.
+  const compiled = import.meta.url.endsWith('.js');
+  const lockModule = pathToFileURL(join(repoRoot(), compiled ? 'dist' : '', 'src', 'util', compiled ? 'lock.js' : 'lock.ts')).href;
+  const holder = spawn(
+    process.execPath,
+    [...(compiled ? [] : ['--import', 'tsx']), '--input-type=module', '-e',
+      `const { lockOutput } = await import(${JSON.stringify(lockModule)}); lockOutput(${JSON.stringify(out)}); process.stdout.write('locked\\n'); process.stdin.on('data', () => {}).on('end', () => process.exit(0));`],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  t.after(() => holder.kill('SIGKILL'));
+  const holderExit = new Promise<number | null>((resolve) => holder.on('close', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout!.setEncoding('utf8').on('data', (c: string) => c.includes('locked') && resolve());
+    holder.on('close', (code) => reject(new Error(`the lock holder exited (${code}) before taking the lock`)));
   });
-  const t0 = Date.now();
-  while (!existsSync(`${out}.lock`) && Date.now() - t0 < 30000) await new Promise((r) => setTimeout(r, 20));
-  assert.ok(existsSync(`${out}.lock`), 'the first run holds the lock');
+  assert.ok(existsSync(`${out}.lock`), 'the holder holds the lock');
   const second = evaluate(d, out, 'SICK-E', ['--resume']);
-  assertOneLine(second, 2, new RegExp(`o8\\.json is being written by another gensen-eval run \\(pid ${first.child.pid}\\)`));
-  const r1 = await first.done;
-  assert.equal(r1.status, 0, r1.stderr);
+  assertOneLine(second, 2, new RegExp(`o8\\.json is being written by another gensen-eval run \\(pid ${holder.pid}\\)`));
+  assert.ok(!existsSync(out), 'the refused run wrote nothing');
+  holder.stdin!.end();
+  assert.equal(await holderExit, 0);
+  assert.ok(!existsSync(`${out}.lock`), 'lock released when its holder exits');
+  const first = evaluate(d, out, 'TREC');
+  assert.equal(first.status, 0, first.stderr);
   assert.deepEqual(Object.keys(readTasks(out)), ['TREC']);
   assert.ok(!existsSync(`${out}.lock`), 'lock released');
 

@@ -75,12 +75,16 @@ test('http encoder: rows by index, base64 with a fallback to float, requests spl
   assert.deepEqual(floats.formats, ['base64', 'float', 'float']);
   assert.match(notes.join('\n'), /refused encoding_format "base64" \(HTTP 400\); using "float"/);
 
-  const slow = await serve({ delayMs: 50 });
-  const e3 = await createEncoder({ encoder: 'http', url: slow.url, model: 'm', requestBatchSize: 1, concurrency: 3 });
-  const before = slow.requests;
+  // The server answers nothing until three requests are open at once: the encode completes only
+  // if the client keeps three in flight, and it never opens a fourth.
+  const gated = await serve();
+  const e3 = await createEncoder({ encoder: 'http', url: gated.url, model: 'm', requestBatchSize: 1, concurrency: 3 });
+  const before = gated.requests;
+  assert.ok(CONTRACT_BATCH.length > 3);
+  gated.gate(3);
   assert.deepEqual(await e3.encode(CONTRACT_BATCH), want);
-  assert.equal(slow.requests - before, CONTRACT_BATCH.length);
-  assert.equal(slow.maxInFlight, 3);
+  assert.equal(gated.requests - before, CONTRACT_BATCH.length, 'one request a sentence, none retried');
+  assert.equal(gated.maxInFlight, 3);
 });
 
 test('http encoder: retries 429 and 5xx with back-off, then gives up with one line', async () => {

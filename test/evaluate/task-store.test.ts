@@ -141,6 +141,14 @@ test('--feature-dtype float16 halves the store, is recorded, and changes the fin
   assert.equal(f32.protocol.featureDtype, undefined);
   assert.equal(f16.protocol.featureDtype, 'float16');
   assert.notEqual(f16.tasks['STS-B']!.fingerprint, plain.tasks['STS-B']!.fingerprint);
+  // The store itself: the same rows, 2 bytes a value against 4.
+  const [s32, s16] = [plain.tasks['STS-B']!.store!, f16.tasks['STS-B']!.store!];
+  assert.deepEqual([s32.dtype, s16.dtype], ['float32', 'float16']);
+  assert.equal(s16.rows, s32.rows);
+  assert.equal(s16.dim, 100);
+  assert.ok(s32.rows > 10000, `${s32.rows} rows`);
+  assert.equal(s32.bytes, s32.rows * s32.dim * 4);
+  assert.equal(s16.bytes, s32.bytes / 2);
   // Rounding 100-d GloVe means to 11 bits moves the correlation a little, not a lot.
   const [a, b] = [plain.tasks['STS-B']!.metrics.pearson!, f16.tasks['STS-B']!.metrics.pearson!];
   // (The results file rounds correlations to 4 decimals, which can hide the change: the

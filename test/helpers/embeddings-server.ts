@@ -27,6 +27,12 @@ export interface EmbeddingsServer {
   maxInFlight: number;
   formats: string[];
   authHeaders: (string | undefined)[];
+  /**
+   * Holds the next n requests unanswered until n are in flight at once, then answers them (and every
+   * later one at once): a client that never has n requests open together never gets an answer, so
+   * its concurrency is checked by a count, not by a clock.
+   */
+  gate(n: number): void;
   close(): Promise<void>;
 }
 
@@ -62,11 +68,22 @@ export async function startEmbeddingsServer(vectorsFile: string, b: ServerBehavi
   };
   let inFlight = 0;
   let failed = 0;
+  let held: (() => void)[] = [];
+  let gate = 0;
   const state = { requests: 0, maxInFlight: 0, formats: [] as string[], authHeaders: [] as (string | undefined)[] };
   const server: Server = createServer(async (req, res) => {
     state.requests++;
     inFlight++;
     state.maxInFlight = Math.max(state.maxInFlight, inFlight);
+    if (gate > 0) {
+      const open = new Promise<void>((r) => held.push(r));
+      if (held.length === gate) {
+        held.forEach((r) => r());
+        held = [];
+        gate = 0;
+      }
+      await open;
+    }
     try {
       const body = JSON.parse(await readBody(req)) as { model: string; input: string[]; encoding_format?: string };
       state.formats.push(body.encoding_format ?? '');
@@ -99,6 +116,9 @@ export async function startEmbeddingsServer(vectorsFile: string, b: ServerBehavi
   const s: EmbeddingsServer = {
     url: `http://127.0.0.1:${port}`,
     dim,
+    gate(n: number) {
+      gate = n;
+    },
     get requests() {
       return state.requests;
     },

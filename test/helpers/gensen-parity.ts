@@ -17,7 +17,7 @@ import { pySplit } from '../../src/util/pystr.js';
 import { Rng } from '../../src/util/rng.js';
 import type { Matrix } from '../../src/util/matrix.js';
 import { repoRoot } from './data.js';
-import { maxAbsDiff } from './gpu.js';
+import { maxAbsDiff, worse } from './diff.js';
 import { FULL, syntheticGensen } from './synthetic-gensen.js';
 
 export const FIX = join(repoRoot(), 'test', 'fixtures', 'gensen');
@@ -74,9 +74,9 @@ export async function poolingParity(t: TestContext, device: DeviceChoice, name: 
       for (const b of batches) {
         const c = await cpu.encodeText(b, true);
         const g = await other.encodeText(b, true);
-        worst = Math.max(worst, maxAbsDiff(c.vectors.data, g.vectors.data));
+        worst = worse(worst, maxAbsDiff(c.vectors.data, g.vectors.data));
         assert.deepEqual([...g.states!.lengths], [...c.states!.lengths]);
-        c.states!.states.forEach((s, i) => (worstStates = Math.max(worstStates, maxAbsDiff(s, g.states!.states[i]!))));
+        c.states!.states.forEach((s, i) => (worstStates = worse(worstStates, maxAbsDiff(s, g.states!.states[i]!))));
         const plain = await other.encodeText(b, false);
         if (device === 'gpu') assert.deepEqual(plain.vectors.data, g.vectors.data);
         else assert.ok(maxAbsDiff(plain.vectors.data, g.vectors.data) <= TOL);
@@ -110,7 +110,7 @@ export async function faithfulMaxVsPytorch(t: TestContext, device: DeviceChoice)
         const w = want.cases['tiny1+tiny2']!.max[off + r]!;
         for (let c = 0; c < vectors.cols; c++) {
           const v = vectors.data[r * vectors.cols + c]!;
-          worst = Math.max(worst, Math.abs(v - w[c]!));
+          worst = worse(worst, Math.abs(v - w[c]!));
           if (lens[r]! < Math.max(...lens)) assert.ok(v >= 0, `sentence ${off + r} dim ${c}: ${v} < 0 despite padding`);
           if (v === 0) clamped++;
         }
@@ -140,7 +140,7 @@ export async function expansionParity(t: TestContext, device: DeviceChoice, set:
         const toks = b.map((s) => pySplit(s));
         const c: Matrix = await cpu.encode(toks);
         const g: Matrix = await other.encode(toks);
-        worst = Math.max(worst, maxAbsDiff(c.data, g.data));
+        worst = worse(worst, maxAbsDiff(c.data, g.data));
       }
       t.diagnostic(`${device} ${label} ${task} (${other.pooling}) expanded from ${glove}: max abs diff ${worst.toExponential(2)}`);
       assert.ok(worst <= TOL, `${task}: ${worst}`);

@@ -1,6 +1,5 @@
-/** Shared by the GPU tests: the adapter gate and the parity measure. */
+/** Shared by the GPU tests: the adapter gates. Their comparisons are helpers/diff.ts's. */
 import type { TestContext } from 'node:test';
-import assert from 'node:assert/strict';
 import { gpuContext } from '../../src/compute/webgpu.js';
 import { cudaProviderProblem } from '../../src/compute/ort-cuda.js';
 
@@ -27,15 +26,4 @@ export async function needCuda(t: TestContext): Promise<boolean> {
   if (process.env.GENSEN_EVAL_REQUIRE_CUDA === '1') throw new Error(problem);
   t.skip(problem);
   return false;
-}
-
-/** Largest |a − b| over two equally long arrays; a NaN difference is returned, never hidden. */
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = Math.abs(a[i]! - b[i]!);
-    if (!(x <= d)) d = x;
-  }
-  return d;
 }

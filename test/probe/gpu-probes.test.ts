@@ -34,7 +34,8 @@ import { evaluate } from '../../src/evaluate/run.js';
 import { resolveSettings } from '../../src/protocol/settings.js';
 import { resolveTasks } from '../../src/tasks/registry.js';
 import { senteval, repoRoot } from '../helpers/data.js';
-import { maxAbsDiff, needGpu } from '../helpers/gpu.js';
+import { maxAbsDiff } from '../helpers/diff.js';
+import { needGpu } from '../helpers/gpu.js';
 
 /**
  * The SentEval folder with SICK and STS-B, or a skip: scripts/gpu-check carries only MR's

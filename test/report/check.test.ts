@@ -2,10 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkRegression, defaultTolerance, renderCheckTable } from '../../src/report/check.js';
 import type { CheckRow } from '../../src/report/check.js';
-import { checkCommand } from '../../src/cli/check.js';
 import { UserError } from '../../src/util/errors.js';
 import { fixture, load } from './fixtures.js';
-import { runCli } from './run-cli.js';
+import { runCli } from '../helpers/cli.js';
 
 function row(rows: readonly CheckRow[], task: string): CheckRow {
   const r = rows.find((x) => x.task === task);
@@ -110,14 +109,14 @@ test('no common task is unusable input', () => {
 });
 
 test('CLI: exit codes 0 / 1 / 2, table and JSON output', async () => {
-  const pass = await runCli(checkCommand, ['check', fixture('new-inside.json'), '--against', fixture('base.json')]);
-  assert.equal(pass.code, 0, pass.stderr);
+  const pass = runCli(['check', fixture('new-inside.json'), '--against', fixture('base.json')]);
+  assert.equal(pass.status, 0, pass.stderr);
   assert.match(pass.stdout, /task\s+baseline\s+new\s+difference\s+tolerance\s+verdict/);
   assert.match(pass.stdout, /SST2 acc\s+76\.00\s+75\.01\s+-0\.99\s+1\.00 default\s+ok/);
   assert.match(pass.stdout, /PASS/);
 
-  const fail = await runCli(checkCommand, ['check', fixture('new-outside.json'), '--against', fixture('base.json'), '--json']);
-  assert.equal(fail.code, 1);
+  const fail = runCli(['check', fixture('new-outside.json'), '--against', fixture('base.json'), '--json']);
+  assert.equal(fail.status, 1);
   const rep = JSON.parse(fail.stdout) as { exitCode: number; rows: { task: string; verdict: string }[] };
   assert.equal(rep.exitCode, 1);
   assert.equal(rep.rows.find((r) => r.task === 'TREC')?.verdict, 'regression');
@@ -129,13 +128,13 @@ test('CLI: exit codes 0 / 1 / 2, table and JSON output', async () => {
     ['check', fixture('fast.json'), '--against', fixture('base.json')],
     ['check', fixture('base.json'), '--against', fixture('base.json'), '--tolerance', 'lots'],
   ]) {
-    const bad = await runCli(checkCommand, args);
-    assert.equal(bad.code, 2, `${args.join(' ')}: ${bad.stderr}`);
+    const bad = runCli(args);
+    assert.equal(bad.status, 2, `${args.join(' ')}: ${bad.stderr}`);
     assert.match(bad.stderr, /^gensen-eval: /);
     assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
     assert.equal(bad.stdout, '');
   }
-  const mixed = await runCli(checkCommand, ['check', fixture('fast.json'), '--against', fixture('base.json'), '--allow-mixed']);
-  assert.equal(mixed.code, 0, mixed.stderr);
+  const mixed = runCli(['check', fixture('fast.json'), '--against', fixture('base.json'), '--allow-mixed']);
+  assert.equal(mixed.status, 0, mixed.stderr);
   assert.match(mixed.stdout, /MR acc \(mixed\)/);
 });

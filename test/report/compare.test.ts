@@ -2,10 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { compareRuns, holmSurvivors, renderCompareTable } from '../../src/report/compare.js';
-import { compareCommand } from '../../src/cli/compare.js';
 import { UserError } from '../../src/util/errors.js';
 import { fixture, load } from './fixtures.js';
-import { runCli } from './run-cli.js';
+import { runCli } from '../helpers/cli.js';
 
 interface ExpectedRow {
   task: string;
@@ -97,12 +96,12 @@ test('a run without sidecars names the task and --save-predictions', () => {
 });
 
 test('CLI: compare prints the table; a missing sidecar file is exit 2 with its name', async () => {
-  const ok = await runCli(compareCommand, ['compare', fixture('pair-a.json'), fixture('pair-b.json'), '--resamples', '300', '--tasks', 'TREC']);
-  assert.equal(ok.code, 0, ok.stderr);
+  const ok = runCli(['compare', fixture('pair-a.json'), fixture('pair-b.json'), '--resamples', '300', '--tasks', 'TREC']);
+  assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /TREC\s+acc\s+500/);
   assert.doesNotMatch(ok.stdout, /MRPC/);
-  const bad = await runCli(compareCommand, ['compare', fixture('pair-a.json'), fixture('new-inside.json')]);
-  assert.equal(bad.code, 2);
+  const bad = runCli(['compare', fixture('pair-a.json'), fixture('new-inside.json')]);
+  assert.equal(bad.status, 2);
   assert.match(bad.stderr, /no prediction sidecar.*--save-predictions/);
 });
 

@@ -7,10 +7,9 @@ import { buildLeaderboard } from '../../src/report/leaderboard.js';
 import { renderCsv, renderCsvLong, renderMarkdown } from '../../src/report/leaderboard-text.js';
 import { renderHtml, rowStyles } from '../../src/report/leaderboard-html.js';
 import { availableReferenceSets, loadReferenceSet } from '../../src/report/reference.js';
-import { leaderboardCommand } from '../../src/cli/leaderboard.js';
 import { UserError } from '../../src/util/errors.js';
 import { fixture, load } from './fixtures.js';
-import { runCli } from './run-cli.js';
+import { runCli } from '../helpers/cli.js';
 
 const refs = () => ['gensen', 'baselines'].map(loadReferenceSet);
 
@@ -151,18 +150,18 @@ test('HTML: self-contained (no external resource), table, chart, configuration',
 });
 
 test('CLI: formats, --out, bad input exit 2', async () => {
-  const md = await runCli(leaderboardCommand, ['leaderboard', fixture('base.json'), fixture('borep.json'), '--reference', 'gensen']);
-  assert.equal(md.code, 0, md.stderr);
+  const md = runCli(['leaderboard', fixture('base.json'), fixture('borep.json'), '--reference', 'gensen']);
+  assert.equal(md.status, 0, md.stderr);
   assert.match(md.stdout, /^\| Model \| Protocol \| MR \|/);
   const dir = mkdtempSync(join(tmpdir(), 'lb-'));
   const out = join(dir, 'lb.html');
-  const html = await runCli(leaderboardCommand, ['leaderboard', fixture('base.json'), '--format', 'html', '--out', out]);
-  assert.equal(html.code, 0, html.stderr);
+  const html = runCli(['leaderboard', fixture('base.json'), '--format', 'html', '--out', out]);
+  assert.equal(html.status, 0, html.stderr);
   assert.match(readFileSync(out, 'utf8'), /^<!DOCTYPE html>/);
-  const csv = await runCli(leaderboardCommand, ['leaderboard', fixture('base.json'), '--format', 'csv']);
+  const csv = runCli(['leaderboard', fixture('base.json'), '--format', 'csv']);
   assert.match(csv.stdout, /^model,kind,/);
-  const long = await runCli(leaderboardCommand, ['leaderboard', fixture('base.json'), '--format', 'csv-long']);
-  assert.equal(long.code, 0, long.stderr);
+  const long = runCli(['leaderboard', fixture('base.json'), '--format', 'csv-long']);
+  assert.equal(long.status, 0, long.stderr);
   assert.match(long.stdout, /^model,kind,protocol_group,encoder,task,metric,/);
   assert.match(long.stdout, /\nbase,run,A,bow,MR,acc,MR,/);
   for (const args of [
@@ -172,12 +171,12 @@ test('CLI: formats, --out, bad input exit 2', async () => {
     ['leaderboard', fixture('base.json'), fixture('fast.json'), '--strict'],
     ['leaderboard'],
   ]) {
-    const r = await runCli(leaderboardCommand, args);
-    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    const r = runCli(args);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, /gensen-eval: /);
   }
-  const mixed = await runCli(leaderboardCommand, ['leaderboard', fixture('base.json'), fixture('fast.json')]);
-  assert.equal(mixed.code, 0);
+  const mixed = runCli(['leaderboard', fixture('base.json'), fixture('fast.json')]);
+  assert.equal(mixed.status, 0);
   assert.match(mixed.stderr, /warning: runs were measured under different protocols/);
 });
 

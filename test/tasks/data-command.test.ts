@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import yargs from 'yargs';
 import { dataCommand, runGet, runVerify } from '../../src/cli/data.js';
+import { dataDirWithout } from '../helpers/data.js';
 import { realDataDir } from './helpers.js';
 
 const AVAILABLE = 'MR,CR,SUBJ,MPQA,SST2,TREC,MRPC,SICK-R,SICK-E,STS-B,Quora,SST5,STS12,STS13,STS14,STS15,STS16';
@@ -26,8 +27,12 @@ test('data verify on the real folder: every available task present with matching
   // An STS year is its datasets' input and gold files (2013: no SMT, which SentEval does not read).
   assert.match(c.lines.find((l) => l.startsWith('STS13 ')) ?? '', / ok +6 files present, checksums match/);
 
+  // Without SNLI, MultiNLI and Quora's training split (made so, whatever the real folder holds).
+  const parent = await mkdtemp(join(tmpdir(), 'gensen-eval-verify-'));
+  t.after(() => rm(parent, { recursive: true, force: true }));
+  const partial = dataDirWithout(dir, ['SNLI', 'MNLI', 'QUORA/train.tsv', 'QUORA/train.txt'], parent);
   const all = collect();
-  assert.equal(await runVerify({ 'data-dir': dir }, all.log), 1);
+  assert.equal(await runVerify({ 'data-dir': partial }, all.log), 1);
   const line = (id: string): string => all.lines.find((l) => l.startsWith(`${id} `)) ?? '';
   assert.match(line('SNLI'), /missing +missing SNLI\/s1\.train, SNLI\/s2\.train, SNLI\/labels\.train/);
   assert.match(line('MultiNLI'), /missing MNLI\/multinli_1\.0_train\.jsonl/);
@@ -37,10 +42,13 @@ test('data verify on the real folder: every available task present with matching
 });
 
 test('data get --from copies a SentEval-layout folder, then verify catches a changed byte and a missing file', async (t) => {
-  const src = realDataDir(t);
-  if (src === undefined) return;
+  const real = realDataDir(t);
+  if (real === undefined) return;
   const dst = await mkdtemp(join(tmpdir(), 'gensen-eval-data-'));
+  const parent = await mkdtemp(join(tmpdir(), 'gensen-eval-data-src-'));
   try {
+    // A source without Quora's training split (made so: a complete folder has one).
+    const src = dataDirWithout(real, ['QUORA/train.tsv', 'QUORA/train.txt'], parent);
     const args = { from: src, 'data-dir': dst, tasks: 'MR,TREC,STS-B,Quora', 'quora-dev-as-train': true };
     const first = collect();
     assert.equal(await runGet(args, first.log), 0, first.lines.join('\n'));
@@ -65,6 +73,7 @@ test('data get --from copies a SentEval-layout folder, then verify catches a cha
     assert.match(bad.lines.find((l) => l.startsWith('STS-B')) ?? '', / ok /);
   } finally {
     await rm(dst, { recursive: true, force: true });
+    await rm(parent, { recursive: true, force: true });
   }
 });
 
@@ -77,7 +86,10 @@ test('the yargs command module wires verify and its options', async (t) => {
     process.exitCode = undefined;
     await yargs(['data', 'verify', '--data-dir', dir, '--tasks', 'sickentailment']).command(dataCommand).strict().parseAsync();
     assert.equal(process.exitCode, 0);
-    await yargs(['data', 'verify', '--data-dir', dir, '--tasks', 'SNLI']).command(dataCommand).strict().parseAsync();
+    const parent = await mkdtemp(join(tmpdir(), 'gensen-eval-verify-'));
+    t.after(() => rm(parent, { recursive: true, force: true }));
+    const noSnli = dataDirWithout(dir, ['SNLI'], parent);
+    await yargs(['data', 'verify', '--data-dir', noSnli, '--tasks', 'SNLI']).command(dataCommand).strict().parseAsync();
     assert.equal(process.exitCode, 1);
     await yargs(['data', 'verify', '--tasks', 'nope']).command(dataCommand).strict().parseAsync();
     assert.equal(process.exitCode, 2, 'unknown task: user error exit code');

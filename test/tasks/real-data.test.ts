@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadTask } from '../../src/tasks/load.js';
 import { resolveTask } from '../../src/tasks/registry.js';
 import type { Split } from '../../src/tasks/types.js';
+import { dataDirWithout } from '../helpers/data.js';
 import { assertMatchesReference, readReference, realDataDir, sampleLine } from './helpers.js';
 
 const ref = readReference('reference-real.json');
@@ -118,7 +122,11 @@ test('Quora with devAsTrain on the real dev/test copies (q1\\tq2\\tlabel rows)',
   const dir = realDataDir(t);
   if (dir === undefined) return;
   const def = resolveTask('QQP');
-  await assert.rejects(loadTask(def, dir), /Quora: no training file \(looked for QUORA\/train\.tsv, QUORA\/train\.txt .*--quora-dev-as-train/);
+  // Without a training file (made so: a complete folder has one).
+  const parent = mkdtempSync(join(tmpdir(), 'gensen-eval-quora-'));
+  t.after(() => rmSync(parent, { recursive: true, force: true }));
+  const noTrain = dataDirWithout(dir, ['QUORA/train.tsv', 'QUORA/train.txt'], parent);
+  await assert.rejects(loadTask(def, noTrain), /Quora: no training file \(looked for QUORA\/train\.tsv, QUORA\/train\.txt .*--quora-dev-as-train/);
   const d = await loadTask(def, dir, { devAsTrain: true });
   assert.deepEqual(d.files, ['QUORA/dev.txt', 'QUORA/test.txt']);
   assert.equal(d.splits.train.y.length, 9000);

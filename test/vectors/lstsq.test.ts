@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fitLinearMap } from '../../src/vectors/expansion.js';
+import { maxAbsDiff, worse } from '../helpers/diff.js';
 
 // scikit-learn's LinearRegression (scipy lstsq, LAPACK gelsd) on underdetermined and rank-deficient
 // systems: scripts/fixtures/make_lstsq_expected.py.
@@ -23,9 +24,7 @@ for (const c of cases) {
   test(`least squares as scikit-learn: ${c.name}`, async () => {
     const map = await fitLinearMap(Float32Array.from(c.X), Float32Array.from(c.Y), c.n, c.d, c.e);
     assert.equal(map.rank, c.rank);
-    let worst = 0;
-    for (let i = 0; i < c.coef.length; i++) worst = Math.max(worst, Math.abs(map.coef[i]! - c.coef[i]!));
-    for (let j = 0; j < c.e; j++) worst = Math.max(worst, Math.abs(map.intercept[j]! - c.intercept[j]!));
+    const worst = worse(maxAbsDiff(map.coef, c.coef), maxAbsDiff(map.intercept, c.intercept));
     assert.ok(worst <= 1e-5, `max difference ${worst}`);
     // Not trivially small either: a solver that returned zeros would fail.
     assert.ok(c.rank === 0 || c.coef.some((x) => Math.abs(x) > 1e-3));

@@ -14,7 +14,8 @@ import { GruRunner } from '../../../src/encoders/gensen/gru.js';
 import { WebGpuGruRunner } from '../../../src/encoders/gensen/gru-webgpu.js';
 import type { GruBackend } from '../../../src/encoders/gensen/backend.js';
 import { Rng } from '../../../src/util/rng.js';
-import { maxAbsDiff, needGpu } from '../../helpers/gpu.js';
+import { maxAbsDiff } from '../../helpers/diff.js';
+import { needGpu } from '../../helpers/gpu.js';
 import { assertZeroPastEnd, compareRuns, EXPANSION_SETS, expansionParity, faithfulMaxVsPytorch, FIX, fullSizeParity, MODEL_SETS, pair, poolingParity, randomBatch, TOL } from '../../helpers/gensen-parity.js';
 import { FULL, syntheticGensen, syntheticSentences } from '../../helpers/synthetic-gensen.js';
 
