@@ -9,6 +9,10 @@
  * (1 MiB at 4096-d) while it is still in cache. A validation round reads the dev rows once, and
  * the kept model reads its eval rows once. Weights, gradients and optimizer state (tens of KiB)
  * stay in L1/L2 and are not counted.
+ *
+ * The CPU pool trains each fold's L2 values in lockstep (src/probe/lockstep.ts): the group reads
+ * a minibatch once for all its members, and its dev rows once per round for all, so the group
+ * reads what its longest-training member alone reads. `lockstepBytes` counts that.
  */
 import { ProbePool } from '../src/protocol/pool.js';
 import type { ProbeJob, ProbeResult } from '../src/protocol/jobs.js';
@@ -21,6 +25,8 @@ export interface ProbeRecord {
   readonly evalRows: number;
   readonly epochs: number;
   readonly rounds: number;
+  /** Jobs with the same group trained in lockstep (the same training rows object, as the pool groups them). */
+  readonly group: number;
 }
 
 const records: ProbeRecord[] = [];
@@ -28,6 +34,13 @@ const records: ProbeRecord[] = [];
 /** Start recording every job of the shared pool (call before the run). */
 export function recordProbeTraffic(): () => readonly ProbeRecord[] {
   const cols = new Map<number, number>();
+  const groups = new WeakMap<Int32Array, number>();
+  const groupOf = (train: Int32Array): number => {
+    let g = groups.get(train);
+    if (g === undefined) groups.set(train, (g = nextGroup++));
+    return g;
+  };
+  let nextGroup = 0;
   const register = ProbePool.prototype.register;
   ProbePool.prototype.register = function (this: ProbePool, d) {
     const id = register.call(this, d);
@@ -49,9 +62,10 @@ export function recordProbeTraffic(): () => readonly ProbeRecord[] {
           evalRows: job.evals.reduce((s, e) => s + e.length, 0),
           epochs: r.epochs,
           rounds: r.rounds,
+          group: groupOf(job.train),
         });
       } else if (job.kind === 'relatedness' && r.kind === 'relatedness') {
-        records.push({ kind: 'relatedness', cols: c, train: job.train.length, dev: job.dev.length, evalRows: job.test.length, epochs: r.epochs, rounds: r.rounds });
+        records.push({ kind: 'relatedness', cols: c, train: job.train.length, dev: job.dev.length, evalRows: job.test.length, epochs: r.epochs, rounds: r.rounds, group: groupOf(job.train) });
       }
       return r;
     });
@@ -73,6 +87,8 @@ export interface KindTraffic {
   readonly memoryBytes: number;
   /** Bytes the kernels read in all: forward and backward (from cache) per epoch, dev and evals. */
   readonly kernelBytes: number;
+  /** `memoryBytes` with each lockstep group reading its rows once for all members. */
+  readonly lockstepBytes: number;
 }
 
 export function summarise(rs: readonly ProbeRecord[]): KindTraffic[] {
@@ -92,9 +108,20 @@ export function summarise(rs: readonly ProbeRecord[]): KindTraffic[] {
       other += (r.rounds * r.dev + r.evalRows) * rb;
       epochBytes += r.train * rb;
     }
+    const byGroup = new Map<number, ProbeRecord[]>();
+    for (const r of of) byGroup.set(r.group, [...(byGroup.get(r.group) ?? []), r]);
+    let lockstep = 0;
+    for (const g of byGroup.values()) {
+      const r = g[0]!;
+      const rb = rowBytes(r.cols);
+      const epochs = Math.max(...g.map((m) => m.epochs));
+      const rounds = Math.max(...g.map((m) => m.rounds));
+      lockstep += (epochs * r.train + rounds * r.dev + g.reduce((s, m) => s + m.evalRows, 0)) * rb;
+    }
     return {
       kind,
       probes: of.length,
+      lockstepBytes: lockstep,
       meanTrain: train / of.length,
       epochBytes: epochBytes / of.length,
       meanEpochs: epochs / of.length,

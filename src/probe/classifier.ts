@@ -8,7 +8,7 @@
 import { Rng } from '../util/rng.js';
 import { runEarlyStopping, type EarlyStoppingOutcome } from './early-stopping.js';
 import { initParams, ProbeNet, type LossReduction, type ProbeArch, type ProbeInput } from './model.js';
-import { makeOptimizer, type OptimName } from './optim.js';
+import { makeOptimizer, type OptimName, type Optimizer } from './optim.js';
 import { wasmLinear } from './wasm/linear.js';
 import { FastStream, shuffledInto } from './fast-stream.js';
 
@@ -56,6 +56,15 @@ export function validationSplit(rows: Int32Array, split: number, rng: Rng): { tr
   return { train, dev };
 }
 
+/** The rows a probe trains on and those it validates on (the numpy stream draws a split). */
+export function trainingRows(trainRows: Int32Array, validation: Validation, numpyRng: Rng): { train: Int32Array; dev: Int32Array } {
+  const { train, dev } = 'rows' in validation ? { train: trainRows, dev: validation.rows } : validationSplit(trainRows, validation.split, numpyRng);
+  if (train.length === 0 || dev.length === 0) {
+    throw new Error(`probe: empty ${train.length === 0 ? 'training' : 'validation'} set`);
+  }
+  return { train, dev };
+}
+
 export function countCorrect(net: ProbeNet, data: LabelledData, rows: Int32Array, pred?: Int32Array): number {
   const out = pred ?? new Int32Array(rows.length);
   net.predict(data.X, rows, out);
@@ -77,6 +86,14 @@ export interface FitOptions {
   readonly simd?: boolean;
 }
 
+/** A net starting from `init` whose parameters and gradient live in the optimizer's vectors where it has them. */
+export function netOn(arch: ProbeArch, init: Float64Array, optimizer: Optimizer): ProbeNet {
+  const v = optimizer.vectors;
+  if (!v) return new ProbeNet(arch, init);
+  v.params.set(init);
+  return new ProbeNet(arch, v.params, v.grad);
+}
+
 export function fitClassifier(data: LabelledData, trainRows: Int32Array, validation: Validation, o: FitOptions): FitResult {
   const s = o.settings;
   const numpyRng = new Rng(o.seed, NUMPY_STREAM);
@@ -84,26 +101,16 @@ export function fitClassifier(data: LabelledData, trainRows: Int32Array, validat
   const epochRng = new FastStream(o.seed, EPOCH_STREAM);
   const arch: ProbeArch = { inputDim: data.cols, nhid: s.nhid, nclasses: o.nclasses, dropout: s.dropout };
   const params = o.initialParams ? Float64Array.from(o.initialParams) : initParams(arch, torchRng);
-  const net = new ProbeNet(arch, params);
-  net.useEngine(o.simd === false ? null : wasmLinear(), data.X, s.batchSize);
   const optimizer = makeOptimizer(s.optim, params.length, o.l2);
+  const net = netOn(arch, params, optimizer);
+  net.useEngine(o.simd === false ? null : wasmLinear(), data.X, s.batchSize);
 
-  let train: Int32Array;
-  let dev: Int32Array;
-  if ('rows' in validation) {
-    train = trainRows;
-    dev = validation.rows;
-  } else {
-    ({ train, dev } = validationSplit(trainRows, validation.split, numpyRng));
-  }
-  if (train.length === 0 || dev.length === 0) {
-    throw new Error(`probe: empty ${train.length === 0 ? 'training' : 'validation'} set`);
-  }
+  const { train, dev } = trainingRows(trainRows, validation, numpyRng);
 
   const n = train.length;
   const epochRows = new Int32Array(n);
   const bs = s.batchSize;
-  let best: Float64Array = params.slice();
+  let best: Float64Array = net.params.slice();
   let round = 0;
   const pred = new Int32Array(dev.length);
   const stopping = runEarlyStopping(s, {

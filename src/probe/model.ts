@@ -74,13 +74,14 @@ export class ProbeNet {
   private readonly dh: Float64Array;
   private engine: WasmLinear | null = null;
 
-  constructor(arch: ProbeArch, params: Float64Array) {
-    if (params.length !== paramCount(arch)) {
+  /** `grad`: where to write the gradient (default a fresh vector; see Optimizer.vectors). */
+  constructor(arch: ProbeArch, params: Float64Array, grad?: Float64Array) {
+    if (params.length !== paramCount(arch) || (grad && grad.length !== params.length)) {
       throw new Error(`ProbeNet: ${params.length} parameters, expected ${paramCount(arch)}`);
     }
     this.arch = arch;
     this.params = params;
-    this.grad = new Float64Array(params.length);
+    this.grad = grad ?? new Float64Array(params.length);
     this.z = new Float64Array(arch.nclasses);
     this.delta = new Float64Array(arch.inputDim);
     this.h = new Float64Array(Math.max(arch.nhid, 1));
@@ -90,16 +91,17 @@ export class ProbeNet {
 
   /**
    * Run the linear (nhid = 0) paths on the SIMD kernels, with `X` as the feature matrix of every
-   * later call. Takes over the engine's scratch: one net per engine at a time.
+   * later call. Takes over the engine's scratch: one net per engine at a time, or `stacked` nets
+   * of one shape trained in lockstep (the scratch then holds all their weight rows at once).
    */
-  useEngine(engine: WasmLinear | null, X: ProbeInput, maxBatch: number): void {
+  useEngine(engine: WasmLinear | null, X: ProbeInput, maxBatch: number, stacked = 1): void {
     if (!engine || this.arch.nhid > 0) {
       this.engine = null;
       return;
     }
     const maxRows = Math.max(maxBatch, EVAL_CHUNK);
     bindFeatures(engine, X, this.arch.inputDim, maxRows);
-    engine.reserve(this.arch.nclasses === 2 ? 1 : this.arch.nclasses, maxRows, this.arch.nclasses * this.arch.inputDim);
+    engine.reserve(stacked * this.kernelRows, maxRows, this.arch.nclasses * this.arch.inputDim);
     this.engine = engine;
   }
 
@@ -133,74 +135,64 @@ export class ProbeNet {
       return this.lossAndGrad(b.X, b.y, identityRows(end - start), 0, end - start, reduction, dropoutRng, withLoss);
     }
     if (this.arch.nhid > 0) return this.mlpGrad(X as Float32Array, y, rows, start, end, scale, dropoutRng);
-    if (this.engine) {
-      return this.arch.nclasses === 2
-        ? this.binaryGradSimd(this.engine, y, rows, start, end, scale, withLoss)
-        : this.softmaxGradSimd(this.engine, y, rows, start, end, scale);
-    }
+    if (this.engine) return this.linearGradSimd(this.engine, y, rows, start, end, scale, withLoss);
     if (this.arch.nclasses === 2) return this.binaryGrad(X as Float32Array, y, rows, start, end, scale);
     return this.softmaxGrad(X as Float32Array, y, rows, start, end, scale);
   }
 
-  /** Weights into the kernel's float32 scratch: w1 − w0 for two classes, else W (rows padded). */
-  private loadWeights(e: WasmLinear): void {
+  /** Weight rows this net occupies in the kernels' stack: one (w1 − w0) for two classes, else C. */
+  get kernelRows(): number {
+    return this.arch.nclasses === 2 ? 1 : this.arch.nclasses;
+  }
+
+  /** Weights into the kernel's float32 scratch from weight row `row` on: w1 − w0 for two classes, else W. */
+  loadKernelWeights(e: WasmLinear, row = 0): void {
     const { inputDim: d, nclasses: C } = this.arch;
-    e.loadWeights(this.params, d, C, C === 2);
+    e.loadWeights(this.params, d, C, C === 2, row);
   }
 
-  /** Returns the loss only when `withLoss` (training does not need it; NaN otherwise). */
-  private binaryGradSimd(e: WasmLinear, y: Int32Array, rows: Int32Array, start: number, end: number, scale: number, withLoss: boolean): number {
-    const d = this.arch.inputDim;
-    const p = this.params;
-    const g = this.grad;
-    const nb = end - start;
-    this.loadWeights(e);
-    e.stage(rows, start, nb);
-    e.forward(nb, 1);
-    const z = e.z;
-    const db = p[2 * d + 1]! - p[2 * d]!;
-    let gb1 = 0;
-    let loss = 0;
-    for (let k = 0; k < nb; k++) {
-      const t = db + z[k]!;
-      const yi = y[rows[start + k]!]!;
-      let p1: number;
-      if (t >= 0) {
-        const ex = Math.exp(-t);
-        p1 = 1 / (1 + ex);
-        if (withLoss) loss += yi === 1 ? Math.log1p(ex) : t + Math.log1p(ex);
-      } else {
-        const ex = Math.exp(t);
-        p1 = ex / (1 + ex);
-        if (withLoss) loss += yi === 1 ? -t + Math.log1p(ex) : Math.log1p(ex);
-      }
-      const g1 = (p1 - (yi === 1 ? 1 : 0)) * scale;
-      z[k] = g1;
-      gb1 += g1;
-    }
-    e.g.fill(0, 0, e.dp);
-    e.backward(nb, 1);
-    e.storeGrad(g, d, 2, true);
-    g[2 * d] = -gb1;
-    g[2 * d + 1] = gb1;
-    return withLoss ? loss * scale : NaN;
-  }
-
-  private softmaxGradSimd(e: WasmLinear, y: Int32Array, rows: Int32Array, start: number, end: number, scale: number): number {
+  /**
+   * After a forward pass over `rows[start..start + nb)` that left this net's logits in `e.z`
+   * (row k's at k·stride + row), replaces them by the loss gradient's coefficients, writes the
+   * bias gradient into `grad` and returns the loss (for two classes only when `withLoss`, NaN
+   * otherwise). Nets trained in lockstep share one forward pass and each reads its own columns.
+   */
+  kernelCoefficients(e: WasmLinear, y: Int32Array, rows: Int32Array, start: number, nb: number, scale: number, withLoss: boolean, stride: number, row: number): number {
     const d = this.arch.inputDim;
     const C = this.arch.nclasses;
     const p = this.params;
     const g = this.grad;
-    const nb = end - start;
-    const bOff = C * d;
-    this.loadWeights(e);
-    e.stage(rows, start, nb);
-    e.forward(nb, C);
     const z = e.z;
+    if (C === 2) {
+      const db = p[2 * d + 1]! - p[2 * d]!;
+      let gb1 = 0;
+      let loss = 0;
+      for (let k = 0; k < nb; k++) {
+        const t = db + z[k * stride + row]!;
+        const yi = y[rows[start + k]!]!;
+        let p1: number;
+        if (t >= 0) {
+          const ex = Math.exp(-t);
+          p1 = 1 / (1 + ex);
+          if (withLoss) loss += yi === 1 ? Math.log1p(ex) : t + Math.log1p(ex);
+        } else {
+          const ex = Math.exp(t);
+          p1 = ex / (1 + ex);
+          if (withLoss) loss += yi === 1 ? -t + Math.log1p(ex) : Math.log1p(ex);
+        }
+        const g1 = (p1 - (yi === 1 ? 1 : 0)) * scale;
+        z[k * stride + row] = g1;
+        gb1 += g1;
+      }
+      g[2 * d] = -gb1;
+      g[2 * d + 1] = gb1;
+      return withLoss ? loss * scale : NaN;
+    }
+    const bOff = C * d;
     for (let c = 0; c < C; c++) g[bOff + c] = 0;
     let loss = 0;
     for (let k = 0; k < nb; k++) {
-      const o = k * C;
+      const o = k * stride + row;
       let zmax = -Infinity;
       for (let c = 0; c < C; c++) {
         const v = z[o + c]! + p[bOff + c]!;
@@ -217,40 +209,64 @@ export class ProbeNet {
         g[bOff + c] += gc;
       }
     }
-    e.g.fill(0, 0, C * e.dp);
-    e.backward(nb, C);
-    e.storeGrad(g, d, C, false);
     return loss * scale;
   }
 
-  private predictSimd(e: WasmLinear, rows: Int32Array, out: Int32Array): void {
+  /** The weight gradient from the kernels' gradient rows (this net's from `row` on) into `grad`. */
+  storeKernelGrad(e: WasmLinear, row = 0): void {
+    const { inputDim: d, nclasses: C } = this.arch;
+    e.storeGrad(this.grad, d, C, C === 2, row);
+  }
+
+  /** Arg-max class of `nb` rows from logits in `e.z` (row k's at k·stride + row) into out[at..). */
+  kernelPredictions(e: WasmLinear, nb: number, stride: number, row: number, out: Int32Array, at: number): void {
     const { inputDim: d, nclasses: C } = this.arch;
     const p = this.params;
-    this.loadWeights(e);
     const z = e.z;
+    if (C === 2) {
+      const db = p[2 * d + 1]! - p[2 * d]!;
+      for (let k = 0; k < nb; k++) out[at + k] = db + z[k * stride + row]! > 0 ? 1 : 0;
+      return;
+    }
     const bOff = C * d;
-    const db = C === 2 ? p[2 * d + 1]! - p[2 * d]! : 0;
+    for (let k = 0; k < nb; k++) {
+      const o = k * stride + row;
+      let best = 0;
+      let bv = z[o]! + p[bOff]!;
+      for (let c = 1; c < C; c++) {
+        const v = z[o + c]! + p[bOff + c]!;
+        if (v > bv) {
+          bv = v;
+          best = c;
+        }
+      }
+      out[at + k] = best;
+    }
+  }
+
+  /** One net's step on the kernels: forward, coefficients, backward (see kernelCoefficients). */
+  private linearGradSimd(e: WasmLinear, y: Int32Array, rows: Int32Array, start: number, end: number, scale: number, withLoss: boolean): number {
+    const nb = end - start;
+    const R = this.kernelRows;
+    this.loadKernelWeights(e);
+    e.stage(rows, start, nb);
+    e.forward(nb, R);
+    // Two classes skip the loss when training; the softmax path always computed it.
+    const loss = this.kernelCoefficients(e, y, rows, start, nb, scale, withLoss || R > 1, R, 0);
+    e.g.fill(0, 0, R * e.dp);
+    e.backward(nb, R);
+    this.storeKernelGrad(e);
+    return loss;
+  }
+
+  private predictSimd(e: WasmLinear, rows: Int32Array, out: Int32Array): void {
+    const R = this.kernelRows;
+    this.loadKernelWeights(e);
     for (let s = 0; s < rows.length; s += EVAL_CHUNK) {
       const nb = Math.min(EVAL_CHUNK, rows.length - s);
       e.stage(rows, s, nb);
-      if (C === 2) {
-        e.forward(nb, 1);
-        for (let k = 0; k < nb; k++) out[s + k] = db + z[k]! > 0 ? 1 : 0;
-        continue;
-      }
-      e.forward(nb, C);
-      for (let k = 0; k < nb; k++) {
-        let best = 0;
-        let bv = z[k * C]! + p[bOff]!;
-        for (let c = 1; c < C; c++) {
-          const v = z[k * C + c]! + p[bOff + c]!;
-          if (v > bv) {
-            bv = v;
-            best = c;
-          }
-        }
-        out[s + k] = best;
-      }
+      e.forward(nb, R);
+      this.kernelPredictions(e, nb, R, 0, out, s);
     }
   }
 

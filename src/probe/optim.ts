@@ -14,9 +14,24 @@ export const RMSPROP_DEFAULTS = { lr: 0.01, alpha: 0.99, eps: 1e-8 } as const;
 export interface Optimizer {
   /** One update of `params` from `grad` (grad is left untouched). */
   step(params: Float64Array, grad: Float64Array): void;
+  /**
+   * The optimizer's own parameter and gradient vectors, where it has them (the wasm state): a
+   * probe that keeps its parameters and writes its gradient there spares two copies in and one
+   * out of every step, the same arithmetic on the same values.
+   */
+  readonly vectors: { readonly params: Float64Array; readonly grad: Float64Array } | null;
+}
+
+/** Into the wasm state unless the caller already keeps its vectors there. */
+function stage(w: WasmOptimState, params: Float64Array, grad: Float64Array): void {
+  if (params !== w.p) w.p.set(params);
+  if (grad !== w.g) w.g.set(grad);
 }
 
 export class Adam implements Optimizer {
+  get vectors(): Optimizer['vectors'] {
+    return this.wasm && { params: this.wasm.p, grad: this.wasm.g };
+  }
   private readonly m: Float64Array;
   private readonly v: Float64Array;
   private readonly wasm: WasmOptimState | null;
@@ -44,10 +59,9 @@ export class Adam implements Optimizer {
     const a2 = 1 - beta2;
     const w = this.wasm;
     if (w) {
-      w.p.set(params);
-      w.g.set(grad);
+      stage(w, params, grad);
       w.adam(weightDecay, beta1, a1, beta2, a2, stepSize, bc2Sqrt, eps);
-      params.set(w.p);
+      if (params !== w.p) params.set(w.p);
       return;
     }
     const n = params.length;
@@ -64,6 +78,9 @@ export class Adam implements Optimizer {
 }
 
 export class RMSprop implements Optimizer {
+  get vectors(): Optimizer['vectors'] {
+    return this.wasm && { params: this.wasm.p, grad: this.wasm.g };
+  }
   private readonly sq: Float64Array;
   private readonly wasm: WasmOptimState | null;
   constructor(
@@ -83,10 +100,9 @@ export class RMSprop implements Optimizer {
     const a1 = 1 - alpha;
     const w = this.wasm;
     if (w) {
-      w.p.set(params);
-      w.g.set(grad);
+      stage(w, params, grad);
       w.rmsprop(weightDecay, alpha, a1, lr, eps);
-      params.set(w.p);
+      if (params !== w.p) params.set(w.p);
       return;
     }
     const n = params.length;

@@ -6,6 +6,7 @@
 import { countCorrect, fitClassifier, type ClassifierSettings, type LabelledData, type Validation } from '../probe/classifier.js';
 import type { EarlyStoppingOutcome } from '../probe/early-stopping.js';
 import type { ProbeNet } from '../probe/model.js';
+import { fitLockstep, lockstepSupported, MAX_LOCKSTEP } from '../probe/lockstep.js';
 import { fitRelatedness, type CorrelationStat } from '../probe/relatedness.js';
 import type { LossReduction, ProbeInput } from '../probe/model.js';
 import { sourceFromPayload, type SourcePayload } from '../features/source.js';
@@ -115,6 +116,54 @@ export function runJob(job: ProbeJob, ds: DatasetPayload): ProbeResult {
     rounds: fit.stopping.rounds,
     epochs: fit.stopping.epochs,
   };
+}
+
+const sameValidation = (a: Validation, b: Validation): boolean =>
+  'rows' in a ? 'rows' in b && a.rows === b.rows : 'split' in b && a.split === b.split;
+
+const sameSettings = (a: ClassifyJob['settings'], b: ClassifyJob['settings']): boolean =>
+  (Object.keys(a) as (keyof ClassifyJob['settings'])[]).every((k) => a[k] === b[k]) && Object.keys(a).length === Object.keys(b).length;
+
+/**
+ * Whether two jobs are one fold of an L2 grid: classifiers that differ at most in their L2 value
+ * (the same row sets, by identity, as the engines submit them), so they can train in lockstep.
+ */
+export function lockstepPartners(a: ProbeJob, b: ProbeJob): boolean {
+  return (
+    a.kind === 'classify' &&
+    b.kind === 'classify' &&
+    a.dataset === b.dataset &&
+    a.nclasses === b.nclasses &&
+    a.seed === b.seed &&
+    a.train === b.train &&
+    sameValidation(a.validation, b.validation) &&
+    a.evals.length === b.evals.length &&
+    a.evals.every((e, i) => e === b.evals[i]) &&
+    (a.probabilities ?? false) === (b.probabilities ?? false) &&
+    sameSettings(a.settings, b.settings)
+  );
+}
+
+/** Most jobs `runJobs` takes at once (the pool groups no more). */
+export const MAX_JOB_GROUP = MAX_LOCKSTEP;
+
+/**
+ * Runs a group of jobs, pairwise `lockstepPartners` (or a single job): an L2 grid fold is trained
+ * in lockstep where this thread supports it, else one job at a time; the results are the same.
+ */
+export function runJobs(jobs: readonly ProbeJob[], ds: DatasetPayload): ProbeResult[] {
+  const first = jobs[0]!;
+  if (jobs.length === 1 || first.kind !== 'classify' || !lockstepSupported(first.settings)) return jobs.map((j) => runJob(j, ds));
+  if (!ds.y) throw new Error(`dataset ${ds.id} has no labels`);
+  const classify = jobs as readonly ClassifyJob[];
+  const data = { X: inputOf(ds), cols: ds.cols, y: ds.y };
+  const fits = fitLockstep(data, first.train, first.validation, {
+    nclasses: first.nclasses,
+    l2s: classify.map((j) => j.l2),
+    seed: first.seed,
+    settings: first.settings,
+  });
+  return fits.map((fit, i) => classifyResult(classify[i]!, data, fit.net, fit.bestAccuracy, fit.stopping));
 }
 
 /** A fitted classifier's result: the kept model's predictions on the job's eval row sets. */

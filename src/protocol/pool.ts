@@ -1,12 +1,15 @@
 /**
  * A small pool of worker threads running probe jobs. Features are registered once per protocol
  * run on SharedArrayBuffers and shared with every worker; jobs carry only row indices.
+ * Dispatch waits for the end of the submitting task, so the jobs of one stage are all queued;
+ * queued jobs of one L2 grid fold (`lockstepPartners`) then go to one worker together, which
+ * trains them in lockstep (each minibatch read once for the whole grid).
  * Workers are unref'ed while idle, so an idle pool never keeps the process alive, and are ref'ed
  * while a job is in flight, so an awaited protocol run keeps it alive.
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { runJob, type DatasetPayload, type ProbeJob, type ProbeResult } from './jobs.js';
+import { lockstepPartners, MAX_JOB_GROUP, runJobs, type DatasetPayload, type ProbeJob, type ProbeResult } from './jobs.js';
 import type { ToWorker } from './probe-worker.js';
 import type { ProbeBackend } from './backend.js';
 import { cpuDevice, type DeviceRecord } from '../compute/device.js';
@@ -20,12 +23,12 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
-  current: Pending | null;
+  current: Pending[] | null;
   readonly known: Set<number>;
 }
 
 type FromWorker =
-  | { readonly ticket: number; readonly result: ProbeResult }
+  | { readonly ticket: number; readonly results: ProbeResult[] }
   | { readonly ticket: number; readonly error: string; readonly stack?: string };
 
 function startWorker(): Worker {
@@ -76,8 +79,27 @@ export class ProbePool implements ProbeBackend {
     if (this.closed) return Promise.reject(new Error('probe pool is closed'));
     return new Promise<ProbeResult>((resolve, reject) => {
       this.queue.push({ ticket: this.nextTicket++, job, resolve, reject });
-      this.pump();
+      if (!this.pumpScheduled) {
+        this.pumpScheduled = true;
+        queueMicrotask(() => {
+          this.pumpScheduled = false;
+          this.pump();
+        });
+      }
     });
+  }
+
+  private pumpScheduled = false;
+
+  /** The queue's first job and its queued lockstep partners, taken off the queue. */
+  private takeGroup(): Pending[] {
+    const head = this.queue.shift()!;
+    const group = [head];
+    for (let i = 0; i < this.queue.length && group.length < MAX_JOB_GROUP; ) {
+      if (lockstepPartners(head.job, this.queue[i]!.job)) group.push(...this.queue.splice(i, 1));
+      else i++;
+    }
+    return group;
   }
 
   async close(): Promise<void> {
@@ -96,19 +118,20 @@ export class ProbePool implements ProbeBackend {
       let slot = this.slots.find((s) => s.current === null);
       if (!slot && this.slots.length < this.size) slot = this.spawn();
       if (!slot) return;
-      const p = this.queue.shift()!;
+      const group = this.takeGroup();
+      const p = group[0]!;
       const ds = this.datasets.get(p.job.dataset);
       if (!ds) {
-        p.reject(new Error(`probe pool: dataset ${p.job.dataset} is not registered`));
+        for (const g of group) g.reject(new Error(`probe pool: dataset ${p.job.dataset} is not registered`));
         continue;
       }
       if (!slot.known.has(ds.id)) {
         slot.worker.postMessage({ type: 'dataset', dataset: ds } satisfies ToWorker);
         slot.known.add(ds.id);
       }
-      slot.current = p;
+      slot.current = group;
       slot.worker.ref();
-      slot.worker.postMessage({ type: 'job', ticket: p.ticket, job: p.job } satisfies ToWorker);
+      slot.worker.postMessage({ type: 'jobs', ticket: p.ticket, jobs: group.map((g) => g.job) } satisfies ToWorker);
     }
   }
 
@@ -117,15 +140,17 @@ export class ProbePool implements ProbeBackend {
     if (this.inProcessBusy || this.queue.length === 0) return;
     this.inProcessBusy = true;
     setImmediate(() => {
-      const p = this.queue.shift();
+      const group = this.queue.length > 0 ? this.takeGroup() : [];
       this.inProcessBusy = false;
-      if (p) {
+      if (group.length > 0) {
         try {
-          const ds = this.datasets.get(p.job.dataset);
-          if (!ds) throw new Error(`probe pool: dataset ${p.job.dataset} is not registered`);
-          p.resolve(runJob(p.job, ds));
+          const job = group[0]!.job;
+          const ds = this.datasets.get(job.dataset);
+          if (!ds) throw new Error(`probe pool: dataset ${job.dataset} is not registered`);
+          const results = runJobs(group.map((g) => g.job), ds);
+          group.forEach((g, i) => g.resolve(results[i]!));
         } catch (e) {
-          p.reject(e instanceof Error ? e : new Error(String(e)));
+          for (const g of group) g.reject(e instanceof Error ? e : new Error(String(e)));
         }
       }
       this.pumpInProcess();
@@ -137,21 +162,21 @@ export class ProbePool implements ProbeBackend {
     const slot: Slot = { worker, current: null, known: new Set() };
     worker.unref();
     worker.on('message', (msg: FromWorker) => {
-      const p = slot.current;
+      const group = slot.current;
       slot.current = null;
       worker.unref();
-      if (!p || p.ticket !== msg.ticket) throw new Error('probe pool: result for an unknown job');
+      if (!group || group[0]!.ticket !== msg.ticket) throw new Error('probe pool: result for an unknown job');
       if ('error' in msg) {
         const e = new Error(`probe worker: ${msg.error}`);
         if (msg.stack) e.stack = msg.stack;
-        p.reject(e);
-      } else p.resolve(msg.result);
+        for (const p of group) p.reject(e);
+      } else group.forEach((p, i) => p.resolve(msg.results[i]!));
       this.pump();
     });
     const fail = (e: Error): void => {
       const i = this.slots.indexOf(slot);
       if (i >= 0) this.slots.splice(i, 1);
-      slot.current?.reject(e);
+      for (const p of slot.current ?? []) p.reject(e);
       slot.current = null;
       if (!this.closed) this.pump();
     };

@@ -1,11 +1,12 @@
 /** Worker side of the probe pool: keeps registered datasets, runs jobs, posts results back. */
 import { parentPort } from 'node:worker_threads';
-import { runJob, type DatasetPayload, type ProbeJob } from './jobs.js';
+import { runJobs, type DatasetPayload, type ProbeJob } from './jobs.js';
 
 export type ToWorker =
   | { readonly type: 'dataset'; readonly dataset: DatasetPayload }
   | { readonly type: 'drop'; readonly id: number }
-  | { readonly type: 'job'; readonly ticket: number; readonly job: ProbeJob };
+  /** Jobs of one lockstep group (or one job), answered together. */
+  | { readonly type: 'jobs'; readonly ticket: number; readonly jobs: readonly ProbeJob[] };
 
 const port = parentPort;
 if (!port) throw new Error('probe-worker must run in a worker thread');
@@ -19,12 +20,13 @@ port.on('message', (msg: ToWorker) => {
     case 'drop':
       datasets.delete(msg.id);
       return;
-    case 'job': {
+    case 'jobs': {
       try {
-        const ds = datasets.get(msg.job.dataset);
-        if (!ds) throw new Error(`probe-worker: unknown dataset ${msg.job.dataset}`);
-        const result = runJob(msg.job, ds);
-        port.postMessage({ ticket: msg.ticket, result });
+        const id = msg.jobs[0]!.dataset;
+        const ds = datasets.get(id);
+        if (!ds) throw new Error(`probe-worker: unknown dataset ${id}`);
+        const results = runJobs(msg.jobs, ds);
+        port.postMessage({ ticket: msg.ticket, results });
       } catch (e) {
         const err = e instanceof Error ? e : new Error(String(e));
         port.postMessage({ ticket: msg.ticket, error: err.message, stack: err.stack });

@@ -447,47 +447,51 @@ export class WasmLinear {
   /**
    * The float32 weight rows from float64 parameters `p` (class rows of `d` weights first, as
    * ProbeNet and the relatedness probe lay them out): `nclasses` rows, or for two classes the
-   * one row w1 − w0 that the binary kernels use. Bit-identical to `w[j] = p[d + j] - p[j]` and
+   * one row w1 − w0 that the binary kernels use, written from weight row `row` on (probes trained
+   * in lockstep stack their rows). Bit-identical to `w[j] = p[d + j] - p[j]` and
    * `w[c·dp + j] = p[c·d + j]` through the Float32Array (see the conversion kernels).
    */
-  loadWeights(p: Float64Array, d: number, nclasses: number, binary: boolean): void {
+  loadWeights(p: Float64Array, d: number, nclasses: number, binary: boolean, row = 0): void {
     const n = nclasses * d;
     const even = d - (d & 1);
     if (this.lengths.weights < n) this.reserveWeights(n);
     this.p64.set(p.subarray(0, n));
     const w = this.w;
     const dp = this.dp;
+    const at = row * dp;
     if (binary) {
-      this.narrowDiffFn(this.p64Off + 8 * d, this.p64Off, 8 * even, 0, this.wOff, 0, 0);
-      if (even < d) w[d - 1] = p[2 * d - 1]! - p[d - 1]!;
+      this.narrowDiffFn(this.p64Off + 8 * d, this.p64Off, 8 * even, 0, this.wOff + 4 * at, 0, 0);
+      if (even < d) w[at + d - 1] = p[2 * d - 1]! - p[d - 1]!;
       return;
     }
     for (let c = 0; c < nclasses; c++) {
-      this.narrowFn(this.p64Off + 8 * c * d, 0, 8 * even, 0, this.wOff + 4 * c * dp, 0, 0);
-      if (even < d) w[c * dp + d - 1] = p[c * d + d - 1]!;
+      this.narrowFn(this.p64Off + 8 * c * d, 0, 8 * even, 0, this.wOff + 4 * (at + c * dp), 0, 0);
+      if (even < d) w[at + c * dp + d - 1] = p[c * d + d - 1]!;
     }
   }
 
   /**
-   * The float64 weight gradient `grad[0..nclasses·d)` from the float32 gradient rows `g`: row c
-   * as it is, or for two classes (one row G) −G then G. Bit-identical to the scalar copies.
+   * The float64 weight gradient `grad[0..nclasses·d)` from the float32 gradient rows `g` (from
+   * row `row` on): row c as it is, or for two classes (one row G) −G then G. Bit-identical to the
+   * scalar copies.
    */
-  storeGrad(grad: Float64Array, d: number, nclasses: number, binary: boolean): void {
+  storeGrad(grad: Float64Array, d: number, nclasses: number, binary: boolean, row = 0): void {
     const even = d - (d & 1);
     if (this.lengths.weights < nclasses * d) this.reserveWeights(nclasses * d);
     const G = this.g;
     const dp = this.dp;
+    const at = row * dp;
     if (binary) {
-      this.widenPairFn(this.gOff, 0, 8 * even, 0, this.g64Off + 8 * d, this.g64Off, 0);
+      this.widenPairFn(this.gOff + 4 * at, 0, 8 * even, 0, this.g64Off + 8 * d, this.g64Off, 0);
     } else {
-      for (let c = 0; c < nclasses; c++) this.widenFn(this.gOff + 4 * c * dp, 0, 8 * even, 0, this.g64Off + 8 * c * d, 0, 0);
+      for (let c = 0; c < nclasses; c++) this.widenFn(this.gOff + 4 * (at + c * dp), 0, 8 * even, 0, this.g64Off + 8 * c * d, 0, 0);
     }
     grad.set(this.g64.subarray(0, nclasses * d));
     if (even === d) return;
     if (binary) {
-      grad[2 * d - 1] = G[d - 1]!;
-      grad[d - 1] = -G[d - 1]!;
-    } else for (let c = 0; c < nclasses; c++) grad[c * d + d - 1] = G[c * dp + d - 1]!;
+      grad[2 * d - 1] = G[at + d - 1]!;
+      grad[d - 1] = -G[at + d - 1]!;
+    } else for (let c = 0; c < nclasses; c++) grad[c * d + d - 1] = G[at + c * dp + d - 1]!;
   }
 
   /** z[k·C + c] = w[c]·X[rows[k]] for k < nb. */
