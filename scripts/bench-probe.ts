@@ -158,12 +158,16 @@ async function main(): Promise<void> {
     for (const t of TASKS.filter((t) => !wanted || wanted.includes(t.name))) {
       probes = 0;
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       const r = await t.run(d);
       const s = (performance.now() - t0) / 1000;
+      // CPU seconds of every thread (workers included): on a shared machine the steadier figure.
+      const cu = process.cpuUsage(c0);
+      const cpu = (cu.user + cu.system) / 1e6;
       total += s;
       const rss = process.resourceUsage().maxRSS / 1024;
       console.log(
-        `d=${d} ${t.name.padEnd(6)} ${s.toFixed(1).padStart(7)} s  ${r.probes} probes  ${(r.probes / s).toFixed(2)} probes/s  peak RSS ${rss.toFixed(0)} MiB  ${r.summary}`,
+        `d=${d} ${t.name.padEnd(6)} ${s.toFixed(1).padStart(7)} s  cpu ${cpu.toFixed(1)} s  ${r.probes} probes  ${(r.probes / s).toFixed(2)} probes/s  peak RSS ${rss.toFixed(0)} MiB  ${r.summary}`,
       );
     }
     console.log(`d=${d} total ${total.toFixed(1)} s`);
