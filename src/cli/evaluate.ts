@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { createEncoder } from '../encoders/factory.js';
+import { impliedEncoder, resolveEncoderOptions } from '../encoders/registry.js';
 import { DEVICE_CHOICES, type DeviceChoice } from '../compute/device.js';
 import type { ProbeBackend } from '../protocol/backend.js';
-import { closeProbeBackend, DEVICE_HELP, probeBackendFor } from './device.js';
+import { closeProbeBackend, DEVICE_HELP, probeBackendFor } from '../compute/device-policy.js';
 import { addEncoderFlags, encoderFlagValues } from './encoder-flags.js';
 import { FeatureCache } from '../evaluate/feature-cache.js';
 import { StderrProgress } from '../evaluate/progress.js';
@@ -30,7 +31,6 @@ import { configureVectorCache } from '../vectors/embedded.js';
 interface EvaluateArgs {
   encoder?: string;
   device: DeviceChoice;
-  prefix1?: string;
   [encoderOption: string]: unknown;
   tasks?: string;
   config: string;
@@ -112,15 +112,15 @@ function parseSeeds(a: EvaluateArgs): number[] {
 
 /** Flags that contradict each other or the chosen encoder: refused rather than silently ignored. */
 function checkFlags(a: EvaluateArgs, encoderName: string): void {
-  refuseEmpty(a as unknown as Record<string, unknown>, ['tasks', 'out', 'seeds', 'data-dir', 'models-dir', 'prefix1', 'prefix2', 'glove', 'config']);
-  if (encoderName !== 'gensen' && (a.prefix1 || a.prefix2)) throw new UserError(`--prefix1/--prefix2 need --encoder gensen, not ${encoderName}`);
-  if (encoderName !== 'gensen' && a.glove !== undefined) throw new UserError(`--glove expands a GenSen vocabulary; the ${encoderName} encoder does not use it`);
+  refuseEmpty(a as unknown as Record<string, unknown>, ['tasks', 'out', 'seeds', 'data-dir', 'config']);
+  // The encoder's definition checks its options (one of another encoder's is refused) before any work.
+  resolveEncoderOptions(encoderName, encoderFlagValues(a));
   if (a.resume && a.force) throw new UserError('--resume and --force contradict each other: --resume continues --out, --force overwrites it');
   if (a.projectionSeed !== undefined) checkSeed('--projection-seed', a.projectionSeed as number);
 }
 
 async function handle(a: EvaluateArgs): Promise<number> {
-  const encoderName = a.encoder ?? (a.prefix1 ? 'gensen' : 'bow');
+  const encoderName = impliedEncoder(a.encoder, encoderFlagValues(a), 'bow')!;
   checkFlags(a, encoderName);
   const allDefs = resolveTasks(a.tasks ?? defaultTaskIds().join(','));
   const sharded = a.shard === undefined ? undefined : shardTasks(allDefs, parseShard(a.shard));

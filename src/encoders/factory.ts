@@ -17,16 +17,18 @@ export interface EncoderOptions {
   readonly onNote?: (msg: string) => void;
   /** Where the encoder's heavy kernels run (encoders without a GPU path run on the CPU). */
   readonly device?: DeviceChoice;
+  /** Which command drives it (see EncoderContext.use; default `evaluate`). */
+  readonly use?: 'evaluate' | 'encode';
   readonly [option: string]: OptionValue | undefined | ((msg: string) => void);
 }
 
 /** One entry point for every encoder, so `evaluate` and the library treat them alike. */
 export async function createEncoder(opts: EncoderOptions): Promise<SentenceEncoder> {
-  const { encoder, onNote, device, ...rest } = opts;
+  const { encoder, onNote, device, use, ...rest } = opts;
   if (device !== undefined && !DEVICE_CHOICES.includes(device)) {
     throw new UserError(`device: '${String(device)}' is not one of ${DEVICE_CHOICES.join(', ')}`);
   }
   const def = encoderDefinition(encoder);
   const values = resolveEncoderOptions(encoder, rest);
-  return def.create(values, { ...(onNote ? { onNote } : {}), ...(device ? { device } : {}) });
+  return def.create(values, { ...(onNote ? { onNote } : {}), ...(device ? { device } : {}), ...(use ? { use } : {}) });
 }

@@ -51,7 +51,7 @@ export function taskContext(def: TaskDefinition, data: TaskData): TaskContext {
     for (const t of split.a) samples.push(t);
     if (split.b) for (const t of split.b) samples.push(t);
   }
-  return { taskId: def.id, samples, hints: { vocabCased: def.vocabCased, gensenPooling: def.gensenPooling } };
+  return { taskId: def.id, samples, encoderHints: def.encoderHints ?? {} };
 }
 
 /** Each split's probe features (and where its examples were read, for the sidecars). */

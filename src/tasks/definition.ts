@@ -172,10 +172,12 @@ export interface TaskDefinition {
   readonly extraMetrics?: readonly string[];
   /** The metric that ranks the task: the protocol's main one unless the file names another it produces. */
   readonly mainMetric: string;
-  /** GenSen builds TREC's task vocabulary cased (every other task lowercased). */
-  readonly vocabCased: boolean;
-  /** The pooling GenSen's `best` strategy (the paper's) uses for this task. */
-  readonly gensenPooling: 'max' | 'last';
+  /**
+   * Facts particular encoders' reference scripts knew about this task, keyed by encoder name
+   * (`{"gensen": {"pooling": "max"}}`); optional, and validated by the encoder that owns the key
+   * (src/encoders/types.ts EncoderHints), not here.
+   */
+  readonly encoderHints?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   readonly report: ReportSpec;
   readonly protocolOverrides?: ProtocolOverrides;
   readonly download: readonly DownloadSource[];
@@ -188,7 +190,7 @@ const SORT_KEYS: readonly SortKeyPart[] = ['lenA', 'lenB', 'y', 'labelName'];
 const TOP_KEYS = new Set([
   'id', 'aliases', 'description', 'source', 'format', 'encoding', 'splits', 'extraFiles', 'heldOut',
   'devAsTrain', 'protocol', 'features', 'nclasses', 'labels', 'scoreRange', 'sortKey', 'extraMetrics',
-  'mainMetric', 'vocabCased', 'gensenPooling', 'report', 'protocolOverrides', 'download', 'notes', '$comment',
+  'mainMetric', 'encoderHints', 'report', 'protocolOverrides', 'download', 'notes', '$comment',
 ]);
 
 type Json = unknown;
@@ -223,8 +225,10 @@ export function validateDefinition(doc: Json, where: string): TaskDefinition {
   }
   const sortKey = strArr(o.sortKey, 'sortKey', fail);
   for (const k of sortKey) if (!SORT_KEYS.includes(k as SortKeyPart)) fail(`sortKey: unknown key "${k}"`);
-  if (typeof o.vocabCased !== 'boolean') fail('vocabCased must be true or false');
-  if (o.gensenPooling !== 'max' && o.gensenPooling !== 'last') fail('gensenPooling must be "max" or "last"');
+  if (o.encoderHints !== undefined) {
+    const h = obj(o.encoderHints, 'encoderHints', fail);
+    for (const k of Object.keys(h)) obj(h[k], `encoderHints.${k}`, fail);
+  }
   strArr(o.notes, 'notes', fail);
   if (o.extraFiles !== undefined) strArr(o.extraFiles, 'extraFiles', fail).forEach((p) => relPath(p, 'extraFiles', fail));
   if (o.protocolOverrides !== undefined) {

@@ -20,7 +20,7 @@ function args(dir: string, over: Partial<EncodeArgs>): EncodeArgs {
     prefix1: 'tiny1',
     pool: 'last',
     maxPool: 'faithful',
-    batchSize: 8,
+    encoderBatchSize: 8,
     lowercase: false,
     tokenize: false,
     input: join(dir, 'in.txt'),
@@ -104,7 +104,7 @@ test(
     };
     await assert.rejects(runEncode(args(dir, { input: join(dir, 'bad.jsonl') })), isUserError(/bad\.jsonl:2: expected a JSON string or \{"text": "\.\.\."\} .*without a string "text" field/));
     await assert.rejects(runEncode(args(dir, { prefix1: 'nli_large' })), isUserError(/nli_large\.model.*Maluuba\/gensen/));
-    await assert.rejects(runEncode(args(dir, { batchSize: 0 })), isUserError(/--batch-size/));
+    await assert.rejects(runEncode(args(dir, { encoderBatchSize: 0 })), isUserError(/--encoder-batch-size/));
     await assert.rejects(runEncode(args(dir, { vocab: join(dir, 'in.txt') })), isUserError(/needs --glove/));
     assert.equal(existsSync(join(dir, 'out.npy')), false);
     assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
