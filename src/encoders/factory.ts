@@ -1,11 +1,7 @@
-import { encoderDefinition, encoderNames, resolveEncoderOptions, type OptionValue } from './registry.js';
+import { encoderDefinition, resolveEncoderOptions, type OptionValue } from './registry.js';
 import type { SentenceEncoder } from './types.js';
 import { DEVICE_CHOICES, type DeviceChoice } from '../compute/device.js';
 import { UserError } from '../util/errors.js';
-
-/** Built-in encoder names (the registry may hold more: see `registerEncoder`). */
-export const ENCODER_NAMES = encoderNames();
-export type EncoderName = string;
 
 /**
  * `encoder` names a registered encoder; the other keys are its options by camelCase name (as the
@@ -13,7 +9,7 @@ export type EncoderName = string;
  * wrong type and options of another encoder are refused with one line.
  */
 export interface EncoderOptions {
-  readonly encoder: EncoderName;
+  readonly encoder: string;
   readonly onNote?: (msg: string) => void;
   /** Where the encoder's heavy kernels run (encoders without a GPU path run on the CPU). */
   readonly device?: DeviceChoice;
