@@ -1,7 +1,7 @@
 /**
  * Where each stage of a run computes, decided in one place for encoders and probes alike (the
- * library exports it: `resolveDevice`, `probeBackendFor`). `--device` is a wish; this module says what
- * it resolves to on this machine and why:
+ * library exports `resolveDevice`; protocol/probe-device.ts turns its answer into the probes'
+ * backend). `--device` is a wish; this module says what it resolves to on this machine and why:
  * - `cpu`: the CPU (the reference numbers).
  * - `gpu`: WebGPU; one line without an adapter. A software adapter (lavapipe) is used, since it
  *   was asked for, and named in the log: it is correct but ~100× slower than the CPU path.
@@ -11,13 +11,9 @@
  * - `cuda`: onnxruntime's CUDA provider where a stage has one; stages without it (the probes) go
  *   as under `auto`.
  */
-import type { ProbeBackend } from '../protocol/backend.js';
-import { createWebGpuProbeBackend } from '../protocol/gpu-backend.js';
-import { probePool } from '../protocol/pool.js';
-import { UserError } from '../util/errors.js';
-import { describeDevice, type DeviceChoice } from './device.js';
+import type { DeviceChoice } from './device.js';
 import { cudaProviderProblem } from './ort-cuda.js';
-import { gpuContext, GpuUnavailableError, type GpuAdapterSummary } from './webgpu.js';
+import { gpuContext, type GpuAdapterSummary } from './webgpu.js';
 
 export const DEVICE_HELP =
   'Where heavy kernels run: cpu (default; the reference numbers), gpu (WebGPU through the optional `webgpu` package: ' +
@@ -71,35 +67,4 @@ export async function resolveDevice(
   const { device, note } = chooseAutoDevice({ webgpu, ...(cuda !== undefined ? { cuda } : {}) }, stage.cudaPath, stage.what);
   if (note) stage.log?.(note);
   return device;
-}
-
-/**
- * The probes' backend for a device choice: the CPU worker pool, or the WebGPU trainer (the probes
- * have no CUDA path, so `cuda` goes as `auto`). `gpu` without an adapter is a one-line UserError;
- * `gpu` on a software adapter is honoured and named in `log`.
- */
-export async function probeBackendFor(choice: DeviceChoice, log: (m: string) => void): Promise<ProbeBackend> {
-  const where = await resolveDevice(choice, { cudaPath: false, what: 'probes train', log });
-  if (where === 'cpu') {
-    if (choice !== 'cpu') {
-      const ctx = await gpuContext();
-      if (typeof ctx === 'string') log(`--device ${choice}: ${ctx.split(';')[0]}; probes train on the CPU`);
-    }
-    return probePool();
-  }
-  try {
-    const b = await createWebGpuProbeBackend();
-    if (b.device.kind === 'gpu' && b.device.software) log(`--device ${choice}: probes train on ${describeDevice(b.device)}, which is slower than the CPU`);
-    return b;
-  } catch (e) {
-    if (!(e instanceof GpuUnavailableError)) throw e;
-    if (choice === 'gpu') throw new UserError(`--device gpu: ${e.message}`);
-    log(`--device ${choice}: ${e.message.split(';')[0]}; probes train on the CPU`);
-    return probePool();
-  }
-}
-
-/** Frees a backend `probeBackendFor` created (the shared CPU pool stays for later runs). */
-export async function closeProbeBackend(b: ProbeBackend): Promise<void> {
-  if (b !== probePool()) await b.close();
 }
