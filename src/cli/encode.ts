@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { createEncoder } from '../encoders/factory.js';
-import { encoderDefinition, encoderNames, impliedEncoder, resolveEncoderOptions } from '../encoders/registry.js';
+import { encoderDefinition, encoderNames, impliedEncoder, impliedEncoderHelp, resolveEncoderOptions } from '../encoders/registry.js';
 import { DEVICE_CHOICES, type DeviceChoice } from '../compute/device.js';
 import { DEVICE_HELP } from '../compute/device-policy.js';
 import { NpyWriter } from '../formats/npy.js';
@@ -90,7 +90,7 @@ export async function runEncode(
   refuseEmpty(a as unknown as Record<string, unknown>, ['input', 'out']);
   const given = encoderFlagValues(a);
   const name = impliedEncoder(a.encoder, given);
-  if (!name) throw new UserError(`name an encoder: --encoder NAME (${encoderNames().join(', ')}), or --prefix1 for GenSen`);
+  if (!name) throw new UserError(`name an encoder: --encoder NAME (${encoderNames().join(', ')}), or ${impliedEncoderHelp()}`);
   const def = encoderDefinition(name);
   resolveEncoderOptions(name, given); // an option of another encoder is refused before any work
   if (a.allStates && !def.tokenStates) {
@@ -163,7 +163,7 @@ function builder(y: Argv): Argv<EncodeArgs> {
 }
 
 function declare(y: Argv): Argv<EncodeArgs> {
-  return addEncoderFlags(y, 'Sentence encoder (default: gensen with --prefix1)')
+  return addEncoderFlags(y, `Sentence encoder (default: ${impliedEncoderHelp()})`)
     .option('encoder-batch-size', { type: 'number', describe: `Sentences per encoder call, in input order (default ${ENCODE_BATCH_SIZE})` })
     .option('batch-size', { type: 'number', deprecated: 'use --encoder-batch-size', describe: 'Deprecated alias of --encoder-batch-size' })
     .option('device', { choices: DEVICE_CHOICES, default: 'cpu' as DeviceChoice, describe: DEVICE_HELP })

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { createEncoder } from '../encoders/factory.js';
-import { impliedEncoder, resolveEncoderOptions } from '../encoders/registry.js';
+import { impliedEncoder, impliedEncoderHelp, resolveEncoderOptions } from '../encoders/registry.js';
 import { DEVICE_CHOICES, type DeviceChoice } from '../compute/device.js';
 import type { ProbeBackend } from '../protocol/backend.js';
 import { DEVICE_HELP } from '../compute/device-policy.js';
@@ -28,6 +28,9 @@ import { assertWritableOutput } from '../util/out-path.js';
 import { lockOutput } from '../util/lock.js';
 import { configureVectorCache } from '../vectors/embedded.js';
 
+
+/** What `evaluate` runs without --encoder (or an option that implies one): the embedded bag of words. */
+const DEFAULT_ENCODER = 'bow';
 
 interface EvaluateArgs {
   encoder?: string;
@@ -66,7 +69,7 @@ function builder(y: Argv): Argv<EvaluateArgs> {
 }
 
 function declare(y: Argv): Argv<EvaluateArgs> {
-  return addEncoderFlags(y, 'Sentence encoder (default: gensen with --prefix1, else bow)')
+  return addEncoderFlags(y, `Sentence encoder (default: ${impliedEncoderHelp()}, else ${DEFAULT_ENCODER})`)
     .option('tasks', { type: 'string', ...(projectConfig()?.tasks ? { default: projectConfig()!.tasks } : {}), describe: 'Comma-separated task ids or suite names (tasks/suites.json; default from the project config, else the ten SentEval tasks)' })
     .option('config', { choices: Object.keys(PRESETS), default: 'paper', describe: `Probe preset (${describePresets()}). SICK-R and STS-B ignore the classifier settings (kfold, optim, batch, tenacity, epoch sizes, nhid, dropout): SentEval's relatedness trainer is fixed` })
     .option('nhid', { type: 'number', describe: `Hidden units of the MLP probe (0: logistic regression; default ${presetDefaults('nhid')})` })
@@ -121,7 +124,7 @@ function checkFlags(a: EvaluateArgs, encoderName: string): void {
 }
 
 async function handle(a: EvaluateArgs): Promise<number> {
-  const encoderName = impliedEncoder(a.encoder, encoderFlagValues(a), 'bow')!;
+  const encoderName = impliedEncoder(a.encoder, encoderFlagValues(a), DEFAULT_ENCODER)!;
   checkFlags(a, encoderName);
   const allDefs = resolveTasks(a.tasks ?? defaultTaskIds().join(','));
   const sharded = a.shard === undefined ? undefined : shardTasks(allDefs, parseShard(a.shard));

@@ -106,6 +106,14 @@ export function impliedEncoder(explicit: string | undefined, given: Readonly<Rec
   return fallback;
 }
 
+/** For `--encoder`'s help: `gensen with --prefix1` for each encoder an option implies. */
+export function impliedEncoderHelp(): string {
+  return encoderNames()
+    .filter((n) => registry.get(n)!.impliedBy !== undefined)
+    .map((n) => `${n} with --${kebab(registry.get(n)!.impliedBy!)}`)
+    .join(', ');
+}
+
 /** Every encoder option, with the encoders that declare it, in registry order (for the CLI). */
 export function encoderOptions(): Map<string, { option: EncoderOption; encoders: string[] }> {
   const out = new Map<string, { option: EncoderOption; encoders: string[] }>();

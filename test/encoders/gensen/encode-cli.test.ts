@@ -142,3 +142,24 @@ test(
     assert.deepEqual(readFileSync(join(dir, 'stdin.npy')), want);
   }),
 );
+
+test(
+  'encode --batch-size is the deprecated alias of --encoder-batch-size: same vectors, one warning per process, a contradiction refused',
+  withDir(async (dir) => {
+    await runEncode(args(dir, { pool: 'max' }));
+    const want = readFileSync(join(dir, 'out.npy'));
+    const warnings: string[] = [];
+    const { encoderBatchSize: _, ...viaAlias } = args(dir, { pool: 'max', out: join(dir, 'alias.npy') });
+    await runEncode({ ...viaAlias, batchSize: 8 }, () => undefined, (m) => warnings.push(m));
+    await runEncode({ ...viaAlias, batchSize: 8, out: join(dir, 'alias2.npy') }, () => undefined, (m) => warnings.push(m));
+    assert.deepEqual(readFileSync(join(dir, 'alias.npy')), want);
+    assert.deepEqual(readFileSync(join(dir, 'alias2.npy')), want);
+    assert.equal(warnings.filter((w) => /--batch-size is deprecated: use --encoder-batch-size/.test(w)).length, 1);
+    await assert.rejects(runEncode({ ...viaAlias, batchSize: 4, encoderBatchSize: 8, out: join(dir, 'x.npy') }), /--batch-size 4 and --encoder-batch-size 8 contradict each other/);
+    // GenSen's --pool defaults to best, which is last under encode (get_representation's default).
+    await runEncode(args(dir, { pool: undefined, out: join(dir, 'best.npy') }));
+    await runEncode(args(dir, { pool: 'last', out: join(dir, 'last.npy') }));
+    assert.deepEqual(readFileSync(join(dir, 'best.npy')), readFileSync(join(dir, 'last.npy')));
+    assertClose(readNpy(readFileSync(join(dir, 'last.npy'))).data, expected.cases['tiny1']!.last, 'last');
+  }),
+);
