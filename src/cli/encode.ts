@@ -119,6 +119,7 @@ export async function runEncode(
   });
   const writers: NpyWriter[] = [];
   try {
+    if (paths && !enc.encodeWithStates) throw new Error(`encoder ${name} declares tokenStates but has no encodeWithStates`);
     const tokens = sentences.map((s) => sentenceTokens(s, a));
     await enc.prepare({ taskId: 'encode', samples: tokens });
     const dim = enc.identity.dim;
@@ -134,7 +135,7 @@ export async function runEncode(
     for (let i = 0; i < N; i += batchSize) {
       const batch = tokens.slice(i, i + batchSize);
       if (states) {
-        const r = await enc.encodeWithStates!(batch);
+        const r = await enc.encodeWithStates!(batch); // checked above
         vecW.append(r.vectors.data);
         states.lens.append(r.states.lengths);
         for (let j = 0; j < batch.length; j++) {
