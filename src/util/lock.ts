@@ -13,7 +13,8 @@ interface LockInfo {
   host: string;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process of this host still runs under `pid`. */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -68,7 +69,7 @@ export function lockOutput(target: string): FileLock {
         `${target} is locked by process ${owner.pid} on ${owner.host} (${path}); wait for that run, or remove the lock file if it is gone`,
       );
     }
-    if (owner && owner.pid !== me.pid && alive(owner.pid)) {
+    if (owner && owner.pid !== me.pid && processAlive(owner.pid)) {
       throw new UserError(
         `${target} is being written by another gensen-eval run (pid ${owner.pid}); wait for it to finish, or choose another --out`,
       );
