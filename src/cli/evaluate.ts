@@ -25,6 +25,7 @@ import { checkSeed, parseSeedList, refuseEmpty, SEED_RANGE } from './flags.js';
 import { assertWritableOutput } from '../util/out-path.js';
 import { lockOutput } from '../util/lock.js';
 import { configureVectorCache } from '../vectors/embedded.js';
+import { redactSecrets } from '../util/redact.js';
 
 
 interface EvaluateArgs {
@@ -170,7 +171,10 @@ async function handle(a: EvaluateArgs): Promise<number> {
       // Loading notes (a one-off cache conversion) are start-up status: shown on a terminal, kept
       // out of logs so a start-up error stays the only line there. Notes once the run is under way
       // (GloVe reading) and warnings at any time (an HTTP retry) are logged.
-      onNote: (m) => (loaded || m.startsWith('warning: ') ? progress.log(m) : progress.status(m)),
+      onNote: (raw) => {
+        const m = redactSecrets(raw);
+        return loaded || m.startsWith('warning: ') ? progress.log(m) : progress.status(m);
+      },
     }).catch((e: unknown) => {
       progress.done(); // the error line must not land on the transient status line
       throw e;
@@ -212,7 +216,7 @@ async function handle(a: EvaluateArgs): Promise<number> {
 }
 
 function warn(m: string): void {
-  process.stderr.write(`gensen-eval: warning: ${m}\n`);
+  process.stderr.write(`gensen-eval: warning: ${redactSecrets(m)}\n`);
 }
 
 export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
