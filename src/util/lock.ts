@@ -3,7 +3,7 @@
  * two runs writing the same results file cannot silently drop each other's tasks. A lock whose
  * process is gone (killed, crashed) is taken over; the lock is released when the process exits.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import { fileError, UserError } from './errors.js';
@@ -62,6 +62,16 @@ export function lockOutput(target: string): FileLock {
       return { path, release, ...(tookOverFrom !== undefined ? { tookOverFrom } : {}) };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw fileError(path, 'create the lock file', e);
+    }
+    // Only a lock file is ever taken over: a folder (or anything else) in its place is the user's.
+    let kind: Stats | undefined;
+    try {
+      kind = lstatSync(path);
+    } catch {
+      kind = undefined; // released meanwhile: try again
+    }
+    if (kind && !kind.isFile()) {
+      throw new UserError(`${path} is ${kind.isDirectory() ? 'a folder' : 'not a file'}, not a lock file of gensen-eval: remove it, or choose another output file`);
     }
     const owner = readLock(path);
     if (owner && owner.host !== me.host) {
