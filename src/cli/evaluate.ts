@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { setInterruptNote } from '../util/temp-files.js';
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { createEncoder } from '../encoders/factory.js';
@@ -153,6 +154,13 @@ async function handle(a: EvaluateArgs): Promise<number> {
   if (lock.tookOverFrom !== undefined) {
     warn(`${out}: took over the lock of a run that is gone${lock.tookOverFrom > 0 ? ` (pid ${lock.tookOverFrom})` : ''}`);
   }
+  // Ctrl-C, SIGTERM or SIGHUP: say what the results file keeps (the lock is released on exit).
+  setInterruptNote((sig) => {
+    const n = tasksIn(out);
+    return n > 0
+      ? `interrupted (${sig}); ${n} ${n === 1 ? 'task' : 'tasks'} kept in ${out}, rerun with --resume to run the rest`
+      : `interrupted (${sig}); no task had finished, nothing kept`;
+  });
   try {
     if (existsSync(out) && !a.resume && !a.force) {
       throw new UserError(`${out} exists: pass --resume to continue it, --force to overwrite it, or another --out`);
@@ -210,9 +218,20 @@ async function handle(a: EvaluateArgs): Promise<number> {
       if (probeBackend) await closeProbeBackend(probeBackend);
     }
   } finally {
+    setInterruptNote(undefined);
     lock.release();
   }
   return 0;
+}
+
+/** Tasks a results file holds (0 when it is absent or unreadable). */
+function tasksIn(path: string): number {
+  try {
+    const doc = JSON.parse(readFileSync(path, 'utf8')) as { tasks?: Record<string, unknown> };
+    return Object.keys(doc.tasks ?? {}).length;
+  } catch {
+    return 0;
+  }
 }
 
 function warn(m: string): void {
