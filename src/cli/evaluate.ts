@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { setInterruptNote } from '../util/temp-files.js';
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { createEncoder } from '../encoders/factory.js';
@@ -27,6 +28,7 @@ import { checkSeed, parseSeedList, refuseEmpty, SEED_RANGE } from './flags.js';
 import { assertWritableOutput } from '../util/out-path.js';
 import { lockOutput } from '../util/lock.js';
 import { configureVectorCache } from '../vectors/embedded.js';
+import { redactSecrets } from '../util/redact.js';
 
 
 /** What `evaluate` runs without --encoder (or an option that implies one): the embedded bag of words. */
@@ -156,6 +158,13 @@ async function handle(a: EvaluateArgs): Promise<number> {
   if (lock.tookOverFrom !== undefined) {
     warn(`${out}: took over the lock of a run that is gone${lock.tookOverFrom > 0 ? ` (pid ${lock.tookOverFrom})` : ''}`);
   }
+  // Ctrl-C, SIGTERM or SIGHUP: say what the results file keeps (the lock is released on exit).
+  setInterruptNote((sig) => {
+    const n = tasksIn(out);
+    return n > 0
+      ? `interrupted (${sig}); ${n} ${n === 1 ? 'task' : 'tasks'} kept in ${out}, rerun with --resume to run the rest`
+      : `interrupted (${sig}); no task had finished, nothing kept`;
+  });
   try {
     if (existsSync(out) && !a.resume && !a.force) {
       throw new UserError(`${out} exists: pass --resume to continue it, --force to overwrite it, or another --out`);
@@ -174,7 +183,10 @@ async function handle(a: EvaluateArgs): Promise<number> {
       // Loading notes (a one-off cache conversion) are start-up status: shown on a terminal, kept
       // out of logs so a start-up error stays the only line there. Notes once the run is under way
       // (GloVe reading) and warnings at any time (an HTTP retry) are logged.
-      onNote: (m) => (loaded || m.startsWith('warning: ') ? progress.log(m) : progress.status(m)),
+      onNote: (raw) => {
+        const m = redactSecrets(raw);
+        return loaded || m.startsWith('warning: ') ? progress.log(m) : progress.status(m);
+      },
     }).catch((e: unknown) => {
       progress.done(); // the error line must not land on the transient status line
       throw e;
@@ -210,13 +222,24 @@ async function handle(a: EvaluateArgs): Promise<number> {
       if (probeBackend) await closeProbeBackend(probeBackend);
     }
   } finally {
+    setInterruptNote(undefined);
     lock.release();
   }
   return 0;
 }
 
+/** Tasks a results file holds (0 when it is absent or unreadable). */
+function tasksIn(path: string): number {
+  try {
+    const doc = JSON.parse(readFileSync(path, 'utf8')) as { tasks?: Record<string, unknown> };
+    return Object.keys(doc.tasks ?? {}).length;
+  } catch {
+    return 0;
+  }
+}
+
 function warn(m: string): void {
-  process.stderr.write(`gensen-eval: warning: ${m}\n`);
+  process.stderr.write(`gensen-eval: warning: ${redactSecrets(m)}\n`);
 }
 
 export const evaluateCommand: CommandModule<object, EvaluateArgs> = {

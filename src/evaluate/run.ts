@@ -17,6 +17,7 @@ import type { TaskData } from '../tasks/types.js';
 import type { TaskDefinition } from '../tasks/registry.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UserError } from '../util/errors.js';
+import { redactSecrets } from '../util/redact.js';
 import { canonicalJson, sha256, sha256File } from '../util/hash.js';
 import { join } from 'node:path';
 import { packageInfo } from '../util/package-info.js';
@@ -84,7 +85,7 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
     tool: { name: pkg.name, version: pkg.version },
     createdAt: new Date().toISOString(),
     seed: opts.seeds[0]!,
-    command: opts.command ?? [],
+    command: (opts.command ?? []).map(redactSecrets),
     protocol: opts.settings,
     protocolFingerprint: protocolFingerprint(opts.settings),
     encoder: encoder.identity,
@@ -163,7 +164,7 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
     // Encoder notes (e.g. which vectors a vocabulary expansion used) travel with every task.
     for (const id of Object.keys(tasks)) {
       const t = tasks[id]!;
-      const notes = [...new Set([...(t.notes ?? []), ...encoder.notes()])];
+      const notes = [...new Set([...(t.notes ?? []), ...encoder.notes().map(redactSecrets)])];
       tasks[id] = { ...t, notes };
     }
   }

@@ -1,8 +1,9 @@
 /**
  * Temporary files that must not outlive the process: removed on exit, and on SIGINT / SIGTERM /
- * SIGHUP (then the process exits as the signal would have it, 128 + signal number). The signal
- * handlers are installed only while a temp file is live, so a Ctrl-C at any other time behaves as
- * Node's default.
+ * SIGHUP (then the process exits as the signal would have it, 128 + signal number, running the
+ * 'exit' handlers that release locks). The signal handlers are installed only while a temp file is
+ * live or a command has said what an interruption leaves (`setInterruptNote`), so a Ctrl-C at any
+ * other time behaves as Node's default.
  */
 import { removeQuietly } from './atomic-write.js';
 
@@ -10,6 +11,7 @@ const live = new Set<string>();
 const SIGNALS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
 type Sig = keyof typeof SIGNALS;
 const handlers = new Map<Sig, () => void>();
+let interruptNote: ((signal: string) => string) | undefined;
 
 function removeAll(): void {
   for (const p of live) removeQuietly(p);
@@ -22,7 +24,7 @@ function install(): void {
   for (const sig of Object.keys(SIGNALS) as Sig[]) {
     const h = (): void => {
       removeAll();
-      process.stderr.write(`gensen-eval: interrupted (${sig}); temporary files removed\n`);
+      process.stderr.write(`gensen-eval: ${interruptNote ? interruptNote(sig) : `interrupted (${sig}); temporary files removed`}\n`);
       process.exit(128 + SIGNALS[sig]);
     };
     handlers.set(sig, h);
@@ -44,5 +46,15 @@ export function trackTemp(path: string): void {
 /** The file was renamed into place or removed: no longer ours to clean up. */
 export function untrackTemp(path: string): void {
   live.delete(path);
-  if (live.size === 0) uninstall();
+  if (live.size === 0 && !interruptNote) uninstall();
+}
+
+/**
+ * While a command runs, what to say when it is interrupted (e.g. how many finished tasks its results
+ * file keeps); undefined when the command is done.
+ */
+export function setInterruptNote(note: ((signal: string) => string) | undefined): void {
+  interruptNote = note;
+  if (note) install();
+  else if (live.size === 0) uninstall();
 }
