@@ -5,6 +5,7 @@
  * depends on the batches) and its extra outputs; every other registered encoder gets the
  * sentences split on whitespace (or --tokenize'd), one `prepare` over all of them, then the batches.
  */
+import { checkEncoderOutput } from '../encoders/check-output.js';
 import { existsSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { createEncoder } from '../encoders/factory.js';
@@ -191,8 +192,7 @@ async function runEncodeOther(name: string, a: EncodeArgs, log: (m: string) => v
     w = new NpyWriter(a.out, '<f4', [tokens.length, dim]);
     for (let i = 0; i < tokens.length; i += a.batchSize) {
       const batch = tokens.slice(i, i + a.batchSize);
-      const m = await enc.encode(batch);
-      if (m.rows !== batch.length || m.cols !== dim) throw new UserError(`encoder ${enc.identity.name} returned ${m.rows}x${m.cols} for a batch of ${batch.length} (dim ${dim})`);
+      const m = checkEncoderOutput(await enc.encode(batch), batch.length, dim, { encoder: enc.identity.name, index: i / a.batchSize, first: batch[0]! });
       w.append(m.data);
       log(`encoded ${Math.min(tokens.length, i + a.batchSize)}/${tokens.length}`);
     }
