@@ -247,7 +247,8 @@ export const encodeCommand: CommandModule<object, EncodeArgs> = {
   describe: 'Encode sentences with any encoder (GenSen by default) into a .npy file',
   builder,
   handler: runCommand(async (a: EncodeArgs) => {
-    const log = a.quiet ? () => undefined : (m: string) => process.stderr.write(`${m}\n`);
+    // --quiet silences progress, not warnings (an HTTP retry).
+    const log = (m: string) => void ((!a.quiet || m.startsWith('warning: ')) && process.stderr.write(`${m}\n`));
     const { rows, dim } = await runEncode(a, log);
     log(`wrote ${rows} x ${dim} float32 to ${a.out}${a.allStates ? ` (+ ${statesPaths(a.out).states}, ${statesPaths(a.out).lengths})` : ''}`);
   }),

@@ -170,7 +170,14 @@ async function handle(a: EvaluateArgs): Promise<number> {
       // Loading notes (a one-off cache conversion) are start-up status: shown on a terminal, kept
       // out of logs so a start-up error stays the only line there. Notes once the run is under way
       // (GloVe reading) and warnings at any time (an HTTP retry) are logged.
-      onNote: (m) => (loaded || m.startsWith('warning: ') ? progress.log(m) : progress.status(m)),
+      // Warnings are shown even under --no-progress.
+      onNote: (m) => {
+        if (m.startsWith('warning: ')) {
+          progress.done();
+          warn(m.slice('warning: '.length));
+        } else if (loaded) progress.log(m);
+        else progress.status(m);
+      },
     }).catch((e: unknown) => {
       progress.done(); // the error line must not land on the transient status line
       throw e;
