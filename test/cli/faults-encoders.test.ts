@@ -6,10 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { runCli, spawnCli, type CliResult } from '../helpers/cli.js';
+import { runCliAsync } from '../helpers/cli-async.js';
 import { repoRoot } from '../helpers/data.js';
 import { readNpy } from '../../src/formats/npy.js';
 import * as lib from '../../src/index.js';
@@ -86,4 +87,127 @@ test('7: library evaluate() refuses NaN vectors, short data and wrong rows/cols 
     );
     assert.ok(!existsSync(out), `${name}: no results written`);
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// 8: --encoder command: the child's process group goes on every exit path; time-outs; bounded buffers
+
+const snliData = join(fixtures, 'tasks', 'data');
+
+/**
+ * A command encoder this file controls. It starts a grandchild (a node process that would run
+ * forever), writes both pids to `pidFile` when the first encode arrives, and then behaves as `mode`
+ * says: 'hang' never answers; 'stderr' writes `stderrBytes` of stderr without a newline and exits 3;
+ * 'ok' answers every request (replies are single lines written in small pieces, CRLF-terminated).
+ */
+function childScript(): string {
+  const p = join(tmp, 'child-encoder.mjs');
+  writeFileSync(
+    p,
+    `import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+const [mode, pidFile, stderrBytes] = process.argv.slice(2);
+const grandchild = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)'], { stdio: 'ignore' });
+const dim = 4;
+const send = (o) => {
+  const s = JSON.stringify(o) + '\\r\\n';
+  for (let i = 0; i < s.length; i += 7) process.stdout.write(s.slice(i, i + 7));
+};
+createInterface({ input: process.stdin }).on('line', (line) => {
+  const m = JSON.parse(line);
+  if (m.type === 'hello') return send({ type: 'hello', protocol: 1, name: 'child-' + mode, dim, fingerprint: mode });
+  if (m.type === 'prepare') return send({ type: 'prepared', key: '' });
+  if (m.type === 'close') { grandchild.kill(); process.exit(0); }
+  if (m.type !== 'encode') return;
+  writeFileSync(pidFile, JSON.stringify({ child: process.pid, grandchild: grandchild.pid }));
+  if (mode === 'hang') return;
+  if (mode === 'stderr') {
+    process.stderr.write('x'.repeat(Number(stderrBytes)), () => process.exit(3));
+    return;
+  }
+  send({ type: 'vectors', id: m.id, vectors: m.batch.map((t) => [t.length, t.join(' ').length, 1, 0.5]) });
+});
+`,
+  );
+  return p;
+}
+
+/** Running, not a zombie waiting to be reaped. */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** Waits for a condition the test itself brings about (a file written, a process gone); fails after a bound. */
+async function until(what: string, ok: () => boolean, boundMs = 60_000): Promise<void> {
+  for (let waited = 0; !ok(); waited += 50) {
+    if (waited > boundMs) assert.fail(`still waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function commandArgs(mode: string, pidFile: string, out: string, extra: string[] = []): string[] {
+  return [
+    'evaluate', '--no-progress', '--no-cache', '--data-dir', snliData, '--tasks', 'SNLI', '--config', 'fast', '--out', out,
+    '--encoder', 'command', '--command', `'${process.execPath}' '${childScript()}' ${mode} '${pidFile}' ${extra.join(' ')}`,
+  ];
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  test(`8: ${signal} while the command encoder is busy stops its whole process group and releases <out>.lock`, async () => {
+    const pidFile = join(tmp, `8-${signal}.pids`);
+    const out = join(tmp, `8-${signal}.json`);
+    const { child, done } = spawnCli(commandArgs('hang', pidFile, out));
+    await until('the encoder to receive its first batch', () => existsSync(pidFile));
+    const pids = JSON.parse(readFileSync(pidFile, 'utf8')) as { child: number; grandchild: number };
+    assert.ok(running(pids.child) && running(pids.grandchild));
+    assert.ok(existsSync(`${out}.lock`), 'the run holds its lock');
+    child.kill(signal);
+    const r = await done;
+    assert.equal(r.status, signal === 'SIGINT' ? 130 : 143, r.stderr);
+    assert.match(r.stderr, new RegExp(`interrupted \\(${signal}\\)`));
+    await until('the child and grandchild to be gone', () => !running(pids.child) && !running(pids.grandchild), 10_000);
+    assert.ok(!existsSync(`${out}.lock`), 'lock released');
+    assert.ok(!existsSync(out), 'no results written');
+  });
+}
+
+test('8: a child that never answers is stopped after --request-timeout, in one line; its process group is gone, the lock released', async () => {
+  const pidFile = join(tmp, '8-timeout.pids');
+  const out = join(tmp, '8-timeout.json');
+  const r = await runCliAsync([...commandArgs('hang', pidFile, out), '--request-timeout', '0.5']);
+  assertOneLine(r, 2, /command encoder 'child-hang' .*: no reply to "encode" within 0\.5 s \(--request-timeout\)/);
+  const pids = JSON.parse(readFileSync(pidFile, 'utf8')) as { child: number; grandchild: number };
+  await until('the child and grandchild to be gone', () => !running(pids.child) && !running(pids.grandchild), 10_000);
+  assert.ok(!existsSync(`${out}.lock`) && !existsSync(out));
+});
+
+test('8: 8 MB of stderr without a newline: one bounded line, no RangeError; a reply sent in 7-byte pieces with CRLF is read whole', async () => {
+  const pidFile = join(tmp, '8-stderr.pids');
+  const out = join(tmp, '8-stderr.json');
+  const r = await runCliAsync(commandArgs('stderr', pidFile, out, [String(8 << 20)]));
+  assert.equal(r.status, 2);
+  // The child's 8 MB pass through; our message is one line of its own after them, its tail bounded.
+  const lines = r.stderr.split('\n');
+  assert.equal(lines[0]!.length, 8 << 20);
+  const ours = lines.slice(1).join('\n').trimEnd();
+  assert.ok(ours.length < 3000, `a bounded message, got ${ours.length} characters`);
+  assert.match(ours, /^gensen-eval: command encoder 'child-stderr' .*: the encoder exited \(exit code 3\) before the run ended; its stderr ended: …x{2000}$/);
+  assert.doesNotMatch(ours, /RangeError|internal error|\n/);
+  const pids = JSON.parse(readFileSync(pidFile, 'utf8')) as { child: number; grandchild: number };
+  await until('the grandchild to be gone', () => !running(pids.grandchild), 10_000);
+
+  const okOut = join(tmp, '8-ok.json');
+  const ok = await runCliAsync(commandArgs('ok', join(tmp, '8-ok.pids'), okOut));
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.ok(existsSync(okOut) && !existsSync(`${okOut}.lock`));
 });

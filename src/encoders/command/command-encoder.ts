@@ -46,6 +46,7 @@ export class CommandEncoder implements SentenceEncoder {
   private pendingChars = 0;
   private stderrTail: string[] = [''];
   private readonly stderrDecoder = new StringDecoder('utf8');
+  private stderrLineOpen = false;
   /** Withdraws the exit/signal clean-up that kills the child's process group. */
   private withdrawCleanup: (() => void) | undefined;
   private waiting: { resolve: (r: Reply) => void; reject: (e: Error) => void } | undefined;
@@ -79,6 +80,8 @@ export class CommandEncoder implements SentenceEncoder {
     if (!this.failing) {
       this.killTree();
       this.failing = Promise.race([this.stderrClosed, new Promise((r) => setTimeout(r, 1000).unref())]).then(() => {
+        // Our message starts on a line of its own, even after stderr that ended without a newline.
+        if (this.stderrLineOpen) this.passStderr(Buffer.from('\n'));
         const tail = this.stderrTail.filter((l) => l.trim() !== '').slice(-STDERR_TAIL_LINES);
         return new UserError(`${this.label()}: ${what}${tail.length ? `; its stderr ended: ${tail.join(' | ')}` : ''}`);
       });
@@ -87,6 +90,10 @@ export class CommandEncoder implements SentenceEncoder {
       if (w) void this.failing.then((e) => w.reject(e));
     }
     return this.failing;
+  }
+
+  private passStderr(chunk: Buffer): void {
+    (this.opts.stderr ?? ((c: Buffer) => process.stderr.write(c)))(chunk);
   }
 
   private async handshake(): Promise<void> {
@@ -104,7 +111,8 @@ export class CommandEncoder implements SentenceEncoder {
     this.child.stdin!.on('error', () => undefined); // a closed pipe shows up as the child's exit
     this.stderrClosed = new Promise((resolve) => this.child.stderr!.on('close', () => resolve()));
     this.child.stderr!.on('data', (chunk: Buffer) => {
-      (this.opts.stderr ?? ((c: Buffer) => process.stderr.write(c)))(chunk);
+      this.passStderr(chunk);
+      this.stderrLineOpen = chunk.length > 0 && chunk[chunk.length - 1] !== 0x0a;
       const parts = this.stderrDecoder.write(chunk).split('\n');
       const last = this.stderrTail.length - 1;
       this.stderrTail[last] = clip(this.stderrTail[last]! + clip(parts[0]!));
