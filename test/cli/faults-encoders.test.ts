@@ -7,7 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { runCli, spawnCli, type CliResult } from '../helpers/cli.js';
 import { runCliAsync } from '../helpers/cli-async.js';
@@ -210,4 +213,150 @@ test('8: 8 MB of stderr without a newline: one bounded line, no RangeError; a re
   const ok = await runCliAsync(commandArgs('ok', join(tmp, '8-ok.pids'), okOut));
   assert.equal(ok.status, 0, ok.stderr);
   assert.ok(existsSync(okOut) && !existsSync(`${okOut}.lock`));
+});
+
+// ---------------------------------------------------------------------------------------------
+// 5, 9: --encoder http against a fake server this file controls
+
+/** What the fake server does with its n-th request (1-based); undefined: answer normally. */
+type Fault = (n: number, res: ServerResponse, answer: string) => boolean;
+
+interface FakeServer {
+  readonly url: string;
+  requests: number;
+  close(): Promise<void>;
+}
+
+/**
+ * An OpenAI-compatible embeddings server whose vectors are a fixed function of the text and of
+ * `seed` (two seeds: two different models that answer to the same name).
+ */
+async function fakeServer(seed: number, fault?: Fault): Promise<FakeServer> {
+  const open = new Set<ServerResponse>();
+  const s: FakeServer & { server?: Server } = {
+    url: '',
+    requests: 0,
+    close: () => {
+      for (const r of open) r.destroy();
+      return new Promise((resolve) => s.server!.close(() => resolve()));
+    },
+  };
+  const server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (c: string) => (body += c));
+    req.on('end', () => {
+      const n = ++s.requests;
+      const input = (JSON.parse(body) as { input: string[] }).input;
+      const data = input.map((text, index) => ({ index, embedding: [text.length, seed, ((text.charCodeAt(0) || 0) % 7) + seed / 10, 1] }));
+      const answer = JSON.stringify({ object: 'list', data });
+      open.add(res);
+      res.on('close', () => open.delete(res));
+      if (fault?.(n, res, answer)) return;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(answer);
+    });
+  });
+  s.server = server;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  (s as { url: string }).url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return s;
+}
+
+function httpEncode(server: FakeServer, out: string, extra: string[] = []): Promise<CliResult> {
+  const npy = join(fixtures, 'npy');
+  return runCliAsync(['encode', '--quiet', '--encoder', 'http', '--url', server.url, '--model', 'same-name', '--input', join(npy, 'sentences.txt'), '--out', out, ...extra]);
+}
+
+test('9: an answer that inflates (gzip) past what the request can take is refused in one line, not read whole, not retried', async () => {
+  // 64 MB of JSON-looking text compressed to ~64 KB; the bound for the start-up probe is ~14 MB.
+  const bomb = gzipSync(Buffer.concat([Buffer.from('{"data":[{"index":0,"embedding":['), Buffer.alloc(64 << 20, '0,')]));
+  const server = await fakeServer(1, (_n, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': bomb.length }).end(bomb);
+    return true;
+  });
+  try {
+    const out = join(tmp, '9-bomb.npy');
+    assertOneLine(await httpEncode(server, out), 2, /http encoder \(.*, model same-name\): the answer is larger than \d+ bytes, more than embeddings of this request can take/);
+    assert.equal(server.requests, 1, 'not retried');
+    assert.ok(!existsSync(out));
+  } finally {
+    await server.close();
+  }
+});
+
+test('9: a body cut mid-stream and a body slower than --request-timeout are retried (warnings shown under --no-progress), and the run completes', async () => {
+  // Request 2 (the first encode) is cut after 10 bytes of a declared 1000; request 3 sends 10 bytes
+  // and then nothing (until the client gives up); request 4 answers. The probe (request 1) answers.
+  const server = await fakeServer(1, (n, res, answer) => {
+    if (n === 2) {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': 1000 });
+      res.write(answer.slice(0, 10), () => res.destroy());
+      return true;
+    }
+    if (n === 3) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(answer.slice(0, 10));
+      return true;
+    }
+    return false;
+  });
+  try {
+    const out = join(tmp, '9-cut.json');
+    const r = await runCliAsync([
+      'evaluate', '--no-progress', '--no-cache', '--data-dir', snliData, '--tasks', 'SNLI', '--config', 'fast', '--out', out,
+      '--encoder', 'http', '--url', server.url, '--model', 'same-name', '--request-batch-size', '1000', '--concurrency', '1', '--request-timeout', '2',
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    const warned = r.stderr.split('\n').filter((l) => l.startsWith('gensen-eval: warning: http encoder:'));
+    assert.equal(warned.length, 2, r.stderr);
+    assert.match(warned[0]!, /the answer was cut off \(.*\); retry 1 of 5$/);
+    assert.match(warned[1]!, /no complete answer within 2 s; retry 2 of 5$/);
+    assert.ok(server.requests >= 4);
+    assert.ok(existsSync(out));
+  } finally {
+    await server.close();
+  }
+});
+
+test('9: --request-timeout beyond what a timer holds (3000000 s) is refused, not turned into 1 ms; a large valid one waits', async () => {
+  const server = await fakeServer(1);
+  try {
+    const out = join(tmp, '9-timeout.npy');
+    assertOneLine(await httpEncode(server, out, ['--request-timeout', '3000000']), 2, /--request-timeout must be a number >= 0\.001 and <= 2147483, got '3000000'/);
+    assert.equal(server.requests, 0);
+    // The largest valid value: every request is answered on its first attempt (none timed out at 1 ms).
+    const r = await httpEncode(server, out, ['--request-timeout', '2147483']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    assert.equal(server.requests, 2, 'the probe and one encode request, no retry');
+  } finally {
+    await server.close();
+  }
+});
+
+test('5: the http identity is a hash of what the server answers for fixed probe sentences: same name, different vectors, different cache entries', async () => {
+  const a = await fakeServer(1);
+  const b = await fakeServer(2);
+  const cache = join(tmp, '5-cache');
+  const run = (s: FakeServer, out: string) =>
+    runCliAsync(['evaluate', '--no-progress', '--data-dir', snliData, '--tasks', 'SNLI', '--config', 'fast', '--out', out, '--encoder', 'http', '--url', s.url, '--model', 'same-name'], {
+      GENSEN_EVAL_CACHE: cache,
+    });
+  type Res = { encoder: { weightsHash: string }; tasks: Record<string, { metrics: Record<string, number> }> };
+  const read = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as Res;
+  try {
+    const r1 = await run(a, join(tmp, '5-a1.json'));
+    assert.equal(r1.status, 0, r1.stderr);
+    const before = a.requests;
+    const r2 = await run(a, join(tmp, '5-a2.json'));
+    assert.equal(r2.status, 0, r2.stderr);
+    assert.equal(a.requests - before, 1, 'same server: only the start-up probe, the rest from the cache');
+    assert.equal(read(join(tmp, '5-a1.json')).encoder.weightsHash, read(join(tmp, '5-a2.json')).encoder.weightsHash);
+    const r3 = await run(b, join(tmp, '5-b.json'));
+    assert.equal(r3.status, 0, r3.stderr);
+    assert.ok(b.requests > 1, 'another server under the same name: encoded again, not read from the first one\'s cache');
+    assert.notEqual(read(join(tmp, '5-b.json')).encoder.weightsHash, read(join(tmp, '5-a1.json')).encoder.weightsHash);
+    assert.match(read(join(tmp, '5-b.json')).encoder.weightsHash, /^probe:[0-9a-f]{64}$/);
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
 });
