@@ -72,7 +72,7 @@ function declare(y: Argv): Argv<EvaluateArgs> {
     .option('seed', { type: 'number', describe: `Seed of probes and folds, ${SEED_RANGE} (default 1111)` })
     .option('seeds', { type: 'string', describe: 'Several distinct seeds instead of --seed (e.g. 1111,1112,1113): records the spread over seeds' })
     .option('data-dir', { type: 'string', describe: 'SentEval data/downstream folder (default $SENTEVAL_DATA, then ./data)' })
-    .option('out', { type: 'string', describe: 'Results file (default results/<encoder>-<config>-s<seed>.json)' })
+    .option('out', { type: 'string', describe: 'Results file (default results/<encoder>-<config>-s<seed>.json; several seeds: -s<seed1>-<seed2>…)' })
     .option('resume', { type: 'boolean', default: false, describe: 'Skip tasks already in --out (re-run those whose data files changed)' })
     .option('force', { type: 'boolean', default: false, describe: 'Overwrite an existing --out' })
     .option('kfold', { type: 'number', describe: `Override: folds (default ${presetDefaults('kfold')})` })
@@ -144,7 +144,8 @@ async function handle(a: EvaluateArgs): Promise<number> {
   const dataDir = resolveDataDir(a.dataDir);
   const tag = settings.nhid > 0 ? `-mlp${settings.nhid}` : '';
   const shardTag = sharded ? `.shard-${sharded.shard.index}-of-${sharded.shard.count}` : '';
-  const out = resolve(a.out ?? `results/${encoderName}-${settings.config}${tag}-s${seeds[0]}${shardTag}.json`);
+  // Every seed in the default name: a multi-seed run is another run than its first seed's.
+  const out = resolve(a.out ?? `results/${encoderName}-${settings.config}${tag}-s${seeds.join('-')}${shardTag}.json`);
   // Everything about --out is settled before any work: a run must never compute for an hour and
   // then be unable to save, or overwrite what a concurrent run to the same file is writing.
   assertWritableOutput(out);

@@ -6,7 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -359,4 +360,35 @@ test('5: the http identity is a hash of what the server answers for fixed probe 
   } finally {
     await Promise.all([a.close(), b.close()]);
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// 6: a different seed list is a different run
+
+test('6: --resume with another seed list than the file\'s (single-seed file, multi-seed run) is refused; multi-seed runs get their own default name', () => {
+  const base = ['evaluate', '--no-progress', '--no-cache', '--data-dir', snliData, '--tasks', 'SNLI', '--config', 'fast'];
+  const out = join(tmp, '6-single.json');
+  const first = runCli([...base, '--out', out]);
+  assert.equal(first.status, 0, first.stderr);
+  const before = readFileSync(out, 'utf8');
+  assertOneLine(
+    runCli([...base, '--out', out, '--resume', '--seeds', '1111,1112']),
+    2,
+    /cannot resume .*6-single\.json: the seed list differs \(1111 there, 1111,1112 now: another seed list is another run\); choose another --out or drop --resume/,
+  );
+  assert.equal(readFileSync(out, 'utf8'), before, 'the file is untouched');
+  // And the other way round: a multi-seed file is not continued by a single-seed run.
+  const multi = join(tmp, '6-multi.json');
+  assert.equal(runCli([...base, '--out', multi, '--seeds', '1111,1112']).status, 0);
+  assertOneLine(runCli([...base, '--out', multi, '--resume', '--seed', '1111']), 2, /the seed list differs \(1111,1112 there, 1111 now/);
+  assert.equal(runCli([...base, '--out', multi, '--resume', '--seeds', '1111,1112']).status, 0, 'the same list resumes');
+
+  // Default names: in a folder of its own (the default is relative to the working directory).
+  const cwd = join(tmp, '6-cwd');
+  mkdirSync(cwd);
+  for (const seeds of [['--seed', '1111'], ['--seeds', '1111,1112,1113']]) {
+    const r = spawnSync(process.execPath, [join(repoRoot(), 'dist', 'src', 'cli.js'), ...base, ...seeds], { cwd, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  }
+  assert.deepEqual(readdirSync(join(cwd, 'results')).sort(), ['bow-fast-s1111-1112-1113.json', 'bow-fast-s1111.json']);
 });
