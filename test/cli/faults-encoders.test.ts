@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -391,4 +391,26 @@ test('6: --resume with another seed list than the file\'s (single-seed file, mul
     assert.equal(r.status, 0, r.stderr);
   }
   assert.deepEqual(readdirSync(join(cwd, 'results')).sort(), ['bow-fast-s1111-1112-1113.json', 'bow-fast-s1111.json']);
+});
+
+// ---------------------------------------------------------------------------------------------
+// 10: a GenSen checkpoint's storage is the size its tensors use
+
+test('10: a storage (or its zip member) of 64 MiB behind a 60 x 8 embedding is refused before it is inflated; tiny1 itself loads', () => {
+  const input = join(fixtures, 'npy', 'sentences.txt');
+  const encodeWith = (model: string, name: string) => {
+    const m = join(tmp, `10-${name}`);
+    mkdirSync(m, { recursive: true });
+    copyFileSync(model, join(m, 'm.model'));
+    copyFileSync(join(fixtures, 'gensen', 'tiny1_vocab.pkl'), join(m, 'm_vocab.pkl'));
+    const out = join(tmp, `10-${name}.npy`);
+    return { out, r: runCli(['encode', '--quiet', '--models-dir', m, '--prefix1', 'm', '--input', input, '--out', out]) };
+  };
+  const storage = encodeWith(join(fixtures, 'faults', 'oversized-storage.zip.model'), 'storage');
+  assertOneLine(storage.r, 2, /m\.model: corrupt checkpoint: storage '\d+' declares 16777216 elements but its tensors use 480; a storage must be the size its tensors need/);
+  const member = encodeWith(join(fixtures, 'faults', 'oversized-member.zip.model'), 'member');
+  assertOneLine(member.r, 2, /m\.model: corrupt checkpoint: archive\/data\/\d+ has 67108864 bytes, its storage '\d+' is 1920/);
+  assert.ok(!existsSync(storage.out) && !existsSync(member.out));
+  const ok = encodeWith(join(fixtures, 'gensen', 'tiny1.zip.model'), 'ok');
+  assert.equal(ok.r.status, 0, ok.r.stderr);
 });
