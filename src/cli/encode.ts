@@ -6,6 +6,7 @@
  * `encode` is gensen.py's get_representation: tokens as given, `best` pooling as `last`, expansion
  * with --glove only; --all-states is for encoders that declare per-token states.
  */
+import { checkEncoderOutput } from '../encoders/check-output.js';
 import { existsSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { createEncoder } from '../encoders/factory.js';
@@ -143,8 +144,7 @@ export async function runEncode(
           states.w.appendZeros((states.tMax - r.states.lengths[j]!) * dim);
         }
       } else {
-        const m = await enc.encode(batch);
-        if (m.rows !== batch.length || m.cols !== dim) throw new UserError(`encoder ${enc.identity.name} returned ${m.rows}x${m.cols} for a batch of ${batch.length} (dim ${dim})`);
+        const m = checkEncoderOutput(await enc.encode(batch), batch.length, dim, { encoder: enc.identity.name, index: i / batchSize, first: batch[0]! });
         vecW.append(m.data);
       }
       log(`encoded ${Math.min(N, i + batchSize)}/${N}`);
@@ -194,7 +194,8 @@ export const encodeCommand: CommandModule<object, EncodeArgs> = {
   describe: 'Encode sentences with any encoder (GenSen by default) into a .npy file',
   builder,
   handler: runCommand(async (a: EncodeArgs) => {
-    const log = a.quiet ? () => undefined : (m: string) => process.stderr.write(`${m}\n`);
+    // --quiet silences progress, not warnings (an HTTP retry).
+    const log = (m: string) => void ((!a.quiet || m.startsWith('warning: ')) && process.stderr.write(`${m}\n`));
     const { rows, dim } = await runEncode(a, log);
     log(`wrote ${rows} x ${dim} float32 to ${a.out}${a.allStates ? ` (+ ${statesPaths(a.out).states}, ${statesPaths(a.out).lengths})` : ''}`);
   }),

@@ -78,7 +78,7 @@ function declare(y: Argv): Argv<EvaluateArgs> {
     .option('seed', { type: 'number', describe: `Seed of probes and folds, ${SEED_RANGE} (default 1111)` })
     .option('seeds', { type: 'string', describe: 'Several distinct seeds instead of --seed (e.g. 1111,1112,1113): records the spread over seeds' })
     .option('data-dir', { type: 'string', describe: 'SentEval data/downstream folder (default $SENTEVAL_DATA, then ./data)' })
-    .option('out', { type: 'string', describe: 'Results file (default results/<encoder>-<config>-s<seed>.json)' })
+    .option('out', { type: 'string', describe: 'Results file (default results/<encoder>-<config>-s<seed>.json; several seeds: -s<seed1>-<seed2>…)' })
     .option('resume', { type: 'boolean', default: false, describe: 'Skip tasks already in --out (re-run those whose data files changed)' })
     .option('force', { type: 'boolean', default: false, describe: 'Overwrite an existing --out' })
     .option('kfold', { type: 'number', describe: `Override: folds (default ${presetDefaults('kfold')})` })
@@ -150,7 +150,8 @@ async function handle(a: EvaluateArgs): Promise<number> {
   const dataDir = resolveDataDir(a.dataDir);
   const tag = settings.nhid > 0 ? `-mlp${settings.nhid}` : '';
   const shardTag = sharded ? `.shard-${sharded.shard.index}-of-${sharded.shard.count}` : '';
-  const out = resolve(a.out ?? `results/${encoderName}-${settings.config}${tag}-s${seeds[0]}${shardTag}.json`);
+  // Every seed in the default name: a multi-seed run is another run than its first seed's.
+  const out = resolve(a.out ?? `results/${encoderName}-${settings.config}${tag}-s${seeds.join('-')}${shardTag}.json`);
   // Everything about --out is settled before any work: a run must never compute for an hour and
   // then be unable to save, or overwrite what a concurrent run to the same file is writing.
   assertWritableOutput(out);
@@ -183,9 +184,14 @@ async function handle(a: EvaluateArgs): Promise<number> {
       // Loading notes (a one-off cache conversion) are start-up status: shown on a terminal, kept
       // out of logs so a start-up error stays the only line there. Notes once the run is under way
       // (GloVe reading) and warnings at any time (an HTTP retry) are logged.
+      // Warnings are shown even under --no-progress; URL credentials never reach a line.
       onNote: (raw) => {
         const m = redactSecrets(raw);
-        return loaded || m.startsWith('warning: ') ? progress.log(m) : progress.status(m);
+        if (m.startsWith('warning: ')) {
+          progress.done();
+          warn(m.slice('warning: '.length));
+        } else if (loaded) progress.log(m);
+        else progress.status(m);
       },
     }).catch((e: unknown) => {
       progress.done(); // the error line must not land on the transient status line

@@ -21,9 +21,10 @@ export interface EncoderOption {
   readonly default?: OptionValue;
   readonly choices?: readonly string[];
   readonly required?: boolean;
-  /** number options: must be an integer no smaller than `min`. */
+  /** number options: must be an integer no smaller than `min` and no larger than `max`. */
   readonly integer?: boolean;
   readonly min?: number;
+  readonly max?: number;
 }
 
 /** Option values keyed by camelCase name (the flag is its kebab-case form). Defaults applied. */
@@ -154,8 +155,9 @@ export function resolveEncoderOptions(name: string, given: Readonly<Record<strin
     }
     if (opt.type === 'number') {
       const n = typeof v === 'number' ? v : Number(v);
-      if (!Number.isFinite(n) || (opt.integer && !Number.isInteger(n)) || (opt.min !== undefined && n < opt.min)) {
-        const what = `${opt.integer ? 'an integer' : 'a number'}${opt.min !== undefined ? ` >= ${opt.min}` : ''}`;
+      if (!Number.isFinite(n) || (opt.integer && !Number.isInteger(n)) || (opt.min !== undefined && n < opt.min) || (opt.max !== undefined && n > opt.max)) {
+        const range = [opt.min !== undefined ? `>= ${opt.min}` : '', opt.max !== undefined ? `<= ${opt.max}` : ''].filter(Boolean).join(' and ');
+        const what = `${opt.integer ? 'an integer' : 'a number'}${range ? ` ${range}` : ''}`;
         throw new UserError(`${flag} must be ${what}, got '${String(v)}'`);
       }
       out[key] = n;
