@@ -216,9 +216,13 @@ function assertResumable(path: string, prev: RunResults, next: Omit<RunResults, 
     );
   }
   if (canonicalJson(prev.encoder) !== canonicalJson(next.encoder)) why.push('the encoder differs');
-  if (prev.seed !== next.seed) why.push(`the seed differs (${prev.seed} there)`);
-  const prevSeeds = Object.values(prev.tasks ?? {})[0]?.seeds;
-  if (prevSeeds && canonicalJson(prevSeeds) !== canonicalJson(seeds)) why.push('the seed list differs');
+  // A different seed list is a different run: its tasks' numbers are other means (a single-seed task
+  // records no list; its list is the run's seed). Every task is checked, not only the first.
+  const lists = new Set(Object.values(prev.tasks ?? {}).map((t) => (t.seeds ?? [prev.seed]).join(',')));
+  const now = seeds.join(',');
+  const other = [...lists].find((l) => l !== now);
+  if (other !== undefined) why.push(`the seed list differs (${other} there, ${now} now: another seed list is another run)`);
+  else if (prev.seed !== next.seed) why.push(`the seed differs (${prev.seed} there)`);
   if (why.length > 0) {
     throw new UserError(`cannot resume ${path}: ${why.join('; ')}; choose another --out or drop --resume`);
   }

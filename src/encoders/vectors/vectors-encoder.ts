@@ -68,7 +68,6 @@ export class VectorsEncoder implements SentenceEncoder {
     if (npy.dtype !== '<f4' || rows === undefined || dim === undefined || more.length > 0 || dim < 1) {
       throw new UserError(`--vectors ${vectorsPath}: ${npy.dtype} of shape [${npy.shape.join(', ')}], expected float32 [sentences, dim]`);
     }
-    if (npy.data.length !== rows * dim) throw new UserError(`--vectors ${vectorsPath}: truncated (${npy.data.length} values for shape [${rows}, ${dim}])`);
     const sentences = readSentences(sentencesPath);
     if (!sentencesPath.endsWith('.jsonl')) throw new UserError(`--sentences ${sentencesPath}: expected a .jsonl file (one JSON string per line, as 'gensen-eval sentences' writes)`);
     if (sentences.length !== rows) {
