@@ -293,6 +293,11 @@ test('25.3: a project config that sets command, url or apiKeyEnv is refused in o
     assert.ok(!existsSync(pwned), 'the command did not run');
     assert.ok(!existsSync(join(project, 'r.json')));
   }
+  // encode reads the same config section rules.
+  writeFileSync(config, JSON.stringify({ encode: { encoder: 'command', command: `touch ${pwned}` } }));
+  writeFileSync(join(project, 'in.txt'), 'a sentence\n');
+  assertOneLine(cli(['encode', '--input', 'in.txt', '--out', 'o.npy'], { cwd: project }), 2, /gensen-eval\.config\.json: 'encode\.command' starts a program or sends data/);
+  assert.ok(!existsSync(pwned) && !existsSync(join(project, 'o.npy')));
   // Given on the command line, the flag is the user's own and the config's value is never used.
   writeFileSync(config, JSON.stringify({ evaluate: { encoder: 'command', command: `touch ${pwned}` } }));
   const own = cli(['evaluate', '--command', 'exit 3', '--tasks', 'SNLI', '--data-dir', fixtureData, '--no-progress', '--out', join(project, 'r.json')], { cwd: project });
