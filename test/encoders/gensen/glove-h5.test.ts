@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createGensenEncoder, type GensenEncoderOptions, type VocabText } from '../../../src/encoders/gensen/encoder.js';
+import { createGensenEncoder, type GensenEncoderOptions } from '../../../src/encoders/gensen/encoder.js';
 import { pySplit } from '../../../src/util/pystr.js';
 import type { Matrix } from '../../../src/util/matrix.js';
 import { maxAbsDiff, worseOf, worstAbsDiff } from '../../helpers/diff.js';
@@ -15,6 +15,7 @@ const FIX = join(process.cwd(), 'test', 'fixtures', 'gensen');
 const EXP = join(FIX, 'expected');
 const FILES = ['py2-glove8u.txt', 'py2-glove8u.h5', 'py2-glove8u.fixed.h5'];
 const TOL = 2e-5;
+type VocabText = NonNullable<GensenEncoderOptions['vocabText']>;
 
 interface Case {
   last?: number[][];
