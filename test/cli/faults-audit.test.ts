@@ -312,7 +312,7 @@ test('25.3: credentials in --url never reach messages, warnings, notes or the re
     const port = new URL(server.url).port;
     // user:pass@ (refused by fetch itself): the message shows the URL without them.
     const bad = await cliAsync(['evaluate', ...httpArgs(`http://bob:hunter2@127.0.0.1:${port}/v1?api_key=SEKRET1`), '--data-dir', fixtureData, '--tasks', 'SNLI', '--no-progress', '--out', join(tmp, 'cred1.json')]);
-    assertOneLine(bad, 2, /http:\/\/\*\*\*@127\.0\.0\.1:\d+\/v1\/embeddings\?api_key=\*\*\*/);
+    assertOneLine(bad, 2, /http:\/\/\*\*\*@127\.0\.0\.1:\d+\/v1\/embeddings\?api_key=\*\*\*, model tiny\)/);
     assert.doesNotMatch(bad.stderr, /hunter2|SEKRET1/);
     // A query key: the run succeeds, and neither its output nor its results file holds the key.
     const out = join(tmp, 'cred2.json');
