@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { resolveDataDir } from '../tasks/data-dir.js';
+import { DATA_DIR_HELP, resolveDataDir } from '../tasks/data-dir.js';
 import { copyFromLocal, downloadUpstream, formatDownloadSummary } from '../tasks/get.js';
 import { listTasks, resolveTasks } from '../tasks/registry.js';
 import { formatStatus, verifyTaskData } from '../tasks/verify.js';
@@ -21,10 +21,7 @@ const out = (line: string): void => {
 
 function common<T>(y: Argv<T>): Argv<T & DataArgs> {
   return y
-    .option('data-dir', {
-      type: 'string',
-      describe: 'Data folder in SentEval data/downstream layout (default: $SENTEVAL_DATA, else ./data)',
-    })
+    .option('data-dir', { type: 'string', describe: DATA_DIR_HELP })
     .option('tasks', { type: 'string', describe: 'Comma-separated task names (default: all)' })
     .option('quora-dev-as-train', {
       type: 'boolean',
