@@ -114,6 +114,7 @@ function parseSeeds(a: EvaluateArgs): number[] {
 /** Flags that contradict each other or the chosen encoder: refused rather than silently ignored. */
 function checkFlags(a: EvaluateArgs, encoderName: string): void {
   refuseEmpty(a as unknown as Record<string, unknown>, ['tasks', 'out', 'seeds', 'data-dir', 'models-dir', 'prefix1', 'prefix2', 'glove', 'config']);
+  if (a.prefix2 && !a.prefix1) throw new UserError('--prefix2 adds a second GenSen model: give the first with --prefix1 (e.g. --prefix1 nli_large --prefix2 nli_large_bothskip)');
   if (encoderName !== 'gensen' && (a.prefix1 || a.prefix2)) throw new UserError(`--prefix1/--prefix2 need --encoder gensen, not ${encoderName}`);
   if (encoderName !== 'gensen' && a.glove !== undefined) throw new UserError(`--glove expands a GenSen vocabulary; the ${encoderName} encoder does not use it`);
   if (a.resume && a.force) throw new UserError('--resume and --force contradict each other: --resume continues --out, --force overwrites it');

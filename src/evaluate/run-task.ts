@@ -15,8 +15,13 @@ import { protocolDefinition } from '../protocol/registry.js';
 import { sentEvalOrder } from './sentEval-order.js';
 import { join } from 'node:path';
 
-/** Bumped when the harness changes how numbers are produced, so fingerprints tell runs apart. */
-export const PROTOCOL_IMPLEMENTATION = 'gensen-eval-protocol/1';
+/**
+ * Bumped when the harness changes how numbers are produced, so fingerprints tell runs apart; bump
+ * the package version with it, since results record both. /2 (0.2.0): protocols as registered
+ * definitions, which changed what some fingerprints hold (split tasks' no longer hold kfold) and
+ * rounded unsupervised STS values to 4 decimals.
+ */
+export const PROTOCOL_IMPLEMENTATION = 'gensen-eval-protocol/2';
 
 export interface TaskRunContext {
   readonly encoder: SentenceEncoder;
