@@ -2,6 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { cacheInfo, clearCache, formatBytes, formatCacheInfo } from '../cache/inspect.js';
 import { cacheDir } from '../util/cache-dir.js';
 import { runCommand } from './run-command.js';
+import { count } from '../util/english.js';
 
 export const cacheCommand: CommandModule<object, object> = {
   command: 'cache',
@@ -21,7 +22,7 @@ export const cacheCommand: CommandModule<object, object> = {
         describe: 'Delete everything in the cache folder (derived data only: the next run re-encodes)',
         handler: runCommand(async () => {
           const r = clearCache(cacheDir());
-          process.stdout.write(r.exists ? `removed ${r.files} files (${formatBytes(r.bytes)}) from ${r.dir}\n` : `${r.dir} does not exist: nothing to clear\n`);
+          process.stdout.write(r.exists ? `removed ${count(r.files, 'file')} (${formatBytes(r.bytes)}) from ${r.dir}\n` : `${r.dir} does not exist: nothing to clear\n`);
           return 0;
         }),
       })

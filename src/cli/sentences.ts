@@ -14,6 +14,8 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { UserError } from '../util/errors.js';
 import { defaultTaskIds, resolveTasks } from '../tasks/registry.js';
 import { runCommand } from './run-command.js';
+import { examplesEpilogue } from './examples.js';
+import { count } from '../util/english.js';
 
 interface SentencesArgs {
   tasks: string;
@@ -40,7 +42,12 @@ export const sentencesCommand: CommandModule<object, SentencesArgs> = {
       .option('data-dir', { type: 'string', describe: DATA_DIR_HELP })
       .option('out', { type: 'string', demandOption: true, describe: 'Output .jsonl: one JSON string per line' })
       .option('quora-dev-as-train', { type: 'boolean', default: false, describe: 'As evaluate --quora-dev-as-train' })
-      .example('$0 sentences --tasks SICK-E,STS-B --out sentences.jsonl', 'Then encode each line and save a float32 .npy') as unknown as Argv<SentencesArgs>,
+      .epilogue(
+        examplesEpilogue([
+          { command: 'sentences --tasks SICK-E,STS-B --out sentences.jsonl', what: 'Then encode each line and save a float32 .npy whose row i is line i' },
+          { command: 'evaluate --encoder vectors --sentences sentences.jsonl --vectors vectors.npy --tasks SICK-E,STS-B', what: 'Evaluate those vectors' },
+        ]),
+      ) as unknown as Argv<SentencesArgs>,
   handler: runCommand(async (a: SentencesArgs) => {
     if (!a.out.endsWith('.jsonl')) throw new UserError(`--out ${a.out}: expected a .jsonl file name`);
     const loc = dataLocation(a.dataDir);
@@ -48,6 +55,6 @@ export const sentencesCommand: CommandModule<object, SentencesArgs> = {
     const sentences = await collectSentences(a.tasks, loc.dir, a.quoraDevAsTrain);
     const out = resolve(a.out);
     writeFileAtomic(out, sentences.map((s) => `${JSON.stringify(s)}\n`).join(''));
-    process.stderr.write(`wrote ${sentences.length} sentences to ${out}\n`);
+    process.stderr.write(`wrote ${count(sentences.length, 'sentence')} to ${out}\n`);
   }),
 };

@@ -98,7 +98,11 @@ export async function runTask(def: TaskDefinition, data: TaskData, ctx: TaskRunC
   const stats: EncodeStats = { sentences: 0, fromCache: 0, seconds: 0 };
   const features = await encodeTask(def, data, ctx, stats);
   if (stats.fromCache > 0) {
-    ctx.progress.log(`${def.id}: ${stats.fromCache} of ${stats.sentences} sentence vectors from the feature cache`);
+    // Counted in the unit of the progress line's "encode N sentences": the store's rows (distinct
+    // sentences when the encoder is batch-independent), with the task's occurrences beside them.
+    const rows = stats.store?.rows ?? stats.fromCache;
+    const occ = stats.store?.occurrences ?? stats.sentences;
+    ctx.progress.log(`${def.id}: ${rows} sentence vectors from the feature cache${rows !== occ ? ` (${occ} occurrences in the task)` : ''}`);
   }
 
   const protocol = protocolDefinition(def.protocol);

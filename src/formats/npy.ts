@@ -123,6 +123,10 @@ export function readNpy(buf: Uint8Array): { dtype: NpyDtype; shape: number[]; da
   const header = new TextDecoder('latin1').decode(buf.subarray(10, 10 + hlen));
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const shapeStr = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (descr !== undefined && descr !== '<f4' && descr !== '<i4' && /^[<>|=][fiu][0-9]+$/.test(descr)) {
+    const kind = { f: 'float', i: 'int', u: 'uint' }[descr[1] as 'f' | 'i' | 'u'];
+    throw new Error(`dtype '${descr}' (${kind}${Number(descr.slice(2)) * 8}${descr[0] === '>' ? ', big-endian' : ''}) is not read: only float32 '<f4' and int32 '<i4'`);
+  }
   if ((descr !== '<f4' && descr !== '<i4') || shapeStr === undefined || !/'fortran_order':\s*False/.test(header)) {
     throw new Error(`unsupported .npy header ${header.trim()}`);
   }
