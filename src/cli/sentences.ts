@@ -11,6 +11,7 @@ import { DATA_DIR_HELP, dataLocation } from '../tasks/data-dir.js';
 import { assertTaskData } from '../tasks/data-check.js';
 import { loadTask } from '../tasks/load.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { refuseExistingOut } from '../util/out-path.js';
 import { UserError } from '../util/errors.js';
 import { defaultTaskIds, resolveTasks } from '../tasks/registry.js';
 import { runCommand } from './run-command.js';
@@ -21,6 +22,7 @@ interface SentencesArgs {
   tasks: string;
   dataDir?: string;
   out: string;
+  force: boolean;
   quoraDevAsTrain: boolean;
 }
 
@@ -41,6 +43,7 @@ export const sentencesCommand: CommandModule<object, SentencesArgs> = {
       .option('tasks', { type: 'string', default: defaultTaskIds().join(','), describe: 'Comma-separated task ids or suite names (tasks/suites.json)' })
       .option('data-dir', { type: 'string', describe: DATA_DIR_HELP })
       .option('out', { type: 'string', demandOption: true, describe: 'Output .jsonl: one JSON string per line' })
+      .option('force', { type: 'boolean', default: false, describe: 'Overwrite an existing --out' })
       .option('quora-dev-as-train', { type: 'boolean', default: false, describe: 'As evaluate --quora-dev-as-train' })
       .epilogue(
         examplesEpilogue([
@@ -50,6 +53,7 @@ export const sentencesCommand: CommandModule<object, SentencesArgs> = {
       ) as unknown as Argv<SentencesArgs>,
   handler: runCommand(async (a: SentencesArgs) => {
     if (!a.out.endsWith('.jsonl')) throw new UserError(`--out ${a.out}: expected a .jsonl file name`);
+    refuseExistingOut(a.out, a.force);
     const loc = dataLocation(a.dataDir);
     assertTaskData(resolveTasks(a.tasks), loc, { devAsTrain: a.quoraDevAsTrain });
     const sentences = await collectSentences(a.tasks, loc.dir, a.quoraDevAsTrain);

@@ -33,7 +33,7 @@ export function missingTaskFiles(defs: readonly TaskDefinition[], dataDir: strin
     for (const [split, src] of Object.entries(def.splits)) {
       const viaDev = split === 'train' && def.devAsTrain !== undefined;
       if (viaDev && opts.devAsTrain === true) continue;
-      for (const alts of splitFileGroups(src)) {
+      for (const alts of splitFileGroups(def, src)) {
         const key = alts.join(' or ');
         if (seen.has(key)) continue;
         seen.add(key);
