@@ -79,7 +79,7 @@ export function resolveTask(name: string, tasks: readonly TaskDefinition[] = lis
   if (hit === undefined) {
     // Suggest among ids, aliases and suite names: all are accepted where a task list is.
     const names = [...tasks.flatMap((t) => [t.id, ...t.aliases]), ...Object.keys(suitesFile().suites)];
-    const hint = didYouMean(name.trim(), names);
+    const hint = didYouMean(name.trim(), names, (c) => c, (c) => findTask(c, tasks)?.id ?? c);
     throw new UserError(`unknown task "${name}"${hint}; known tasks: ${tasks.map((t) => t.id).join(', ')}`);
   }
   return hit;

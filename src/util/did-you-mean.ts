@@ -36,8 +36,11 @@ export function closest(word: string, candidates: Iterable<string>): string[] {
   return out;
 }
 
-/** ` (did you mean MRPC?)`, or '' when nothing is close. */
-export function didYouMean(word: string, candidates: Iterable<string>, show: (c: string) => string = (c) => c): string {
-  const hits = closest(word, candidates);
-  return hits.length === 0 ? '' : ` (did you mean ${hits.map(show).join(' or ')}?)`;
+/** ` (did you mean MRPC?)`, or '' when nothing is close; `key` merges names of one thing (aliases). */
+export function didYouMean(word: string, candidates: Iterable<string>, show: (c: string) => string = (c) => c, key: (c: string) => string = (c) => c): string {
+  const seen = new Set<string>();
+  const hits = closest(word, candidates).filter((c) => !seen.has(key(c)) && seen.add(key(c)));
+  if (hits.length === 0) return '';
+  const shown = hits.map(show);
+  return ` (did you mean ${shown.length === 1 ? shown[0] : `${shown.slice(0, -1).join(', ')} or ${shown[shown.length - 1]}`}?)`;
 }

@@ -36,7 +36,7 @@ test('names resolve case-insensitively, aliases included', () => {
 test('an unknown task is a user error listing the known ids', () => {
   assert.throws(
     () => resolveTask('SST7'),
-    (e: unknown) => e instanceof UserError && e.message === `unknown task "SST7"; known tasks: ${IDS.join(', ')}`,
+    (e: unknown) => e instanceof UserError && e.message === `unknown task "SST7" (did you mean SST2, SST5 or sts7?); known tasks: ${IDS.join(', ')}`,
   );
   assert.throws(() => resolveTasks('MR,nope'), /unknown task "nope"/);
   assert.throws(() => resolveTasks(' , '), /no task named/);
