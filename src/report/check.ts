@@ -213,7 +213,7 @@ function mixedMessage(baseline: LoadedResults, current: LoadedResults, mismatche
   const hb = harnessOf(baseline);
   const hc = harnessOf(current);
   const n = unexplained.length;
-  const which = n === mismatched.length && n === base.size ? `all ${n} tasks` : unexplained.join(', ');
+  const which = n > 1 && n === mismatched.length && n === base.size ? `all ${n} tasks` : unexplained.join(', ');
   if (hb !== hc) {
     lines.push(
       `  ${which}: no recorded setting or data file differs; the harness that computed ${n === 1 ? 'it' : 'them'} does:`,
