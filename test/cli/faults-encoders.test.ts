@@ -152,7 +152,7 @@ function running(pid: number): boolean {
 }
 
 /** Waits for a condition the test itself brings about (a file written, a process gone); fails after a bound. */
-async function until(what: string, ok: () => boolean, boundMs = 60_000): Promise<void> {
+async function until(what: string, ok: () => boolean, boundMs = 600_000): Promise<void> {
   for (let waited = 0; !ok(); waited += 50) {
     if (waited > boundMs) assert.fail(`still waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -179,7 +179,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     const r = await done;
     assert.equal(r.status, signal === 'SIGINT' ? 130 : 143, r.stderr);
     assert.match(r.stderr, new RegExp(`interrupted \\(${signal}\\)`));
-    await until('the child and grandchild to be gone', () => !running(pids.child) && !running(pids.grandchild), 10_000);
+    await until('the child and grandchild to be gone', () => !running(pids.child) && !running(pids.grandchild), 120_000);
     assert.ok(!existsSync(`${out}.lock`), 'lock released');
     assert.ok(!existsSync(out), 'no results written');
   });
@@ -198,7 +198,7 @@ test('8: a child that never answers is stopped after --request-timeout, in one l
   ]);
   assertOneLine(r, 2, /command encoder .*: no reply to "(hello|prepare|encode)" within 2 s \(--request-timeout\)/);
   const [child, sleeper] = readFileSync(pids, 'utf8').trim().split(' ').map(Number) as [number, number];
-  await until('the encoder and the background sleep to be gone', () => !running(child) && !running(sleeper), 10_000);
+  await until('the encoder and the background sleep to be gone', () => !running(child) && !running(sleeper), 120_000);
   assert.ok(!existsSync(`${out}.lock`) && !existsSync(out));
 });
 
@@ -215,7 +215,7 @@ test('8: 8 MB of stderr without a newline: one bounded line, no RangeError; a re
   assert.match(ours, /^gensen-eval: command encoder 'child-stderr' .*: the encoder exited \(exit code 3\) before the run ended; its stderr ended: …x{2000}$/);
   assert.doesNotMatch(ours, /RangeError|internal error|\n/);
   const pids = JSON.parse(readFileSync(pidFile, 'utf8')) as { child: number; grandchild: number };
-  await until('the grandchild to be gone', () => !running(pids.grandchild), 10_000);
+  await until('the grandchild to be gone', () => !running(pids.grandchild), 120_000);
 
   const okOut = join(tmp, '8-ok.json');
   const ok = await runCliAsync(commandArgs('ok', join(tmp, '8-ok.pids'), okOut));
