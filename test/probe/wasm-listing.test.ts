@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { assembleModule, END, get, i32c, op, set, type KernelModule } from '../../src/probe/wasm/assemble.js';
 import { decodeModule, disassemble } from '../../src/probe/wasm/disassemble.js';
-import { LINEAR_KERNELS } from '../../src/probe/wasm/linear.js';
+import { LINEAR_KERNELS } from '../../src/probe/wasm/linear-kernels.js';
 import { LISTINGS, listingText } from '../../src/probe/wasm/listings.js';
 import { OPTIM_KERNELS } from '../../src/probe/wasm/optim.js';
 import { repoRoot } from '../helpers/data.js';

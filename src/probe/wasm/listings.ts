@@ -4,7 +4,7 @@
  */
 import { assembleModule, type KernelModule } from './assemble.js';
 import { disassemble } from './disassemble.js';
-import { LINEAR_KERNELS } from './linear.js';
+import { LINEAR_KERNELS } from './linear-kernels.js';
 import { OPTIM_KERNELS } from './optim.js';
 
 export interface Listing {
@@ -16,7 +16,7 @@ export interface Listing {
 }
 
 export const LISTINGS: readonly Listing[] = [
-  { file: 'src/probe/wasm/linear.wat', source: 'linear.ts', module: LINEAR_KERNELS },
+  { file: 'src/probe/wasm/linear.wat', source: 'linear-kernels.ts', module: LINEAR_KERNELS },
   { file: 'src/probe/wasm/optim.wat', source: 'optim.ts', module: OPTIM_KERNELS },
 ];
 
