@@ -93,13 +93,16 @@ export class ProbeNet {
    * later call. Takes over the engine's scratch: one net per engine at a time.
    */
   useEngine(engine: WasmLinear | null, X: ProbeInput, maxBatch: number): void {
-    if (!engine || this.arch.nhid > 0) {
+    if (!engine) {
       this.engine = null;
       return;
     }
+    const { inputDim: d, nhid: H, nclasses: C } = this.arch;
     const maxRows = Math.max(maxBatch, EVAL_CHUNK);
-    bindFeatures(engine, X, this.arch.inputDim, maxRows);
-    engine.reserve(this.arch.nclasses === 2 ? 1 : this.arch.nclasses, maxRows, this.arch.nclasses * this.arch.inputDim);
+    bindFeatures(engine, X, d, maxRows);
+    // The kernels compute the first layer: the hidden layer's H rows for an MLP, else the classes.
+    const rowsOut = H > 0 ? H : C === 2 ? 1 : C;
+    engine.reserve(rowsOut, maxRows, (H > 0 ? H : C) * d);
     this.engine = engine;
   }
 
@@ -132,7 +135,11 @@ export class ProbeNet {
       const b = this.gathered(X, y, rows, start, end);
       return this.lossAndGrad(b.X, b.y, identityRows(end - start), 0, end - start, reduction, dropoutRng, withLoss);
     }
-    if (this.arch.nhid > 0) return this.mlpGrad(X as Float32Array, y, rows, start, end, scale, dropoutRng);
+    if (this.arch.nhid > 0) {
+      return this.engine
+        ? this.mlpGradSimd(this.engine, y, rows, start, end, scale, dropoutRng)
+        : this.mlpGrad(X as Float32Array, y, rows, start, end, scale, dropoutRng);
+    }
     if (this.engine) {
       return this.arch.nclasses === 2
         ? this.binaryGradSimd(this.engine, y, rows, start, end, scale, withLoss)
@@ -221,6 +228,115 @@ export class ProbeNet {
     e.backward(nb, C);
     e.storeGrad(g, d, C, false);
     return loss * scale;
+  }
+
+  /** Dropout multipliers of a minibatch's hidden units, [row × unit] (grown on demand). */
+  private masks = new Float64Array(0);
+
+  /**
+   * The MLP on the kernels: the first layer's products (forward Σ_j W1[u, j]·x_j and backward
+   * Σ_k gu[k]·x_k, the only O(d) work) and the sigmoid in float32, as PyTorch computes them;
+   * dropout, the H×C second layer and the loss in float64 as mlpGrad, drawing the dropout masks
+   * in its order (row by row, unit by unit).
+   */
+  private mlpGradSimd(e: WasmLinear, y: Int32Array, rows: Int32Array, start: number, end: number, scale: number, dropoutRng: FastStream | undefined): number {
+    const { inputDim: d, nhid: H, nclasses: C, dropout } = this.arch;
+    const p = this.params;
+    const g = this.grad;
+    const logits = this.z;
+    const b1 = H * d;
+    const w2 = b1 + H;
+    const b2 = w2 + C * H;
+    const keep = 1 - dropout;
+    const useDropout = dropout > 0 && dropoutRng !== undefined;
+    const nb = end - start;
+    e.loadWeights(p, d, H, false);
+    e.stage(rows, start, nb);
+    e.forward(nb, H);
+    const z = e.z;
+    // Pre-activations; dropout sits before the sigmoid, so a dropped unit outputs σ(0) = 0.5.
+    if (useDropout) {
+      if (this.masks.length < nb * H) this.masks = new Float64Array(nb * H);
+      const masks = this.masks;
+      for (let i = 0; i < nb * H; i++) {
+        const m = dropoutRng.next() < keep ? 1 / keep : 0;
+        masks[i] = m;
+        z[i] = (z[i]! + p[b1 + (i % H)]!) * m;
+      }
+    } else {
+      for (let k = 0; k < nb; k++) for (let u = 0, o = k * H; u < H; u++) z[o + u] = z[o + u]! + p[b1 + u]!;
+    }
+    e.sigmoid(nb * H);
+    g.fill(0, b1);
+    let loss = 0;
+    for (let k = 0; k < nb; k++) {
+      const o = k * H;
+      for (let c = 0; c < C; c++) {
+        let v = p[b2 + c]!;
+        const wo = w2 + c * H;
+        for (let u = 0; u < H; u++) v += p[wo + u]! * z[o + u]!;
+        logits[c] = v;
+      }
+      let zmax = -Infinity;
+      for (let c = 0; c < C; c++) if (logits[c]! > zmax) zmax = logits[c]!;
+      let sum = 0;
+      for (let c = 0; c < C; c++) sum += Math.exp(logits[c]! - zmax);
+      const yi = y[rows[start + k]!]!;
+      loss += Math.log(sum) - (logits[yi]! - zmax);
+      for (let c = 0; c < C; c++) {
+        const gc = (Math.exp(logits[c]! - zmax) / sum - (c === yi ? 1 : 0)) * scale;
+        g[b2 + c] += gc;
+        logits[c] = gc;
+      }
+      // z's row becomes the hidden layer's gradient gu, the coefficients of the backward kernel.
+      for (let u = 0; u < H; u++) {
+        const hu = z[o + u]!;
+        let dh = 0;
+        for (let c = 0; c < C; c++) {
+          const gc = logits[c]!;
+          g[w2 + c * H + u] += gc * hu;
+          dh += gc * p[w2 + c * H + u]!;
+        }
+        let gu = dh * hu * (1 - hu);
+        if (useDropout) gu *= this.masks[o + u]!;
+        g[b1 + u] += gu;
+        z[o + u] = gu;
+      }
+    }
+    e.g.fill(0, 0, H * e.dp);
+    e.backward(nb, H);
+    e.storeGrad(g, d, H, false);
+    return loss * scale;
+  }
+
+  /** Eval-mode MLP forward of `rows` on the kernels: arg-max class of each. */
+  private mlpPredictSimd(e: WasmLinear, rows: Int32Array, out: Int32Array): void {
+    const { inputDim: d, nhid: H, nclasses: C } = this.arch;
+    const p = this.params;
+    const logits = this.z;
+    const b1 = H * d;
+    const w2 = b1 + H;
+    const b2 = w2 + C * H;
+    e.loadWeights(p, d, H, false);
+    const z = e.z;
+    for (let s = 0; s < rows.length; s += EVAL_CHUNK) {
+      const nb = Math.min(EVAL_CHUNK, rows.length - s);
+      e.stage(rows, s, nb);
+      e.forward(nb, H);
+      for (let k = 0; k < nb; k++) for (let u = 0, o = k * H; u < H; u++) z[o + u] = z[o + u]! + p[b1 + u]!;
+      e.sigmoid(nb * H);
+      for (let k = 0; k < nb; k++) {
+        for (let c = 0; c < C; c++) {
+          let v = p[b2 + c]!;
+          const wo = w2 + c * H;
+          for (let u = 0; u < H; u++) v += p[wo + u]! * z[k * H + u]!;
+          logits[c] = v;
+        }
+        let best = 0;
+        for (let c = 1; c < C; c++) if (logits[c]! > logits[best]!) best = c;
+        out[s + k] = best;
+      }
+    }
   }
 
   private predictSimd(e: WasmLinear, rows: Int32Array, out: Int32Array): void {
@@ -429,7 +545,8 @@ export class ProbeNet {
     const z = this.z;
     const h = this.h;
     if (this.engine) {
-      this.predictSimd(this.engine, rows, out);
+      if (H > 0) this.mlpPredictSimd(this.engine, rows, out);
+      else this.predictSimd(this.engine, rows, out);
       return;
     }
     if (!(X instanceof Float32Array)) {

@@ -10,6 +10,7 @@
 import type { RowSource } from '../../features/source.js';
 import { assembleModule } from './assemble.js';
 import { LINEAR_KERNELS } from './linear-kernels.js';
+import { SIGMOID_KERNELS } from './sigmoid-kernels.js';
 
 /**
  * Largest dense matrix copied whole into a kernel's memory (per worker thread). Above it rows are
@@ -20,12 +21,20 @@ export const DENSE_BIND_LIMIT = 512 * 2 ** 20;
 
 type KernelFn = (x: number, rows: number, nb: number, dp: number, w: number, c: number, z: number) => void;
 
-let compiled: WebAssembly.Module | null | undefined;
+interface Compiled {
+  readonly linear: WebAssembly.Module;
+  readonly sigmoid: WebAssembly.Module;
+}
 
-function module(): WebAssembly.Module | null {
+let compiled: Compiled | null | undefined;
+
+function module(): Compiled | null {
   if (compiled === undefined) {
     try {
-      compiled = new WebAssembly.Module(assembleModule(LINEAR_KERNELS));
+      compiled = {
+        linear: new WebAssembly.Module(assembleModule(LINEAR_KERNELS)),
+        sigmoid: new WebAssembly.Module(assembleModule(SIGMOID_KERNELS)),
+      };
     } catch {
       compiled = null; // no wasm SIMD: callers fall back to scalar JS
     }
@@ -49,6 +58,7 @@ export class WasmLinear {
   private readonly narrowFn: KernelFn;
   private readonly widenFn: KernelFn;
   private readonly widenPairFn: KernelFn;
+  private readonly sigmoidFn: (x: number, nBytes: number) => void;
   private boundX: Float32Array | null = null;
   private source: RowSource | null = null;
   private blockRows = 0;
@@ -71,9 +81,12 @@ export class WasmLinear {
   z = new Float32Array(0);
   rows = new Int32Array(0);
 
-  private constructor(mod: WebAssembly.Module) {
+  private constructor(mod: Compiled) {
     this.memory = new WebAssembly.Memory({ initial: 1 });
-    const inst = new WebAssembly.Instance(mod, { env: { mem: this.memory } });
+    const inst = new WebAssembly.Instance(mod.linear, { env: { mem: this.memory } });
+    // The activation module works on the same memory (the hidden layer's values in z).
+    const act = new WebAssembly.Instance(mod.sigmoid, { env: { mem: this.memory } });
+    this.sigmoidFn = act.exports['sigmoid'] as (x: number, nBytes: number) => void;
     this.fwd = inst.exports['forward'] as KernelFn;
     this.bwd = inst.exports['backward'] as KernelFn;
     this.touchFn = inst.exports['touch'] as KernelFn;
@@ -234,6 +247,15 @@ export class WasmLinear {
   /** g[c] += Σ_k z[k·C + c]·X[rows[k]] for k < nb (z holds the coefficients). */
   backward(nb: number, C: number): void {
     this.bwd(0, this.rowsOff, nb, this.dp, this.zOff, C, this.gOff);
+  }
+
+  /**
+   * z[i] = σ(z[i]) for i < n, in float32 (sigmoid-kernels.ts). Works four values at a time: the
+   * up to three values after z[n − 1] are overwritten too (z's scratch is padded to 64 bytes).
+   */
+  sigmoid(n: number): void {
+    if (n > this.lengths.z) throw new Error(`wasm kernels: sigmoid of ${n} values, z holds ${this.lengths.z}`);
+    this.sigmoidFn(this.zOff, align(n, 4) * 4);
   }
 
   private ensure(bytes: number): void {
