@@ -59,29 +59,52 @@ export function initParams(a: ProbeArch, rng: { uniform(lo: number, hi: number):
 }
 
 /**
- * Forward + backward of the mean (or summed) cross-entropy over the minibatch
- * `rows[start..end)` (rows index the feature matrix). Writes d(loss)/d(params) into `grad`
- * (overwritten, no weight decay) and returns the loss.
+ * What the probe minimises (src/probe/reference.ts states each plainly): the cross-entropy of the
+ * class labels (the classification protocols), or the MSE between the softmax and a target
+ * distribution per row, `targets` [rows of the features × nclasses] (SentEval's relatedness
+ * probe; linear only, as SentEval has it).
+ */
+export type ProbeLoss =
+  | { readonly kind: 'cross-entropy' }
+  | { readonly kind: 'distribution-mse'; readonly targets: Float64Array };
+
+export const CROSS_ENTROPY: ProbeLoss = { kind: 'cross-entropy' };
+
+/** The labels argument of a probe whose loss carries its own targets (distribution-mse). */
+export const NO_LABELS = new Int32Array(0);
+
+/**
+ * Forward + backward of the mean (or summed) loss over the minibatch `rows[start..end)` (rows
+ * index the feature matrix). Writes d(loss)/d(params) into `grad` (overwritten, no weight decay)
+ * and returns the loss.
  */
 export class ProbeNet {
   readonly arch: ProbeArch;
+  readonly loss: ProbeLoss;
   params: Float64Array;
   readonly grad: Float64Array;
+  /** Two-class logistic regression with cross-entropy: trained on the one row w1 − w0. */
+  private readonly binary: boolean;
   private readonly z: Float64Array;
+  private readonly dz: Float64Array;
   private readonly delta: Float64Array;
   private readonly h: Float64Array;
   private readonly hmask: Float64Array;
   private readonly dh: Float64Array;
   private engine: WasmLinear | null = null;
 
-  constructor(arch: ProbeArch, params: Float64Array) {
+  constructor(arch: ProbeArch, params: Float64Array, loss: ProbeLoss = CROSS_ENTROPY) {
     if (params.length !== paramCount(arch)) {
       throw new Error(`ProbeNet: ${params.length} parameters, expected ${paramCount(arch)}`);
     }
+    if (loss.kind === 'distribution-mse' && arch.nhid > 0) throw new Error('ProbeNet: the distribution MSE loss is for a linear probe');
     this.arch = arch;
+    this.loss = loss;
     this.params = params;
+    this.binary = loss.kind === 'cross-entropy' && arch.nhid === 0 && arch.nclasses === 2;
     this.grad = new Float64Array(params.length);
     this.z = new Float64Array(arch.nclasses);
+    this.dz = new Float64Array(arch.nclasses);
     this.delta = new Float64Array(arch.inputDim);
     this.h = new Float64Array(Math.max(arch.nhid, 1));
     this.hmask = new Float64Array(Math.max(arch.nhid, 1));
@@ -89,8 +112,8 @@ export class ProbeNet {
   }
 
   /**
-   * Run the linear (nhid = 0) paths on the SIMD kernels, with `X` as the feature matrix of every
-   * later call. Takes over the engine's scratch: one net per engine at a time.
+   * Run on the SIMD kernels, with `X` as the feature matrix of every later call. Takes over the
+   * engine's scratch: one net per engine at a time.
    */
   useEngine(engine: WasmLinear | null, X: ProbeInput, maxBatch: number): void {
     if (!engine) {
@@ -101,23 +124,32 @@ export class ProbeNet {
     const maxRows = Math.max(maxBatch, EVAL_CHUNK);
     bindFeatures(engine, X, d, maxRows);
     // The kernels compute the first layer: the hidden layer's H rows for an MLP, else the classes.
-    const rowsOut = H > 0 ? H : C === 2 ? 1 : C;
+    const rowsOut = H > 0 ? H : this.binary ? 1 : C;
     engine.reserve(rowsOut, maxRows, (H > 0 ? H : C) * d);
     this.engine = engine;
   }
 
   private blockData = new Float32Array(0);
   private blockLabels = new Int32Array(0);
+  private blockTargets = new Float64Array(0);
 
-  /** Rows `rows[start..end)` of a source as a dense block, with their labels; rows become 0..n-1. */
-  private gathered(src: RowSource, y: Int32Array | null, rows: Int32Array, start: number, end: number): { X: Float32Array; y: Int32Array } {
+  /**
+   * Rows `rows[start..end)` of a source as a dense block, with their labels (or, for the
+   * distribution loss, their targets); rows become 0..n-1.
+   */
+  private gathered(src: RowSource, y: Int32Array | null, rows: Int32Array, start: number, end: number): { X: Float32Array; y: Int32Array; targets: Float64Array } {
     const n = end - start;
     const d = this.arch.inputDim;
     if (this.blockData.length < n * d) this.blockData = new Float32Array(n * d);
     if (this.blockLabels.length < n) this.blockLabels = new Int32Array(n);
     src.gather(rows, start, end, this.blockData, d);
-    if (y) for (let k = 0; k < n; k++) this.blockLabels[k] = y[rows[start + k]!]!;
-    return { X: this.blockData, y: this.blockLabels };
+    if (this.loss.kind === 'distribution-mse') {
+      const C = this.arch.nclasses;
+      const T = this.loss.targets;
+      if (this.blockTargets.length < n * C) this.blockTargets = new Float64Array(n * C);
+      for (let k = 0; k < n; k++) this.blockTargets.set(T.subarray(rows[start + k]! * C, (rows[start + k]! + 1) * C), k * C);
+    } else if (y) for (let k = 0; k < n; k++) this.blockLabels[k] = y[rows[start + k]!]!;
+    return { X: this.blockData, y: this.blockLabels, targets: this.blockTargets };
   }
 
   lossAndGrad(
@@ -130,6 +162,14 @@ export class ProbeNet {
     dropoutRng?: FastStream,
     withLoss = true,
   ): number {
+    if (this.loss.kind === 'distribution-mse') {
+      // nn.MSELoss's mean is over every element of the [batch × nclasses] output.
+      const scale = reduction === 'mean' ? 1 / ((end - start) * this.arch.nclasses) : 1;
+      if (this.engine) return this.mseGradSimd(this.engine, this.loss.targets, rows, start, end, scale);
+      if (X instanceof Float32Array) return this.mseGrad(X, this.loss.targets, rows, start, end, scale);
+      const b = this.gathered(X, null, rows, start, end);
+      return this.mseGrad(b.X, b.targets, identityRows(end - start), 0, end - start, scale);
+    }
     const scale = reduction === 'mean' ? 1 / (end - start) : 1;
     if (!(X instanceof Float32Array) && !this.engine) {
       const b = this.gathered(X, y, rows, start, end);
@@ -141,18 +181,130 @@ export class ProbeNet {
         : this.mlpGrad(X as Float32Array, y, rows, start, end, scale, dropoutRng);
     }
     if (this.engine) {
-      return this.arch.nclasses === 2
+      return this.binary
         ? this.binaryGradSimd(this.engine, y, rows, start, end, scale, withLoss)
         : this.softmaxGradSimd(this.engine, y, rows, start, end, scale);
     }
-    if (this.arch.nclasses === 2) return this.binaryGrad(X as Float32Array, y, rows, start, end, scale);
+    if (this.binary) return this.binaryGrad(X as Float32Array, y, rows, start, end, scale);
     return this.softmaxGrad(X as Float32Array, y, rows, start, end, scale);
   }
 
-  /** Weights into the kernel's float32 scratch: w1 − w0 for two classes, else W (rows padded). */
+  /** Weights into the kernel's float32 scratch: w1 − w0 for binary, else W (rows padded). */
   private loadWeights(e: WasmLinear): void {
     const { inputDim: d, nclasses: C } = this.arch;
-    e.loadWeights(this.params, d, C, C === 2);
+    e.loadWeights(this.params, d, C, this.binary);
+  }
+
+  /** The distribution MSE on the kernels (features bound to `e`); targets indexed by row. */
+  private mseGradSimd(e: WasmLinear, T: Float64Array, rows: Int32Array, start: number, end: number, scale: number): number {
+    const { inputDim: d, nclasses: C } = this.arch;
+    const p = this.params;
+    const g = this.grad;
+    const { z: q, dz } = this;
+    const bOff = C * d;
+    const nb = end - start;
+    this.loadWeights(e);
+    e.stage(rows, start, nb);
+    e.forward(nb, C);
+    const z = e.z;
+    for (let c = 0; c < C; c++) g[bOff + c] = 0;
+    let loss = 0;
+    for (let k = 0; k < nb; k++) {
+      const o = k * C;
+      for (let c = 0; c < C; c++) q[c] = z[o + c]! + p[bOff + c]!;
+      // This path has always passed dq through the float32 logit buffer; keep that rounding.
+      loss = softmaxMseBackward(q, T, rows[start + k]! * C, C, scale, dz, loss, true);
+      for (let c = 0; c < C; c++) {
+        z[o + c] = dz[c]!;
+        g[bOff + c] += dz[c]!;
+      }
+    }
+    e.g.fill(0, 0, C * e.dp);
+    e.backward(nb, C);
+    e.storeGrad(g, d, C, false);
+    return loss * scale;
+  }
+
+  /** The distribution MSE in scalar JS; targets indexed by row. */
+  private mseGrad(X: Float32Array, T: Float64Array, rows: Int32Array, start: number, end: number, scale: number): number {
+    const { inputDim: d, nclasses: C } = this.arch;
+    const p = this.params;
+    const g = this.grad;
+    const { z: q, dz } = this;
+    const bOff = C * d;
+    g.fill(0);
+    let loss = 0;
+    for (let k = start; k < end; k++) {
+      const r = rows[k]!;
+      const o = r * d;
+      for (let c = 0; c < C; c++) {
+        const wo = c * d;
+        let s0 = 0;
+        let s1 = 0;
+        let j = 0;
+        for (; j + 1 < d; j += 2) {
+          s0 += p[wo + j]! * X[o + j]!;
+          s1 += p[wo + j + 1]! * X[o + j + 1]!;
+        }
+        if (j < d) s0 += p[wo + j]! * X[o + j]!;
+        q[c] = p[bOff + c]! + s0 + s1;
+      }
+      loss = softmaxMseBackward(q, T, r * C, C, scale, dz, loss, false);
+      for (let c = 0; c < C; c++) {
+        const gz = dz[c]!;
+        g[bOff + c] += gz;
+        const wo = c * d;
+        for (let j = 0; j < d; j++) g[wo + j] += gz * X[o + j]!;
+      }
+    }
+    return loss * scale;
+  }
+
+  /**
+   * Expected score Σ_c softmax(z)_c·(c + 1) of each row (the relatedness probe's prediction), in
+   * eval mode, on the kernels when bound.
+   */
+  expectedScores(X: ProbeInput, rows: Int32Array): Float64Array {
+    const { inputDim: d, nclasses: C } = this.arch;
+    if (this.arch.nhid > 0) throw new Error('ProbeNet: expected scores are of a linear probe');
+    const p = this.params;
+    const bOff = C * d;
+    const out = new Float64Array(rows.length);
+    const z = this.z;
+    const e = this.engine;
+    if (e) {
+      this.loadWeights(e);
+      const ez = e.z;
+      for (let s = 0; s < rows.length; s += EVAL_CHUNK) {
+        const nb = Math.min(EVAL_CHUNK, rows.length - s);
+        e.stage(rows, s, nb);
+        e.forward(nb, C);
+        for (let k = 0; k < nb; k++) {
+          for (let c = 0; c < C; c++) z[c] = ez[k * C + c]! + p[bOff + c]!;
+          out[s + k] = expectedScoreOf(z, 0, C);
+        }
+      }
+      return out;
+    }
+    if (!(X instanceof Float32Array)) {
+      for (let s = 0; s < rows.length; s += EVAL_CHUNK) {
+        const nb = Math.min(EVAL_CHUNK, rows.length - s);
+        const b = this.gathered(X, null, rows, s, s + nb);
+        out.set(this.expectedScores(b.X, identityRows(nb)), s);
+      }
+      return out;
+    }
+    for (let k = 0; k < rows.length; k++) {
+      const o = rows[k]! * d;
+      for (let c = 0; c < C; c++) {
+        const wo = c * d;
+        let v = p[bOff + c]!;
+        for (let j = 0; j < d; j++) v += p[wo + j]! * X[o + j]!;
+        z[c] = v;
+      }
+      out[k] = expectedScoreOf(z, 0, C);
+    }
+    return out;
   }
 
   /** Returns the loss only when `withLoss` (training does not need it; NaN otherwise). */
@@ -345,11 +497,11 @@ export class ProbeNet {
     this.loadWeights(e);
     const z = e.z;
     const bOff = C * d;
-    const db = C === 2 ? p[2 * d + 1]! - p[2 * d]! : 0;
+    const db = this.binary ? p[2 * d + 1]! - p[2 * d]! : 0;
     for (let s = 0; s < rows.length; s += EVAL_CHUNK) {
       const nb = Math.min(EVAL_CHUNK, rows.length - s);
       e.stage(rows, s, nb);
-      if (C === 2) {
+      if (this.binary) {
         e.forward(nb, 1);
         for (let k = 0; k < nb; k++) out[s + k] = db + z[k]! > 0 ? 1 : 0;
         continue;
@@ -557,7 +709,7 @@ export class ProbeNet {
       }
       return;
     }
-    if (H === 0 && C === 2) {
+    if (this.binary) {
       const delta = this.delta;
       for (let j = 0; j < d; j++) delta[j] = p[d + j]! - p[j]!;
       const db = p[2 * d + 1]! - p[2 * d]!;
@@ -655,6 +807,59 @@ export class ProbeNet {
       for (let c = 0; c < C; c++) out[k * C + c] = Math.exp(z[c]! - m) / sum;
     }
   }
+}
+
+/**
+ * One row of softmax + MSE backward: turns the logits in `q` into probabilities, writes
+ * d(scale·Σ_c err_c²)/d logits into `gz`, and returns `loss` plus this row's Σ_c err_c² (added
+ * term by term, as a running sum). `dqAsFloat32` rounds the per-class error gradient to float32
+ * before the softmax Jacobian, as the SIMD path always did by passing it through its float32
+ * buffer; the scalar path keeps it in double precision.
+ */
+function softmaxMseBackward(
+  q: Float64Array,
+  T: ArrayLike<number>,
+  t: number,
+  nclass: number,
+  scale: number,
+  gz: Float64Array,
+  loss: number,
+  dqAsFloat32: boolean,
+): number {
+  let zmax = -Infinity;
+  for (let c = 0; c < nclass; c++) if (q[c]! > zmax) zmax = q[c]!;
+  let sum = 0;
+  for (let c = 0; c < nclass; c++) {
+    q[c] = Math.exp(q[c]! - zmax);
+    sum += q[c]!;
+  }
+  let dot = 0;
+  for (let c = 0; c < nclass; c++) {
+    q[c] = q[c]! / sum;
+    const err = q[c]! - T[t + c]!;
+    loss += err * err;
+    gz[c] = 2 * err * scale;
+    dot += gz[c]! * q[c]!;
+  }
+  for (let c = 0; c < nclass; c++) {
+    const dq = dqAsFloat32 ? Math.fround(gz[c]!) : gz[c]!;
+    gz[c] = q[c]! * (dq - dot);
+  }
+  return loss;
+}
+
+/** Σ_c softmax(z)_c·(c+1) of the logits `z[off..off+nclass)`, in double precision. */
+export function expectedScoreOf(z: ArrayLike<number>, off: number, nclass: number): number {
+  let zmax = -Infinity;
+  for (let c = 0; c < nclass; c++) if (z[off + c]! > zmax) zmax = z[off + c]!;
+  let sum = 0;
+  let ev = 0;
+  for (let c = 0; c < nclass; c++) {
+    const e = Math.exp(z[off + c]! - zmax);
+    sum += e;
+    ev += e * (c + 1);
+  }
+  return ev / sum;
 }
 
 /** Bind features to a kernel instance: copy a small dense matrix once, stream anything else. */

@@ -2,7 +2,8 @@
  * Every fast path of the probe's arithmetic against the one scalar reference of its loss
  * (src/probe/reference.ts): ProbeNet's scalar JS and wasm SIMD forms, on a dense matrix and on
  * streamed rows, for logistic regression (two classes, several) and the MLP (with and without
- * dropout, masks drawn from the training stream), and relatedness's softmax + MSE in both forms.
+ * dropout, masks drawn from the training stream), and relatedness's softmax + MSE (the same
+ * ProbeNet with the distribution loss) in every form.
  * One minibatch's loss and gradient, and the parameters after one Adam step from them, agree to
  * float32 rounding; a NaN anywhere fails (helpers/diff.ts).
  */
@@ -10,10 +11,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { denseSource } from '../../src/features/source.js';
 import { FastStream } from '../../src/probe/fast-stream.js';
-import { initParams, ProbeNet, type LossReduction, type ProbeArch, type ProbeInput } from '../../src/probe/model.js';
+import { initParams, NO_LABELS, ProbeNet, type LossReduction, type ProbeArch, type ProbeInput } from '../../src/probe/model.js';
 import { Adam } from '../../src/probe/optim.js';
 import { crossEntropyStep, distributionMseStep, type ReferenceStep } from '../../src/probe/reference.js';
-import { relatednessLossAndGrad, relatednessLossAndGradSimd } from '../../src/probe/relatedness.js';
+import { relatednessNet } from '../../src/probe/relatedness.js';
 import { encodeTaiAll } from '../../src/probe/tai.js';
 import { WasmLinear } from '../../src/probe/wasm/linear.js';
 import { Rng } from '../../src/util/rng.js';
@@ -127,22 +128,14 @@ for (const reduction of ['mean', 'sum'] as LossReduction[]) {
     const X = features(d, 3);
     const r = new Rng(9, 6);
     const targets = encodeTaiAll(Float64Array.from({ length: N }, () => r.uniform(1, 5)), { nclass });
-    const scores = new Float64Array(N);
     const params = initParams({ inputDim: d, nhid: 0, nclasses: nclass, dropout: 0 }, new Rng(4, 1));
     const ref = distributionMseStep(params, { X, cols: d, rows: BATCH }, targets, nclass, reduction);
     for (const form of FORMS) {
-      const data = { X: input(X, d, form), cols: d, targets, scores };
-      const grad = new Float64Array(params.length);
-      let loss: number;
-      if (form.startsWith('simd')) {
-        const engine = WasmLinear.create();
-        assert.ok(engine);
-        if (data.X instanceof Float32Array) engine.bind(data.X, d);
-        else engine.bindSource(data.X, END - START);
-        engine.reserve(nclass, END - START, nclass * d);
-        loss = relatednessLossAndGradSimd(engine, params, grad, data, nclass, ROWS, START, END, reduction);
-      } else loss = relatednessLossAndGrad(params, grad, data, nclass, ROWS, START, END, reduction);
-      assertStep(form, loss, grad, ref, params);
+      const Xin = input(X, d, form);
+      const net = relatednessNet(params.slice(), d, targets, nclass);
+      if (form.startsWith('simd')) net.useEngine(WasmLinear.create(), Xin, END - START);
+      const loss = net.lossAndGrad(Xin, NO_LABELS, ROWS, START, END, reduction);
+      assertStep(form, loss, net.grad, ref, params);
     }
   });
 }
