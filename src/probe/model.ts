@@ -395,10 +395,7 @@ export class ProbeNet {
     const { inputDim: d, nhid: H, nclasses: C, dropout } = this.arch;
     const p = this.params;
     const g = this.grad;
-    const logits = this.z;
     const b1 = H * d;
-    const w2 = b1 + H;
-    const b2 = w2 + C * H;
     const keep = 1 - dropout;
     const useDropout = dropout > 0 && dropoutRng !== undefined;
     const nb = end - start;
@@ -420,6 +417,28 @@ export class ProbeNet {
     }
     e.sigmoid(nb * H);
     g.fill(0, b1);
+    const loss = C === 2
+      ? this.mlpHead2(z, y, rows, start, nb, scale, useDropout)
+      : this.mlpHead(z, y, rows, start, nb, scale, useDropout);
+    e.g.fill(0, 0, H * e.dp);
+    e.backward(nb, H);
+    e.storeGrad(g, d, H, false);
+    return loss * scale;
+  }
+
+  /**
+   * The MLP's output side for a minibatch whose hidden activations are z's rows [k·H, (k+1)·H):
+   * logits, softmax cross-entropy, the second layer's and the hidden bias's gradient into `grad`;
+   * z's rows become the hidden layer's gradient gu (the backward kernel's coefficients).
+   */
+  private mlpHead(z: Float32Array, y: Int32Array, rows: Int32Array, start: number, nb: number, scale: number, useDropout: boolean): number {
+    const { inputDim: d, nhid: H, nclasses: C } = this.arch;
+    const p = this.params;
+    const g = this.grad;
+    const logits = this.z;
+    const b1 = H * d;
+    const w2 = b1 + H;
+    const b2 = w2 + C * H;
     let loss = 0;
     for (let k = 0; k < nb; k++) {
       const o = k * H;
@@ -455,10 +474,53 @@ export class ProbeNet {
         z[o + u] = gu;
       }
     }
-    e.g.fill(0, 0, H * e.dp);
-    e.backward(nb, H);
-    e.storeGrad(g, d, H, false);
-    return loss * scale;
+    return loss;
+  }
+
+  /** mlpHead for two classes, the logits in locals: the same operations in the same order. */
+  private mlpHead2(z: Float32Array, y: Int32Array, rows: Int32Array, start: number, nb: number, scale: number, useDropout: boolean): number {
+    const { inputDim: d, nhid: H } = this.arch;
+    const p = this.params;
+    const g = this.grad;
+    const masks = this.masks;
+    const b1 = H * d;
+    const w20 = b1 + H;
+    const w21 = w20 + H;
+    const b2 = w21 + H;
+    let loss = 0;
+    for (let k = 0; k < nb; k++) {
+      const o = k * H;
+      let l0 = p[b2]!;
+      let l1 = p[b2 + 1]!;
+      for (let u = 0; u < H; u++) {
+        const hu = z[o + u]!;
+        l0 += p[w20 + u]! * hu;
+        l1 += p[w21 + u]! * hu;
+      }
+      let zmax = -Infinity;
+      if (l0 > zmax) zmax = l0;
+      if (l1 > zmax) zmax = l1;
+      let sum = 0;
+      sum += Math.exp(l0 - zmax);
+      sum += Math.exp(l1 - zmax);
+      const yi = y[rows[start + k]!]!;
+      loss += Math.log(sum) - ((yi === 0 ? l0 : l1) - zmax);
+      const g0 = (Math.exp(l0 - zmax) / sum - (yi === 0 ? 1 : 0)) * scale;
+      const g1 = (Math.exp(l1 - zmax) / sum - (yi === 1 ? 1 : 0)) * scale;
+      g[b2] += g0;
+      g[b2 + 1] += g1;
+      for (let u = 0; u < H; u++) {
+        const hu = z[o + u]!;
+        g[w20 + u] += g0 * hu;
+        g[w21 + u] += g1 * hu;
+        const dh = g0 * p[w20 + u]! + g1 * p[w21 + u]!;
+        let gu = dh * hu * (1 - hu);
+        if (useDropout) gu *= masks[o + u]!;
+        g[b1 + u] += gu;
+        z[o + u] = gu;
+      }
+    }
+    return loss;
   }
 
   /** Eval-mode MLP forward of `rows` on the kernels: arg-max class of each. */
