@@ -4,7 +4,8 @@
  *   spine  the ten SentEval tasks, bow encoder, --config paper, cold feature cache, against the
  *          reference toolkit's wall times and scores (SentEval on PyTorch 1.13 CPU, 2 threads)
  *   borep  MR and SICK-R with --encoder borep --dim 4096 --config paper (the 4096-d scale check)
- *   probe  the probe micro-benchmark (scripts/bench-probe)
+ *   probe  the probe micro-benchmark (scripts/bench-probe); `--name value` options after the bench
+ *          names go to it, e.g. `npm run bench -- probe --tasks MR,SICK-E --nhid 50` (the MLP probe)
  *   gensen the GenSen encoder against PyTorch (scripts/bench-gensen)
  *   probes the bandwidth floor of MR --config paper at 4096-d (borep): this machine's read
  *          bandwidth (scripts/bandwidth), the bytes each kind of probe reads per epoch, counted from
@@ -179,25 +180,32 @@ function scale(): void {
   }
 }
 
-function script(name: string): void {
+function script(name: string, args: readonly string[] = []): void {
   const file = join(here, `${name}${ext}`);
   if (!existsSync(file)) {
     console.log(`\n## ${name}: not present`);
     return;
   }
   console.log(`\n## ${name}`);
-  const node = ext === '.ts' ? ['--import', 'tsx', file] : [file];
+  const node = ext === '.ts' ? ['--import', 'tsx', file, ...args] : [file, ...args];
   const r = spawnSync(process.execPath, node, { stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`${name} failed (exit ${r.status})`);
 }
 
-const which = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+// Bench names, and the `--name value` options forwarded to the probe micro-benchmark.
+const which: string[] = [];
+const probeArgs: string[] = [];
+for (let i = 2; i < process.argv.length; i++) {
+  const a = process.argv[i]!;
+  if (a.startsWith('--')) probeArgs.push(a, process.argv[++i] ?? '');
+  else which.push(a);
+}
 const chosen = which.length > 0 ? which : ['spine', 'borep'];
 console.log(`# gensen-eval bench: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
 for (const c of chosen) {
   if (c === 'spine') spine();
   else if (c === 'borep') borep();
-  else if (c === 'probe') script('bench-probe');
+  else if (c === 'probe') script('bench-probe', probeArgs);
   else if (c === 'gensen') script('bench-gensen');
   else if (c === 'scale') scale();
   else if (c === 'gpu') {
