@@ -7,6 +7,7 @@
  * SentEval's batches: each split's side a, then side b, in consecutive batches of the encoder batch
  * size over SentEval's sorted order.
  */
+import { checkEncoderOutput } from '../encoders/check-output.js';
 import type { SentenceEncoder } from '../encoders/types.js';
 import type { FeatureDtype } from '../features/dtype.js';
 import { SentenceStore } from '../features/store.js';
@@ -101,13 +102,11 @@ export async function encodeStore(plan: StorePlan, o: StoreEncodeOptions): Promi
   }
   const store = SentenceStore.create(plan.rows.length, dim, o.dtype);
   let done = 0;
+  let index = 0;
   for (const [from, to] of plan.segments) {
     for (let i = from; i < to; i += o.batchSize) {
       const batch = plan.rows.slice(i, Math.min(i + o.batchSize, to));
-      const m = await o.encoder.encode(batch);
-      if (m.rows !== batch.length || m.cols !== dim) {
-        throw new Error(`encoder ${o.encoder.identity.name} returned ${m.rows}x${m.cols} for a batch of ${batch.length} (dim ${dim})`);
-      }
+      const m = checkEncoderOutput(await o.encoder.encode(batch), batch.length, dim, { encoder: o.encoder.identity.name, index: index++, first: batch[0]! });
       store.setRows(i, m.data, m.rows);
       done += batch.length;
       o.onBatch?.(done, plan.rows.length);
