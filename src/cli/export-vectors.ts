@@ -71,7 +71,7 @@ export const exportVectorsCommand: CommandModule<object, ExportArgs> = {
       .option('cache', { type: 'boolean', default: true, describe: 'Use the binary cache of the embedded vectors (--no-cache: parse the package)' })
       .epilogue(
         examplesEpilogue([
-          { command: 'export-vectors --out embedded-100d.txt', what: 'Every word (341,479 lines, about 290 MB)' },
+          { command: 'export-vectors --out embedded-100d.txt', what: 'Every word (341,479 lines, about 300 MB)' },
           { command: 'export-vectors --tasks SICK-E,STS-B --out sick-stsb.txt', what: "Only these tasks' words" },
         ]),
       ) as unknown as Argv<ExportArgs>,
