@@ -12,6 +12,9 @@
  *   scale  MultiNLI-format files generated at 50,000 and at MultiNLI's 392,702 training pairs
  *          (scripts/make-scale-data), --encoder borep --dim 4096 --config fast: wall time, encoding
  *          rate, probes/s and peak RSS against the bar 1.3 x store bytes + 1.5 GB
+ *   table2 a synthetic full-size GenSen pair and the bow encoder over the ten tasks, --config paper,
+ *          cold cache: per task encode/probe seconds, probes/s, peak RSS, the probes' memory floor;
+ *          bow against SentEval's times (scripts/bench-table2; --quick for a small pair)
  *   gpu    GenSen on WebGPU against onnxruntime on the CPU, full-size synthetic models, and a stage of
  *          logistic probes on the WebGPU trainer against the CPU pool (scripts/bench-gpu-probes), on
  *          whatever adapter is present (lavapipe in CI: slow, it only shows the path runs)
@@ -22,9 +25,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TaskResult } from '../src/results/schema.js';
 import { measureBandwidth } from './bandwidth.js';
-import { rowBytes, type KindTraffic } from './probe-traffic.js';
+import { job } from './bench-job.js';
+import { rowBytes } from './probe-traffic.js';
+import { table2, table2Options } from './bench-table2.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -46,22 +50,6 @@ const REFERENCE_SCORES: Record<string, { value: number; seeds?: number[]; tol: n
   TREC: { value: 71.2, seeds: [71.2, 70.8, 71.0], tol: 1.0 },
   'SICK-R': { value: 0.7544, seeds: [0.7544, 0.7552, 0.7556], tol: 0.01 },
 };
-
-interface JobOutput {
-  totalSeconds: number;
-  loadSeconds: number;
-  maxRssMiB: number;
-  tasks: Record<string, TaskResult>;
-  traffic?: KindTraffic[];
-}
-
-function job(args: string[], env: Record<string, string> = {}): JobOutput {
-  const script = join(here, `bench-evaluate${ext}`);
-  const node = ext === '.ts' ? ['--import', 'tsx', script] : [script];
-  const r = spawnSync(process.execPath, [...node, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26, env: { ...process.env, ...env } });
-  if (r.status !== 0) throw new Error(`bench job ${args.join(' ')} failed (exit ${r.status})`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as JobOutput;
-}
 
 const pad = (s: string | number, n: number) => String(s).padEnd(n);
 
@@ -191,7 +179,10 @@ function script(name: string): void {
   if (r.status !== 0) throw new Error(`${name} failed (exit ${r.status})`);
 }
 
-const which = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+// Flags that take a value (table2's); their values are not bench names.
+const VALUE_FLAGS = new Set(['--size', '--tasks', '--encoders', '--models-dir']);
+const argv = process.argv.slice(2);
+const which = argv.filter((a, i) => !a.startsWith('-') && !VALUE_FLAGS.has(argv[i - 1] ?? ''));
 const chosen = which.length > 0 ? which : ['spine', 'borep'];
 console.log(`# gensen-eval bench: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
 for (const c of chosen) {
@@ -205,5 +196,6 @@ for (const c of chosen) {
     script('bench-gpu-probes');
   }
   else if (c === 'probes') await probes();
-  else throw new Error(`unknown bench '${c}': spine, borep, probes, probe, gensen, scale, gpu`);
+  else if (c === 'table2') await table2(table2Options(argv));
+  else throw new Error(`unknown bench '${c}': spine, borep, probes, probe, gensen, scale, gpu, table2`);
 }
