@@ -28,6 +28,7 @@ import { checkMemory, estimateTask } from './memory.js';
 import { probePool } from '../protocol/pool.js';
 import type { ProbeBackend } from '../protocol/backend.js';
 import { cpuDevice } from '../compute/device.js';
+import { RunStores, sentenceSet } from './run-stores.js';
 
 export interface EvaluateOptions {
   readonly tasks: readonly TaskDefinition[];
@@ -136,6 +137,9 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
   );
   opts.progress.status?.(`preparing the ${encoder.identity.name} encoder for ${todo.length} task(s)…`);
   await encoder.prepareRun?.(todo.map((def, i) => taskContext(def, loaded[i]!)));
+  // Tasks that read the same sentences (SICK-E and SICK-R) encode them once per run.
+  const sets = loaded.map((d) => sentenceSet(d.splits));
+  const stores = new RunStores(sets);
   for (const [i, def] of todo.entries()) {
     const data = loaded[i]!;
     opts.progress.startTask?.(i + 1, todo.length, def.id);
@@ -148,7 +152,9 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
       progress: opts.progress,
       probabilities: opts.onPredictions !== undefined,
       backend,
+      shared: { stores, set: sets[i]! },
     });
+    stores.finished(sets[i]!);
     let result = run.result;
     if (opts.onPredictions) {
       const file = await opts.onPredictions(def.id, run.predictions);

@@ -16,6 +16,8 @@ import type { FeatureCache } from './feature-cache.js';
 export interface EncodeStats {
   sentences: number;
   fromCache: number;
+  /** Sentence occurrences served by a store an earlier task of the run made (run-stores.ts). */
+  fromRun?: number;
   seconds: number;
   /** Set once the store exists. */
   store?: { rows: number; occurrences: number; dim: number; dtype: string; bytes: number };
