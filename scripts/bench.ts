@@ -5,7 +5,8 @@
  *          reference toolkit's wall times and scores (SentEval on PyTorch 1.13 CPU, 2 threads)
  *   borep  MR and SICK-R with --encoder borep --dim 4096 --config paper (the 4096-d scale check)
  *   probe  the probe micro-benchmark (scripts/bench-probe)
- *   gensen the GenSen encoder against PyTorch (scripts/bench-gensen)
+ *   gensen the GenSen encoder against PyTorch (scripts/bench-gensen), and where its CPU time goes
+ *          against the machine's GEMM rate (scripts/bench-gensen-breakdown)
  *   probes the bandwidth floor of MR --config paper at 4096-d (borep): this machine's read
  *          bandwidth (scripts/bandwidth), the bytes each kind of probe reads per epoch, counted from
  *          the jobs the run submits (scripts/probe-traffic), the floor they give, and the measured time
@@ -189,7 +190,10 @@ for (const c of chosen) {
   if (c === 'spine') spine();
   else if (c === 'borep') borep();
   else if (c === 'probe') script('bench-probe');
-  else if (c === 'gensen') script('bench-gensen');
+  else if (c === 'gensen') {
+    script('bench-gensen');
+    script('bench-gensen-breakdown');
+  }
   else if (c === 'scale') scale();
   else if (c === 'gpu') {
     script('bench-gpu-encoder');

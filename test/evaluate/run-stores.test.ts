@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -13,42 +13,14 @@ import { evaluate } from '../../src/evaluate/run.js';
 import { closeProbePool } from '../../src/protocol/index.js';
 import { resolveSettings } from '../../src/protocol/settings.js';
 import { resolveTasks } from '../../src/tasks/registry.js';
-import { Rng } from '../../src/util/rng.js';
 import { syntheticGensen } from '../helpers/synthetic-gensen.js';
+import { writeSickData } from '../helpers/sick-data.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gensen-eval-run-stores-'));
 test.after(async () => {
   await closeProbePool();
   rmSync(tmp, { recursive: true, force: true });
 });
-
-const WORDS = 'a man woman dog cat is playing running sitting on the grass in park with ball and red blue small big old young'.split(' ');
-const LABELS = ['CONTRADICTION', 'NEUTRAL', 'ENTAILMENT'];
-
-/**
- * SICK's three files, small: sentences drawn from a pool so that they repeat across pairs, as SICK's
- * do, and labels and scores such that SICK-E's sort (by label) and SICK-R's (by score) order tied
- * lengths differently.
- */
-function sickData(): string {
-  const dir = join(tmp, 'data');
-  mkdirSync(join(dir, 'SICK'), { recursive: true });
-  const rng = new Rng(7);
-  const pool = Array.from({ length: 90 }, () => Array.from({ length: 3 + rng.int(6) }, () => WORDS[rng.int(WORDS.length)]!).join(' '));
-  let id = 1;
-  const file = (name: string, n: number) => {
-    const lines = ['pair_ID\tsentence_A\tsentence_B\trelatedness_score\tentailment_judgment'];
-    for (let i = 0; i < n; i++) {
-      const score = (1 + rng.int(41) / 10).toFixed(1);
-      lines.push(`${id++}\t${pool[rng.int(pool.length)]}\t${pool[rng.int(pool.length)]}\t${score}\t${LABELS[rng.int(3)]}`);
-    }
-    writeFileSync(join(dir, 'SICK', name), `${lines.join('\n')}\n`);
-  };
-  file('SICK_train.txt', 120);
-  file('SICK_trial.txt', 30);
-  file('SICK_test_annotated.txt', 40);
-  return dir;
-}
 
 /** Counts the sentences the wrapped encoder is asked to encode. */
 function counting(inner: SentenceEncoder): { encoder: SentenceEncoder; sentences: () => number } {
@@ -93,7 +65,7 @@ const distinctSentences = (dataDir: string): number => {
 
 for (const which of ['bow', 'gensen (last pooling)'] as const) {
   test(`SICK-E then SICK-R with ${which}, no feature cache: the sentences are encoded once, and every number and prediction is what each task gives alone`, async () => {
-    const dataDir = sickData();
+    const dataDir = writeSickData(join(tmp, 'data'));
     const make = async (): Promise<SentenceEncoder> =>
       which === 'bow'
         ? createEncoder({ encoder: 'bow' })
@@ -118,7 +90,7 @@ for (const which of ['bow', 'gensen (last pooling)'] as const) {
 }
 
 test('a batch-dependent encoder (faithful max pooling) is not shared across different batches: SICK-E and SICK-R sort ties differently', async () => {
-  const dataDir = sickData();
+  const dataDir = writeSickData(join(tmp, 'data'));
   const inner = await GensenEncoder.fromModels([syntheticGensen({ vocab: 300, embDim: 16, hidden: 12, layers: 1 })], { modelsDir: '', prefix1: 'synthetic', pool: 'max', maxPool: 'faithful', tuning: { intraOpThreads: 1 } });
   assert.equal(inner.batchIndependent, false);
   const c = counting(inner);
@@ -127,7 +99,7 @@ test('a batch-dependent encoder (faithful max pooling) is not shared across diff
 });
 
 test('with the feature cache, a second run with the same sentences encodes nothing (a re-run with other probe settings)', async () => {
-  const dataDir = sickData();
+  const dataDir = writeSickData(join(tmp, 'data'));
   rmSync(join(tmp, 'cache'), { recursive: true, force: true });
   const cache = new FeatureCache(join(tmp, 'cache'));
   const c = counting(await createEncoder({ encoder: 'bow' }));
