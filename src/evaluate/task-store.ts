@@ -1,7 +1,8 @@
 /**
  * Encodes a task into its sentence store. Every sentence of every split (both sides of pairs) gets a
  * store row; examples refer to rows. An encoder that declares `batchIndependent` has each distinct
- * sentence encoded once (MultiNLI's premises serve three hypotheses each). Any other encoder may
+ * sentence encoded once (MultiNLI's premises serve three hypotheses each), in batches of similar
+ * lengths. Any other encoder may
  * give a sentence a different vector in a different batch (GenSen's faithful max pooling takes the
  * max over the batch's padding), so its store keeps one row per occurrence, encoded in exactly
  * SentEval's batches: each split's side a, then side b, in consecutive batches of the encoder batch
@@ -103,16 +104,32 @@ export async function encodeStore(plan: StorePlan, o: StoreEncodeOptions): Promi
   }
   const store = SentenceStore.create(plan.rows.length, dim, o.dtype);
   let done = 0;
-  for (const [from, to] of plan.segments) {
-    for (let i = from; i < to; i += o.batchSize) {
-      const batch = plan.rows.slice(i, Math.min(i + o.batchSize, to));
-      const m = await o.encoder.encode(batch);
-      if (m.rows !== batch.length || m.cols !== dim) {
-        throw new Error(`encoder ${o.encoder.identity.name} returned ${m.rows}x${m.cols} for a batch of ${batch.length} (dim ${dim})`);
-      }
-      store.setRows(i, m.data, m.rows);
-      done += batch.length;
+  const check = (rows: number, cols: number, n: number): void => {
+    if (rows !== n || cols !== dim) throw new Error(`encoder ${o.encoder.identity.name} returned ${rows}x${cols} for a batch of ${n} (dim ${dim})`);
+  };
+  if (plan.distinct) {
+    // A batch-independent encoder gets its rows shortest first: batches of similar lengths pad
+    // least (a pair task's second sentences come in the order of the first ones' lengths). The
+    // store keeps the plan's row order, so cache keys and vectors are what they were.
+    const order = plan.rows.map((_, i) => i).sort((a, b) => plan.rows[a]!.length - plan.rows[b]!.length || a - b);
+    for (let i = 0; i < order.length; i += o.batchSize) {
+      const ids = order.slice(i, i + o.batchSize);
+      const m = await o.encoder.encode(ids.map((r) => plan.rows[r]!));
+      check(m.rows, m.cols, ids.length);
+      ids.forEach((r, k) => store.setRows(r, m.data.subarray(k * dim, (k + 1) * dim), 1));
+      done += ids.length;
       o.onBatch?.(done, plan.rows.length);
+    }
+  } else {
+    for (const [from, to] of plan.segments) {
+      for (let i = from; i < to; i += o.batchSize) {
+        const batch = plan.rows.slice(i, Math.min(i + o.batchSize, to));
+        const m = await o.encoder.encode(batch);
+        check(m.rows, m.cols, batch.length);
+        store.setRows(i, m.data, m.rows);
+        done += batch.length;
+        o.onBatch?.(done, plan.rows.length);
+      }
     }
   }
   if (key) o.cache!.putStore(key, store);
