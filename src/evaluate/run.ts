@@ -137,8 +137,10 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
   );
   opts.progress.status?.(`preparing the ${encoder.identity.name} encoder for ${todo.length} task(s)…`);
   await encoder.prepareRun?.(todo.map((def, i) => taskContext(def, loaded[i]!)));
-  // Tasks that read the same sentences (SICK-E and SICK-R) encode them once per run.
-  const sets = loaded.map((d) => sentenceSet(d.splits));
+  // Tasks that read the same sentences (SICK-E and SICK-R) encode them once per run. Only tasks
+  // that read the same files can: the others get a set of their own without hashing every sentence.
+  const filesOf = loaded.map((d) => [...d.files].sort().join('\n'));
+  const sets = loaded.map((d, i) => (filesOf.filter((f) => f === filesOf[i]).length > 1 ? sentenceSet(d.splits) : `task ${i}`));
   const stores = new RunStores(sets);
   for (const [i, def] of todo.entries()) {
     const data = loaded[i]!;
