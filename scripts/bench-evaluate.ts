@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEncoder, type EncoderName } from '../src/encoders/factory.js';
+import { createEncoder } from '../src/encoders/factory.js';
 import { FeatureCache } from '../src/evaluate/feature-cache.js';
 import { StderrProgress } from '../src/evaluate/progress.js';
 import { evaluate } from '../src/evaluate/run.js';
@@ -32,7 +32,7 @@ progress.startTask = (index, total, task) => {
 const featureDir = mkdtempSync(join(tmpdir(), 'gensen-bench-features-'));
 try {
   const t0 = performance.now();
-  const encoder = await createEncoder({ encoder: encoderName as EncoderName, ...(encoderName === 'borep' ? { dim: Number(dimArg ?? 4096) } : {}), ...encoderOpts });
+  const encoder = await createEncoder({ encoder: encoderName, ...(encoderName === 'borep' ? { dim: Number(dimArg ?? 4096) } : {}), ...encoderOpts });
   const loadSeconds = (performance.now() - t0) / 1000;
   const results = await evaluate(encoder, {
     tasks: resolveTasks(tasks!),

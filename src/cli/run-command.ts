@@ -1,4 +1,5 @@
 import { describeSystemError, isSystemError, UserError } from '../util/errors.js';
+import { redactSecrets } from '../util/redact.js';
 
 /**
  * Wraps a command handler so that user mistakes and environment faults (a full disk, an unreadable
@@ -11,12 +12,12 @@ export function runCommand<A>(fn: (args: A) => Promise<number | void>): (args: A
       if (typeof code === 'number') process.exitCode = code;
     } catch (e) {
       if (e instanceof UserError) {
-        process.stderr.write(`gensen-eval: ${e.message}\n`);
+        process.stderr.write(`gensen-eval: ${redactSecrets(e.message)}\n`);
         process.exitCode = e.exitCode;
         return;
       }
       if (isSystemError(e)) {
-        process.stderr.write(`gensen-eval: ${describeSystemError(e)}\n`);
+        process.stderr.write(`gensen-eval: ${redactSecrets(describeSystemError(e))}\n`);
         process.exitCode = 2;
         return;
       }

@@ -10,6 +10,7 @@ import { taskContext } from '../evaluate/run-task.js';
 import { resolveDataDir } from '../tasks/data-dir.js';
 import { loadTask } from '../tasks/load.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { refuseExistingOut } from '../util/out-path.js';
 import { UserError } from '../util/errors.js';
 import { defaultTaskIds, resolveTasks } from '../tasks/registry.js';
 import { runCommand } from './run-command.js';
@@ -18,6 +19,7 @@ interface SentencesArgs {
   tasks: string;
   dataDir?: string;
   out: string;
+  force: boolean;
   quoraDevAsTrain: boolean;
 }
 
@@ -38,10 +40,12 @@ export const sentencesCommand: CommandModule<object, SentencesArgs> = {
       .option('tasks', { type: 'string', default: defaultTaskIds().join(','), describe: 'Comma-separated task ids or suite names (tasks/suites.json)' })
       .option('data-dir', { type: 'string', describe: 'SentEval data/downstream folder (default $SENTEVAL_DATA, then ./data)' })
       .option('out', { type: 'string', demandOption: true, describe: 'Output .jsonl: one JSON string per line' })
+      .option('force', { type: 'boolean', default: false, describe: 'Overwrite an existing --out' })
       .option('quora-dev-as-train', { type: 'boolean', default: false, describe: 'As evaluate --quora-dev-as-train' })
       .example('$0 sentences --tasks SICK-E,STS-B --out sentences.jsonl', 'Then encode each line and save a float32 .npy') as unknown as Argv<SentencesArgs>,
   handler: runCommand(async (a: SentencesArgs) => {
     if (!a.out.endsWith('.jsonl')) throw new UserError(`--out ${a.out}: expected a .jsonl file name`);
+    refuseExistingOut(a.out, a.force);
     const sentences = await collectSentences(a.tasks, resolveDataDir(a.dataDir), a.quoraDevAsTrain);
     const out = resolve(a.out);
     writeFileAtomic(out, sentences.map((s) => `${JSON.stringify(s)}\n`).join(''));

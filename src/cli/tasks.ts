@@ -31,7 +31,7 @@ export function listTaskData(defs: readonly TaskDefinition[], dataDir: string): 
     const files: { path: string; present: boolean }[] = [];
     const seen = new Set<string>();
     for (const src of Object.values(def.splits)) {
-      for (const alts of splitFileGroups(src)) {
+      for (const alts of splitFileGroups(def, src)) {
         const key = alts.join(' or ');
         if (seen.has(key)) continue;
         seen.add(key);

@@ -149,12 +149,3 @@ export async function checked<T>(ctx: GpuContext, what: string, scope: () => T |
   }
   return value;
 }
-
-/** Destroys the shared device (tests and `close()` of a run); a later call creates a fresh one. */
-export async function releaseGpu(): Promise<void> {
-  const s = shared;
-  shared = null;
-  if (!s) return;
-  const c = await s;
-  if (typeof c !== 'string') c.device.destroy();
-}

@@ -21,9 +21,10 @@ export interface EncoderOption {
   readonly default?: OptionValue;
   readonly choices?: readonly string[];
   readonly required?: boolean;
-  /** number options: must be an integer no smaller than `min`. */
+  /** number options: must be an integer no smaller than `min` and no larger than `max`. */
   readonly integer?: boolean;
   readonly min?: number;
+  readonly max?: number;
 }
 
 /** Option values keyed by camelCase name (the flag is its kebab-case form). Defaults applied. */
@@ -38,6 +39,13 @@ export interface EncoderContext {
    * CPU whatever it says, and report so through `computeDevice`.
    */
   readonly device?: DeviceChoice;
+  /**
+   * Which command drives the encoder. `evaluate` (the default): tasks' tokens as SentEval hands
+   * them, one `prepare` per task. `encode`: the command's own tokens of raw sentences (its
+   * `--lowercase`/`--tokenize`, src/text/sentence-tokens.ts) and one `prepare` over all of them;
+   * encoders that mimic a reference evaluation script's batcher (GenSen) apply it only under `evaluate`.
+   */
+  readonly use?: 'evaluate' | 'encode';
 }
 
 export interface EncoderDefinition {
@@ -48,6 +56,10 @@ export interface EncoderDefinition {
   readonly options: Readonly<Record<string, EncoderOption>>;
   /** Sorts `--encoder`'s choices (built-ins: 0-99). */
   readonly order?: number;
+  /** An option (camelCase) whose presence selects this encoder when `--encoder` is not given (GenSen's `prefix1`). */
+  readonly impliedBy?: string;
+  /** Its encoders implement `encodeWithStates` (the `encode` command's `--all-states`). */
+  readonly tokenStates?: boolean;
   create(options: EncoderOptionValues, ctx: EncoderContext): Promise<SentenceEncoder>;
 }
 
@@ -82,6 +94,27 @@ export function encoderDefinition(name: string): EncoderDefinition {
   return def;
 }
 
+/**
+ * The encoder a command runs: `--encoder` if given, else the one an option given on the command
+ * line implies (`--prefix1`: gensen), else `fallback`.
+ */
+export function impliedEncoder(explicit: string | undefined, given: Readonly<Record<string, unknown>>, fallback?: string): string | undefined {
+  if (explicit !== undefined) return explicit;
+  for (const name of encoderNames()) {
+    const key = registry.get(name)!.impliedBy;
+    if (key !== undefined && given[key] !== undefined) return name;
+  }
+  return fallback;
+}
+
+/** For `--encoder`'s help: `gensen with --prefix1` for each encoder an option implies. */
+export function impliedEncoderHelp(): string {
+  return encoderNames()
+    .filter((n) => registry.get(n)!.impliedBy !== undefined)
+    .map((n) => `${n} with --${kebab(registry.get(n)!.impliedBy!)}`)
+    .join(', ');
+}
+
 /** Every encoder option, with the encoders that declare it, in registry order (for the CLI). */
 export function encoderOptions(): Map<string, { option: EncoderOption; encoders: string[] }> {
   const out = new Map<string, { option: EncoderOption; encoders: string[] }>();
@@ -110,7 +143,11 @@ export function resolveEncoderOptions(name: string, given: Readonly<Record<strin
   }
   for (const [key, opt] of Object.entries(def.options)) {
     const flag = `--${kebab(key)}`;
-    const v = given[key] ?? opt.default;
+    const g = given[key];
+    if (Array.isArray(g)) throw new UserError(`${flag} was given more than once`);
+    // An empty value is a mistake (an unset variable in a script) unless the option's default is empty.
+    if (typeof g === 'string' && g.trim() === '' && opt.type === 'string' && opt.default !== '') throw new UserError(`${flag} needs a value`);
+    const v = g ?? opt.default;
     if (v === undefined) {
       if (opt.required) throw new UserError(`--encoder ${name} needs ${flag}: ${opt.help.startsWith(`${name}: `) ? opt.help.slice(name.length + 2) : opt.help}`);
       out[key] = undefined;
@@ -118,8 +155,9 @@ export function resolveEncoderOptions(name: string, given: Readonly<Record<strin
     }
     if (opt.type === 'number') {
       const n = typeof v === 'number' ? v : Number(v);
-      if (!Number.isFinite(n) || (opt.integer && !Number.isInteger(n)) || (opt.min !== undefined && n < opt.min)) {
-        const what = `${opt.integer ? 'an integer' : 'a number'}${opt.min !== undefined ? ` >= ${opt.min}` : ''}`;
+      if (!Number.isFinite(n) || (opt.integer && !Number.isInteger(n)) || (opt.min !== undefined && n < opt.min) || (opt.max !== undefined && n > opt.max)) {
+        const range = [opt.min !== undefined ? `>= ${opt.min}` : '', opt.max !== undefined ? `<= ${opt.max}` : ''].filter(Boolean).join(' and ');
+        const what = `${opt.integer ? 'an integer' : 'a number'}${range ? ` ${range}` : ''}`;
         throw new UserError(`${flag} must be ${what}, got '${String(v)}'`);
       }
       out[key] = n;

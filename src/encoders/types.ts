@@ -13,14 +13,16 @@ export interface EncoderIdentity {
 }
 
 /**
- * Facts of a task that reference encoders' evaluation scripts depended on, taken from the task's
- * definition (tasks/<id>.json) so that no encoder hard-codes task names.
+ * Facts of a task that one encoder's reference evaluation script depended on, keyed by encoder
+ * name (`{"gensen": {"pooling": "max"}}`), from the task definition's optional `encoderHints`
+ * (tasks/<id>.json), so that no encoder hard-codes task names. Each encoder validates its own.
  */
-export interface TaskHints {
-  /** gensen_senteval.py built this task's vocabulary cased (TREC). */
-  readonly vocabCased: boolean;
-  /** The pooling GenSen's `best` strategy uses for this task. */
-  readonly gensenPooling: 'max' | 'last';
+export type EncoderHints = Readonly<Record<string, unknown>>;
+
+/** Per-sentence top-layer states of a batch: each [length, dim] row-major (GenSen's `--all-states`). */
+export interface TokenStates {
+  readonly lengths: Int32Array;
+  readonly states: Float32Array[];
 }
 
 /** Per-task context handed to `prepare` before any `encode` for that task. */
@@ -28,8 +30,8 @@ export interface TaskContext {
   readonly taskId: string;
   /** Every sample's tokens, as SentEval's `prepare` sees them (all splits, both sides of pairs). */
   readonly samples: readonly (readonly string[])[];
-  /** The task definition's hints; absent for ad-hoc contexts (then looked up by `taskId`). */
-  readonly hints?: TaskHints;
+  /** The task definition's `encoderHints` ({} when it has none); absent for ad-hoc contexts (then looked up by `taskId`). */
+  readonly encoderHints?: EncoderHints;
 }
 
 /**
@@ -78,6 +80,11 @@ export interface SentenceEncoder {
    * callers keep SentEval's batching.
    */
   encode(batch: readonly (readonly string[])[]): Promise<Matrix>;
+  /**
+   * Optional: `encode` that also returns each sentence's per-token states (the `encode` command's
+   * `--all-states`; declared by `tokenStates` in the encoder's definition).
+   */
+  encodeWithStates?(batch: readonly (readonly string[])[]): Promise<{ vectors: Matrix; states: TokenStates }>;
   /** Notes for the results file (e.g. which word vectors a vocabulary expansion used). */
   notes(): string[];
   /** The hardware that runs `encode` (absent: the CPU of this process). */

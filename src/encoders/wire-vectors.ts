@@ -1,3 +1,4 @@
+import { badVectors } from './check-output.js';
 import type { Matrix } from '../util/matrix.js';
 
 /** Decodes standard base64 of little-endian float32 values; undefined when it is not base64. */
@@ -40,8 +41,6 @@ export function decodeVectors(reply: Readonly<Record<string, unknown>>, rows: nu
   } else {
     return 'neither "f32" nor "vectors" is present';
   }
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i]!)) return `row ${Math.floor(i / dim)} holds ${data[i]} (vectors must be finite)`;
-  }
-  return { rows, cols: dim, data };
+  const m = { rows, cols: dim, data };
+  return badVectors(m, rows, dim) ?? m;
 }

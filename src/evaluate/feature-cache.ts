@@ -4,7 +4,8 @@ import { basename, dirname, join } from 'node:path';
 import type { EncoderIdentity } from '../encoders/types.js';
 import { bytesPerValue, FEATURE_DTYPES, type FeatureDtype } from '../features/dtype.js';
 import { SentenceStore } from '../features/store.js';
-import { removeQuietly } from '../util/atomic-write.js';
+import { removeQuietly, tempPathFor } from '../util/atomic-write.js';
+import { featureEntryName, FEATURES_SUBDIR, isFeaturesDirName, sweepStaleTemps, tagCacheDir } from '../cache/layout.js';
 import { cacheDir } from '../util/cache-dir.js';
 import { canonicalJson } from '../util/hash.js';
 import { systemReason } from '../util/errors.js';
@@ -33,9 +34,11 @@ export class FeatureCache {
   readonly dir: string;
   /** Set after a write failed (full disk, the cache path is a file): one warning, then no cache. */
   private disabled = false;
+  /** Temp files of killed writers are swept once per process, on first use. */
+  private swept = false;
 
   constructor(
-    dir = join(cacheDir(), 'features'),
+    dir = join(cacheDir(), FEATURES_SUBDIR),
     private readonly warn: (msg: string) => void = (m) => process.stderr.write(`warning: ${m}\n`),
   ) {
     this.dir = dir;
@@ -62,7 +65,11 @@ export class FeatureCache {
   }
 
   private path(key: string): string {
-    return join(this.dir, `${key}.store`);
+    if (!this.swept) {
+      this.swept = true;
+      sweepStaleTemps(this.dir, isFeaturesDirName);
+    }
+    return join(this.dir, featureEntryName(key));
   }
 
   /** The cached store, or undefined when absent, of another shape, or damaged (then with a warning). */
@@ -106,10 +113,11 @@ export class FeatureCache {
   putStore(key: string, store: SentenceStore): void {
     if (this.disabled) return;
     const path = this.path(key);
-    const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+    const tmp = tempPathFor(path);
     let fd: number | undefined;
     try {
       mkdirSync(dirname(path), { recursive: true });
+      if (basename(this.dir) === FEATURES_SUBDIR) tagCacheDir(dirname(this.dir));
       const hash = createHash('sha256');
       for (const c of store.payload.chunks) hash.update(new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
       const head = Buffer.alloc(HEADER);

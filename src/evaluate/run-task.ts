@@ -7,7 +7,7 @@ import { canonicalJson, sha256, sha256File } from '../util/hash.js';
 import { encodeStore, planStore, type EncodeStats } from './task-store.js';
 import type { FeatureCache } from './feature-cache.js';
 import type { RunStores } from './run-stores.js';
-import { pairMatrix, type FeatureMatrix } from '../features/source.js';
+import { storeMatrix, type FeatureMatrix } from '../features/source.js';
 import type { ProgressSink } from './progress.js';
 import { runProtocol, type ProtocolOutcome, type SplitPredictions, type TaskFeatures } from '../protocol/dispatch.js';
 import type { SettingKey } from '../protocol/definition.js';
@@ -54,7 +54,7 @@ export function taskContext(def: TaskDefinition, data: TaskData): TaskContext {
     for (const t of split.a) samples.push(t);
     if (split.b) for (const t of split.b) samples.push(t);
   }
-  return { taskId: def.id, samples, hints: { vocabCased: def.vocabCased, gensenPooling: def.gensenPooling } };
+  return { taskId: def.id, samples, encoderHints: def.encoderHints ?? {} };
 }
 
 /** Each split's probe features (and where its examples were read, for the sidecars). */
@@ -98,7 +98,7 @@ export async function encodeTask(
     if (def.features !== 'single' && !idx.b) throw new Error(`task ${def.id}: split ${name} has no second sentences for ${def.features} features`);
     // The probes combine store rows per minibatch: the 2x (MRPC, SICK, STS-B) or 4x (NLI) wider
     // pair features never exist whole.
-    out[name] = { X: pairMatrix(def.features, store, idx.a, idx.b ?? idx.a), y: split.y, ...(split.origin ? { origin: split.origin } : {}) };
+    out[name] = { X: storeMatrix(def.features, store, idx.a, idx.b ?? idx.a), y: split.y, ...(split.origin ? { origin: split.origin } : {}) };
   }
   return out;
 }

@@ -17,6 +17,7 @@ import type { TaskData } from '../tasks/types.js';
 import type { TaskDefinition } from '../tasks/registry.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UserError } from '../util/errors.js';
+import { redactSecrets } from '../util/redact.js';
 import { canonicalJson, sha256, sha256File } from '../util/hash.js';
 import { join } from 'node:path';
 import { packageInfo } from '../util/package-info.js';
@@ -85,7 +86,7 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
     tool: { name: pkg.name, version: pkg.version },
     createdAt: new Date().toISOString(),
     seed: opts.seeds[0]!,
-    command: opts.command ?? [],
+    command: (opts.command ?? []).map(redactSecrets),
     protocol: opts.settings,
     protocolFingerprint: protocolFingerprint(opts.settings),
     encoder: encoder.identity,
@@ -171,7 +172,7 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
     // Encoder notes (e.g. which vectors a vocabulary expansion used) travel with every task.
     for (const id of Object.keys(tasks)) {
       const t = tasks[id]!;
-      const notes = [...new Set([...(t.notes ?? []), ...encoder.notes()])];
+      const notes = [...new Set([...(t.notes ?? []), ...encoder.notes().map(redactSecrets)])];
       tasks[id] = { ...t, notes };
     }
   }
@@ -223,9 +224,13 @@ function assertResumable(path: string, prev: RunResults, next: Omit<RunResults, 
     );
   }
   if (canonicalJson(prev.encoder) !== canonicalJson(next.encoder)) why.push('the encoder differs');
-  if (prev.seed !== next.seed) why.push(`the seed differs (${prev.seed} there)`);
-  const prevSeeds = Object.values(prev.tasks ?? {})[0]?.seeds;
-  if (prevSeeds && canonicalJson(prevSeeds) !== canonicalJson(seeds)) why.push('the seed list differs');
+  // A different seed list is a different run: its tasks' numbers are other means (a single-seed task
+  // records no list; its list is the run's seed). Every task is checked, not only the first.
+  const lists = new Set(Object.values(prev.tasks ?? {}).map((t) => (t.seeds ?? [prev.seed]).join(',')));
+  const now = seeds.join(',');
+  const other = [...lists].find((l) => l !== now);
+  if (other !== undefined) why.push(`the seed list differs (${other} there, ${now} now: another seed list is another run)`);
+  else if (prev.seed !== next.seed) why.push(`the seed differs (${prev.seed} there)`);
   if (why.length > 0) {
     throw new UserError(`cannot resume ${path}: ${why.join('; ')}; choose another --out or drop --resume`);
   }

@@ -8,6 +8,7 @@
  * SentEval's batches: each split's side a, then side b, in consecutive batches of the encoder batch
  * size over SentEval's sorted order.
  */
+import { checkEncoderOutput } from '../encoders/check-output.js';
 import type { SentenceEncoder } from '../encoders/types.js';
 import type { FeatureDtype } from '../features/dtype.js';
 import { SentenceStore } from '../features/store.js';
@@ -104,9 +105,7 @@ export async function encodeStore(plan: StorePlan, o: StoreEncodeOptions): Promi
   }
   const store = SentenceStore.create(plan.rows.length, dim, o.dtype);
   let done = 0;
-  const check = (rows: number, cols: number, n: number): void => {
-    if (rows !== n || cols !== dim) throw new Error(`encoder ${o.encoder.identity.name} returned ${rows}x${cols} for a batch of ${n} (dim ${dim})`);
-  };
+  let index = 0;
   if (plan.distinct) {
     // A batch-independent encoder gets its rows shortest first: batches of similar lengths pad
     // least (a pair task's second sentences come in the order of the first ones' lengths). The
@@ -114,8 +113,8 @@ export async function encodeStore(plan: StorePlan, o: StoreEncodeOptions): Promi
     const order = plan.rows.map((_, i) => i).sort((a, b) => plan.rows[a]!.length - plan.rows[b]!.length || a - b);
     for (let i = 0; i < order.length; i += o.batchSize) {
       const ids = order.slice(i, i + o.batchSize);
-      const m = await o.encoder.encode(ids.map((r) => plan.rows[r]!));
-      check(m.rows, m.cols, ids.length);
+      const batch = ids.map((r) => plan.rows[r]!);
+      const m = checkEncoderOutput(await o.encoder.encode(batch), batch.length, dim, { encoder: o.encoder.identity.name, index: index++, first: batch[0]! });
       ids.forEach((r, k) => store.setRows(r, m.data.subarray(k * dim, (k + 1) * dim), 1));
       done += ids.length;
       o.onBatch?.(done, plan.rows.length);
@@ -124,8 +123,7 @@ export async function encodeStore(plan: StorePlan, o: StoreEncodeOptions): Promi
     for (const [from, to] of plan.segments) {
       for (let i = from; i < to; i += o.batchSize) {
         const batch = plan.rows.slice(i, Math.min(i + o.batchSize, to));
-        const m = await o.encoder.encode(batch);
-        check(m.rows, m.cols, batch.length);
+        const m = checkEncoderOutput(await o.encoder.encode(batch), batch.length, dim, { encoder: o.encoder.identity.name, index: index++, first: batch[0]! });
         store.setRows(i, m.data, m.rows);
         done += batch.length;
         o.onBatch?.(done, plan.rows.length);

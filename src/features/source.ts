@@ -1,6 +1,6 @@
 /**
  * Probe features without materialising them. A split's features are either a dense matrix (single
- * sentence tasks: u) or pairs of sentence-store rows, combined per minibatch into SentEval's
+ * sentence tasks: u) or sentence-store rows (pairs of them, or one for single-sentence tasks), combined per minibatch into SentEval's
  * `[|u−v|, u⊙v]` (MRPC, SICK, STS-B) or `[u, v, u⊙v, |u−v|]` (SNLI, MultiNLI, Quora). The
  * combination rounds exactly as numpy does on float32 batcher output (each product and difference
  * rounded to float32 once), so a gathered row is bit-identical to the materialised one — and so are
@@ -14,27 +14,30 @@ import { SentenceStore, type StorePayload } from './store.js';
  * `single`: row a itself (u); `absdiff-prod`: [|u−v|, u⊙v]; `nli`: [u, v, u⊙v, |u−v|]; `pair`: u then v as
  * they are (unsupervised STS, which scores the two vectors itself).
  */
-export type PairScheme = 'single' | 'absdiff-prod' | 'nli' | 'pair';
+export type FeatureScheme = 'single' | 'absdiff-prod' | 'nli' | 'pair';
 
-/** One split's features as pairs of store rows: example i combines rows a[i] and b[i]. */
-export interface PairMatrix {
+/**
+ * One split's features as rows of the sentence store, combined on demand: example i combines rows
+ * a[i] and b[i] by `scheme` (a single-sentence task's `single` takes row a[i] alone, with b = a).
+ */
+export interface StoreMatrix {
   readonly rows: number;
   readonly cols: number;
-  readonly pairs: { readonly scheme: PairScheme; readonly store: SentenceStore; readonly a: Int32Array; readonly b: Int32Array };
+  readonly pairs: { readonly scheme: FeatureScheme; readonly store: SentenceStore; readonly a: Int32Array; readonly b: Int32Array };
 }
 
 /** What the protocol engines take for a split. */
-export type FeatureMatrix = Matrix | PairMatrix;
+export type FeatureMatrix = Matrix | StoreMatrix;
 
-export function isPairMatrix(m: FeatureMatrix): m is PairMatrix {
+export function isStoreMatrix(m: FeatureMatrix): m is StoreMatrix {
   return 'pairs' in m;
 }
 
-export function blocksOf(scheme: PairScheme): number {
+export function blocksOf(scheme: FeatureScheme): number {
   return scheme === 'nli' ? 4 : scheme === 'single' ? 1 : 2;
 }
 
-export function pairMatrix(scheme: PairScheme, store: SentenceStore, a: Int32Array, b: Int32Array): PairMatrix {
+export function storeMatrix(scheme: FeatureScheme, store: SentenceStore, a: Int32Array, b: Int32Array): StoreMatrix {
   if (a.length !== b.length) throw new Error(`pair features: ${a.length} left rows, ${b.length} right rows`);
   for (const v of [a, b]) for (const r of v) if (!(r >= 0 && r < store.rows)) throw new Error(`pair features: store row ${r} outside 0..${store.rows - 1}`);
   return { rows: a.length, cols: store.dim * blocksOf(scheme), pairs: { scheme, store, a, b } };
@@ -54,10 +57,10 @@ export interface RowSource {
 /** Structured-cloneable description of a RowSource (typed arrays on SharedArrayBuffers). */
 export type SourcePayload =
   | { readonly kind: 'dense'; readonly X: Float32Array; readonly cols: number }
-  | { readonly kind: 'pairs'; readonly scheme: PairScheme; readonly store: StorePayload; readonly a: Int32Array; readonly b: Int32Array };
+  | { readonly kind: 'pairs'; readonly scheme: FeatureScheme; readonly store: StorePayload; readonly a: Int32Array; readonly b: Int32Array };
 
 export function sourceFromPayload(p: SourcePayload): RowSource {
-  return p.kind === 'dense' ? denseSource(p.X, p.cols) : pairSource(p.scheme, SentenceStore.fromPayload(p.store), p.a, p.b);
+  return p.kind === 'dense' ? denseSource(p.X, p.cols) : storeSource(p.scheme, SentenceStore.fromPayload(p.store), p.a, p.b);
 }
 
 export function denseSource(X: Float32Array, cols: number): RowSource {
@@ -75,7 +78,7 @@ export function denseSource(X: Float32Array, cols: number): RowSource {
   };
 }
 
-export function pairSource(scheme: PairScheme, store: SentenceStore, a: Int32Array, b: Int32Array): RowSource {
+export function storeSource(scheme: FeatureScheme, store: SentenceStore, a: Int32Array, b: Int32Array): RowSource {
   const d = store.dim;
   const nli = scheme === 'nli';
   const raw = scheme === 'pair';
@@ -140,8 +143,8 @@ export function pairSource(scheme: PairScheme, store: SentenceStore, a: Int32Arr
 
 /** The dense features of a FeatureMatrix (a copy for pairs): for small sets and tests. */
 export function materialize(m: FeatureMatrix): Matrix {
-  if (!isPairMatrix(m)) return m;
-  const src = pairSource(m.pairs.scheme, m.pairs.store, m.pairs.a, m.pairs.b);
+  if (!isStoreMatrix(m)) return m;
+  const src = storeSource(m.pairs.scheme, m.pairs.store, m.pairs.a, m.pairs.b);
   const data = new Float32Array(m.rows * m.cols);
   const all = Int32Array.from({ length: m.rows }, (_, i) => i);
   src.gather(all, 0, m.rows, data, m.cols);

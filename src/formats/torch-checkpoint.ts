@@ -317,6 +317,41 @@ export const MAX_CHECKPOINT_BYTES = 4 * 2 ** 30;
 /** Deflate cannot expand more than about 1032:1; a member claiming more is not a real deflate stream. */
 const MAX_DEFLATE_RATIO = 1032;
 
+/**
+ * Elements a storage may hold past the furthest one its tensors reach (alignment padding of a
+ * flattened cuDNN weight buffer). Anything more is bytes no tensor uses, which a hostile archive
+ * would have inflated: 3 MB of compressed zeros claiming 3 GiB behind a 60 x 8 embedding.
+ */
+const STORAGE_SLACK_ELEMENTS = 4096;
+
+/**
+ * Every storage's declared size must be what its tensors use (the furthest element any of them
+ * reaches, views included), checked from the pickle alone, before anything is read or inflated.
+ */
+function checkStorageUse(file: string, value: PyValue, table: StorageTable): void {
+  if (!(value instanceof Map)) return; // toTensors says what is wrong
+  const reach = new Map<string, number>();
+  for (const [k, v] of value) {
+    if (!isTensorRef(v)) continue;
+    let end = 0;
+    if (!v.size.includes(0)) {
+      end = v.storage.viewOffset + v.offset + 1;
+      for (let i = 0; i < v.size.length; i++) end += (v.size[i]! - 1) * (v.stride[i] ?? 0);
+    }
+    if (!Number.isSafeInteger(end)) throw badFile(file, `corrupt checkpoint: tensor ${quoted(String(k))} reaches past any storage`);
+    reach.set(v.storage.key, Math.max(reach.get(v.storage.key) ?? 0, end));
+  }
+  for (const [key, decl] of table.roots) {
+    const used = reach.get(key) ?? 0;
+    if (decl.numel > used + STORAGE_SLACK_ELEMENTS) {
+      throw badFile(
+        file,
+        `corrupt checkpoint: storage ${quoted(key)} declares ${decl.numel} elements but its tensors use ${used}; a storage must be the size its tensors need (re-save the state dict with each tensor cloned)`,
+      );
+    }
+  }
+}
+
 function toTensors(file: string, value: PyValue, raws: Map<string, RawStorage>): Map<string, Tensor> {
   if (!(value instanceof Map)) throw badFile(file, `not a state dict: the checkpoint holds a ${pyTypeName(value)}, not a dict of tensors`);
   const out = new Map<string, Tensor>();
@@ -356,6 +391,7 @@ function parseLegacy(file: string, data: Uint8Array, opts: LoadStateDictOptions)
   const state = unpickle(data, { file, offset: pos, globals: torchGlobals(file), persistentLoad: storageLoader(file, table) });
   pos = state.end;
   opts.inspect?.(declaredShapes(file, state.value));
+  checkStorageUse(file, state.value, table);
   const keyList = unpickle(data, { file, offset: pos });
   pos = keyList.end;
   if (!Array.isArray(keyList.value)) throw badFile(file, 'corrupt checkpoint: storage key list is not a list');
@@ -406,13 +442,15 @@ function parseZip(file: string, data: Uint8Array, opts: LoadStateDictOptions): M
   // Shapes and sizes are settled before anything is inflated: a small archive of compressed
   // zeros may claim gigabytes.
   opts.inspect?.(declaredShapes(file, state.value));
+  checkStorageUse(file, state.value, table);
   const members = new Map<string, ZipEntry>();
   let total = 0;
   for (const [key, decl] of table.roots) {
     const entry = zip.entries.get(`${prefix}data/${key}`);
     if (!entry) throw badFile(file, `corrupt checkpoint: archive lacks ${prefix}data/${key}`);
     const nbytes = decl.numel * ELEMENT_SIZE[decl.dtype];
-    if (entry.size < nbytes) throw badFile(file, `corrupt checkpoint: ${entry.name} has ${entry.size} bytes, needs ${nbytes}`);
+    // torch.save writes a storage's bytes exactly: a member of another size is not its storage.
+    if (entry.size !== nbytes) throw badFile(file, `corrupt checkpoint: ${entry.name} has ${entry.size} bytes, its storage ${quoted(key)} is ${nbytes}`);
     if (entry.method !== 0 && entry.size > MAX_DEFLATE_RATIO * entry.compressedSize + 1024) {
       throw badFile(file, `corrupt checkpoint: ${entry.name} claims ${entry.size} bytes from ${entry.compressedSize} compressed, more than deflate can produce`);
     }

@@ -8,13 +8,13 @@
  * Protocols know tasks only through `ProtocolTask`, the part of a task definition they read; the task
  * layer validates its files against the protocols, not the other way round.
  */
-import type { FeatureMatrix, PairScheme } from '../features/source.js';
+import type { FeatureMatrix, FeatureScheme } from '../features/source.js';
 import type { ProbeBackend } from './backend.js';
 import type { ProtocolSettings } from './settings.js';
 import { npMean } from './npmean.js';
 
 /** How a task's examples are turned into probe features (see src/features/source.ts). */
-export type FeatureScheme = PairScheme;
+export type { FeatureScheme };
 
 /** Per-task knobs of SentEval's task code (SNLI: no L2 search, 15 epochs, epoch_size 1). */
 export interface ProtocolOverrides {

@@ -3,7 +3,7 @@
  * independent probe jobs on a ProbeBackend (the CPU worker pool unless the caller passes another).
  * Each stage submits all of its jobs before awaiting any, so a backend can train them together. Metrics are rounded exactly where SentEval rounds.
  */
-import { isPairMatrix, pairSource, type FeatureMatrix, type SourcePayload } from '../features/source.js';
+import { isStoreMatrix, storeSource, type FeatureMatrix, type SourcePayload } from '../features/source.js';
 import { DENSE_BIND_LIMIT } from '../probe/wasm/linear.js';
 import type { ClassifierSettings } from '../probe/classifier.js';
 import type { CorrelationStat } from '../probe/relatedness.js';
@@ -106,14 +106,14 @@ function shareRows(parts: readonly FeatureMatrix[]): { X: Float32Array | SourceP
   const offsets: number[] = [];
   for (const p of parts) {
     if (p.cols !== cols) throw new Error(`probe data: ${p.cols} feature columns, expected ${cols}`);
-    if (!isPairMatrix(p) && p.data.length !== p.rows * p.cols) throw new Error('probe data: matrix size mismatch');
+    if (!isStoreMatrix(p) && p.data.length !== p.rows * p.cols) throw new Error('probe data: matrix size mismatch');
     offsets.push(rows);
     rows += p.rows;
   }
   // Single-sentence features small enough to copy are copied (the kernels then bind them whole,
   // once per worker, which is faster than gathering every minibatch).
   const small = rows * cols * 4 <= DENSE_BIND_LIMIT;
-  if (parts.every(isPairMatrix) && !(small && parts.every((p) => p.pairs.scheme === 'single'))) {
+  if (parts.every(isStoreMatrix) && !(small && parts.every((p) => p.pairs.scheme === 'single'))) {
     const first = parts[0]!.pairs;
     if (!parts.every((p) => p.pairs.store === first.store && p.pairs.scheme === first.scheme)) {
       throw new Error('probe data: pair features of one task must share one sentence store and scheme');
@@ -130,12 +130,12 @@ function shareRows(parts: readonly FeatureMatrix[]): { X: Float32Array | SourceP
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i]!;
     const at = offsets[i]! * cols;
-    if (!isPairMatrix(p)) X.set(p.data, at);
+    if (!isStoreMatrix(p)) X.set(p.data, at);
     else {
       // Gathered straight into the shared buffer: no second full-size copy on the way.
       const { scheme, store, a, b } = p.pairs;
       const all = Int32Array.from({ length: p.rows }, (_, k) => k);
-      pairSource(scheme, store, a, b).gather(all, 0, p.rows, X.subarray(at, at + p.rows * cols), cols);
+      storeSource(scheme, store, a, b).gather(all, 0, p.rows, X.subarray(at, at + p.rows * cols), cols);
     }
   }
   return { X, cols, offsets };

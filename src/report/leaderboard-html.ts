@@ -159,6 +159,16 @@ interface Dot {
  * bands (a label belongs to its band); dots closer than a marker's width are spread vertically
  * (deterministically, in row order) so ties stay visible; seed spread is drawn as a ±std bar.
  */
+const MAX_TICKS = 40;
+
+function tickStep(min: number, max: number): number {
+  const span = max - min;
+  if (!(span / 5 > MAX_TICKS)) return 5;
+  const raw = span / MAX_TICKS;
+  const pow = 10 ** Math.floor(Math.log10(raw));
+  return ([1, 2, 5, 10].map((m) => m * pow).find((s) => s >= raw) ?? raw);
+}
+
 function chartSvg(lb: Leaderboard, styles: Map<string, RowStyle>): string {
   const left = 120;
   const width = 1000;
@@ -176,13 +186,16 @@ function chartSvg(lb: Leaderboard, styles: Map<string, RowStyle>): string {
     const cols = kind.cols.filter((c) => lb.rows.some((r) => r.cells[c.id]));
     if (cols.length === 0) continue;
     const all = cols.flatMap((c) => lb.rows.flatMap((r) => (r.cells[c.id] ? [r.cells[c.id]!.value - (r.cells[c.id]!.std ?? 0), r.cells[c.id]!.value + (r.cells[c.id]!.std ?? 0)] : [])));
-    const step = 5;
+    // Ticks every 5 points; a wider span (an MSE column, a far-off value) takes a coarser 1-2-5 step,
+    // so the axis has at most MAX_TICKS ticks whatever the values.
+    const step = tickStep(Math.min(...all), Math.max(...all));
     const lo = Math.floor(Math.min(...all) / step) * step;
     const hi = Math.max(lo + step, Math.ceil(Math.max(...all) / step) * step);
+    const ticks = Array.from({ length: Number.isFinite((hi - lo) / step) ? Math.min(MAX_TICKS, Math.round((hi - lo) / step)) + 1 : 0 }, (_, i) => lo + i * step);
     const x = (v: number): number => left + ((v - lo) / (hi - lo)) * plotW;
     body.push(`<text x="0" y="${y0 + 14}" style="font-weight:600;font-size:12px">${esc(kind.title)}</text>`);
     const axisY = y0 + 24;
-    for (let t = lo; t <= hi + 1e-9; t += step) {
+    for (const t of ticks) {
       body.push(`<text x="${x(t).toFixed(1)}" y="${axisY}" text-anchor="middle" style="fill:#777;font-size:10px">${t}</text>`);
     }
     let y = axisY + 6;
@@ -221,7 +234,7 @@ function chartSvg(lb: Leaderboard, styles: Map<string, RowStyle>): string {
       });
       y += bandH;
     });
-    for (let t = lo; t <= hi + 1e-9; t += step) {
+    for (const t of ticks) {
       body.push(`<line x1="${x(t).toFixed(1)}" y1="${gridTop}" x2="${x(t).toFixed(1)}" y2="${y}" stroke="#000" stroke-opacity="0.08"/>`);
     }
     y0 = y + 16;

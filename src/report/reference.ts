@@ -9,6 +9,7 @@ import { tasksDir } from '../tasks/registry.js';
 import { readJsonFile } from '../results/read.js';
 import { UserError } from '../util/errors.js';
 import { canonicalTask } from './columns.js';
+import { metricKind } from '../protocol/metrics.js';
 
 export interface ReferenceCell {
   readonly task: string;
@@ -77,6 +78,11 @@ export function loadReferenceSet(nameOrPath: string): ReferenceSet {
       if (typeof co?.task !== 'string') fail(where, `${f}.task`, 'a string');
       if (typeof co.metric !== 'string') fail(where, `${f}.metric`, 'a string');
       if (typeof co.value !== 'number') fail(where, `${f}.value`, 'a number');
+      // The results-file scale, so a published value is range-checked as a run's value is.
+      const range = metricKind(co.metric);
+      if (!Number.isFinite(co.value) || (range && (co.value < range.min || co.value > range.max))) {
+        fail(where, `${f}.value`, `${range ? `a number from ${range.min} to ${range.max} (${range.what}; results-file scale)` : 'a finite number'}, found ${co.value}`);
+      }
       if (typeof co.verified !== 'boolean') fail(where, `${f}.verified`, 'true or false');
       if (typeof co.source !== 'string' || co.source === '') fail(where, `${f}.source`, 'a non-empty string');
       return {

@@ -4,10 +4,11 @@
  * measured differently are refused, never mixed: different protocol fingerprints, encoders, seeds,
  * or one task with two different records.
  */
-import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { LoadedResults } from './read.js';
 import type { RunResults, TaskResult } from './schema.js';
+import { predictionsRelPath, resolvePredictionsPath } from './predictions.js';
 import { UserError } from '../util/errors.js';
 import { canonicalJson } from '../util/hash.js';
 
@@ -34,12 +35,15 @@ function seedsOf(r: RunResults): string {
 /**
  * A sidecar moves to `<merged name>.predictions/<task>.json` beside the merged file: readers only
  * follow sidecar paths inside a results file's folder, so pointing back at the shards' folders
- * would make the merged file's sidecars unreadable.
+ * would make the merged file's sidecars unreadable. The source must lie inside its results file's
+ * folder (the rule `compare` applies): a results file is data, and must not make merge copy
+ * arbitrary files. The target is named after the task, so two tasks never share one.
  */
-function rebasePredictions(t: TaskResult, from: string, outPath: string, sidecars: { from: string; to: string }[]): TaskResult {
-  if (!t.predictionsFile || isAbsolute(t.predictionsFile)) return t;
-  const rel = `${basename(outPath).replace(/\.json$/, '')}.predictions/${basename(t.predictionsFile)}`;
-  sidecars.push({ from: resolve(dirname(from), t.predictionsFile), to: resolve(dirname(resolve(outPath)), rel) });
+function rebasePredictions(task: string, t: TaskResult, from: string, outPath: string, sidecars: { from: string; to: string }[]): TaskResult {
+  if (!t.predictionsFile) return t;
+  const source = resolvePredictionsPath(from, t.predictionsFile);
+  const rel = predictionsRelPath(outPath, task);
+  sidecars.push({ from: source, to: resolve(dirname(resolve(outPath)), rel) });
   return { ...t, predictionsFile: rel };
 }
 
@@ -65,7 +69,7 @@ export function mergeResults(files: readonly LoadedResults[], outPath: string): 
   for (const f of files) {
     for (const [id, t] of Object.entries(f.results.tasks)) {
       const copy: { from: string; to: string }[] = [];
-      const moved = rebasePredictions(t, f.path, outPath, copy);
+      const moved = rebasePredictions(id, t, f.path, outPath, copy);
       const had = tasks.get(id);
       if (had) {
         // The same record twice (a file merged again) is harmless; two different ones are not.

@@ -19,6 +19,7 @@
  * `pred` is the regressor's expected score Σ p_k·k (SentEval's yhat).
  */
 import { dirname, join, relative, resolve, isAbsolute, sep } from 'node:path';
+import { realpathSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UserError } from '../util/errors.js';
 import { readJsonFile } from './read.js';
@@ -156,11 +157,19 @@ function readOrigin(v: unknown, file: string, field: string): SampleOrigin {
 export function resolvePredictionsPath(resultsPath: string, predictionsFile: string): string {
   const base = resolve(dirname(resultsPath));
   const abs = resolve(base, predictionsFile);
-  if (isAbsolute(predictionsFile) || !abs.startsWith(base + sep)) {
-    throw new UserError(
+  const outside = (): UserError =>
+    new UserError(
       `${resultsPath}: predictionsFile '${predictionsFile}' points outside the results file's folder; sidecars live beside the results file (<name>.predictions/<task>.json)`,
     );
+  if (isAbsolute(predictionsFile) || !abs.startsWith(base + sep)) throw outside();
+  // A symbolic link inside the folder may lead out of it: where it leads must stay inside too.
+  let realAbs: string | undefined;
+  try {
+    realAbs = realpathSync(abs);
+  } catch {
+    realAbs = undefined; // not there: the reader reports it missing
   }
+  if (realAbs !== undefined && !realAbs.startsWith(realpathSync(base) + sep)) throw outside();
   return abs;
 }
 

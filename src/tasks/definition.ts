@@ -1,53 +1,30 @@
 /**
  * The schema of a task definition (one JSON file per task in the top-level `tasks/` folder) and
  * its validation. A task is data: which files, which reader, which protocol. The code that reads
- * the files is a handful of format readers (src/tasks/readers/).
+ * the files is a handful of format readers (src/tasks/readers.ts, one module each in src/tasks/readers/),
+ * which also check their own fields.
  */
 import { UserError } from '../util/errors.js';
 import { withArticle } from '../util/english.js';
 import type { ProtocolOverrides } from '../protocol/definition.js';
 import { findProtocol, protocolNames, taskMetrics } from '../protocol/registry.js';
 import type { FeatureScheme, ProtocolName } from './types.js';
+import { int, obj, relPath, str, strArr, type Json } from './json-checks.js';
+import { findReader, readerNames } from './readers.js';
 
 export type TextEncoding = 'latin1' | 'utf8';
 
-/** How a label cell becomes a class index or a score. */
-export type LabelSpec =
-  /** An integer class index, checked against `nclasses` (Python's int() of the cell). */
-  | { readonly type: 'int' }
-  /** A gold score (Python's float() of the cell), for relatedness tasks. */
-  | { readonly type: 'float' }
-  /** A name from the definition's `labels` (its index is the class), or one of `map`'s keys. */
-  | { readonly type: 'map'; readonly map?: Readonly<Record<string, number>> };
-
-/** Column indices (0-based) after `line.strip().split('\t')`. */
-export interface TsvColumns {
-  readonly a: number;
-  readonly b?: number;
-  readonly label: number;
+/** `format.reader` names a reader (src/tasks/readers.ts); the other fields are that reader's own. */
+export interface FormatSpec {
+  readonly reader: string;
+  readonly [field: string]: unknown;
 }
 
 /**
- * One file of a `labelled-lines` task: every line of the file is a sample with this label.
- * SentEval's binary.py: latin-1, `f.read().splitlines()`, blank lines kept as empty samples.
+ * Where a split's data comes from; the shape is the reader's (a path, a list of alternative names,
+ * a list of {file, label}, {input, gold}, ...), checked by it when the definition is read.
  */
-export interface LabelledFile {
-  readonly file: string;
-  readonly label: number;
-}
-
-/** The three parallel line files of one SNLI split. */
-export interface ParallelFiles {
-  readonly a: string;
-  readonly b: string;
-  readonly label: string;
-}
-
-/** One dataset of an unsupervised STS year: the sentence-pair file and its gold-score file. */
-export interface StsFiles {
-  readonly input: string;
-  readonly gold: string;
-}
+export type SplitSource = string | readonly unknown[] | Readonly<Record<string, unknown>>;
 
 /**
  * A split carved deterministically out of another: the rows whose position in a seeded
@@ -60,39 +37,6 @@ export interface HeldOutSpec {
   readonly size: number;
   readonly seed: number;
 }
-
-export type FormatSpec =
-  | { readonly reader: 'labelled-lines' }
-  | {
-      readonly reader: 'tsv';
-      /** The first line is a header and is dropped. */
-      readonly header: boolean;
-      readonly columns: TsvColumns;
-      readonly label: LabelSpec;
-    }
-  | { readonly reader: 'trec' }
-  /** sst.py with nclasses 5: `line.strip().split(' ', 1)`, label = int(first), tokens = rest.split(). */
-  | { readonly reader: 'label-first' }
-  /** sts.py (STS12-16): `STS.input.<ds>.txt` lines `s1\ts2`, `STS.gs.<ds>.txt` one gold score a line, empty = unscored. */
-  | { readonly reader: 'sts-pairs' }
-  | { readonly reader: 'parallel-lines'; readonly label: LabelSpec }
-  | {
-      readonly reader: 'jsonl';
-      readonly fields: { readonly a: string; readonly b?: string; readonly label: string };
-      readonly label: LabelSpec;
-      /** Rows whose label field equals one of these are dropped (MultiNLI's `-`: no consensus). */
-      readonly dropLabels: readonly string[];
-    }
-  | { readonly reader: 'quora' };
-
-/** Where a split's data comes from; the shape depends on the reader. */
-export type SplitSource =
-  | string
-  /** Alternative names for one file (first that exists wins), e.g. Quora's `dev.tsv`/`dev.txt`. */
-  | readonly string[]
-  | readonly LabelledFile[]
-  | ParallelFiles
-  | StsFiles;
 
 export interface DownloadSource {
   /** Canonical upstream location. */
@@ -172,10 +116,12 @@ export interface TaskDefinition {
   readonly extraMetrics?: readonly string[];
   /** The metric that ranks the task: the protocol's main one unless the file names another it produces. */
   readonly mainMetric: string;
-  /** GenSen builds TREC's task vocabulary cased (every other task lowercased). */
-  readonly vocabCased: boolean;
-  /** The pooling GenSen's `best` strategy (the paper's) uses for this task. */
-  readonly gensenPooling: 'max' | 'last';
+  /**
+   * Facts particular encoders' reference scripts knew about this task, keyed by encoder name
+   * (`{"gensen": {"pooling": "max"}}`); optional, and validated by the encoder that owns the key
+   * (src/encoders/types.ts EncoderHints), not here.
+   */
+  readonly encoderHints?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   readonly report: ReportSpec;
   readonly protocolOverrides?: ProtocolOverrides;
   readonly download: readonly DownloadSource[];
@@ -183,15 +129,12 @@ export interface TaskDefinition {
 }
 
 const FEATURES: readonly FeatureScheme[] = ['single', 'absdiff-prod', 'nli', 'pair'];
-const READERS = ['labelled-lines', 'tsv', 'trec', 'label-first', 'sts-pairs', 'parallel-lines', 'jsonl', 'quora'] as const;
 const SORT_KEYS: readonly SortKeyPart[] = ['lenA', 'lenB', 'y', 'labelName'];
 const TOP_KEYS = new Set([
   'id', 'aliases', 'description', 'source', 'format', 'encoding', 'splits', 'extraFiles', 'heldOut',
   'devAsTrain', 'protocol', 'features', 'nclasses', 'labels', 'scoreRange', 'sortKey', 'extraMetrics',
-  'mainMetric', 'vocabCased', 'gensenPooling', 'report', 'protocolOverrides', 'download', 'notes', '$comment',
+  'mainMetric', 'encoderHints', 'report', 'protocolOverrides', 'download', 'notes', '$comment',
 ]);
-
-type Json = unknown;
 
 /** Checks a parsed task JSON document and returns it typed; `where` names the file in errors. */
 export function validateDefinition(doc: Json, where: string): TaskDefinition {
@@ -223,8 +166,10 @@ export function validateDefinition(doc: Json, where: string): TaskDefinition {
   }
   const sortKey = strArr(o.sortKey, 'sortKey', fail);
   for (const k of sortKey) if (!SORT_KEYS.includes(k as SortKeyPart)) fail(`sortKey: unknown key "${k}"`);
-  if (typeof o.vocabCased !== 'boolean') fail('vocabCased must be true or false');
-  if (o.gensenPooling !== 'max' && o.gensenPooling !== 'last') fail('gensenPooling must be "max" or "last"');
+  if (o.encoderHints !== undefined) {
+    const h = obj(o.encoderHints, 'encoderHints', fail);
+    for (const k of Object.keys(h)) obj(h[k], `encoderHints.${k}`, fail);
+  }
   strArr(o.notes, 'notes', fail);
   if (o.extraFiles !== undefined) strArr(o.extraFiles, 'extraFiles', fail).forEach((p) => relPath(p, 'extraFiles', fail));
   if (o.protocolOverrides !== undefined) {
@@ -240,39 +185,10 @@ export function validateDefinition(doc: Json, where: string): TaskDefinition {
   }
 
   const format = obj(o.format, 'format', fail);
-  const reader = str(format.reader, 'format.reader', fail);
-  if (!(READERS as readonly string[]).includes(reader)) fail(`format.reader must be one of ${READERS.join(', ')}`);
-  // The sts-pairs reader gives each dataset's gold scores; the protocol must score pairs.
-  if (reader === 'sts-pairs' && protocolDef.labels !== 'score') fail(`the "sts-pairs" reader gives gold scores, which ${withArticle(protocol)} task does not take`);
-  if (reader === 'tsv') {
-    if (typeof format.header !== 'boolean') fail('format.header must be true or false');
-    const c = obj(format.columns, 'format.columns', fail);
-    int(c.a, 'format.columns.a', fail);
-    int(c.label, 'format.columns.label', fail);
-    if (c.b !== undefined) int(c.b, 'format.columns.b', fail);
-  }
-  if (reader === 'tsv' || reader === 'parallel-lines' || reader === 'jsonl') {
-    const l = obj(format.label, 'format.label', fail);
-    const t = str(l.type, 'format.label.type', fail);
-    if (t !== 'int' && t !== 'float' && t !== 'map') fail('format.label.type must be int, float or map');
-    if ((t === 'float') !== (protocolDef.labels === 'score')) {
-      fail(t === 'float' ? `float labels are gold scores, which ${withArticle(protocol)} task does not take` : `${withArticle(protocol)} task needs gold scores: "format.label": {"type": "float"}`);
-    }
-    if (t === 'map' && l.map !== undefined) {
-      for (const [k, v] of Object.entries(obj(l.map, 'format.label.map', fail))) {
-        if (!Number.isInteger(v) || (v as number) < 0 || (v as number) >= nclasses) {
-          fail(`format.label.map["${k}"] must be a class index below ${nclasses}`);
-        }
-      }
-    }
-  }
-  if (reader === 'jsonl') {
-    const f = obj(format.fields, 'format.fields', fail);
-    str(f.a, 'format.fields.a', fail);
-    str(f.label, 'format.fields.label', fail);
-    if (f.b !== undefined) str(f.b, 'format.fields.b', fail);
-    strArr(format.dropLabels, 'format.dropLabels', fail);
-  }
+  const readerName = str(format.reader, 'format.reader', fail);
+  const reader = findReader(readerName) ?? fail(`format.reader must be one of ${readerNames().join(', ')}`);
+  const readerCtx = { protocol, takesScores: protocolDef.labels === 'score', nclasses, fail };
+  reader.validateFormat(format, readerCtx);
 
   const splits = obj(o.splits, 'splits', fail);
   const names = Object.keys(splits);
@@ -282,7 +198,7 @@ export function validateDefinition(doc: Json, where: string): TaskDefinition {
     if (protocolDef.splitNames === 'standard' && !/^(all|train|dev|test|test_[a-z0-9_]+)$/.test(name)) {
       fail(`split name "${name}" must be all, train, dev, test or test_<name>`);
     }
-    checkSplitSource(reader, splits[name], `splits.${name}`, nclasses, fail);
+    reader.validateSplit(splits[name], `splits.${name}`, readerCtx);
   }
   if (o.heldOut !== undefined) {
     const h = obj(o.heldOut, 'heldOut', fail);
@@ -354,83 +270,16 @@ export function validateDefinition(doc: Json, where: string): TaskDefinition {
   return { ...(doc as TaskDefinition), metrics, ...(extra.length ? { extraMetrics: extra } : {}), mainMetric: main };
 }
 
-function checkSplitSource(
-  reader: string,
-  v: Json,
-  at: string,
-  nclasses: number,
-  fail: (what: string) => never,
-): void {
-  if (reader === 'labelled-lines') {
-    if (!Array.isArray(v) || v.length === 0) fail(`${at} must be a list of {file, label}`);
-    for (const e of v as Json[]) {
-      const x = obj(e, at, fail);
-      relPath(str(x.file, `${at}.file`, fail), at, fail);
-      const label = int(x.label, `${at}.label`, fail);
-      if (label < 0 || label >= nclasses) fail(`${at}.label must be below ${nclasses}`);
-    }
-  } else if (reader === 'parallel-lines') {
-    const x = obj(v, at, fail);
-    for (const k of ['a', 'b', 'label']) relPath(str(x[k], `${at}.${k}`, fail), at, fail);
-  } else if (reader === 'sts-pairs') {
-    const x = obj(v, at, fail);
-    for (const k of Object.keys(x)) if (k !== 'input' && k !== 'gold') fail(`${at}: unknown field "${k}" (expected input, gold)`);
-    for (const k of ['input', 'gold']) relPath(str(x[k], `${at}.${k}`, fail), at, fail);
-  } else if (typeof v === 'string') {
-    relPath(v, at, fail);
-  } else if (Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string')) {
-    for (const s of v as string[]) relPath(s, at, fail);
-  } else {
-    fail(`${at} must be a file path or a list of alternative paths`);
-  }
-}
-
-/** Data paths are relative, forward-slashed and stay inside the data folder. */
-function relPath(p: string, at: string, fail: (what: string) => never): void {
-  if (p.startsWith('/') || p.includes('\\') || p.split('/').some((s) => s === '..' || s === '' || s === '.')) {
-    fail(`${at}: "${p}" must be a relative path inside the data folder`);
-  }
-}
-
-function obj(v: Json, at: string, fail: (what: string) => never): Record<string, Json> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(`${at} must be an object`);
-  return v as Record<string, Json>;
-}
-
-function str(v: Json, at: string, fail: (what: string) => never): string {
-  if (typeof v !== 'string' || v === '') fail(`${at} must be a non-empty string`);
-  return v as string;
-}
-
-function strArr(v: Json, at: string, fail: (what: string) => never): string[] {
-  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) fail(`${at} must be a list of strings`);
-  return v as string[];
-}
-
-function int(v: Json, at: string, fail: (what: string) => never): number {
-  if (!Number.isInteger(v)) fail(`${at} must be an integer`);
-  return v as number;
-}
-
 /** Every file a definition may read, with alternatives flattened (for checksums and copying). */
 export function definitionFiles(def: TaskDefinition): string[] {
   const out: string[] = [];
-  for (const src of Object.values(def.splits)) out.push(...sourceFiles(src));
+  for (const src of Object.values(def.splits)) for (const group of splitFileGroups(def, src)) out.push(...group);
   return [...new Set(out)];
 }
 
-export function sourceFiles(src: SplitSource): string[] {
-  if (typeof src === 'string') return [src];
-  if (Array.isArray(src)) {
-    return (src as readonly (string | LabelledFile)[]).map((e) => (typeof e === 'string' ? e : e.file));
-  }
-  if ('input' in src) return [src.input, src.gold];
-  const p = src as ParallelFiles;
-  return [p.a, p.b, p.label];
-}
-
-/** A split's files as groups of alternative names, one group per file the split needs. */
-export function splitFileGroups(src: SplitSource): string[][] {
-  if (Array.isArray(src) && src.every((s) => typeof s === 'string')) return [[...(src as string[])]];
-  return sourceFiles(src).map((p) => [p]);
+/** A split's files as groups of alternative names, one group per file the split needs (its reader says which). */
+export function splitFileGroups(def: TaskDefinition, src: SplitSource): string[][] {
+  const reader = findReader(def.format.reader);
+  if (!reader) throw new Error(`task ${def.id}: no reader '${def.format.reader}'`);
+  return reader.files(src);
 }

@@ -63,7 +63,7 @@ export async function copyFromLocal(defs: readonly TaskDefinition[], fromDir: st
 /** Files to copy for a task, as groups of alternative names (one group per needed file). */
 function copyGroups(def: TaskDefinition): string[][] {
   const groups: string[][] = [];
-  for (const src of Object.values(def.splits)) groups.push(...splitFileGroups(src));
+  for (const src of Object.values(def.splits)) groups.push(...splitFileGroups(def, src));
   for (const p of def.extraFiles ?? []) groups.push([p]);
   const seen = new Set<string>();
   return groups.filter((g) => {
@@ -148,7 +148,7 @@ export async function downloadUpstream(defs: readonly TaskDefinition[], dataDir:
 
 async function allPresent(def: TaskDefinition, present: (rel: string) => Promise<boolean>): Promise<boolean> {
   for (const src of Object.values(def.splits)) {
-    for (const group of splitFileGroups(src)) {
+    for (const group of splitFileGroups(def, src)) {
       let any = false;
       for (const p of group) if (await present(p)) any = true;
       if (!any) return false;

@@ -1,5 +1,6 @@
 import { lineError } from '../util/errors.js';
-import type { LabelSpec, TaskDefinition } from './definition.js';
+import type { TaskDefinition } from './definition.js';
+import type { LabelSpec } from './readers/common.js';
 import { parsePyFloat, parsePyInt } from './text.js';
 
 /** Turns a label cell into a class index or score; throws file:line errors for bad cells. */

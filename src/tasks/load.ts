@@ -6,18 +6,9 @@ import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { protocolDefinition } from '../protocol/registry.js';
-import type { LabelledFile, ParallelFiles, SplitSource, StsFiles, TaskDefinition } from './definition.js';
-import {
-  readJsonl,
-  readLabelFirst,
-  readLabelledLines,
-  readParallelLines,
-  readQuora,
-  readStsPairs,
-  readTrec,
-  readTsv,
-  type TextFile,
-} from './readers.js';
+import type { TaskDefinition } from './definition.js';
+import { findReader } from './readers.js';
+import type { TextFile } from './readers/common.js';
 import { missingFileError, readText } from './text.js';
 import { pickOrigin, type Split, type TaskData } from './types.js';
 import type { TextEncoding } from './definition.js';
@@ -53,35 +44,8 @@ export async function loadTask(def: TaskDefinition, dataDir: string, opts: LoadO
     return { shown: rel, text: await readText(join(dataDir, rel), rel, encoding) };
   };
 
-  const readSplit = async (src: SplitSource): Promise<Split> => {
-    const fmt = def.format;
-    switch (fmt.reader) {
-      case 'labelled-lines': {
-        const parts: { file: TextFile; label: number }[] = [];
-        for (const e of src as readonly LabelledFile[]) parts.push({ file: await open(e.file), label: e.label });
-        return readLabelledLines(parts);
-      }
-      case 'tsv':
-        return readTsv(def, fmt, await open(src as string | readonly string[]));
-      case 'trec':
-        return readTrec(def, await open(src as string | readonly string[]));
-      case 'label-first':
-        return readLabelFirst(def, await open(src as string | readonly string[]));
-      case 'sts-pairs': {
-        const p = src as StsFiles;
-        return readStsPairs(def, await open(p.input), await open(p.gold));
-      }
-      case 'parallel-lines': {
-        const p = src as ParallelFiles;
-        // SentEval decodes the label files as UTF-8 whatever the sentences' encoding.
-        return readParallelLines(def, fmt, await open(p.a), await open(p.b), await open(p.label, 'utf8'));
-      }
-      case 'jsonl':
-        return readJsonl(def, fmt, await open(src as string | readonly string[]));
-      case 'quora':
-        return readQuora(def, await open(src as string | readonly string[]));
-    }
-  };
+  const reader = findReader(def.format.reader);
+  if (!reader) throw new Error(`task ${def.id}: no reader '${def.format.reader}'`);
 
   const splits: Record<string, Split> = {};
   const dat = def.devAsTrain;
@@ -96,7 +60,7 @@ export async function loadTask(def: TaskDefinition, dataDir: string, opts: LoadO
       );
     }
     splitFiles = [];
-    const split = await readSplit(src);
+    const split = await reader.read(def, src, open);
     assertUsable(def, name, split, splitFiles);
     splits[name] = split;
   }

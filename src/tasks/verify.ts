@@ -61,7 +61,7 @@ export async function verifyTaskData(def: TaskDefinition, dataDir: string, opts:
   const files: FileStatus[] = [];
   const seen = new Set<string>();
   for (const [split, src] of Object.entries(def.splits)) {
-    for (const alts of splitFileGroups(src)) {
+    for (const alts of splitFileGroups(def, src)) {
       const key = alts.join(' or ');
       if (seen.has(key)) continue;
       seen.add(key);

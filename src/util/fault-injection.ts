@@ -24,3 +24,14 @@ export function checkWriteFault(path: string): void {
   const e = injectedWriteFault(path);
   if (e) throw e;
 }
+
+/**
+ * Test hook: `GENSEN_EVAL_TEST_SYSROOT` names a folder that stands for `/` when the memory check
+ * reads /proc and /sys/fs/cgroup, so the suite can present a cgroup v1 or v2 limit. Never set in
+ * normal use.
+ */
+export const SYSROOT_ENV = 'GENSEN_EVAL_TEST_SYSROOT';
+
+export function systemRoot(): string {
+  return process.env[SYSROOT_ENV] || '/';
+}

@@ -3,7 +3,7 @@
  * two runs writing the same results file cannot silently drop each other's tasks. A lock whose
  * process is gone (killed, crashed) is taken over; the lock is released when the process exits.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import { fileError, UserError } from './errors.js';
@@ -13,7 +13,8 @@ interface LockInfo {
   host: string;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process of this host still runs under `pid`. */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -62,13 +63,23 @@ export function lockOutput(target: string): FileLock {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw fileError(path, 'create the lock file', e);
     }
+    // Only a lock file is ever taken over: a folder (or anything else) in its place is the user's.
+    let kind: Stats | undefined;
+    try {
+      kind = lstatSync(path);
+    } catch {
+      kind = undefined; // released meanwhile: try again
+    }
+    if (kind && !kind.isFile()) {
+      throw new UserError(`${path} is ${kind.isDirectory() ? 'a folder' : 'not a file'}, not a lock file of gensen-eval: remove it, or choose another output file`);
+    }
     const owner = readLock(path);
     if (owner && owner.host !== me.host) {
       throw new UserError(
         `${target} is locked by process ${owner.pid} on ${owner.host} (${path}); wait for that run, or remove the lock file if it is gone`,
       );
     }
-    if (owner && owner.pid !== me.pid && alive(owner.pid)) {
+    if (owner && owner.pid !== me.pid && processAlive(owner.pid)) {
       throw new UserError(
         `${target} is being written by another gensen-eval run (pid ${owner.pid}); wait for it to finish, or choose another --out`,
       );

@@ -17,16 +17,6 @@ export function row(m: Matrix, i: number): Float32Array {
   return m.data.subarray(i * m.cols, (i + 1) * m.cols);
 }
 
-/** Rows of `m` picked by `idx`, in that order (a copy). */
-export function takeRows(m: Matrix, idx: ArrayLike<number>): Matrix {
-  const out = new Float32Array(idx.length * m.cols);
-  for (let k = 0; k < idx.length; k++) {
-    const i = idx[k]!;
-    out.set(m.data.subarray(i * m.cols, (i + 1) * m.cols), k * m.cols);
-  }
-  return { rows: idx.length, cols: m.cols, data: out };
-}
-
 /** Stack matrices with the same column count vertically. */
 export function vstack(parts: readonly Matrix[], cols: number): Matrix {
   const rows = parts.reduce((s, p) => s + p.rows, 0);

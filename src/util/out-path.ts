@@ -6,6 +6,19 @@ import { closeSync, openSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { systemReason, UserError } from './errors.js';
 
+/** Every command that writes a file refuses to replace one unless told to (`--force`). */
+export function refuseExistingOut(path: string, force: boolean, flag = '--out'): void {
+  if (force) return;
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return;
+  }
+  if (st.isDirectory()) throw new UserError(`${flag} ${path}: is a directory; name a file`);
+  throw new UserError(`${flag} ${path} exists: pass --force to overwrite it, or another ${flag}`);
+}
+
 export function assertWritableOutput(path: string, flag = '--out'): void {
   let st;
   try {

@@ -49,3 +49,19 @@ export function readSentences(path: string, format: 'txt' | 'jsonl' = path.endsW
     throw lineError(shown, i + 1, `${expected}, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`);
   });
 }
+
+/** A word list: a `.json` array of strings, or one word per line (blank lines skipped). */
+export function readWordList(path: string): string[] {
+  const text = readText(path);
+  if (path.endsWith('.json')) {
+    let v: unknown;
+    try {
+      v = JSON.parse(text);
+    } catch {
+      throw new UserError(`${path}: expected a JSON array of words, got invalid JSON`);
+    }
+    if (!Array.isArray(v) || v.some((w) => typeof w !== 'string')) throw new UserError(`${path}: expected a JSON array of strings`);
+    return v as string[];
+  }
+  return pyFileLines(text).filter((w) => w !== '');
+}

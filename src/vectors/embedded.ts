@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { cacheDir } from '../util/cache-dir.js';
+import { embeddedVectorsCacheName, isTopLevelCacheName, sweepStaleTemps, tagCacheDir } from '../cache/layout.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { sha256 } from '../util/hash.js';
 import { systemReason, UserError } from '../util/errors.js';
@@ -90,6 +91,8 @@ export function loadEmbeddedVectors(onNote?: (msg: string) => void): WordVectors
   const source = `${PACKAGE}@${(JSON.parse(readFileSync(pkgJsonPath, 'utf8')) as { version: string }).version}`;
   if (settings.enabled) {
     try {
+      sweepStaleTemps(dirname(cachePath), isTopLevelCacheName);
+      tagCacheDir(dirname(cachePath));
       writeBinary(cachePath, { source, hash }, words.length, dim, vecBytes, wordBytes);
     } catch (e) {
       settings.warn(`word-vector cache: ${e instanceof UserError ? e.message : systemReason(e)}; continuing without it`);
@@ -103,7 +106,7 @@ function locate(): { pkgJsonPath: string; cachePath: string } {
   const require = createRequire(import.meta.url);
   const pkgJsonPath = require.resolve(`${PACKAGE}/package.json`);
   const pkg = JSON.parse(readFileSync(pkgJsonPath, 'utf8')) as { version: string };
-  return { pkgJsonPath, cachePath: join(cacheDir(), `${PACKAGE}-${pkg.version}.v${FORMAT_VERSION}.bin`) };
+  return { pkgJsonPath, cachePath: join(cacheDir(), embeddedVectorsCacheName(PACKAGE, pkg.version, FORMAT_VERSION)) };
 }
 
 /** Where the binary cache of the embedded vectors lives (under the current cache folder). */

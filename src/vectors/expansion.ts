@@ -7,7 +7,7 @@
  * GFLOP for 300-d GloVe against a 512-d embedding over ~70k words) run as float64 MatMuls on
  * onnxruntime, the 300×300 system by Cholesky, followed by one step of iterative refinement on the
  * true residual Y − Xβ, which restores the accuracy a QR solve would give for well-conditioned
- * word-vector data (checked against scikit-learn in test/gensen).
+ * word-vector data (checked against scikit-learn in test/encoders/gensen).
  *
  * When the models and the vectors share no more words than the vector dimension, or the shared
  * vectors are (nearly) linearly dependent, scikit-learn still answers: LAPACK gelsd's

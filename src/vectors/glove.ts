@@ -172,17 +172,3 @@ export async function loadWordVectors(path: string, opts: LoadVectorsOptions): P
   if (/\.(h5|hdf5)$/i.test(path)) return loadHdf5(path, opts);
   return loadText(path, opts);
 }
-
-/** Restricts in-memory vectors (e.g. the embedded ones) to the kept words. */
-export function subsetOf(
-  all: { readonly words: readonly string[]; readonly dim: number; readonly vectors: Float32Array },
-  keep: (w: string) => boolean,
-  source: string,
-): WordVectorSubset {
-  const b = new SubsetBuilder();
-  b.dim = all.dim;
-  all.words.forEach((w, i) => {
-    if (keep(w)) b.add(w, all.vectors.subarray(i * all.dim, (i + 1) * all.dim));
-  });
-  return b.finish(source);
-}

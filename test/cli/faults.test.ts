@@ -595,7 +595,7 @@ test('16, 17: bad seeds, duplicate seeds, empty values and contradictory flags a
   assertOneLine(ev(['--tasks', 'TREC', '--seeds', '1111,1111']), 2, /--seeds lists seed 1111 twice/);
   assertOneLine(ev(['--tasks', 'TREC', '--seeds', '1111,x']), 2, /--seeds must be comma-separated integers/);
   assertOneLine(ev(['--tasks']), 2, /^gensen-eval: --tasks needs a value$/);
-  assertOneLine(ev(['--tasks', 'TREC', '--glove', 'g.txt']), 2, /--glove expands a GenSen vocabulary; the bow encoder does not use it/);
+  assertOneLine(ev(['--tasks', 'TREC', '--glove', 'g.txt']), 2, /--glove is an option of --encoder gensen, not bow/);
   assertOneLine(ev(['--tasks', 'TREC', '--seed', '1', '--seeds', '1,2']), 2, /--seed and --seeds contradict each other/);
   assertOneLine(ev(['--tasks', 'TREC', '--resume', '--force']), 2, /--resume and --force contradict each other/);
   assert.ok(!existsSync(join(tmp, 'o16')) && !existsSync(join(tmp, 'cache-16')), 'nothing written');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sentEvalOrder } from '../../src/evaluate/sentEval-order.js';
-import { pairFeatures } from '../../src/evaluate/features.js';
+import { pairFeatures } from '../helpers/pair-features.js';
 import { resolveSettings } from '../../src/protocol/settings.js';
 import { UserError } from '../../src/util/errors.js';
 import { readFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { denseSource, materialize, pairMatrix, pairSource, type PairScheme } from '../../src/features/source.js';
+import { denseSource, materialize, storeMatrix, storeSource, type FeatureScheme } from '../../src/features/source.js';
 import { SentenceStore } from '../../src/features/store.js';
 import { fitClassifier, type ClassifierSettings } from '../../src/probe/classifier.js';
 import { fitRelatedness } from '../../src/probe/relatedness.js';
@@ -33,18 +33,18 @@ function pairTask(n: number, dim: number, m: number, C: number, seed: number) {
 
 const bits = (x: Float64Array | Int32Array): number[] => [...new Uint32Array(x.buffer, x.byteOffset, x.byteLength / 4)];
 
-for (const scheme of ['absdiff-prod', 'nli'] as PairScheme[]) {
+for (const scheme of ['absdiff-prod', 'nli'] as FeatureScheme[]) {
   for (const [C, nhid, simd] of [[2, 0, true], [3, 0, true], [2, 0, false], [3, 0, false], [3, 4, true]] as const) {
     test(`classifier on ${scheme} pairs from the store = on materialised features (C=${C}, nhid=${nhid}, simd=${simd})`, () => {
       const t = pairTask(60, 9, 300, C, 7 + C);
-      const pm = pairMatrix(scheme, t.store, t.a, t.b);
+      const pm = storeMatrix(scheme, t.store, t.a, t.b);
       const dense = materialize(pm);
       const train = Int32Array.from({ length: 240 }, (_, i) => i);
       const dev = Int32Array.from({ length: 60 }, (_, i) => 240 + i);
       const settings = { ...SETTINGS, nhid, dropout: nhid ? 0.1 : 0 };
       const opts = { nclasses: C, l2: 1e-4, seed: 5, settings, simd };
       const want = fitClassifier({ X: dense.data, cols: dense.cols, y: t.y }, train, { rows: dev }, opts);
-      const got = fitClassifier({ X: pairSource(scheme, t.store, t.a, t.b), cols: pm.cols, y: t.y }, train, { rows: dev }, opts);
+      const got = fitClassifier({ X: storeSource(scheme, t.store, t.a, t.b), cols: pm.cols, y: t.y }, train, { rows: dev }, opts);
       assert.equal(got.bestAccuracy, want.bestAccuracy);
       assert.deepEqual(got.stopping, want.stopping);
       assert.deepEqual(bits(got.net.params), bits(want.net.params));
@@ -57,13 +57,13 @@ test('relatedness on pairs from the store = on materialised features (SIMD and s
   const rng = new Rng(2, 2);
   const scores = Float64Array.from({ length: 200 }, () => 1 + 4 * rng.uniform(0, 1));
   const targets = encodeTaiAll(scores);
-  const pm = pairMatrix('absdiff-prod', t.store, t.a, t.b);
+  const pm = storeMatrix('absdiff-prod', t.store, t.a, t.b);
   const dense = materialize(pm);
   const [train, dev, test] = [[0, 140], [140, 170], [170, 200]].map(([f, e]) => Int32Array.from({ length: e! - f! }, (_, i) => f! + i));
   for (const simd of [true, false]) {
     const o = { seed: 3, lossReduction: 'mean' as const, epochsPerRound: 5, maxEpoch: 40, simd };
     const want = fitRelatedness({ X: dense.data, cols: dense.cols, targets, scores }, train!, dev!, test!, o);
-    const got = fitRelatedness({ X: pairSource('absdiff-prod', t.store, t.a, t.b), cols: pm.cols, targets, scores }, train!, dev!, test!, o);
+    const got = fitRelatedness({ X: storeSource('absdiff-prod', t.store, t.a, t.b), cols: pm.cols, targets, scores }, train!, dev!, test!, o);
     assert.equal(got.devcorr, want.devcorr);
     assert.deepEqual(bits(got.testPredictions), bits(want.testPredictions));
   }

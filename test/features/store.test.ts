@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeTable, toBfloat16, toFloat16 } from '../../src/features/dtype.js';
-import { denseSource, materialize, pairMatrix, pairSource } from '../../src/features/source.js';
+import { denseSource, materialize, storeMatrix, storeSource } from '../../src/features/source.js';
 import { SentenceStore } from '../../src/features/store.js';
-import { pairFeatures } from '../../src/evaluate/features.js';
+import { pairFeatures } from '../helpers/pair-features.js';
 import { Rng } from '../../src/util/rng.js';
 
 /** Random float32 rows with the awkward values pair features must round exactly like numpy. */
@@ -30,11 +30,11 @@ test('pair features gathered from the store equal the materialised ones bit for 
     b.forEach((r, i) => v.data.set(data.subarray(r * dim, (r + 1) * dim), i * dim));
     for (const scheme of ['absdiff-prod', 'nli'] as const) {
       const want = pairFeatures(scheme, u, v);
-      const got = materialize(pairMatrix(scheme, store, a, b));
+      const got = materialize(storeMatrix(scheme, store, a, b));
       assert.equal(got.cols, want.cols);
       assert.deepEqual(new Uint32Array(got.data.buffer), new Uint32Array(want.data.buffer), scheme);
       // A gather of a few shuffled rows into a padded block: the same rows, zero padding.
-      const src = pairSource(scheme, store, a, b);
+      const src = storeSource(scheme, store, a, b);
       const rows = Int32Array.from([5, 199, 0, 42]);
       const stride = want.cols + 3;
       const blk = new Float32Array(rows.length * stride).fill(Number.NaN);
@@ -45,7 +45,7 @@ test('pair features gathered from the store equal the materialised ones bit for 
         assert.deepEqual([...blk.subarray(o + want.cols, o + stride)], [0, 0, 0]);
       }
     }
-    assert.deepEqual(materialize(pairMatrix('single', store, a, a)).data, u.data);
+    assert.deepEqual(materialize(storeMatrix('single', store, a, a)).data, u.data);
   }
 });
 
@@ -56,10 +56,10 @@ test('denseSource gathers rows with zero padding', () => {
   assert.deepEqual([...blk], [10, 11, 12, 0, 0, 4, 5, 6, 0, 0]);
 });
 
-test('pairMatrix refuses rows outside the store', () => {
+test('storeMatrix refuses rows outside the store', () => {
   const store = SentenceStore.create(3, 2);
-  assert.throws(() => pairMatrix('nli', store, Int32Array.from([0, 3]), Int32Array.from([1, 1])), /store row 3 outside 0..2/);
-  assert.throws(() => pairMatrix('nli', store, Int32Array.from([0]), Int32Array.from([1, 1])), /1 left rows, 2 right rows/);
+  assert.throws(() => storeMatrix('nli', store, Int32Array.from([0, 3]), Int32Array.from([1, 1])), /store row 3 outside 0..2/);
+  assert.throws(() => storeMatrix('nli', store, Int32Array.from([0]), Int32Array.from([1, 1])), /1 left rows, 2 right rows/);
 });
 
 test('float16: every half value round-trips; rounding is to nearest even, with overflow and subnormals', () => {

@@ -3,7 +3,7 @@
  * layers as nli_large / nli_large_bothskip_2layer) with seeded uniform weights, built in memory:
  * for tests and benchmarks of the encoder at full size without the 400 MB checkpoints.
  */
-import type { GensenModelData } from '../../src/encoders/gensen/encoder.js';
+import type { GensenModelData } from '../../src/encoders/gensen/model-files.js';
 import type { NamedTensor } from '../../src/encoders/gensen/gru-graph.js';
 import { Rng } from '../../src/util/rng.js';
 

@@ -23,7 +23,7 @@ import { initParams } from '../../src/probe/model.js';
 import { FastStream } from '../../src/probe/fast-stream.js';
 import { Rng } from '../../src/util/rng.js';
 import { SentenceStore } from '../../src/features/store.js';
-import { pairSource } from '../../src/features/source.js';
+import { storeSource } from '../../src/features/source.js';
 import { ProbePool } from '../../src/protocol/pool.js';
 import { createWebGpuProbeBackend } from '../../src/protocol/gpu-backend.js';
 import type { ProbeBackend } from '../../src/protocol/backend.js';
@@ -131,7 +131,7 @@ test('GPU relatedness (softmax + MSE) matches the CPU on both pair schemes; a st
     const cols = dim * (scheme === 'nli' ? 4 : 2);
     const payload: DatasetPayload = { id: 1, X: { kind: 'pairs', scheme, store: store.payload, a, b }, cols, targets, scores };
     const seed = 77;
-    const cpu = fitRelatedness({ X: pairSource(scheme, store, a, b), cols, targets, scores }, train, dev, test, {
+    const cpu = fitRelatedness({ X: storeSource(scheme, store, a, b), cols, targets, scores }, train, dev, test, {
       seed,
       lossReduction: 'mean',
       maxEpoch: 0,

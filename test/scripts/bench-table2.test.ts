@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadGensenModel } from '../../src/encoders/gensen/encoder.js';
+import { loadGensenModel } from '../../src/encoders/gensen/model-files.js';
 import { repoRoot } from '../helpers/data.js';
 import { writeSickData } from '../helpers/sick-data.js';
 

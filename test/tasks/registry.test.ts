@@ -71,7 +71,7 @@ test('definitions carry the protocol facts of PROTOCOL.md', () => {
   assert.deepEqual(Object.keys(t('STS14').splits), ['deft-forum', 'deft-news', 'headlines', 'images', 'OnWN', 'tweet-news']);
   assert.deepEqual(Object.keys(t('STS15').splits), ['answers-forums', 'answers-students', 'belief', 'headlines', 'images']);
   assert.deepEqual(Object.keys(t('STS16').splits), ['answer-answer', 'headlines', 'plagiarism', 'postediting', 'question-question']);
-  assert.deepEqual(IDS.filter((id) => t(id).vocabCased), ['TREC']);
+  assert.deepEqual(IDS.filter((id) => t(id).encoderHints?.['gensen']?.['vocabCased'] === true), ['TREC']);
   assert.deepEqual(t('SNLI').protocolOverrides, { noreg: true, maxEpoch: 15, epochSize: 1 });
   assert.deepEqual(t('SICK-E').labels, ['CONTRADICTION', 'NEUTRAL', 'ENTAILMENT']);
   assert.deepEqual(t('TREC').labels, ['ABBR', 'DESC', 'ENTY', 'HUM', 'LOC', 'NUM']);
@@ -141,4 +141,28 @@ test('data folder: --data-dir, then $SENTEVAL_DATA, then ./data', () => {
   assert.equal(resolveDataDir(undefined, { SENTEVAL_DATA: '/z' }), '/z');
   assert.equal(resolveDataDir(undefined, {}), join(process.cwd(), 'data'));
   assert.equal(resolveDataDir('', { SENTEVAL_DATA: '' }), join(process.cwd(), 'data'));
+});
+
+test('format readers are one table; encoderHints is optional and only its shape is the task validator’s concern', async () => {
+  const { readerNames, findReader } = await import('../../src/tasks/readers.js');
+  assert.deepEqual(readerNames().sort(), ['jsonl', 'label-first', 'labelled-lines', 'parallel-lines', 'quora', 'sts-pairs', 'trec', 'tsv']);
+  for (const def of listTasks()) assert.ok(findReader(def.format.reader), `${def.id}: ${def.format.reader}`);
+  assert.deepEqual(definitionFiles(resolveTask('SUBJ')), ['SUBJ/subj.objective', 'SUBJ/subj.subjective']);
+  assert.deepEqual(definitionFiles(resolveTask('STS13')).slice(0, 2), ['STS/STS13-en-test/STS.input.FNWN.txt', 'STS/STS13-en-test/STS.gs.FNWN.txt']);
+  const dir = await mkdtemp(join(tmpdir(), 'gensen-eval-hints-'));
+  try {
+    const good = JSON.parse(await readFile(join(REPO, 'tasks', 'MRPC.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(good.encoderHints, undefined, 'MRPC needs no hints');
+    const check = async (doc: Record<string, unknown>, pattern: RegExp | null): Promise<void> => {
+      await writeFile(join(dir, 'MRPC.json'), JSON.stringify(doc));
+      if (pattern) assert.throws(() => loadDefinitions(dir), (e: unknown) => e instanceof UserError && pattern.test(e.message));
+      else assert.equal(loadDefinitions(dir)[0]!.id, 'MRPC');
+      await rm(join(dir, 'MRPC.json'));
+    };
+    await check({ ...good, encoderHints: { gensen: { pooling: 'max' }, 'my-encoder': { anything: 1 } } }, null);
+    await check({ ...good, encoderHints: { gensen: 'max' } }, /MRPC\.json: invalid task definition: encoderHints\.gensen must be an object/);
+    await check({ ...good, vocabCased: true }, /unknown field "vocabCased"/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

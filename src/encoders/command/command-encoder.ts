@@ -5,20 +5,33 @@
  * for error messages.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
 import { UserError } from '../../util/errors.js';
+import { onExitOrSignal } from '../../util/temp-files.js';
+import { MAX_TIMEOUT_SECONDS } from '../request-timeout.js';
 import type { Matrix } from '../../util/matrix.js';
 import type { EncoderIdentity, SentenceEncoder, TaskContext } from '../types.js';
 import { decodeVectors } from '../wire-vectors.js';
 
 export const COMMAND_PROTOCOL = 1;
 const STDERR_TAIL_LINES = 5;
-/** A reply line longer than this is refused before it is buffered further (no unbounded growth). */
-const MAX_LINE_BYTES = 1 << 30;
+/** A stderr line kept for messages is cut to its last this many characters (stderr may have no newlines). */
+const STDERR_LINE_CHARS = 2000;
+/**
+ * A reply line longer than this (in characters) is refused before it is buffered further: no
+ * unbounded growth, and well below V8's longest string (2^29 - 24), which joining it must not reach.
+ * A batch of 128 sentences of a 16384-d encoder in JSON floats is about 50 M characters.
+ */
+export const MAX_LINE_CHARS = 1 << 28;
+/** Default seconds to wait for any one reply (hello, prepared, vectors). */
+export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 600;
 
 export interface CommandEncoderOptions {
   readonly command: string;
   /** Seconds to wait for the child to exit after `close` before killing it (protocol: 10). */
   readonly closeTimeoutSeconds?: number;
+  /** Seconds to wait for each reply before the encoder is stopped (default 600). */
+  readonly requestTimeoutSeconds?: number;
   /** Where the child's stderr goes (default: this process's stderr). */
   readonly stderr?: (chunk: Buffer) => void;
 }
@@ -28,8 +41,14 @@ type Reply = Record<string, unknown>;
 export class CommandEncoder implements SentenceEncoder {
   identity!: EncoderIdentity;
   private child!: ChildProcess;
-  private buffered = '';
+  /** The current stdout line's pieces so far (joined once, when its newline arrives). */
+  private pending: string[] = [];
+  private pendingChars = 0;
   private stderrTail: string[] = [''];
+  private readonly stderrDecoder = new StringDecoder('utf8');
+  private stderrLineOpen = false;
+  /** Withdraws the exit/signal clean-up that kills the child's process group. */
+  private withdrawCleanup: (() => void) | undefined;
   private waiting: { resolve: (r: Reply) => void; reject: (e: Error) => void } | undefined;
   private failing: Promise<UserError> | undefined;
   private stderrClosed!: Promise<void>;
@@ -41,6 +60,8 @@ export class CommandEncoder implements SentenceEncoder {
   private constructor(private readonly opts: CommandEncoderOptions) {}
 
   static async start(opts: CommandEncoderOptions): Promise<CommandEncoder> {
+    const t = opts.requestTimeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS;
+    if (!(t > 0 && t <= MAX_TIMEOUT_SECONDS)) throw new UserError(`--request-timeout ${t}: expected seconds > 0 and <= ${MAX_TIMEOUT_SECONDS}`);
     const enc = new CommandEncoder(opts);
     await enc.handshake();
     return enc;
@@ -59,6 +80,8 @@ export class CommandEncoder implements SentenceEncoder {
     if (!this.failing) {
       this.killTree();
       this.failing = Promise.race([this.stderrClosed, new Promise((r) => setTimeout(r, 1000).unref())]).then(() => {
+        // Our message starts on a line of its own, even after stderr that ended without a newline.
+        if (this.stderrLineOpen) this.passStderr(Buffer.from('\n'));
         const tail = this.stderrTail.filter((l) => l.trim() !== '').slice(-STDERR_TAIL_LINES);
         return new UserError(`${this.label()}: ${what}${tail.length ? `; its stderr ended: ${tail.join(' | ')}` : ''}`);
       });
@@ -69,8 +92,15 @@ export class CommandEncoder implements SentenceEncoder {
     return this.failing;
   }
 
+  private passStderr(chunk: Buffer): void {
+    (this.opts.stderr ?? ((c: Buffer) => process.stderr.write(c)))(chunk);
+  }
+
   private async handshake(): Promise<void> {
+    // Its own process group, so that the shell and whatever it starts are stopped together; a
+    // Ctrl-C reaches only this process, whose signal handler then stops the group.
     this.child = spawn(this.opts.command, { shell: true, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    this.withdrawCleanup = onExitOrSignal(() => this.killTree());
     this.exited = new Promise((resolve) => {
       this.child.on('exit', (code, signal) => {
         if (!this.closing) void this.fail(`the encoder exited (${signal ? `signal ${signal}` : `exit code ${code}`}) before the run ended`);
@@ -81,10 +111,12 @@ export class CommandEncoder implements SentenceEncoder {
     this.child.stdin!.on('error', () => undefined); // a closed pipe shows up as the child's exit
     this.stderrClosed = new Promise((resolve) => this.child.stderr!.on('close', () => resolve()));
     this.child.stderr!.on('data', (chunk: Buffer) => {
-      (this.opts.stderr ?? ((c: Buffer) => process.stderr.write(c)))(chunk);
-      const parts = chunk.toString('utf8').split('\n');
-      this.stderrTail[this.stderrTail.length - 1] += parts[0]!;
-      this.stderrTail.push(...parts.slice(1));
+      this.passStderr(chunk);
+      this.stderrLineOpen = chunk.length > 0 && chunk[chunk.length - 1] !== 0x0a;
+      const parts = this.stderrDecoder.write(chunk).split('\n');
+      const last = this.stderrTail.length - 1;
+      this.stderrTail[last] = clip(this.stderrTail[last]! + clip(parts[0]!));
+      for (const p of parts.slice(1)) this.stderrTail.push(clip(p));
       if (this.stderrTail.length > 4 * STDERR_TAIL_LINES) this.stderrTail = this.stderrTail.slice(-2 * STDERR_TAIL_LINES);
     });
     this.child.stdout!.setEncoding('utf8');
@@ -100,49 +132,75 @@ export class CommandEncoder implements SentenceEncoder {
     this.identity = { name, dim, weightsHash: `declared:${fingerprint}`, params: { encoder: 'command', fingerprint, protocol: COMMAND_PROTOCOL } };
   }
 
+  /**
+   * Lines are assembled from chunks without rescanning or recopying what came before: each chunk is
+   * searched once for newlines, and a line's pieces are joined once.
+   */
   private onStdout(chunk: string): void {
-    if (this.failing) return;
-    this.buffered += chunk;
-    if (this.buffered.length > MAX_LINE_BYTES) {
-      void this.fail(`it wrote a line longer than ${MAX_LINE_BYTES} characters`);
+    let start = 0;
+    while (!this.failing) {
+      const nl = chunk.indexOf('\n', start);
+      const end = nl < 0 ? chunk.length : nl;
+      if (this.pendingChars + (end - start) > MAX_LINE_CHARS) {
+        this.pending = [];
+        void this.fail(`it wrote a line longer than ${MAX_LINE_CHARS} characters`);
+        return;
+      }
+      if (nl < 0) {
+        if (end > start) {
+          this.pending.push(chunk.slice(start));
+          this.pendingChars += end - start;
+        }
+        return;
+      }
+      let line = chunk.slice(start, nl);
+      if (this.pending.length > 0) {
+        this.pending.push(line);
+        line = this.pending.join('');
+        this.pending = [];
+        this.pendingChars = 0;
+      }
+      start = nl + 1;
+      this.onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+    }
+  }
+
+  private onLine(line: string): void {
+    if (line.trim() === '') return;
+    let msg: unknown;
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      void this.fail(`it printed a line that is not JSON on stdout (print logs to stderr): ${JSON.stringify(line.slice(0, 120))}`);
       return;
     }
-    let nl: number;
-    while ((nl = this.buffered.indexOf('\n')) >= 0) {
-      const line = this.buffered.slice(0, nl).replace(/\r$/, '');
-      this.buffered = this.buffered.slice(nl + 1);
-      if (line.trim() === '') continue;
-      let msg: unknown;
-      try {
-        msg = JSON.parse(line);
-      } catch {
-        void this.fail(`it printed a line that is not JSON on stdout (print logs to stderr): ${JSON.stringify(line.slice(0, 120))}`);
-        return;
-      }
-      if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
-        void this.fail(`it printed ${JSON.stringify(line.slice(0, 120))}, expected a JSON object`);
-        return;
-      }
-      const reply = msg as Reply;
-      if (reply.type === 'error') {
-        void this.fail(`it reported an error: ${typeof reply.message === 'string' ? reply.message : JSON.stringify(reply.message)}`);
-        return;
-      }
-      if (!this.waiting) {
-        void this.fail(`it sent ${JSON.stringify(line.slice(0, 120))} when no reply was expected`);
-        return;
-      }
-      const w = this.waiting;
-      this.waiting = undefined;
-      w.resolve(reply);
+    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
+      void this.fail(`it printed ${JSON.stringify(line.slice(0, 120))}, expected a JSON object`);
+      return;
     }
+    const reply = msg as Reply;
+    if (reply.type === 'error') {
+      void this.fail(`it reported an error: ${typeof reply.message === 'string' ? reply.message : JSON.stringify(reply.message)}`);
+      return;
+    }
+    if (!this.waiting) {
+      void this.fail(`it sent ${JSON.stringify(line.slice(0, 120))} when no reply was expected`);
+      return;
+    }
+    const w = this.waiting;
+    this.waiting = undefined;
+    w.resolve(reply);
   }
 
   private request(msg: Reply, expect: string): Promise<Reply> {
     if (this.failing) return this.failing.then((e) => Promise.reject(e));
+    const seconds = this.opts.requestTimeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS;
+    let timer: NodeJS.Timeout | undefined;
     const p = new Promise<Reply>((resolve, reject) => {
       this.waiting = { resolve, reject };
-    });
+    }).finally(() => clearTimeout(timer));
+    // A hung child must not hang the run: no reply in time stops it like any other failure.
+    timer = setTimeout(() => void this.fail(`no reply to ${JSON.stringify(msg.type)} within ${seconds} s (--request-timeout)`), seconds * 1000);
     this.child.stdin!.write(`${JSON.stringify(msg)}\n`);
     return p.then(async (r) => {
       if (r.type !== expect) throw await this.fail(`it answered ${JSON.stringify(r.type)} to ${JSON.stringify(msg.type)}, expected "${expect}"`);
@@ -169,19 +227,34 @@ export class CommandEncoder implements SentenceEncoder {
     return [`command encoder '${this.identity.name}' (fingerprint ${JSON.stringify(String(this.identity.params.fingerprint))}): ${this.opts.command}`];
   }
 
-  /** The shell and whatever it started: the child runs in its own process group. */
+  /**
+   * The shell and whatever it started: the child runs in its own process group, which is killed
+   * even after the shell itself exited (a background process it left would otherwise live on).
+   */
   private killTree(): void {
-    if (this.child.exitCode !== null || this.child.signalCode !== null || this.child.pid === undefined) return;
+    if (this.child.pid === undefined) return;
     try {
       process.kill(-this.child.pid, 'SIGKILL');
     } catch {
-      this.child.kill('SIGKILL');
+      // ESRCH: the group is gone already
+      if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     }
   }
 
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    try {
+      await this.stop();
+    } finally {
+      // Whatever the child left in its group goes with it; then nothing is left to clean up on exit.
+      this.killTree();
+      this.withdrawCleanup?.();
+      this.withdrawCleanup = undefined;
+    }
+  }
+
+  private async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     if (!this.failing) this.child.stdin!.write(`${JSON.stringify({ type: 'close' })}\n`);
     this.child.stdin!.end();
@@ -197,4 +270,8 @@ export class CommandEncoder implements SentenceEncoder {
       await this.exited;
     }
   }
+}
+
+function clip(line: string): string {
+  return line.length > STDERR_LINE_CHARS ? `…${line.slice(-STDERR_LINE_CHARS)}` : line;
 }

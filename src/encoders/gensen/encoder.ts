@@ -1,64 +1,28 @@
 /**
- * The GenSen sentence encoder (Subramanian et al. 2018), its GRU on onnxruntime (CPU) or WebGPU
- * (backend.ts): one or two pretrained
- * models, `last` / `max` / `best` pooling, per-task vocabulary expansion, and gensen_senteval.py's
- * batcher when driven by the evaluation engine.
+ * The GenSen sentence encoder (Subramanian et al. 2018): one or two pretrained models, `last` /
+ * `max` / `best` pooling, per-task vocabulary expansion, and gensen_senteval.py's batcher when
+ * driven by the evaluation engine. Its parts: model-files.ts (checkpoint loading), expansion.ts,
+ * word-vectors.ts (GloVe streaming), tokens.ts, buckets.ts, task-hints.ts, the GRU backends
+ * (backend.ts), and factory.ts, which builds it; where it runs is compute/device-policy.ts's call.
  */
-import type { EncoderIdentity, SentenceEncoder, TaskContext } from '../types.js';
+import type { EncoderIdentity, SentenceEncoder, TaskContext, TokenStates } from '../types.js';
 import { matrix, type Matrix } from '../../util/matrix.js';
 import { canonicalJson, sha256 } from '../../util/hash.js';
 import { UserError } from '../../util/errors.js';
-import { pySplit } from '../../util/pystr.js';
 import { GruRunner, type SessionTuning } from './gru.js';
-import type { GruBackend, GruBatchOutput } from './backend.js';
-import { gpuContext } from '../../compute/webgpu.js';
+import type { GruBatchOutput } from './backend.js';
 import { cudaTf32Allowed } from '../../compute/ort-cuda.js';
 import type { DeviceChoice, DeviceRecord } from '../../compute/device.js';
-import type { GensenWeights } from './gru-graph.js';
-import { bestPoolingFor, vocabCasedFor, poolInto, stepsInto, type MaxPoolMode, type Pooling } from './pooling.js';
-import { applyLinearMap, fitLinearMap, type LinearMap } from '../../vectors/expansion.js';
-import { loadWordVectors, type WordVectorSubset } from '../../vectors/glove.js';
-import { wordTokenize } from '../../text/word-tokenize.js';
-import { loadGensenStateDict, resolveGensenFiles } from './state-dict.js';
-import { loadVocab } from './vocab.js';
-import { loadEmbeddedVectors } from '../../vectors/embedded.js';
-import { sha256File } from '../../util/hash.js';
-import { basename } from 'node:path';
-import { existsSync, statSync } from 'node:fs';
-
-export const SPECIALS = ['<s>', '<pad>', '</s>', '<unk>'] as const;
-const BOS = 0;
-const PAD = 1;
-const EOS = 2;
-const UNK = 3;
-
-/** One pretrained model, as the checkpoint reader delivers it. */
-export interface GensenModelData {
-  readonly prefix: string;
-  readonly weights: GensenWeights;
-  readonly word2id: ReadonlyMap<string, number>;
-  /** sha256 over the model's files (checkpoint + vocabulary). */
-  readonly filesHash: string;
-  /** What reading the files noticed (e.g. vocabulary words that are not UTF-8). */
-  readonly notes?: readonly string[];
-}
-
-/**
- * How task words meet the vocabularies under `senteval`. `python2` (faithful): gensen_senteval.py
- * ran on Python 2, where SentEval's `unicode` tokens never equal the byte-string keys of the model
- * vocabulary or of the GloVe h5 unless they are ASCII, so every word with a non-ASCII character
- * gets the model's `<unk>` row. `utf8` (clean): such words are matched as UTF-8 like any other.
- */
-export type VocabText = 'python2' | 'utf8';
-
-/** A word Python 2 could not match against byte strings: it has a non-ASCII character. */
-export function isNonAscii(w: string): boolean {
-  // eslint-disable-next-line no-control-regex
-  return /[^\u0000-\u007f]/.test(w);
-}
-
-/** Word vectors covering (at least) the given words and the models' vocabularies. */
-export type VectorSource = (words: readonly string[]) => Promise<WordVectorSubset>;
+import { resolveDevice } from '../../compute/device-policy.js';
+import { poolInto, stepsInto, type MaxPoolMode, type Pooling } from './pooling.js';
+import { sentenceTokens } from '../../text/sentence-tokens.js';
+import { LoadedModel, PAD, type VocabText } from './expansion.js';
+import type { GensenModelData } from './model-files.js';
+import type { GloveVectorSource, VectorSource } from './word-vectors.js';
+import { lengthBuckets } from './buckets.js';
+import { sentevalBatcherTokens, taskVocabulary } from './tokens.js';
+import { gensenHints } from './task-hints.js';
+import { readWordList } from '../../util/sentences-file.js';
 
 export interface GensenEncoderOptions {
   readonly modelsDir: string;
@@ -72,11 +36,18 @@ export interface GensenEncoderOptions {
    * `senteval` mode without it, the embedded 100-d vectors are used (expansion is always on there).
    */
   readonly glove?: string;
-  /** gensen_senteval.py's batcher (`' '.join(tokens).lower().split()`) and per-task expansion. */
+  /**
+   * gensen_senteval.py's batcher (`' '.join(tokens).lower().split()`) and per-task expansion (the
+   * `evaluate` command). Off (the `encode` command, gensen.py's get_representation): `encode` takes
+   * the tokens as given, and `prepare` expands, with `glove` only, to the words of its samples as
+   * they are (or to `vocab`'s), pooling `best` as `last`.
+   */
   readonly senteval?: boolean;
   /** `senteval` only: see VocabText (default `python2`). The `encode` path always matches UTF-8. */
   readonly vocabText?: VocabText;
-  /** get_representation options for the `encode` command: lowercase and/or NLTK-tokenize input. */
+  /** Off `senteval`: a word list (.json array or one word per line) `prepare` expands to instead of its samples' words. */
+  readonly vocab?: string;
+  /** get_representation options of `encodeText` (raw sentences): lowercase and/or NLTK-tokenize input. */
   readonly lowercase?: boolean;
   readonly tokenize?: boolean;
   /**
@@ -87,133 +58,14 @@ export interface GensenEncoderOptions {
   readonly maxChunk?: number;
   /**
    * Where the GRU runs: `cpu` (onnxruntime, the default), `gpu` (WebGPU; a one-line error without
-   * an adapter), `auto` (the GPU when WebGPU finds an adapter, else the CPU) or `cuda`
-   * (onnxruntime's CUDA provider; a one-line error where the install or the machine lacks it).
+   * an adapter), `cuda` (onnxruntime's CUDA provider; a one-line error where the install or the
+   * machine lacks it) or `auto` (compute/device-policy.ts: a hardware WebGPU adapter, else CUDA
+   * where its check passes, else the CPU).
    */
   readonly device?: DeviceChoice;
   readonly tuning?: SessionTuning;
   readonly onNote?: (msg: string) => void;
   readonly onProgress?: (msg: string) => void;
-}
-
-/** Per-sentence top-layer states for `--all-states`: [len, 2H·models] row-major each. */
-export interface TokenStates {
-  readonly lengths: Int32Array;
-  readonly states: Float32Array[];
-}
-
-class LoadedModel {
-  /** Current lookup (the model's own, or a task's expanded vocabulary). */
-  word2id: ReadonlyMap<string, number>;
-  private map?: LinearMap;
-
-  constructor(
-    readonly data: GensenModelData,
-    readonly runner: GruBackend,
-  ) {
-    this.word2id = data.word2id;
-  }
-
-  get hidden(): number {
-    return this.data.weights.hidden;
-  }
-
-  get embedding(): Float32Array {
-    return this.data.weights.tensors.get('src_embedding.weight')!.data;
-  }
-
-  useOwnVocabulary(): void {
-    this.word2id = this.data.word2id;
-    this.runner.setEmbedding(this.embedding);
-  }
-
-  /** The regression from word vectors to this model's embeddings, fitted once per model. */
-  async linearMap(vectors: WordVectorSubset): Promise<LinearMap> {
-    if (this.map && this.map.inDim === vectors.dim) return this.map;
-    const E = this.data.weights.embDim;
-    const rows: number[] = [];
-    const ids: number[] = [];
-    for (const [w, id] of this.data.word2id) {
-      const r = vectors.index.get(w);
-      if (r !== undefined) {
-        rows.push(r);
-        ids.push(id);
-      }
-    }
-    const n = rows.length;
-    const X = new Float32Array(n * vectors.dim);
-    const Y = new Float32Array(n * E);
-    const emb = this.embedding;
-    for (let i = 0; i < n; i++) {
-      X.set(vectors.vectors.subarray(rows[i]! * vectors.dim, (rows[i]! + 1) * vectors.dim), i * vectors.dim);
-      Y.set(emb.subarray(ids[i]! * E, (ids[i]! + 1) * E), i * E);
-    }
-    this.map = await fitLinearMap(X, Y, n, vectors.dim, E);
-    return this.map;
-  }
-
-  /** Installs the expanded vocabulary: specials, then the task words in the given order. */
-  async expand(
-    taskWords: readonly string[],
-    vectors: WordVectorSubset,
-    python2: boolean,
-  ): Promise<{ own: number; regressed: number; unk: number; nonAscii: number; map: LinearMap }> {
-    const map = await this.linearMap(vectors);
-    const E = this.data.weights.embDim;
-    const own = this.data.word2id;
-    const emb = this.embedding;
-    const w2i = new Map<string, number>();
-    SPECIALS.forEach((s, i) => w2i.set(s, i));
-    for (const w of taskWords) if (!w2i.has(w)) w2i.set(w, w2i.size);
-    const table = new Float32Array(w2i.size * E);
-    const counts = { own: 0, regressed: 0, unk: 0, nonAscii: 0 };
-    const unkId = own.get('<unk>') ?? UNK;
-    for (const [w, id] of w2i) {
-      const py2Miss = python2 && isNonAscii(w);
-      if (py2Miss) counts.nonAscii++;
-      const mine = py2Miss ? undefined : own.get(w);
-      const g = py2Miss ? undefined : vectors.index.get(w);
-      if (mine !== undefined) {
-        table.set(emb.subarray(mine * E, (mine + 1) * E), id * E);
-        counts.own++;
-      } else if (g !== undefined) {
-        applyLinearMap(map, vectors.vectors.subarray(g * vectors.dim, (g + 1) * vectors.dim), table, id * E);
-        counts.regressed++;
-      } else {
-        table.set(emb.subarray(unkId * E, (unkId + 1) * E), id * E);
-        counts.unk++;
-      }
-    }
-    this.word2id = w2i;
-    this.runner.setEmbedding(table);
-    return { ...counts, map };
-  }
-
-  /** `python2`: non-ASCII tokens are `<unk>` whatever the vocabulary (see VocabText). */
-  ids(tokens: readonly string[], python2: boolean): number[] {
-    const out = [BOS];
-    for (const t of tokens) out.push(python2 && isNonAscii(t) ? UNK : (this.word2id.get(t) ?? UNK));
-    out.push(EOS);
-    return out;
-  }
-}
-
-/** Groups sentence indices (sorted longest first) into sub-batches of similar length. */
-export function lengthBuckets(lens: readonly number[], maxChunk: number): number[][] {
-  const order = lens.map((_, i) => i).sort((a, b) => lens[b]! - lens[a]! || a - b);
-  const chunks: number[][] = [];
-  let cur: number[] = [];
-  for (const i of order) {
-    // Padding costs full GRU steps, so close a chunk once lengths drop well below its longest;
-    // tiny chunks lose more to per-step overhead than padding would, hence the minimum size.
-    if (cur.length > 0 && (cur.length >= maxChunk || (cur.length >= 16 && lens[i]! < 0.8 * lens[cur[0]!]!))) {
-      chunks.push(cur);
-      cur = [];
-    }
-    cur.push(i);
-  }
-  if (cur.length) chunks.push(cur);
-  return chunks;
 }
 
 export class GensenEncoder implements SentenceEncoder {
@@ -278,22 +130,17 @@ export class GensenEncoder implements SentenceEncoder {
     return !(this.taskPooling === 'max' && this.opts.maxPool === 'faithful');
   }
 
-  /** Applies the input handling of the chosen mode to one sentence's tokens. */
-  private prepareTokens(tokens: readonly string[]): string[] {
-    if (this.opts.senteval) return pySplit(tokens.join(' ').toLowerCase());
-    let s = tokens.join(' ');
-    if (this.opts.lowercase) s = s.toLowerCase();
-    return this.opts.tokenize ? wordTokenize(s) : pySplit(s);
-  }
-
-  /** Raw-text entry for the `encode` command: one string per sentence. */
+  /** Raw-text entry (one string per sentence): the tokens `tokenizeText` makes, as one batch. */
   async encodeText(sentences: readonly string[], allStates = false): Promise<{ vectors: Matrix; states?: TokenStates }> {
-    return this.encodeTokens(sentences.map((s) => this.prepareTokensFromText(s)), allStates);
+    return this.encodeTokens(sentences.map((s) => this.tokenizeText(s)), allStates);
   }
 
-  /** The tokens a raw sentence becomes under this encoder's input options. */
+  /**
+   * The tokens a raw sentence becomes: under `senteval` the batcher's lowercased whitespace split,
+   * else the `lowercase`/`tokenize` options (the `encode` command's one tokenise path).
+   */
   tokenizeText(s: string): string[] {
-    return this.prepareTokensFromText(s);
+    return this.opts.senteval ? sentevalBatcherTokens([s]) : sentenceTokens(s, this.opts);
   }
 
   /**
@@ -302,11 +149,6 @@ export class GensenEncoder implements SentenceEncoder {
    */
   registerWords(words: Iterable<string>): void {
     this.glove?.register(words);
-  }
-
-  private prepareTokensFromText(s: string): string[] {
-    const t = this.opts.lowercase || this.opts.senteval ? s.toLowerCase() : s;
-    return this.opts.tokenize && !this.opts.senteval ? wordTokenize(t) : pySplit(t);
   }
 
   /** Builds the task vocabulary (gensen_senteval.py's prepare) and expands every model to it. */
@@ -331,33 +173,43 @@ export class GensenEncoder implements SentenceEncoder {
     }
   }
 
-  /** gensen_senteval.py's task vocabulary: every token, lowercased unless the task says cased (TREC), first-seen order. */
+  /**
+   * The words a task's vocabulary is expanded to: gensen_senteval.py's (every token, lowercased
+   * unless the task's hints say cased, first-seen order) under `senteval`; else `vocab`'s list or
+   * the samples' tokens as given.
+   */
   private taskWords(task: TaskContext): string[] {
-    // Its batcher lowercases anyway, so TREC's cased-only words end up as <unk>.
-    const cased = vocabCasedFor(task);
-    const seen = new Set<string>();
-    for (const s of task.samples) for (const t of s) seen.add(cased ? t : t.toLowerCase());
-    return [...seen];
+    if (this.opts.senteval) return taskVocabulary(task, gensenHints(task).vocabCased);
+    return this.opts.vocab ? readWordList(this.opts.vocab) : taskVocabulary(task, true);
   }
 
   async prepareRun(tasks: readonly TaskContext[]): Promise<void> {
+    // Every task's hints are checked before any work, and a GloVe file is then streamed once.
+    if (this.opts.senteval) for (const task of tasks) gensenHints(task);
     if (!this.vectorSource || !this.opts.senteval) return;
     for (const task of tasks) this.registerWords(this.taskWords(task));
   }
 
   async prepare(task: TaskContext): Promise<string> {
-    if (this.opts.pool === 'best') this.taskPooling = bestPoolingFor(task);
+    if (this.opts.pool === 'best' && this.opts.senteval) this.taskPooling = gensenHints(task).pooling;
     let vocabKey = '';
-    if (this.vectorSource && this.opts.senteval) {
+    if (this.vectorSource) {
       const words = this.taskWords(task);
-      await this.expandTo(words, task.taskId);
+      await this.expandTo(words, this.opts.senteval ? task.taskId : (this.opts.vocab ?? task.taskId));
       vocabKey = sha256([...words].sort().join('\n'));
     }
     return sha256(canonicalJson({ pooling: this.taskPooling, vocab: vocabKey, vocabText: this.vocabText }));
   }
 
+  /** A batch of tokens: through gensen_senteval.py's batcher under `senteval`, else as given. */
   async encode(batch: readonly (readonly string[])[]): Promise<Matrix> {
-    return (await this.encodeTokens(batch.map((t) => this.prepareTokens(t)), false)).vectors;
+    return (await this.encodeTokens(this.opts.senteval ? batch.map(sentevalBatcherTokens) : batch, false)).vectors;
+  }
+
+  /** `encode` with each sentence's top-layer states (the `encode` command's `--all-states`). */
+  async encodeWithStates(batch: readonly (readonly string[])[]): Promise<{ vectors: Matrix; states: TokenStates }> {
+    const r = await this.encodeTokens(this.opts.senteval ? batch.map(sentevalBatcherTokens) : batch, true);
+    return { vectors: r.vectors, states: r.states! };
   }
 
   /** Encodes final token lists (no further lowercasing/splitting) as one original batch. */
@@ -426,7 +278,7 @@ export class GensenEncoder implements SentenceEncoder {
   ): Promise<GensenEncoder> {
     if (data.length === 0 || data.length > 2) throw new UserError('gensen: give one or two models (--prefix1 [--prefix2])');
     const models: LoadedModel[] = [];
-    const where = await resolveDevice(opts.device ?? 'cpu');
+    const where = await resolveDevice(opts.device ?? 'cpu', { cudaPath: true, what: 'GenSen encodes', ...(opts.onNote ? { log: opts.onNote } : {}) });
     try {
       for (const d of data) {
         const emb = d.weights.tensors.get('src_embedding.weight');
@@ -445,114 +297,3 @@ export class GensenEncoder implements SentenceEncoder {
   }
 }
 
-/**
- * `auto`: the GPU when WebGPU finds an adapter (the shared device is created once), else the CPU;
- * CUDA only when asked for, since it needs a particular onnxruntime-node install.
- */
-async function resolveDevice(choice: DeviceChoice): Promise<'cpu' | 'gpu' | 'cuda'> {
-  if (choice !== 'auto') return choice;
-  return typeof (await gpuContext()) !== 'string' ? 'gpu' : 'cpu';
-}
-
-/** Reads `<modelsDir>/<prefix>.model` and `<prefix>_vocab.pkl` (UserError naming both if missing). */
-export async function loadGensenModel(modelsDir: string, prefix: string): Promise<GensenModelData> {
-  const files = resolveGensenFiles(modelsDir, prefix);
-  // The vocabulary first: the checkpoint's shapes are checked against it before its data is read.
-  const vocab = await loadVocab(files.vocab);
-  const [weights, h1, h2] = await Promise.all([
-    loadGensenStateDict(files.model, { file: files.vocab, size: vocab.id2word.length }),
-    sha256File(files.model),
-    sha256File(files.vocab),
-  ]);
-  return { prefix, weights, word2id: vocab.word2id, filesHash: sha256(`${h1}:${h2}`), notes: vocab.notes };
-}
-
-/**
- * Streams a GloVe file once for the model vocabularies plus every word registered so far; a later
- * request for words not yet considered streams it again (register all tasks' words up front to
- * read the file only once).
- */
-export class GloveVectorSource {
-  private readonly considered = new Set<string>();
-  private current?: WordVectorSubset;
-
-  constructor(
-    readonly path: string,
-    modelVocabularies: readonly ReadonlyMap<string, number>[],
-    private readonly onProgress?: (msg: string) => void,
-  ) {
-    for (const v of modelVocabularies) for (const w of v.keys()) this.considered.add(w);
-  }
-
-  register(words: Iterable<string>): boolean {
-    let added = false;
-    for (const w of words) {
-      if (!this.considered.has(w)) {
-        this.considered.add(w);
-        added = true;
-      }
-    }
-    if (added) this.current = undefined;
-    return added;
-  }
-
-  readonly get: VectorSource = async (words) => {
-    this.register(words);
-    if (!this.current) {
-      const total = statSync(this.path).size;
-      this.onProgress?.(`reading word vectors ${this.path} (${(total / 2 ** 20).toFixed(0)} MiB) for ${this.considered.size} words`);
-      this.current = await loadWordVectors(this.path, {
-        keep: (w) => this.considered.has(w),
-        onProgress: (p) =>
-          this.onProgress?.(`  ${this.path}: ${((100 * p.bytesRead) / Math.max(1, p.totalBytes)).toFixed(0)}%, ${p.kept} words kept`),
-      });
-    }
-    return this.current;
-  };
-}
-
-/**
- * The entry point for `evaluate` and `encode`: loads the model(s) and sets up vocabulary expansion
- * (GloVe file if given; in `senteval` mode otherwise the embedded 100-d vectors).
- */
-export async function createGensenEncoder(opts: GensenEncoderOptions): Promise<GensenEncoder> {
-  const prefixes = [opts.prefix1, ...(opts.prefix2 ? [opts.prefix2] : [])];
-  const models: GensenModelData[] = [];
-  for (const p of prefixes) {
-    opts.onProgress?.(`loading GenSen model ${p} from ${opts.modelsDir}`);
-    models.push(await loadGensenModel(opts.modelsDir, p));
-  }
-  let source: VectorSource | undefined;
-  let label = 'none';
-  let note: string | undefined;
-  let g: GloveVectorSource | undefined;
-  if (opts.glove) {
-    if (!existsSync(opts.glove)) throw new UserError(`word vectors file not found: ${opts.glove} (expected GloVe .txt, .txt.gz or GenSen's .h5)`);
-    g = new GloveVectorSource(opts.glove, models.map((m) => m.word2id), opts.onProgress ?? opts.onNote);
-    source = g.get;
-    const st = statSync(opts.glove);
-    label = `glove:${basename(opts.glove)}:${st.size}`;
-    note = `GenSen vocabulary expansion: OLS map from ${opts.glove} (${st.size} bytes) to each model's embeddings`;
-  } else if (opts.senteval) {
-    const e = loadEmbeddedVectors(opts.onNote);
-    const subset: WordVectorSubset = { words: e.words, dim: e.dim, vectors: e.vectors, index: e.index, source: e.source, skippedLines: 0 };
-    source = async () => subset;
-    label = `embedded:${e.source}:${e.hash.slice(0, 16)}`;
-    note =
-      `GenSen vocabulary expansion: OLS map from the embedded ${e.dim}-d vectors (${e.source}), not glove.840B.300d ` +
-      'as in the paper; pass --glove for the faithful setting';
-  }
-  const enc = await GensenEncoder.fromModels(models, opts, source, label, g);
-  const notes = [...models.flatMap((m) => m.notes ?? []), ...(note ? [note] : [])];
-  if (opts.senteval && enc.vocabText === 'python2') {
-    notes.push(
-      'GenSen vocabulary text: task words with a non-ASCII character get the <unk> row, as under gensen_senteval.py on Python 2 ' +
-        '(pass --vocab-text utf8 to match them as UTF-8)',
-    );
-  }
-  for (const n of notes) {
-    enc.addNote(n);
-    opts.onNote?.(n);
-  }
-  return enc;
-}

@@ -5,8 +5,6 @@
  * batch, whose padding outputs are zero; `faithful` reproduces that (a sentence shorter than the
  * longest of its batch gets max(x, 0)), `masked` ignores padding.
  */
-import type { TaskContext } from '../types.js';
-import { findTask } from '../../tasks/registry.js';
 import type { GruBatchOutput } from './backend.js';
 
 export type Pooling = 'last' | 'max';
@@ -72,18 +70,4 @@ export function stepsInto(out: GruBatchOutput, b: number, len: number, dest: Flo
       dest.set(steps.subarray(src, src + H), destOffset + t * stride + d * H);
     }
   }
-}
-
-/**
- * gensen_senteval.py's `best` strategy for a task: its definition's `gensenPooling` (max for MR,
- * CR, SUBJ, MPQA), found by id or alias; `last` for a task no definition knows.
- */
-export function bestPoolingFor(task: string | TaskContext): Pooling {
-  if (typeof task !== 'string' && task.hints) return task.hints.gensenPooling;
-  return findTask(typeof task === 'string' ? task : task.taskId)?.gensenPooling ?? 'last';
-}
-
-/** Whether gensen_senteval.py built the task's vocabulary cased (its definition's `vocabCased`). */
-export function vocabCasedFor(task: TaskContext): boolean {
-  return task.hints?.vocabCased ?? findTask(task.taskId)?.vocabCased ?? false;
 }

@@ -1,5 +1,6 @@
 import type { EncoderDefinition } from '../registry.js';
-import { HttpEncoder } from './http-encoder.js';
+import { REQUEST_TIMEOUT_OPTION } from '../request-timeout.js';
+import { DEFAULT_HTTP_TIMEOUT_SECONDS, HttpEncoder } from './http-encoder.js';
 
 export const definition: EncoderDefinition = {
   name: 'http',
@@ -11,7 +12,7 @@ export const definition: EncoderDefinition = {
     requestBatchSize: { type: 'number', integer: true, min: 1, default: 64, help: 'http: sentences per request' },
     concurrency: { type: 'number', integer: true, min: 1, default: 4, help: 'http: requests in flight at once' },
     apiKeyEnv: { type: 'string', help: 'http: environment variable holding the API key (sent as Bearer; never recorded)' },
-    requestTimeout: { type: 'number', min: 0.001, default: 60, help: 'http: seconds before a request is retried' },
+    requestTimeout: REQUEST_TIMEOUT_OPTION,
     retries: { type: 'number', integer: true, min: 0, default: 5, help: 'http: retries on 429, 5xx, time-outs (exponential back-off)' },
     fingerprint: { type: 'string', default: '', help: 'http: your label for the served model version; change it when the model changes (it keys the feature cache)' },
   },
@@ -22,7 +23,7 @@ export const definition: EncoderDefinition = {
       requestBatchSize: o.requestBatchSize as number,
       concurrency: o.concurrency as number,
       ...(o.apiKeyEnv ? { apiKeyEnv: o.apiKeyEnv as string } : {}),
-      timeoutSeconds: o.requestTimeout as number,
+      timeoutSeconds: (o.requestTimeout as number | undefined) ?? DEFAULT_HTTP_TIMEOUT_SECONDS,
       retries: o.retries as number,
       fingerprint: o.fingerprint as string,
       ...(ctx.onNote ? { onNote: ctx.onNote } : {}),

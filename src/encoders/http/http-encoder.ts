@@ -3,8 +3,14 @@
  * Ollama, llama.cpp's server, hosted APIs). A sentence is the task's tokens joined by single
  * spaces; rows are placed by the response's `index`. The API key is read from the environment
  * variable the user names and is never put in identities, notes or messages.
+ *
+ * The server cannot say which weights it serves (llama.cpp-style servers ignore the model name), so
+ * the identity that keys the feature cache and `--resume` is a hash of what the server answers for
+ * fixed probe sentences, asked at every start.
  */
 import { UserError } from '../../util/errors.js';
+import { sha256 } from '../../util/hash.js';
+import { MAX_TIMEOUT_SECONDS } from '../request-timeout.js';
 import type { Matrix } from '../../util/matrix.js';
 import type { EncoderIdentity, SentenceEncoder } from '../types.js';
 import { base64Float32 } from '../wire-vectors.js';
@@ -19,13 +25,13 @@ export interface HttpEncoderOptions {
   readonly concurrency?: number;
   /** Name of the environment variable holding the API key (sent as a Bearer token). */
   readonly apiKeyEnv?: string;
-  /** Seconds before a request is abandoned and retried (default 60). */
+  /** Seconds before a request (its whole answer included) is abandoned and retried (default 60). */
   readonly timeoutSeconds?: number;
   /** Retries after the first attempt on 429, 5xx, time-outs and connection errors (default 5). */
   readonly retries?: number;
   /** First back-off in ms, doubled per retry (default 500; Retry-After wins when larger). */
   readonly backoffMs?: number;
-  /** Declared by the user: change it when the served model changes (it keys the feature cache). */
+  /** The user's label for the served model; recorded, and part of the identity. */
   readonly fingerprint?: string;
   readonly onNote?: (msg: string) => void;
 }
@@ -55,6 +61,36 @@ class Retryable extends Error {
 }
 
 const MAX_ERROR_BODY = 300;
+export const DEFAULT_HTTP_TIMEOUT_SECONDS = 60;
+
+/**
+ * Sent at every start: the dimension is learnt from them, and the identity hashes their vectors.
+ * Fixed forever: changing them changes every http encoder's identity.
+ */
+export const PROBE_SENTENCES: readonly string[] = [
+  'hello',
+  'A man is playing a guitar .',
+  'The cat sat on the mat .',
+  'two dogs run through a field of snow',
+  'What is the capital of France ?',
+  'the movie was not good at all',
+];
+
+/**
+ * Significant digits of the probe vectors that enter the identity: servers that batch on a GPU may
+ * differ in the last bits from one start to the next; a different model differs far more.
+ */
+const PROBE_DIGITS = 4;
+
+/** The identity hash of the probe sentences' vectors. */
+export function probeHash(rows: readonly Float32Array[]): string {
+  return sha256(rows.map((r) => Array.from(r, (x) => (x === 0 ? '0' : x.toPrecision(PROBE_DIGITS))).join(',')).join('\n'));
+}
+
+/** Bytes an answer may have: generous for JSON floats of `dim` (until known, a large dim). */
+function maxAnswerBytes(rows: number, dim: number | undefined): number {
+  return (1 << 20) + rows * (dim ?? 1 << 16) * 32;
+}
 
 export class HttpEncoder implements SentenceEncoder {
   identity!: EncoderIdentity;
@@ -69,6 +105,8 @@ export class HttpEncoder implements SentenceEncoder {
 
   private constructor(private readonly o: HttpEncoderOptions) {
     this.endpoint = embeddingsEndpoint(o.url);
+    const t = o.timeoutSeconds ?? DEFAULT_HTTP_TIMEOUT_SECONDS;
+    if (!(t > 0 && t <= MAX_TIMEOUT_SECONDS)) throw new UserError(`--request-timeout ${t}: expected seconds > 0 and <= ${MAX_TIMEOUT_SECONDS}`);
     this.headers = { 'content-type': 'application/json', accept: 'application/json' };
     if (o.apiKeyEnv) {
       const key = process.env[o.apiKeyEnv];
@@ -77,16 +115,21 @@ export class HttpEncoder implements SentenceEncoder {
     }
   }
 
-  /** Connects once (one sentence) to learn the dimension before the run starts. */
+  /**
+   * Connects once before the run starts: one request with the probe sentences gives the dimension
+   * and the identity (a hash of their vectors).
+   */
   static async connect(o: HttpEncoderOptions): Promise<HttpEncoder> {
     const enc = new HttpEncoder(o);
-    const probe = await enc.post(['hello']);
+    const probe = await enc.post(PROBE_SENTENCES);
     const dim = probe[0]!.length;
     if (dim < 1) throw enc.error('the server returned an empty embedding');
+    const other = probe.findIndex((r) => r.length !== dim);
+    if (other >= 0) throw enc.error(`embeddings of dimensions ${dim} and ${probe[other]!.length} for the start-up probe`);
     enc.identity = {
       name: o.model,
       dim,
-      weightsHash: `declared:${o.fingerprint ?? ''}`,
+      weightsHash: `probe:${probeHash(probe)}`,
       params: { encoder: 'http', model: o.model, fingerprint: o.fingerprint ?? '' },
     };
     return enc;
@@ -134,29 +177,59 @@ export class HttpEncoder implements SentenceEncoder {
         if (attempt >= retries) throw this.error(`${e.message}, still after ${retries} ${retries === 1 ? 'retry' : 'retries'}`);
         this.retried++;
         this.o.onNote?.(`warning: http encoder: ${e.message}; retry ${attempt + 1} of ${retries}`);
-        const backoff = (this.o.backoffMs ?? 500) * 2 ** attempt;
+        const backoff = Math.min((this.o.backoffMs ?? 500) * 2 ** attempt, MAX_TIMEOUT_SECONDS * 1000);
         await new Promise((r) => setTimeout(r, Math.max(backoff, Math.min(e.retryAfterMs ?? 0, 60_000))));
       }
     }
   }
 
+  /**
+   * The answer's body, decompressed, read within the request's time-out and up to `limit` bytes: a
+   * body that is cut off or slower than the time-out is retried like a time-out; one larger than any
+   * answer to this request could be is refused before more is read.
+   */
+  private async readBody(res: Response, signal: AbortSignal, limit: number): Promise<string> {
+    if (!res.body) return '';
+    const reader = res.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > limit) {
+          void reader.cancel().catch(() => undefined);
+          throw this.error(`the answer is larger than ${limit} bytes, more than ${res.status === 200 ? 'embeddings of this request can take' : 'an error message takes'}`);
+        }
+        chunks.push(value);
+      }
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      if (signal.aborted) throw new Retryable(`no complete answer within ${this.timeoutSeconds()} s`);
+      const err = e as Error & { cause?: { code?: string; message?: string } };
+      throw new Retryable(`the answer was cut off (${err.cause?.code ?? err.cause?.message ?? err.message})`);
+    }
+    return Buffer.concat(chunks, size).toString('utf8');
+  }
+
+  private timeoutSeconds(): number {
+    return this.o.timeoutSeconds ?? DEFAULT_HTTP_TIMEOUT_SECONDS;
+  }
+
   private async attempt(input: readonly string[]): Promise<Float32Array[]> {
     this.requests++;
     const body = JSON.stringify({ model: this.o.model, input, encoding_format: this.format });
+    const signal = AbortSignal.timeout(this.timeoutSeconds() * 1000);
     let res: Response;
     try {
-      res = await fetch(this.endpoint, {
-        method: 'POST',
-        headers: this.headers,
-        body,
-        signal: AbortSignal.timeout((this.o.timeoutSeconds ?? 60) * 1000),
-      });
+      res = await fetch(this.endpoint, { method: 'POST', headers: this.headers, body, signal });
     } catch (e) {
       const err = e as Error & { cause?: { code?: string; message?: string } };
-      if (err.name === 'TimeoutError') throw new Retryable(`no answer within ${this.o.timeoutSeconds ?? 60} s`);
+      if (err.name === 'TimeoutError' || signal.aborted) throw new Retryable(`no answer within ${this.timeoutSeconds()} s`);
       throw new Retryable(`cannot connect (${err.cause?.code ?? err.cause?.message ?? err.message})`);
     }
-    const text = await res.text().catch(() => '');
+    const text = await this.readBody(res, signal, res.ok ? maxAnswerBytes(input.length, this.identity?.dim) : 1 << 20);
     if (res.status === 429 || res.status >= 500) {
       const ra = Number(res.headers.get('retry-after'));
       throw new Retryable(`HTTP ${res.status}${snippet(text)}`, Number.isFinite(ra) && ra > 0 ? ra * 1000 : undefined);
@@ -173,7 +246,9 @@ export class HttpEncoder implements SentenceEncoder {
     let json: unknown;
     try {
       json = JSON.parse(text);
-    } catch {
+    } catch (e) {
+      // A connection closed early without a declared length ends the body early, not in error.
+      if (/end of JSON input|Unterminated/i.test((e as Error).message)) throw new Retryable('the answer ended before its JSON did (cut off)');
       throw this.error(`the answer is not JSON${snippet(text)}`);
     }
     const data = (json as { data?: unknown }).data;

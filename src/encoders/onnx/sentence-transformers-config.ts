@@ -27,6 +27,15 @@ function readJson(path: string): unknown {
   }
 }
 
+/** A config file that must hold a JSON object (`null`, an array or a number is refused, naming the file). */
+function readJsonObject(path: string): Record<string, unknown> {
+  const v = readJson(path);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new UserError(`${path}: expected a JSON object, found ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`);
+  }
+  return v as Record<string, unknown>;
+}
+
 const UNSUPPORTED = ['pooling_mode_max_tokens', 'pooling_mode_mean_sqrt_len_tokens', 'pooling_mode_weightedmean_tokens', 'pooling_mode_lasttoken'];
 
 export function readSentenceTransformersConfig(dir: string): SentenceTransformersConfig {
@@ -45,7 +54,7 @@ export function readSentenceTransformersConfig(dir: string): SentenceTransformer
         const p = join(dir, String(m.path ?? ''), 'config.json');
         if (!existsSync(p)) throw new UserError(`${modulesPath} names a Pooling module, but ${p} is missing`);
         files.push(p);
-        const c = readJson(p) as Record<string, unknown>;
+        const c = readJsonObject(p);
         const on = UNSUPPORTED.filter((k) => c[k] === true);
         if (on.length) throw new UserError(`${p}: ${on.join(', ')} is not supported (only pooling_mode_mean_tokens or pooling_mode_cls_token)`);
         if (c.pooling_mode_cls_token === true && c.pooling_mode_mean_tokens === true) throw new UserError(`${p}: both CLS and mean pooling are on; expected one`);
@@ -61,7 +70,7 @@ export function readSentenceTransformersConfig(dir: string): SentenceTransformer
   const stPath = join(dir, 'sentence_bert_config.json');
   if (existsSync(stPath)) {
     files.push(stPath);
-    const v = (readJson(stPath) as { max_seq_length?: unknown }).max_seq_length;
+    const v = readJsonObject(stPath).max_seq_length;
     if (v !== undefined && v !== null) {
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 2) throw new UserError(`${stPath}: max_seq_length ${JSON.stringify(v)}, expected an integer >= 2`);
       maxLength = v;
@@ -70,8 +79,8 @@ export function readSentenceTransformersConfig(dir: string): SentenceTransformer
   if (maxLength === undefined) {
     const tc = join(dir, 'tokenizer_config.json');
     const cfg = join(dir, 'config.json');
-    const a = existsSync(tc) ? (readJson(tc) as { model_max_length?: unknown }).model_max_length : undefined;
-    const b = existsSync(cfg) ? (readJson(cfg) as { max_position_embeddings?: unknown }).max_position_embeddings : undefined;
+    const a = existsSync(tc) ? readJsonObject(tc).model_max_length : undefined;
+    const b = existsSync(cfg) ? readJsonObject(cfg).max_position_embeddings : undefined;
     const cands = [a, b].filter((x): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 2 && x < 1e7);
     maxLength = cands.length ? Math.min(...cands) : 512;
   }

@@ -6,8 +6,9 @@
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
+import { constants as bufferConstants } from 'node:buffer';
 import { readNpy } from '../../formats/npy.js';
-import { UserError } from '../../util/errors.js';
+import { fileError, UserError } from '../../util/errors.js';
 import { sha256 } from '../../util/hash.js';
 import type { Matrix } from '../../util/matrix.js';
 import { readSentences } from '../../util/sentences-file.js';
@@ -20,15 +21,28 @@ export function sentenceText(tokens: readonly string[]): string {
 
 function readFileBounded(path: string, what: string, maxBytes: number): Buffer {
   if (!existsSync(path)) throw new UserError(`${what} ${path}: file not found`);
-  const size = statSync(path).size;
-  if (size > maxBytes) throw new UserError(`${what} ${path}: ${size} bytes, more than the ${maxBytes} this reader accepts`);
+  const st = statSync(path);
+  if (!st.isFile()) throw new UserError(`${what} ${path}: ${st.isDirectory() ? 'is a folder' : 'is not a regular file'}; expected a file`);
+  // One Buffer holds the file: the bound is also what this Node can allocate at once.
+  const limit = Math.min(maxBytes, bufferConstants.MAX_LENGTH);
+  if (st.size > limit) {
+    throw new UserError(`${what} ${path}: ${st.size} bytes, more than the ${limit} bytes (${(limit / 2 ** 30).toFixed(1)} GiB) this reader accepts; encode fewer sentences per file (e.g. one run per task)`);
+  }
+  const size = st.size;
   const buf = Buffer.alloc(size);
-  const fd = openSync(path, 'r');
+  let fd: number | undefined;
   try {
+    fd = openSync(path, 'r');
     let off = 0;
-    while (off < size) off += readSync(fd, buf, off, size - off, off);
+    while (off < size) {
+      const n = readSync(fd, buf, off, size - off, off);
+      if (n <= 0) throw new UserError(`${what} ${path}: ended after ${off} of ${size} bytes (changed while being read?)`);
+      off += n;
+    }
+  } catch (e) {
+    throw e instanceof UserError ? e : fileError(path, 'read', e);
   } finally {
-    closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
   return buf;
 }
@@ -54,7 +68,6 @@ export class VectorsEncoder implements SentenceEncoder {
     if (npy.dtype !== '<f4' || rows === undefined || dim === undefined || more.length > 0 || dim < 1) {
       throw new UserError(`--vectors ${vectorsPath}: ${npy.dtype} of shape [${npy.shape.join(', ')}], expected float32 [sentences, dim]`);
     }
-    if (npy.data.length !== rows * dim) throw new UserError(`--vectors ${vectorsPath}: truncated (${npy.data.length} values for shape [${rows}, ${dim}])`);
     const sentences = readSentences(sentencesPath);
     if (!sentencesPath.endsWith('.jsonl')) throw new UserError(`--sentences ${sentencesPath}: expected a .jsonl file (one JSON string per line, as 'gensen-eval sentences' writes)`);
     if (sentences.length !== rows) {

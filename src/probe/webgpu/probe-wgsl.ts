@@ -19,7 +19,7 @@
  * step size and bias correction, L2), the minibatch's example ids, and for the MLP its dropout
  * multipliers, drawn from the same streams, in the same order, as the CPU trainer draws them.
  */
-import type { PairScheme } from '../../features/source.js';
+import type { FeatureScheme } from '../../features/source.js';
 import { ADAM_DEFAULTS, RMSPROP_DEFAULTS, type OptimName } from '../optim.js';
 
 /** A WGSL f32 literal for a double constant (rounded once, when the shader compiles). */
@@ -36,7 +36,7 @@ export const UNIFORM_STRIDE = 256;
 export const GRID_X = 65535;
 
 export interface ProbeKernelSpec {
-  readonly scheme: Exclude<PairScheme, 'pair'>;
+  readonly scheme: Exclude<FeatureScheme, 'pair'>;
   /** Store row width and the number of examples (exdata holds a, b, then labels/targets). */
   readonly dim: number;
   readonly examples: number;

@@ -7,7 +7,7 @@
  */
 import { pearson, spearman } from '../../stats/index.js';
 import type { Matrix } from '../../util/matrix.js';
-import { isPairMatrix, type FeatureMatrix } from '../../features/source.js';
+import { isStoreMatrix, type FeatureMatrix } from '../../features/source.js';
 import type { ProtocolDefinition, ProtocolRun, SetAggregate } from '../definition.js';
 import { combineSets, needSplit } from '../definition.js';
 import { metricKey } from '../metrics.js';
@@ -122,7 +122,7 @@ export function stsMetrics(r: StsYearResult): Record<string, number> {
 
 /** The two halves of `pair` features ([u, v] per row) as separate matrices. */
 export function splitPair(r: ProtocolRun, X: FeatureMatrix): { u: Matrix; v: Matrix } {
-  if (!isPairMatrix(X) || X.pairs.scheme !== 'pair') throw new Error(`task ${r.task.id}: ${r.task.protocol} needs "pair" features`);
+  if (!isStoreMatrix(X) || X.pairs.scheme !== 'pair') throw new Error(`task ${r.task.id}: ${r.task.protocol} needs "pair" features`);
   const { store, a, b } = X.pairs;
   const d = store.dim;
   const u = new Float32Array(X.rows * d);

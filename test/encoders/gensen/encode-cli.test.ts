@@ -20,7 +20,7 @@ function args(dir: string, over: Partial<EncodeArgs>): EncodeArgs {
     prefix1: 'tiny1',
     pool: 'last',
     maxPool: 'faithful',
-    batchSize: 8,
+    encoderBatchSize: 8,
     lowercase: false,
     tokenize: false,
     input: join(dir, 'in.txt'),
@@ -104,7 +104,7 @@ test(
     };
     await assert.rejects(runEncode(args(dir, { input: join(dir, 'bad.jsonl') })), isUserError(/bad\.jsonl:2: expected a JSON string or \{"text": "\.\.\."\} .*without a string "text" field/));
     await assert.rejects(runEncode(args(dir, { prefix1: 'nli_large' })), isUserError(/nli_large\.model.*Maluuba\/gensen/));
-    await assert.rejects(runEncode(args(dir, { batchSize: 0 })), isUserError(/--batch-size/));
+    await assert.rejects(runEncode(args(dir, { encoderBatchSize: 0 })), isUserError(/--encoder-batch-size/));
     await assert.rejects(runEncode(args(dir, { vocab: join(dir, 'in.txt') })), isUserError(/needs --glove/));
     assert.equal(existsSync(join(dir, 'out.npy')), false);
     assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
@@ -140,5 +140,26 @@ test(
     });
     assert.equal(cli.status, 0, cli.stderr);
     assert.deepEqual(readFileSync(join(dir, 'stdin.npy')), want);
+  }),
+);
+
+test(
+  'encode --batch-size is the deprecated alias of --encoder-batch-size: same vectors, one warning per process, a contradiction refused',
+  withDir(async (dir) => {
+    await runEncode(args(dir, { pool: 'max' }));
+    const want = readFileSync(join(dir, 'out.npy'));
+    const warnings: string[] = [];
+    const { encoderBatchSize: _, ...viaAlias } = args(dir, { pool: 'max', out: join(dir, 'alias.npy') });
+    await runEncode({ ...viaAlias, batchSize: 8 }, () => undefined, (m) => warnings.push(m));
+    await runEncode({ ...viaAlias, batchSize: 8, out: join(dir, 'alias2.npy') }, () => undefined, (m) => warnings.push(m));
+    assert.deepEqual(readFileSync(join(dir, 'alias.npy')), want);
+    assert.deepEqual(readFileSync(join(dir, 'alias2.npy')), want);
+    assert.equal(warnings.filter((w) => /--batch-size is deprecated: use --encoder-batch-size/.test(w)).length, 1);
+    await assert.rejects(runEncode({ ...viaAlias, batchSize: 4, encoderBatchSize: 8, out: join(dir, 'x.npy') }), /--batch-size 4 and --encoder-batch-size 8 contradict each other/);
+    // GenSen's --pool defaults to best, which is last under encode (get_representation's default).
+    await runEncode(args(dir, { pool: undefined, out: join(dir, 'best.npy') }));
+    await runEncode(args(dir, { pool: 'last', out: join(dir, 'last.npy') }));
+    assert.deepEqual(readFileSync(join(dir, 'best.npy')), readFileSync(join(dir, 'last.npy')));
+    assertClose(readNpy(readFileSync(join(dir, 'last.npy'))).data, expected.cases['tiny1']!.last, 'last');
   }),
 );

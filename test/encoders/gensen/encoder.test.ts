@@ -2,10 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createGensenEncoder, lengthBuckets, loadGensenModel, type GensenEncoderOptions } from '../../../src/encoders/gensen/encoder.js';
+import { createGensenEncoder } from '../../../src/encoders/gensen/factory.js';
+import type { GensenEncoderOptions } from '../../../src/encoders/gensen/encoder.js';
+import { loadGensenModel } from '../../../src/encoders/gensen/model-files.js';
+import { lengthBuckets } from '../../../src/encoders/gensen/buckets.js';
 import { loadWordVectors } from '../../../src/vectors/glove.js';
 import { applyLinearMap, fitLinearMap } from '../../../src/vectors/expansion.js';
-import { bestPoolingFor } from '../../../src/encoders/gensen/pooling.js';
+import { bestPoolingFor } from '../../../src/encoders/gensen/task-hints.js';
 import { pySplit } from '../../../src/util/pystr.js';
 import type { Matrix } from '../../../src/util/matrix.js';
 

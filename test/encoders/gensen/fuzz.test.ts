@@ -193,8 +193,10 @@ test('hostile checkpoints: storage and tensor sizes are checked before allocatio
   const good = parseStateDict('g.model', legacy(tensorPickle([6], 0, [2, 3], [3, 1]), ['k'], b(count(6), floats(6))));
   assert.deepEqual(good.get('w')!.shape, [2, 3]);
   const cases: [Buffer, RegExp][] = [
-    // the pickle claims a 2^31-element storage; the data is not there
-    [legacy(tensorPickle([0x7fffffff], 0, [2, 3], [3, 1]), ['k'], b(count(0x7fffffff), floats(6))), /truncated file: storage 'k' needs 8589934588 bytes/],
+    // the pickle claims a 2^31-element storage (and a tensor that uses it); the data is not there
+    [legacy(tensorPickle([0x7fffffff], 0, [0x7fffffff], [1]), ['k'], b(count(0x7fffffff), floats(6))), /truncated file: storage 'k' needs 8589934588 bytes/],
+    // a 2^31-element storage behind a 2 x 3 tensor: refused from the pickle, before any data is read (issue 25)
+    [legacy(tensorPickle([0x7fffffff], 0, [2, 3], [3, 1]), ['k'], b(count(0x7fffffff), floats(6))), /storage 'k' declares 2147483647 elements but its tensors use 6/],
     // count in the data disagrees with the pickle
     [legacy(tensorPickle([6], 0, [2, 3], [3, 1]), ['k'], b(count(2 ** 40), floats(6))), /has 1099511627776 elements in the data, 6 in the pickle/],
     // a huge tensor over a small storage

@@ -1,5 +1,6 @@
-import type { FeatureScheme } from '../tasks/types.js';
-import type { Matrix } from '../util/matrix.js';
+/** The materialised probe features the store-backed ones (src/features/source.ts) are tested against. */
+import type { FeatureScheme } from '../../src/tasks/types.js';
+import type { Matrix } from '../../src/util/matrix.js';
 
 /**
  * Probe features from sentence vectors: `single` is u; `absdiff-prod` is [|u-v|, u*v] (MRPC, SICK,
