@@ -7,7 +7,7 @@
  */
 import { Rng } from '../util/rng.js';
 import { runEarlyStopping, type EarlyStoppingOutcome } from './early-stopping.js';
-import { initParams, ProbeNet, type LossReduction, type ProbeArch, type ProbeInput } from './model.js';
+import { CROSS_ENTROPY, initParams, ProbeNet, type LossReduction, type ProbeArch, type ProbeInput } from './model.js';
 import { makeOptimizer, type OptimName, type Optimizer } from './optim.js';
 import { wasmLinear } from './wasm/linear.js';
 import { FastStream, shuffledInto } from './fast-stream.js';
@@ -91,7 +91,7 @@ export function netOn(arch: ProbeArch, init: Float64Array, optimizer: Optimizer)
   const v = optimizer.vectors;
   if (!v) return new ProbeNet(arch, init);
   v.params.set(init);
-  return new ProbeNet(arch, v.params, v.grad);
+  return new ProbeNet(arch, v.params, CROSS_ENTROPY, v.grad);
 }
 
 export function fitClassifier(data: LabelledData, trainRows: Int32Array, validation: Validation, o: FitOptions): FitResult {
