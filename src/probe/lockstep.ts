@@ -101,8 +101,9 @@ export interface GridFitOptions {
 }
 
 /**
- * Whether `fitLockstep` can train these settings together on this thread (the linear SIMD path;
- * anything else is fitted one probe at a time, with the same results).
+ * Whether `fitLockstep` can train these settings together on this thread: the logistic
+ * (cross-entropy, nhid = 0) probe on the SIMD kernels. Anything else, the MLP included (it runs on
+ * the kernels too, but one net per engine), is fitted one probe at a time, with the same results.
  */
 export function lockstepSupported(settings: ClassifierSettings): boolean {
   return settings.nhid === 0 && wasmLinear() !== null;
