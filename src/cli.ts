@@ -3,6 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commands } from './cli/commands.js';
 import { UserError } from './util/errors.js';
+import { didYouMean } from './util/did-you-mean.js';
 import { redactSecrets } from './util/redact.js';
 
 // A reader that stops early (`| head -1`) closes the pipe: that is not an error, so stop quietly.
@@ -20,12 +21,22 @@ const cli = yargs(hideBin(process.argv))
   .strict()
   .recommendCommands()
   .wrap(Math.min(110, process.stdout.columns ?? 110))
-  .fail((msg, err, y) => {
+  .fail((msg, err) => {
     if (err) throw err;
-    process.stderr.write(`gensen-eval: ${redactSecrets(msg)}\nRun 'gensen-eval --help' for usage.\n`);
-    void y;
+    process.stderr.write(`gensen-eval: ${withFlagSuggestions(redactSecrets(msg), cli)}\nRun 'gensen-eval --help' for usage.\n`);
     process.exit(2);
   });
+
+/** yargs' "Unknown argument: confg" with the closest declared flags of the command, if any is close. */
+function withFlagSuggestions(msg: string, y: unknown): string {
+  const m = /^Unknown arguments?: (.+)$/.exec(msg);
+  if (m === null) return msg;
+  // yargs' record of the declared options (not in its type declarations).
+  const keys = Object.keys((y as { getOptions(): { key: Record<string, boolean> } }).getOptions().key);
+  const flags = keys.filter((k) => k !== '$0' && !/[A-Z]/.test(k));
+  const args = m[1]!.split(', ').map((arg) => `${arg}${didYouMean(arg.replace(/^-+/, '').replace(/=.*$/, ''), flags, (f) => `--${f}`)}`);
+  return `${msg.slice(0, msg.length - m[1]!.length)}${args.join(', ')}`;
+}
 for (const c of commands) cli.command(c);
 try {
   await cli.parseAsync();

@@ -13,11 +13,14 @@ test('gensen-eval tasks: ids, aliases, protocol, metric, and each file present o
   const data = join(repoRoot(), 'test', 'fixtures', 'tasks', 'data');
   const r = runCli(['tasks', '--data-dir', data]);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, new RegExp(`^data folder: ${data.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`));
+  assert.match(r.stdout, new RegExp(`^data folder: ${data.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(from --data-dir\\)\n`));
   assert.match(r.stdout, /\nSICK-R\s+SICKRelatedness, [^\n]*\s+relatedness\s+pearson\s+missing 3 of 3\n/);
   assert.match(r.stdout, /\nSNLI\s+StanfordNLI\s+split\s+acc\s+present\n/);
-  assert.match(r.stdout, /\n {2}SNLI\s+present\s+SNLI\/s1\.train\n/);
-  assert.match(r.stdout, /\n {2}MR\s+MISSING\s+MR\/rt-polarity\.pos\n/);
+  // Per-file lines only with --files (a wrong folder would otherwise print one per file of every task).
+  assert.doesNotMatch(r.stdout, /MISSING/);
+  const f = runCli(['tasks', '--data-dir', data, '--files']);
+  assert.match(f.stdout, /\n {2}SNLI\s+present\s+SNLI\/s1\.train\n/);
+  assert.match(f.stdout, /\n {2}MR\s+MISSING\s+MR\/rt-polarity\.pos\n/);
   const j = runCli(['tasks', '--data-dir', data, '--tasks', 'SNLI,MR', '--json']);
   const doc = JSON.parse(j.stdout) as { tasks: { id: string; present: boolean; protocol: string; aliases: string[]; files: { path: string; present: boolean }[] }[] };
   assert.deepEqual(doc.tasks.map((t) => [t.id, t.present, t.protocol]), [['SNLI', true, 'split'], ['MR', false, 'inner-kfold']]);

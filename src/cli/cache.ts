@@ -3,6 +3,7 @@ import { cacheInfo, clearCache, formatBytes, formatCacheInfo } from '../cache/in
 import { cacheDir, cacheDirWithSource } from '../util/cache-dir.js';
 import { projectConfig } from '../util/project-config.js';
 import { runCommand } from './run-command.js';
+import { count } from '../util/english.js';
 
 export const cacheCommand: CommandModule<object, object> = {
   command: 'cache',
@@ -24,7 +25,7 @@ export const cacheCommand: CommandModule<object, object> = {
           const { dir, source } = cacheDirWithSource();
           const r = clearCache(dir, source === 'config' ? (projectConfig()?.source ?? source) : source);
           const kept = r.kept.length ? `; left ${r.kept.length} other ${r.kept.length === 1 ? 'entry' : 'entries'} the cache did not write (e.g. ${r.kept[0]})` : '';
-          process.stdout.write(r.exists ? `removed ${r.files} files (${formatBytes(r.bytes)}) from ${r.dir}${kept}\n` : `${r.dir} does not exist: nothing to clear\n`);
+          process.stdout.write(r.exists ? `removed ${count(r.files, 'file')} (${formatBytes(r.bytes)}) from ${r.dir}${kept}\n` : `${r.dir} does not exist: nothing to clear\n`);
           return 0;
         }),
       })

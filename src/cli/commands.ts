@@ -10,6 +10,7 @@ import { cacheCommand } from './cache.js';
 import { tasksCommand } from './tasks.js';
 import { configCommand } from './config.js';
 import { sentencesCommand } from './sentences.js';
+import { exportVectorsCommand } from './export-vectors.js';
 
 // Each command lives in its own module; the CLI is a thin shell over the library API.
 // yargs' CommandModule is invariant in its argument type, so the list erases it.
@@ -18,6 +19,7 @@ export const commands: CommandModule<object, any>[] = [
   evaluateCommand,
   encodeCommand,
   sentencesCommand,
+  exportVectorsCommand,
   dataCommand,
   leaderboardCommand,
   checkCommand,

@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import { projectConfig } from '../util/project-config.js';
 import { UserError } from '../util/errors.js';
+import { didYouMean } from '../util/did-you-mean.js';
 
 const camel = (k: string): string => k.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
@@ -34,7 +35,8 @@ export function withConfigDefaults<T>(y: Argv<T>, command: 'evaluate' | 'encode'
   const guarded: string[] = [];
   for (const [k, v] of Object.entries(defaults)) {
     if (!known.has(camel(k))) {
-      throw new UserError(`${cfg.source}: '${command}.${k}' is not an option of gensen-eval ${command} (see gensen-eval ${command} --help)`);
+      const hint = didYouMean(k, Object.keys(declared).filter((o) => o !== '$0'), (o) => `'${command}.${o}'`);
+      throw new UserError(`${cfg.source}: '${command}.${k}' is not an option of gensen-eval ${command}${hint} (see gensen-eval ${command} --help)`);
     }
     if (COMMAND_LINE_ONLY.has(camel(k))) guarded.push(k);
     out[camel(k)] = v;

@@ -1,4 +1,7 @@
+import yargs from 'yargs';
 import type { Argv, CommandModule } from 'yargs';
+import { encodeCommand } from './encode.js';
+import { evaluateCommand } from './evaluate.js';
 import { resolveDataDirWithSource } from '../tasks/data-dir.js';
 import { defaultTaskIds } from '../tasks/registry.js';
 import { cacheDirWithSource } from '../util/cache-dir.js';
@@ -32,7 +35,19 @@ export function resolvedConfig(): ResolvedConfig {
   };
 }
 
+/**
+ * Builds `evaluate` and `encode` on a throwaway parser, which applies the config's flag defaults
+ * and refuses a key that is no option of the command (`evaluate.confg`), as running them would.
+ */
+function checkFlagDefaults(): void {
+  for (const c of [evaluateCommand, encodeCommand] as const) {
+    const build = c.builder as (y: Argv) => Argv;
+    build(yargs([]));
+  }
+}
+
 export async function configMain(a: ConfigArgs): Promise<number> {
+  checkFlagDefaults();
   const r = resolvedConfig();
   if (a.json) {
     process.stdout.write(JSON.stringify(r, null, 2) + '\n');

@@ -1,9 +1,10 @@
 import type { Argv, CommandModule } from 'yargs';
-import { resolveDataDir } from '../tasks/data-dir.js';
+import { DATA_DIR_HELP, resolveDataDir } from '../tasks/data-dir.js';
 import { copyFromLocal, downloadUpstream, formatDownloadSummary } from '../tasks/get.js';
 import { listTasks, resolveTasks } from '../tasks/registry.js';
 import { formatStatus, verifyTaskData } from '../tasks/verify.js';
 import { runCommand } from './run-command.js';
+import { count } from '../util/english.js';
 
 interface DataArgs {
   'data-dir'?: string;
@@ -21,10 +22,7 @@ const out = (line: string): void => {
 
 function common<T>(y: Argv<T>): Argv<T & DataArgs> {
   return y
-    .option('data-dir', {
-      type: 'string',
-      describe: 'Data folder in SentEval data/downstream layout (default: $SENTEVAL_DATA, else ./data)',
-    })
+    .option('data-dir', { type: 'string', describe: DATA_DIR_HELP })
     .option('tasks', { type: 'string', describe: 'Comma-separated task names (default: all)' })
     .option('quora-dev-as-train', {
       type: 'boolean',
@@ -43,7 +41,7 @@ export async function runVerify(args: DataArgs, log: (line: string) => void = ou
     if (!s.ok) bad++;
     log(formatStatus(s));
   }
-  log(bad === 0 ? `all ${defs.length} tasks ok` : `${bad} of ${defs.length} tasks missing data or failing checksums`);
+  log(bad === 0 ? `all ${count(defs.length, 'task')} ok` : `${bad} of ${count(defs.length, 'task')} missing data or failing checksums`);
   return bad === 0 ? 0 : 1;
 }
 
@@ -53,14 +51,14 @@ export async function runGet(args: GetArgs, log: (line: string) => void = out): 
   const defs = args.tasks === undefined ? listTasks() : resolveTasks(args.tasks);
   if (args.from !== undefined) {
     const r = await copyFromLocal(defs, args.from, dataDir, log);
-    log(`copied ${r.copied.length} files, ${r.alreadyPresent.length} already present, into ${dataDir}`);
+    log(`copied ${count(r.copied.length, 'file')}, ${r.alreadyPresent.length} already present, into ${dataDir}`);
     if (r.missing.length > 0) log(`not in ${args.from}: ${r.missing.join(', ')}`);
   } else {
     const r = await downloadUpstream(defs, dataDir, log);
     log('');
     log(formatDownloadSummary(r));
     log(
-      `downloaded ${r.fetched.length} files into ${dataDir}${r.manual.length > 0 ? `; manual steps needed for ${r.manual.join(', ')}` : ''}${r.failed.length > 0 ? `; ${r.failed.length} download(s) failed (${[...new Set(r.failed.map((f) => f.task))].join(', ')})` : ''}`,
+      `downloaded ${count(r.fetched.length, 'file')} into ${dataDir}${r.manual.length > 0 ? `; manual steps needed for ${r.manual.join(', ')}` : ''}${r.failed.length > 0 ? `; ${r.failed.length} download(s) failed (${[...new Set(r.failed.map((f) => f.task))].join(', ')})` : ''}`,
     );
     log('');
   }

@@ -6,6 +6,7 @@
  * `encode` is gensen.py's get_representation: tokens as given, `best` pooling as `last`, expansion
  * with --glove only; --all-states is for encoders that declare per-token states.
  */
+import { redactSecrets } from '../util/redact.js';
 import { checkEncoderOutput } from '../encoders/check-output.js';
 import { existsSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
@@ -85,7 +86,7 @@ function encoderBatchSize(a: EncodeArgs, warn: (m: string) => void): number {
 export async function runEncode(
   a: EncodeArgs,
   log: (m: string) => void = () => undefined,
-  warn: (m: string) => void = (m) => process.stderr.write(`gensen-eval: warning: ${m}\n`),
+  warn: (m: string) => void = (m) => process.stderr.write(`gensen-eval: warning: ${redactSecrets(m)}\n`),
 ): Promise<{ rows: number; dim: number }> {
   const batchSize = encoderBatchSize(a, warn);
   refuseEmpty(a as unknown as Record<string, unknown>, ['input', 'out']);
@@ -195,7 +196,7 @@ export const encodeCommand: CommandModule<object, EncodeArgs> = {
   builder,
   handler: runCommand(async (a: EncodeArgs) => {
     // --quiet silences progress, not warnings (an HTTP retry).
-    const log = (m: string) => void ((!a.quiet || m.startsWith('warning: ')) && process.stderr.write(`${m}\n`));
+    const log = (m: string) => void ((!a.quiet || m.startsWith('warning: ')) && process.stderr.write(`${redactSecrets(m)}\n`));
     const { rows, dim } = await runEncode(a, log);
     log(`wrote ${rows} x ${dim} float32 to ${a.out}${a.allStates ? ` (+ ${statesPaths(a.out).states}, ${statesPaths(a.out).lengths})` : ''}`);
   }),

@@ -14,7 +14,8 @@ import { StderrProgress } from '../evaluate/progress.js';
 import { evaluate, loadTasks } from '../evaluate/run.js';
 import { PRESETS, describePresets, presetDefaults, resolveSettings } from '../protocol/settings.js';
 import { savePredictionsBeside } from '../evaluate/save-predictions.js';
-import { resolveDataDir } from '../tasks/data-dir.js';
+import { DATA_DIR_HELP, dataLocation } from '../tasks/data-dir.js';
+import { assertTaskData } from '../tasks/data-check.js';
 import { defaultTaskIds, resolveTasks } from '../tasks/registry.js';
 import { FEATURE_DTYPES, type FeatureDtype } from '../features/dtype.js';
 import { UserError } from '../util/errors.js';
@@ -77,7 +78,7 @@ function declare(y: Argv): Argv<EvaluateArgs> {
     .option('nhid', { type: 'number', describe: `Hidden units of the MLP probe (0: logistic regression; default ${presetDefaults('nhid')})` })
     .option('seed', { type: 'number', describe: `Seed of probes and folds, ${SEED_RANGE} (default 1111)` })
     .option('seeds', { type: 'string', describe: 'Several distinct seeds instead of --seed (e.g. 1111,1112,1113): records the spread over seeds' })
-    .option('data-dir', { type: 'string', describe: 'SentEval data/downstream folder (default $SENTEVAL_DATA, then ./data)' })
+    .option('data-dir', { type: 'string', describe: DATA_DIR_HELP })
     .option('out', { type: 'string', describe: 'Results file (default results/<encoder>-<config>-s<seed>.json; several seeds: -s<seed1>-<seed2>…)' })
     .option('resume', { type: 'boolean', default: false, describe: 'Skip tasks already in --out (re-run those whose data files changed)' })
     .option('force', { type: 'boolean', default: false, describe: 'Overwrite an existing --out' })
@@ -119,6 +120,7 @@ function parseSeeds(a: EvaluateArgs): number[] {
 /** Flags that contradict each other or the chosen encoder: refused rather than silently ignored. */
 function checkFlags(a: EvaluateArgs, encoderName: string): void {
   refuseEmpty(a as unknown as Record<string, unknown>, ['tasks', 'out', 'seeds', 'data-dir', 'config']);
+  if (a.prefix2 && !a.prefix1) throw new UserError('--prefix2 adds a second GenSen model: give the first with --prefix1 (e.g. --prefix1 nli_large --prefix2 nli_large_bothskip)');
   // The encoder's definition checks its options (one of another encoder's is refused) before any work.
   resolveEncoderOptions(encoderName, encoderFlagValues(a));
   if (a.resume && a.force) throw new UserError('--resume and --force contradict each other: --resume continues --out, --force overwrites it');
@@ -147,7 +149,8 @@ async function handle(a: EvaluateArgs): Promise<number> {
     featureDtype: a.featureDtype,
   });
   const seeds = parseSeeds(a);
-  const dataDir = resolveDataDir(a.dataDir);
+  const dataLoc = dataLocation(a.dataDir);
+  const dataDir = dataLoc.dir;
   const tag = settings.nhid > 0 ? `-mlp${settings.nhid}` : '';
   const shardTag = sharded ? `.shard-${sharded.shard.index}-of-${sharded.shard.count}` : '';
   // Every seed in the default name: a multi-seed run is another run than its first seed's.
@@ -173,7 +176,8 @@ async function handle(a: EvaluateArgs): Promise<number> {
     configureVectorCache({ enabled: a.cache, warn });
     // On by default everywhere: a terminal gets one redrawn line, logs one line per task phase.
     const progress = new StderrProgress(a.progress ?? true);
-    // The data before the encoder: a missing, empty or malformed file is reported at once.
+    // The data before the encoder: every missing file at once, then an empty or malformed one.
+    assertTaskData(defs, dataLoc, { devAsTrain: a.quoraDevAsTrain });
     const preloaded = await loadTasks(defs, dataDir, a.quoraDevAsTrain);
     progress.status(`loading the ${encoderName} encoder…`);
     let loaded = false;

@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { refuseExistingOut } from '../util/out-path.js';
 import type { Argv, CommandModule } from 'yargs';
@@ -23,7 +25,7 @@ interface LeaderboardArgs {
 
 function builder(y: Argv): Argv<LeaderboardArgs> {
   return y
-    .positional('results', { type: 'string', array: true, describe: 'Results files written by evaluate' })
+    .positional('results', { type: 'string', array: true, describe: 'Results files written by evaluate (default, without --reference: results/*.json)' })
     .option('reference', { type: 'string', describe: 'Published rows to add: comma-separated set names (gensen, baselines) or .json paths' })
     .option('baseline', { type: 'string', describe: 'Row (results file name without .json, or reference row id) to show per-cell differences to' })
     .option('format', { choices: ['md', 'csv', 'csv-long', 'html'] as const, default: 'md' as const, describe: 'Output format: markdown, wide CSV (one line per row), tidy long CSV (one line per row and metric), or HTML' })
@@ -33,10 +35,26 @@ function builder(y: Argv): Argv<LeaderboardArgs> {
     .option('view', { type: 'string', describe: `A suite's fixed table as papers print it (${viewNames().join(', ')}: SimCSE's STS table); md or csv` }) as unknown as Argv<LeaderboardArgs>;
 }
 
+/** `results/*.json` in the working directory, in name order (what the shell's glob would give). */
+function defaultResultsFiles(): string[] {
+  let names: string[];
+  try {
+    names = readdirSync('results', { withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.json')).map((e) => e.name);
+  } catch {
+    return [];
+  }
+  return names.sort().map((n) => join('results', n));
+}
+
 export async function leaderboardMain(args: LeaderboardArgs): Promise<number> {
-  const files = args.results ?? [];
+  let files = args.results ?? [];
   const sets = (args.reference ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  if (files.length === 0 && sets.length === 0) throw new UserError('leaderboard: name results files (e.g. results/*.json) and/or --reference gensen,baselines');
+  if (files.length === 0 && sets.length === 0) {
+    // Nothing named: the runs evaluate wrote by default, as `leaderboard results/*.json` would.
+    files = defaultResultsFiles();
+    if (files.length === 0) throw new UserError(`leaderboard: no results files named and none in ${join('results', '*.json')} (${resolve('results')}); name some, or add --reference gensen,baselines`);
+    process.stderr.write(`leaderboard: reading ${files.length} results file${files.length === 1 ? '' : 's'} from results/*.json\n`);
+  }
   if (args.out !== undefined) refuseExistingOut(args.out, args.force);
   const runs = files.map((f) => readResultsFile(f));
   let text: string;

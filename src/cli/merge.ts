@@ -8,6 +8,7 @@ import { UserError } from '../util/errors.js';
 import { runCommand } from './run-command.js';
 import { refuseExistingOut } from '../util/out-path.js';
 import { examplesEpilogue } from './examples.js';
+import { count } from '../util/english.js';
 
 interface MergeArgs {
   files: string[];
@@ -35,7 +36,7 @@ export async function mergeMain(args: MergeArgs): Promise<number> {
   }
   writeFileAtomic(args.out, `${JSON.stringify(results, null, 2)}\n`);
   for (const w of warnings) process.stderr.write(`gensen-eval: warning: ${w}\n`);
-  process.stdout.write(`merged ${files.length} files, ${Object.keys(results.tasks).length} tasks (${Object.keys(results.tasks).join(', ')}): ${args.out}\n`);
+  process.stdout.write(`merged ${count(files.length, 'file')}, ${count(Object.keys(results.tasks).length, 'task')} (${Object.keys(results.tasks).join(', ')}): ${args.out}\n`);
   return 0;
 }
 

@@ -156,9 +156,12 @@ export function resolveEncoderOptions(name: string, given: Readonly<Record<strin
     if (opt.type === 'number') {
       const n = typeof v === 'number' ? v : Number(v);
       if (!Number.isFinite(n) || (opt.integer && !Number.isInteger(n)) || (opt.min !== undefined && n < opt.min) || (opt.max !== undefined && n > opt.max)) {
-        const range = [opt.min !== undefined ? `>= ${opt.min}` : '', opt.max !== undefined ? `<= ${opt.max}` : ''].filter(Boolean).join(' and ');
+        const range =
+          opt.min !== undefined && opt.max !== undefined
+            ? `from ${opt.min} to ${opt.max}`
+            : [opt.min !== undefined ? `>= ${opt.min}` : '', opt.max !== undefined ? `<= ${opt.max}` : ''].filter(Boolean).join(' and ');
         const what = `${opt.integer ? 'an integer' : 'a number'}${range ? ` ${range}` : ''}`;
-        throw new UserError(`${flag} must be ${what}, got '${String(v)}'`);
+        throw new UserError(`${flag} must be ${what}, got ${Number.isNaN(n) ? 'a non-number' : `'${String(v)}'`}`);
       }
       out[key] = n;
     } else if (opt.type === 'boolean') {

@@ -15,8 +15,13 @@ import { protocolDefinition } from '../protocol/registry.js';
 import { sentEvalOrder } from './sentEval-order.js';
 import { join } from 'node:path';
 
-/** Bumped when the harness changes how numbers are produced, so fingerprints tell runs apart. */
-export const PROTOCOL_IMPLEMENTATION = 'gensen-eval-protocol/1';
+/**
+ * Bumped when the harness changes how numbers are produced, so fingerprints tell runs apart; bump
+ * the package version with it, since results record both. /2 (0.2.0): protocols as registered
+ * definitions, which changed what some fingerprints hold (split tasks' no longer hold kfold) and
+ * rounded unsupervised STS values to 4 decimals.
+ */
+export const PROTOCOL_IMPLEMENTATION = 'gensen-eval-protocol/2';
 
 export interface TaskRunContext {
   readonly encoder: SentenceEncoder;
@@ -93,7 +98,11 @@ export async function runTask(def: TaskDefinition, data: TaskData, ctx: TaskRunC
   const stats: EncodeStats = { sentences: 0, fromCache: 0, seconds: 0 };
   const features = await encodeTask(def, data, ctx, stats);
   if (stats.fromCache > 0) {
-    ctx.progress.log(`${def.id}: ${stats.fromCache} of ${stats.sentences} sentence vectors from the feature cache`);
+    // Counted in the unit of the progress line's "encode N sentences": the store's rows (distinct
+    // sentences when the encoder is batch-independent), with the task's occurrences beside them.
+    const rows = stats.store?.rows ?? stats.fromCache;
+    const occ = stats.store?.occurrences ?? stats.sentences;
+    ctx.progress.log(`${def.id}: ${rows} sentence vectors from the feature cache${rows !== occ ? ` (${occ} occurrences in the task)` : ''}`);
   }
 
   const protocol = protocolDefinition(def.protocol);

@@ -82,7 +82,7 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
   const backend = opts.probeBackend ?? probePool();
   const header: Omit<RunResults, 'tasks'> = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
-    tool: { name: pkg.name, version: pkg.version },
+    tool: { name: pkg.name, version: pkg.version, protocolImplementation: PROTOCOL_IMPLEMENTATION },
     createdAt: new Date().toISOString(),
     seed: opts.seeds[0]!,
     command: (opts.command ?? []).map(redactSecrets),

@@ -232,7 +232,12 @@ export function readNpy(buf: Uint8Array): { dtype: NpyDtype; shape: number[]; da
   if (typeof fortran !== 'boolean' || !Array.isArray(shape) || typeof descr !== 'string') {
     throw new Error(`malformed .npy header ${header.trim()}`);
   }
-  if (descr !== '<f4' && descr !== '<i4') throw new Error(`unsupported .npy dtype '${descr}' (expected '<f4' or '<i4')`);
+  if (descr !== '<f4' && descr !== '<i4') {
+    // Name the type as NumPy users know it: np.save writes float64 unless told otherwise.
+    const m = /^[<>|=]([fiu])([0-9]+)$/.exec(descr);
+    const name = m ? ` (${{ f: 'float', i: 'int', u: 'uint' }[m[1] as 'f' | 'i' | 'u']}${Number(m[2]) * 8}${descr[0] === '>' ? ', big-endian' : ''})` : '';
+    throw new Error(`unsupported .npy dtype '${descr}'${name} (expected '<f4' or '<i4')`);
+  }
   if (fortran && shape.length > 1) throw new Error('unsupported .npy in Fortran order (fortran_order: True); save it in C order');
   let count = 1;
   for (const d of shape) {

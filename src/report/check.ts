@@ -25,7 +25,7 @@
 import type { LoadedResults } from '../results/read.js';
 import type { TaskResult } from '../results/schema.js';
 import { UserError } from '../util/errors.js';
-import { explainTaskDifference, groupMixedTasks } from './leaderboard.js';
+import { explainTaskDifference, groupMixedTasks, recordedTaskDifferences } from './leaderboard.js';
 import { canonicalTask, formatPoints, formatSigned, isCorrelation, toDisplay } from './columns.js';
 import { findTask } from '../tasks/registry.js';
 import { findProtocol } from '../protocol/registry.js';
@@ -119,16 +119,7 @@ export function checkRegression(baseline: LoadedResults, current: LoadedResults,
     );
   }
   const mismatched = common.filter((t) => base.get(t)!.fingerprint !== cur.get(t)!.fingerprint);
-  if (mismatched.length && !opts.allowMixed) {
-    const why = groupMixedTasks(
-      mismatched.map((t) => ({ task: t, reasons: [explainTaskDifference('baseline', base.get(t)!, baseline.results, 'new', cur.get(t)!, current.results)] })),
-    )
-      .map((g) => `${g.tasks.join(', ')} (${g.reasons.join('; ')})`)
-      .join('; ');
-    throw new UserError(
-      `${current.path} vs ${baseline.path}: protocol fingerprints differ for ${why}: the scores are not comparable; rerun the baseline with the same settings, or pass --allow-mixed`,
-    );
-  }
+  if (mismatched.length && !opts.allowMixed) throw new UserError(mixedMessage(baseline, current, mismatched, base, cur));
   for (const t of common) {
     const a = base.get(t)!.mainMetric;
     const b = cur.get(t)!.mainMetric;
@@ -182,6 +173,58 @@ export function checkRegression(baseline: LoadedResults, current: LoadedResults,
   for (const w of current.warnings) notes.push(`${current.path}: ${w}`);
   const fail = regressions > 0 || (missing > 0 && !opts.allowMissing);
   return { baselineFile: baseline.path, currentFile: current.path, rows, regressions, missing, exitCode: fail ? 1 : 0, notes };
+}
+
+/** Who wrote a results file: version, commit and protocol implementation, as far as recorded. */
+export function harnessOf(lr: LoadedResults): string {
+  const r = lr.results;
+  const commit = r.environment?.gitCommit ? `, commit ${r.environment.gitCommit.slice(0, 7)}` : '';
+  const impl = r.tool.protocolImplementation ?? 'not recorded (files before 0.2.0 do not record it)';
+  return `${r.tool.name} ${r.tool.version}${commit}, protocol implementation ${impl}`;
+}
+
+/** A shell-quoted command line, to re-run a recorded run. */
+function shellCommand(args: readonly string[]): string {
+  return ['gensen-eval', ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/**
+ * Why the fingerprints differ, said once: the recorded settings or data that differ per group of
+ * tasks, and for tasks whose recorded settings are equal, the harness versions that wrote the files
+ * (a new protocol implementation changes every fingerprint), then what to do.
+ */
+function mixedMessage(baseline: LoadedResults, current: LoadedResults, mismatched: readonly string[], base: Map<string, TaskResult>, cur: Map<string, TaskResult>): string {
+  const explained: string[] = [];
+  const unexplained: string[] = [];
+  for (const t of mismatched) (recordedTaskDifferences(base.get(t)!, baseline.results, cur.get(t)!, current.results).length > 0 ? explained : unexplained).push(t);
+  const fix = `re-run the baseline with this version to gate on it${baseline.results.command.length ? ` (${shellCommand(baseline.results.command)})` : ''}, or pass --allow-mixed to compare the scores anyway`;
+  if (unexplained.length === 0) {
+    const why = groupMixedTasks(
+      explained.map((t) => ({ task: t, reasons: [explainTaskDifference('baseline', base.get(t)!, baseline.results, 'new', cur.get(t)!, current.results)] })),
+    )
+      .map((g) => `${g.tasks.join(', ')} (${g.reasons.join('; ')})`)
+      .join('; ');
+    return `${current.path} vs ${baseline.path}: protocol fingerprints differ for ${why}: the scores are not comparable; rerun the baseline with the same settings, or pass --allow-mixed`;
+  }
+  const lines = [`${current.path} vs ${baseline.path}: protocol fingerprints differ, so the scores are not comparable as they stand`];
+  for (const g of groupMixedTasks(explained.map((t) => ({ task: t, reasons: recordedTaskDifferences(base.get(t)!, baseline.results, cur.get(t)!, current.results) })))) {
+    lines.push(`  ${g.tasks.join(', ')}: ${g.reasons.join('; ')}`);
+  }
+  const hb = harnessOf(baseline);
+  const hc = harnessOf(current);
+  const n = unexplained.length;
+  const which = n > 1 && n === mismatched.length && n === base.size ? `all ${n} tasks` : unexplained.join(', ');
+  if (hb !== hc) {
+    lines.push(
+      `  ${which}: no recorded setting or data file differs; the harness that computed ${n === 1 ? 'it' : 'them'} does:`,
+      `    baseline: ${hb}`,
+      `    new:      ${hc}`,
+    );
+  } else {
+    lines.push(`  ${which}: no recorded setting or data file differs, and both files come from ${hb}: the difference is not in what the files record`);
+  }
+  lines.push(`what to do: ${fix}`);
+  return lines.join('\n');
 }
 
 const VERDICT_TEXT: Record<Verdict, string> = {

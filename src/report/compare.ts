@@ -307,7 +307,12 @@ export function compareRuns(a: LoadedResults, b: LoadedResults, opts: CompareOpt
     if (ra.protocol !== rb.protocol && (protocol?.aggregates || findProtocol(rb.protocol)?.aggregates)) {
       throw new UserError(`${task}: protocol '${ra.protocol}' in ${a.path} but '${rb.protocol}' in ${b.path}`);
     }
-    if (protocol?.seeded !== false && (pa.seed !== undefined || pb.seed !== undefined)) notes.push(`${task}: predictions are from seed ${pa.seed ?? '?'} (A) and ${pb.seed ?? '?'} (B) of multi-seed runs`);
+    if (protocol?.seeded !== false && (pa.seed !== undefined || pb.seed !== undefined)) {
+      // A multi-seed run saves its first seed's predictions; a single-seed run's are its one seed's.
+      const from = (side: string, seed: number | undefined, r: TaskResult, run: LoadedResults): string =>
+        seed !== undefined && r.seeds && r.seeds.length > 1 ? `seed ${seed} of ${side}'s seeds ${r.seeds.join(', ')}` : `${side}'s only seed, ${seed ?? run.results.seed}`;
+      notes.push(`${task}: the predictions are from ${from('A', pa.seed, ra, a)} and from ${from('B', pb.seed, rb, b)}`);
+    }
     if (protocol?.aggregates) {
       rows.push(...compareAggregated(task, protocol, protocol.aggregates, pa, pb, fa, fb, o));
       continue;

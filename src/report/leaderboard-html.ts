@@ -6,6 +6,7 @@
 import { formatPoints, formatSigned, isCorrelation } from './columns.js';
 import type { Leaderboard, LeaderboardCell, LeaderboardRow } from './leaderboard.js';
 import { MARK_MIXED, MARK_UNVERIFIED, leaderboardFootnotes } from './leaderboard-text.js';
+import { count } from '../util/english.js';
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -133,7 +134,7 @@ const SCRIPT = `
 function cellHtml(c: LeaderboardCell | undefined, showDiff: boolean): string {
   if (!c) return '<td data-v="">–</td>';
   const cls = [c.best ? 'best' : '', c.mixed ? 'mixed' : ''].filter(Boolean).join(' ');
-  const title = [`${c.value.toFixed(4)}`, c.std === undefined ? '' : `± ${c.std.toFixed(4)} (sample std over ${c.seeds} seeds)`, c.source ? `source: ${c.source}` : '', !c.verified ? 'not verified' : '', c.mixed ? 'task fingerprints differ between runs' : '']
+  const title = [`${c.value.toFixed(4)}`, c.std === undefined ? '' : `± ${c.std.toFixed(4)} (sample std over ${count(c.seeds ?? 0, 'seed')})`, c.source ? `source: ${c.source}` : '', !c.verified ? 'not verified' : '', c.mixed ? 'task fingerprints differ between runs' : '']
     .filter(Boolean)
     .join('\n');
   let inner = esc(formatPoints(c.value)) + (c.std === undefined ? '' : `<span class="sd">±${esc(formatPoints(c.std))}</span>`) + (c.verified ? '' : MARK_UNVERIFIED) + (c.mixed ? MARK_MIXED : '');
@@ -248,7 +249,7 @@ function chartSvg(lb: Leaderboard, styles: Map<string, RowStyle>): string {
 export function renderHtml(lb: Leaderboard, title = 'gensen-eval leaderboard'): string {
   const showDiff = lb.baseline !== undefined;
   const styles = rowStyles(lb.rows.map((r) => r.id));
-  const commonTitle = `mean over the ${lb.commonTasks.length} tasks every row has: ${lb.commonTasks.join(', ')}`;
+  const commonTitle = `mean over the ${count(lb.commonTasks.length, 'task')} every row has: ${lb.commonTasks.join(', ')}`;
   const head = [
     '<th class="model">Model</th>',
     '<th class="model">Protocol</th>',
@@ -259,7 +260,7 @@ export function renderHtml(lb: Leaderboard, title = 'gensen-eval leaderboard'): 
     `<th title="${esc(commonTitle)}">Common avg</th>`,
   ];
   const body = lb.rows.map((r) => {
-    const avg = r.average === undefined ? '<td data-v="">–</td>' : `<td data-v="${r.average}" title="mean over the ${r.coverage} tasks this row has">${formatPoints(r.average)}</td>`;
+    const avg = r.average === undefined ? '<td data-v="">–</td>' : `<td data-v="${r.average}" title="mean over the ${count(r.coverage, 'task')} this row has">${formatPoints(r.average)}</td>`;
     const cov = `<td data-v="${r.coverage}">${r.coverage}/${lb.taskCount}</td>`;
     const d = r.commonAverageDiff;
     const common = r.commonAverage === undefined ? '<td data-v="">–</td>' : `<td data-v="${r.commonAverage}" title="${esc(commonTitle)}">${formatPoints(r.commonAverage)}${showDiff && d !== undefined ? `<span class="diff ${d > 0 ? 'pos' : d < 0 ? 'neg' : ''}">${esc(formatSigned(d))}</span>` : ''}</td>`;

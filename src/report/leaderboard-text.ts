@@ -2,6 +2,7 @@
 import { formatPoints, formatSigned, isCorrelation } from './columns.js';
 import { groupMixedTasks } from './leaderboard.js';
 import type { Leaderboard, LeaderboardCell } from './leaderboard.js';
+import { count } from '../util/english.js';
 
 export const MARK_UNVERIFIED = '†';
 export const MARK_MIXED = '‡';
@@ -26,7 +27,7 @@ export function leaderboardFootnotes(lb: Leaderboard): string[] {
   const out: string[] = [];
   out.push('Scores: accuracy and F1 in percent; correlations (SICK-R, STS-B, STS12–16) Pearson/Spearman ×100. Best value per column in bold.');
   out.push(`Avg: each row's mean main score over the tasks it has; Tasks: how many of the ${lb.taskCount} it has (rows with different coverage are not comparable by Avg).`);
-  if (lb.commonTasks.length) out.push(`Common avg: mean main score over the ${lb.commonTasks.length} tasks every row has (${lb.commonTasks.join(', ')}): the average that compares rows.`);
+  if (lb.commonTasks.length) out.push(`Common avg: mean main score over the ${count(lb.commonTasks.length, 'task')} every row has (${lb.commonTasks.join(', ')}): the average that compares rows.`);
   if (lb.rows.some((r) => Object.values(r.cells).some((c) => c.std !== undefined))) {
     out.push('±x: sample standard deviation over seeds (the value is the mean over seeds).');
   }
@@ -35,6 +36,11 @@ export function leaderboardFootnotes(lb: Leaderboard): string[] {
     out.push(`${MARK_UNVERIFIED} published value not verified against its source (see the reference file for the caveat).`);
   }
   if (lb.baseline) out.push(`(±x): difference to the baseline row ${lb.baseline}.`);
+  if (lb.groups.length === 1) {
+    const n = lb.groups[0]!.runs.length;
+    const published = lb.rows.some((r) => r.kind !== 'run') ? '; published rows say "published"' : '';
+    out.push(`Protocol: runs measured under the same protocol (probe settings and data) share a letter; ${n === 1 ? 'the one run here is' : `all ${n} runs here are`} group ${lb.groups[0]!.letter}${published}.`);
+  }
   if (lb.groups.length > 1) {
     out.push(
       `Protocol groups: ${lb.groups.map((g) => `${g.letter} = ${g.runs.join(', ')}`).join('; ')}. Runs in different groups were measured differently (${lb.protocolDifferences.join(', ') || 'fingerprints differ'}): compare within a group.`,

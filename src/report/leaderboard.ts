@@ -132,8 +132,8 @@ function diffSettings(a: Readonly<Record<string, unknown>>, b: Readonly<Record<s
   return [...keys].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).sort();
 }
 
-/** Why two runs' fingerprints for one task differ: settings, data files, or neither visible. */
-export function explainTaskDifference(la: string, ta: TaskResult, ra: RunResults, lb: string, tb: TaskResult, rb: RunResults): string {
+/** The recorded differences behind two runs' fingerprints for one task: settings, data files, protocol. */
+export function recordedTaskDifferences(ta: TaskResult, ra: RunResults, tb: TaskResult, rb: RunResults): string[] {
   const parts: string[] = [];
   const settings = diffSettings(ra.protocol as unknown as Record<string, unknown>, rb.protocol as unknown as Record<string, unknown>);
   for (const k of settings) {
@@ -147,6 +147,12 @@ export function explainTaskDifference(la: string, ta: TaskResult, ra: RunResults
     }
   }
   if (ta.protocol !== tb.protocol) parts.push(`task protocol: ${ta.protocol} vs ${tb.protocol}`);
+  return parts;
+}
+
+/** Why two runs' fingerprints for one task differ: settings, data files, or neither visible. */
+export function explainTaskDifference(la: string, ta: TaskResult, ra: RunResults, lb: string, tb: TaskResult, rb: RunResults): string {
+  const parts = recordedTaskDifferences(ta, ra, tb, rb);
   if (parts.length === 0) parts.push(`fingerprint ${short(ta.fingerprint)} vs ${short(tb.fingerprint)} (the difference is not in the recorded settings)`);
   return `${la} vs ${lb}: ${parts.join('; ')}`;
 }

@@ -289,7 +289,11 @@ export function validateResults(doc: Json, file: string): { results: RunResults;
   for (const [k, v] of Object.entries(tasksObj)) tasks[k] = readTask(r, k, v);
   const protocolObj = r.obj(o.protocol, 'protocol');
   const tool = isObject(o.tool)
-    ? { name: r.str(o.tool.name, 'tool.name'), version: r.str(o.tool.version, 'tool.version') }
+    ? {
+        name: r.str(o.tool.name, 'tool.name'),
+        version: r.str(o.tool.version, 'tool.version'),
+        ...(o.tool.protocolImplementation === undefined ? {} : { protocolImplementation: r.str(o.tool.protocolImplementation, 'tool.protocolImplementation') }),
+      }
     : { name: 'gensen-eval', version: 'unknown' };
   const command = Array.isArray(o.command) ? o.command.map((c, i) => r.str(c, `command[${i}]`)) : [];
   const results: RunResults = {

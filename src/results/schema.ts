@@ -90,7 +90,12 @@ export interface RunDevices {
 
 export interface RunResults {
   readonly schemaVersion: number;
-  readonly tool: { readonly name: string; readonly version: string };
+  /**
+   * What wrote the file. `protocolImplementation` (recorded since 0.2.0) names how the harness
+   * computes a protocol; it is part of every fingerprint, so it tells why two runs with the same
+   * settings are not comparable.
+   */
+  readonly tool: { readonly name: string; readonly version: string; readonly protocolImplementation?: string };
   readonly createdAt: string;
   readonly seed: number;
   readonly command: readonly string[];

@@ -3,6 +3,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { didYouMean } from '../util/did-you-mean.js';
 import { UserError } from '../util/errors.js';
 import { packageRoot } from '../util/package-info.js';
 import { type TaskDefinition, validateDefinition } from './definition.js';
@@ -76,7 +77,10 @@ export function resolveTask(name: string, tasks: readonly TaskDefinition[] = lis
   const key = name.trim().toLowerCase();
   const hit = tasks.find((t) => t.id.toLowerCase() === key || t.aliases.some((a) => a.toLowerCase() === key));
   if (hit === undefined) {
-    throw new UserError(`unknown task "${name}"; known tasks: ${tasks.map((t) => t.id).join(', ')}`);
+    // Suggest among ids, aliases and suite names: all are accepted where a task list is.
+    const names = [...tasks.flatMap((t) => [t.id, ...t.aliases]), ...Object.keys(suitesFile().suites)];
+    const hint = didYouMean(name.trim(), names, (c) => c, (c) => findTask(c, tasks)?.id ?? c);
+    throw new UserError(`unknown task "${name}"${hint}; known tasks: ${tasks.map((t) => t.id).join(', ')}`);
   }
   return hit;
 }

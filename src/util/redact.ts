@@ -3,7 +3,9 @@
  * `***` wherever text is printed or recorded (messages, warnings, notes, the command line in a
  * results file). A URL without credentials is left exactly as written.
  */
-const SECRET_PARAM = /([?&;](?:api[_-]?key|apikey|key|token|access[_-]?token|auth|password|passwd|secret|sig|signature)=)[^&#\s'"<>;]*/gi;
+// A value ends where the query does, and at punctuation that closes the surrounding prose
+// (`…?api_key=K, model m)`): an encoded key never holds a raw ',' or ')'.
+const SECRET_PARAM = /([?&;](?:api[_-]?key|apikey|key|token|access[_-]?token|auth|password|passwd|secret|sig|signature)=)[^&#\s'"<>;,)\]}]*/gi;
 const URL_LIKE = /\b[a-z][a-z0-9+.-]*:\/\/[^\s'"<>]*/gi;
 
 export const REDACTED = '***';

@@ -27,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliArgv, type CliResult } from '../helpers/cli.js';
 import { repoRoot, senteval } from '../helpers/data.js';
+import { PROBE_SENTENCES } from '../../src/encoders/http/http-encoder.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gensen-eval-audit-'));
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -292,6 +293,11 @@ test('25.3: a project config that sets command, url or apiKeyEnv is refused in o
     assert.ok(!existsSync(pwned), 'the command did not run');
     assert.ok(!existsSync(join(project, 'r.json')));
   }
+  // encode reads the same config section rules.
+  writeFileSync(config, JSON.stringify({ encode: { encoder: 'command', command: `touch ${pwned}` } }));
+  writeFileSync(join(project, 'in.txt'), 'a sentence\n');
+  assertOneLine(cli(['encode', '--input', 'in.txt', '--out', 'o.npy'], { cwd: project }), 2, /gensen-eval\.config\.json: 'encode\.command' starts a program or sends data/);
+  assert.ok(!existsSync(pwned) && !existsSync(join(project, 'o.npy')));
   // Given on the command line, the flag is the user's own and the config's value is never used.
   writeFileSync(config, JSON.stringify({ evaluate: { encoder: 'command', command: `touch ${pwned}` } }));
   const own = cli(['evaluate', '--command', 'exit 3', '--tasks', 'SNLI', '--data-dir', fixtureData, '--no-progress', '--out', join(project, 'r.json')], { cwd: project });
@@ -306,7 +312,7 @@ test('25.3: credentials in --url never reach messages, warnings, notes or the re
     const port = new URL(server.url).port;
     // user:pass@ (refused by fetch itself): the message shows the URL without them.
     const bad = await cliAsync(['evaluate', ...httpArgs(`http://bob:hunter2@127.0.0.1:${port}/v1?api_key=SEKRET1`), '--data-dir', fixtureData, '--tasks', 'SNLI', '--no-progress', '--out', join(tmp, 'cred1.json')]);
-    assertOneLine(bad, 2, /http:\/\/\*\*\*@127\.0\.0\.1:\d+\/v1\/embeddings\?api_key=\*\*\*/);
+    assertOneLine(bad, 2, /http:\/\/\*\*\*@127\.0\.0\.1:\d+\/v1\/embeddings\?api_key=\*\*\*, model tiny\)/);
     assert.doesNotMatch(bad.stderr, /hunter2|SEKRET1/);
     // A query key: the run succeeds, and neither its output nor its results file holds the key.
     const out = join(tmp, 'cred2.json');
@@ -490,7 +496,7 @@ test('25.15: SIGINT mid-run: "interrupted; 1 task kept, rerun with --resume", lo
   const out = join(tmp, 'interrupted', 'run.json');
   try {
     // Quora's sentences (all questions) are held unanswered: the run stops inside its second task.
-    server.hang = (input) => input.some((s) => s.includes('?'));
+    server.hang = (input) => input.some((s) => s.includes('?') && !PROBE_SENTENCES.includes(s));
     const args = ['evaluate', ...httpArgs(server.url), '--data-dir', fixtureData, '--tasks', 'SNLI,Quora', '--config', 'fast', '--progress', '--out', out];
     let sent = false;
     const r = await cliAsync(args, {}, (text, kill) => {

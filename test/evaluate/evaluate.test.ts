@@ -93,8 +93,10 @@ test('STS-B end to end with --config fast on the real data: reference-level Pear
   const r2 = await evaluate(encoder, { ...opts, progress: { ...silentProgress, log: (m: string) => logged.push(m) } });
   assert.deepEqual(r2.tasks['STS-B']!.metrics, sts.metrics);
   assert.equal(encoded, 0, 'no sentence reaches the encoder on the cached run');
-  const occurrences = r2.tasks['STS-B']!.store!.occurrences;
-  assert.ok(logged.includes(`STS-B: ${occurrences} of ${occurrences} sentence vectors from the feature cache`), logged.join('\n'));
+  // Counted as the progress line counts what it encodes: the store's rows, with the occurrences beside.
+  const { rows, occurrences } = r2.tasks['STS-B']!.store!;
+  const same = rows === occurrences ? '' : ` (${occurrences} occurrences in the task)`;
+  assert.ok(logged.includes(`STS-B: ${rows} sentence vectors from the feature cache${same}`), logged.join('\n'));
 
   // --resume skips the finished task (identical record), and refuses other settings.
   const r3 = await evaluate(encoder, { ...opts, outPath: out, resume: true });
@@ -106,7 +108,7 @@ test('STS-B end to end with --config fast on the real data: reference-level Pear
   );
 });
 
-test('evaluate CLI: user mistakes are one line and a non-zero exit, with no results file', (t) => {
+test('evaluate CLI: user mistakes are one message, no stack trace, a non-zero exit and no results file', (t) => {
   const dataDir = senteval(t);
   if (!dataDir) return;
   const out = join(tmp, 'cli.json');
@@ -120,8 +122,10 @@ test('evaluate CLI: user mistakes are one line and a non-zero exit, with no resu
   const noSnli = dataDirWithout(dataDir, ['SNLI'], tmp);
   const missing = runCli(['evaluate', '--tasks', 'STS-B,SNLI', '--data-dir', noSnli, '--out', out]);
   assert.equal(missing.status, 2);
-  assert.equal(missing.stderr.trim().split('\n').length, 1, missing.stderr);
-  assert.match(missing.stderr, /SNLI/);
+  // One message (issue 26): a first line saying what is missing where, a line per task naming its files, one fix line.
+  assert.equal(missing.stderr.trim().split('\n').length, 3, missing.stderr);
+  assert.match(missing.stderr, /^gensen-eval: data missing for 1 of 2 tasks in .*\n {2}SNLI {2}SNLI\/s1\.train, .*\nfix: /);
+  assert.doesNotMatch(missing.stderr, /\n\s+at /);
   assert.ok(!existsSync(out), 'no results file after a failed start');
 
   const empty = mkdtempSync(join(tmp, 'nodata-'));

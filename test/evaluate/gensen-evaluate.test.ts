@@ -109,3 +109,24 @@ test('evaluate --prefix1 with no model files names the expected files and where 
   assert.match(r.stderr, /nli_large_vocab\.pkl/);
   assert.match(r.stderr, /Maluuba\/gensen/);
 });
+
+test("evaluate with GloVe expansion from glove2h5.py's .h5 gives the numbers of the same vectors as .txt (real SICK-R-unsup, STS-B-unsup)", async (t) => {
+  const dataDir = senteval(t);
+  if (!dataDir) return;
+  // scripts/fixtures/make_gensen_glove_h5.py: UTF-8 words under HDF5's ASCII character set, some of
+  // them non-ASCII words of the model vocabularies, so a latin-1 reading would change the fit.
+  const metrics = async (glove: string) => {
+    const enc = await createEncoder({ encoder: 'gensen', modelsDir: fixtures, prefix1: 'py2a', prefix2: 'py2b', glove: join(fixtures, 'expected', glove) });
+    try {
+      const r = await evaluate(enc, { tasks: resolveTasks('SICK-R-unsup,STS-B-unsup'), dataDir, settings: resolveSettings('fast'), seeds: [1111], progress: silentProgress });
+      for (const task of Object.values(r.tasks)) assert.ok(!(task.notes ?? []).some((n) => /latin-1/.test(n)), JSON.stringify(task.notes));
+      return Object.fromEntries(Object.entries(r.tasks).map(([k, v]) => [k, v.metrics]));
+    } finally {
+      await enc.close();
+    }
+  };
+  const txt = await metrics('py2-glove8u.txt');
+  const h5 = await metrics('py2-glove8u.h5');
+  assert.deepEqual(h5, txt);
+  for (const m of Object.values(txt)) for (const v of Object.values(m)) assert.ok(Number.isFinite(v), 'finite metrics');
+});

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { definitionFiles } from '../../src/tasks/definition.js';
-import { resolveDataDir } from '../../src/tasks/data-dir.js';
+import { resolveDataDir, resolveDataDirWithSource } from '../../src/tasks/data-dir.js';
 import { listTasks, loadDefinitions, resolveTask, resolveTasks, tasksDir } from '../../src/tasks/registry.js';
 import { packageRoot } from '../../src/util/package-info.js';
 import { referenceChecksums } from '../../src/tasks/verify.js';
@@ -36,7 +36,7 @@ test('names resolve case-insensitively, aliases included', () => {
 test('an unknown task is a user error listing the known ids', () => {
   assert.throws(
     () => resolveTask('SST7'),
-    (e: unknown) => e instanceof UserError && e.message === `unknown task "SST7"; known tasks: ${IDS.join(', ')}`,
+    (e: unknown) => e instanceof UserError && e.message === `unknown task "SST7" (did you mean SST2, SST5 or sts7?); known tasks: ${IDS.join(', ')}`,
   );
   assert.throws(() => resolveTasks('MR,nope'), /unknown task "nope"/);
   assert.throws(() => resolveTasks(' , '), /no task named/);
@@ -136,11 +136,15 @@ test('a broken definition is a clear error naming the file', async () => {
   }
 });
 
-test('data folder: --data-dir, then $SENTEVAL_DATA, then ./data', () => {
+test('data folder: --data-dir, then $SENTEVAL_DATA, then the config, then ./data', () => {
+  // The config is passed explicitly ('' for none): the repository's own gensen-eval.config.json names ../shared.
+  const dir = (flag: string | undefined, env: NodeJS.ProcessEnv, config?: string) => resolveDataDirWithSource(flag, env, config ?? '').dir;
+  assert.equal(dir('/x/y', { SENTEVAL_DATA: '/z' }, '/c'), '/x/y');
+  assert.equal(dir(undefined, { SENTEVAL_DATA: '/z' }, '/c'), '/z');
+  assert.equal(dir(undefined, {}, '/c'), '/c');
+  assert.equal(dir(undefined, {}), join(process.cwd(), 'data'));
+  assert.equal(dir('', { SENTEVAL_DATA: '' }), join(process.cwd(), 'data'));
   assert.equal(resolveDataDir('/x/y', { SENTEVAL_DATA: '/z' }), '/x/y');
-  assert.equal(resolveDataDir(undefined, { SENTEVAL_DATA: '/z' }), '/z');
-  assert.equal(resolveDataDir(undefined, {}), join(process.cwd(), 'data'));
-  assert.equal(resolveDataDir('', { SENTEVAL_DATA: '' }), join(process.cwd(), 'data'));
 });
 
 test('format readers are one table; encoderHints is optional and only its shape is the task validator’s concern', async () => {

@@ -19,7 +19,7 @@ export const definitions: EncoderDefinition[] = [
     describe: 'BOREP: the embedded word vectors through a fixed random projection, mean-pooled',
     options: {
       dim: { type: 'number', integer: true, min: 1, default: 4096, help: 'borep: output dimension' },
-      projectionSeed: { type: 'number', integer: true, min: 0, default: 1111, help: 'borep: seed of the random projection' },
+      projectionSeed: { type: 'number', integer: true, min: 0, max: 4294967295, default: 1111, help: 'borep: seed of the random projection' },
     },
     async create(o, ctx) {
       const dim = o.dim as number;

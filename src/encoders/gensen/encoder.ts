@@ -155,6 +155,12 @@ export class GensenEncoder implements SentenceEncoder {
   async expandTo(words: readonly string[], label: string): Promise<void> {
     if (!this.vectorSource) return;
     const vectors = await this.vectorSource(words);
+    for (const n of vectors.notes ?? []) {
+      if (!this.notesList.includes(n)) {
+        this.notesList.push(n);
+        this.opts.onNote?.(n);
+      }
+    }
     for (const m of this.models) {
       const c = await m.expand(words, vectors, this.python2);
       if (c.map.rank < c.map.inDim) {

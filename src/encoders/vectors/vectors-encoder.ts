@@ -62,7 +62,10 @@ export class VectorsEncoder implements SentenceEncoder {
     try {
       npy = readNpy(npyBuf);
     } catch (e) {
-      throw new UserError(`--vectors ${vectorsPath}: ${(e as Error).message} (expected a float32 .npy of shape [sentences, dim])`);
+      const msg = (e as Error).message;
+      // NumPy saves float64 unless told otherwise: say the one-line fix.
+      const fix = /dtype '[<>|=]f/.test(msg) ? `; save float32 vectors: np.save(path, vectors.astype(np.float32))` : ' (expected a float32 .npy of shape [sentences, dim])';
+      throw new UserError(`--vectors ${vectorsPath}: ${msg}${fix}`);
     }
     const [rows, dim, ...more] = npy.shape;
     if (npy.dtype !== '<f4' || rows === undefined || dim === undefined || more.length > 0 || dim < 1) {

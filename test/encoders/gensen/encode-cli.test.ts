@@ -93,6 +93,28 @@ test(
 );
 
 test(
+  "encode --glove with GenSen's .h5 (glove2h5.py's layout: UTF-8 bytes, ASCII charset) writes the .txt's bytes, equal to the original's expansion",
+  withDir(async (dir) => {
+    // scripts/fixtures/make_gensen_glove_h5.py: non-ASCII words shared with the models and in the word list.
+    const ref = JSON.parse(readFileSync(join(EXP, 'py2-glove8u-encodings.json'), 'utf8')) as {
+      sentences: string[];
+      encodeVocab: string[];
+      cases: Record<string, { max: number[][] }>;
+    };
+    writeFileSync(join(dir, 'py2.txt'), ref.sentences.join('\n') + '\n');
+    writeFileSync(join(dir, 'vocab.json'), JSON.stringify(ref.encodeVocab));
+    const outs: Buffer[] = [];
+    for (const glove of ['py2-glove8u.txt', 'py2-glove8u.h5']) {
+      const out = join(dir, `${glove}.npy`);
+      await runEncode(args(dir, { prefix1: 'py2a', prefix2: 'py2b', pool: 'max', input: join(dir, 'py2.txt'), out, glove: join(EXP, glove), vocab: join(dir, 'vocab.json') }));
+      outs.push(readFileSync(out));
+      assertClose(readNpy(readFileSync(out)).data, ref.cases['encode@py2a+py2b']!.max, glove);
+    }
+    assert.ok(outs[0]!.equals(outs[1]!), '.h5 and .txt give the same file');
+  }),
+);
+
+test(
   'encode errors are one-line user errors and leave no output',
   withDir(async (dir) => {
     writeFileSync(join(dir, 'bad.jsonl'), '"ok"\n{"txt": "no"}\n');
