@@ -2,7 +2,10 @@
  * Probe-training throughput: runs the real protocol engines on synthetic data of the tasks' sizes
  * and prints wall time, probes/s, worker count and peak memory.
  *
- *   node --import tsx scripts/bench-probe.ts [--dims 100,4096] [--tasks MR,SUBJ,...] [--workers N]
+ *   node --import tsx scripts/bench-probe.ts [--dims 100,4096] [--tasks MR,SUBJ,...] [--workers N] [--nhid H]
+ *
+ * `--nhid H` trains the MLP probe (SentEval's Linear → Dropout → Sigmoid → Linear) instead of
+ * logistic regression; the relatedness tasks ignore it, as SentEval's relatedness trainer does.
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -19,13 +22,13 @@ import {
 } from '../src/protocol/index.js';
 import { PRESETS } from '../src/protocol/settings.js';
 
-// The probe settings of `--config paper` (ProtocolSettings is a superset of ProbeSettings).
-const PAPER: ProbeSettings = PRESETS.paper!;
-
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
+
+// The probe settings of `--config paper` (ProtocolSettings is a superset of ProbeSettings).
+const PAPER: ProbeSettings = { ...PRESETS.paper!, nhid: Number(arg('nhid') ?? 0) };
 
 /**
  * Gaussian class clusters with heavy overlap, so that accuracy plateaus below 100% and early
@@ -152,7 +155,7 @@ async function main(): Promise<void> {
   const wanted = arg('tasks')?.split(',');
   const workers = arg('workers');
   if (workers !== undefined) configureProbePool({ workers: Number(workers) });
-  console.log(`cpus ${os.cpus().length}, workers ${workers ?? 'default'}, node ${process.version}`);
+  console.log(`cpus ${os.cpus().length}, workers ${workers ?? 'default'}, nhid ${PAPER.nhid}, node ${process.version}`);
   for (const d of dims) {
     let total = 0;
     for (const t of TASKS.filter((t) => !wanted || wanted.includes(t.name))) {

@@ -4,14 +4,19 @@
  *   spine  the ten SentEval tasks, bow encoder, --config paper, cold feature cache, against the
  *          reference toolkit's wall times and scores (SentEval on PyTorch 1.13 CPU, 2 threads)
  *   borep  MR and SICK-R with --encoder borep --dim 4096 --config paper (the 4096-d scale check)
- *   probe  the probe micro-benchmark (scripts/bench-probe)
- *   gensen the GenSen encoder against PyTorch (scripts/bench-gensen)
+ *   probe  the probe micro-benchmark (scripts/bench-probe); `--name value` options after the bench
+ *          names go to it, e.g. `npm run bench -- probe --tasks MR,SICK-E --nhid 50` (the MLP probe)
+ *   gensen the GenSen encoder against PyTorch (scripts/bench-gensen), and where its CPU time goes
+ *          against the machine's GEMM rate (scripts/bench-gensen-breakdown)
  *   probes the bandwidth floor of MR --config paper at 4096-d (borep): this machine's read
  *          bandwidth (scripts/bandwidth), the bytes each kind of probe reads per epoch, counted from
  *          the jobs the run submits (scripts/probe-traffic), the floor they give, and the measured time
  *   scale  MultiNLI-format files generated at 50,000 and at MultiNLI's 392,702 training pairs
  *          (scripts/make-scale-data), --encoder borep --dim 4096 --config fast: wall time, encoding
  *          rate, probes/s and peak RSS against the bar 1.3 x store bytes + 1.5 GB
+ *   table2 a synthetic full-size GenSen pair and the bow encoder over the ten tasks, --config paper,
+ *          cold cache: per task encode/probe seconds, probes/s, peak RSS, the probes' memory floor;
+ *          bow against SentEval's times (scripts/bench-table2; --quick for a small pair)
  *   gpu    GenSen on WebGPU against onnxruntime on the CPU, full-size synthetic models, and a stage of
  *          logistic probes on the WebGPU trainer against the CPU pool (scripts/bench-gpu-probes), on
  *          whatever adapter is present (lavapipe in CI: slow, it only shows the path runs)
@@ -22,9 +27,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TaskResult } from '../src/results/schema.js';
 import { measureBandwidth } from './bandwidth.js';
-import { rowBytes, type KindTraffic } from './probe-traffic.js';
+import { job } from './bench-job.js';
+import { rowBytes } from './probe-traffic.js';
+import { table2, table2Options } from './bench-table2.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -46,22 +52,6 @@ const REFERENCE_SCORES: Record<string, { value: number; seeds?: number[]; tol: n
   TREC: { value: 71.2, seeds: [71.2, 70.8, 71.0], tol: 1.0 },
   'SICK-R': { value: 0.7544, seeds: [0.7544, 0.7552, 0.7556], tol: 0.01 },
 };
-
-interface JobOutput {
-  totalSeconds: number;
-  loadSeconds: number;
-  maxRssMiB: number;
-  tasks: Record<string, TaskResult>;
-  traffic?: KindTraffic[];
-}
-
-function job(args: string[], env: Record<string, string> = {}): JobOutput {
-  const script = join(here, `bench-evaluate${ext}`);
-  const node = ext === '.ts' ? ['--import', 'tsx', script] : [script];
-  const r = spawnSync(process.execPath, [...node, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26, env: { ...process.env, ...env } });
-  if (r.status !== 0) throw new Error(`bench job ${args.join(' ')} failed (exit ${r.status})`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as JobOutput;
-}
 
 const pad = (s: string | number, n: number) => String(s).padEnd(n);
 
@@ -179,31 +169,46 @@ function scale(): void {
   }
 }
 
-function script(name: string): void {
+function script(name: string, args: readonly string[] = []): void {
   const file = join(here, `${name}${ext}`);
   if (!existsSync(file)) {
     console.log(`\n## ${name}: not present`);
     return;
   }
   console.log(`\n## ${name}`);
-  const node = ext === '.ts' ? ['--import', 'tsx', file] : [file];
+  const node = ext === '.ts' ? ['--import', 'tsx', file, ...args] : [file, ...args];
   const r = spawnSync(process.execPath, node, { stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`${name} failed (exit ${r.status})`);
 }
 
-const which = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+// Bench names, and the options after them: `--name value` (table2's, forwarded to the probe
+// micro-benchmark too) or a switch; an option's value is never a bench name.
+const SWITCHES = new Set(['--quick']);
+const argv = process.argv.slice(2);
+const which: string[] = [];
+const probeArgs: string[] = [];
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i]!;
+  if (SWITCHES.has(a)) probeArgs.push(a);
+  else if (a.startsWith('--')) probeArgs.push(a, argv[++i] ?? '');
+  else which.push(a);
+}
 const chosen = which.length > 0 ? which : ['spine', 'borep'];
 console.log(`# gensen-eval bench: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
 for (const c of chosen) {
   if (c === 'spine') spine();
   else if (c === 'borep') borep();
-  else if (c === 'probe') script('bench-probe');
-  else if (c === 'gensen') script('bench-gensen');
+  else if (c === 'probe') script('bench-probe', probeArgs);
+  else if (c === 'gensen') {
+    script('bench-gensen');
+    script('bench-gensen-breakdown');
+  }
   else if (c === 'scale') scale();
   else if (c === 'gpu') {
     script('bench-gpu-encoder');
     script('bench-gpu-probes');
   }
   else if (c === 'probes') await probes();
-  else throw new Error(`unknown bench '${c}': spine, borep, probes, probe, gensen, scale, gpu`);
+  else if (c === 'table2') await table2(table2Options(argv));
+  else throw new Error(`unknown bench '${c}': spine, borep, probes, probe, gensen, scale, gpu, table2`);
 }

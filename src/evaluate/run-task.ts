@@ -6,6 +6,7 @@ import type { SampleOrigin, Split, TaskData } from '../tasks/types.js';
 import { canonicalJson, sha256, sha256File } from '../util/hash.js';
 import { encodeStore, planStore, type EncodeStats } from './task-store.js';
 import type { FeatureCache } from './feature-cache.js';
+import type { RunStores } from './run-stores.js';
 import { storeMatrix, type FeatureMatrix } from '../features/source.js';
 import type { ProgressSink } from './progress.js';
 import { runProtocol, type ProtocolOutcome, type SplitPredictions, type TaskFeatures } from '../protocol/dispatch.js';
@@ -34,6 +35,8 @@ export interface TaskRunContext {
   readonly probabilities?: boolean;
   /** Where probes train (default: the CPU worker pool). */
   readonly backend?: ProbeBackend;
+  /** Stores shared between the run's tasks, and this task's sentence set (run-stores.ts). */
+  readonly shared?: { readonly stores: RunStores; readonly set: string };
 }
 
 /** A protocol's prediction set, joined back to the data: each example's file and line, and the class names. */
@@ -72,16 +75,28 @@ export async function encodeTask(
   const taskState = await ctx.encoder.prepare(task);
   const ordered: Record<string, Split> = {};
   for (const name of Object.keys(data.splits).sort()) ordered[name] = sentEvalOrder(data.splits[name]!, def.sortKey, def.labels);
-  const plan = planStore(ordered, ctx.encoder.batchIndependent === true);
-  const store = await encodeStore(plan, {
-    encoder: ctx.encoder,
-    taskState,
-    batchSize: ctx.settings.encoderBatchSize,
-    dtype: ctx.settings.featureDtype ?? 'float32',
-    ...(ctx.cache ? { cache: ctx.cache } : {}),
-    stats,
-    onBatch: (d, t) => ctx.progress.update(def.id, 'encode', d, t),
-  });
+  let plan = planStore(ordered, ctx.encoder.batchIndependent === true);
+  const dtype = ctx.settings.featureDtype ?? 'float32';
+  const spec = { identity: ctx.encoder.identity, taskState, batchSize: plan.distinct ? undefined : ctx.settings.encoderBatchSize, dtype };
+  const earlier = ctx.shared?.stores.find(ctx.shared.set, spec, plan);
+  let store;
+  if (earlier) {
+    ({ store, plan } = earlier);
+    stats.store = { rows: store.rows, occurrences: plan.occurrences, dim: store.dim, dtype, bytes: store.bytes };
+    stats.sentences += plan.occurrences;
+    stats.fromRun = (stats.fromRun ?? 0) + plan.occurrences;
+  } else {
+    store = await encodeStore(plan, {
+      encoder: ctx.encoder,
+      taskState,
+      batchSize: ctx.settings.encoderBatchSize,
+      dtype,
+      ...(ctx.cache ? { cache: ctx.cache } : {}),
+      stats,
+      onBatch: (d, t) => ctx.progress.update(def.id, 'encode', d, t),
+    });
+    ctx.shared?.stores.offer(ctx.shared.set, spec, plan, store);
+  }
   const out: Record<string, { X: FeatureMatrix; y: number[]; origin?: SampleOrigin }> = {};
   for (const [name, split] of Object.entries(ordered)) {
     const idx = plan.index[name]!;
@@ -103,6 +118,9 @@ export async function runTask(def: TaskDefinition, data: TaskData, ctx: TaskRunC
     const rows = stats.store?.rows ?? stats.fromCache;
     const occ = stats.store?.occurrences ?? stats.sentences;
     ctx.progress.log(`${def.id}: ${rows} sentence vectors from the feature cache${rows !== occ ? ` (${occ} occurrences in the task)` : ''}`);
+  }
+  if (stats.fromRun) {
+    ctx.progress.log(`${def.id}: ${stats.fromRun} of ${stats.sentences} sentence vectors from an earlier task of this run (same sentences, same encoder state)`);
   }
 
   const protocol = protocolDefinition(def.protocol);

@@ -29,6 +29,7 @@ import { checkMemory, estimateTask } from './memory.js';
 import { probePool } from '../protocol/pool.js';
 import type { ProbeBackend } from '../protocol/backend.js';
 import { cpuDevice } from '../compute/device.js';
+import { RunStores, sentenceSet } from './run-stores.js';
 
 export interface EvaluateOptions {
   readonly tasks: readonly TaskDefinition[];
@@ -137,6 +138,11 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
   );
   opts.progress.status?.(`preparing the ${encoder.identity.name} encoder for ${todo.length} task(s)…`);
   await encoder.prepareRun?.(todo.map((def, i) => taskContext(def, loaded[i]!)));
+  // Tasks that read the same sentences (SICK-E and SICK-R) encode them once per run. Only tasks
+  // that read the same files can: the others get a set of their own without hashing every sentence.
+  const filesOf = loaded.map((d) => [...d.files].sort().join('\n'));
+  const sets = loaded.map((d, i) => (filesOf.filter((f) => f === filesOf[i]).length > 1 ? sentenceSet(d.splits) : `task ${i}`));
+  const stores = new RunStores(sets);
   for (const [i, def] of todo.entries()) {
     const data = loaded[i]!;
     opts.progress.startTask?.(i + 1, todo.length, def.id);
@@ -149,7 +155,9 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
       progress: opts.progress,
       probabilities: opts.onPredictions !== undefined,
       backend,
+      shared: { stores, set: sets[i]! },
     });
+    stores.finished(sets[i]!);
     let result = run.result;
     if (opts.onPredictions) {
       const file = await opts.onPredictions(def.id, run.predictions);

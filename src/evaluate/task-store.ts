@@ -1,7 +1,8 @@
 /**
  * Encodes a task into its sentence store. Every sentence of every split (both sides of pairs) gets a
  * store row; examples refer to rows. An encoder that declares `batchIndependent` has each distinct
- * sentence encoded once (MultiNLI's premises serve three hypotheses each). Any other encoder may
+ * sentence encoded once (MultiNLI's premises serve three hypotheses each), in batches of similar
+ * lengths. Any other encoder may
  * give a sentence a different vector in a different batch (GenSen's faithful max pooling takes the
  * max over the batch's padding), so its store keeps one row per occurrence, encoded in exactly
  * SentEval's batches: each split's side a, then side b, in consecutive batches of the encoder batch
@@ -17,6 +18,8 @@ import type { FeatureCache } from './feature-cache.js';
 export interface EncodeStats {
   sentences: number;
   fromCache: number;
+  /** Sentence occurrences served by a store an earlier task of the run made (run-stores.ts). */
+  fromRun?: number;
   seconds: number;
   /** Set once the store exists. */
   store?: { rows: number; occurrences: number; dim: number; dtype: string; bytes: number };
@@ -103,13 +106,28 @@ export async function encodeStore(plan: StorePlan, o: StoreEncodeOptions): Promi
   const store = SentenceStore.create(plan.rows.length, dim, o.dtype);
   let done = 0;
   let index = 0;
-  for (const [from, to] of plan.segments) {
-    for (let i = from; i < to; i += o.batchSize) {
-      const batch = plan.rows.slice(i, Math.min(i + o.batchSize, to));
+  if (plan.distinct) {
+    // A batch-independent encoder gets its rows shortest first: batches of similar lengths pad
+    // least (a pair task's second sentences come in the order of the first ones' lengths). The
+    // store keeps the plan's row order, so cache keys and vectors are what they were.
+    const order = plan.rows.map((_, i) => i).sort((a, b) => plan.rows[a]!.length - plan.rows[b]!.length || a - b);
+    for (let i = 0; i < order.length; i += o.batchSize) {
+      const ids = order.slice(i, i + o.batchSize);
+      const batch = ids.map((r) => plan.rows[r]!);
       const m = checkEncoderOutput(await o.encoder.encode(batch), batch.length, dim, { encoder: o.encoder.identity.name, index: index++, first: batch[0]! });
-      store.setRows(i, m.data, m.rows);
-      done += batch.length;
+      ids.forEach((r, k) => store.setRows(r, m.data.subarray(k * dim, (k + 1) * dim), 1));
+      done += ids.length;
       o.onBatch?.(done, plan.rows.length);
+    }
+  } else {
+    for (const [from, to] of plan.segments) {
+      for (let i = from; i < to; i += o.batchSize) {
+        const batch = plan.rows.slice(i, Math.min(i + o.batchSize, to));
+        const m = checkEncoderOutput(await o.encoder.encode(batch), batch.length, dim, { encoder: o.encoder.identity.name, index: index++, first: batch[0]! });
+        store.setRows(i, m.data, m.rows);
+        done += batch.length;
+        o.onBatch?.(done, plan.rows.length);
+      }
     }
   }
   if (key) o.cache!.putStore(key, store);

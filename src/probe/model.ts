@@ -59,29 +59,52 @@ export function initParams(a: ProbeArch, rng: { uniform(lo: number, hi: number):
 }
 
 /**
- * Forward + backward of the mean (or summed) cross-entropy over the minibatch
- * `rows[start..end)` (rows index the feature matrix). Writes d(loss)/d(params) into `grad`
- * (overwritten, no weight decay) and returns the loss.
+ * What the probe minimises (src/probe/reference.ts states each plainly): the cross-entropy of the
+ * class labels (the classification protocols), or the MSE between the softmax and a target
+ * distribution per row, `targets` [rows of the features × nclasses] (SentEval's relatedness
+ * probe; linear only, as SentEval has it).
+ */
+export type ProbeLoss =
+  | { readonly kind: 'cross-entropy' }
+  | { readonly kind: 'distribution-mse'; readonly targets: Float64Array };
+
+export const CROSS_ENTROPY: ProbeLoss = { kind: 'cross-entropy' };
+
+/** The labels argument of a probe whose loss carries its own targets (distribution-mse). */
+export const NO_LABELS = new Int32Array(0);
+
+/**
+ * Forward + backward of the mean (or summed) loss over the minibatch `rows[start..end)` (rows
+ * index the feature matrix). Writes d(loss)/d(params) into `grad` (overwritten, no weight decay)
+ * and returns the loss.
  */
 export class ProbeNet {
   readonly arch: ProbeArch;
+  readonly loss: ProbeLoss;
   params: Float64Array;
   readonly grad: Float64Array;
+  /** Two-class logistic regression with cross-entropy: trained on the one row w1 − w0. */
+  private readonly binary: boolean;
   private readonly z: Float64Array;
+  private readonly dz: Float64Array;
   private readonly delta: Float64Array;
   private readonly h: Float64Array;
   private readonly hmask: Float64Array;
   private readonly dh: Float64Array;
   private engine: WasmLinear | null = null;
 
-  constructor(arch: ProbeArch, params: Float64Array) {
+  constructor(arch: ProbeArch, params: Float64Array, loss: ProbeLoss = CROSS_ENTROPY) {
     if (params.length !== paramCount(arch)) {
       throw new Error(`ProbeNet: ${params.length} parameters, expected ${paramCount(arch)}`);
     }
+    if (loss.kind === 'distribution-mse' && arch.nhid > 0) throw new Error('ProbeNet: the distribution MSE loss is for a linear probe');
     this.arch = arch;
+    this.loss = loss;
     this.params = params;
+    this.binary = loss.kind === 'cross-entropy' && arch.nhid === 0 && arch.nclasses === 2;
     this.grad = new Float64Array(params.length);
     this.z = new Float64Array(arch.nclasses);
+    this.dz = new Float64Array(arch.nclasses);
     this.delta = new Float64Array(arch.inputDim);
     this.h = new Float64Array(Math.max(arch.nhid, 1));
     this.hmask = new Float64Array(Math.max(arch.nhid, 1));
@@ -89,32 +112,44 @@ export class ProbeNet {
   }
 
   /**
-   * Run the linear (nhid = 0) paths on the SIMD kernels, with `X` as the feature matrix of every
-   * later call. Takes over the engine's scratch: one net per engine at a time.
+   * Run on the SIMD kernels, with `X` as the feature matrix of every later call. Takes over the
+   * engine's scratch: one net per engine at a time.
    */
   useEngine(engine: WasmLinear | null, X: ProbeInput, maxBatch: number): void {
-    if (!engine || this.arch.nhid > 0) {
+    if (!engine) {
       this.engine = null;
       return;
     }
+    const { inputDim: d, nhid: H, nclasses: C } = this.arch;
     const maxRows = Math.max(maxBatch, EVAL_CHUNK);
-    bindFeatures(engine, X, this.arch.inputDim, maxRows);
-    engine.reserve(this.arch.nclasses === 2 ? 1 : this.arch.nclasses, maxRows, this.arch.nclasses * this.arch.inputDim);
+    bindFeatures(engine, X, d, maxRows);
+    // The kernels compute the first layer: the hidden layer's H rows for an MLP, else the classes.
+    const rowsOut = H > 0 ? H : this.binary ? 1 : C;
+    engine.reserve(rowsOut, maxRows, (H > 0 ? H : C) * d);
     this.engine = engine;
   }
 
   private blockData = new Float32Array(0);
   private blockLabels = new Int32Array(0);
+  private blockTargets = new Float64Array(0);
 
-  /** Rows `rows[start..end)` of a source as a dense block, with their labels; rows become 0..n-1. */
-  private gathered(src: RowSource, y: Int32Array | null, rows: Int32Array, start: number, end: number): { X: Float32Array; y: Int32Array } {
+  /**
+   * Rows `rows[start..end)` of a source as a dense block, with their labels (or, for the
+   * distribution loss, their targets); rows become 0..n-1.
+   */
+  private gathered(src: RowSource, y: Int32Array | null, rows: Int32Array, start: number, end: number): { X: Float32Array; y: Int32Array; targets: Float64Array } {
     const n = end - start;
     const d = this.arch.inputDim;
     if (this.blockData.length < n * d) this.blockData = new Float32Array(n * d);
     if (this.blockLabels.length < n) this.blockLabels = new Int32Array(n);
     src.gather(rows, start, end, this.blockData, d);
-    if (y) for (let k = 0; k < n; k++) this.blockLabels[k] = y[rows[start + k]!]!;
-    return { X: this.blockData, y: this.blockLabels };
+    if (this.loss.kind === 'distribution-mse') {
+      const C = this.arch.nclasses;
+      const T = this.loss.targets;
+      if (this.blockTargets.length < n * C) this.blockTargets = new Float64Array(n * C);
+      for (let k = 0; k < n; k++) this.blockTargets.set(T.subarray(rows[start + k]! * C, (rows[start + k]! + 1) * C), k * C);
+    } else if (y) for (let k = 0; k < n; k++) this.blockLabels[k] = y[rows[start + k]!]!;
+    return { X: this.blockData, y: this.blockLabels, targets: this.blockTargets };
   }
 
   lossAndGrad(
@@ -127,25 +162,149 @@ export class ProbeNet {
     dropoutRng?: FastStream,
     withLoss = true,
   ): number {
+    if (this.loss.kind === 'distribution-mse') {
+      // nn.MSELoss's mean is over every element of the [batch × nclasses] output.
+      const scale = reduction === 'mean' ? 1 / ((end - start) * this.arch.nclasses) : 1;
+      if (this.engine) return this.mseGradSimd(this.engine, this.loss.targets, rows, start, end, scale);
+      if (X instanceof Float32Array) return this.mseGrad(X, this.loss.targets, rows, start, end, scale);
+      const b = this.gathered(X, null, rows, start, end);
+      return this.mseGrad(b.X, b.targets, identityRows(end - start), 0, end - start, scale);
+    }
     const scale = reduction === 'mean' ? 1 / (end - start) : 1;
     if (!(X instanceof Float32Array) && !this.engine) {
       const b = this.gathered(X, y, rows, start, end);
       return this.lossAndGrad(b.X, b.y, identityRows(end - start), 0, end - start, reduction, dropoutRng, withLoss);
     }
-    if (this.arch.nhid > 0) return this.mlpGrad(X as Float32Array, y, rows, start, end, scale, dropoutRng);
+    if (this.arch.nhid > 0) {
+      return this.engine
+        ? this.mlpGradSimd(this.engine, y, rows, start, end, scale, dropoutRng)
+        : this.mlpGrad(X as Float32Array, y, rows, start, end, scale, dropoutRng);
+    }
     if (this.engine) {
-      return this.arch.nclasses === 2
+      return this.binary
         ? this.binaryGradSimd(this.engine, y, rows, start, end, scale, withLoss)
         : this.softmaxGradSimd(this.engine, y, rows, start, end, scale);
     }
-    if (this.arch.nclasses === 2) return this.binaryGrad(X as Float32Array, y, rows, start, end, scale);
+    if (this.binary) return this.binaryGrad(X as Float32Array, y, rows, start, end, scale);
     return this.softmaxGrad(X as Float32Array, y, rows, start, end, scale);
   }
 
-  /** Weights into the kernel's float32 scratch: w1 − w0 for two classes, else W (rows padded). */
+  /** Weights into the kernel's float32 scratch: w1 − w0 for binary, else W (rows padded). */
   private loadWeights(e: WasmLinear): void {
     const { inputDim: d, nclasses: C } = this.arch;
-    e.loadWeights(this.params, d, C, C === 2);
+    e.loadWeights(this.params, d, C, this.binary);
+  }
+
+  /** The distribution MSE on the kernels (features bound to `e`); targets indexed by row. */
+  private mseGradSimd(e: WasmLinear, T: Float64Array, rows: Int32Array, start: number, end: number, scale: number): number {
+    const { inputDim: d, nclasses: C } = this.arch;
+    const p = this.params;
+    const g = this.grad;
+    const { z: q, dz } = this;
+    const bOff = C * d;
+    const nb = end - start;
+    this.loadWeights(e);
+    e.stage(rows, start, nb);
+    e.forward(nb, C);
+    const z = e.z;
+    for (let c = 0; c < C; c++) g[bOff + c] = 0;
+    let loss = 0;
+    for (let k = 0; k < nb; k++) {
+      const o = k * C;
+      for (let c = 0; c < C; c++) q[c] = z[o + c]! + p[bOff + c]!;
+      // This path has always passed dq through the float32 logit buffer; keep that rounding.
+      loss = softmaxMseBackward(q, T, rows[start + k]! * C, C, scale, dz, loss, true);
+      for (let c = 0; c < C; c++) {
+        z[o + c] = dz[c]!;
+        g[bOff + c] += dz[c]!;
+      }
+    }
+    e.g.fill(0, 0, C * e.dp);
+    e.backward(nb, C);
+    e.storeGrad(g, d, C, false);
+    return loss * scale;
+  }
+
+  /** The distribution MSE in scalar JS; targets indexed by row. */
+  private mseGrad(X: Float32Array, T: Float64Array, rows: Int32Array, start: number, end: number, scale: number): number {
+    const { inputDim: d, nclasses: C } = this.arch;
+    const p = this.params;
+    const g = this.grad;
+    const { z: q, dz } = this;
+    const bOff = C * d;
+    g.fill(0);
+    let loss = 0;
+    for (let k = start; k < end; k++) {
+      const r = rows[k]!;
+      const o = r * d;
+      for (let c = 0; c < C; c++) {
+        const wo = c * d;
+        let s0 = 0;
+        let s1 = 0;
+        let j = 0;
+        for (; j + 1 < d; j += 2) {
+          s0 += p[wo + j]! * X[o + j]!;
+          s1 += p[wo + j + 1]! * X[o + j + 1]!;
+        }
+        if (j < d) s0 += p[wo + j]! * X[o + j]!;
+        q[c] = p[bOff + c]! + s0 + s1;
+      }
+      loss = softmaxMseBackward(q, T, r * C, C, scale, dz, loss, false);
+      for (let c = 0; c < C; c++) {
+        const gz = dz[c]!;
+        g[bOff + c] += gz;
+        const wo = c * d;
+        for (let j = 0; j < d; j++) g[wo + j] += gz * X[o + j]!;
+      }
+    }
+    return loss * scale;
+  }
+
+  /**
+   * Expected score Σ_c softmax(z)_c·(c + 1) of each row (the relatedness probe's prediction), in
+   * eval mode, on the kernels when bound.
+   */
+  expectedScores(X: ProbeInput, rows: Int32Array): Float64Array {
+    const { inputDim: d, nclasses: C } = this.arch;
+    if (this.arch.nhid > 0) throw new Error('ProbeNet: expected scores are of a linear probe');
+    const p = this.params;
+    const bOff = C * d;
+    const out = new Float64Array(rows.length);
+    const z = this.z;
+    const e = this.engine;
+    if (e) {
+      this.loadWeights(e);
+      const ez = e.z;
+      for (let s = 0; s < rows.length; s += EVAL_CHUNK) {
+        const nb = Math.min(EVAL_CHUNK, rows.length - s);
+        e.stage(rows, s, nb);
+        e.forward(nb, C);
+        for (let k = 0; k < nb; k++) {
+          for (let c = 0; c < C; c++) z[c] = ez[k * C + c]! + p[bOff + c]!;
+          out[s + k] = expectedScoreOf(z, 0, C);
+        }
+      }
+      return out;
+    }
+    if (!(X instanceof Float32Array)) {
+      for (let s = 0; s < rows.length; s += EVAL_CHUNK) {
+        const nb = Math.min(EVAL_CHUNK, rows.length - s);
+        const b = this.gathered(X, null, rows, s, s + nb);
+        out.set(this.expectedScores(b.X, identityRows(nb)), s);
+      }
+      return out;
+    }
+    for (let k = 0; k < rows.length; k++) {
+      const o = rows[k]! * d;
+      for (let c = 0; c < C; c++) {
+        const wo = c * d;
+        let v = p[bOff + c]!;
+        for (let j = 0; j < d; j++) v += p[wo + j]! * X[o + j]!;
+        z[c] = v;
+      }
+      out[k] = expectedScoreOf(z, 0, C);
+    }
+    return out;
   }
 
   /** Returns the loss only when `withLoss` (training does not need it; NaN otherwise). */
@@ -223,17 +382,188 @@ export class ProbeNet {
     return loss * scale;
   }
 
+  /** Dropout multipliers of a minibatch's hidden units, [row × unit] (grown on demand). */
+  private masks = new Float64Array(0);
+
+  /**
+   * The MLP on the kernels: the first layer's products (forward Σ_j W1[u, j]·x_j and backward
+   * Σ_k gu[k]·x_k, the only O(d) work) and the sigmoid in float32, as PyTorch computes them;
+   * dropout, the H×C second layer and the loss in float64 as mlpGrad, drawing the dropout masks
+   * in its order (row by row, unit by unit).
+   */
+  private mlpGradSimd(e: WasmLinear, y: Int32Array, rows: Int32Array, start: number, end: number, scale: number, dropoutRng: FastStream | undefined): number {
+    const { inputDim: d, nhid: H, nclasses: C, dropout } = this.arch;
+    const p = this.params;
+    const g = this.grad;
+    const b1 = H * d;
+    const keep = 1 - dropout;
+    const useDropout = dropout > 0 && dropoutRng !== undefined;
+    const nb = end - start;
+    e.loadWeights(p, d, H, false);
+    e.stage(rows, start, nb);
+    e.forward(nb, H);
+    const z = e.z;
+    // Pre-activations; dropout sits before the sigmoid, so a dropped unit outputs σ(0) = 0.5.
+    if (useDropout) {
+      if (this.masks.length < nb * H) this.masks = new Float64Array(nb * H);
+      const masks = this.masks;
+      for (let i = 0; i < nb * H; i++) {
+        const m = dropoutRng.next() < keep ? 1 / keep : 0;
+        masks[i] = m;
+        z[i] = (z[i]! + p[b1 + (i % H)]!) * m;
+      }
+    } else {
+      for (let k = 0; k < nb; k++) for (let u = 0, o = k * H; u < H; u++) z[o + u] = z[o + u]! + p[b1 + u]!;
+    }
+    e.sigmoid(nb * H);
+    g.fill(0, b1);
+    const loss = C === 2
+      ? this.mlpHead2(z, y, rows, start, nb, scale, useDropout)
+      : this.mlpHead(z, y, rows, start, nb, scale, useDropout);
+    e.g.fill(0, 0, H * e.dp);
+    e.backward(nb, H);
+    e.storeGrad(g, d, H, false);
+    return loss * scale;
+  }
+
+  /**
+   * The MLP's output side for a minibatch whose hidden activations are z's rows [k·H, (k+1)·H):
+   * logits, softmax cross-entropy, the second layer's and the hidden bias's gradient into `grad`;
+   * z's rows become the hidden layer's gradient gu (the backward kernel's coefficients).
+   */
+  private mlpHead(z: Float32Array, y: Int32Array, rows: Int32Array, start: number, nb: number, scale: number, useDropout: boolean): number {
+    const { inputDim: d, nhid: H, nclasses: C } = this.arch;
+    const p = this.params;
+    const g = this.grad;
+    const logits = this.z;
+    const b1 = H * d;
+    const w2 = b1 + H;
+    const b2 = w2 + C * H;
+    let loss = 0;
+    for (let k = 0; k < nb; k++) {
+      const o = k * H;
+      for (let c = 0; c < C; c++) {
+        let v = p[b2 + c]!;
+        const wo = w2 + c * H;
+        for (let u = 0; u < H; u++) v += p[wo + u]! * z[o + u]!;
+        logits[c] = v;
+      }
+      let zmax = -Infinity;
+      for (let c = 0; c < C; c++) if (logits[c]! > zmax) zmax = logits[c]!;
+      let sum = 0;
+      for (let c = 0; c < C; c++) sum += Math.exp(logits[c]! - zmax);
+      const yi = y[rows[start + k]!]!;
+      loss += Math.log(sum) - (logits[yi]! - zmax);
+      for (let c = 0; c < C; c++) {
+        const gc = (Math.exp(logits[c]! - zmax) / sum - (c === yi ? 1 : 0)) * scale;
+        g[b2 + c] += gc;
+        logits[c] = gc;
+      }
+      // z's row becomes the hidden layer's gradient gu, the coefficients of the backward kernel.
+      for (let u = 0; u < H; u++) {
+        const hu = z[o + u]!;
+        let dh = 0;
+        for (let c = 0; c < C; c++) {
+          const gc = logits[c]!;
+          g[w2 + c * H + u] += gc * hu;
+          dh += gc * p[w2 + c * H + u]!;
+        }
+        let gu = dh * hu * (1 - hu);
+        if (useDropout) gu *= this.masks[o + u]!;
+        g[b1 + u] += gu;
+        z[o + u] = gu;
+      }
+    }
+    return loss;
+  }
+
+  /** mlpHead for two classes, the logits in locals: the same operations in the same order. */
+  private mlpHead2(z: Float32Array, y: Int32Array, rows: Int32Array, start: number, nb: number, scale: number, useDropout: boolean): number {
+    const { inputDim: d, nhid: H } = this.arch;
+    const p = this.params;
+    const g = this.grad;
+    const masks = this.masks;
+    const b1 = H * d;
+    const w20 = b1 + H;
+    const w21 = w20 + H;
+    const b2 = w21 + H;
+    let loss = 0;
+    for (let k = 0; k < nb; k++) {
+      const o = k * H;
+      let l0 = p[b2]!;
+      let l1 = p[b2 + 1]!;
+      for (let u = 0; u < H; u++) {
+        const hu = z[o + u]!;
+        l0 += p[w20 + u]! * hu;
+        l1 += p[w21 + u]! * hu;
+      }
+      let zmax = -Infinity;
+      if (l0 > zmax) zmax = l0;
+      if (l1 > zmax) zmax = l1;
+      let sum = 0;
+      sum += Math.exp(l0 - zmax);
+      sum += Math.exp(l1 - zmax);
+      const yi = y[rows[start + k]!]!;
+      loss += Math.log(sum) - ((yi === 0 ? l0 : l1) - zmax);
+      const g0 = (Math.exp(l0 - zmax) / sum - (yi === 0 ? 1 : 0)) * scale;
+      const g1 = (Math.exp(l1 - zmax) / sum - (yi === 1 ? 1 : 0)) * scale;
+      g[b2] += g0;
+      g[b2 + 1] += g1;
+      for (let u = 0; u < H; u++) {
+        const hu = z[o + u]!;
+        g[w20 + u] += g0 * hu;
+        g[w21 + u] += g1 * hu;
+        const dh = g0 * p[w20 + u]! + g1 * p[w21 + u]!;
+        let gu = dh * hu * (1 - hu);
+        if (useDropout) gu *= masks[o + u]!;
+        g[b1 + u] += gu;
+        z[o + u] = gu;
+      }
+    }
+    return loss;
+  }
+
+  /** Eval-mode MLP forward of `rows` on the kernels: arg-max class of each. */
+  private mlpPredictSimd(e: WasmLinear, rows: Int32Array, out: Int32Array): void {
+    const { inputDim: d, nhid: H, nclasses: C } = this.arch;
+    const p = this.params;
+    const logits = this.z;
+    const b1 = H * d;
+    const w2 = b1 + H;
+    const b2 = w2 + C * H;
+    e.loadWeights(p, d, H, false);
+    const z = e.z;
+    for (let s = 0; s < rows.length; s += EVAL_CHUNK) {
+      const nb = Math.min(EVAL_CHUNK, rows.length - s);
+      e.stage(rows, s, nb);
+      e.forward(nb, H);
+      for (let k = 0; k < nb; k++) for (let u = 0, o = k * H; u < H; u++) z[o + u] = z[o + u]! + p[b1 + u]!;
+      e.sigmoid(nb * H);
+      for (let k = 0; k < nb; k++) {
+        for (let c = 0; c < C; c++) {
+          let v = p[b2 + c]!;
+          const wo = w2 + c * H;
+          for (let u = 0; u < H; u++) v += p[wo + u]! * z[k * H + u]!;
+          logits[c] = v;
+        }
+        let best = 0;
+        for (let c = 1; c < C; c++) if (logits[c]! > logits[best]!) best = c;
+        out[s + k] = best;
+      }
+    }
+  }
+
   private predictSimd(e: WasmLinear, rows: Int32Array, out: Int32Array): void {
     const { inputDim: d, nclasses: C } = this.arch;
     const p = this.params;
     this.loadWeights(e);
     const z = e.z;
     const bOff = C * d;
-    const db = C === 2 ? p[2 * d + 1]! - p[2 * d]! : 0;
+    const db = this.binary ? p[2 * d + 1]! - p[2 * d]! : 0;
     for (let s = 0; s < rows.length; s += EVAL_CHUNK) {
       const nb = Math.min(EVAL_CHUNK, rows.length - s);
       e.stage(rows, s, nb);
-      if (C === 2) {
+      if (this.binary) {
         e.forward(nb, 1);
         for (let k = 0; k < nb; k++) out[s + k] = db + z[k]! > 0 ? 1 : 0;
         continue;
@@ -429,7 +759,8 @@ export class ProbeNet {
     const z = this.z;
     const h = this.h;
     if (this.engine) {
-      this.predictSimd(this.engine, rows, out);
+      if (H > 0) this.mlpPredictSimd(this.engine, rows, out);
+      else this.predictSimd(this.engine, rows, out);
       return;
     }
     if (!(X instanceof Float32Array)) {
@@ -440,7 +771,7 @@ export class ProbeNet {
       }
       return;
     }
-    if (H === 0 && C === 2) {
+    if (this.binary) {
       const delta = this.delta;
       for (let j = 0; j < d; j++) delta[j] = p[d + j]! - p[j]!;
       const db = p[2 * d + 1]! - p[2 * d]!;
@@ -538,6 +869,59 @@ export class ProbeNet {
       for (let c = 0; c < C; c++) out[k * C + c] = Math.exp(z[c]! - m) / sum;
     }
   }
+}
+
+/**
+ * One row of softmax + MSE backward: turns the logits in `q` into probabilities, writes
+ * d(scale·Σ_c err_c²)/d logits into `gz`, and returns `loss` plus this row's Σ_c err_c² (added
+ * term by term, as a running sum). `dqAsFloat32` rounds the per-class error gradient to float32
+ * before the softmax Jacobian, as the SIMD path always did by passing it through its float32
+ * buffer; the scalar path keeps it in double precision.
+ */
+function softmaxMseBackward(
+  q: Float64Array,
+  T: ArrayLike<number>,
+  t: number,
+  nclass: number,
+  scale: number,
+  gz: Float64Array,
+  loss: number,
+  dqAsFloat32: boolean,
+): number {
+  let zmax = -Infinity;
+  for (let c = 0; c < nclass; c++) if (q[c]! > zmax) zmax = q[c]!;
+  let sum = 0;
+  for (let c = 0; c < nclass; c++) {
+    q[c] = Math.exp(q[c]! - zmax);
+    sum += q[c]!;
+  }
+  let dot = 0;
+  for (let c = 0; c < nclass; c++) {
+    q[c] = q[c]! / sum;
+    const err = q[c]! - T[t + c]!;
+    loss += err * err;
+    gz[c] = 2 * err * scale;
+    dot += gz[c]! * q[c]!;
+  }
+  for (let c = 0; c < nclass; c++) {
+    const dq = dqAsFloat32 ? Math.fround(gz[c]!) : gz[c]!;
+    gz[c] = q[c]! * (dq - dot);
+  }
+  return loss;
+}
+
+/** Σ_c softmax(z)_c·(c+1) of the logits `z[off..off+nclass)`, in double precision. */
+export function expectedScoreOf(z: ArrayLike<number>, off: number, nclass: number): number {
+  let zmax = -Infinity;
+  for (let c = 0; c < nclass; c++) if (z[off + c]! > zmax) zmax = z[off + c]!;
+  let sum = 0;
+  let ev = 0;
+  for (let c = 0; c < nclass; c++) {
+    const e = Math.exp(z[off + c]! - zmax);
+    sum += e;
+    ev += e * (c + 1);
+  }
+  return ev / sum;
 }
 
 /** Bind features to a kernel instance: copy a small dense matrix once, stream anything else. */

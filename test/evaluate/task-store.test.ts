@@ -66,6 +66,34 @@ test("planStore for a batch-dependent encoder: one row per occurrence, batched a
   assert.deepEqual([...store.slice(0, 12)], [20, 21, 20, 21, 30, 31, 32, 10, 30, 31, 32, 10]);
 });
 
+test('a batch-independent encoder gets its distinct rows shortest first, and each row keeps its own vector', async () => {
+  const p = planStore(SPLITS, true);
+  const batches: string[][] = [];
+  const enc: SentenceEncoder = {
+    identity: { name: 'rec', dim: 2, weightsHash: 'x', params: {} },
+    batchIndependent: true,
+    async prepare() {
+      return '';
+    },
+    async encode(batch) {
+      batches.push(batch.map((t) => t.join(' ')));
+      // A vector of the sentence alone: its length and its last letter.
+      return { rows: batch.length, cols: 2, data: Float32Array.from(batch.flatMap((t) => [t.length, t.at(-1)!.charCodeAt(t.at(-1)!.length - 1)])) };
+    },
+    notes: () => [],
+    async close() {},
+  };
+  const store = await encodeStore(p, { encoder: enc, taskState: '', batchSize: 3, dtype: 'float32', stats: { sentences: 0, fromCache: 0, seconds: 0 } });
+  // All seven rows are two words: the plan's order stands (a stable sort), three to a batch.
+  assert.deepEqual(batches, [['p two', 'p three', 'h a'], ['h d', 'p one', 'h b'], ['h c']]);
+  const mixed = planStore({ test: { a: [s('a b c'), s('a'), s('a b')], y: [0, 0, 0] } }, true);
+  batches.length = 0;
+  const m = await encodeStore(mixed, { encoder: enc, taskState: '', batchSize: 2, dtype: 'float32', stats: { sentences: 0, fromCache: 0, seconds: 0 } });
+  assert.deepEqual(batches, [['a', 'a b'], ['a b c']]);
+  assert.deepEqual([...m.slice(0, 3)], [3, 99, 1, 97, 2, 98]);
+  assert.deepEqual([...store.slice(0, 7)].filter((_, i) => i % 2 === 1), [...'oeadebc'].map((c) => c.charCodeAt(0)));
+});
+
 test('feature cache: the store round-trips; an entry damaged in place is noticed, reported and recomputed', async (t) => {
   const dataDir = senteval(t);
   if (!dataDir) return;

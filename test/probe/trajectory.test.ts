@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ProbeNet } from '../../src/probe/model.js';
+import { NO_LABELS, ProbeNet } from '../../src/probe/model.js';
 import { makeOptimizer } from '../../src/probe/optim.js';
-import { relatednessLossAndGrad, relatednessLossAndGradSimd } from '../../src/probe/relatedness.js';
+import { relatednessNet } from '../../src/probe/relatedness.js';
 import { WasmLinear } from '../../src/probe/wasm/linear.js';
 import { readProbeFixture } from './fixtures.js';
 
@@ -41,31 +41,21 @@ for (const c of cases) {
   const X = Float32Array.from(c.X);
   const engines: [string, WasmLinear | null][] = [['js', null]];
   const simd = WasmLinear.create();
-  if (simd && c.nhid === 0) engines.push(['simd', simd]);
+  if (simd) engines.push(['simd', simd]);
   for (const [kind, engine] of engines) {
     test(`${c.name} (${kind}) follows torch for ${c.batches.length} steps`, () => {
       const params = Float64Array.from(c.init);
       const opt = makeOptimizer(c.optim, params.length, c.weightDecay);
       const net = c.relatedness
-        ? null
+        ? relatednessNet(params, c.d, Float64Array.from(c.targets!), 5)
         : new ProbeNet({ inputDim: c.d, nhid: c.nhid, nclasses: c.nclasses, dropout: 0 }, params);
-      net?.useEngine(engine, X, 16);
-      const grad = net ? net.grad : new Float64Array(params.length);
+      net.useEngine(engine, X, 16);
+      const labels = c.relatedness ? NO_LABELS : Int32Array.from(c.y!);
       c.batches.forEach((batch, step) => {
         const rows = Int32Array.from(batch);
-        let loss: number;
-        if (net) {
-          loss = net.lossAndGrad(X, Int32Array.from(c.y!), rows, 0, rows.length, c.reduction);
-        } else {
-          const data = { X, cols: c.d, targets: Float64Array.from(c.targets!), scores: new Float64Array(0) };
-          if (engine) {
-            engine.bind(X, c.d);
-            engine.reserve(5, 16);
-            loss = relatednessLossAndGradSimd(engine, params, grad, data, 5, rows, 0, rows.length, c.reduction);
-          } else loss = relatednessLossAndGrad(params, grad, data, 5, rows, 0, rows.length, c.reduction);
-        }
-        const p = net ? net.params : params;
-        opt.step(p, grad);
+        const loss = net.lossAndGrad(X, labels, rows, 0, rows.length, c.reduction);
+        const p = net.params;
+        opt.step(p, net.grad);
         assert.ok(Math.abs(loss - c.losses[step]!) <= 1e-5 * Math.max(1, Math.abs(c.losses[step]!)), `loss at step ${step}: ${loss} vs ${c.losses[step]}`);
         const diff = maxAbsDiff(p, c.params[step]!);
         assert.ok(diff <= 1e-5, `params after step ${step + 1} differ by ${diff}`);

@@ -130,3 +130,30 @@ for (const [d, C] of [[1, 2], [7, 2], [8, 2], [13, 3], [64, 5], [4096, 2], [4095
     sameBits(grad, ref, 'grad');
   });
 }
+
+test('the sigmoid kernel is within 2 float32 ulps of the correctly rounded σ, saturates, and keeps NaN', () => {
+  const e = WasmLinear.create();
+  assert.ok(e);
+  const n = 1 << 15;
+  e.bind(new Float32Array(8), 8);
+  e.reserve(1, n);
+  const x = Float32Array.from({ length: n }, (_, i) => f(-87 + (174 * i) / n));
+  const specials = [0, -0, 1e-30, -1e-30, 20, 88.5, 200, Infinity, -88.5, -200, -Infinity, NaN];
+  x.set(specials, n - specials.length);
+  e.z.set(x);
+  e.sigmoid(n);
+  let worst = 0;
+  for (let i = 0; i < n - specials.length; i++) {
+    const exact = f(1 / (1 + Math.exp(-x[i]!)));
+    const ulp = 2 ** (Math.floor(Math.log2(exact)) - 23);
+    const ulps: number = Math.abs(e.z[i]! - exact) / ulp;
+    assert.ok(ulps <= 2, `σ(${x[i]}) = ${e.z[i]}, correctly rounded ${exact} (${ulps} ulps)`);
+    worst = Math.max(worst, ulps);
+  }
+  assert.ok(worst > 0, 'some rounding differs: the comparison is with the float64 sigmoid, not itself');
+  const got = Array.from(e.z.subarray(n - specials.length));
+  // 0.5 exactly at ±0 and below float32 resolution; 1 above 20; ≤ 4.5e−39 (not exactly 0) far below.
+  assert.deepEqual(got.slice(0, 8), [0.5, 0.5, 0.5, 0.5, 1, 1, 1, 1]);
+  for (const v of got.slice(8, 11)) assert.ok(v >= 0 && v < 5e-39, `σ of a large negative value: ${v}`);
+  assert.ok(Number.isNaN(got[11]));
+});

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { assembleModule, END, get, i32c, op, set, type KernelModule } from '../../src/probe/wasm/assemble.js';
 import { decodeModule, disassemble } from '../../src/probe/wasm/disassemble.js';
-import { LINEAR_KERNELS } from '../../src/probe/wasm/linear.js';
+import { LINEAR_KERNELS } from '../../src/probe/wasm/linear-kernels.js';
 import { LISTINGS, listingText } from '../../src/probe/wasm/listings.js';
 import { OPTIM_KERNELS } from '../../src/probe/wasm/optim.js';
+import { SIGMOID_KERNELS } from '../../src/probe/wasm/sigmoid-kernels.js';
 import { repoRoot } from '../helpers/data.js';
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -16,7 +17,8 @@ const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest(
 // were matched with, are a function of these bytes: a change here is a change of behaviour, to be
 // made on purpose with its tests. (optim: as assembled before the kernels moved to the shared
 // opcode table, and what wabt's wat2wasm made of its listing. linear: since the float64 ↔ float32
-// conversion functions were added after touch; forward, backward and touch kept their bytes.)
+// conversion functions were added after touch; forward, backward and touch kept their bytes.
+// sigmoid: the MLP probe's activation, as introduced.)
 test('the kernel modules assemble to the pinned bytes', () => {
   const linear = assembleModule(LINEAR_KERNELS);
   assert.equal(linear.length, 2197);
@@ -24,7 +26,10 @@ test('the kernel modules assemble to the pinned bytes', () => {
   const optim = assembleModule(OPTIM_KERNELS);
   assert.equal(optim.length, 474);
   assert.equal(sha256(optim), 'af0ca642bf643e2a0f29138ebac799c716e5e54848ace8021cfed9d4d6656925');
-  assert.ok(WebAssembly.validate(linear) && WebAssembly.validate(optim));
+  const sigmoid = assembleModule(SIGMOID_KERNELS);
+  assert.equal(sigmoid.length, 497);
+  assert.equal(sha256(sigmoid), '4585bf970375311f40c464fb6c6a032113e13c893a1b0a7391d7397cacb37f06');
+  assert.ok(WebAssembly.validate(linear) && WebAssembly.validate(optim) && WebAssembly.validate(sigmoid));
 });
 
 for (const l of LISTINGS) {

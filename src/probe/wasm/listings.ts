@@ -4,8 +4,9 @@
  */
 import { assembleModule, type KernelModule } from './assemble.js';
 import { disassemble } from './disassemble.js';
-import { LINEAR_KERNELS } from './linear.js';
+import { LINEAR_KERNELS } from './linear-kernels.js';
 import { OPTIM_KERNELS } from './optim.js';
+import { SIGMOID_KERNELS } from './sigmoid-kernels.js';
 
 export interface Listing {
   /** Path of the listing, relative to the package root. */
@@ -16,8 +17,9 @@ export interface Listing {
 }
 
 export const LISTINGS: readonly Listing[] = [
-  { file: 'src/probe/wasm/linear.wat', source: 'linear.ts', module: LINEAR_KERNELS },
+  { file: 'src/probe/wasm/linear.wat', source: 'linear-kernels.ts', module: LINEAR_KERNELS },
   { file: 'src/probe/wasm/optim.wat', source: 'optim.ts', module: OPTIM_KERNELS },
+  { file: 'src/probe/wasm/sigmoid.wat', source: 'sigmoid-kernels.ts', module: SIGMOID_KERNELS },
 ];
 
 /** The text `l.file` must hold: the disassembly of the bytes its module assembles to. */

@@ -60,14 +60,23 @@ export const OPCODES = {
   'v128.load64_zero': { prefix: 0xfd, code: 0x5d, imm: 'memarg', pop: 1, push: 1, align: 3 },
   'f32x4.demote_f64x2_zero': { prefix: 0xfd, code: 0x5e, imm: 'none', pop: 1, push: 1 },
   'f64x2.promote_low_f32x4': { prefix: 0xfd, code: 0x5f, imm: 'none', pop: 1, push: 1 },
+  'f32x4.nearest': { prefix: 0xfd, code: 0x6a, imm: 'none', pop: 1, push: 1 },
+  'i32x4.shl': { prefix: 0xfd, code: 0xab, imm: 'none', pop: 2, push: 1 },
+  'i32x4.add': { prefix: 0xfd, code: 0xae, imm: 'none', pop: 2, push: 1 },
+  'f32x4.neg': { prefix: 0xfd, code: 0xe1, imm: 'none', pop: 1, push: 1 },
   'f32x4.add': { prefix: 0xfd, code: 0xe4, imm: 'none', pop: 2, push: 1 },
+  'f32x4.sub': { prefix: 0xfd, code: 0xe5, imm: 'none', pop: 2, push: 1 },
   'f32x4.mul': { prefix: 0xfd, code: 0xe6, imm: 'none', pop: 2, push: 1 },
+  'f32x4.div': { prefix: 0xfd, code: 0xe7, imm: 'none', pop: 2, push: 1 },
+  'f32x4.min': { prefix: 0xfd, code: 0xe8, imm: 'none', pop: 2, push: 1 },
+  'f32x4.max': { prefix: 0xfd, code: 0xe9, imm: 'none', pop: 2, push: 1 },
   'f64x2.neg': { prefix: 0xfd, code: 0xed, imm: 'none', pop: 1, push: 1 },
   'f64x2.sqrt': { prefix: 0xfd, code: 0xef, imm: 'none', pop: 1, push: 1 },
   'f64x2.add': { prefix: 0xfd, code: 0xf0, imm: 'none', pop: 2, push: 1 },
   'f64x2.sub': { prefix: 0xfd, code: 0xf1, imm: 'none', pop: 2, push: 1 },
   'f64x2.mul': { prefix: 0xfd, code: 0xf2, imm: 'none', pop: 2, push: 1 },
   'f64x2.div': { prefix: 0xfd, code: 0xf3, imm: 'none', pop: 2, push: 1 },
+  'i32x4.trunc_sat_f32x4_s': { prefix: 0xfd, code: 0xf8, imm: 'none', pop: 1, push: 1 },
 } as const satisfies Record<string, OpInfo>;
 
 export type OpName = keyof typeof OPCODES;

@@ -1,0 +1,86 @@
+/**
+ * The bytecode of the MLP probe's activation kernel: the logistic sigmoid σ(x) = 1 / (1 + e^−x)
+ * of float32 values in place, four lanes at a time. WebAssembly has no exp, and Math.exp cost
+ * more than all of an MLP step's float32 products together (one call per hidden unit and row), so
+ * e^−x is computed as Cephes' expf does: t = −x clamped to [−87.3, 88.3] (so 2^n stays a normal
+ * float32: σ saturates at 1 above 87.3 and at 4.5e−39 below −88.3), n = round(t·log2 e), r = t − n·ln 2 in two
+ * parts, e^r by its degree-7 polynomial, scaled by 2^n built in the exponent bits. The result is
+ * within 2 float32 ulps of the correctly rounded σ on [−87, 87] (PyTorch's float32 sigmoid is no closer),
+ * tested against the float64 one in test/probe/wasm-kernels.test.ts. A NaN stays NaN.
+ * sigmoid.wat beside this file is the listing.
+ */
+import {
+  BLOCK,
+  br,
+  brIf,
+  END,
+  get,
+  I32_ADD,
+  I32_GE_U,
+  i32c,
+  localIndex,
+  LOOP,
+  op,
+  set,
+  v128Load,
+  v128Store,
+  type KernelModule,
+} from './assemble.js';
+
+/** A float32 constant in all four lanes. */
+function splat(v: number): number[] {
+  const bytes = new Uint8Array(new Float32Array([v, v, v, v]).buffer);
+  return op('v128.const', ...bytes);
+}
+const i32Splat = (v: number): number[] => op('v128.const', ...new Uint8Array(new Int32Array([v, v, v, v]).buffer));
+
+// Cephes expf's constants.
+const LOG2E = 1.44269504088896341;
+const LN2_HI = 0.693359375;
+const LN2_LO = -2.12194440e-4;
+const P = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
+
+//   params  x (the values' address), nBytes (a multiple of 16)
+//   i32     j (byte offset)
+//   v128    t (−x, then r), n (round(t·log2 e)), e (the polynomial, then e^−x)
+const LOCALS = ['x', 'nBytes', 'j', 't', 'n', 'e'];
+const at = localIndex(LOCALS);
+const [X, NBYTES, J, T, N, E] = LOCALS.map(at);
+
+const f = (name: Parameters<typeof op>[0]): number[] => op(name);
+
+const body: number[] = [
+  ...i32c(0), ...set(J),
+  ...BLOCK, ...LOOP,
+  ...get(J), ...get(NBYTES), ...I32_GE_U, ...brIf(1),
+  // t = clamp(−x)
+  ...get(X), ...get(J), ...I32_ADD, ...v128Load(0, 0), ...f('f32x4.neg'),
+  ...splat(88.3), ...f('f32x4.min'), ...splat(-87.3), ...f('f32x4.max'), ...set(T),
+  // n = nearest(t·log2 e); r = t − n·LN2_HI − n·LN2_LO
+  ...get(T), ...splat(LOG2E), ...f('f32x4.mul'), ...f('f32x4.nearest'), ...set(N),
+  ...get(T), ...get(N), ...splat(LN2_HI), ...f('f32x4.mul'), ...f('f32x4.sub'),
+  ...get(N), ...splat(LN2_LO), ...f('f32x4.mul'), ...f('f32x4.sub'), ...set(T),
+  // e = ((((P0·r + P1)·r + P2)·r + P3)·r + P4)·r + P5
+  ...splat(P[0]!),
+  ...P.slice(1).flatMap((c) => [...get(T), ...f('f32x4.mul'), ...splat(c), ...f('f32x4.add')]),
+  // e = e·r² + r + 1
+  ...get(T), ...get(T), ...f('f32x4.mul'), ...f('f32x4.mul'), ...get(T), ...f('f32x4.add'), ...splat(1), ...f('f32x4.add'), ...set(E),
+  // x = 1 / (1 + e·2^n), 2^n = (n + 127) << 23 as float32 bits
+  ...get(X), ...get(J), ...I32_ADD,
+  ...splat(1),
+  ...splat(1),
+  ...get(E),
+  ...get(N), ...f('i32x4.trunc_sat_f32x4_s'), ...i32Splat(127), ...f('i32x4.add'), ...i32c(23), ...f('i32x4.shl'),
+  ...f('f32x4.mul'), ...f('f32x4.add'), ...f('f32x4.div'),
+  ...v128Store(0, 0),
+  ...get(J), ...i32c(16), ...I32_ADD, ...set(J),
+  ...br(0), ...END, ...END,
+  ...END,
+];
+
+/** The activation module: `sigmoid(x, nBytes)` replaces each float32 of x[0..nBytes) by its σ. */
+export const SIGMOID_KERNELS: KernelModule = {
+  params: ['i32', 'i32'],
+  locals: [[1, 'i32'], [3, 'v128']],
+  functions: [{ name: 'sigmoid', body, localNames: LOCALS }],
+};
