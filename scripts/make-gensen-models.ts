@@ -77,7 +77,10 @@ class Py2Pickle {
   }
 
   tuple(items: readonly (() => void)[]): void {
-    if (items.length === 0) return this.raw([0x29]);
+    if (items.length === 0) {
+      this.raw([0x29]);
+      return;
+    }
     if (items.length > 3) this.raw([0x28]); // MARK
     for (const f of items) f();
     this.raw(items.length > 3 ? [0x74] : [0x84 + items.length]);

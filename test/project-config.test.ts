@@ -28,7 +28,7 @@ test('gensen-eval.config.json: data dir, cache dir, default tasks and evaluate d
   assert.equal(c.status, 0, c.stderr);
   assert.match(c.stdout, new RegExp(`data dir: +${fixtureData.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}  \\(from .*gensen-eval\\.config\\.json\\)`));
   assert.match(c.stdout, new RegExp(`cache dir: +${join(dir, 'cache').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}  \\(from `));
-  assert.match(c.stdout, /tasks: +SNLI  \(from /);
+  assert.match(c.stdout, /tasks: +SNLI {2}\(from /);
   assert.match(c.stdout, /evaluate defaults:\n {2}config: "fast"\n {2}progress: false/);
   const ev = cli(dir, ['evaluate', '--out', 'r.json']);
   assert.equal(ev.status, 0, ev.stderr);
@@ -63,7 +63,7 @@ test('package.json "gensen-eval" key; no config at all; mistakes in the file are
   mkdirSync(none);
   const n = cli(none, ['config']);
   assert.match(n.stdout, /config file: none \(looked for \.\/gensen-eval\.config\.json/);
-  assert.match(n.stdout, /data dir: +.*\/none\/data  \(from default\)/);
+  assert.match(n.stdout, /data dir: +.*\/none\/data {2}\(from default\)/);
   const bad = join(tmp, 'bad');
   mkdirSync(bad);
   for (const [doc, why] of [

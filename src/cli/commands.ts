@@ -14,7 +14,7 @@ import { exportVectorsCommand } from './export-vectors.js';
 
 // Each command lives in its own module; the CLI is a thin shell over the library API.
 // yargs' CommandModule is invariant in its argument type, so the list erases it.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: yargs' CommandModule is invariant in its argument type (see above)
 export const commands: CommandModule<object, any>[] = [
   evaluateCommand,
   encodeCommand,

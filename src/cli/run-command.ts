@@ -5,7 +5,7 @@ import { redactSecrets } from '../util/redact.js';
  * Wraps a command handler so that user mistakes and environment faults (a full disk, an unreadable
  * file) print one line and exit non-zero, while bugs keep their stack trace (src/cli.ts labels it).
  */
-export function runCommand<A>(fn: (args: A) => Promise<number | void>): (args: A) => Promise<void> {
+export function runCommand<A>(fn: (args: A) => Promise<number | undefined>): (args: A) => Promise<void> {
   return async (args: A) => {
     try {
       const code = await fn(args);

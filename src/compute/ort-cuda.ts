@@ -59,7 +59,6 @@ export function missingProviderFiles(pkgDir: string = ortPackageDir()): string |
  * or cuDNN error, else the message without ORT's source location and colour codes.
  */
 export function cudaFailureReason(text: string): string {
-  // eslint-disable-next-line no-control-regex
   const plain = text.replace(/\u001b\[[0-9;]*m/g, '');
   const load = /Failed to load library (\S+) with error: ([^\n]+)/.exec(plain);
   if (load) return `${load[1]} could not be loaded: ${load[2]!.trim()}`;

@@ -106,7 +106,8 @@ export function gpuContext(): Promise<GpuContext | string> {
   shared ??= (async () => {
     const m = await loadPackage();
     if (typeof m === 'string') return `no GPU: ${m}; ${INSTALL_HINT}`;
-    const gpu = (instance ??= m.create([]));
+    instance ??= m.create([]);
+    const gpu = instance;
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (!adapter) return `no GPU: WebGPU found no adapter; ${INSTALL_HINT}`;
     const device = await adapter.requestDevice({ requiredLimits: { ...pickLimits(adapter.limits) } });
@@ -144,7 +145,9 @@ export async function checked<T>(ctx: GpuContext, what: string, scope: () => T |
   } finally {
     const validation = await ctx.device.popErrorScope();
     const oom = await ctx.device.popErrorScope();
+    // biome-ignore lint/correctness/noUnsafeFinally: a lost or invalid GPU scope is the cause of whatever the scope threw, so it replaces that error
     if (oom) throw new GpuUnavailableError(`${what}: the GPU ran out of memory (${oom.message.split('\n')[0]})`);
+    // biome-ignore lint/correctness/noUnsafeFinally: as above
     if (validation) throw new Error(`${what}: WebGPU validation error: ${validation.message.split('\n')[0]}`);
   }
   return value;

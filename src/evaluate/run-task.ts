@@ -1,3 +1,4 @@
+import type { SentenceStore } from '../features/store.js';
 import type { ProbeBackend } from '../protocol/backend.js';
 import type { SentenceEncoder, TaskContext } from '../encoders/types.js';
 import type { ProtocolSettings, TaskResult } from '../results/schema.js';
@@ -79,7 +80,7 @@ export async function encodeTask(
   const dtype = ctx.settings.featureDtype ?? 'float32';
   const spec = { identity: ctx.encoder.identity, taskState, batchSize: plan.distinct ? undefined : ctx.settings.encoderBatchSize, dtype };
   const earlier = ctx.shared?.stores.find(ctx.shared.set, spec, plan);
-  let store;
+  let store: SentenceStore;
   if (earlier) {
     ({ store, plan } = earlier);
     stats.store = { rows: store.rows, occurrences: plan.occurrences, dim: store.dim, dtype, bytes: store.bytes };

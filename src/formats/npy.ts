@@ -150,8 +150,14 @@ function parseHeaderDict(text: string): Map<string, HeaderValue> {
     return n;
   };
   const value = (): HeaderValue => {
-    if (text.startsWith('True', i)) return (i += 4), true;
-    if (text.startsWith('False', i)) return (i += 5), false;
+    if (text.startsWith('True', i)) {
+      i += 4;
+      return true;
+    }
+    if (text.startsWith('False', i)) {
+      i += 5;
+      return false;
+    }
     if (text[i] === '[') throw new Error('unsupported .npy dtype (a structured dtype; expected float32 or int32)');
     if (text[i] === '(') {
       i++;

@@ -129,7 +129,6 @@ export function pyTypeName(v: PyValue | undefined): string {
  */
 export function quoted(s: string, max = 80): string {
   const cut = s.length > max ? `${s.slice(0, max)}...` : s;
-  // eslint-disable-next-line no-control-regex
   const esc = cut.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\\']/g, (c) => {
     if (c === '\\' || c === "'") return `\\${c}`;
     const code = c.charCodeAt(0);

@@ -94,7 +94,10 @@ export class WebGpuProbeBackend implements ProbeBackend {
       const j = p.job;
       const key = j.kind === 'classify' ? `c ${j.dataset} ${j.nclasses} ${JSON.stringify(j.settings)}` : `r ${j.dataset} ${j.lossReduction} ${j.earlyStopStat}`;
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = []));
+      if (!g) {
+        g = [];
+        groups.set(key, g);
+      }
       g.push(p);
     }
     for (const g of groups.values()) {

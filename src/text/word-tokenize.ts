@@ -11,7 +11,7 @@
 import { pySplit } from '../util/pystr.js';
 
 const W = String.raw`[\p{L}\p{N}_]`;
-const B = String.raw`(?:(?<=${W})(?!${W})|(?<!${W})(?=${W}))`;
+const B = `(?:(?<=${W})(?!${W})|(?<!${W})(?=${W}))`;
 const S = String.raw`[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]`;
 /** Python's `$` without MULTILINE: end of string, or just before a final newline. */
 const END = String.raw`(?=\n?$)`;
@@ -36,7 +36,7 @@ const PUNCTUATION: Rule[] = [
   [r(String.raw`([^.])(\.)([\])}>"']*)${S}*$`, 'u'), '$1 $2$3 '],
   [r('[?!]'), ' $& '],
   [r("([^'])' "), "$1 ' "],
-  [r(String.raw`[*]`), ' $& '],
+  [r('[*]'), ' $& '],
 ];
 
 const PARENS_BRACKETS: Rule = [r(String.raw`[\][(){}<>]`), ' $& '];

@@ -2,14 +2,14 @@
  * Checks an output path before any work is done, so that a run never computes for an hour and then
  * fails to save: not a directory, under a directory (or a place where one can be made), writable.
  */
-import { closeSync, openSync, rmSync, statSync } from 'node:fs';
+import { closeSync, openSync, rmSync, type Stats, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { systemReason, UserError } from './errors.js';
 
 /** Every command that writes a file refuses to replace one unless told to (`--force`). */
 export function refuseExistingOut(path: string, force: boolean, flag = '--out'): void {
   if (force) return;
-  let st;
+  let st: Stats | undefined;
   try {
     st = statSync(path);
   } catch {
@@ -20,7 +20,7 @@ export function refuseExistingOut(path: string, force: boolean, flag = '--out'):
 }
 
 export function assertWritableOutput(path: string, flag = '--out'): void {
-  let st;
+  let st: Stats | undefined;
   try {
     st = statSync(path);
   } catch {
@@ -30,7 +30,7 @@ export function assertWritableOutput(path: string, flag = '--out'): void {
   // The nearest existing ancestor is where the folders (if any) and the file will be created.
   let dir = dirname(path);
   for (;;) {
-    let ds;
+    let ds: Stats | undefined;
     try {
       ds = statSync(dir);
     } catch {

@@ -202,7 +202,7 @@ function wordsFromH5(wf: { value: unknown; metadata: { cset?: number } }, path: 
 async function loadHdf5(path: string, opts: LoadVectorsOptions): Promise<WordVectorSubset> {
   const h5wasm = (await import('h5wasm/node')).default;
   await h5wasm.ready;
-  let file;
+  let file: InstanceType<typeof h5wasm.File>;
   try {
     file = new h5wasm.File(path, 'r');
   } catch (e) {
@@ -215,7 +215,7 @@ async function loadHdf5(path: string, opts: LoadVectorsOptions): Promise<WordVec
       throw new UserError(`${path}: expected datasets 'embedding' and 'words_flatten' (GenSen's GloVe HDF5 layout)`);
     }
     const shape = emb.shape;
-    if (!shape || shape.length !== 2) throw new UserError(`${path}: dataset 'embedding' should be 2-D [words, dim]`);
+    if (shape?.length !== 2) throw new UserError(`${path}: dataset 'embedding' should be 2-D [words, dim]`);
     const [n, dim] = shape as [number, number];
     const { words, shadowed, note } = wordsFromH5(wf, path);
     if (words.length < n) throw new UserError(`${path}: 'words_flatten' has ${words.length} words for ${n} embedding rows`);

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEncoder } from '../../src/encoders/factory.js';
-import { embeddingsEndpoint, HttpEncoder } from '../../src/encoders/http/http-encoder.js';
+import { embeddingsEndpoint, type HttpEncoder } from '../../src/encoders/http/http-encoder.js';
 import { loadEmbeddedVectors } from '../../src/vectors/embedded.js';
 import { silentProgress } from '../../src/evaluate/progress.js';
 import { evaluate } from '../../src/evaluate/run.js';

@@ -39,7 +39,12 @@ test('STS-B end to end with --config fast on the real data: reference-level Pear
   let encoded = 0;
   const encoder = new Proxy(bow, {
     get(target, key) {
-      if (key === 'encode') return (batch: readonly (readonly string[])[]) => ((encoded += batch.length), target.encode(batch));
+      if (key === 'encode') {
+        return (batch: readonly (readonly string[])[]) => {
+          encoded += batch.length;
+          return target.encode(batch);
+        };
+      }
       const v: unknown = Reflect.get(target, key, target);
       return typeof v === 'function' ? v.bind(target) : v;
     },

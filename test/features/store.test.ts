@@ -98,7 +98,7 @@ test('bfloat16: the top half of a float32, rounded to nearest even', () => {
 });
 
 test('a half-width store reads back the rounded values', () => {
-  const data = Float32Array.from([1, 1 + 2 ** -11, -3.14159, 70000]);
+  const data = Float32Array.from([1, 1 + 2 ** -11, -Math.PI, 70000]);
   for (const dtype of ['float16', 'bfloat16'] as const) {
     const s = SentenceStore.create(2, 2, dtype);
     s.setRows(0, data);

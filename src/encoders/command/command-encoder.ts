@@ -62,6 +62,8 @@ export class CommandEncoder implements SentenceEncoder {
   static async start(opts: CommandEncoderOptions): Promise<CommandEncoder> {
     const t = opts.requestTimeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS;
     if (!(t > 0 && t <= MAX_TIMEOUT_SECONDS)) throw new UserError(`--request-timeout ${t}: expected seconds > 0 and <= ${MAX_TIMEOUT_SECONDS}`);
+    const c = opts.closeTimeoutSeconds ?? 10;
+    if (!(c >= 0 && c <= MAX_TIMEOUT_SECONDS)) throw new UserError(`closeTimeoutSeconds ${c}: expected seconds >= 0 and <= ${MAX_TIMEOUT_SECONDS}`);
     const enc = new CommandEncoder(opts);
     await enc.handshake();
     return enc;

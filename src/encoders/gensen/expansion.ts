@@ -25,7 +25,6 @@ export type VocabText = 'python2' | 'utf8';
 
 /** A word Python 2 could not match against byte strings: it has a non-ASCII character. */
 export function isNonAscii(w: string): boolean {
-  // eslint-disable-next-line no-control-regex
   return /[^\u0000-\u007f]/.test(w);
 }
 

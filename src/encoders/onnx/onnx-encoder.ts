@@ -111,7 +111,7 @@ export class OnnxEncoder implements SentenceEncoder {
       throw new UserError(`onnx encoder (${this.dir}): ${String((e as Error).message ?? e).split('\n')[0]}`);
     }
     const h = out.last_hidden_state ?? out.token_embeddings;
-    if (!h || h.dims.length !== 3) throw new UserError(`onnx encoder (${this.dir}): the model has no last_hidden_state [batch, tokens, dim] output`);
+    if (h?.dims.length !== 3) throw new UserError(`onnx encoder (${this.dir}): the model has no last_hidden_state [batch, tokens, dim] output`);
     const [B, T, D] = h.dims as [number, number, number];
     const hd = h.data as Float32Array;
     const mask = inputs.attention_mask!.data;

@@ -74,7 +74,10 @@ const kernelCache = new WeakMap<GPUDevice, Map<string, Kernels>>();
 
 function kernels(ctx: GpuContext, spec: ProbeKernelSpec): Kernels {
   let byKey = kernelCache.get(ctx.device);
-  if (!byKey) kernelCache.set(ctx.device, (byKey = new Map()));
+  if (!byKey) {
+    byKey = new Map();
+    kernelCache.set(ctx.device, byKey);
+  }
   const key = JSON.stringify(spec);
   let k = byKey.get(key);
   if (k) return k;
