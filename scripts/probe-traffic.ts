@@ -37,7 +37,10 @@ export function recordProbeTraffic(): () => readonly ProbeRecord[] {
   const groups = new WeakMap<Int32Array, number>();
   const groupOf = (train: Int32Array): number => {
     let g = groups.get(train);
-    if (g === undefined) groups.set(train, (g = nextGroup++));
+    if (g === undefined) {
+      g = nextGroup++;
+      groups.set(train, g);
+    }
     return g;
   };
   let nextGroup = 0;
