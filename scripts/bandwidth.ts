@@ -31,21 +31,42 @@ const [X, N, OUT, J, A0] = [0, 1, 2, 3, 4];
 const acc = (r: number): number => A0 + r;
 const STREAM: KernelModule = {
   params: ['i32', 'i32', 'i32'],
-  locals: [[1, 'i32'], [8, 'v128']],
+  locals: [
+    [1, 'i32'],
+    [8, 'v128'],
+  ],
   functions: [
     {
       name: 'stream',
       localNames: ['x', 'nBytes', 'out', 'j', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7'],
       body: [
         ...[0, 1, 2, 3, 4, 5, 6, 7].flatMap((r) => [...v128Zero(), ...set(acc(r))]),
-        ...i32c(0), ...set(J),
-        ...BLOCK, ...LOOP,
-        ...get(J), ...get(N), ...I32_GE_U, ...brIf(1),
+        ...i32c(0),
+        ...set(J),
+        ...BLOCK,
+        ...LOOP,
+        ...get(J),
+        ...get(N),
+        ...I32_GE_U,
+        ...brIf(1),
         ...[0, 1, 2, 3, 4, 5, 6, 7].flatMap((r) => [...get(acc(r)), ...get(X), ...get(J), ...I32_ADD, ...v128Load(16 * r, 0), ...F32X4_ADD, ...set(acc(r))]),
-        ...get(J), ...i32c(128), ...I32_ADD, ...set(J),
-        ...br(0), ...END, ...END,
-        ...get(OUT), ...get(acc(0)), ...get(acc(1)), ...F32X4_ADD, ...get(acc(2)), ...F32X4_ADD, ...get(acc(3)), ...F32X4_ADD,
-        ...[4, 5, 6, 7].flatMap((r) => [...get(acc(r)), ...F32X4_ADD]), ...v128Store(0, 0),
+        ...get(J),
+        ...i32c(128),
+        ...I32_ADD,
+        ...set(J),
+        ...br(0),
+        ...END,
+        ...END,
+        ...get(OUT),
+        ...get(acc(0)),
+        ...get(acc(1)),
+        ...F32X4_ADD,
+        ...get(acc(2)),
+        ...F32X4_ADD,
+        ...get(acc(3)),
+        ...F32X4_ADD,
+        ...[4, 5, 6, 7].flatMap((r) => [...get(acc(r)), ...F32X4_ADD]),
+        ...v128Store(0, 0),
         ...END,
       ],
     },
@@ -111,14 +132,18 @@ async function run(threads: number, bytes: number, passes: number, rowBytes = 0)
   const file = fileURLToPath(import.meta.url);
   const execArgv = file.endsWith('.ts') ? ['--import', 'tsx'] : [];
   const secs = await Promise.all(
-    Array.from({ length: threads }, () => new Promise<number>((res, rej) => {
-      const w = new Worker(file, { workerData: { bytes, passes, barrier, threads, rowBytes } satisfies Job, execArgv });
-      w.once('message', (s: number) => {
-        res(s);
-        void w.terminate();
-      });
-      w.once('error', rej);
-    })),
+    Array.from(
+      { length: threads },
+      () =>
+        new Promise<number>((res, rej) => {
+          const w = new Worker(file, { workerData: { bytes, passes, barrier, threads, rowBytes } satisfies Job, execArgv });
+          w.once('message', (s: number) => {
+            res(s);
+            void w.terminate();
+          });
+          w.once('error', rej);
+        }),
+    ),
   );
   return (threads * bytes * passes) / Math.max(...secs);
 }

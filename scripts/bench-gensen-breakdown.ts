@@ -65,7 +65,11 @@ async function gemmRate(m: number, k: number, n: number): Promise<number> {
   g.message(11, valueInfo('A', FLOAT, [m, k]));
   g.message(12, valueInfo('C', FLOAT, [m, n]));
   const s = await ort.InferenceSession.create(modelProto(g), sessionOptions());
-  const a = new ort.Tensor('float32', new Float32Array(m * k).map(() => rng.next() - 0.5), [m, k]);
+  const a = new ort.Tensor(
+    'float32',
+    new Float32Array(m * k).map(() => rng.next() - 0.5),
+    [m, k],
+  );
   await s.run({ A: a });
   let best = Infinity;
   const reps = Math.max(1, Math.round(2e10 / (2 * m * k * n)));
@@ -85,7 +89,9 @@ async function main(): Promise<void> {
   const batches: string[][][] = [];
   for (let i = 0; i < N; i += BATCH) batches.push(sents.slice(i, i + BATCH));
   const model = syntheticGensen({ ...FULL, layers: 1 });
-  console.log(`${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${THREADS} onnxruntime threads; ${N} sentences (MR lengths, mean ${(sents.reduce((s, x) => s + x.length, 0) / N).toFixed(1)} words), batches of ${BATCH}, one model V ${V}, E ${E}, H ${H}, last pooling`);
+  console.log(
+    `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${THREADS} onnxruntime threads; ${N} sentences (MR lengths, mean ${(sents.reduce((s, x) => s + x.length, 0) / N).toFixed(1)} words), batches of ${BATCH}, one model V ${V}, E ${E}, H ${H}, last pooling`,
+  );
 
   // 1. The encoder end to end, and the time spent inside GruRunner.run (best of 2 passes).
   let inRun = 0;
@@ -96,7 +102,13 @@ async function main(): Promise<void> {
     inRun += seconds(t0);
     return r;
   };
-  const enc = await GensenEncoder.fromModels([model], { modelsDir: '', prefix1: 'synthetic', pool: 'last', maxPool: 'faithful', tuning: { intraOpThreads: THREADS } });
+  const enc = await GensenEncoder.fromModels([model], {
+    modelsDir: '',
+    prefix1: 'synthetic',
+    pool: 'last',
+    maxPool: 'faithful',
+    tuning: { intraOpThreads: THREADS },
+  });
   await enc.encodeTokens(batches[0]!, false);
   let total = Infinity;
   let runWall = 0;
@@ -170,11 +182,15 @@ async function main(): Promise<void> {
   ];
   const other = kernels * scale - gather - gru;
   if (other > 1e-4) rows.push(['other kernels', other]);
-  console.log(`\nonnxruntime GEMM rate on ${THREADS} threads: ${(peak / 1e9).toFixed(1)} GFLOP/s for 1024x1024 x 1024x${3 * H}, ${(step / 1e9).toFixed(1)} GFLOP/s for the step shape ${BATCH}x${H} x ${H}x${3 * H}`);
+  console.log(
+    `\nonnxruntime GEMM rate on ${THREADS} threads: ${(peak / 1e9).toFixed(1)} GFLOP/s for 1024x1024 x 1024x${3 * H}, ${(step / 1e9).toFixed(1)} GFLOP/s for the step shape ${BATCH}x${H} x ${H}x${3 * H}`,
+  );
   console.log(`encoder pass: ${total.toFixed(2)} s for ${N} sentences = ${(N / total).toFixed(0)} sentences/s (one model; a pair is two)`);
   console.log(`${'component'.padEnd(112)}${'seconds'.padEnd(10)}share`);
   for (const [name, s] of rows) console.log(`${name.padEnd(112)}${s.toFixed(3).padEnd(10)}${((100 * s) / total).toFixed(1)}%`);
-  console.log(`(kernel parts from onnxruntime's profiler on a second pass: model_run ${modelRun.toFixed(2)} s, kernels ${kernels.toFixed(2)} s, scaled x${scale.toFixed(2)} to the timed pass's ${runWall.toFixed(2)} s in GruRunner.run)`);
+  console.log(
+    `(kernel parts from onnxruntime's profiler on a second pass: model_run ${modelRun.toFixed(2)} s, kernels ${kernels.toFixed(2)} s, scaled x${scale.toFixed(2)} to the timed pass's ${runWall.toFixed(2)} s in GruRunner.run)`,
+  );
   console.log(
     `compute floor (every FLOP at the large-GEMM rate): ${gemmAtPeak.toFixed(2)} s = ${(N / gemmAtPeak).toFixed(0)} sentences/s per model; ` +
       `measured ${(N / total).toFixed(0)} sentences/s = ${((100 * gemmAtPeak) / total).toFixed(0)}% of the floor`,

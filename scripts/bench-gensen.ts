@@ -66,15 +66,24 @@ async function main(): Promise<void> {
   console.log(`synthetic model built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const ours: Record<string, number> = {};
   for (const pool of ['last', 'max'] as const) {
-    const enc = await GensenEncoder.fromModels([model], { modelsDir: '', prefix1: 'synthetic', pool, maxPool: 'faithful', tuning: { intraOpThreads: THREADS } });
+    const enc = await GensenEncoder.fromModels([model], {
+      modelsDir: '',
+      prefix1: 'synthetic',
+      pool,
+      maxPool: 'faithful',
+      tuning: { intraOpThreads: THREADS },
+    });
     for (const [name, batches] of Object.entries(orders)) {
       await enc.encodeTokens(batches[0]!, false); // warm-up
       // Best of REPS: the machine may be shared, and the minimum is the least disturbed run.
       let best = Infinity;
       for (let rep = 0; rep < REPS; rep++) {
-        best = Math.min(best, await timeIt(async () => {
-          for (const b of batches) await enc.encodeTokens(b, false);
-        }));
+        best = Math.min(
+          best,
+          await timeIt(async () => {
+            for (const b of batches) await enc.encodeTokens(b, false);
+          }),
+        );
       }
       ours[`${name}/${pool}`] = N / best;
     }
@@ -89,7 +98,14 @@ async function main(): Promise<void> {
       const dir = mkdtempSync(join(tmpdir(), 'bench-gensen-'));
       try {
         const ids = (b: string[][]) => b.map((s) => [0, ...s.map((w) => Number(w.slice(1))), 2]);
-        const spec = { reps: REPS, vocab: V, emb: E, hidden: H, layers: LAYERS, orders: Object.fromEntries(Object.entries(orders).map(([k, bs]) => [k, bs.map(ids)])) };
+        const spec = {
+          reps: REPS,
+          vocab: V,
+          emb: E,
+          hidden: H,
+          layers: LAYERS,
+          orders: Object.fromEntries(Object.entries(orders).map(([k, bs]) => [k, bs.map(ids)])),
+        };
         writeFileSync(join(dir, 'batches.json'), JSON.stringify(spec));
         const script = join(process.cwd(), 'scripts', 'reference', 'bench_gensen_torch.py');
         const out = execFileSync(py, [script, join(dir, 'batches.json'), String(THREADS)], { encoding: 'utf8', maxBuffer: 1 << 24 });

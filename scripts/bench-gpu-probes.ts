@@ -77,7 +77,9 @@ async function stage(backend: ProbeBackend): Promise<{ seconds: number; results:
   return { seconds, results };
 }
 
-console.log(`# gpu probes: ${probes} logistic probes (fast preset: rmsprop, batch 128, epoch-size 2), ${pairs} pairs of ${dim}-d rows → ${cols}-d features, ${cpus().length} CPU cores`);
+console.log(
+  `# gpu probes: ${probes} logistic probes (fast preset: rmsprop, batch 128, epoch-size 2), ${pairs} pairs of ${dim}-d rows → ${cols}-d features, ${cpus().length} CPU cores`,
+);
 const cpu = await stage(probePool());
 await closeProbePool();
 const gpuBackend = await createWebGpuProbeBackend();
@@ -103,4 +105,6 @@ console.log('|---|---|---|---|');
 console.log(row(`CPU pool (${describeDevice(probePool().device)})`, cpu, epochsCpu));
 console.log(row(describeDevice(gpuBackend.device), gpu, epochsGpu));
 await closeProbePool();
-console.log(`test predictions agreeing: ${((100 * same) / total).toFixed(2)}% of ${total}; GPU/CPU speed ${(cpu.seconds / gpu.seconds).toFixed(2)}x${soft ? ' (a software adapter: correct, not fast)' : ''}`);
+console.log(
+  `test predictions agreeing: ${((100 * same) / total).toFixed(2)}% of ${total}; GPU/CPU speed ${(cpu.seconds / gpu.seconds).toFixed(2)}x${soft ? ' (a software adapter: correct, not fast)' : ''}`,
+);

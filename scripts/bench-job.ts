@@ -25,7 +25,12 @@ export interface JobOutput {
 export function job(args: string[], env: Record<string, string> = {}): JobOutput {
   const script = join(here, `bench-evaluate${ext}`);
   const node = ext === '.ts' ? ['--import', 'tsx', script] : [script];
-  const r = spawnSync(process.execPath, [...node, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26, env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, [...node, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 26,
+    env: { ...process.env, ...env },
+  });
   if (r.status !== 0) throw new Error(`bench job ${args.join(' ')} failed (exit ${r.status})`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as JobOutput;
 }

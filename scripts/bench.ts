@@ -41,7 +41,16 @@ if (!process.env.SENTEVAL_DATA) process.env.SENTEVAL_DATA = resolve(root, '..', 
 // --config paper, logistic probe. Seconds from the issue; scores from the issue and docs/protocol.md §10
 // (the mean over seeds 1111-1113 where published).
 const REFERENCE_SECONDS: Record<string, number> = {
-  MR: 537, CR: 187, SUBJ: 466, MPQA: 397, SST2: 44, TREC: 40, MRPC: 24, 'SICK-R': 20, 'SICK-E': 7, 'STS-B': 11,
+  MR: 537,
+  CR: 187,
+  SUBJ: 466,
+  MPQA: 397,
+  SST2: 44,
+  TREC: 40,
+  MRPC: 24,
+  'SICK-R': 20,
+  'SICK-E': 7,
+  'STS-B': 11,
 };
 const REFERENCE_SCORES: Record<string, { value: number; seeds?: number[]; tol: number }> = {
   MR: { value: 72.16, tol: 0.5 },
@@ -59,7 +68,9 @@ function spine(): void {
   console.log('\n## spine: ten tasks, bow, --config paper, cold feature cache');
   const tasks = Object.keys(REFERENCE_SECONDS);
   const out = job(['bow', tasks.join(','), 'paper']);
-  console.log(`${pad('task', 8)}${pad('seconds', 10)}${pad('reference', 11)}${pad('speed-up', 10)}${pad('score', 12)}${pad('reference (seeds 1111/1112/1113)', 40)}verdict`);
+  console.log(
+    `${pad('task', 8)}${pad('seconds', 10)}${pad('reference', 11)}${pad('speed-up', 10)}${pad('score', 12)}${pad('reference (seeds 1111/1112/1113)', 40)}verdict`,
+  );
   let ours = 0;
   let ref = 0;
   for (const t of tasks) {
@@ -82,7 +93,9 @@ function spine(): void {
       `${pad(t, 8)}${pad(r.wallSeconds.toFixed(1), 10)}${pad(REFERENCE_SECONDS[t]!, 11)}${pad(`${(REFERENCE_SECONDS[t]! / r.wallSeconds).toFixed(1)}x`, 10)}${pad(main, 12)}${pad(refText, 40)}${verdict}`,
     );
   }
-  console.log(`total: ${out.totalSeconds.toFixed(1)} s wall (tasks ${ours.toFixed(1)} s, vectors load ${out.loadSeconds.toFixed(1)} s) vs reference ${ref} s -> ${(ref / out.totalSeconds).toFixed(1)}x; bar: <= ${ref / 10} s; peak RSS ${out.maxRssMiB.toFixed(0)} MiB`);
+  console.log(
+    `total: ${out.totalSeconds.toFixed(1)} s wall (tasks ${ours.toFixed(1)} s, vectors load ${out.loadSeconds.toFixed(1)} s) vs reference ${ref} s -> ${(ref / out.totalSeconds).toFixed(1)}x; bar: <= ${ref / 10} s; peak RSS ${out.maxRssMiB.toFixed(0)} MiB`,
+  );
 }
 
 function borep(): void {
@@ -106,7 +119,8 @@ async function probes(): Promise<void> {
   const bw = await measureBandwidth(cores, rowBytes(dim));
   console.log('read bandwidth (wasm SIMD f32x4 sum; GB/s, all threads together):');
   console.log(`${pad('threads', 9)}${pad('sequential', 12)}${pad(`random ${rowBytes(dim) / 1024} KiB rows`, 22)}cache-resident 1 MiB`);
-  for (const b of bw) console.log(`${pad(b.threads, 9)}${pad((b.memory / GB).toFixed(1), 12)}${pad((b.rows / GB).toFixed(1), 22)}${(b.cached / GB).toFixed(1)}`);
+  for (const b of bw)
+    console.log(`${pad(b.threads, 9)}${pad((b.memory / GB).toFixed(1), 12)}${pad((b.rows / GB).toFixed(1), 22)}${(b.cached / GB).toFixed(1)}`);
   const out = job(['borep', 'MR', 'paper', String(dim)], { BENCH_TRAFFIC: '1' });
   const r = out.tasks['MR']!;
   const t = out.traffic ?? [];
@@ -156,7 +170,7 @@ function scaleData(train: number): string {
 }
 
 function scale(): void {
-  console.log('\n## scale: MultiNLI format, borep --dim 4096 (a GenSen pair\'s width), --config fast, no feature cache');
+  console.log("\n## scale: MultiNLI format, borep --dim 4096 (a GenSen pair's width), --config fast, no feature cache");
   for (const train of [50000, 392702]) {
     const dir = scaleData(train);
     try {
@@ -211,13 +225,11 @@ for (const c of chosen) {
   else if (c === 'gensen') {
     script('bench-gensen');
     script('bench-gensen-breakdown');
-  }
-  else if (c === 'scale') scale();
+  } else if (c === 'scale') scale();
   else if (c === 'gpu') {
     script('bench-gpu-encoder');
     script('bench-gpu-probes');
-  }
-  else if (c === 'probes') await probes();
+  } else if (c === 'probes') await probes();
   else if (c === 'table2') await table2(table2Options(argv));
   else throw new Error(`unknown bench '${c}': spine, borep, probes, probe, gensen, scale, gpu, table2`);
 }

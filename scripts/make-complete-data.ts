@@ -48,20 +48,29 @@ interface Pair {
 
 /** SICK rows: pair_ID, sentence_A, sentence_B, relatedness_score, entailment_judgment (header first). */
 function sick(file: string): Pair[] {
-  const lines = readFileSync(join(from, 'SICK', file), 'utf8').split('\n').slice(1);
-  return lines.filter((l) => l.trim() !== '').map((l) => {
-    const f = l.split('\t');
-    return { a: f[1]!, b: f[2]!, label: f[4]!.trim().toLowerCase() };
-  });
+  const lines = readFileSync(join(from, 'SICK', file), 'utf8')
+    .split('\n')
+    .slice(1);
+  return lines
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const f = l.split('\t');
+      return { a: f[1]!, b: f[2]!, label: f[4]!.trim().toLowerCase() };
+    });
 }
 
 /** MRPC rows: Quality, #1 ID, #2 ID, #1 String, #2 String (header first). */
 function mrpc(file: string): Pair[] {
-  const lines = readFileSync(join(from, 'MRPC', file), 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/).slice(1);
-  return lines.filter((l) => l.trim() !== '').map((l) => {
-    const f = l.split('\t');
-    return { a: f[3]!, b: f[4]!, label: f[0]! };
-  });
+  const lines = readFileSync(join(from, 'MRPC', file), 'utf8')
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .slice(1);
+  return lines
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const f = l.split('\t');
+      return { a: f[3]!, b: f[4]!, label: f[0]! };
+    });
 }
 
 const written: string[] = [];

@@ -33,8 +33,10 @@ class Py2Pickle {
   }
 
   int(v: number): void {
-    if (v >= 0 && v < 256) this.raw([0x4b, v]); // BININT1
-    else if (v >= 0 && v < 65536) this.raw([0x4d, v & 0xff, v >> 8]); // BININT2
+    if (v >= 0 && v < 256)
+      this.raw([0x4b, v]); // BININT1
+    else if (v >= 0 && v < 65536)
+      this.raw([0x4d, v & 0xff, v >> 8]); // BININT2
     else {
       const b = Buffer.alloc(5);
       b[0] = 0x4a; // BININT
@@ -119,7 +121,23 @@ function writeLegacyCheckpoint(path: string, tensors: ReadonlyMap<string, { shap
     Py2Pickle.dump((p) => p.int(1001)),
     Py2Pickle.dump((p) =>
       p.dict(
-        [['protocol_version', () => p.int(1001)], ['little_endian', () => p.raw([0x88])], ['type_sizes', () => p.dict([['short', 2], ['int', 4], ['long', 8]] as const, (k) => p.str(k), (n) => p.int(n))]] as const,
+        [
+          ['protocol_version', () => p.int(1001)],
+          ['little_endian', () => p.raw([0x88])],
+          [
+            'type_sizes',
+            () =>
+              p.dict(
+                [
+                  ['short', 2],
+                  ['int', 4],
+                  ['long', 8],
+                ] as const,
+                (k) => p.str(k),
+                (n) => p.int(n),
+              ),
+          ],
+        ] as const,
         (k) => p.str(k),
         (v) => v(),
       ),
@@ -137,7 +155,14 @@ function writeLegacyCheckpoint(path: string, tensors: ReadonlyMap<string, { shap
                   const stride = t.shape.map((_, d) => t.shape.slice(d + 1).reduce((a, b) => a * b, 1));
                   p.tuple([
                     () => {
-                      p.tuple([() => p.str('storage'), () => p.global('torch', 'FloatStorage'), () => p.str(String(i)), () => p.str('cuda:0'), () => p.int(t.data.length), () => p.none()]);
+                      p.tuple([
+                        () => p.str('storage'),
+                        () => p.global('torch', 'FloatStorage'),
+                        () => p.str(String(i)),
+                        () => p.str('cuda:0'),
+                        () => p.int(t.data.length),
+                        () => p.none(),
+                      ]);
                       p.raw([0x51]); // BINPERSID
                     },
                     () => p.int(0),
@@ -171,12 +196,23 @@ function writeLegacyCheckpoint(path: string, tensors: ReadonlyMap<string, { shap
 function writeVocab(path: string, words: readonly string[]): void {
   const data = Py2Pickle.dump((p) =>
     p.dict(
-      [['word2id', 0], ['id2word', 1]] as const,
+      [
+        ['word2id', 0],
+        ['id2word', 1],
+      ] as const,
       (k) => p.str(k),
       (which) =>
         which === 0
-          ? p.dict(words.map((w, i) => [w, i] as const), (w) => p.str(w), (i) => p.int(i))
-          : p.dict(words.map((w, i) => [i, w] as const), (i) => p.int(i), (w) => p.str(w)),
+          ? p.dict(
+              words.map((w, i) => [w, i] as const),
+              (w) => p.str(w),
+              (i) => p.int(i),
+            )
+          : p.dict(
+              words.map((w, i) => [i, w] as const),
+              (i) => p.int(i),
+              (w) => p.str(w),
+            ),
     ),
   );
   const fd = openSync(path, 'w');
@@ -229,5 +265,7 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
   const dir = process.argv[i + 1]!;
   const shape = { vocab: arg('vocab', FULL.vocab), embDim: arg('emb', FULL.embDim), hidden: arg('hidden', FULL.hidden), layers: arg('layers', 1) };
   const prefixes = makeGensenModels(dir, shape);
-  console.log(`wrote ${prefixes.map((p) => `${p}.model, ${p}_vocab.pkl`).join('; ')} to ${dir} (V ${shape.vocab}, E ${shape.embDim}, H ${shape.hidden}, ${shape.layers} layer(s))`);
+  console.log(
+    `wrote ${prefixes.map((p) => `${p}.model, ${p}_vocab.pkl`).join('; ')} to ${dir} (V ${shape.vocab}, E ${shape.embDim}, H ${shape.hidden}, ${shape.layers} layer(s))`,
+  );
 }

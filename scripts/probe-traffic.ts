@@ -68,7 +68,16 @@ export function recordProbeTraffic(): () => readonly ProbeRecord[] {
           group: groupOf(job.train),
         });
       } else if (job.kind === 'relatedness' && r.kind === 'relatedness') {
-        records.push({ kind: 'relatedness', cols: c, train: job.train.length, dev: job.dev.length, evalRows: job.test.length, epochs: r.epochs, rounds: r.rounds, group: groupOf(job.train) });
+        records.push({
+          kind: 'relatedness',
+          cols: c,
+          train: job.train.length,
+          dev: job.dev.length,
+          evalRows: job.test.length,
+          epochs: r.epochs,
+          rounds: r.rounds,
+          group: groupOf(job.train),
+        });
       }
       return r;
     });

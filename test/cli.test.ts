@@ -29,7 +29,11 @@ test('--help examples never wrap mid-command: ≤ 78 columns, continued with \\,
     assert.equal(r.status, 0, `${cmd.join(' ')}: ${r.stderr}`);
     const at = r.stdout.indexOf('\nExamples:');
     if (at < 0) continue;
-    const lines = r.stdout.slice(at + 1).trimEnd().split('\n').slice(1);
+    const lines = r.stdout
+      .slice(at + 1)
+      .trimEnd()
+      .split('\n')
+      .slice(1);
     let open = false;
     let command = '';
     for (const line of lines) {
@@ -40,7 +44,10 @@ test('--help examples never wrap mid-command: ≤ 78 columns, continued with \\,
       open = line.endsWith(' \\');
       if (!open && command) {
         for (const flag of command.split(/\s+/).filter((w) => w.startsWith('--'))) {
-          assert.ok(r.stdout.includes(`  ${flag.replace(/=.*/, '')} `) || r.stdout.includes(`  ${flag.replace(/=.*/, '')}\n`), `${cmd.join(' ')}: example flag ${flag} is not an option`);
+          assert.ok(
+            r.stdout.includes(`  ${flag.replace(/=.*/, '')} `) || r.stdout.includes(`  ${flag.replace(/=.*/, '')}\n`),
+            `${cmd.join(' ')}: example flag ${flag} is not an option`,
+          );
         }
         command = '';
       }

@@ -22,8 +22,16 @@ test('gensen-eval tasks: ids, aliases, protocol, metric, and each file present o
   assert.match(f.stdout, /\n {2}SNLI\s+present\s+SNLI\/s1\.train\n/);
   assert.match(f.stdout, /\n {2}MR\s+MISSING\s+MR\/rt-polarity\.pos\n/);
   const j = runCli(['tasks', '--data-dir', data, '--tasks', 'SNLI,MR', '--json']);
-  const doc = JSON.parse(j.stdout) as { tasks: { id: string; present: boolean; protocol: string; aliases: string[]; files: { path: string; present: boolean }[] }[] };
-  assert.deepEqual(doc.tasks.map((t) => [t.id, t.present, t.protocol]), [['SNLI', true, 'split'], ['MR', false, 'inner-kfold']]);
+  const doc = JSON.parse(j.stdout) as {
+    tasks: { id: string; present: boolean; protocol: string; aliases: string[]; files: { path: string; present: boolean }[] }[];
+  };
+  assert.deepEqual(
+    doc.tasks.map((t) => [t.id, t.present, t.protocol]),
+    [
+      ['SNLI', true, 'split'],
+      ['MR', false, 'inner-kfold'],
+    ],
+  );
   assert.ok(doc.tasks[1]!.aliases.includes('MovieReview'));
   assert.equal(doc.tasks[0]!.files.length, 9);
 });
@@ -35,7 +43,21 @@ test('gensen-eval cache info groups the feature cache by encoder; cache clear em
   assert.equal(none.status, 0, none.stderr);
   assert.match(none.stdout, /does not exist: nothing cached/);
   // A real run fills it (bow on the SNLI fixture), then two hand-made entries of another encoder.
-  const ev = runCli(['evaluate', '--data-dir', join(repoRoot(), 'test', 'fixtures', 'tasks', 'data'), '--tasks', 'SNLI', '--config', 'fast', '--no-progress', '--out', join(tmp, 'r.json')], env);
+  const ev = runCli(
+    [
+      'evaluate',
+      '--data-dir',
+      join(repoRoot(), 'test', 'fixtures', 'tasks', 'data'),
+      '--tasks',
+      'SNLI',
+      '--config',
+      'fast',
+      '--no-progress',
+      '--out',
+      join(tmp, 'r.json'),
+    ],
+    env,
+  );
   assert.equal(ev.status, 0, ev.stderr);
   const bow = readdirSync(join(dir, 'features'));
   assert.ok(bow.length > 0 && bow.every((f) => /^bow-100d-[0-9a-f]{8}\.[0-9a-f]{64}\.store$/.test(f)), bow.join(' '));

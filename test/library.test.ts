@@ -14,7 +14,17 @@ test.after(async () => {
 });
 
 test("import from 'gensen-eval': the library API and its type declarations", () => {
-  for (const f of ['evaluate', 'createEncoder', 'resolveTasks', 'resolveSettings', 'registerEncoder', 'encoderNames', 'FeatureCache', 'UserError', 'collectSentences']) {
+  for (const f of [
+    'evaluate',
+    'createEncoder',
+    'resolveTasks',
+    'resolveSettings',
+    'registerEncoder',
+    'encoderNames',
+    'FeatureCache',
+    'UserError',
+    'collectSentences',
+  ]) {
     assert.equal(typeof (lib as Record<string, unknown>)[f], 'function', f);
   }
   assert.deepEqual(lib.encoderNames().slice(0, 7), ['bow', 'borep', 'gensen', 'command', 'http', 'onnx', 'vectors']);
@@ -38,14 +48,21 @@ test('registerEncoder: options with defaults and checks, refused when they belon
         identity: { name: 'lengths', dim: 2, weightsHash: 'none', params: { scale } },
         batchIndependent: true,
         prepare: async () => '',
-        encode: async (batch) => ({ rows: batch.length, cols: 2, data: Float32Array.from(batch.flatMap((t) => [t.length * scale, t.join('').length * scale])) }),
+        encode: async (batch) => ({
+          rows: batch.length,
+          cols: 2,
+          data: Float32Array.from(batch.flatMap((t) => [t.length * scale, t.join('').length * scale])),
+        }),
         notes: () => [],
         close: async () => {},
       };
       return enc;
     },
   });
-  assert.throws(() => lib.registerEncoder({ name: 'lib-test-lengths', describe: '', options: {}, create: async () => undefined as never }), /already registered/);
+  assert.throws(
+    () => lib.registerEncoder({ name: 'lib-test-lengths', describe: '', options: {}, create: async () => undefined as never }),
+    /already registered/,
+  );
   assert.throws(
     () => lib.registerEncoder({ name: 'lib-test-clash', describe: '', options: { dim: { type: 'string', help: '' } }, create: async () => undefined as never }),
     /--dim is a string, but 'borep' declares it a number/,
@@ -57,7 +74,10 @@ test('registerEncoder: options with defaults and checks, refused when they belon
   assert.deepEqual(made.at(-1), { scale: 2 });
   await assert.rejects(lib.createEncoder({ encoder: 'lib-test-lengths', scale: -1 }), /--scale must be a number >= 0, got '-1'/);
   await assert.rejects(lib.createEncoder({ encoder: 'lib-test-lengths', url: 'http://x' }), /--url is an option of --encoder http, not lib-test-lengths/);
-  await assert.rejects(lib.createEncoder({ encoder: 'nope' }), (err: unknown) => err instanceof lib.UserError && /unknown --encoder 'nope': expected one of bow, borep/.test(err.message));
+  await assert.rejects(
+    lib.createEncoder({ encoder: 'nope' }),
+    (err: unknown) => err instanceof lib.UserError && /unknown --encoder 'nope': expected one of bow, borep/.test(err.message),
+  );
 });
 
 test('evaluate() takes any object implementing SentenceEncoder: a plain-object encoder on real SICK-E', async (t) => {

@@ -23,7 +23,10 @@ function cli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) {
 test('gensen-eval.config.json: data dir, cache dir, default tasks and evaluate defaults; flags and env still win', () => {
   const dir = join(tmp, 'proj');
   mkdirSync(dir);
-  writeFileSync(join(dir, 'gensen-eval.config.json'), JSON.stringify({ dataDir: fixtureData, cacheDir: 'cache', tasks: ['SNLI'], evaluate: { config: 'fast', progress: false } }));
+  writeFileSync(
+    join(dir, 'gensen-eval.config.json'),
+    JSON.stringify({ dataDir: fixtureData, cacheDir: 'cache', tasks: ['SNLI'], evaluate: { config: 'fast', progress: false } }),
+  );
   const c = cli(dir, ['config']);
   assert.equal(c.status, 0, c.stderr);
   assert.match(c.stdout, new RegExp(`data dir: +${fixtureData.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}  \\(from .*gensen-eval\\.config\\.json\\)`));

@@ -75,7 +75,11 @@ export function formatBytes(n: number): string {
 
 export function formatCacheInfo(info: CacheInfo): string {
   if (!info.exists) return `cache folder: ${info.dir} (does not exist: nothing cached)\n`;
-  const rows = [['entry', 'files', 'size'], ...info.groups.map((g) => [g.name, String(g.files), formatBytes(g.bytes)]), ['total', String(info.files), formatBytes(info.bytes)]];
+  const rows = [
+    ['entry', 'files', 'size'],
+    ...info.groups.map((g) => [g.name, String(g.files), formatBytes(g.bytes)]),
+    ['total', String(info.files), formatBytes(info.bytes)],
+  ];
   const w = [0, 1, 2].map((j) => Math.max(...rows.map((r) => r[j]!.length)));
   const lines = rows.map((r) => `${r[0]!.padEnd(w[0]!)}  ${r[1]!.padStart(w[1]!)}  ${r[2]!.padStart(w[2]!)}`);
   return [`cache folder: ${info.dir}`, ...lines].join('\n') + '\n';

@@ -24,8 +24,12 @@ export const cacheCommand: CommandModule<object, object> = {
         handler: runCommand(async () => {
           const { dir, source } = cacheDirWithSource();
           const r = clearCache(dir, source === 'config' ? (projectConfig()?.source ?? source) : source);
-          const kept = r.kept.length ? `; left ${r.kept.length} other ${r.kept.length === 1 ? 'entry' : 'entries'} the cache did not write (e.g. ${r.kept[0]})` : '';
-          process.stdout.write(r.exists ? `removed ${count(r.files, 'file')} (${formatBytes(r.bytes)}) from ${r.dir}${kept}\n` : `${r.dir} does not exist: nothing to clear\n`);
+          const kept = r.kept.length
+            ? `; left ${r.kept.length} other ${r.kept.length === 1 ? 'entry' : 'entries'} the cache did not write (e.g. ${r.kept[0]})`
+            : '';
+          process.stdout.write(
+            r.exists ? `removed ${count(r.files, 'file')} (${formatBytes(r.bytes)}) from ${r.dir}${kept}\n` : `${r.dir} does not exist: nothing to clear\n`,
+          );
           return 0;
         }),
       })

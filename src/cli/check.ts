@@ -21,7 +21,11 @@ function builder(y: Argv): Argv<CheckArgs> {
     .option('tolerance', { type: 'string', default: 'auto', describe: "Allowed drop in points: 'auto' (seed spread, else per-metric defaults) or a number" })
     .option('json', { type: 'boolean', default: false, describe: 'Print the report as JSON' })
     .option('allow-mixed', { type: 'boolean', default: false, describe: 'Compare tasks whose protocol fingerprints differ' })
-    .option('allow-missing', { type: 'boolean', default: false, describe: 'Do not fail when a baseline task is missing from the new run' }) as unknown as Argv<CheckArgs>;
+    .option('allow-missing', {
+      type: 'boolean',
+      default: false,
+      describe: 'Do not fail when a baseline task is missing from the new run',
+    }) as unknown as Argv<CheckArgs>;
 }
 
 export function parseTolerance(s: string): Tolerance {

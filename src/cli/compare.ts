@@ -31,7 +31,10 @@ export async function compareMain(args: CompareArgs): Promise<number> {
   checkSeed('--seed', args.seed);
   const a = readResultsFile(args.a);
   const b = readResultsFile(args.b);
-  const tasks = (args.tasks ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const tasks = (args.tasks ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const rep = compareRuns(a, b, { seed: args.seed, resamples: args.resamples, alpha: args.alpha, ...(tasks.length ? { tasks } : {}) });
   process.stdout.write(args.json ? JSON.stringify(rep, null, 2) + '\n' : renderCompareTable(rep));
   return 0;
@@ -39,7 +42,8 @@ export async function compareMain(args: CompareArgs): Promise<number> {
 
 export const compareCommand: CommandModule<object, CompareArgs> = {
   command: 'compare <a> <b>',
-  describe: 'Paired significance test of two runs per task (McNemar exact for accuracy, paired bootstrap for F1 and correlations); needs --save-predictions sidecars',
+  describe:
+    'Paired significance test of two runs per task (McNemar exact for accuracy, paired bootstrap for F1 and correlations); needs --save-predictions sidecars',
   builder,
   handler: runCommand(compareMain),
 };

@@ -35,7 +35,11 @@ export function withConfigDefaults<T>(y: Argv<T>, command: 'evaluate' | 'encode'
   const guarded: string[] = [];
   for (const [k, v] of Object.entries(defaults)) {
     if (!known.has(camel(k))) {
-      const hint = didYouMean(k, Object.keys(declared).filter((o) => o !== '$0'), (o) => `'${command}.${o}'`);
+      const hint = didYouMean(
+        k,
+        Object.keys(declared).filter((o) => o !== '$0'),
+        (o) => `'${command}.${o}'`,
+      );
       throw new UserError(`${cfg.source}: '${command}.${k}' is not an option of gensen-eval ${command}${hint} (see gensen-eval ${command} --help)`);
     }
     if (COMMAND_LINE_ONLY.has(camel(k))) guarded.push(k);

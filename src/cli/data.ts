@@ -79,8 +79,7 @@ export const dataCommand: CommandModule<object, object> = {
       .command({
         command: 'get',
         describe: 'Fill the data folder from a local SentEval-layout folder (--from) or from upstream, then verify',
-        builder: (yy) =>
-          common(yy).option('from', { type: 'string', describe: 'Local folder in SentEval data/downstream layout to copy from' }),
+        builder: (yy) => common(yy).option('from', { type: 'string', describe: 'Local folder in SentEval data/downstream layout to copy from' }),
         handler: runCommand(async (a: GetArgs) => runGet(a)),
       })
       .demandCommand(1, 'Name an action: verify or get.'),

@@ -110,7 +110,9 @@ export async function runEncode(
   const empty = emptyLines(sentences);
   if (empty.length > 0) {
     const shown = empty.slice(0, 10).join(', ') + (empty.length > 10 ? `, … (${empty.length} in all)` : '');
-    warn(`${a.input === '-' ? '<stdin>' : a.input}: ${empty.length} empty line(s) (${shown}); each still gets a row (the encoding of an empty sentence), so rows stay aligned with lines`);
+    warn(
+      `${a.input === '-' ? '<stdin>' : a.input}: ${empty.length} empty line(s) (${shown}); each still gets a row (the encoding of an empty sentence), so rows stay aligned with lines`,
+    );
   }
   const enc = await createEncoder({
     ...(given as Record<string, string | number | boolean>),
@@ -165,29 +167,37 @@ function builder(y: Argv): Argv<EncodeArgs> {
 }
 
 function declare(y: Argv): Argv<EncodeArgs> {
-  return addEncoderFlags(y, `Sentence encoder (default: ${impliedEncoderHelp()})`)
-    .option('encoder-batch-size', { type: 'number', describe: `Sentences per encoder call, in input order (default ${ENCODE_BATCH_SIZE})` })
-    .option('batch-size', { type: 'number', deprecated: 'use --encoder-batch-size', describe: 'Deprecated alias of --encoder-batch-size' })
-    .option('device', { choices: DEVICE_CHOICES, default: 'cpu' as DeviceChoice, describe: DEVICE_HELP })
-    .option('lowercase', { type: 'boolean', default: false, describe: 'Lowercase sentences first' })
-    .option('tokenize', { type: 'boolean', default: false, describe: 'NLTK word_tokenize-compatible tokenization (else split on whitespace)' })
-    // requiresArg: yargs would otherwise read '--input -' as an empty --input and a positional '-'.
-    .option('input', { type: 'string', demandOption: true, requiresArg: true, describe: '.txt (one sentence per line), .jsonl (a JSON string or {"text": ...} per line), or - for stdin' })
-    .option('format', { choices: ['txt', 'jsonl'] as const, describe: 'Input format (default: jsonl for .jsonl files, else txt; stdin is txt)' })
-    .option('out', { type: 'string', demandOption: true, describe: 'Output .npy, float32 [sentences, dim]' })
-    .option('force', { type: 'boolean', default: false, describe: 'Overwrite an existing --out (and its .states/.lengths files)' })
-    .option('all-states', {
-      type: 'boolean',
-      default: false,
-      describe: 'Also write <out>.states.npy float32 [N, Tmax, dim] (per-token top-layer states incl. <s> and </s>, zero past each length) and <out>.lengths.npy int32 [N]',
-    })
-    .option('quiet', { type: 'boolean', default: false, describe: 'No progress on stderr' })
-    .epilogue(
-      examplesEpilogue([
-        { command: 'encode --models-dir models --prefix1 nli_large_bothskip --input sents.txt --out vecs.npy', what: 'One 2048-d vector per line' },
-        { command: 'encode --encoder http --url http://127.0.0.1:8080 --model bge-small --input sents.txt --out vecs.npy', what: 'Any other encoder' },
-      ]),
-    ) as unknown as Argv<EncodeArgs>;
+  return (
+    addEncoderFlags(y, `Sentence encoder (default: ${impliedEncoderHelp()})`)
+      .option('encoder-batch-size', { type: 'number', describe: `Sentences per encoder call, in input order (default ${ENCODE_BATCH_SIZE})` })
+      .option('batch-size', { type: 'number', deprecated: 'use --encoder-batch-size', describe: 'Deprecated alias of --encoder-batch-size' })
+      .option('device', { choices: DEVICE_CHOICES, default: 'cpu' as DeviceChoice, describe: DEVICE_HELP })
+      .option('lowercase', { type: 'boolean', default: false, describe: 'Lowercase sentences first' })
+      .option('tokenize', { type: 'boolean', default: false, describe: 'NLTK word_tokenize-compatible tokenization (else split on whitespace)' })
+      // requiresArg: yargs would otherwise read '--input -' as an empty --input and a positional '-'.
+      .option('input', {
+        type: 'string',
+        demandOption: true,
+        requiresArg: true,
+        describe: '.txt (one sentence per line), .jsonl (a JSON string or {"text": ...} per line), or - for stdin',
+      })
+      .option('format', { choices: ['txt', 'jsonl'] as const, describe: 'Input format (default: jsonl for .jsonl files, else txt; stdin is txt)' })
+      .option('out', { type: 'string', demandOption: true, describe: 'Output .npy, float32 [sentences, dim]' })
+      .option('force', { type: 'boolean', default: false, describe: 'Overwrite an existing --out (and its .states/.lengths files)' })
+      .option('all-states', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'Also write <out>.states.npy float32 [N, Tmax, dim] (per-token top-layer states incl. <s> and </s>, zero past each length) and <out>.lengths.npy int32 [N]',
+      })
+      .option('quiet', { type: 'boolean', default: false, describe: 'No progress on stderr' })
+      .epilogue(
+        examplesEpilogue([
+          { command: 'encode --models-dir models --prefix1 nli_large_bothskip --input sents.txt --out vecs.npy', what: 'One 2048-d vector per line' },
+          { command: 'encode --encoder http --url http://127.0.0.1:8080 --model bge-small --input sents.txt --out vecs.npy', what: 'Any other encoder' },
+        ]),
+      ) as unknown as Argv<EncodeArgs>
+  );
 }
 
 export const encodeCommand: CommandModule<object, EncodeArgs> = {

@@ -31,7 +31,6 @@ import { lockOutput } from '../util/lock.js';
 import { configureVectorCache } from '../vectors/embedded.js';
 import { redactSecrets } from '../util/redact.js';
 
-
 /** What `evaluate` runs without --encoder (or an option that implies one): the embedded bag of words. */
 const DEFAULT_ENCODER = 'bow';
 
@@ -73,8 +72,16 @@ function builder(y: Argv): Argv<EvaluateArgs> {
 
 function declare(y: Argv): Argv<EvaluateArgs> {
   return addEncoderFlags(y, `Sentence encoder (default: ${impliedEncoderHelp()}, else ${DEFAULT_ENCODER})`)
-    .option('tasks', { type: 'string', ...(projectConfig()?.tasks ? { default: projectConfig()!.tasks } : {}), describe: 'Comma-separated task ids or suite names (tasks/suites.json; default from the project config, else the ten SentEval tasks)' })
-    .option('config', { choices: Object.keys(PRESETS), default: 'paper', describe: `Probe preset (${describePresets()}). SICK-R and STS-B ignore the classifier settings (kfold, optim, batch, tenacity, epoch sizes, nhid, dropout): SentEval's relatedness trainer is fixed` })
+    .option('tasks', {
+      type: 'string',
+      ...(projectConfig()?.tasks ? { default: projectConfig()!.tasks } : {}),
+      describe: 'Comma-separated task ids or suite names (tasks/suites.json; default from the project config, else the ten SentEval tasks)',
+    })
+    .option('config', {
+      choices: Object.keys(PRESETS),
+      default: 'paper',
+      describe: `Probe preset (${describePresets()}). SICK-R and STS-B ignore the classifier settings (kfold, optim, batch, tenacity, epoch sizes, nhid, dropout): SentEval's relatedness trainer is fixed`,
+    })
     .option('nhid', { type: 'number', describe: `Hidden units of the MLP probe (0: logistic regression; default ${presetDefaults('nhid')})` })
     .option('seed', { type: 'number', describe: `Seed of probes and folds, ${SEED_RANGE} (default 1111)` })
     .option('seeds', { type: 'string', describe: 'Several distinct seeds instead of --seed (e.g. 1111,1112,1113): records the spread over seeds' })
@@ -89,15 +96,30 @@ function declare(y: Argv): Argv<EvaluateArgs> {
     .option('epoch-size', { type: 'number', describe: `Override: epochs per validation round (default ${presetDefaults('epochSize')})` })
     .option('max-epoch', { type: 'number', describe: `Override: maximum epochs (default ${presetDefaults('maxEpoch')})` })
     .option('dropout', { type: 'number', describe: `Override: MLP dropout (default ${presetDefaults('dropout')})` })
-    .option('loss-reduction', { choices: ['mean', 'sum'] as const, describe: `Override: minibatch loss reduction (default ${presetDefaults('lossReduction')})` })
-    .option('sts-low-scores', { choices: ['faithful', 'clean'] as const, describe: `Tai encoding of STS-B scores below 1 (default ${presetDefaults('stsLowScores')})` })
-    .option('relatedness-early-stop', { choices: ['spearman', 'pearson'] as const, describe: `Dev statistic of relatedness early stopping (default ${presetDefaults('relatednessEarlyStop')}; spearman: SimCSE's SentEval copy, the reference numbers; pearson: upstream SentEval)` })
+    .option('loss-reduction', {
+      choices: ['mean', 'sum'] as const,
+      describe: `Override: minibatch loss reduction (default ${presetDefaults('lossReduction')})`,
+    })
+    .option('sts-low-scores', {
+      choices: ['faithful', 'clean'] as const,
+      describe: `Tai encoding of STS-B scores below 1 (default ${presetDefaults('stsLowScores')})`,
+    })
+    .option('relatedness-early-stop', {
+      choices: ['spearman', 'pearson'] as const,
+      describe: `Dev statistic of relatedness early stopping (default ${presetDefaults('relatednessEarlyStop')}; spearman: SimCSE's SentEval copy, the reference numbers; pearson: upstream SentEval)`,
+    })
     .option('encoder-batch-size', { type: 'number', describe: `Sentences per encoder call (default ${presetDefaults('encoderBatchSize')})` })
-    .option('feature-dtype', { choices: FEATURE_DTYPES, describe: 'Storage of sentence vectors: float32 (exact, default) or float16/bfloat16 (half the memory, rounded once; recorded)' })
+    .option('feature-dtype', {
+      choices: FEATURE_DTYPES,
+      describe: 'Storage of sentence vectors: float32 (exact, default) or float16/bfloat16 (half the memory, rounded once; recorded)',
+    })
     .option('quora-dev-as-train', { type: 'boolean', default: false, describe: 'Quora without its train split: train on dev, test on test (labelled so)' })
     .option('save-predictions', { type: 'boolean', default: false, describe: 'Store per-example test predictions beside the results (for compare)' })
     .option('cache', { type: 'boolean', default: true, describe: 'Use the on-disk feature cache (--no-cache to disable)' })
-    .option('progress', { type: 'boolean', describe: 'Progress on stderr (default on: a redrawn line on a terminal, one line per task phase in logs; --no-progress: none)' })
+    .option('progress', {
+      type: 'boolean',
+      describe: 'Progress on stderr (default on: a redrawn line on a terminal, one line per task phase in logs; --no-progress: none)',
+    })
     .option('device', { choices: DEVICE_CHOICES, default: 'cpu' as DeviceChoice, describe: DEVICE_HELP })
     .option('shard', { type: 'string', describe: 'K/N: run only every N-th task of --tasks, starting at the K-th (CI matrices; combine with merge)' })
     .epilogue(
@@ -120,7 +142,8 @@ function parseSeeds(a: EvaluateArgs): number[] {
 /** Flags that contradict each other or the chosen encoder: refused rather than silently ignored. */
 function checkFlags(a: EvaluateArgs, encoderName: string): void {
   refuseEmpty(a as unknown as Record<string, unknown>, ['tasks', 'out', 'seeds', 'data-dir', 'config']);
-  if (a.prefix2 && !a.prefix1) throw new UserError('--prefix2 adds a second GenSen model: give the first with --prefix1 (e.g. --prefix1 nli_large --prefix2 nli_large_bothskip)');
+  if (a.prefix2 && !a.prefix1)
+    throw new UserError('--prefix2 adds a second GenSen model: give the first with --prefix1 (e.g. --prefix1 nli_large --prefix2 nli_large_bothskip)');
   // The encoder's definition checks its options (one of another encoder's is refused) before any work.
   resolveEncoderOptions(encoderName, encoderFlagValues(a));
   if (a.resume && a.force) throw new UserError('--resume and --force contradict each other: --resume continues --out, --force overwrites it');

@@ -54,7 +54,8 @@ export async function exportVectorsMain(a: ExportArgs): Promise<number> {
   const table = loadEmbeddedVectors((m) => process.stderr.write(`gensen-eval: ${m}\n`));
   const r = writeGloveText(table, out, words);
   const of = words === undefined ? `of ${table.words.length}` : `of the tasks' ${words.length} distinct lowercased tokens`;
-  const skipped = r.skipped.length > 0 ? `; ${r.skipped.length} word${r.skipped.length === 1 ? '' : 's'} with whitespace left out (the format cannot hold them)` : '';
+  const skipped =
+    r.skipped.length > 0 ? `; ${r.skipped.length} word${r.skipped.length === 1 ? '' : 's'} with whitespace left out (the format cannot hold them)` : '';
   process.stderr.write(`wrote ${r.written} ${r.dim}-d word vectors (${of}, from ${table.source}) to ${out}${skipped}\n`);
   return 0;
 }

@@ -28,7 +28,10 @@ export async function mergeMain(args: MergeArgs): Promise<number> {
   const files = args.files ?? [];
   if (files.length < 2) throw new UserError('merge: name at least two results files, e.g. gensen-eval merge a.json b.json --out all.json');
   refuseExistingOut(args.out, args.force);
-  const { results, warnings, sidecars } = mergeResults(files.map((f) => readResultsFile(f)), args.out);
+  const { results, warnings, sidecars } = mergeResults(
+    files.map((f) => readResultsFile(f)),
+    args.out,
+  );
   // Sidecars first: a results file never names a sidecar that is not there.
   for (const c of sidecars) {
     mkdirSync(dirname(c.to), { recursive: true });
@@ -36,7 +39,9 @@ export async function mergeMain(args: MergeArgs): Promise<number> {
   }
   writeFileAtomic(args.out, `${JSON.stringify(results, null, 2)}\n`);
   for (const w of warnings) process.stderr.write(`gensen-eval: warning: ${w}\n`);
-  process.stdout.write(`merged ${count(files.length, 'file')}, ${count(Object.keys(results.tasks).length, 'task')} (${Object.keys(results.tasks).join(', ')}): ${args.out}\n`);
+  process.stdout.write(
+    `merged ${count(files.length, 'file')}, ${count(Object.keys(results.tasks).length, 'task')} (${Object.keys(results.tasks).join(', ')}): ${args.out}\n`,
+  );
   return 0;
 }
 

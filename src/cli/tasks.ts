@@ -47,7 +47,9 @@ export function listTaskData(defs: readonly TaskDefinition[], dataDir: string): 
       protocol: def.protocol,
       mainMetric: def.mainMetric,
       metrics: def.metrics,
-      suites: Object.entries(suites).filter(([, s]) => s.tasks.includes(def.id)).map(([n]) => n),
+      suites: Object.entries(suites)
+        .filter(([, s]) => s.tasks.includes(def.id))
+        .map(([n]) => n),
       files,
       present: files.every((f) => f.present),
     };
@@ -58,7 +60,11 @@ function builder(y: Argv): Argv<TasksArgs> {
   return y
     .option('data-dir', { type: 'string', describe: DATA_DIR_HELP })
     .option('tasks', { type: 'string', describe: 'Only these tasks or suites (comma-separated)' })
-    .option('files', { type: 'boolean', default: false, describe: 'List every data file, present or missing (default: only the missing files of partly present tasks)' })
+    .option('files', {
+      type: 'boolean',
+      default: false,
+      describe: 'List every data file, present or missing (default: only the missing files of partly present tasks)',
+    })
     .option('json', { type: 'boolean', default: false, describe: 'Print the listing as JSON' }) as unknown as Argv<TasksArgs>;
 }
 
@@ -73,9 +79,24 @@ export async function tasksMain(a: TasksArgs): Promise<number> {
   }
   const from = loc.source === 'config' ? `from ${loc.configFile}` : loc.source === 'default' ? 'the default ./data' : `from ${loc.source}`;
   const lines = [`data folder: ${dataDir} (${from}${existsSync(dataDir) ? '' : '; does not exist'})`];
-  const rows = [['task', 'aliases', 'protocol', 'metric', 'data'], ...list.map((t) => [t.id, t.aliases.join(', ') || '–', t.protocol, t.mainMetric, t.present ? 'present' : `missing ${t.files.filter((f) => !f.present).length} of ${t.files.length}`])];
+  const rows = [
+    ['task', 'aliases', 'protocol', 'metric', 'data'],
+    ...list.map((t) => [
+      t.id,
+      t.aliases.join(', ') || '–',
+      t.protocol,
+      t.mainMetric,
+      t.present ? 'present' : `missing ${t.files.filter((f) => !f.present).length} of ${t.files.length}`,
+    ]),
+  ];
   const w = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));
-  for (const r of rows) lines.push(r.map((c, j) => c.padEnd(w[j]!)).join('  ').trimEnd());
+  for (const r of rows)
+    lines.push(
+      r
+        .map((c, j) => c.padEnd(w[j]!))
+        .join('  ')
+        .trimEnd(),
+    );
   if (a.files) {
     lines.push('', 'files:');
     for (const t of list) for (const f of t.files) lines.push(`  ${t.id.padEnd(w[0]!)}  ${f.present ? 'present' : 'MISSING'}  ${f.path}`);
@@ -84,14 +105,23 @@ export async function tasksMain(a: TasksArgs): Promise<number> {
     const partly = list.filter((t) => !t.present && t.files.some((f) => f.present));
     if (partly.length > 0) {
       lines.push('', 'missing files of partly present tasks:');
-      for (const t of partly) lines.push(`  ${t.id.padEnd(w[0]!)}  ${t.files.filter((f) => !f.present).map((f) => f.path).join(', ')}`);
+      for (const t of partly)
+        lines.push(
+          `  ${t.id.padEnd(w[0]!)}  ${t.files
+            .filter((f) => !f.present)
+            .map((f) => f.path)
+            .join(', ')}`,
+        );
     }
   }
   const absent = list.filter((t) => !t.present);
   if (absent.length > 0 && list.every((t) => t.files.every((f) => !f.present))) {
     lines.push('', `no task's data is there: ${diagnoseDataDir(dataDir, missingTaskFiles(defs, dataDir))}`, DATA_FIX);
   } else if (absent.length > 0) {
-    lines.push('', `${absent.length} of ${list.length} task${list.length === 1 ? '' : 's'} lack data files ('tasks --files' lists every file); 'gensen-eval data get --tasks ${absent.map((t) => t.id).join(',')}' fetches what can be downloaded`);
+    lines.push(
+      '',
+      `${absent.length} of ${list.length} task${list.length === 1 ? '' : 's'} lack data files ('tasks --files' lists every file); 'gensen-eval data get --tasks ${absent.map((t) => t.id).join(',')}' fetches what can be downloaded`,
+    );
   }
   lines.push('', `suites: ${Object.keys(suitesFile().suites).join(', ')} (usable in --tasks)`);
   process.stdout.write(lines.join('\n') + '\n');

@@ -30,8 +30,7 @@ const INSTALL_HINT =
   'add it with `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install` ' +
   '(downloads the provider from api.nuget.org), or use --device gpu (WebGPU, no CUDA needed)';
 
-const LIBRARY_HINT =
-  'the provider needs an NVIDIA driver and the CUDA 12 and cuDNN 9 libraries where the dynamic loader finds them (LD_LIBRARY_PATH)';
+const LIBRARY_HINT = 'the provider needs an NVIDIA driver and the CUDA 12 and cuDNN 9 libraries where the dynamic loader finds them (LD_LIBRARY_PATH)';
 
 /** onnxruntime-node's package folder (where its binding and libraries live). */
 export function ortPackageDir(): string {
@@ -64,7 +63,10 @@ export function cudaFailureReason(text: string): string {
   if (load) return `${load[1]} could not be loaded: ${load[2]!.trim()}`;
   const cuda = /(CUDA|CUDNN|CUBLAS) failure (\d+): ([^;\n]+)/.exec(plain);
   if (cuda) return `${cuda[1]} error ${cuda[2]}: ${cuda[3]!.trim()}`;
-  const lines = plain.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = plain
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const last = (lines.find((l) => /error|fail/i.test(l)) ?? lines[0] ?? 'no message').replace(/^.*\[ONNXRuntimeError\] : \d+ : \w+ : /, '');
   return last.length > 300 ? `${last.slice(0, 300)}…` : last;
 }
@@ -76,11 +78,19 @@ export function cudaFailureReason(text: string): string {
 function probeModel(): Uint8Array {
   const vals = (n: number): Float32Array => Float32Array.from({ length: n }, (_, i) => ((i * 7) % 11) / 11 - 0.45);
   const g = new MessageWriter();
-  g.message(1, node('GRU', ['X', 'W', 'R', 'B', 'lens'], ['', 'Y_h'], [
-    { name: 'direction', str: 'bidirectional' },
-    { name: 'hidden_size', int: 2 },
-    { name: 'linear_before_reset', int: 1 },
-  ]));
+  g.message(
+    1,
+    node(
+      'GRU',
+      ['X', 'W', 'R', 'B', 'lens'],
+      ['', 'Y_h'],
+      [
+        { name: 'direction', str: 'bidirectional' },
+        { name: 'hidden_size', int: 2 },
+        { name: 'linear_before_reset', int: 1 },
+      ],
+    ),
+  );
   g.string(2, 'cuda_probe');
   g.message(5, tensorProto('W', [2, 6, 3], vals(36)));
   g.message(5, tensorProto('R', [2, 6, 2], vals(24)));

@@ -11,7 +11,8 @@ import type { Matrix } from '../util/matrix.js';
 export function badVectors(m: unknown, rows: number, dim: number): string | undefined {
   if (typeof m !== 'object' || m === null) return `returned ${m === null ? 'null' : typeof m}, expected a matrix { rows, cols, data }`;
   const { rows: r, cols: c, data } = m as Partial<Matrix>;
-  if (!(data instanceof Float32Array)) return `its "data" is ${data === undefined ? 'missing' : (data as object)?.constructor?.name ?? typeof data}, expected a Float32Array`;
+  if (!(data instanceof Float32Array))
+    return `its "data" is ${data === undefined ? 'missing' : ((data as object)?.constructor?.name ?? typeof data)}, expected a Float32Array`;
   if (r !== rows || c !== dim) return `returned ${String(r)}x${String(c)} for a batch of ${rows} (dim ${dim})`;
   if (data.length !== rows * dim) return `its "data" has ${data.length} values, ${rows} rows x ${dim} need ${rows * dim}`;
   for (let i = 0; i < data.length; i++) {

@@ -149,7 +149,8 @@ export function resolveEncoderOptions(name: string, given: Readonly<Record<strin
     if (typeof g === 'string' && g.trim() === '' && opt.type === 'string' && opt.default !== '') throw new UserError(`${flag} needs a value`);
     const v = g ?? opt.default;
     if (v === undefined) {
-      if (opt.required) throw new UserError(`--encoder ${name} needs ${flag}: ${opt.help.startsWith(`${name}: `) ? opt.help.slice(name.length + 2) : opt.help}`);
+      if (opt.required)
+        throw new UserError(`--encoder ${name} needs ${flag}: ${opt.help.startsWith(`${name}: `) ? opt.help.slice(name.length + 2) : opt.help}`);
       out[key] = undefined;
       continue;
     }
@@ -180,7 +181,10 @@ export function resolveEncoderOptions(name: string, given: Readonly<Record<strin
 async function loadBuiltins(): Promise<void> {
   const here = dirname(fileURLToPath(import.meta.url));
   const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-  for (const dir of readdirSync(here, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+  for (const dir of readdirSync(here, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort()) {
     const file = join(here, dir, `definition.${ext}`);
     if (!existsSync(file)) continue;
     const mod = (await import(pathToFileURL(file).href)) as { definition?: EncoderDefinition; definitions?: EncoderDefinition[] };

@@ -48,13 +48,7 @@ export class FeatureCache {
    * `<encoder label>.<sha256>`: the label (encoder name, dimension, first weights-hash digits) only
    * groups the files for `gensen-eval cache info`; the hash is what identifies the entry.
    */
-  storeKey(
-    identity: EncoderIdentity,
-    taskState: string,
-    batchSize: number | undefined,
-    dtype: FeatureDtype,
-    rows: readonly (readonly string[])[],
-  ): string {
+  storeKey(identity: EncoderIdentity, taskState: string, batchSize: number | undefined, dtype: FeatureDtype, rows: readonly (readonly string[])[]): string {
     const h = createHash('sha256');
     h.update(canonicalJson({ identity, taskState, batchSize: batchSize ?? 'independent', dtype, format: 2 }));
     for (const s of rows) {
@@ -84,7 +78,8 @@ export class FeatureCache {
       const size = fstatSync(fd).size;
       if (readSync(fd, head, 0, HEADER, 0) !== HEADER || head.readUInt32LE(0) !== MAGIC) return this.bad(path, 'not a feature-cache entry');
       const [r, d, t] = [head.readUInt32LE(4), head.readUInt32LE(8), head.readUInt32LE(12)];
-      if (r !== rows || d !== dim || FEATURE_DTYPES[t] !== dtype) return this.bad(path, `holds ${r}x${d} ${FEATURE_DTYPES[t] ?? '?'}, expected ${rows}x${dim} ${dtype}`);
+      if (r !== rows || d !== dim || FEATURE_DTYPES[t] !== dtype)
+        return this.bad(path, `holds ${r}x${d} ${FEATURE_DTYPES[t] ?? '?'}, expected ${rows}x${dim} ${dtype}`);
       const bytes = rows * dim * bytesPerValue(dtype);
       if (size !== HEADER + bytes) return this.bad(path, `is ${size} bytes, expected ${HEADER + bytes} (truncated?)`);
       const store = SentenceStore.create(rows, dim, dtype);

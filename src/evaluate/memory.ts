@@ -32,14 +32,7 @@ export interface TaskMemoryEstimate {
 const BLOCK_ROWS = EVAL_CHUNK;
 const DENSE_LIMIT = DENSE_BIND_LIMIT;
 
-export function estimateTask(
-  def: TaskDefinition,
-  data: TaskData,
-  dim: number,
-  dtype: FeatureDtype,
-  distinct: boolean,
-  workers: number,
-): TaskMemoryEstimate {
+export function estimateTask(def: TaskDefinition, data: TaskData, dim: number, dtype: FeatureDtype, distinct: boolean, workers: number): TaskMemoryEstimate {
   let occurrences = 0;
   let examples = 0;
   const seen = new Set<string>();
@@ -120,7 +113,8 @@ const NO_LIMIT = 2 ** 60;
  * (the kernel reclaims that before it refuses memory); undefined where no limit is set.
  */
 function cgroupRoom(c: CgroupMemory, dir: string): number | undefined {
-  const [limitFile, usageFile, inactiveKey] = c.version === 2 ? ['memory.max', 'memory.current', 'inactive_file'] : ['memory.limit_in_bytes', 'memory.usage_in_bytes', 'total_inactive_file'];
+  const [limitFile, usageFile, inactiveKey] =
+    c.version === 2 ? ['memory.max', 'memory.current', 'inactive_file'] : ['memory.limit_in_bytes', 'memory.usage_in_bytes', 'total_inactive_file'];
   const limitText = readText(join(dir, limitFile))?.trim();
   if (limitText === undefined || limitText === 'max') return undefined;
   const limit = Number(limitText);
@@ -155,10 +149,7 @@ export const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
 export function checkMemory(estimates: readonly TaskMemoryEstimate[], dim: number, dtype: FeatureDtype, available = availableBytes()): void {
   for (const e of estimates) {
     if (e.totalBytes <= available) continue;
-    const remedy =
-      dtype === 'float32'
-        ? '; --feature-dtype float16 (or bfloat16) halves the store'
-        : '; run this task on a machine with more memory';
+    const remedy = dtype === 'float32' ? '; --feature-dtype float16 (or bfloat16) halves the store' : '; run this task on a machine with more memory';
     throw new UserError(
       `${e.task}: needs about ${gib(e.totalBytes)} (sentence store ${gib(e.storeBytes)}: ${e.rows.toLocaleString('en-US')} sentences × ${dim} ${dtype}; ` +
         `probe buffers ${gib(e.probeBytes)}) but ${gib(available)} is available${remedy}`,

@@ -66,12 +66,7 @@ export function taskContext(def: TaskDefinition, data: TaskData): TaskContext {
 /** Each split's probe features (and where its examples were read, for the sidecars). */
 type EncodedTask = Readonly<Record<string, TaskFeatures[string] & { readonly origin?: SampleOrigin }>>;
 
-export async function encodeTask(
-  def: TaskDefinition,
-  data: TaskData,
-  ctx: TaskRunContext,
-  stats: EncodeStats,
-): Promise<EncodedTask> {
+export async function encodeTask(def: TaskDefinition, data: TaskData, ctx: TaskRunContext, stats: EncodeStats): Promise<EncodedTask> {
   const task = taskContext(def, data);
   const taskState = await ctx.encoder.prepare(task);
   const ordered: Record<string, Split> = {};
@@ -121,7 +116,9 @@ export async function runTask(def: TaskDefinition, data: TaskData, ctx: TaskRunC
     ctx.progress.log(`${def.id}: ${rows} sentence vectors from the feature cache${rows !== occ ? ` (${occ} occurrences in the task)` : ''}`);
   }
   if (stats.fromRun) {
-    ctx.progress.log(`${def.id}: ${stats.fromRun} of ${stats.sentences} sentence vectors from an earlier task of this run (same sentences, same encoder state)`);
+    ctx.progress.log(
+      `${def.id}: ${stats.fromRun} of ${stats.sentences} sentence vectors from an earlier task of this run (same sentences, same encoder state)`,
+    );
   }
 
   const protocol = protocolDefinition(def.protocol);
@@ -133,18 +130,23 @@ export async function runTask(def: TaskDefinition, data: TaskData, ctx: TaskRunC
   for (const seed of seeds) {
     const label = seeds.length > 1 ? `fit (seed ${seed})` : protocol.trainsProbes ? 'fit' : 'score';
     let total = 0;
-    const outcome = await runProtocol(def, features, ctx.settings, seed, (d, t) => {
-      total = t;
-      ctx.progress.update(def.id, label, d, t);
-    }, { probabilities: (ctx.probabilities ?? false) && first === undefined, ...(ctx.backend ? { backend: ctx.backend } : {}) });
+    const outcome = await runProtocol(
+      def,
+      features,
+      ctx.settings,
+      seed,
+      (d, t) => {
+        total = t;
+        ctx.progress.update(def.id, label, d, t);
+      },
+      { probabilities: (ctx.probabilities ?? false) && first === undefined, ...(ctx.backend ? { backend: ctx.backend } : {}) },
+    );
     if (protocol.trainsProbes) probes += total;
     perSeed.push(roundMetrics(outcome.metrics));
     first ??= outcome;
   }
 
-  const dataFiles = await Promise.all(
-    data.files.map(async (path) => ({ path, sha256: await sha256File(join(ctx.dataDir, path)) })),
-  );
+  const dataFiles = await Promise.all(data.files.map(async (path) => ({ path, sha256: await sha256File(join(ctx.dataDir, path)) })));
   const samples: Record<string, number> = {};
   for (const [name, split] of Object.entries(data.splits)) samples[name] = split.y.length;
 
@@ -185,11 +187,7 @@ export function settingsUsedBy(protocol: TaskDefinition['protocol'], s: Protocol
 }
 
 /** What must be equal for two runs of a task to be comparable (encoder aside). */
-export function taskFingerprint(
-  def: TaskDefinition,
-  settings: ProtocolSettings,
-  dataFiles: readonly { path: string; sha256: string }[],
-): string {
+export function taskFingerprint(def: TaskDefinition, settings: ProtocolSettings, dataFiles: readonly { path: string; sha256: string }[]): string {
   return sha256(
     canonicalJson({
       implementation: PROTOCOL_IMPLEMENTATION,

@@ -216,7 +216,9 @@ function assertResumable(path: string, prev: RunResults, next: Omit<RunResults, 
   if (prev.protocolFingerprint !== next.protocolFingerprint) {
     const a = (prev.protocol ?? {}) as unknown as Record<string, unknown>;
     const b = next.protocol as unknown as Record<string, unknown>;
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => k !== 'config' && canonicalJson(a[k] ?? null) !== canonicalJson(b[k] ?? null)).sort();
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])]
+      .filter((k) => k !== 'config' && canonicalJson(a[k] ?? null) !== canonicalJson(b[k] ?? null))
+      .sort();
     why.push(
       keys.length
         ? `the probe settings differ (${keys.map((k) => `${k}: ${JSON.stringify(a[k])} there, ${JSON.stringify(b[k])} now`).join('; ')})`

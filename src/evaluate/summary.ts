@@ -19,7 +19,11 @@ export function formatSummary(r: RunResults): string {
   const seeds = Object.values(r.tasks).find((t) => t.seeds && t.seeds.length > 1)?.seeds;
   const head = ['task', 'metric', seeds ? 'mean±std' : 'score', 'other metrics', 'time'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const foot = seeds ? [`means over ${seeds.length} seeds (${seeds.join(', ')}) ± their sample standard deviation`] : [];
   return `${[fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt), ...foot].join('\n')}\n`;
 }

@@ -34,17 +34,7 @@ export interface PyGlobalRef extends PyObject {
  * OrderedDicts) Maps in insertion order, sets Sets, bytes Uint8Arrays, ints numbers when they
  * are safe integers and bigints otherwise.
  */
-export type PyValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | Uint8Array
-  | PyValue[]
-  | Map<PyKey, PyValue>
-  | Set<PyKey>
-  | PyObject;
+export type PyValue = null | boolean | number | bigint | string | Uint8Array | PyValue[] | Map<PyKey, PyValue> | Set<PyKey> | PyObject;
 
 /** What an allowed global may do. A global without `call` can only be passed around as a value. */
 export interface GlobalHandler {
@@ -82,7 +72,16 @@ const MAX_LONG_BYTES = 2048;
 
 /** codecs.escape_decode's one-character escapes. */
 const SIMPLE_ESCAPES: Record<number, number> = {
-  0x5c: 0x5c, 0x27: 0x27, 0x22: 0x22, 0x61: 7, 0x62: 8, 0x66: 12, 0x6e: 10, 0x72: 13, 0x74: 9, 0x76: 11,
+  0x5c: 0x5c,
+  0x27: 0x27,
+  0x22: 0x22,
+  0x61: 7,
+  0x62: 8,
+  0x66: 12,
+  0x6e: 10,
+  0x72: 13,
+  0x74: 9,
+  0x76: 11,
 };
 
 /** ISO-8859-1 proper (WHATWG's TextDecoder('latin1') is windows-1252, which differs at 0x80-0x9f). */
@@ -93,14 +92,7 @@ function latin1(b: Uint8Array): string {
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function isPyObject(v: PyValue | undefined): v is PyObject {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    !Array.isArray(v) &&
-    !(v instanceof Map) &&
-    !(v instanceof Set) &&
-    !(v instanceof Uint8Array)
-  );
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Map) && !(v instanceof Set) && !(v instanceof Uint8Array);
 }
 
 export function isGlobalRef(v: PyValue | undefined): v is PyGlobalRef {
@@ -148,19 +140,74 @@ function normInt(b: bigint): number | bigint {
 }
 
 const OPNAMES: Record<number, string> = {
-  0x28: 'MARK', 0x2e: 'STOP', 0x30: 'POP', 0x31: 'POP_MARK', 0x32: 'DUP', 0x46: 'FLOAT',
-  0x49: 'INT', 0x4a: 'BININT', 0x4b: 'BININT1', 0x4c: 'LONG', 0x4d: 'BININT2', 0x4e: 'NONE',
-  0x50: 'PERSID', 0x51: 'BINPERSID', 0x52: 'REDUCE', 0x53: 'STRING', 0x54: 'BINSTRING',
-  0x55: 'SHORT_BINSTRING', 0x56: 'UNICODE', 0x58: 'BINUNICODE', 0x61: 'APPEND', 0x62: 'BUILD',
-  0x63: 'GLOBAL', 0x64: 'DICT', 0x7d: 'EMPTY_DICT', 0x65: 'APPENDS', 0x67: 'GET', 0x68: 'BINGET',
-  0x69: 'INST', 0x6a: 'LONG_BINGET', 0x6c: 'LIST', 0x5d: 'EMPTY_LIST', 0x6f: 'OBJ', 0x70: 'PUT',
-  0x71: 'BINPUT', 0x72: 'LONG_BINPUT', 0x73: 'SETITEM', 0x74: 'TUPLE', 0x29: 'EMPTY_TUPLE',
-  0x75: 'SETITEMS', 0x47: 'BINFLOAT', 0x80: 'PROTO', 0x81: 'NEWOBJ', 0x82: 'EXT1', 0x83: 'EXT2',
-  0x84: 'EXT4', 0x85: 'TUPLE1', 0x86: 'TUPLE2', 0x87: 'TUPLE3', 0x88: 'NEWTRUE', 0x89: 'NEWFALSE',
-  0x8a: 'LONG1', 0x8b: 'LONG4', 0x42: 'BINBYTES', 0x43: 'SHORT_BINBYTES', 0x8c: 'SHORT_BINUNICODE',
-  0x8d: 'BINUNICODE8', 0x8e: 'BINBYTES8', 0x8f: 'EMPTY_SET', 0x90: 'ADDITEMS', 0x91: 'FROZENSET',
-  0x92: 'NEWOBJ_EX', 0x93: 'STACK_GLOBAL', 0x94: 'MEMOIZE', 0x95: 'FRAME', 0x96: 'BYTEARRAY8',
-  0x97: 'NEXT_BUFFER', 0x98: 'READONLY_BUFFER',
+  0x28: 'MARK',
+  0x2e: 'STOP',
+  0x30: 'POP',
+  0x31: 'POP_MARK',
+  0x32: 'DUP',
+  0x46: 'FLOAT',
+  0x49: 'INT',
+  0x4a: 'BININT',
+  0x4b: 'BININT1',
+  0x4c: 'LONG',
+  0x4d: 'BININT2',
+  0x4e: 'NONE',
+  0x50: 'PERSID',
+  0x51: 'BINPERSID',
+  0x52: 'REDUCE',
+  0x53: 'STRING',
+  0x54: 'BINSTRING',
+  0x55: 'SHORT_BINSTRING',
+  0x56: 'UNICODE',
+  0x58: 'BINUNICODE',
+  0x61: 'APPEND',
+  0x62: 'BUILD',
+  0x63: 'GLOBAL',
+  0x64: 'DICT',
+  0x7d: 'EMPTY_DICT',
+  0x65: 'APPENDS',
+  0x67: 'GET',
+  0x68: 'BINGET',
+  0x69: 'INST',
+  0x6a: 'LONG_BINGET',
+  0x6c: 'LIST',
+  0x5d: 'EMPTY_LIST',
+  0x6f: 'OBJ',
+  0x70: 'PUT',
+  0x71: 'BINPUT',
+  0x72: 'LONG_BINPUT',
+  0x73: 'SETITEM',
+  0x74: 'TUPLE',
+  0x29: 'EMPTY_TUPLE',
+  0x75: 'SETITEMS',
+  0x47: 'BINFLOAT',
+  0x80: 'PROTO',
+  0x81: 'NEWOBJ',
+  0x82: 'EXT1',
+  0x83: 'EXT2',
+  0x84: 'EXT4',
+  0x85: 'TUPLE1',
+  0x86: 'TUPLE2',
+  0x87: 'TUPLE3',
+  0x88: 'NEWTRUE',
+  0x89: 'NEWFALSE',
+  0x8a: 'LONG1',
+  0x8b: 'LONG4',
+  0x42: 'BINBYTES',
+  0x43: 'SHORT_BINBYTES',
+  0x8c: 'SHORT_BINUNICODE',
+  0x8d: 'BINUNICODE8',
+  0x8e: 'BINBYTES8',
+  0x8f: 'EMPTY_SET',
+  0x90: 'ADDITEMS',
+  0x91: 'FROZENSET',
+  0x92: 'NEWOBJ_EX',
+  0x93: 'STACK_GLOBAL',
+  0x94: 'MEMOIZE',
+  0x95: 'FRAME',
+  0x96: 'BYTEARRAY8',
+  0x97: 'NEXT_BUFFER',
+  0x98: 'READONLY_BUFFER',
 };
 
 class Machine {
@@ -377,7 +424,8 @@ class Machine {
       const e = s[++i]!;
       const simple = SIMPLE_ESCAPES[e];
       if (simple !== undefined) out.push(simple);
-      else if (e === 0x0a) continue; // backslash-newline: line continuation
+      else if (e === 0x0a)
+        continue; // backslash-newline: line continuation
       else if (e === 0x78) {
         const hex = latin1(s.subarray(i + 1, i + 3));
         if (!/^[0-9a-fA-F]{2}$/.test(hex)) this.fail('invalid \\x escape in STRING');
@@ -443,7 +491,8 @@ class Machine {
       const op = d[this.pos++]!;
       this.op = op;
       switch (op) {
-        case 0x80: { // PROTO
+        case 0x80: {
+          // PROTO
           const p = this.u8();
           if (p > 5) this.fail(`unsupported pickle protocol ${p}`);
           break;
@@ -451,7 +500,8 @@ class Machine {
         case 0x95: // FRAME: framing is advisory; only its length is checked
           this.u64len();
           break;
-        case 0x2e: { // STOP
+        case 0x2e: {
+          // STOP
           const value = this.pop();
           return { value, end: this.pos };
         }
@@ -477,14 +527,16 @@ class Machine {
         case 0x89: // NEWFALSE
           this.push(false);
           break;
-        case 0x49: { // INT (I01/I00 are Python 2's booleans)
+        case 0x49: {
+          // INT (I01/I00 are Python 2's booleans)
           const t = this.asciiLine();
           if (t === '01') this.push(true);
           else if (t === '00') this.push(false);
           else this.push(normInt(this.parseDecimal(t, 'INT')));
           break;
         }
-        case 0x4c: { // LONG
+        case 0x4c: {
+          // LONG
           let t = this.asciiLine();
           if (t.endsWith('L')) t = t.slice(0, -1);
           this.push(normInt(this.parseDecimal(t, 'LONG')));
@@ -502,7 +554,8 @@ class Machine {
         case 0x8a: // LONG1
           this.push(this.long(this.take(this.u8())));
           break;
-        case 0x8b: { // LONG4
+        case 0x8b: {
+          // LONG4
           const n = this.i32();
           if (n < 0) this.fail('negative LONG4 length');
           this.push(this.long(this.take(n)));
@@ -511,7 +564,8 @@ class Machine {
         case 0x46: // FLOAT
           this.push(this.parseFloat(this.asciiLine()));
           break;
-        case 0x47: { // BINFLOAT (big-endian)
+        case 0x47: {
+          // BINFLOAT (big-endian)
           if (this.pos + 8 > d.length) this.truncated(8);
           this.push(this.view.getFloat64(this.pos, false));
           this.pos += 8;
@@ -520,7 +574,8 @@ class Machine {
         case 0x53: // STRING
           this.push(this.pyString(this.line()));
           break;
-        case 0x54: { // BINSTRING
+        case 0x54: {
+          // BINSTRING
           const n = this.i32();
           if (n < 0) this.fail('negative BINSTRING length');
           this.push(this.byteString(this.take(n)));
@@ -563,13 +618,15 @@ class Machine {
         case 0x85: // TUPLE1
           this.push([this.pop()]);
           break;
-        case 0x86: { // TUPLE2
+        case 0x86: {
+          // TUPLE2
           const b = this.pop();
           const a = this.pop();
           this.push([a, b]);
           break;
         }
-        case 0x87: { // TUPLE3
+        case 0x87: {
+          // TUPLE3
           const c = this.pop();
           const b = this.pop();
           const a = this.pop();
@@ -586,7 +643,8 @@ class Machine {
         case 0x7d: // EMPTY_DICT
           this.push(new Map());
           break;
-        case 0x64: { // DICT
+        case 0x64: {
+          // DICT
           const items = this.popMark();
           const m = new Map<PyKey, PyValue>();
           this.setItems(m, items);
@@ -596,35 +654,41 @@ class Machine {
         case 0x8f: // EMPTY_SET
           this.push(new Set());
           break;
-        case 0x90: { // ADDITEMS
+        case 0x90: {
+          // ADDITEMS
           const items = this.popMark();
           const s = this.top();
           if (!(s instanceof Set)) this.fail(`ADDITEMS on a ${pyTypeName(s)}, not a set`);
           for (const it of items) s.add(this.key(it));
           break;
         }
-        case 0x91: { // FROZENSET
+        case 0x91: {
+          // FROZENSET
           const items = this.popMark();
           this.push(new Set(items.map((it) => this.key(it))));
           break;
         }
-        case 0x61: { // APPEND
+        case 0x61: {
+          // APPEND
           const v = this.pop();
           this.append(this.top(), [v]);
           break;
         }
-        case 0x65: { // APPENDS
+        case 0x65: {
+          // APPENDS
           const items = this.popMark();
           this.append(this.top(), items);
           break;
         }
-        case 0x73: { // SETITEM
+        case 0x73: {
+          // SETITEM
           const v = this.pop();
           const k = this.pop();
           this.setItems(this.top(), [k, v]);
           break;
         }
-        case 0x75: { // SETITEMS
+        case 0x75: {
+          // SETITEMS
           const items = this.popMark();
           this.setItems(this.top(), items);
           break;
@@ -638,7 +702,8 @@ class Machine {
         case 0x6a: // LONG_BINGET
           this.push(this.memoGet(this.u32()));
           break;
-        case 0x70: { // PUT
+        case 0x70: {
+          // PUT
           const idx = this.parseDecimal(this.asciiLine(), 'PUT');
           if (idx < 0n) this.fail('negative PUT index');
           this.memo.set(Number(idx), this.top());
@@ -653,45 +718,52 @@ class Machine {
         case 0x94: // MEMOIZE
           this.memo.set(this.memo.size, this.top());
           break;
-        case 0x63: { // GLOBAL
+        case 0x63: {
+          // GLOBAL
           const module = this.asciiLine();
           const name = this.asciiLine();
           this.push(this.global(module, name));
           break;
         }
-        case 0x93: { // STACK_GLOBAL
+        case 0x93: {
+          // STACK_GLOBAL
           const name = this.pop();
           const module = this.pop();
           if (typeof module !== 'string' || typeof name !== 'string') this.fail('STACK_GLOBAL needs two strings');
           this.push(this.global(module, name));
           break;
         }
-        case 0x69: { // INST
+        case 0x69: {
+          // INST
           const module = this.asciiLine();
           const name = this.asciiLine();
           const fn = this.global(module, name);
           this.push(this.call(fn, this.popMark()));
           break;
         }
-        case 0x6f: { // OBJ
+        case 0x6f: {
+          // OBJ
           const items = this.popMark();
           if (items.length === 0) this.fail('OBJ without a class');
           this.push(this.call(items[0]!, items.slice(1)));
           break;
         }
-        case 0x52: { // REDUCE
+        case 0x52: {
+          // REDUCE
           const args = this.pop();
           const fn = this.pop();
           this.push(this.call(fn, args));
           break;
         }
-        case 0x81: { // NEWOBJ
+        case 0x81: {
+          // NEWOBJ
           const args = this.pop();
           const cls = this.pop();
           this.push(this.call(cls, args));
           break;
         }
-        case 0x92: { // NEWOBJ_EX
+        case 0x92: {
+          // NEWOBJ_EX
           const kwargs = this.pop();
           const args = this.pop();
           const cls = this.pop();
@@ -699,7 +771,8 @@ class Machine {
           this.push(this.call(cls, args));
           break;
         }
-        case 0x62: { // BUILD: instance state (e.g. OrderedDict._metadata) carries nothing we use
+        case 0x62: {
+          // BUILD: instance state (e.g. OrderedDict._metadata) carries nothing we use
           this.pop();
           const target = this.top();
           if (!(target instanceof Map) && !isPyObject(target)) this.fail(`BUILD on a ${pyTypeName(target)}`);

@@ -7,15 +7,7 @@ import { Buffer } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { UserError } from '../util/errors.js';
-import {
-  isPyObject,
-  pyTypeName,
-  quoted,
-  unpickle,
-  type GlobalHandler,
-  type PyObject,
-  type PyValue,
-} from './pickle.js';
+import { isPyObject, pyTypeName, quoted, unpickle, type GlobalHandler, type PyObject, type PyValue } from './pickle.js';
 import { looksLikeZip, ZipArchive, type ZipEntry } from './zip.js';
 
 export interface Tensor {
@@ -26,12 +18,28 @@ export interface Tensor {
 type DType = 'float32' | 'float16' | 'bfloat16' | 'float64' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
 
 const ELEMENT_SIZE: Record<DType, number> = {
-  float32: 4, float16: 2, bfloat16: 2, float64: 8, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
+  float32: 4,
+  float16: 2,
+  bfloat16: 2,
+  float64: 8,
+  int64: 8,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
 };
 
 const STORAGE_CLASSES: Record<string, DType> = {
-  FloatStorage: 'float32', HalfStorage: 'float16', BFloat16Storage: 'bfloat16', DoubleStorage: 'float64',
-  LongStorage: 'int64', IntStorage: 'int32', ShortStorage: 'int16', CharStorage: 'int8', ByteStorage: 'uint8',
+  FloatStorage: 'float32',
+  HalfStorage: 'float16',
+  BFloat16Storage: 'bfloat16',
+  DoubleStorage: 'float64',
+  LongStorage: 'int64',
+  IntStorage: 'int32',
+  ShortStorage: 'int16',
+  CharStorage: 'int8',
+  ByteStorage: 'uint8',
   BoolStorage: 'bool',
 };
 
@@ -186,18 +194,27 @@ const SCRATCH_F32 = new Float32Array(SCRATCH_U32.buffer);
 
 function decodeElement(view: DataView, at: number, dtype: DType, le: boolean): number {
   switch (dtype) {
-    case 'float32': return view.getFloat32(at, le);
-    case 'float64': return view.getFloat64(at, le);
-    case 'float16': return halfToFloat(view.getUint16(at, le));
+    case 'float32':
+      return view.getFloat32(at, le);
+    case 'float64':
+      return view.getFloat64(at, le);
+    case 'float16':
+      return halfToFloat(view.getUint16(at, le));
     case 'bfloat16':
       SCRATCH_U32[0] = view.getUint16(at, le) << 16;
       return SCRATCH_F32[0]!;
-    case 'int64': return Number(view.getBigInt64(at, le));
-    case 'int32': return view.getInt32(at, le);
-    case 'int16': return view.getInt16(at, le);
-    case 'int8': return view.getInt8(at);
-    case 'uint8': return view.getUint8(at);
-    case 'bool': return view.getUint8(at) ? 1 : 0;
+    case 'int64':
+      return Number(view.getBigInt64(at, le));
+    case 'int32':
+      return view.getInt32(at, le);
+    case 'int16':
+      return view.getInt16(at, le);
+    case 'int8':
+      return view.getInt8(at);
+    case 'uint8':
+      return view.getUint8(at);
+    case 'bool':
+      return view.getUint8(at) ? 1 : 0;
   }
 }
 
@@ -452,13 +469,19 @@ function parseZip(file: string, data: Uint8Array, opts: LoadStateDictOptions): M
     // torch.save writes a storage's bytes exactly: a member of another size is not its storage.
     if (entry.size !== nbytes) throw badFile(file, `corrupt checkpoint: ${entry.name} has ${entry.size} bytes, its storage ${quoted(key)} is ${nbytes}`);
     if (entry.method !== 0 && entry.size > MAX_DEFLATE_RATIO * entry.compressedSize + 1024) {
-      throw badFile(file, `corrupt checkpoint: ${entry.name} claims ${entry.size} bytes from ${entry.compressedSize} compressed, more than deflate can produce`);
+      throw badFile(
+        file,
+        `corrupt checkpoint: ${entry.name} claims ${entry.size} bytes from ${entry.compressedSize} compressed, more than deflate can produce`,
+      );
     }
     total += entry.size;
     members.set(key, entry);
   }
   if (total > MAX_CHECKPOINT_BYTES) {
-    throw badFile(file, `checkpoint declares ${(total / 2 ** 30).toFixed(1)} GiB of tensors, more than the ${MAX_CHECKPOINT_BYTES / 2 ** 30} GiB limit for a GenSen encoder`);
+    throw badFile(
+      file,
+      `checkpoint declares ${(total / 2 ** 30).toFixed(1)} GiB of tensors, more than the ${MAX_CHECKPOINT_BYTES / 2 ** 30} GiB limit for a GenSen encoder`,
+    );
   }
   const raws = new Map<string, RawStorage>();
   for (const [key, entry] of members) raws.set(key, { bytes: zip.read(entry), bigEndian });

@@ -114,9 +114,21 @@ export class ZipArchive {
           const need = (n: number): void => {
             if (y + n > x + 4 + len) this.fail(`zip64 extra field of ${quoted(name)} too short`);
           };
-          if (size === 0xffffffff) { need(8); size = this.u64(y); y += 8; }
-          if (compressedSize === 0xffffffff) { need(8); compressedSize = this.u64(y); y += 8; }
-          if (localHeaderOffset === 0xffffffff) { need(8); localHeaderOffset = this.u64(y); y += 8; }
+          if (size === 0xffffffff) {
+            need(8);
+            size = this.u64(y);
+            y += 8;
+          }
+          if (compressedSize === 0xffffffff) {
+            need(8);
+            compressedSize = this.u64(y);
+            y += 8;
+          }
+          if (localHeaderOffset === 0xffffffff) {
+            need(8);
+            localHeaderOffset = this.u64(y);
+            y += 8;
+          }
         }
         x += 4 + len;
       }

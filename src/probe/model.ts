@@ -37,9 +37,7 @@ export interface ProbeArch {
 }
 
 export function paramCount(a: ProbeArch): number {
-  return a.nhid === 0
-    ? a.nclasses * a.inputDim + a.nclasses
-    : a.nhid * a.inputDim + a.nhid + a.nclasses * a.nhid + a.nclasses;
+  return a.nhid === 0 ? a.nclasses * a.inputDim + a.nclasses : a.nhid * a.inputDim + a.nhid + a.nclasses * a.nhid + a.nclasses;
 }
 
 /** PyTorch's nn.Linear default init: weight and bias ~ U(-1/√fan_in, 1/√fan_in), weight first. */
@@ -64,9 +62,7 @@ export function initParams(a: ProbeArch, rng: { uniform(lo: number, hi: number):
  * distribution per row, `targets` [rows of the features × nclasses] (SentEval's relatedness
  * probe; linear only, as SentEval has it).
  */
-export type ProbeLoss =
-  | { readonly kind: 'cross-entropy' }
-  | { readonly kind: 'distribution-mse'; readonly targets: Float64Array };
+export type ProbeLoss = { readonly kind: 'cross-entropy' } | { readonly kind: 'distribution-mse'; readonly targets: Float64Array };
 
 export const CROSS_ENTROPY: ProbeLoss = { kind: 'cross-entropy' };
 
@@ -143,7 +139,13 @@ export class ProbeNet {
    * Rows `rows[start..end)` of a source as a dense block, with their labels (or, for the
    * distribution loss, their targets); rows become 0..n-1.
    */
-  private gathered(src: RowSource, y: Int32Array | null, rows: Int32Array, start: number, end: number): { X: Float32Array; y: Int32Array; targets: Float64Array } {
+  private gathered(
+    src: RowSource,
+    y: Int32Array | null,
+    rows: Int32Array,
+    start: number,
+    end: number,
+  ): { X: Float32Array; y: Int32Array; targets: Float64Array } {
     const n = end - start;
     const d = this.arch.inputDim;
     if (this.blockData.length < n * d) this.blockData = new Float32Array(n * d);
@@ -320,7 +322,17 @@ export class ProbeNet {
    * bias gradient into `grad` and returns the loss (for two classes only when `withLoss`, NaN
    * otherwise). Nets trained in lockstep share one forward pass and each reads its own columns.
    */
-  kernelCoefficients(e: WasmLinear, y: Int32Array, rows: Int32Array, start: number, nb: number, scale: number, withLoss: boolean, stride: number, row: number): number {
+  kernelCoefficients(
+    e: WasmLinear,
+    y: Int32Array,
+    rows: Int32Array,
+    start: number,
+    nb: number,
+    scale: number,
+    withLoss: boolean,
+    stride: number,
+    row: number,
+  ): number {
     const d = this.arch.inputDim;
     const C = this.arch.nclasses;
     const p = this.params;
@@ -410,9 +422,7 @@ export class ProbeNet {
     }
     e.sigmoid(nb * H);
     g.fill(0, b1);
-    const loss = C === 2
-      ? this.mlpHead2(z, y, rows, start, nb, scale, useDropout)
-      : this.mlpHead(z, y, rows, start, nb, scale, useDropout);
+    const loss = C === 2 ? this.mlpHead2(z, y, rows, start, nb, scale, useDropout) : this.mlpHead(z, y, rows, start, nb, scale, useDropout);
     e.g.fill(0, 0, H * e.dp);
     e.backward(nb, H);
     e.storeGrad(g, d, H, false);
@@ -705,15 +715,7 @@ export class ProbeNet {
     return loss * scale;
   }
 
-  private mlpGrad(
-    X: Float32Array,
-    y: Int32Array,
-    rows: Int32Array,
-    start: number,
-    end: number,
-    scale: number,
-    dropoutRng: FastStream | undefined,
-  ): number {
+  private mlpGrad(X: Float32Array, y: Int32Array, rows: Int32Array, start: number, end: number, scale: number, dropoutRng: FastStream | undefined): number {
     const { inputDim: d, nhid: H, nclasses: C, dropout } = this.arch;
     const p = this.params;
     const g = this.grad;

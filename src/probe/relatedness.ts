@@ -75,13 +75,7 @@ export function expectedScores(params: Float64Array, data: { X: ProbeInput; cols
   return relatednessNet(params, data.cols, new Float64Array(0), nclass).expectedScores(data.X, rows);
 }
 
-export function fitRelatedness(
-  data: ScoredData,
-  trainRows: Int32Array,
-  devRows: Int32Array,
-  testRows: Int32Array,
-  o: RelatednessOptions,
-): RelatednessFit {
+export function fitRelatedness(data: ScoredData, trainRows: Int32Array, devRows: Int32Array, testRows: Int32Array, o: RelatednessOptions): RelatednessFit {
   const nclass = o.nclass ?? RELATEDNESS_SCHEDULE.nclass;
   const bs = o.batchSize ?? RELATEDNESS_SCHEDULE.batchSize;
   const stat = o.earlyStopStat ?? 'spearman';
@@ -100,7 +94,11 @@ export function fitRelatedness(
   let best = net.params.slice();
   let round = 0;
   const stopping = runEarlyStopping(
-    { epochSize: o.epochsPerRound ?? RELATEDNESS_SCHEDULE.epochsPerRound, maxEpoch: o.maxEpoch ?? RELATEDNESS_SCHEDULE.maxEpoch, tenacity: RELATEDNESS_SCHEDULE.tenacity },
+    {
+      epochSize: o.epochsPerRound ?? RELATEDNESS_SCHEDULE.epochsPerRound,
+      maxEpoch: o.maxEpoch ?? RELATEDNESS_SCHEDULE.maxEpoch,
+      tenacity: RELATEDNESS_SCHEDULE.tenacity,
+    },
     {
       trainRound(epochs) {
         for (let e = 0; e < epochs; e++) {

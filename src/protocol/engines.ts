@@ -270,7 +270,8 @@ export async function runInnerKFold(
     let probabilities: Float64Array | undefined;
     if (s.probabilities) {
       probabilities = new Float64Array(X.rows * nclasses);
-      for (const f of folds) for (let i = 0; i < f.rows.length; i++) probabilities.set(f.prob!.subarray(i * nclasses, (i + 1) * nclasses), f.rows[i]! * nclasses);
+      for (const f of folds)
+        for (let i = 0; i < f.rows.length; i++) probabilities.set(f.prob!.subarray(i * nclasses, (i + 1) * nclasses), f.rows[i]! * nclasses);
     }
     return {
       devacc: pyRound(npMean(folds.map((f) => f.dev)), 2),
@@ -373,7 +374,11 @@ export async function runSplit(
   const devRows = range(shared.offsets[1]!, dev.X.rows);
   const testRows = names.map((n, i) => range(shared.offsets[i + 2]!, tests[n]!.X.rows));
   try {
-    const { l2, score: devacc, result: chosen } = await selectL2(
+    const {
+      l2,
+      score: devacc,
+      result: chosen,
+    } = await selectL2(
       regs,
       (l2) => {
         const job: ClassifyJob = {
@@ -416,7 +421,11 @@ export async function runRelatedness(
   onProgress?: ProgressFn,
   backend: ProbeBackend = probePool(),
 ): Promise<RelatednessResultSummary> {
-  for (const [what, p] of [['train', train], ['dev', dev], ['test', test]] as const) {
+  for (const [what, p] of [
+    ['train', train],
+    ['dev', dev],
+    ['test', test],
+  ] as const) {
     if (p.scores.length !== p.X.rows) throw new Error(`relatedness ${what}: ${p.scores.length} scores for ${p.X.rows} rows`);
   }
   const pool = backend;

@@ -215,7 +215,11 @@ function relatednessProbes(ds: DatasetPayload, jobs: readonly RelatednessJob[]):
       rng: new FastStream(job.seed, EPOCH_STREAM),
       score(z) {
         // The expected score from the float32 logits, as the CPU computes it from its own.
-        return devCorrelation(job.earlyStopStat, Float64Array.from(gold, (_, k) => expectedScoreOf(z, k * C, C)), gold);
+        return devCorrelation(
+          job.earlyStopStat,
+          Float64Array.from(gold, (_, k) => expectedScoreOf(z, k * C, C)),
+          gold,
+        );
       },
     };
   });

@@ -102,13 +102,11 @@ export function runJob(job: ProbeJob, ds: DatasetPayload): ProbeResult {
     return classifyResult(job, data, fit.net, fit.bestAccuracy, fit.stopping);
   }
   if (!ds.targets || !ds.scores) throw new Error(`dataset ${ds.id} has no relatedness targets`);
-  const fit = fitRelatedness(
-    { X, cols: ds.cols, targets: ds.targets, scores: ds.scores },
-    job.train,
-    job.dev,
-    job.test,
-    { seed: job.seed, lossReduction: job.lossReduction, earlyStopStat: job.earlyStopStat },
-  );
+  const fit = fitRelatedness({ X, cols: ds.cols, targets: ds.targets, scores: ds.scores }, job.train, job.dev, job.test, {
+    seed: job.seed,
+    lossReduction: job.lossReduction,
+    earlyStopStat: job.earlyStopStat,
+  });
   return {
     kind: 'relatedness',
     devcorr: fit.devcorr,
@@ -118,8 +116,7 @@ export function runJob(job: ProbeJob, ds: DatasetPayload): ProbeResult {
   };
 }
 
-const sameValidation = (a: Validation, b: Validation): boolean =>
-  'rows' in a ? 'rows' in b && a.rows === b.rows : 'split' in b && a.split === b.split;
+const sameValidation = (a: Validation, b: Validation): boolean => ('rows' in a ? 'rows' in b && a.rows === b.rows : 'split' in b && a.split === b.split);
 
 const sameSettings = (a: ClassifyJob['settings'], b: ClassifyJob['settings']): boolean =>
   (Object.keys(a) as (keyof ClassifyJob['settings'])[]).every((k) => a[k] === b[k]) && Object.keys(a).length === Object.keys(b).length;

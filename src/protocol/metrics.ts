@@ -31,7 +31,15 @@ export interface MetricKind {
 export const METRIC_KINDS: Readonly<Record<MetricKindName, MetricKind>> = {
   percent: { name: 'percent', unit: 'percent', min: 0, max: 100, what: 'a percentage', displayScale: 1, decimals: 2 },
   correlation: { name: 'correlation', unit: 'fraction (correlation, -1..1)', min: -1, max: 1, what: 'a correlation', displayScale: 100, decimals: 4 },
-  'squared-error': { name: 'squared-error', unit: 'squared gold-score units', min: 0, max: Number.MAX_VALUE, what: 'a mean squared error', displayScale: 1, decimals: 4 },
+  'squared-error': {
+    name: 'squared-error',
+    unit: 'squared gold-score units',
+    min: 0,
+    max: Number.MAX_VALUE,
+    what: 'a mean squared error',
+    displayScale: 1,
+    decimals: 4,
+  },
 };
 
 /** Means over seeds keep more decimals than one run's value: they are estimates, not SentEval outputs. */

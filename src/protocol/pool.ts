@@ -27,9 +27,7 @@ interface Slot {
   readonly known: Set<number>;
 }
 
-type FromWorker =
-  | { readonly ticket: number; readonly results: ProbeResult[] }
-  | { readonly ticket: number; readonly error: string; readonly stack?: string };
+type FromWorker = { readonly ticket: number; readonly results: ProbeResult[] } | { readonly ticket: number; readonly error: string; readonly stack?: string };
 
 function startWorker(): Worker {
   // Under tsx this module is a .ts file, from dist/ a .js file: load the sibling of the same kind.
@@ -147,7 +145,10 @@ export class ProbePool implements ProbeBackend {
           const job = group[0]!.job;
           const ds = this.datasets.get(job.dataset);
           if (!ds) throw new Error(`probe pool: dataset ${job.dataset} is not registered`);
-          const results = runJobs(group.map((g) => g.job), ds);
+          const results = runJobs(
+            group.map((g) => g.job),
+            ds,
+          );
           group.forEach((g, i) => g.resolve(results[i]!));
         } catch (e) {
           for (const g of group) g.reject(e instanceof Error ? e : new Error(String(e)));

@@ -50,5 +50,9 @@ export function taskMetrics(task: ProtocolTask, settings?: ProtocolSettings): Me
 
 /** Is `key` one of several sets' values for this protocol (kept out of one-line summaries)? */
 export function isPerSetMetric(task: ProtocolTask, key: string): boolean {
-  return findProtocol(task.protocol)?.metrics(task).some((m) => m.key === key && m.perSet === true) ?? false;
+  return (
+    findProtocol(task.protocol)
+      ?.metrics(task)
+      .some((m) => m.key === key && m.perSet === true) ?? false
+  );
 }

@@ -37,7 +37,6 @@ export interface ProtocolSettings {
   readonly featureDtype?: FeatureDtype;
 }
 
-
 /**
  * Probe presets. `paper` is what GenSen and the literature used (and the default); `fast` is
  * SentEval's prototyping configuration (about 5x faster); `gensen` is `paper` with the minibatch
@@ -98,14 +97,12 @@ function validateSettings(s: ProtocolSettings): void {
   if (!Number.isInteger(s.nhid) || s.nhid < 0) throw new UserError(`--nhid must be >= 0, got ${s.nhid}`);
   if (!(s.dropout >= 0 && s.dropout < 1)) throw new UserError(`--dropout must be in [0, 1), got ${s.dropout}`);
   if (s.optim !== 'adam' && s.optim !== 'rmsprop') throw new UserError(`--optim must be adam or rmsprop, got ${s.optim}`);
-  if (s.lossReduction !== 'mean' && s.lossReduction !== 'sum')
-    throw new UserError(`--loss-reduction must be mean or sum, got ${s.lossReduction}`);
+  if (s.lossReduction !== 'mean' && s.lossReduction !== 'sum') throw new UserError(`--loss-reduction must be mean or sum, got ${s.lossReduction}`);
   if (s.relatednessEarlyStop !== undefined && s.relatednessEarlyStop !== 'spearman' && s.relatednessEarlyStop !== 'pearson')
     throw new UserError(`--relatedness-early-stop must be spearman or pearson, got ${s.relatednessEarlyStop}`);
   if (s.featureDtype !== undefined && !FEATURE_DTYPES.includes(s.featureDtype))
     throw new UserError(`--feature-dtype must be one of ${FEATURE_DTYPES.join(', ')}, got ${s.featureDtype}`);
-  if (s.stsLowScores !== 'faithful' && s.stsLowScores !== 'clean')
-    throw new UserError(`--sts-low-scores must be faithful or clean, got ${s.stsLowScores}`);
+  if (s.stsLowScores !== 'faithful' && s.stsLowScores !== 'clean') throw new UserError(`--sts-low-scores must be faithful or clean, got ${s.stsLowScores}`);
 }
 
 /** The dev statistic the relatedness probe early-stops on; files written before it was recorded used Spearman. */
@@ -116,7 +113,10 @@ export function earlyStopStat(s: ProtocolSettings): 'spearman' | 'pearson' {
 /** `paper: kfold 10, optim adam, …` — what each preset sets, for --help. */
 export function describePresets(): string {
   return Object.entries(PRESETS)
-    .map(([name, p]) => `${name}: kfold ${p.kfold}, optim ${p.optim}, batch ${p.batchSize}, tenacity ${p.tenacity}, epoch-size ${p.epochSize}, max-epoch ${p.maxEpoch}, nhid ${p.nhid}, dropout ${p.dropout}, loss ${p.lossReduction}, relatedness early stop ${p.relatednessEarlyStop}`)
+    .map(
+      ([name, p]) =>
+        `${name}: kfold ${p.kfold}, optim ${p.optim}, batch ${p.batchSize}, tenacity ${p.tenacity}, epoch-size ${p.epochSize}, max-epoch ${p.maxEpoch}, nhid ${p.nhid}, dropout ${p.dropout}, loss ${p.lossReduction}, relatedness early stop ${p.relatednessEarlyStop}`,
+    )
     .join('; ');
 }
 

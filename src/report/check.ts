@@ -168,7 +168,10 @@ export function checkRegression(baseline: LoadedResults, current: LoadedResults,
   const missing = rows.filter((r) => r.verdict === 'missing').length;
   const notes: string[] = [];
   if (mismatched.length) notes.push(`fingerprints differ for ${mismatched.join(', ')}; compared anyway (--allow-mixed)`);
-  if (missing) notes.push(`${missing} baseline task(s) missing from the new run${opts.allowMissing ? ' (allowed by --allow-missing)' : ': the gate fails (pass --allow-missing to accept)'}`);
+  if (missing)
+    notes.push(
+      `${missing} baseline task(s) missing from the new run${opts.allowMissing ? ' (allowed by --allow-missing)' : ': the gate fails (pass --allow-missing to accept)'}`,
+    );
   for (const w of baseline.warnings) notes.push(`${baseline.path}: ${w}`);
   for (const w of current.warnings) notes.push(`${current.path}: ${w}`);
   const fail = regressions > 0 || (missing > 0 && !opts.allowMissing);
@@ -193,10 +196,17 @@ function shellCommand(args: readonly string[]): string {
  * tasks, and for tasks whose recorded settings are equal, the harness versions that wrote the files
  * (a new protocol implementation changes every fingerprint), then what to do.
  */
-function mixedMessage(baseline: LoadedResults, current: LoadedResults, mismatched: readonly string[], base: Map<string, TaskResult>, cur: Map<string, TaskResult>): string {
+function mixedMessage(
+  baseline: LoadedResults,
+  current: LoadedResults,
+  mismatched: readonly string[],
+  base: Map<string, TaskResult>,
+  cur: Map<string, TaskResult>,
+): string {
   const explained: string[] = [];
   const unexplained: string[] = [];
-  for (const t of mismatched) (recordedTaskDifferences(base.get(t)!, baseline.results, cur.get(t)!, current.results).length > 0 ? explained : unexplained).push(t);
+  for (const t of mismatched)
+    (recordedTaskDifferences(base.get(t)!, baseline.results, cur.get(t)!, current.results).length > 0 ? explained : unexplained).push(t);
   const fix = `re-run the baseline with this version to gate on it${baseline.results.command.length ? ` (${shellCommand(baseline.results.command)})` : ''}, or pass --allow-mixed to compare the scores anyway`;
   if (unexplained.length === 0) {
     const why = groupMixedTasks(
@@ -207,7 +217,9 @@ function mixedMessage(baseline: LoadedResults, current: LoadedResults, mismatche
     return `${current.path} vs ${baseline.path}: protocol fingerprints differ for ${why}: the scores are not comparable; rerun the baseline with the same settings, or pass --allow-mixed`;
   }
   const lines = [`${current.path} vs ${baseline.path}: protocol fingerprints differ, so the scores are not comparable as they stand`];
-  for (const g of groupMixedTasks(explained.map((t) => ({ task: t, reasons: recordedTaskDifferences(base.get(t)!, baseline.results, cur.get(t)!, current.results) })))) {
+  for (const g of groupMixedTasks(
+    explained.map((t) => ({ task: t, reasons: recordedTaskDifferences(base.get(t)!, baseline.results, cur.get(t)!, current.results) })),
+  )) {
     lines.push(`  ${g.tasks.join(', ')}: ${g.reasons.join('; ')}`);
   }
   const hb = harnessOf(baseline);
@@ -237,7 +249,14 @@ const VERDICT_TEXT: Record<Verdict, string> = {
 
 function pad(cells: string[][]): string {
   const w = cells[0].map((_, j) => Math.max(...cells.map((r) => r[j].length)));
-  return cells.map((r) => r.map((c, j) => (j === 0 || j === r.length - 1 ? c.padEnd(w[j]) : c.padStart(w[j]))).join('  ').trimEnd()).join('\n');
+  return cells
+    .map((r) =>
+      r
+        .map((c, j) => (j === 0 || j === r.length - 1 ? c.padEnd(w[j]) : c.padStart(w[j])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** Plain-text table for terminals and CI logs. */
@@ -255,6 +274,10 @@ export function renderCheckTable(rep: CheckReport): string {
   }
   const lines = [`baseline: ${rep.baselineFile}`, `new:      ${rep.currentFile}`, 'points: accuracy/F1 in percent, correlations ×100', '', pad(cells), ''];
   for (const n of rep.notes) lines.push(`note: ${n}`);
-  lines.push(rep.exitCode === 0 ? 'PASS: no task fell by more than its tolerance' : `FAIL: ${rep.regressions} regression(s)${rep.missing ? `, ${rep.missing} missing task(s)` : ''}`);
+  lines.push(
+    rep.exitCode === 0
+      ? 'PASS: no task fell by more than its tolerance'
+      : `FAIL: ${rep.regressions} regression(s)${rep.missing ? `, ${rep.missing} missing task(s)` : ''}`,
+  );
   return lines.join('\n') + '\n';
 }

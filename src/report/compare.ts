@@ -82,7 +82,9 @@ function sidecar(lr: LoadedResults, key: string, t: TaskResult): TaskPredictions
     p = readPredictions(lr.path, t.predictionsFile);
   } catch (e) {
     if (e instanceof UserError && /cannot read/.test(e.message)) {
-      throw new UserError(`${e.message}; it is named by ${lr.path} (task ${key}): rerun evaluate with --save-predictions, or keep the sidecar beside the results file`);
+      throw new UserError(
+        `${e.message}; it is named by ${lr.path} (task ${key}): rerun evaluate with --save-predictions, or keep the sidecar beside the results file`,
+      );
     }
     throw e;
   }
@@ -156,7 +158,9 @@ function checkSameExamples(task: string, split: string, a: PredictionSet, b: Pre
   }
   for (let i = 0; i < a.gold.length; i++) {
     if (Math.abs(a.gold[i] - b.gold[i]) > 1e-9) {
-      throw new UserError(`${task} (${split}): gold labels differ at example ${i} (${a.gold[i]} in ${fa}, ${b.gold[i]} in ${fb}): not the same examples in the same order`);
+      throw new UserError(
+        `${task} (${split}): gold labels differ at example ${i} (${a.gold[i]} in ${fa}, ${b.gold[i]} in ${fb}): not the same examples in the same order`,
+      );
     }
   }
 }
@@ -167,7 +171,16 @@ function verdictFromCi(lo: number, hi: number): CompareVerdict {
   return 'no significant difference';
 }
 
-function compareSet(task: string, split: string, name: (family: string) => string, kind: 'class' | 'score', a: PredictionSet, b: PredictionSet, wantF1: boolean, o: Required<Omit<CompareOptions, 'tasks'>>): CompareRow[] {
+function compareSet(
+  task: string,
+  split: string,
+  name: (family: string) => string,
+  kind: 'class' | 'score',
+  a: PredictionSet,
+  b: PredictionSet,
+  wantF1: boolean,
+  o: Required<Omit<CompareOptions, 'tasks'>>,
+): CompareRow[] {
   const n = a.gold.length;
   const gold = a.gold;
   const preds = [a.pred, b.pred] as const;
@@ -187,29 +200,61 @@ function compareSet(task: string, split: string, name: (family: string) => strin
     const p = mcnemarExact(aOnly, bOnly);
     const diff = boot[0].difference;
     rows.push({
-      task, metric: name('acc'), split, n,
+      task,
+      metric: name('acc'),
+      split,
+      n,
       method: `McNemar exact (A-only right ${aOnly}, B-only right ${bOnly}); CI: paired bootstrap`,
-      a: metrics[0](0, undefined), b: metrics[0](1, undefined), difference: diff,
-      ciLow: boot[0].ciLow, ciHigh: boot[0].ciHigh, pValue: p, bootstrapP: boot[0].pValue, discordant: [aOnly, bOnly],
+      a: metrics[0](0, undefined),
+      b: metrics[0](1, undefined),
+      difference: diff,
+      ciLow: boot[0].ciLow,
+      ciHigh: boot[0].ciHigh,
+      pValue: p,
+      bootstrapP: boot[0].pValue,
+      discordant: [aOnly, bOnly],
       verdict: p < o.alpha ? (bOnly > aOnly ? 'better' : 'worse') : 'no significant difference',
     });
     if (wantF1) {
       rows.push({
-        task, metric: name('f1'), split, n, method: 'paired bootstrap',
-        a: metrics[1](0, undefined), b: metrics[1](1, undefined), difference: boot[1].difference,
-        ciLow: boot[1].ciLow, ciHigh: boot[1].ciHigh, pValue: boot[1].pValue, bootstrapP: boot[1].pValue, verdict: verdictFromCi(boot[1].ciLow, boot[1].ciHigh),
+        task,
+        metric: name('f1'),
+        split,
+        n,
+        method: 'paired bootstrap',
+        a: metrics[1](0, undefined),
+        b: metrics[1](1, undefined),
+        difference: boot[1].difference,
+        ciLow: boot[1].ciLow,
+        ciHigh: boot[1].ciHigh,
+        pValue: boot[1].pValue,
+        bootstrapP: boot[1].pValue,
+        verdict: verdictFromCi(boot[1].ciLow, boot[1].ciHigh),
       });
     }
   } else {
     const pg = rankPlan(gold);
     const pp = [rankPlan(a.pred), rankPlan(b.pred)] as const;
-    const metrics: PairedMetric[] = [(s, w) => toDisplay('pearson', pearson(gold, preds[s], w)), (s, w) => toDisplay('spearman', spearmanPlanned(pg, pp[s], w))];
+    const metrics: PairedMetric[] = [
+      (s, w) => toDisplay('pearson', pearson(gold, preds[s], w)),
+      (s, w) => toDisplay('spearman', spearmanPlanned(pg, pp[s], w)),
+    ];
     const boot = pairedBootstrap(n, metrics, o.seed, o.resamples, o.alpha);
     ['pearson', 'spearman'].forEach((m, k) => {
       rows.push({
-        task, metric: name(m), split, n, method: 'paired bootstrap',
-        a: metrics[k](0, undefined), b: metrics[k](1, undefined), difference: boot[k].difference,
-        ciLow: boot[k].ciLow, ciHigh: boot[k].ciHigh, pValue: boot[k].pValue, bootstrapP: boot[k].pValue, verdict: verdictFromCi(boot[k].ciLow, boot[k].ciHigh),
+        task,
+        metric: name(m),
+        split,
+        n,
+        method: 'paired bootstrap',
+        a: metrics[k](0, undefined),
+        b: metrics[k](1, undefined),
+        difference: boot[k].difference,
+        ciLow: boot[k].ciLow,
+        ciHigh: boot[k].ciHigh,
+        pValue: boot[k].pValue,
+        bootstrapP: boot[k].pValue,
+        verdict: verdictFromCi(boot[k].ciLow, boot[k].ciHigh),
       });
     });
   }
@@ -223,7 +268,16 @@ function compareSet(task: string, split: string, name: (family: string) => strin
  * bootstrap over pairs stratified by set, then each set's own Pearson and Spearman by the ordinary
  * paired bootstrap over its pairs.
  */
-function compareAggregated(task: string, protocol: ProtocolDefinition, aggregates: readonly SetAggregate[], a: TaskPredictions, b: TaskPredictions, fa: string, fb: string, o: Required<Omit<CompareOptions, 'tasks'>>): CompareRow[] {
+function compareAggregated(
+  task: string,
+  protocol: ProtocolDefinition,
+  aggregates: readonly SetAggregate[],
+  a: TaskPredictions,
+  b: TaskPredictions,
+  fa: string,
+  fb: string,
+  o: Required<Omit<CompareOptions, 'tasks'>>,
+): CompareRow[] {
   const sets: [string, PredictionSet, PredictionSet][] = [[a.split, a, b]];
   for (const [name, sa] of Object.entries(a.extra ?? {})) {
     const sb = b.extra?.[name];
@@ -265,11 +319,26 @@ function compareAggregated(task: string, protocol: ProtocolDefinition, aggregate
       : (s, w) => toDisplay(agg.key, spearmanPlanned(pooledPlans.gold, pooledPlans.pred[s]!, concat(w)));
   };
   const named = aggregates.map((agg) => [agg.key, metricOf(agg)] as const);
-  const boot = stratifiedPairedBootstrap(sizes, named.map(([, m]) => m), o.seed, o.resamples, o.alpha);
+  const boot = stratifiedPairedBootstrap(
+    sizes,
+    named.map(([, m]) => m),
+    o.seed,
+    o.resamples,
+    o.alpha,
+  );
   const rows: CompareRow[] = named.map(([metric, m], k) => ({
-    task, metric, split: 'all', n: total, method: `paired bootstrap over pairs, stratified by dataset (${sets.length})`,
-    a: m(0, undefined), b: m(1, undefined), difference: boot[k]!.difference,
-    ciLow: boot[k]!.ciLow, ciHigh: boot[k]!.ciHigh, pValue: boot[k]!.pValue, bootstrapP: boot[k]!.pValue,
+    task,
+    metric,
+    split: 'all',
+    n: total,
+    method: `paired bootstrap over pairs, stratified by dataset (${sets.length})`,
+    a: m(0, undefined),
+    b: m(1, undefined),
+    difference: boot[k]!.difference,
+    ciLow: boot[k]!.ciLow,
+    ciHigh: boot[k]!.ciHigh,
+    pValue: boot[k]!.pValue,
+    bootstrapP: boot[k]!.pValue,
     verdict: verdictFromCi(boot[k]!.ciLow, boot[k]!.ciHigh),
   }));
   for (const [name, sa, sb] of sets) rows.push(...compareSet(task, name, (f) => protocol.setMetric(f, name), 'score', sa, sb, false, o));
@@ -302,7 +371,8 @@ export function compareRuns(a: LoadedResults, b: LoadedResults, opts: CompareOpt
     const fb = `${b.path} (${rb.predictionsFile})`;
     if (pa.kind !== pb.kind) throw new UserError(`${task}: predictions are '${pa.kind}' in ${fa} but '${pb.kind}' in ${fb}`);
     if (pa.split !== pb.split) throw new UserError(`${task}: predictions are for split '${pa.split}' in ${fa} but '${pb.split}' in ${fb}`);
-    if (ra.fingerprint !== rb.fingerprint) notes.push(`${task}: protocol fingerprints differ; the paired test still holds for these predictions, but the runs were measured differently`);
+    if (ra.fingerprint !== rb.fingerprint)
+      notes.push(`${task}: protocol fingerprints differ; the paired test still holds for these predictions, but the runs were measured differently`);
     const protocol = findProtocol(ra.protocol);
     if (ra.protocol !== rb.protocol && (protocol?.aggregates || findProtocol(rb.protocol)?.aggregates)) {
       throw new UserError(`${task}: protocol '${ra.protocol}' in ${a.path} but '${rb.protocol}' in ${b.path}`);
@@ -310,7 +380,9 @@ export function compareRuns(a: LoadedResults, b: LoadedResults, opts: CompareOpt
     if (protocol?.seeded !== false && (pa.seed !== undefined || pb.seed !== undefined)) {
       // A multi-seed run saves its first seed's predictions; a single-seed run's are its one seed's.
       const from = (side: string, seed: number | undefined, r: TaskResult, run: LoadedResults): string =>
-        seed !== undefined && r.seeds && r.seeds.length > 1 ? `seed ${seed} of ${side}'s seeds ${r.seeds.join(', ')}` : `${side}'s only seed, ${seed ?? run.results.seed}`;
+        seed !== undefined && r.seeds && r.seeds.length > 1
+          ? `seed ${seed} of ${side}'s seeds ${r.seeds.join(', ')}`
+          : `${side}'s only seed, ${seed ?? run.results.seed}`;
       notes.push(`${task}: the predictions are from ${from('A', pa.seed, ra, a)} and from ${from('B', pb.seed, rb, b)}`);
     }
     if (protocol?.aggregates) {
@@ -319,7 +391,10 @@ export function compareRuns(a: LoadedResults, b: LoadedResults, opts: CompareOpt
     }
     // A set's metric as its protocol names it (acc, acc_mismatched, pearson); files from an unknown
     // protocol name extra sets after their split.
-    const setMetric = (set: string) => (family: string): string => protocol?.setMetric(family, set) ?? (set === pa.split ? family : `${family}_${set.replace(/^test_/, '')}`);
+    const setMetric =
+      (set: string) =>
+      (family: string): string =>
+        protocol?.setMetric(family, set) ?? (set === pa.split ? family : `${family}_${set.replace(/^test_/, '')}`);
     checkSameExamples(task, pa.split, pa, pb, fa, fb);
     const wantF1 = 'f1' in ra.metrics || 'f1' in rb.metrics;
     rows.push(...compareSet(task, pa.split, setMetric(pa.split), pa.kind, pa, pb, wantF1, o));
@@ -363,12 +438,17 @@ export function holmSurvivors(pValues: readonly number[], alpha: number): boolea
 export function compareFootnotes(rep: CompareReport): string[] {
   const out: string[] = [];
   if (rep.rows.some((r) => r.discordant)) {
-    out.push('McNemar: "A-only right" counts test examples A classifies correctly and B does not; "B-only right" the reverse. Only these discordant examples enter the test; B is better when B-only right is the larger count and p < alpha.');
+    out.push(
+      'McNemar: "A-only right" counts test examples A classifies correctly and B does not; "B-only right" the reverse. Only these discordant examples enter the test; B is better when B-only right is the larger count and p < alpha.',
+    );
   }
   out.push('p: McNemar exact for accuracy rows; for F1 and correlations the two-sided paired-bootstrap p (bootstrapP in --json, given for accuracy rows too).');
   const sig = rep.rows.filter((r) => r.verdict !== 'no significant difference').length;
   if (rep.rows.length > 1) {
-    const keep = holmSurvivors(rep.rows.map((r) => r.pValue), rep.alpha);
+    const keep = holmSurvivors(
+      rep.rows.map((r) => r.pValue),
+      rep.alpha,
+    );
     const held = rep.rows.filter((r, i) => r.verdict !== 'no significant difference' && keep[i]).length;
     out.push(
       `multiple comparisons: ${rep.rows.length} tests at alpha ${rep.alpha} each; about ${formatPoints(rep.rows.length * rep.alpha, 1)} would come out significant by chance if the runs were equal. ` +
@@ -396,7 +476,14 @@ export function renderCompareTable(rep: CompareReport): string {
     ]);
   }
   const w = cells[0].map((_, j) => Math.max(...cells.map((row) => row[j].length)));
-  const table = cells.map((row) => row.map((c, j) => (j <= 1 || j >= 8 ? c.padEnd(w[j]) : c.padStart(w[j]))).join('  ').trimEnd()).join('\n');
+  const table = cells
+    .map((row) =>
+      row
+        .map((c, j) => (j <= 1 || j >= 8 ? c.padEnd(w[j]) : c.padStart(w[j])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
   const lines = [
     `A: ${rep.fileA}`,
     `B: ${rep.fileB}`,

@@ -68,7 +68,9 @@ function marker(shape: Shape, cx: number, cy: number, r: number, paint: string, 
 
 function paintFor(kind: LeaderboardRow['kind'], style: RowStyle): string {
   // Published rows are hollow so they read as context, not as runs.
-  return kind === 'reference' ? `fill="#fff" stroke="${style.color}" stroke-width="2"` : `fill="${style.color}" fill-opacity="0.9" stroke="#fff" stroke-width="0.5"`;
+  return kind === 'reference'
+    ? `fill="#fff" stroke="${style.color}" stroke-width="2"`
+    : `fill="${style.color}" fill-opacity="0.9" stroke="#fff" stroke-width="0.5"`;
 }
 
 function swatch(kind: LeaderboardRow['kind'], style: RowStyle): string {
@@ -134,10 +136,20 @@ const SCRIPT = `
 function cellHtml(c: LeaderboardCell | undefined, showDiff: boolean): string {
   if (!c) return '<td data-v="">–</td>';
   const cls = [c.best ? 'best' : '', c.mixed ? 'mixed' : ''].filter(Boolean).join(' ');
-  const title = [`${c.value.toFixed(4)}`, c.std === undefined ? '' : `± ${c.std.toFixed(4)} (sample std over ${count(c.seeds ?? 0, 'seed')})`, c.source ? `source: ${c.source}` : '', !c.verified ? 'not verified' : '', c.mixed ? 'task fingerprints differ between runs' : '']
+  const title = [
+    `${c.value.toFixed(4)}`,
+    c.std === undefined ? '' : `± ${c.std.toFixed(4)} (sample std over ${count(c.seeds ?? 0, 'seed')})`,
+    c.source ? `source: ${c.source}` : '',
+    !c.verified ? 'not verified' : '',
+    c.mixed ? 'task fingerprints differ between runs' : '',
+  ]
     .filter(Boolean)
     .join('\n');
-  let inner = esc(formatPoints(c.value)) + (c.std === undefined ? '' : `<span class="sd">±${esc(formatPoints(c.std))}</span>`) + (c.verified ? '' : MARK_UNVERIFIED) + (c.mixed ? MARK_MIXED : '');
+  let inner =
+    esc(formatPoints(c.value)) +
+    (c.std === undefined ? '' : `<span class="sd">±${esc(formatPoints(c.std))}</span>`) +
+    (c.verified ? '' : MARK_UNVERIFIED) +
+    (c.mixed ? MARK_MIXED : '');
   if (showDiff && c.diff !== undefined) inner += `<span class="diff ${c.diff > 0 ? 'pos' : c.diff < 0 ? 'neg' : ''}">${esc(formatSigned(c.diff))}</span>`;
   return `<td data-v="${c.value}"${cls ? ` class="${cls}"` : ''} title="${esc(title)}">${inner}</td>`;
 }
@@ -167,7 +179,7 @@ function tickStep(min: number, max: number): number {
   if (!(span / 5 > MAX_TICKS)) return 5;
   const raw = span / MAX_TICKS;
   const pow = 10 ** Math.floor(Math.log10(raw));
-  return ([1, 2, 5, 10].map((m) => m * pow).find((s) => s >= raw) ?? raw);
+  return [1, 2, 5, 10].map((m) => m * pow).find((s) => s >= raw) ?? raw;
 }
 
 function chartSvg(lb: Leaderboard, styles: Map<string, RowStyle>): string {
@@ -186,13 +198,18 @@ function chartSvg(lb: Leaderboard, styles: Map<string, RowStyle>): string {
   for (const kind of kinds) {
     const cols = kind.cols.filter((c) => lb.rows.some((r) => r.cells[c.id]));
     if (cols.length === 0) continue;
-    const all = cols.flatMap((c) => lb.rows.flatMap((r) => (r.cells[c.id] ? [r.cells[c.id]!.value - (r.cells[c.id]!.std ?? 0), r.cells[c.id]!.value + (r.cells[c.id]!.std ?? 0)] : [])));
+    const all = cols.flatMap((c) =>
+      lb.rows.flatMap((r) => (r.cells[c.id] ? [r.cells[c.id]!.value - (r.cells[c.id]!.std ?? 0), r.cells[c.id]!.value + (r.cells[c.id]!.std ?? 0)] : [])),
+    );
     // Ticks every 5 points; a wider span (an MSE column, a far-off value) takes a coarser 1-2-5 step,
     // so the axis has at most MAX_TICKS ticks whatever the values.
     const step = tickStep(Math.min(...all), Math.max(...all));
     const lo = Math.floor(Math.min(...all) / step) * step;
     const hi = Math.max(lo + step, Math.ceil(Math.max(...all) / step) * step);
-    const ticks = Array.from({ length: Number.isFinite((hi - lo) / step) ? Math.min(MAX_TICKS, Math.round((hi - lo) / step)) + 1 : 0 }, (_, i) => lo + i * step);
+    const ticks = Array.from(
+      { length: Number.isFinite((hi - lo) / step) ? Math.min(MAX_TICKS, Math.round((hi - lo) / step)) + 1 : 0 },
+      (_, i) => lo + i * step,
+    );
     const x = (v: number): number => left + ((v - lo) / (hi - lo)) * plotW;
     body.push(`<text x="0" y="${y0 + 14}" style="font-weight:600;font-size:12px">${esc(kind.title)}</text>`);
     const axisY = y0 + 24;
@@ -202,7 +219,9 @@ function chartSvg(lb: Leaderboard, styles: Map<string, RowStyle>): string {
     let y = axisY + 6;
     const gridTop = y;
     cols.forEach((c, k) => {
-      const dots: Dot[] = lb.rows.flatMap((r) => (r.cells[c.id] ? [{ row: r, value: r.cells[c.id]!.value, ...(r.cells[c.id]!.std === undefined ? {} : { std: r.cells[c.id]!.std! }) }] : []));
+      const dots: Dot[] = lb.rows.flatMap((r) =>
+        r.cells[c.id] ? [{ row: r, value: r.cells[c.id]!.value, ...(r.cells[c.id]!.std === undefined ? {} : { std: r.cells[c.id]!.std! }) }] : [],
+      );
       // Lanes: a dot takes the first lane whose last dot is at least a marker's width to its left.
       const order = dots.map((_, i) => i).sort((a, b) => dots[a]!.value - dots[b]!.value || a - b);
       const laneEnd: number[] = [];
@@ -228,7 +247,9 @@ function chartSvg(lb: Leaderboard, styles: Map<string, RowStyle>): string {
         if (d.std !== undefined && d.std > 0) {
           const a = x(d.value - d.std);
           const b = x(d.value + d.std);
-          body.push(`<path class="errbar" d="M${a.toFixed(1)} ${cy.toFixed(1)}H${b.toFixed(1)}M${a.toFixed(1)} ${(cy - 3).toFixed(1)}v6M${b.toFixed(1)} ${(cy - 3).toFixed(1)}v6" stroke="${style.color}" stroke-width="1.5" fill="none"/>`);
+          body.push(
+            `<path class="errbar" d="M${a.toFixed(1)} ${cy.toFixed(1)}H${b.toFixed(1)}M${a.toFixed(1)} ${(cy - 3).toFixed(1)}v6M${b.toFixed(1)} ${(cy - 3).toFixed(1)}v6" stroke="${style.color}" stroke-width="1.5" fill="none"/>`,
+          );
         }
         const tip = `<title>${esc(`${d.row.label} — ${c.header}: ${formatPoints(d.value, 2)}${d.std === undefined ? '' : ` ± ${formatPoints(d.std, 2)}`}`)}</title>`;
         body.push(marker(style.shape, cx, cy, R, `class="dot" data-row="${esc(d.row.id)}" ${paintFor(d.row.kind, style)}`, tip));
@@ -240,7 +261,9 @@ function chartSvg(lb: Leaderboard, styles: Map<string, RowStyle>): string {
     }
     y0 = y + 16;
   }
-  parts.push(`<svg id="chart" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y0}" viewBox="0 0 ${width} ${y0}" style="max-width:100%;height:auto" role="img" aria-label="Per-task scores of each row">`);
+  parts.push(
+    `<svg id="chart" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y0}" viewBox="0 0 ${width} ${y0}" style="max-width:100%;height:auto" role="img" aria-label="Per-task scores of each row">`,
+  );
   parts.push(...body);
   parts.push('</svg>');
   return parts.join('');
@@ -260,13 +283,21 @@ export function renderHtml(lb: Leaderboard, title = 'gensen-eval leaderboard'): 
     `<th title="${esc(commonTitle)}">Common avg</th>`,
   ];
   const body = lb.rows.map((r) => {
-    const avg = r.average === undefined ? '<td data-v="">–</td>' : `<td data-v="${r.average}" title="mean over the ${count(r.coverage, 'task')} this row has">${formatPoints(r.average)}</td>`;
+    const avg =
+      r.average === undefined
+        ? '<td data-v="">–</td>'
+        : `<td data-v="${r.average}" title="mean over the ${count(r.coverage, 'task')} this row has">${formatPoints(r.average)}</td>`;
     const cov = `<td data-v="${r.coverage}">${r.coverage}/${lb.taskCount}</td>`;
     const d = r.commonAverageDiff;
-    const common = r.commonAverage === undefined ? '<td data-v="">–</td>' : `<td data-v="${r.commonAverage}" title="${esc(commonTitle)}">${formatPoints(r.commonAverage)}${showDiff && d !== undefined ? `<span class="diff ${d > 0 ? 'pos' : d < 0 ? 'neg' : ''}">${esc(formatSigned(d))}</span>` : ''}</td>`;
+    const common =
+      r.commonAverage === undefined
+        ? '<td data-v="">–</td>'
+        : `<td data-v="${r.commonAverage}" title="${esc(commonTitle)}">${formatPoints(r.commonAverage)}${showDiff && d !== undefined ? `<span class="diff ${d > 0 ? 'pos' : d < 0 ? 'neg' : ''}">${esc(formatSigned(d))}</span>` : ''}</td>`;
     return `<tr class="${r.kind}">${modelCell(r, styles.get(r.id)!)}<td class="group" data-v="${esc(r.group)}">${esc(r.group)}</td>${lb.columns.map((c) => cellHtml(r.cells[c.id], showDiff)).join('')}${avg}${cov}${common}</tr>`;
   });
-  const notes = leaderboardFootnotes(lb).map((n) => `<li>${esc(n).replace(/\*\*/g, '')}</li>`).join('');
+  const notes = leaderboardFootnotes(lb)
+    .map((n) => `<li>${esc(n).replace(/\*\*/g, '')}</li>`)
+    .join('');
   const legend = lb.rows.map((r) => `<span class="item">${swatch(r.kind, styles.get(r.id)!)}${esc(r.label)}</span>`).join('');
   return `<!DOCTYPE html>
 <html lang="en">

@@ -26,8 +26,13 @@ function cellText(c: LeaderboardCell | undefined, showDiff: boolean): string {
 export function leaderboardFootnotes(lb: Leaderboard): string[] {
   const out: string[] = [];
   out.push('Scores: accuracy and F1 in percent; correlations (SICK-R, STS-B, STS12–16) Pearson/Spearman ×100. Best value per column in bold.');
-  out.push(`Avg: each row's mean main score over the tasks it has; Tasks: how many of the ${lb.taskCount} it has (rows with different coverage are not comparable by Avg).`);
-  if (lb.commonTasks.length) out.push(`Common avg: mean main score over the ${count(lb.commonTasks.length, 'task')} every row has (${lb.commonTasks.join(', ')}): the average that compares rows.`);
+  out.push(
+    `Avg: each row's mean main score over the tasks it has; Tasks: how many of the ${lb.taskCount} it has (rows with different coverage are not comparable by Avg).`,
+  );
+  if (lb.commonTasks.length)
+    out.push(
+      `Common avg: mean main score over the ${count(lb.commonTasks.length, 'task')} every row has (${lb.commonTasks.join(', ')}): the average that compares rows.`,
+    );
   if (lb.rows.some((r) => Object.values(r.cells).some((c) => c.std !== undefined))) {
     out.push('±x: sample standard deviation over seeds (the value is the mean over seeds).');
   }
@@ -39,7 +44,9 @@ export function leaderboardFootnotes(lb: Leaderboard): string[] {
   if (lb.groups.length === 1) {
     const n = lb.groups[0]!.runs.length;
     const published = lb.rows.some((r) => r.kind !== 'run') ? '; published rows say "published"' : '';
-    out.push(`Protocol: runs measured under the same protocol (probe settings and data) share a letter; ${n === 1 ? 'the one run here is' : `all ${n} runs here are`} group ${lb.groups[0]!.letter}${published}.`);
+    out.push(
+      `Protocol: runs measured under the same protocol (probe settings and data) share a letter; ${n === 1 ? 'the one run here is' : `all ${n} runs here are`} group ${lb.groups[0]!.letter}${published}.`,
+    );
   }
   if (lb.groups.length > 1) {
     out.push(
@@ -56,8 +63,18 @@ export function renderMarkdown(lb: Leaderboard): string {
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`];
   for (const r of lb.rows) {
     const avg = r.average === undefined ? '–' : formatPoints(r.average);
-    const common = r.commonAverage === undefined ? '–' : formatPoints(r.commonAverage) + (showDiff && r.commonAverageDiff !== undefined ? ` (${formatSigned(r.commonAverageDiff)})` : '');
-    const cells = [r.label.replace(/\|/g, '\\|'), r.group, ...lb.columns.map((c) => cellText(r.cells[c.id], showDiff)), avg, `${r.coverage}/${lb.taskCount}`, common];
+    const common =
+      r.commonAverage === undefined
+        ? '–'
+        : formatPoints(r.commonAverage) + (showDiff && r.commonAverageDiff !== undefined ? ` (${formatSigned(r.commonAverageDiff)})` : '');
+    const cells = [
+      r.label.replace(/\|/g, '\\|'),
+      r.group,
+      ...lb.columns.map((c) => cellText(r.cells[c.id], showDiff)),
+      avg,
+      `${r.coverage}/${lb.taskCount}`,
+      common,
+    ];
     lines.push(`| ${cells.join(' | ')} |`);
   }
   lines.push('');
@@ -92,8 +109,15 @@ export function renderCsv(lb: Leaderboard): string {
     if (showStd) f.push(...lb.columns.map((c) => num(r.cells[c.id]?.std)));
     if (showDiff) f.push(...lb.columns.map((c) => num(r.cells[c.id]?.diff)), num(r.commonAverageDiff));
     const which = (p: (c: LeaderboardCell) => boolean): string =>
-      lb.columns.filter((c) => r.cells[c.id] && p(r.cells[c.id])).map((c) => c.header).join(';');
-    f.push(which((c) => c.best), which((c) => !c.verified), which((c) => c.mixed));
+      lb.columns
+        .filter((c) => r.cells[c.id] && p(r.cells[c.id]))
+        .map((c) => c.header)
+        .join(';');
+    f.push(
+      which((c) => c.best),
+      which((c) => !c.verified),
+      which((c) => c.mixed),
+    );
     lines.push(f.map(csvField).join(','));
   }
   return lines.join('\n') + '\n';
@@ -108,7 +132,24 @@ export function renderCsv(lb: Leaderboard): string {
  * `avg_common` (tasks every row has), with the number of tasks averaged in `tasks`.
  */
 export function renderCsvLong(lb: Leaderboard): string {
-  const head = ['model', 'kind', 'protocol_group', 'encoder', 'task', 'metric', 'header', 'value', 'scale', 'std', 'seeds', 'diff', 'best', 'verified', 'mixed', 'tasks'];
+  const head = [
+    'model',
+    'kind',
+    'protocol_group',
+    'encoder',
+    'task',
+    'metric',
+    'header',
+    'value',
+    'scale',
+    'std',
+    'seeds',
+    'diff',
+    'best',
+    'verified',
+    'mixed',
+    'tasks',
+  ];
   const lines = [head.join(',')];
   const bool = (b: boolean): string => (b ? 'true' : 'false');
   for (const r of lb.rows) {
@@ -118,14 +159,55 @@ export function renderCsvLong(lb: Leaderboard): string {
       if (!cell) continue;
       const scale = isCorrelation(c.metric) ? 'correlation_x100' : 'percent';
       lines.push(
-        [r.id, r.kind, r.group, encoder, c.task, c.metric, c.header, num(cell.value), scale, num(cell.std), cell.seeds === undefined ? '' : String(cell.seeds), num(cell.diff), bool(cell.best), bool(cell.verified), bool(cell.mixed), '']
+        [
+          r.id,
+          r.kind,
+          r.group,
+          encoder,
+          c.task,
+          c.metric,
+          c.header,
+          num(cell.value),
+          scale,
+          num(cell.std),
+          cell.seeds === undefined ? '' : String(cell.seeds),
+          num(cell.diff),
+          bool(cell.best),
+          bool(cell.verified),
+          bool(cell.mixed),
+          '',
+        ]
           .map(csvField)
           .join(','),
       );
     }
-    if (r.average !== undefined) lines.push([r.id, r.kind, r.group, encoder, '*', 'avg', 'Avg', num(r.average), 'points', '', '', '', '', '', '', String(r.coverage)].map(csvField).join(','));
+    if (r.average !== undefined)
+      lines.push(
+        [r.id, r.kind, r.group, encoder, '*', 'avg', 'Avg', num(r.average), 'points', '', '', '', '', '', '', String(r.coverage)].map(csvField).join(','),
+      );
     if (r.commonAverage !== undefined) {
-      lines.push([r.id, r.kind, r.group, encoder, '*', 'avg_common', 'Common avg', num(r.commonAverage), 'points', '', '', num(r.commonAverageDiff), '', '', '', String(lb.commonTasks.length)].map(csvField).join(','));
+      lines.push(
+        [
+          r.id,
+          r.kind,
+          r.group,
+          encoder,
+          '*',
+          'avg_common',
+          'Common avg',
+          num(r.commonAverage),
+          'points',
+          '',
+          '',
+          num(r.commonAverageDiff),
+          '',
+          '',
+          '',
+          String(lb.commonTasks.length),
+        ]
+          .map(csvField)
+          .join(','),
+      );
     }
   }
   return lines.join('\n') + '\n';

@@ -137,7 +137,9 @@ export function recordedTaskDifferences(ta: TaskResult, ra: RunResults, tb: Task
   const parts: string[] = [];
   const settings = diffSettings(ra.protocol as unknown as Record<string, unknown>, rb.protocol as unknown as Record<string, unknown>);
   for (const k of settings) {
-    parts.push(`${k}: ${JSON.stringify((ra.protocol as unknown as Record<string, unknown>)[k])} vs ${JSON.stringify((rb.protocol as unknown as Record<string, unknown>)[k])}`);
+    parts.push(
+      `${k}: ${JSON.stringify((ra.protocol as unknown as Record<string, unknown>)[k])} vs ${JSON.stringify((rb.protocol as unknown as Record<string, unknown>)[k])}`,
+    );
   }
   const da = new Map(ta.dataFiles.map((d) => [d.path, d.sha256]));
   const db = new Map(tb.dataFiles.map((d) => [d.path, d.sha256]));
@@ -169,11 +171,7 @@ export function groupMixedTasks(mixed: readonly MixedTask[]): { tasks: string[];
   return [...groups.values()];
 }
 
-export function buildLeaderboard(
-  runs: readonly LoadedResults[],
-  references: readonly ReferenceSet[],
-  opts: LeaderboardOptions = {},
-): Leaderboard {
+export function buildLeaderboard(runs: readonly LoadedResults[], references: readonly ReferenceSet[], opts: LeaderboardOptions = {}): Leaderboard {
   if (runs.length === 0 && references.length === 0) {
     throw new UserError('leaderboard: name at least one results file or a --reference set');
   }
@@ -196,7 +194,12 @@ export function buildLeaderboard(
   const groupOf: string[] = runs.map((r, i) => {
     let g = groups.find((x) => x.fingerprint === r.results.protocolFingerprint);
     if (!g) {
-      g = { letter: String.fromCharCode(65 + (groups.length % 26)) + (groups.length >= 26 ? String(Math.floor(groups.length / 26)) : ''), fingerprint: r.results.protocolFingerprint, runs: [], settings: r.results.protocol as unknown as Record<string, unknown> };
+      g = {
+        letter: String.fromCharCode(65 + (groups.length % 26)) + (groups.length >= 26 ? String(Math.floor(groups.length / 26)) : ''),
+        fingerprint: r.results.protocolFingerprint,
+        runs: [],
+        settings: r.results.protocol as unknown as Record<string, unknown>,
+      };
       groups.push(g);
     }
     g.runs.push(labels[i]);
@@ -228,7 +231,9 @@ export function buildLeaderboard(
   const mixed = groups.length > 1 || mixedTasks.length > 0;
   if (mixed && opts.strict) {
     const lines = mixedTasks.length
-      ? groupMixedTasks(mixedTasks).map((g) => `${g.tasks.join(', ')} (${g.reasons.join(' | ')})`).join('; ')
+      ? groupMixedTasks(mixedTasks)
+          .map((g) => `${g.tasks.join(', ')} (${g.reasons.join(' | ')})`)
+          .join('; ')
       : `protocol fingerprints differ (${[...protocolDifferences].join(', ') || 'settings not recorded'})`;
     throw new UserError(`--strict: runs were measured under different protocols and are not comparable: ${lines}`);
   }
@@ -335,7 +340,9 @@ export function buildLeaderboard(
     if (!p) continue;
     const ignored = [...protocolDifferences].filter((k) => k !== 'config' && k !== 'encoderBatchSize' && !(p.settings as readonly string[]).includes(k)).sort();
     if (ignored.length) {
-      notes.push(`${tasks.join(' and ')} use ${p.trainer}, which ignores ${ignored.join(', ')}: those differences between the protocol groups do not change their numbers.`);
+      notes.push(
+        `${tasks.join(' and ')} use ${p.trainer}, which ignores ${ignored.join(', ')}: those differences between the protocol groups do not change their numbers.`,
+      );
     }
   }
   for (const lr of runs) for (const w of lr.warnings) notes.push(`${lr.path}: ${w}`);

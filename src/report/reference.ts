@@ -81,7 +81,11 @@ export function loadReferenceSet(nameOrPath: string): ReferenceSet {
       // The results-file scale, so a published value is range-checked as a run's value is.
       const range = metricKind(co.metric);
       if (!Number.isFinite(co.value) || (range && (co.value < range.min || co.value > range.max))) {
-        fail(where, `${f}.value`, `${range ? `a number from ${range.min} to ${range.max} (${range.what}; results-file scale)` : 'a finite number'}, found ${co.value}`);
+        fail(
+          where,
+          `${f}.value`,
+          `${range ? `a number from ${range.min} to ${range.max} (${range.what}; results-file scale)` : 'a finite number'}, found ${co.value}`,
+        );
       }
       if (typeof co.verified !== 'boolean') fail(where, `${f}.verified`, 'true or false');
       if (typeof co.source !== 'string' || co.source === '') fail(where, `${f}.source`, 'a non-empty string');

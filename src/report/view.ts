@@ -63,7 +63,8 @@ function fmt(v: number | undefined, digits: number): string {
 export function renderViewMarkdown(t: ViewTable): string {
   const head = ['Model', ...t.view.columns.map((c) => c.header), t.view.average];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
-  for (const r of t.rows) lines.push(`| ${[r.label.replace(/\|/g, '\\|'), ...r.cells.map((v) => fmt(v, t.view.digits)), fmt(r.average, t.view.digits)].join(' | ')} |`);
+  for (const r of t.rows)
+    lines.push(`| ${[r.label.replace(/\|/g, '\\|'), ...r.cells.map((v) => fmt(v, t.view.digits)), fmt(r.average, t.view.digits)].join(' | ')} |`);
   lines.push('', `- ${t.view.source}.`, ...t.notes.map((n) => `- ${n}`));
   return `${lines.join('\n')}\n`;
 }
@@ -71,6 +72,13 @@ export function renderViewMarkdown(t: ViewTable): string {
 export function renderViewCsv(t: ViewTable): string {
   const q = (s: string): string => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const lines = [['model', ...t.view.columns.map((c) => c.header), t.view.average].map(q).join(',')];
-  for (const r of t.rows) lines.push([q(r.label), ...r.cells.map((v) => (v === undefined ? '' : v.toFixed(t.view.digits))), r.average === undefined ? '' : r.average.toFixed(t.view.digits)].join(','));
+  for (const r of t.rows)
+    lines.push(
+      [
+        q(r.label),
+        ...r.cells.map((v) => (v === undefined ? '' : v.toFixed(t.view.digits))),
+        r.average === undefined ? '' : r.average.toFixed(t.view.digits),
+      ].join(','),
+    );
   return `${lines.join('\n')}\n`;
 }

@@ -54,10 +54,14 @@ export function mergeResults(files: readonly LoadedResults[], outPath: string): 
   for (const f of rest) {
     const r = f.results;
     if (r.protocolFingerprint !== base.protocolFingerprint) {
-      throw new UserError(`merge: ${f.path} was measured under another protocol than ${first!.path} (${settingsDiff(base, r)}); merge only runs of one protocol`);
+      throw new UserError(
+        `merge: ${f.path} was measured under another protocol than ${first!.path} (${settingsDiff(base, r)}); merge only runs of one protocol`,
+      );
     }
     if (canonicalJson(r.encoder) !== canonicalJson(base.encoder)) {
-      throw new UserError(`merge: ${f.path} is encoder ${r.encoder.name} ${canonicalJson(r.encoder.params)} but ${first!.path} is ${base.encoder.name} ${canonicalJson(base.encoder.params)}; merge only runs of one encoder`);
+      throw new UserError(
+        `merge: ${f.path} is encoder ${r.encoder.name} ${canonicalJson(r.encoder.params)} but ${first!.path} is ${base.encoder.name} ${canonicalJson(base.encoder.params)}; merge only runs of one encoder`,
+      );
     }
     if (seedsOf(r) !== seedsOf(base)) {
       throw new UserError(`merge: ${f.path} used seeds ${seedsOf(r)} but ${first!.path} ${seedsOf(base)}`);
@@ -108,13 +112,18 @@ export function mergeResults(files: readonly LoadedResults[], outPath: string): 
   if (envs.size > 1) warnings.push('the files were made on different machines or checkouts (environment differs); the merged file keeps none');
   const results: RunResults = {
     ...header,
-    createdAt: files.map((f) => f.results.createdAt).sort().at(-1) ?? base.createdAt,
+    createdAt:
+      files
+        .map((f) => f.results.createdAt)
+        .sort()
+        .at(-1) ?? base.createdAt,
     ...(envs.size === 1 && base.environment ? { environment: base.environment } : {}),
     mergedFrom: files.map((f) => relative(dirname(resolve(outPath)), resolve(f.path)) || f.path),
     tasks: Object.fromEntries(order.map((id) => [id, tasks.get(id)!.t])),
   };
   for (const c of sidecars) {
-    if (!existsSync(c.from)) warnings.push(`prediction sidecar ${c.from} is missing: the merged file names ${relative(dirname(resolve(outPath)), c.to)}, which will not exist`);
+    if (!existsSync(c.from))
+      warnings.push(`prediction sidecar ${c.from} is missing: the merged file names ${relative(dirname(resolve(outPath)), c.to)}, which will not exist`);
   }
   return { results, warnings, sidecars: sidecars.filter((c) => existsSync(c.from)) };
 }

@@ -51,7 +51,11 @@ export interface TaskPredictions extends PredictionSet {
 
 /** Where a task's sidecar goes, relative to the results file: `<results stem>.predictions/<task>.json`. */
 export function predictionsRelPath(resultsPath: string, task: string): string {
-  const stem = resultsPath.replace(/\\/g, '/').split('/').pop()!.replace(/\.json$/i, '');
+  const stem = resultsPath
+    .replace(/\\/g, '/')
+    .split('/')
+    .pop()!
+    .replace(/\.json$/i, '');
   return `${stem}.predictions/${task.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`;
 }
 
@@ -94,10 +98,7 @@ function checkSet(s: PredictionSet, kind: PredictionKind, where: string): void {
  * Writes one task's predictions beside `resultsPath` (atomically) and returns the relative path to
  * store in `TaskResult.predictionsFile`.
  */
-export function writePredictions(
-  resultsPath: string,
-  p: Omit<TaskPredictions, 'schemaVersion'>,
-): string {
+export function writePredictions(resultsPath: string, p: Omit<TaskPredictions, 'schemaVersion'>): string {
   checkSet(p, p.kind, `predictions for ${p.task}`);
   for (const [name, s] of Object.entries(p.extra ?? {})) checkSet(s, p.kind, `predictions for ${p.task} (${name})`);
   const rel = predictionsRelPath(resultsPath, p.task);

@@ -120,7 +120,9 @@ function readTask(r: Reader, key: string, v: Json | undefined): TaskResult {
   const metrics = r.numRecord(o.metrics, `${f}.metrics`);
   const mainMetric = r.str(o.mainMetric, `${f}.mainMetric`);
   if (!(mainMetric in metrics)) {
-    throw new UserError(`${r.file}: field '${f}.mainMetric': names '${mainMetric}', which is not among its metrics (${Object.keys(metrics).join(', ') || 'none'})`);
+    throw new UserError(
+      `${r.file}: field '${f}.mainMetric': names '${mainMetric}', which is not among its metrics (${Object.keys(metrics).join(', ') || 'none'})`,
+    );
   }
   const dataFiles: DataFileChecksum[] = [];
   if (o.dataFiles !== undefined) {

@@ -20,7 +20,9 @@ export function parseShard(spec: string): { index: number; count: number } {
  */
 export function shardTasks(defs: readonly TaskDefinition[], spec: { index: number; count: number }): { tasks: TaskDefinition[]; shard: ShardInfo } {
   if (spec.count > defs.length) {
-    throw new UserError(`--shard ${spec.index}/${spec.count}: only ${defs.length} task(s) to split (${defs.map((d) => d.id).join(', ')}); use at most ${defs.length} shards`);
+    throw new UserError(
+      `--shard ${spec.index}/${spec.count}: only ${defs.length} task(s) to split (${defs.map((d) => d.id).join(', ')}); use at most ${defs.length} shards`,
+    );
   }
   return {
     tasks: defs.filter((_, i) => i % spec.count === spec.index - 1),

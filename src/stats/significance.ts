@@ -55,12 +55,24 @@ export interface BootstrapResult {
  */
 export function pairedBootstrap(n: number, metrics: readonly PairedMetric[], seed: number, resamples = 10000, alpha = 0.05): BootstrapResult[] {
   // One stratum draws exactly this: the same Rng calls in the same order.
-  return stratifiedPairedBootstrap([n], metrics.map((m): StratifiedMetric => (which, w) => m(which, w?.[0])), seed, resamples, alpha);
+  return stratifiedPairedBootstrap(
+    [n],
+    metrics.map(
+      (m): StratifiedMetric =>
+        (which, w) =>
+          m(which, w?.[0]),
+    ),
+    seed,
+    resamples,
+    alpha,
+  );
 }
 
 /** Percentile interval and two-sided p of resampled differences (NaN resamples dropped). */
 function summarise(difference: number, diffs: Float64Array, alpha: number): BootstrapResult {
-  const d = Array.from(diffs).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  const d = Array.from(diffs)
+    .filter((x) => !Number.isNaN(x))
+    .sort((a, b) => a - b);
   const R = d.length;
   let below = 0;
   let above = 0;

@@ -140,7 +140,11 @@ export function formatMissingData(loc: DataLocation, missing: readonly MissingFi
   const w = Math.max(...missing.map((m) => m.task.length));
   for (const m of missing) lines.push(`  ${m.task.padEnd(w)}  ${m.files.join(', ')}`);
   const ids = missing.map((m) => m.task).join(',');
-  lines.push(others > 0 ? `fix: 'gensen-eval data get --tasks ${ids}' fetches what can be downloaded (README's Data section says how to get the rest), or leave these tasks out of --tasks` : DATA_FIX);
+  lines.push(
+    others > 0
+      ? `fix: 'gensen-eval data get --tasks ${ids}' fetches what can be downloaded (README's Data section says how to get the rest), or leave these tasks out of --tasks`
+      : DATA_FIX,
+  );
   return lines.join('\n');
 }
 

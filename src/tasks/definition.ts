@@ -131,9 +131,30 @@ export interface TaskDefinition {
 const FEATURES: readonly FeatureScheme[] = ['single', 'absdiff-prod', 'nli', 'pair'];
 const SORT_KEYS: readonly SortKeyPart[] = ['lenA', 'lenB', 'y', 'labelName'];
 const TOP_KEYS = new Set([
-  'id', 'aliases', 'description', 'source', 'format', 'encoding', 'splits', 'extraFiles', 'heldOut',
-  'devAsTrain', 'protocol', 'features', 'nclasses', 'labels', 'scoreRange', 'sortKey', 'extraMetrics',
-  'mainMetric', 'encoderHints', 'report', 'protocolOverrides', 'download', 'notes', '$comment',
+  'id',
+  'aliases',
+  'description',
+  'source',
+  'format',
+  'encoding',
+  'splits',
+  'extraFiles',
+  'heldOut',
+  'devAsTrain',
+  'protocol',
+  'features',
+  'nclasses',
+  'labels',
+  'scoreRange',
+  'sortKey',
+  'extraMetrics',
+  'mainMetric',
+  'encoderHints',
+  'report',
+  'protocolOverrides',
+  'download',
+  'notes',
+  '$comment',
 ]);
 
 /** Checks a parsed task JSON document and returns it typed; `where` names the file in errors. */
@@ -157,7 +178,8 @@ export function validateDefinition(doc: Json, where: string): TaskDefinition {
   const protocolDef = findProtocol(protocol) ?? fail(`protocol must be one of ${protocolNames().join(', ')}`);
   const features = str(o.features, 'features', fail) as FeatureScheme;
   if (!FEATURES.includes(features)) fail(`features must be one of ${FEATURES.join(', ')}`);
-  if (!protocolDef.features.includes(features)) fail(`${withArticle(protocol)} task takes "features" ${protocolDef.features.map((f) => `"${f}"`).join(' or ')}`);
+  if (!protocolDef.features.includes(features))
+    fail(`${withArticle(protocol)} task takes "features" ${protocolDef.features.map((f) => `"${f}"`).join(' or ')}`);
   const nclasses = int(o.nclasses, 'nclasses', fail);
   strArr(o.labels, 'labels', fail);
   const r = o.scoreRange;
@@ -176,7 +198,9 @@ export function validateDefinition(doc: Json, where: string): TaskDefinition {
     const po = obj(o.protocolOverrides, 'protocolOverrides', fail);
     for (const k of Object.keys(po)) {
       if (!(protocolDef.overrides as readonly string[]).includes(k)) {
-        fail(`protocolOverrides: "${k}" is not a setting ${withArticle(protocol)} task can override${protocolDef.overrides.length ? ` (${protocolDef.overrides.join(', ')})` : ''}`);
+        fail(
+          `protocolOverrides: "${k}" is not a setting ${withArticle(protocol)} task can override${protocolDef.overrides.length ? ` (${protocolDef.overrides.join(', ')})` : ''}`,
+        );
       }
       if (k === 'noreg') {
         if (typeof po[k] !== 'boolean') fail('protocolOverrides.noreg must be a boolean');
@@ -227,7 +251,9 @@ export function validateDefinition(doc: Json, where: string): TaskDefinition {
   for (const m of extra) {
     if (!produced.some((p) => p.key === m && p.optional)) {
       const optional = produced.filter((p) => p.optional).map((p) => p.key);
-      fail(`extraMetrics: "${m}" is not an optional metric of ${withArticle(protocol)} task${optional.length ? ` (it has ${optional.join(', ')})` : ' (it has none)'}`);
+      fail(
+        `extraMetrics: "${m}" is not an optional metric of ${withArticle(protocol)} task${optional.length ? ` (it has ${optional.join(', ')})` : ' (it has none)'}`,
+      );
     }
   }
   const metrics = taskMetrics({ ...view, extraMetrics: extra }).map((m) => m.key);

@@ -226,5 +226,12 @@ export function formatDownloadSummary(r: DownloadReport): string {
     rows.push([t.task, String(t.fetched), String(t.present), status]);
   }
   const w = rows[0]!.map((_, j) => Math.max(...rows.map((x) => x[j]!.length)));
-  return rows.map((x) => x.map((c, j) => (j === 1 || j === 2 ? c.padStart(w[j]!) : c.padEnd(w[j]!))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((x) =>
+      x
+        .map((c, j) => (j === 1 || j === 2 ? c.padStart(w[j]!) : c.padEnd(w[j]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

@@ -25,9 +25,7 @@ export function labelParser(def: TaskDefinition, spec: LabelSpec): LabelParser {
       return v;
     };
   }
-  const map = new Map<string, number>(
-    spec.map ? Object.entries(spec.map) : def.labels.map((name, i) => [name, i] as [string, number]),
-  );
+  const map = new Map<string, number>(spec.map ? Object.entries(spec.map) : def.labels.map((name, i) => [name, i] as [string, number]));
   const known = [...map.keys()].join(', ');
   return (cell, file, line) => {
     const v = map.get(cell);

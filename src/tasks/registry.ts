@@ -16,7 +16,9 @@ export function tasksDir(): string {
 
 /** Reads and validates every definition in a folder (sorted by file name). */
 export function loadDefinitions(dir: string): TaskDefinition[] {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json') && f !== SUITES_FILE).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && f !== SUITES_FILE)
+    .sort();
   const defs: TaskDefinition[] = [];
   const seen = new Map<string, string>();
   for (const f of files) {
@@ -79,7 +81,12 @@ export function resolveTask(name: string, tasks: readonly TaskDefinition[] = lis
   if (hit === undefined) {
     // Suggest among ids, aliases and suite names: all are accepted where a task list is.
     const names = [...tasks.flatMap((t) => [t.id, ...t.aliases]), ...Object.keys(suitesFile().suites)];
-    const hint = didYouMean(name.trim(), names, (c) => c, (c) => findTask(c, tasks)?.id ?? c);
+    const hint = didYouMean(
+      name.trim(),
+      names,
+      (c) => c,
+      (c) => findTask(c, tasks)?.id ?? c,
+    );
     throw new UserError(`unknown task "${name}"${hint}; known tasks: ${tasks.map((t) => t.id).join(', ')}`);
   }
   return hit;
@@ -97,7 +104,8 @@ export function resolveTasks(list: string | readonly string[], tasks: readonly T
   const suites = suitesFile().suites;
   for (const n of names) {
     const suite = Object.hasOwn(suites, n.toLowerCase()) ? suites[n.toLowerCase()] : undefined;
-    const hits = suite && !tasks.some((t) => t.id.toLowerCase() === n.toLowerCase()) ? suite.tasks.map((id) => resolveTask(id, tasks)) : [resolveTask(n, tasks)];
+    const hits =
+      suite && !tasks.some((t) => t.id.toLowerCase() === n.toLowerCase()) ? suite.tasks.map((id) => resolveTask(id, tasks)) : [resolveTask(n, tasks)];
     for (const t of hits) if (!out.includes(t)) out.push(t);
   }
   return out;

@@ -117,7 +117,10 @@ export function formatStatus(s: TaskDataStatus): string {
   if (bad.length === 0) {
     const present = s.files.filter((f) => f.state !== 'skipped').length;
     const extra = unchecked > 0 ? `, ${unchecked} without a reference checksum` : '';
-    const skipped = s.files.filter((f) => f.state === 'skipped').map((f) => `; ${f.path} ${f.hint ?? 'skipped'}`).join('');
+    const skipped = s.files
+      .filter((f) => f.state === 'skipped')
+      .map((f) => `; ${f.path} ${f.hint ?? 'skipped'}`)
+      .join('');
     return `${id} ok        ${present} file${present === 1 ? '' : 's'} present, checksums ${unchecked === present ? 'unknown' : 'match'}${extra}${skipped}`;
   }
   const missing = bad.filter((f) => f.state === 'missing');

@@ -71,18 +71,16 @@ export function lockOutput(target: string): FileLock {
       kind = undefined; // released meanwhile: try again
     }
     if (kind && !kind.isFile()) {
-      throw new UserError(`${path} is ${kind.isDirectory() ? 'a folder' : 'not a file'}, not a lock file of gensen-eval: remove it, or choose another output file`);
+      throw new UserError(
+        `${path} is ${kind.isDirectory() ? 'a folder' : 'not a file'}, not a lock file of gensen-eval: remove it, or choose another output file`,
+      );
     }
     const owner = readLock(path);
     if (owner && owner.host !== me.host) {
-      throw new UserError(
-        `${target} is locked by process ${owner.pid} on ${owner.host} (${path}); wait for that run, or remove the lock file if it is gone`,
-      );
+      throw new UserError(`${target} is locked by process ${owner.pid} on ${owner.host} (${path}); wait for that run, or remove the lock file if it is gone`);
     }
     if (owner && owner.pid !== me.pid && processAlive(owner.pid)) {
-      throw new UserError(
-        `${target} is being written by another gensen-eval run (pid ${owner.pid}); wait for it to finish, or choose another --out`,
-      );
+      throw new UserError(`${target} is being written by another gensen-eval run (pid ${owner.pid}); wait for it to finish, or choose another --out`);
     }
     tookOverFrom = owner?.pid ?? -1;
     rmSync(path, { force: true });

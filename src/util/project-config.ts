@@ -68,7 +68,8 @@ function parse(doc: unknown, source: string, baseDir: string): ProjectConfig {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new UserError(`${source}: '${k}' must be an object of flag defaults`);
     const out: Record<string, FlagValue> = {};
     for (const [f, x] of Object.entries(v as Record<string, unknown>)) {
-      if (typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean') throw new UserError(`${source}: '${k}.${f}' must be a string, number or boolean`);
+      if (typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean')
+        throw new UserError(`${source}: '${k}.${f}' must be a string, number or boolean`);
       out[f] = PATH_FLAGS.has(f) && typeof x === 'string' ? resolve(baseDir, x) : x;
     }
     return out;

@@ -12,9 +12,7 @@ export const REDACTED = '***';
 
 function redactUrl(url: string): string {
   // The authority ends at the first '/', '?' or '#'; user info is whatever precedes its last '@'.
-  return url
-    .replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, `$1${REDACTED}@`)
-    .replace(SECRET_PARAM, `$1${REDACTED}`);
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, `$1${REDACTED}@`).replace(SECRET_PARAM, `$1${REDACTED}`);
 }
 
 export function redactSecrets(text: string): string {

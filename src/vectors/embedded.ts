@@ -159,7 +159,9 @@ export function readVectorCache(path: string): WordVectors | undefined {
   const words = wordBytes.toString('utf8').split('\n');
   if (words.length !== n || typeof meta.hash !== 'string') return undefined;
   // The hash names these vectors in every results file (weightsHash): it must be theirs.
-  const h = createHash('sha256').update(buf.subarray(vecStart, vecStart + vecBytes)).update(wordBytes);
+  const h = createHash('sha256')
+    .update(buf.subarray(vecStart, vecStart + vecBytes))
+    .update(wordBytes);
   if (h.digest('hex') !== meta.hash) return undefined;
   return { words, dim, vectors, index: indexWords(words), hash: meta.hash, source: meta.source };
 }

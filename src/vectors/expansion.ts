@@ -60,10 +60,7 @@ function sessions(): Promise<{ gram: OrtSession; refine: OrtSession }> {
     g2.message(11, valueInfo('Y', DOUBLE, ['n', 'e']));
     g2.message(11, valueInfo('Beta', DOUBLE, ['d', 'e']));
     g2.message(12, valueInfo('D', DOUBLE, ['d', 'e']));
-    const [gram, refine] = await Promise.all([
-      createSession(modelProto(g1)),
-      createSession(modelProto(g2)),
-    ]);
+    const [gram, refine] = await Promise.all([createSession(modelProto(g1)), createSession(modelProto(g2))]);
     return { gram, refine };
   })();
   return productSessions;

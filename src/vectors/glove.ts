@@ -119,8 +119,8 @@ async function loadText(path: string, opts: LoadVectorsOptions): Promise<WordVec
  * TextDecoder('ascii'), which is windows-1252 (a variable-length one byte per char, as latin-1).
  */
 const CP1252_HIGH = [
-  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
-  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d,
+  0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
 ];
 const CP1252_BYTE = new Map(CP1252_HIGH.map((cp, i) => [cp, 0x80 + i] as const));
 
@@ -130,7 +130,8 @@ function bytesOfAsciiString(s: string, path: string): Uint8Array {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     const b = c < 0x100 ? c : CP1252_BYTE.get(c);
-    if (b === undefined) throw new UserError(`${path}: 'words_flatten' holds character U+${c.toString(16).toUpperCase().padStart(4, '0')}, which no single byte decodes to`);
+    if (b === undefined)
+      throw new UserError(`${path}: 'words_flatten' holds character U+${c.toString(16).toUpperCase().padStart(4, '0')}, which no single byte decodes to`);
     out[i] = b;
   }
   return out;

@@ -8,19 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  truncateSync,
-  writeFileSync,
-} from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -52,7 +40,10 @@ function cli(args: readonly string[], o: RunOptions = {}): CliResult {
 
 /** As cli, without blocking this process (whose server the run talks to). */
 function cliAsync(args: readonly string[], o: RunOptions = {}, onStderr?: (text: string, kill: (s: NodeJS.Signals) => void) => void): Promise<CliResult> {
-  const child = spawn(process.execPath, [...cliArgv(), ...args], { env: { ...process.env, GENSEN_EVAL_CACHE: join(tmp, 'cache'), ...o.env }, cwd: o.cwd ?? tmp });
+  const child = spawn(process.execPath, [...cliArgv(), ...args], {
+    env: { ...process.env, GENSEN_EVAL_CACHE: join(tmp, 'cache'), ...o.env },
+    cwd: o.cwd ?? tmp,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
@@ -80,7 +71,11 @@ function assertOneLine(r: CliResult, code: number, re: RegExp): void {
 
 /** No temp or lock file anywhere under `dir`. */
 function assertNoLeftovers(dir: string): void {
-  const left = existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String).filter((f) => /\.tmp$|\.lock$/.test(f)) : [];
+  const left = existsSync(dir)
+    ? readdirSync(dir, { recursive: true })
+        .map(String)
+        .filter((f) => /\.tmp$|\.lock$/.test(f))
+    : [];
   assert.deepEqual(left, [], `temp or lock files left in ${dir}`);
 }
 
@@ -143,7 +138,11 @@ test('25.1: cache clear refuses a folder that is not a cache, the working direct
   writeFileSync(join(thesis, 'main.tex'), '\\documentclass{book}\n');
   writeFileSync(join(thesis, 'chapters', 'one.tex'), 'chapter\n');
   const before = snapshot(thesis);
-  assertOneLine(cli(['cache', 'clear'], { env: { GENSEN_EVAL_CACHE: thesis } }), 2, /cache clear: .*thesis \(from \$GENSEN_EVAL_CACHE\) is not a gensen-eval cache folder \(no CACHEDIR\.TAG.*nothing removed/);
+  assertOneLine(
+    cli(['cache', 'clear'], { env: { GENSEN_EVAL_CACHE: thesis } }),
+    2,
+    /cache clear: .*thesis \(from \$GENSEN_EVAL_CACHE\) is not a gensen-eval cache folder \(no CACHEDIR\.TAG.*nothing removed/,
+  );
   assert.deepEqual(snapshot(thesis), before, 'the folder is untouched');
 
   // {"cacheDir": "."} in a project config: the project itself.
@@ -152,7 +151,11 @@ test('25.1: cache clear refuses a folder that is not a cache, the working direct
   writeFileSync(join(project, 'gensen-eval.config.json'), '{ "cacheDir": "." }\n');
   writeFileSync(join(project, 'src', 'model.py'), 'print(1)\n');
   const proj = snapshot(project);
-  assertOneLine(cli(['cache', 'clear'], { cwd: project, env: { GENSEN_EVAL_CACHE: '' } }), 2, /cache clear: .*project \(from .*gensen-eval\.config\.json\) is the working directory; refusing/);
+  assertOneLine(
+    cli(['cache', 'clear'], { cwd: project, env: { GENSEN_EVAL_CACHE: '' } }),
+    2,
+    /cache clear: .*project \(from .*gensen-eval\.config\.json\) is the working directory; refusing/,
+  );
   // A folder above the working directory.
   assertOneLine(cli(['cache', 'clear'], { cwd: project, env: { GENSEN_EVAL_CACHE: tmp } }), 2, /contains the working directory; refusing/);
   assert.deepEqual(snapshot(project), proj, 'the project is untouched');
@@ -165,7 +168,7 @@ test('25.1: cache clear refuses a folder that is not a cache, the working direct
   assert.equal(readFileSync(join(home, '.bashrc'), 'utf8'), 'export X=1\n');
 });
 
-test('25.1: cache clear in a tagged cache removes the cache\'s files only, not a user file or a symlinked target', () => {
+test("25.1: cache clear in a tagged cache removes the cache's files only, not a user file or a symlinked target", () => {
   const cache = join(tmp, 'cache-clear');
   const features = join(cache, 'features');
   mkdirSync(features, { recursive: true });
@@ -200,8 +203,20 @@ async function shards(): Promise<string> {
     for (const k of [1, 2]) {
       mkdirSync(join(dir, `job${k}`), { recursive: true });
       const r = await cliAsync([
-        'evaluate', ...httpArgs(server.url), '--data-dir', fixtureData, '--tasks', 'SNLI,Quora', '--config', 'fast', '--no-progress',
-        '--save-predictions', '--shard', `${k}/2`, '--out', join(dir, `job${k}`, 'part.json'),
+        'evaluate',
+        ...httpArgs(server.url),
+        '--data-dir',
+        fixtureData,
+        '--tasks',
+        'SNLI,Quora',
+        '--config',
+        'fast',
+        '--no-progress',
+        '--save-predictions',
+        '--shard',
+        `${k}/2`,
+        '--out',
+        join(dir, `job${k}`, 'part.json'),
       ]);
       assert.equal(r.status, 0, r.stderr);
     }
@@ -250,9 +265,13 @@ test('25.14: merge keeps both sidecars of two tasks whose sidecars share a basen
   const dir = join(tmp, 'merge-same-name');
   cpSync(await shards(), dir, { recursive: true });
   // Each shard's sidecar renamed to one name, in its own folder.
-  for (const [k, task] of [[1, 'SNLI'], [2, 'Quora']] as const) {
+  for (const [k, task] of [
+    [1, 'SNLI'],
+    [2, 'Quora'],
+  ] as const) {
     const jobDir = join(dir, `job${k}`);
-    const was = (JSON.parse(readFileSync(join(jobDir, 'part.json'), 'utf8')) as { tasks: Record<string, { predictionsFile: string }> }).tasks[task]!.predictionsFile;
+    const was = (JSON.parse(readFileSync(join(jobDir, 'part.json'), 'utf8')) as { tasks: Record<string, { predictionsFile: string }> }).tasks[task]!
+      .predictionsFile;
     mkdirSync(join(jobDir, 'p'));
     cpSync(join(jobDir, was), join(jobDir, 'p', 'predictions.json'));
     setPredictionsFile(join(jobDir, 'part.json'), task, 'p/predictions.json');
@@ -289,20 +308,32 @@ test('25.3: a project config that sets command, url or apiKeyEnv is refused in o
   for (const [evaluate, key] of cases) {
     writeFileSync(config, JSON.stringify({ evaluate }));
     const r = cli(['evaluate', '--tasks', 'SNLI', '--data-dir', fixtureData, '--no-progress', '--out', join(project, 'r.json')], { cwd: project });
-    assertOneLine(r, 2, new RegExp(`cloned/gensen-eval\\.config\\.json: 'evaluate\\.${key}' starts a program or sends data, so it is taken from the command line only; .*--trust-config`));
+    assertOneLine(
+      r,
+      2,
+      new RegExp(
+        `cloned/gensen-eval\\.config\\.json: 'evaluate\\.${key}' starts a program or sends data, so it is taken from the command line only; .*--trust-config`,
+      ),
+    );
     assert.ok(!existsSync(pwned), 'the command did not run');
     assert.ok(!existsSync(join(project, 'r.json')));
   }
   // encode reads the same config section rules.
   writeFileSync(config, JSON.stringify({ encode: { encoder: 'command', command: `touch ${pwned}` } }));
   writeFileSync(join(project, 'in.txt'), 'a sentence\n');
-  assertOneLine(cli(['encode', '--input', 'in.txt', '--out', 'o.npy'], { cwd: project }), 2, /gensen-eval\.config\.json: 'encode\.command' starts a program or sends data/);
+  assertOneLine(
+    cli(['encode', '--input', 'in.txt', '--out', 'o.npy'], { cwd: project }),
+    2,
+    /gensen-eval\.config\.json: 'encode\.command' starts a program or sends data/,
+  );
   assert.ok(!existsSync(pwned) && !existsSync(join(project, 'o.npy')));
   // Given on the command line, the flag is the user's own and the config's value is never used.
   writeFileSync(config, JSON.stringify({ evaluate: { encoder: 'command', command: `touch ${pwned}` } }));
-  const own = cli(['evaluate', '--command', 'exit 3', '--tasks', 'SNLI', '--data-dir', fixtureData, '--no-progress', '--out', join(project, 'r.json')], { cwd: project });
+  const own = cli(['evaluate', '--command', 'exit 3', '--tasks', 'SNLI', '--data-dir', fixtureData, '--no-progress', '--out', join(project, 'r.json')], {
+    cwd: project,
+  });
   assert.doesNotMatch(own.stderr, /taken from the command line only/);
-  assert.ok(!existsSync(pwned), 'the config\'s command did not run');
+  assert.ok(!existsSync(pwned), "the config's command did not run");
   assertNoLeftovers(project);
 });
 
@@ -311,12 +342,33 @@ test('25.3: credentials in --url never reach messages, warnings, notes or the re
   try {
     const port = new URL(server.url).port;
     // user:pass@ (refused by fetch itself): the message shows the URL without them.
-    const bad = await cliAsync(['evaluate', ...httpArgs(`http://bob:hunter2@127.0.0.1:${port}/v1?api_key=SEKRET1`), '--data-dir', fixtureData, '--tasks', 'SNLI', '--no-progress', '--out', join(tmp, 'cred1.json')]);
+    const bad = await cliAsync([
+      'evaluate',
+      ...httpArgs(`http://bob:hunter2@127.0.0.1:${port}/v1?api_key=SEKRET1`),
+      '--data-dir',
+      fixtureData,
+      '--tasks',
+      'SNLI',
+      '--no-progress',
+      '--out',
+      join(tmp, 'cred1.json'),
+    ]);
     assertOneLine(bad, 2, /http:\/\/\*\*\*@127\.0\.0\.1:\d+\/v1\/embeddings\?api_key=\*\*\*, model tiny\)/);
     assert.doesNotMatch(bad.stderr, /hunter2|SEKRET1/);
     // A query key: the run succeeds, and neither its output nor its results file holds the key.
     const out = join(tmp, 'cred2.json');
-    const ok = await cliAsync(['evaluate', ...httpArgs(`${server.url}/v1?x=1&token=SEKRET2`), '--data-dir', fixtureData, '--tasks', 'SNLI', '--config', 'fast', '--out', out]);
+    const ok = await cliAsync([
+      'evaluate',
+      ...httpArgs(`${server.url}/v1?x=1&token=SEKRET2`),
+      '--data-dir',
+      fixtureData,
+      '--tasks',
+      'SNLI',
+      '--config',
+      'fast',
+      '--out',
+      out,
+    ]);
     assert.equal(ok.status, 0, ok.stderr);
     assert.doesNotMatch(ok.stdout + ok.stderr, /SEKRET2/);
     const text = readFileSync(out, 'utf8');
@@ -338,9 +390,17 @@ test('25.11: leaderboard --reference with 1e308 or a Pearson of -3 is one line, 
     `{"rows":[{"id":"x","label":"X","encoder":"e","protocol":"p","cells":[{"task":"MR","metric":"${metric}","value":${value},"verified":false,"source":"s"}]}]}`;
   const out = join(tmp, 'lb.html');
   writeFileSync(ref, cell('acc', '1e308'));
-  assertOneLine(cli(['leaderboard', '--format', 'html', '--reference', ref, '--out', out]), 2, /ref\.json: field 'rows\[0\]\.cells\[0\]\.value': expected a number from 0 to 100 \(a percentage; results-file scale\), found 1e\+308/);
+  assertOneLine(
+    cli(['leaderboard', '--format', 'html', '--reference', ref, '--out', out]),
+    2,
+    /ref\.json: field 'rows\[0\]\.cells\[0\]\.value': expected a number from 0 to 100 \(a percentage; results-file scale\), found 1e\+308/,
+  );
   writeFileSync(ref, cell('pearson', '-3'));
-  assertOneLine(cli(['leaderboard', '--reference', ref]), 2, /field 'rows\[0\]\.cells\[0\]\.value': expected a number from -1 to 1 \(a correlation; results-file scale\), found -3/);
+  assertOneLine(
+    cli(['leaderboard', '--reference', ref]),
+    2,
+    /field 'rows\[0\]\.cells\[0\]\.value': expected a number from -1 to 1 \(a correlation; results-file scale\), found -3/,
+  );
   writeFileSync(ref, cell('acc', '1e999'));
   assertOneLine(cli(['leaderboard', '--reference', ref]), 2, /expected a number from 0 to 100 .*found Infinity/);
   assert.ok(!existsSync(out));
@@ -376,9 +436,12 @@ test('25.12: a cgroup v1 or v2 memory limit is honoured (the host has 57 GiB ava
   const server = await tinyServer(8);
   try {
     for (const v of [1, 2] as const) {
-      const r = await cliAsync(['evaluate', ...httpArgs(server.url), '--data-dir', fixtureData, '--tasks', 'SNLI', '--no-progress', '--out', join(tmp, `mem${v}.json`)], {
-        env: { GENSEN_EVAL_TEST_SYSROOT: fakeSystem(`v${v}`, v, 1000) },
-      });
+      const r = await cliAsync(
+        ['evaluate', ...httpArgs(server.url), '--data-dir', fixtureData, '--tasks', 'SNLI', '--no-progress', '--out', join(tmp, `mem${v}.json`)],
+        {
+          env: { GENSEN_EVAL_TEST_SYSROOT: fakeSystem(`v${v}`, v, 1000) },
+        },
+      );
       assertOneLine(r, 2, /^gensen-eval: SNLI: needs about .* but 0\.0 GiB is available/);
       assert.ok(!existsSync(join(tmp, `mem${v}.json`)));
     }
@@ -395,9 +458,15 @@ test('25.12: unsupervised STS needs no probe buffers; a supervised task does', a
   const server = await tinyServer(16384);
   try {
     const env = { GENSEN_EVAL_TEST_SYSROOT: fakeSystem('sts', 2, 2 ** 20) };
-    const sts12 = await cliAsync(['evaluate', ...httpArgs(server.url), '--data-dir', data, '--tasks', 'STS12', '--no-progress', '--out', join(tmp, 'sts12.json')], { env });
+    const sts12 = await cliAsync(
+      ['evaluate', ...httpArgs(server.url), '--data-dir', data, '--tasks', 'STS12', '--no-progress', '--out', join(tmp, 'sts12.json')],
+      { env },
+    );
     assertOneLine(sts12, 2, /^gensen-eval: STS12: needs about .*; probe buffers 0\.0 GiB\) but 0\.0 GiB is available/);
-    const stsb = await cliAsync(['evaluate', ...httpArgs(server.url), '--data-dir', data, '--tasks', 'STS-B', '--no-progress', '--out', join(tmp, 'stsb.json')], { env });
+    const stsb = await cliAsync(
+      ['evaluate', ...httpArgs(server.url), '--data-dir', data, '--tasks', 'STS-B', '--no-progress', '--out', join(tmp, 'stsb.json')],
+      { env },
+    );
     assertOneLine(stsb, 2, /^gensen-eval: STS-B: needs about .*; probe buffers (?!0\.0 GiB)\d+\.\d GiB\) but 0\.0 GiB is available/);
   } finally {
     await server.close();
@@ -414,14 +483,22 @@ test('25.13: --vectors over 4 GiB or a folder, <out>.lock a folder: one line eac
   writeFileSync(big, '');
   truncateSync(big, 5 * 2 ** 30); // sparse: no disk used
   const base = ['evaluate', '--encoder', 'vectors', '--sentences', jsonl, '--data-dir', fixtureData, '--tasks', 'SNLI', '--no-progress'];
-  assertOneLine(cli([...base, '--vectors', big, '--out', join(tmp, 'v1.json')]), 2, /--vectors .*big\.npy: 5368709120 bytes, more than the \d+ bytes \(\d+\.\d GiB\) this reader accepts/);
+  assertOneLine(
+    cli([...base, '--vectors', big, '--out', join(tmp, 'v1.json')]),
+    2,
+    /--vectors .*big\.npy: 5368709120 bytes, more than the \d+ bytes \(\d+\.\d GiB\) this reader accepts/,
+  );
   rmSync(big);
   mkdirSync(join(tmp, 'dir.npy'));
   assertOneLine(cli([...base, '--vectors', join(tmp, 'dir.npy'), '--out', join(tmp, 'v2.json')]), 2, /--vectors .*dir\.npy: is a folder; expected a file/);
   const out = join(tmp, 'locked.json');
   mkdirSync(`${out}.lock`);
   writeFileSync(join(`${out}.lock`, 'inside'), 'x');
-  assertOneLine(cli(['evaluate', '--data-dir', fixtureData, '--tasks', 'SNLI', '--no-progress', '--out', out]), 2, /locked\.json\.lock is a folder, not a lock file of gensen-eval: remove it, or choose another output file/);
+  assertOneLine(
+    cli(['evaluate', '--data-dir', fixtureData, '--tasks', 'SNLI', '--no-progress', '--out', out]),
+    2,
+    /locked\.json\.lock is a folder, not a lock file of gensen-eval: remove it, or choose another output file/,
+  );
   assert.equal(readFileSync(join(`${out}.lock`, 'inside'), 'utf8'), 'x', 'the folder is left as it was');
   assert.ok(!existsSync(out));
 });
@@ -435,7 +512,20 @@ test('25.13: ONNX config files holding null are one line naming the file', () =>
       // These are read only when sentence_bert_config.json gives no length.
       writeFileSync(join(model, 'sentence_bert_config.json'), '{}');
     }
-    const r = cli(['evaluate', '--encoder', 'onnx', '--model-dir', model, '--data-dir', fixtureData, '--tasks', 'SNLI', '--no-progress', '--out', join(model, 'r.json')]);
+    const r = cli([
+      'evaluate',
+      '--encoder',
+      'onnx',
+      '--model-dir',
+      model,
+      '--data-dir',
+      fixtureData,
+      '--tasks',
+      'SNLI',
+      '--no-progress',
+      '--out',
+      join(model, 'r.json'),
+    ]);
     assertOneLine(r, 2, new RegExp(`${f.replace(/[./]/g, (c) => `\\${c}`)}: expected a JSON object, found null`));
   }
 });
@@ -443,7 +533,7 @@ test('25.13: ONNX config files holding null are one line naming the file', () =>
 // ---------------------------------------------------------------------------------------------
 // 14: stale cache temps are swept; sentences and leaderboard --out need --force
 
-test('25.14: a temp file left in the cache by a killed writer is swept by the next run; a live writer\'s is kept', async () => {
+test("25.14: a temp file left in the cache by a killed writer is swept by the next run; a live writer's is kept", async () => {
   const cache = join(tmp, 'cache-sweep');
   const features = join(cache, 'features');
   mkdirSync(features, { recursive: true });
@@ -452,28 +542,50 @@ test('25.14: a temp file left in the cache by a killed writer is swept by the ne
   const live = `.tiny-8d-declared.${'d'.repeat(64)}.store.${process.pid}.1700000000000.tmp`;
   writeFileSync(join(features, dead), Buffer.alloc(1024));
   writeFileSync(join(features, live), Buffer.alloc(1024));
-  writeFileSync(join(features, 'user-notes.tmp'), 'not the cache\'s');
+  writeFileSync(join(features, 'user-notes.tmp'), "not the cache's");
   const server = await tinyServer(8);
   try {
-    const r = await cliAsync(['evaluate', ...httpArgs(server.url), '--data-dir', fixtureData, '--tasks', 'SNLI', '--config', 'fast', '--no-progress', '--out', join(tmp, 'sweep.json')], {
-      env: { GENSEN_EVAL_CACHE: cache },
-    });
+    const r = await cliAsync(
+      [
+        'evaluate',
+        ...httpArgs(server.url),
+        '--data-dir',
+        fixtureData,
+        '--tasks',
+        'SNLI',
+        '--config',
+        'fast',
+        '--no-progress',
+        '--out',
+        join(tmp, 'sweep.json'),
+      ],
+      {
+        env: { GENSEN_EVAL_CACHE: cache },
+      },
+    );
     assert.equal(r.status, 0, r.stderr);
   } finally {
     await server.close();
   }
   const left = readdirSync(features);
-  assert.ok(!left.includes(dead), 'the dead writer\'s temp is gone');
-  assert.ok(left.includes(live), 'a live writer\'s temp is kept');
+  assert.ok(!left.includes(dead), "the dead writer's temp is gone");
+  assert.ok(left.includes(live), "a live writer's temp is kept");
   assert.ok(left.includes('user-notes.tmp'), 'a file the cache did not name is kept');
-  assert.ok(left.some((f) => f.endsWith('.store')), 'the run wrote its entry');
+  assert.ok(
+    left.some((f) => f.endsWith('.store')),
+    'the run wrote its entry',
+  );
   assert.ok(existsSync(join(cache, 'CACHEDIR.TAG')), 'the cache folder is tagged');
 });
 
 test('25.14: sentences --out and leaderboard --out refuse an existing file without --force', () => {
   const jsonl = join(tmp, 'existing.jsonl');
   writeFileSync(jsonl, 'mine\n');
-  assertOneLine(cli(['sentences', '--tasks', 'SNLI', '--data-dir', fixtureData, '--out', jsonl]), 2, /--out .*existing\.jsonl exists: pass --force to overwrite it/);
+  assertOneLine(
+    cli(['sentences', '--tasks', 'SNLI', '--data-dir', fixtureData, '--out', jsonl]),
+    2,
+    /--out .*existing\.jsonl exists: pass --force to overwrite it/,
+  );
   assert.equal(readFileSync(jsonl, 'utf8'), 'mine\n');
   const forced = cli(['sentences', '--tasks', 'SNLI', '--data-dir', fixtureData, '--out', jsonl, '--force']);
   assert.equal(forced.status, 0, forced.stderr);
@@ -507,7 +619,10 @@ test('25.15: SIGINT mid-run: "interrupted; 1 task kept, rerun with --resume", lo
     });
     assert.equal(r.status, 130, r.stderr);
     assert.doesNotMatch(r.stderr, /\n\s+at |internal error/);
-    assert.match(r.stderr.trimEnd().split('\n').at(-1)!, /^gensen-eval: interrupted \(SIGINT\); 1 task kept in .*run\.json, rerun with --resume to run the rest$/);
+    assert.match(
+      r.stderr.trimEnd().split('\n').at(-1)!,
+      /^gensen-eval: interrupted \(SIGINT\); 1 task kept in .*run\.json, rerun with --resume to run the rest$/,
+    );
     assert.ok(!existsSync(`${out}.lock`), 'the lock is released');
     assertNoLeftovers(join(tmp, 'interrupted'));
     assert.deepEqual(Object.keys((JSON.parse(readFileSync(out, 'utf8')) as { tasks: object }).tasks), ['SNLI']);

@@ -42,7 +42,20 @@ test('4: --vectors written by NumPy as format 2.0 and 3.0 give the same vectors 
   const npy = join(fixtures, 'npy');
   const expected = JSON.parse(readFileSync(join(npy, 'expected.json'), 'utf8')) as { values: number[] };
   const encode = (file: string, out: string) =>
-    runCli(['encode', '--quiet', '--encoder', 'vectors', '--vectors', join(npy, file), '--sentences', join(npy, 'sentences.jsonl'), '--input', join(npy, 'sentences.txt'), '--out', out]);
+    runCli([
+      'encode',
+      '--quiet',
+      '--encoder',
+      'vectors',
+      '--vectors',
+      join(npy, file),
+      '--sentences',
+      join(npy, 'sentences.jsonl'),
+      '--input',
+      join(npy, 'sentences.txt'),
+      '--out',
+      out,
+    ]);
   for (const v of ['v1', 'v2', 'v3']) {
     const out = join(tmp, `4-${v}.npy`);
     const r = encode(`${v}.npy`, out);
@@ -81,7 +94,14 @@ test('7: library evaluate() refuses NaN vectors, short data and wrong rows/cols 
     };
     const out = join(tmp, `7-${name}.json`);
     await assert.rejects(
-      lib.evaluate(encoder, { tasks: [lib.resolveTask('SNLI')], dataDir, settings: lib.resolveSettings('fast'), seeds: [1111], outPath: out, progress: lib.silentProgress }),
+      lib.evaluate(encoder, {
+        tasks: [lib.resolveTask('SNLI')],
+        dataDir,
+        settings: lib.resolveSettings('fast'),
+        seeds: [1111],
+        outPath: out,
+        progress: lib.silentProgress,
+      }),
       (e: unknown) => {
         assert.ok(e instanceof lib.UserError, `a UserError, got ${String(e)}`);
         assert.match(e.message, new RegExp(`^encoder 'bad-${name}', batch 0 \\(\\d+ sentences, starting ".*"\\): ${message.source}`));
@@ -161,8 +181,21 @@ async function until(what: string, ok: () => boolean, boundMs = 600_000): Promis
 
 function commandArgs(mode: string, pidFile: string, out: string, extra: string[] = []): string[] {
   return [
-    'evaluate', '--no-progress', '--no-cache', '--data-dir', snliData, '--tasks', 'SNLI', '--config', 'fast', '--out', out,
-    '--encoder', 'command', '--command', `'${process.execPath}' '${childScript()}' ${mode} '${pidFile}' ${extra.join(' ')}`,
+    'evaluate',
+    '--no-progress',
+    '--no-cache',
+    '--data-dir',
+    snliData,
+    '--tasks',
+    'SNLI',
+    '--config',
+    'fast',
+    '--out',
+    out,
+    '--encoder',
+    'command',
+    '--command',
+    `'${process.execPath}' '${childScript()}' ${mode} '${pidFile}' ${extra.join(' ')}`,
   ];
 }
 
@@ -193,8 +226,23 @@ test('8: a child that never answers is stopped after --request-timeout, in one l
   const out = join(tmp, '8-timeout.json');
   const command = `sleep 1000 & echo $$ $! > '${pids}'; exec '${process.execPath}' '${childScript()}' hang '${join(tmp, '8-timeout.pids')}'`;
   const r = await runCliAsync([
-    'evaluate', '--no-progress', '--no-cache', '--data-dir', snliData, '--tasks', 'SNLI', '--config', 'fast', '--out', out,
-    '--encoder', 'command', '--command', command, '--request-timeout', '2',
+    'evaluate',
+    '--no-progress',
+    '--no-cache',
+    '--data-dir',
+    snliData,
+    '--tasks',
+    'SNLI',
+    '--config',
+    'fast',
+    '--out',
+    out,
+    '--encoder',
+    'command',
+    '--command',
+    command,
+    '--request-timeout',
+    '2',
   ]);
   assertOneLine(r, 2, /command encoder .*: no reply to "(hello|prepare|encode)" within 2 s \(--request-timeout\)/);
   const [child, sleeper] = readFileSync(pids, 'utf8').trim().split(' ').map(Number) as [number, number];
@@ -271,7 +319,21 @@ async function fakeServer(seed: number, fault?: Fault): Promise<FakeServer> {
 
 function httpEncode(server: FakeServer, out: string, extra: string[] = []): Promise<CliResult> {
   const npy = join(fixtures, 'npy');
-  return runCliAsync(['encode', '--quiet', '--encoder', 'http', '--url', server.url, '--model', 'same-name', '--input', join(npy, 'sentences.txt'), '--out', out, ...extra]);
+  return runCliAsync([
+    'encode',
+    '--quiet',
+    '--encoder',
+    'http',
+    '--url',
+    server.url,
+    '--model',
+    'same-name',
+    '--input',
+    join(npy, 'sentences.txt'),
+    '--out',
+    out,
+    ...extra,
+  ]);
 }
 
 test('9: an answer that inflates (gzip) past what the request can take is refused in one line, not read whole, not retried', async () => {
@@ -283,7 +345,11 @@ test('9: an answer that inflates (gzip) past what the request can take is refuse
   });
   try {
     const out = join(tmp, '9-bomb.npy');
-    assertOneLine(await httpEncode(server, out), 2, /http encoder \(.*, model same-name\): the answer is larger than \d+ bytes, more than embeddings of this request can take/);
+    assertOneLine(
+      await httpEncode(server, out),
+      2,
+      /http encoder \(.*, model same-name\): the answer is larger than \d+ bytes, more than embeddings of this request can take/,
+    );
     assert.equal(server.requests, 1, 'not retried');
     assert.ok(!existsSync(out));
   } finally {
@@ -310,8 +376,29 @@ test('9: a body cut mid-stream and a body slower than --request-timeout are retr
   try {
     const out = join(tmp, '9-cut.json');
     const r = await runCliAsync([
-      'evaluate', '--no-progress', '--no-cache', '--data-dir', snliData, '--tasks', 'SNLI', '--config', 'fast', '--out', out,
-      '--encoder', 'http', '--url', server.url, '--model', 'same-name', '--request-batch-size', '1000', '--concurrency', '1', '--request-timeout', '5',
+      'evaluate',
+      '--no-progress',
+      '--no-cache',
+      '--data-dir',
+      snliData,
+      '--tasks',
+      'SNLI',
+      '--config',
+      'fast',
+      '--out',
+      out,
+      '--encoder',
+      'http',
+      '--url',
+      server.url,
+      '--model',
+      'same-name',
+      '--request-batch-size',
+      '1000',
+      '--concurrency',
+      '1',
+      '--request-timeout',
+      '5',
     ]);
     assert.equal(r.status, 0, r.stderr);
     const warned = r.stderr.split('\n').filter((l) => l.startsWith('gensen-eval: warning: http encoder:'));
@@ -329,7 +416,11 @@ test('9: --request-timeout beyond what a timer holds (3000000 s) is refused, not
   const server = await fakeServer(1);
   try {
     const out = join(tmp, '9-timeout.npy');
-    assertOneLine(await httpEncode(server, out, ['--request-timeout', '3000000']), 2, /--request-timeout must be a number from 0\.001 to 2147483, got '3000000'/);
+    assertOneLine(
+      await httpEncode(server, out, ['--request-timeout', '3000000']),
+      2,
+      /--request-timeout must be a number from 0\.001 to 2147483, got '3000000'/,
+    );
     assert.equal(server.requests, 0);
     // The largest valid value: every request is answered on its first attempt (none timed out at 1 ms).
     const r = await httpEncode(server, out, ['--request-timeout', '2147483']);
@@ -346,9 +437,29 @@ test('5: the http identity is a hash of what the server answers for fixed probe 
   const b = await fakeServer(2);
   const cache = join(tmp, '5-cache');
   const run = (s: FakeServer, out: string) =>
-    runCliAsync(['evaluate', '--no-progress', '--data-dir', snliData, '--tasks', 'SNLI', '--config', 'fast', '--out', out, '--encoder', 'http', '--url', s.url, '--model', 'same-name'], {
-      GENSEN_EVAL_CACHE: cache,
-    });
+    runCliAsync(
+      [
+        'evaluate',
+        '--no-progress',
+        '--data-dir',
+        snliData,
+        '--tasks',
+        'SNLI',
+        '--config',
+        'fast',
+        '--out',
+        out,
+        '--encoder',
+        'http',
+        '--url',
+        s.url,
+        '--model',
+        'same-name',
+      ],
+      {
+        GENSEN_EVAL_CACHE: cache,
+      },
+    );
   type Res = { encoder: { weightsHash: string }; tasks: Record<string, { metrics: Record<string, number> }> };
   const read = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as Res;
   try {
@@ -361,7 +472,7 @@ test('5: the http identity is a hash of what the server answers for fixed probe 
     assert.equal(read(join(tmp, '5-a1.json')).encoder.weightsHash, read(join(tmp, '5-a2.json')).encoder.weightsHash);
     const r3 = await run(b, join(tmp, '5-b.json'));
     assert.equal(r3.status, 0, r3.stderr);
-    assert.ok(b.requests > 1, 'another server under the same name: encoded again, not read from the first one\'s cache');
+    assert.ok(b.requests > 1, "another server under the same name: encoded again, not read from the first one's cache");
     assert.notEqual(read(join(tmp, '5-b.json')).encoder.weightsHash, read(join(tmp, '5-a1.json')).encoder.weightsHash);
     assert.match(read(join(tmp, '5-b.json')).encoder.weightsHash, /^probe:[0-9a-f]{64}$/);
   } finally {
@@ -372,7 +483,7 @@ test('5: the http identity is a hash of what the server answers for fixed probe 
 // ---------------------------------------------------------------------------------------------
 // 6: a different seed list is a different run
 
-test('6: --resume with another seed list than the file\'s (single-seed file, multi-seed run) is refused; multi-seed runs get their own default name', () => {
+test("6: --resume with another seed list than the file's (single-seed file, multi-seed run) is refused; multi-seed runs get their own default name", () => {
   const base = ['evaluate', '--no-progress', '--no-cache', '--data-dir', snliData, '--tasks', 'SNLI', '--config', 'fast'];
   const out = join(tmp, '6-single.json');
   const first = runCli([...base, '--out', out]);
@@ -393,7 +504,10 @@ test('6: --resume with another seed list than the file\'s (single-seed file, mul
   // Default names: in a folder of its own (the default is relative to the working directory).
   const cwd = join(tmp, '6-cwd');
   mkdirSync(cwd);
-  for (const seeds of [['--seed', '1111'], ['--seeds', '1111,1112,1113']]) {
+  for (const seeds of [
+    ['--seed', '1111'],
+    ['--seeds', '1111,1112,1113'],
+  ]) {
     const r = spawnSync(process.execPath, [join(repoRoot(), 'dist', 'src', 'cli.js'), ...base, ...seeds], { cwd, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
   }
@@ -414,7 +528,11 @@ test('10: a storage (or its zip member) of 64 MiB behind a 60 x 8 embedding is r
     return { out, r: runCli(['encode', '--quiet', '--models-dir', m, '--prefix1', 'm', '--input', input, '--out', out]) };
   };
   const storage = encodeWith(join(fixtures, 'faults', 'oversized-storage.zip.model'), 'storage');
-  assertOneLine(storage.r, 2, /m\.model: corrupt checkpoint: storage '\d+' declares 16777216 elements but its tensors use 480; a storage must be the size its tensors need/);
+  assertOneLine(
+    storage.r,
+    2,
+    /m\.model: corrupt checkpoint: storage '\d+' declares 16777216 elements but its tensors use 480; a storage must be the size its tensors need/,
+  );
   const member = encodeWith(join(fixtures, 'faults', 'oversized-member.zip.model'), 'member');
   assertOneLine(member.r, 2, /m\.model: corrupt checkpoint: archive\/data\/\d+ has 67108864 bytes, its storage '\d+' is 1920/);
   assert.ok(!existsSync(storage.out) && !existsSync(member.out));

@@ -48,7 +48,11 @@ function warnings(r: CliResult): string[] {
 }
 
 function assertNoTemp(dir: string): void {
-  const left = existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String).filter((f) => /\.tmp$|\.lock$/.test(f)) : [];
+  const left = existsSync(dir)
+    ? readdirSync(dir, { recursive: true })
+        .map(String)
+        .filter((f) => /\.tmp$|\.lock$/.test(f))
+    : [];
   assert.deepEqual(left, [], `temp or lock files left in ${dir}`);
 }
 
@@ -235,7 +239,11 @@ test('3, 9: a feature-cache entry that is a directory or corrupted in place is r
   }
   const again = evaluate(d, out, 'SICK-E,STS-B', ['--force'], { GENSEN_EVAL_CACHE: cache });
   assert.equal(again.status, 0, again.stderr);
-  assert.equal(warnings(again).filter((w) => /checksum mismatch \(the file was changed or damaged\); encoding again/.test(w)).length, entries.length, again.stderr);
+  assert.equal(
+    warnings(again).filter((w) => /checksum mismatch \(the file was changed or damaged\); encoding again/.test(w)).length,
+    entries.length,
+    again.stderr,
+  );
   assert.deepEqual(metricsOf(out), want, 'same numbers as the clean cache');
   // The recomputed entries are sound again; an entry replaced by a directory degrades to no cache.
   const third = evaluate(d, out, 'SICK-E,STS-B', ['--force'], { GENSEN_EVAL_CACHE: cache });
@@ -368,7 +376,7 @@ test('7: encode on a full disk leaves no temp files; SIGINT during --all-states 
 // ---------------------------------------------------------------------------------------------
 // 8: concurrent runs on one --out
 
-test('8: a second evaluate on the same --out while the first runs is refused; a dead run\'s lock is taken over', async (t) => {
+test("8: a second evaluate on the same --out while the first runs is refused; a dead run's lock is taken over", async (t) => {
   const d = tinyData(t);
   if (!d) return;
   primeCache(d);
@@ -379,8 +387,12 @@ test('8: a second evaluate on the same --out while the first runs is refused; a 
   const lockModule = pathToFileURL(join(repoRoot(), compiled ? 'dist' : '', 'src', 'util', compiled ? 'lock.js' : 'lock.ts')).href;
   const holder = spawn(
     process.execPath,
-    [...(compiled ? [] : ['--import', 'tsx']), '--input-type=module', '-e',
-      `const { lockOutput } = await import(${JSON.stringify(lockModule)}); lockOutput(${JSON.stringify(out)}); process.stdout.write('locked\\n'); process.stdin.on('data', () => {}).on('end', () => process.exit(0));`],
+    [
+      ...(compiled ? [] : ['--import', 'tsx']),
+      '--input-type=module',
+      '-e',
+      `const { lockOutput } = await import(${JSON.stringify(lockModule)}); lockOutput(${JSON.stringify(out)}); process.stdout.write('locked\\n'); process.stdin.on('data', () => {}).on('end', () => process.exit(0));`,
+    ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   t.after(() => holder.kill('SIGKILL'));
@@ -455,7 +467,10 @@ test('11: --resume re-runs a task whose data file changed, saying which file', (
   const after = readTasks(out);
   assert.deepEqual(after['SICK-E'], before['SICK-E'], 'the unchanged task is kept as it was');
   assert.equal(after.TREC!.samples.test, 80);
-  assert.notEqual(after.TREC!.dataFiles.find((f) => f.path === 'TREC/TREC_10.label')!.sha256, before.TREC!.dataFiles.find((f) => f.path === 'TREC/TREC_10.label')!.sha256);
+  assert.notEqual(
+    after.TREC!.dataFiles.find((f) => f.path === 'TREC/TREC_10.label')!.sha256,
+    before.TREC!.dataFiles.find((f) => f.path === 'TREC/TREC_10.label')!.sha256,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -519,7 +534,11 @@ test('14: non-finite and out-of-range metrics make a results file unusable for l
   const cases: [string, (d: Record<string, unknown>) => void, RegExp][] = [
     ['inf.json', (d) => ((d.tasks as Tasks)['SICK-E']!.metrics.acc = '__INF__'), /task SICK-E, metric 'acc' .* is Infinity, expected a number from 0 to 100/],
     ['acc720.json', (d) => ((d.tasks as Tasks).TREC!.metrics.acc = 720), /task TREC, metric 'acc' .* is 720, expected a number from 0 to 100 \(a percentage\)/],
-    ['pearson.json', (d) => ((d.tasks as Tasks)['STS-B']!.metrics.pearson = 58.38), /task STS-B, metric 'pearson' .* is 58\.38, expected a number from -1 to 1 \(a correlation\)/],
+    [
+      'pearson.json',
+      (d) => ((d.tasks as Tasks)['STS-B']!.metrics.pearson = 58.38),
+      /task STS-B, metric 'pearson' .* is 58\.38, expected a number from -1 to 1 \(a correlation\)/,
+    ],
   ];
   for (const [name, edit, re] of cases) {
     const bad = resultsCopy(name, edit);
@@ -586,7 +605,8 @@ test('19: compare --resamples is bounded', () => {
 
 test('16, 17: bad seeds, duplicate seeds, empty values and contradictory flags are refused before any work', () => {
   const out = join(tmp, 'o16', 'r.json');
-  const ev = (args: string[]) => runCli(['evaluate', '--no-progress', '--config', 'fast', '--data-dir', tmp, '--out', out, ...args], { GENSEN_EVAL_CACHE: join(tmp, 'cache-16') });
+  const ev = (args: string[]) =>
+    runCli(['evaluate', '--no-progress', '--config', 'fast', '--data-dir', tmp, '--out', out, ...args], { GENSEN_EVAL_CACHE: join(tmp, 'cache-16') });
   const range = 'an integer from 0 to 4294967295';
   assertOneLine(ev(['--tasks', 'TREC', '--seed', 'abc']), 2, new RegExp(`--seed must be ${range}, got a non-number`));
   assertOneLine(ev(['--tasks', 'TREC', '--seed', '1.5']), 2, new RegExp(`--seed must be ${range}, got 1\\.5`));

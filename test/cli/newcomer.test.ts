@@ -55,7 +55,12 @@ test('data: every missing file of the requested tasks in one message, with where
   assert.equal(r.status, 2);
   noStack(r.stderr);
   const lines = r.stderr.trimEnd().split('\n');
-  assert.match(lines[0]!, new RegExp(`^gensen-eval: data missing for 2 of 2 tasks in ${esc(join(dir, 'data'))} \\(the default \\./data: no --data-dir, no \\$SENTEVAL_DATA, no gensen-eval\\.config\\.json\\); the folder does not exist$`));
+  assert.match(
+    lines[0]!,
+    new RegExp(
+      `^gensen-eval: data missing for 2 of 2 tasks in ${esc(join(dir, 'data'))} \\(the default \\./data: no --data-dir, no \\$SENTEVAL_DATA, no gensen-eval\\.config\\.json\\); the folder does not exist$`,
+    ),
+  );
   assert.match(lines[1]!, /^ {2}SICK-R {2}SICK\/SICK_train\.txt, SICK\/SICK_trial\.txt, SICK\/SICK_test_annotated\.txt$/);
   assert.match(lines[2]!, /^ {2}STS-B {3}STS\/STSBenchmark\/sts-train\.csv, STS\/STSBenchmark\/sts-dev\.csv, STS\/STSBenchmark\/sts-test\.csv$/);
   assert.match(lines[3]!, /^fix: point --data-dir, \$SENTEVAL_DATA or "dataDir" in \.\/gensen-eval\.config\.json at .*'gensen-eval data get'/);
@@ -63,7 +68,10 @@ test('data: every missing file of the requested tasks in one message, with where
   // A folder above the data, one task's folder and a file are told apart, each with the flag to use.
   const above = cli(['evaluate', '--tasks', 'SNLI', '--data-dir', fixtures, '--no-progress'], dir);
   assert.equal(above.status, 2);
-  assert.match(above.stderr, new RegExp(`from --data-dir\\); it looks like a folder above the data: the task files are under ${esc(fixtureData)}, --data-dir ${esc(fixtureData)}\\n`));
+  assert.match(
+    above.stderr,
+    new RegExp(`from --data-dir\\); it looks like a folder above the data: the task files are under ${esc(fixtureData)}, --data-dir ${esc(fixtureData)}\\n`),
+  );
   const task = cli(['evaluate', '--tasks', 'SNLI', '--data-dir', join(fixtureData, 'SNLI'), '--no-progress'], dir);
   assert.match(task.stderr, new RegExp(`it looks like one task's folder \\(SNLI/\\): the data folder is the one above it, --data-dir ${esc(fixtureData)}\\n`));
   const file = cli(['evaluate', '--tasks', 'SNLI', '--data-dir', join(fixtureData, 'SNLI', 's1.train'), '--no-progress'], dir);
@@ -71,7 +79,10 @@ test('data: every missing file of the requested tasks in one message, with where
   // Tasks whose files are there and tasks whose files are not: all of the latter at once.
   const some = cli(['evaluate', '--tasks', 'SNLI,MR,CR', '--data-dir', fixtureData, '--no-progress'], dir);
   assert.equal(some.status, 2);
-  assert.match(some.stderr, /data missing for 2 of 3 tasks in .*; the other 1 task's files are there\n {2}MR {2}MR\/rt-polarity\.pos, MR\/rt-polarity\.neg\n {2}CR {2}CR\/custrev\.pos, CR\/custrev\.neg\nfix: 'gensen-eval data get --tasks MR,CR'/);
+  assert.match(
+    some.stderr,
+    /data missing for 2 of 3 tasks in .*; the other 1 task's files are there\n {2}MR {2}MR\/rt-polarity\.pos, MR\/rt-polarity\.neg\n {2}CR {2}CR\/custrev\.pos, CR\/custrev\.neg\nfix: 'gensen-eval data get --tasks MR,CR'/,
+  );
 });
 
 test('tasks: a missing folder is a few lines that say so, not a MISSING line per file', () => {
@@ -84,7 +95,7 @@ test('tasks: a missing folder is a few lines that say so, not a MISSING line per
   assert.ok(r.stdout.split('\n').length < 35, `${r.stdout.split('\n').length} lines`);
 });
 
-test('export-vectors writes the 100-d embedded vectors as GloVe text; the example encoders check the dimension and give --encoder bow\'s scores', () => {
+test("export-vectors writes the 100-d embedded vectors as GloVe text; the example encoders check the dimension and give --encoder bow's scores", () => {
   const out = join(tmp, 'snli-words.txt');
   const r = cli(['export-vectors', '--tasks', 'SNLI', '--data-dir', fixtureData, '--out', out]);
   assert.equal(r.status, 0, r.stderr);
@@ -105,7 +116,23 @@ test('export-vectors writes the 100-d embedded vectors as GloVe text; the exampl
   const node = process.execPath;
   const example = join(root, 'examples', 'encoders', 'bow.mjs');
   const run = (command: string, name: string) =>
-    cli(['evaluate', '--encoder', 'command', '--command', command, '--tasks', 'SNLI', '--data-dir', fixtureData, '--config', 'fast', '--no-progress', '--no-cache', '--out', join(tmp, `${name}.json`)]);
+    cli([
+      'evaluate',
+      '--encoder',
+      'command',
+      '--command',
+      command,
+      '--tasks',
+      'SNLI',
+      '--data-dir',
+      fixtureData,
+      '--config',
+      'fast',
+      '--no-progress',
+      '--no-cache',
+      '--out',
+      join(tmp, `${name}.json`),
+    ]);
   const cmd = run(`'${node}' '${example}' '${out}' --dim 100`, 'cmd');
   assert.equal(cmd.status, 0, cmd.stderr);
   const bow = cli(['evaluate', '--tasks', 'SNLI', '--data-dir', fixtureData, '--config', 'fast', '--no-progress', '--out', join(tmp, 'bow.json')]);
@@ -140,7 +167,12 @@ test('check against a file of an older version: what differs, once, and what to 
   assert.equal(pkg.version, '0.2.0');
   assert.deepEqual(doc.tool, { name: 'gensen-eval', version: '0.2.0', protocolImplementation: PROTOCOL_IMPLEMENTATION });
   // The same run as an older version recorded it: same settings and data, other fingerprints.
-  const old = structuredClone(doc) as unknown as { tool: Record<string, string>; environment: Record<string, string>; protocolFingerprint: string; tasks: Record<string, { fingerprint: string }> };
+  const old = structuredClone(doc) as unknown as {
+    tool: Record<string, string>;
+    environment: Record<string, string>;
+    protocolFingerprint: string;
+    tasks: Record<string, { fingerprint: string }>;
+  };
   old.tool = { name: 'gensen-eval', version: '0.1.0' };
   old.environment.gitCommit = '1d8b502833d7c9cc8eed56a18244ab489f00eaa4';
   old.protocolFingerprint = 'f'.repeat(64);
@@ -153,14 +185,23 @@ test('check against a file of an older version: what differs, once, and what to 
   const lines = c.stderr.trimEnd().split('\n');
   assert.match(lines[0]!, /: protocol fingerprints differ, so the scores are not comparable as they stand$/);
   assert.match(lines[1]!, /^ {2}SNLI: no recorded setting or data file differs; the harness that computed it does:$/);
-  assert.match(lines[2]!, /^ {4}baseline: gensen-eval 0\.1\.0, commit 1d8b502, protocol implementation not recorded \(files before 0\.2\.0 do not record it\)$/);
+  assert.match(
+    lines[2]!,
+    /^ {4}baseline: gensen-eval 0\.1\.0, commit 1d8b502, protocol implementation not recorded \(files before 0\.2\.0 do not record it\)$/,
+  );
   assert.match(lines[3]!, new RegExp(`^ {4}new: {6}gensen-eval 0\\.2\\.0(, commit [0-9a-f]{7})?, protocol implementation ${esc(PROTOCOL_IMPLEMENTATION)}$`));
-  assert.match(lines[4]!, /^what to do: re-run the baseline with this version to gate on it \(gensen-eval evaluate --tasks SNLI .*\), or pass --allow-mixed to compare the scores anyway$/);
+  assert.match(
+    lines[4]!,
+    /^what to do: re-run the baseline with this version to gate on it \(gensen-eval evaluate --tasks SNLI .*\), or pass --allow-mixed to compare the scores anyway$/,
+  );
   assert.equal(lines.length, 5);
   assert.doesNotMatch(c.stderr, /fc7048bcc397/, 'no fingerprint per task');
   assert.equal(cli(['check', r.file, '--against', oldFile, '--allow-mixed']).status, 0);
   // The CI gate's baseline is of this protocol implementation, so .ci/run's check compares like with like.
-  const baseline = JSON.parse(readFileSync(join(root, 'results', 'baseline', 'bow-fast.json'), 'utf8')) as { about: string; tool: { protocolImplementation?: string; version: string } };
+  const baseline = JSON.parse(readFileSync(join(root, 'results', 'baseline', 'bow-fast.json'), 'utf8')) as {
+    about: string;
+    tool: { protocolImplementation?: string; version: string };
+  };
   assert.equal(baseline.tool.protocolImplementation, PROTOCOL_IMPLEMENTATION);
   assert.equal(baseline.tool.version, pkg.version);
   assert.match(baseline.about, /CI gate/);
@@ -177,7 +218,7 @@ test('npm install scripts: allowScripts covers every dependency with one, denyin
   assert.equal(pkg.allowScripts?.['onnxruntime-node'], false, "onnxruntime-node's CUDA download is denied");
 });
 
-test('--seeds: the terminal table shows mean±std at one run\'s resolution; compare names each side\'s seed', () => {
+test("--seeds: the terminal table shows mean±std at one run's resolution; compare names each side's seed", () => {
   const multi = fixtureRun('seeds', ['--seeds', '1111,1112', '--save-predictions']);
   assert.equal(multi.status, 0, multi.stderr);
   assert.match(multi.stdout, /^task\s+metric\s+mean±std\s+other metrics/);
@@ -212,10 +253,29 @@ test('messages that say what to do: --prefix2 alone, unknown tasks and flags, co
   // np.save of a float64 array, as NumPy writes it by default.
   const header = "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }";
   const padded = header.padEnd(118 - 1, ' ') + '\n';
-  const npy = Buffer.concat([Buffer.from([0x93]), Buffer.from('NUMPY'), Buffer.from([1, 0, padded.length, 0]), Buffer.from(padded, 'latin1'), Buffer.alloc(2 * 3 * 8)]);
+  const npy = Buffer.concat([
+    Buffer.from([0x93]),
+    Buffer.from('NUMPY'),
+    Buffer.from([1, 0, padded.length, 0]),
+    Buffer.from(padded, 'latin1'),
+    Buffer.alloc(2 * 3 * 8),
+  ]);
   writeFileSync(join(tmp, 'f64.npy'), npy);
   writeFileSync(join(tmp, 'f64.jsonl'), '"a b"\n"c d"\n');
-  const v = cli(['evaluate', '--encoder', 'vectors', '--vectors', join(tmp, 'f64.npy'), '--sentences', join(tmp, 'f64.jsonl'), '--tasks', 'SNLI', '--data-dir', fixtureData, '--no-progress']);
+  const v = cli([
+    'evaluate',
+    '--encoder',
+    'vectors',
+    '--vectors',
+    join(tmp, 'f64.npy'),
+    '--sentences',
+    join(tmp, 'f64.jsonl'),
+    '--tasks',
+    'SNLI',
+    '--data-dir',
+    fixtureData,
+    '--no-progress',
+  ]);
   assert.equal(v.status, 2);
   assert.match(v.stderr, /f64\.npy: unsupported \.npy dtype '<f8' \(float64\).*np\.save\(path, vectors\.astype\(np\.float32\)\)/);
 });

@@ -21,10 +21,16 @@ test('auto: a hardware WebGPU adapter wins for every stage', () => {
 });
 
 test('auto: a software adapter is never picked; one line says so when it is the only adapter', () => {
-  for (const [cudaPath, what] of [[false, 'probes train'], [true, 'GenSen encodes']] as const) {
+  for (const [cudaPath, what] of [
+    [false, 'probes train'],
+    [true, 'GenSen encodes'],
+  ] as const) {
     const r = chooseAutoDevice({ webgpu: lavapipe, cuda: noCuda }, cudaPath, what);
     assert.equal(r.device, 'cpu');
-    assert.match(r.note ?? '', new RegExp(`^--device auto: the only WebGPU adapter is mesa llvmpipe: .*a software adapter \\(~100x slower than the CPU path\\): ${what} on the CPU$`));
+    assert.match(
+      r.note ?? '',
+      new RegExp(`^--device auto: the only WebGPU adapter is mesa llvmpipe: .*a software adapter \\(~100x slower than the CPU path\\): ${what} on the CPU$`),
+    );
     assert.doesNotMatch(r.note!, /\n/);
   }
 });

@@ -33,7 +33,10 @@ const smallVectors = join(tmp, 'small.txt');
   const { loadEmbeddedVectors } = await import('../../src/vectors/embedded.js');
   const wv = loadEmbeddedVectors();
   const words = [...new Set(CONTRACT_BATCH.flat().map((w) => w.toLowerCase()))].filter((w) => wv.index.has(w));
-  writeFileSync(smallVectors, words.map((w) => `${w} ${Array.from(wv.vectors.subarray(wv.index.get(w)! * 100, wv.index.get(w)! * 100 + 100), String).join(' ')}`).join('\n'));
+  writeFileSync(
+    smallVectors,
+    words.map((w) => `${w} ${Array.from(wv.vectors.subarray(wv.index.get(w)! * 100, wv.index.get(w)! * 100 + 100), String).join(' ')}`).join('\n'),
+  );
 }
 
 encoderContract('command (examples/encoders/bow.mjs, base64 float32)', {
@@ -87,13 +90,29 @@ for await (const line of createInterface({ input: process.stdin })) {
 
 const ok = `send({ type: 'vectors', id: m.id, vectors: m.batch.map(() => [1, 2, 3]) });`;
 const failures: [string, string, RegExp][] = [
-  ['reports-error', `console.error('loading weights'); console.error('CUDA out of memory'); send({ type: 'error', message: 'model exploded' });`, /'reports-error'.*reported an error: model exploded; its stderr ended: loading weights \| CUDA out of memory/],
+  [
+    'reports-error',
+    `console.error('loading weights'); console.error('CUDA out of memory'); send({ type: 'error', message: 'model exploded' });`,
+    /'reports-error'.*reported an error: model exploded; its stderr ended: loading weights \| CUDA out of memory/,
+  ],
   ['not-json', `console.log('Loading model...');`, /'not-json'.*not JSON on stdout.*"Loading model\.\.\."/],
   ['wrong-rows', `send({ type: 'vectors', id: m.id, vectors: [[1, 2, 3]] });`, /'wrong-rows'.*encode 0: 1 rows for a batch of 5/],
-  ['wrong-dim', `send({ type: 'vectors', id: m.id, f32: Buffer.from(new Float32Array(m.batch.length * 4).buffer).toString('base64') });`, /'wrong-dim'.*encode 0: 20 floats, not 5 rows x 3/],
-  ['dies', `console.error('Segmentation fault (core dumped)'); process.exit(139);`, /'dies'.*exited \(exit code 139\) before the run ended; its stderr ended: Segmentation fault/],
+  [
+    'wrong-dim',
+    `send({ type: 'vectors', id: m.id, f32: Buffer.from(new Float32Array(m.batch.length * 4).buffer).toString('base64') });`,
+    /'wrong-dim'.*encode 0: 20 floats, not 5 rows x 3/,
+  ],
+  [
+    'dies',
+    `console.error('Segmentation fault (core dumped)'); process.exit(139);`,
+    /'dies'.*exited \(exit code 139\) before the run ended; its stderr ended: Segmentation fault/,
+  ],
   ['wrong-id', `send({ type: 'vectors', id: 7, vectors: m.batch.map(() => [1, 2, 3]) });`, /'wrong-id'.*answered encode 0 with id 7/],
-  ['nan', `send({ type: 'vectors', id: m.id, f32: Buffer.from(new Float32Array([NaN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).buffer).toString('base64') });`, /'nan'.*row 0 holds NaN/],
+  [
+    'nan',
+    `send({ type: 'vectors', id: m.id, f32: Buffer.from(new Float32Array([NaN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).buffer).toString('base64') });`,
+    /'nan'.*row 0 holds NaN/,
+  ],
 ];
 
 for (const [name, script, message] of failures) {
@@ -125,7 +144,10 @@ test('command encoder: bad hellos are refused with one line', async () => {
   for (const [hello, message] of cases) {
     const file = join(tmp, 'hello.mjs');
     writeFileSync(file, `process.stdin.once('data', () => process.stdout.write(${JSON.stringify(hello + '\n')})); setTimeout(() => {}, 5000);`);
-    await assert.rejects(createEncoder({ encoder: 'command', command: `${node} ${q(file)}` }), (e: unknown) => e instanceof UserError && message.test(e.message));
+    await assert.rejects(
+      createEncoder({ encoder: 'command', command: `${node} ${q(file)}` }),
+      (e: unknown) => e instanceof UserError && message.test(e.message),
+    );
   }
 });
 
@@ -166,7 +188,10 @@ test('command encoder end to end on real SICK-E and STS-B (--config fast): same 
   await writeTaskWordVectors(vectors, dataDir, 'SICK-E,STS-B');
   const env = { GENSEN_EVAL_CACHE: join(tmp, 'cache'), SENTEVAL_DATA: dataDir };
   const outCmd = join(tmp, 'command.json');
-  const r = runCli(['evaluate', '--encoder', 'command', '--command', `${node} ${q(example)} ${q(vectors)}`, '--tasks', 'SICK-E,STS-B', '--config', 'fast', '--out', outCmd], env);
+  const r = runCli(
+    ['evaluate', '--encoder', 'command', '--command', `${node} ${q(example)} ${q(vectors)}`, '--tasks', 'SICK-E,STS-B', '--config', 'fast', '--out', outCmd],
+    env,
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /bow\.mjs: \d+ words, 100-d/, "the child's stderr passes through");
   const cmd = JSON.parse(readFileSync(outCmd, 'utf8')) as RunResults;
@@ -191,10 +216,29 @@ test('command encoder end to end on real SICK-E and STS-B (--config fast): same 
 
   // A child that fails mid-run: one line naming it, exit non-zero, no results file.
   const outBad = join(tmp, 'bad.json');
-  const bad = runCli(['evaluate', '--encoder', 'command', '--command', fake('breaks', `if (n > 3) { console.error('boom at batch ' + n); process.exit(1); } ${ok}`), '--tasks', 'SICK-E', '--config', 'fast', '--out', outBad, '--no-cache'], env);
+  const bad = runCli(
+    [
+      'evaluate',
+      '--encoder',
+      'command',
+      '--command',
+      fake('breaks', `if (n > 3) { console.error('boom at batch ' + n); process.exit(1); } ${ok}`),
+      '--tasks',
+      'SICK-E',
+      '--config',
+      'fast',
+      '--out',
+      outBad,
+      '--no-cache',
+    ],
+    env,
+  );
   assert.equal(bad.status, 2);
   const lines = bad.stderr.trim().split('\n');
-  assert.match(lines[lines.length - 1]!, /^gensen-eval: command encoder 'breaks' \(.*\): the encoder exited \(exit code 1\) before the run ended; its stderr ended: boom at batch 4$/);
+  assert.match(
+    lines[lines.length - 1]!,
+    /^gensen-eval: command encoder 'breaks' \(.*\): the encoder exited \(exit code 1\) before the run ended; its stderr ended: boom at batch 4$/,
+  );
   assert.ok(!/\n\s+at /.test(bad.stderr), 'no stack trace');
   assert.equal(existsSync(outBad), false);
 });

@@ -21,7 +21,10 @@ encoderContract('gensen (tiny fixture checkpoints)', {
   make: { encoder: 'gensen', modelsDir: gensenFixtures, prefix1: 'tiny1', prefix2: 'tiny2', glove: join(gensenFixtures, 'expected', 'tiny_glove.txt') },
   bad: [
     { options: { encoder: 'gensen' }, message: /^--encoder gensen needs --prefix1/ },
-    { options: { encoder: 'gensen', modelsDir: gensenFixtures, prefix1: 'tiny1', pool: 'mean' }, message: /^--pool must be one of last, max, best, got 'mean'$/ },
+    {
+      options: { encoder: 'gensen', modelsDir: gensenFixtures, prefix1: 'tiny1', pool: 'mean' },
+      message: /^--pool must be one of last, max, best, got 'mean'$/,
+    },
     { options: { encoder: 'gensen', modelsDir: gensenFixtures, prefix1: 'nothere' }, message: /nothere/ },
   ],
 });

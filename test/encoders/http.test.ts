@@ -31,7 +31,10 @@ const smallVectors = join(tmp, 'small.txt');
 {
   const wv = loadEmbeddedVectors();
   const words = [...new Set(CONTRACT_BATCH.flat().map((w) => w.toLowerCase()))].filter((w) => wv.index.has(w));
-  writeFileSync(smallVectors, words.map((w) => `${w} ${Array.from(wv.vectors.subarray(wv.index.get(w)! * 100, wv.index.get(w)! * 100 + 100), String).join(' ')}`).join('\n'));
+  writeFileSync(
+    smallVectors,
+    words.map((w) => `${w} ${Array.from(wv.vectors.subarray(wv.index.get(w)! * 100, wv.index.get(w)! * 100 + 100), String).join(' ')}`).join('\n'),
+  );
 }
 const serve = async (b: Parameters<typeof startEmbeddingsServer>[1] = {}, file = smallVectors) => {
   const s = await startEmbeddingsServer(file, b);
@@ -54,8 +57,14 @@ encoderContract('http (OpenAI-compatible server on 127.0.0.1)', {
     { options: { encoder: 'http', model: 'm' }, message: /--encoder http needs --url/ },
     { options: { encoder: 'http', url: main.url }, message: /--encoder http needs --model/ },
     { options: { encoder: 'http', url: main.url, model: 'm', concurrency: 0 }, message: /--concurrency must be an integer >= 1/ },
-    { options: { encoder: 'http', url: `${main.url}/nowhere/`, model: 'm', retries: 0 }, message: /http encoder \(http:\/\/127\.0\.0\.1:\d+\/nowhere\/v1\/embeddings, model m\): HTTP 404: .*no route/ },
-    { options: { encoder: 'http', url: main.url, model: 'm', apiKeyEnv: 'GENSEN_TEST_UNSET_KEY' }, message: /--api-key-env GENSEN_TEST_UNSET_KEY: that environment variable is not set/ },
+    {
+      options: { encoder: 'http', url: `${main.url}/nowhere/`, model: 'm', retries: 0 },
+      message: /http encoder \(http:\/\/127\.0\.0\.1:\d+\/nowhere\/v1\/embeddings, model m\): HTTP 404: .*no route/,
+    },
+    {
+      options: { encoder: 'http', url: main.url, model: 'm', apiKeyEnv: 'GENSEN_TEST_UNSET_KEY' },
+      message: /--api-key-env GENSEN_TEST_UNSET_KEY: that environment variable is not set/,
+    },
   ],
 });
 
@@ -100,7 +109,10 @@ test('http encoder: retries 429 and 5xx with back-off, then gives up with one li
   });
   assert.equal(down.requests, 3);
   const hanging = await serve({ delayMs: 3000 });
-  await assert.rejects(createEncoder({ encoder: 'http', url: hanging.url, model: 'm', retries: 1, requestTimeout: 0.2 }), /no answer within 0\.2 s, still after 1 retry/);
+  await assert.rejects(
+    createEncoder({ encoder: 'http', url: hanging.url, model: 'm', retries: 1, requestTimeout: 0.2 }),
+    /no answer within 0\.2 s, still after 1 retry/,
+  );
   const gone = await startEmbeddingsServer(smallVectors);
   await gone.close();
   await assert.rejects(createEncoder({ encoder: 'http', url: gone.url, model: 'm', retries: 0 }), /cannot connect \(ECONNREFUSED\), still after 0 retries/);
@@ -116,7 +128,30 @@ test('http encoder end to end on real SICK-E and STS-B (--config fast): same met
   const cache = join(tmp, 'cache');
   const out = join(tmp, 'http.json');
   const r = await runCliAsync(
-    ['evaluate', '--encoder', 'http', '--url', server.url, '--model', 'bow-server', '--api-key-env', 'GENSEN_TEST_KEY', '--fingerprint', 'glove-6b-100d', '--concurrency', '2', '--request-batch-size', '50', '--tasks', 'SICK-E,STS-B', '--config', 'fast', '--out', out, '--progress'],
+    [
+      'evaluate',
+      '--encoder',
+      'http',
+      '--url',
+      server.url,
+      '--model',
+      'bow-server',
+      '--api-key-env',
+      'GENSEN_TEST_KEY',
+      '--fingerprint',
+      'glove-6b-100d',
+      '--concurrency',
+      '2',
+      '--request-batch-size',
+      '50',
+      '--tasks',
+      'SICK-E,STS-B',
+      '--config',
+      'fast',
+      '--out',
+      out,
+      '--progress',
+    ],
     { GENSEN_EVAL_CACHE: cache, SENTEVAL_DATA: dataDir, GENSEN_TEST_KEY: key },
   );
   assert.equal(r.status, 0, r.stderr);
@@ -148,7 +183,25 @@ test('http encoder end to end on real SICK-E and STS-B (--config fast): same met
   // Same fingerprint: the second run comes from the feature cache (only the dimension probe is sent).
   const before = server.requests;
   const again = await runCliAsync(
-    ['evaluate', '--encoder', 'http', '--url', server.url, '--model', 'bow-server', '--api-key-env', 'GENSEN_TEST_KEY', '--fingerprint', 'glove-6b-100d', '--tasks', 'SICK-E', '--config', 'fast', '--out', join(tmp, 'again.json')],
+    [
+      'evaluate',
+      '--encoder',
+      'http',
+      '--url',
+      server.url,
+      '--model',
+      'bow-server',
+      '--api-key-env',
+      'GENSEN_TEST_KEY',
+      '--fingerprint',
+      'glove-6b-100d',
+      '--tasks',
+      'SICK-E',
+      '--config',
+      'fast',
+      '--out',
+      join(tmp, 'again.json'),
+    ],
     { GENSEN_EVAL_CACHE: cache, SENTEVAL_DATA: dataDir, GENSEN_TEST_KEY: key },
   );
   assert.equal(again.status, 0, again.stderr);
@@ -159,7 +212,22 @@ test('encode --encoder http: vectors of the input file in order, equal to --enco
   const input = join(tmp, 'in.txt');
   writeFileSync(input, `${CONTRACT_BATCH.map((t) => t.join(' ')).join('\n')}\n`);
   const out = join(tmp, 'http.npy');
-  const r = await runCliAsync(['encode', '--encoder', 'http', '--url', main.url, '--model', 'm', '--batch-size', '2', '--input', input, '--out', out, '--quiet']);
+  const r = await runCliAsync([
+    'encode',
+    '--encoder',
+    'http',
+    '--url',
+    main.url,
+    '--model',
+    'm',
+    '--batch-size',
+    '2',
+    '--input',
+    input,
+    '--out',
+    out,
+    '--quiet',
+  ]);
   assert.equal(r.status, 0, r.stderr);
   const { readNpy } = await import('../../src/formats/npy.js');
   const got = readNpy(readFileSync(out));

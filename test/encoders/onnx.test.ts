@@ -55,7 +55,10 @@ test('onnx encoder: the tiny BERT gives PyTorch sentence embeddings within 1e-4 
   // A folder whose sentence-transformers config says CLS without normalisation.
   const clsDir = join(tmp, 'tiny-bert-cls');
   cpSync(modelDir, clsDir, { recursive: true });
-  writeFileSync(join(clsDir, '1_Pooling', 'config.json'), JSON.stringify({ word_embedding_dimension: 32, pooling_mode_cls_token: true, pooling_mode_mean_tokens: false }));
+  writeFileSync(
+    join(clsDir, '1_Pooling', 'config.json'),
+    JSON.stringify({ word_embedding_dimension: 32, pooling_mode_cls_token: true, pooling_mode_mean_tokens: false }),
+  );
   writeFileSync(join(clsDir, 'modules.json'), JSON.stringify(JSON.parse(readFileSync(join(modelDir, 'modules.json'), 'utf8')).slice(0, 2)));
   const cls = await createEncoder({ encoder: 'onnx', modelDir: clsDir });
   try {

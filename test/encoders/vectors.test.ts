@@ -52,13 +52,21 @@ encoderContract('vectors (precomputed .npy + .jsonl)', {
 
 test('vectors encoder: row counts must match, a missing sentence is one line naming it', async () => {
   const short = join(tmp, 'short.jsonl');
-  writeFileSync(short, CONTRACT_BATCH.slice(1).map((t) => `${JSON.stringify(t.join(' '))}\n`).join(''));
+  writeFileSync(
+    short,
+    CONTRACT_BATCH.slice(1)
+      .map((t) => `${JSON.stringify(t.join(' '))}\n`)
+      .join(''),
+  );
   await assert.rejects(createEncoder({ encoder: 'vectors', vectors: smallNpy, sentences: short }), /has 4 lines but --vectors .* has 5 rows/);
   const m = readNpy(readFileSync(smallNpy));
   const npy4 = join(tmp, 'short.npy');
   writeNpy(npy4, 4, 100, (m.data as Float32Array).slice(100));
   const enc = await createEncoder({ encoder: 'vectors', vectors: npy4, sentences: short });
-  await assert.rejects(enc.prepare({ taskId: 'MR', samples: CONTRACT_BATCH }), /^UserError: --sentences .*short\.jsonl has no line "A man is playing a guitar \." \(needed by MR\): write the run's sentences with 'gensen-eval sentences/);
+  await assert.rejects(
+    enc.prepare({ taskId: 'MR', samples: CONTRACT_BATCH }),
+    /^UserError: --sentences .*short\.jsonl has no line "A man is playing a guitar \." \(needed by MR\): write the run's sentences with 'gensen-eval sentences/,
+  );
   await assert.rejects(enc.encode([['not', 'there']]), /has no line "not there"/);
   assert.deepEqual((await enc.encode([CONTRACT_BATCH[2]!])).data, (m.data as Float32Array).slice(200, 300));
 });
@@ -70,7 +78,10 @@ test('sentences, encode and --encoder vectors end to end on real SICK-E and STS-
   const jsonl = join(tmp, 'sentences.jsonl');
   const s = runCli(['sentences', '--tasks', 'SICK-E,STS-B', '--out', jsonl], env);
   assert.equal(s.status, 0, s.stderr);
-  const lines = readFileSync(jsonl, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as string);
+  const lines = readFileSync(jsonl, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as string);
   // Every sample of both tasks, once, in exact string form.
   const want = new Set<string>();
   for (const def of resolveTasks('SICK-E,STS-B')) for (const x of taskContext(def, await loadTask(def, dataDir)).samples) want.add(x.join(' '));
@@ -88,7 +99,10 @@ test('sentences, encode and --encoder vectors end to end on real SICK-E and STS-
   await writeTaskWordVectors(vectors, dataDir, 'SICK-E,STS-B');
   const example = join(repoRoot(), 'examples', 'encoders', 'bow.mjs');
   const npyCmd = join(tmp, 'command.npy');
-  const c = runCli(['encode', '--encoder', 'command', '--command', `'${process.execPath}' '${example}' '${vectors}'`, '--input', jsonl, '--out', npyCmd, '--quiet'], env);
+  const c = runCli(
+    ['encode', '--encoder', 'command', '--command', `'${process.execPath}' '${example}' '${vectors}'`, '--input', jsonl, '--out', npyCmd, '--quiet'],
+    env,
+  );
   assert.equal(c.status, 0, c.stderr);
   assert.deepEqual(readNpy(readFileSync(npyCmd)).data, bowVecs.data);
   const npyBack = join(tmp, 'back.npy');
@@ -100,7 +114,10 @@ test('sentences, encode and --encoder vectors end to end on real SICK-E and STS-
   assert.match(bad.stderr, /^gensen-eval: --glove is an option of --encoder gensen, not bow\n$/);
 
   const out = join(tmp, 'vectors.json');
-  const r = runCli(['evaluate', '--encoder', 'vectors', '--vectors', npy, '--sentences', jsonl, '--tasks', 'SICK-E,STS-B', '--config', 'fast', '--out', out], env);
+  const r = runCli(
+    ['evaluate', '--encoder', 'vectors', '--vectors', npy, '--sentences', jsonl, '--tasks', 'SICK-E,STS-B', '--config', 'fast', '--out', out],
+    env,
+  );
   assert.equal(r.status, 0, r.stderr);
   const res = JSON.parse(readFileSync(out, 'utf8')) as RunResults;
   assert.equal(res.encoder.name, 'vectors');
@@ -114,7 +131,10 @@ test('sentences, encode and --encoder vectors end to end on real SICK-E and STS-
   for (const task of ['SICK-E', 'STS-B']) assert.deepEqual(res.tasks[task]!.metrics, bow.tasks[task]!.metrics, task);
 
   // A task whose sentences are not in the file: one line, before anything is encoded.
-  const miss = runCli(['evaluate', '--encoder', 'vectors', '--vectors', npy, '--sentences', jsonl, '--tasks', 'MRPC', '--config', 'fast', '--out', join(tmp, 'mrpc.json')], env);
+  const miss = runCli(
+    ['evaluate', '--encoder', 'vectors', '--vectors', npy, '--sentences', jsonl, '--tasks', 'MRPC', '--config', 'fast', '--out', join(tmp, 'mrpc.json')],
+    env,
+  );
   assert.equal(miss.status, 2);
   assert.match(miss.stderr, /^gensen-eval: --sentences .*sentences\.jsonl has no line ".*" \(needed by MRPC\)/);
   assert.equal(miss.stderr.trim().split('\n').length, 1);

@@ -40,7 +40,10 @@ test('SNLI, MultiNLI (matched + mismatched) and Quora evaluate end to end on ups
   });
   const snli = r.tasks.SNLI!;
   assert.deepEqual(Object.keys(snli.metrics).sort(), ['acc', 'devacc']);
-  assert.ok(snli.notes?.some((n) => /1e-9/.test(n)), 'SNLI runs without the L2 search');
+  assert.ok(
+    snli.notes?.some((n) => /1e-9/.test(n)),
+    'SNLI runs without the L2 search',
+  );
   const m = r.tasks.MultiNLI!;
   assert.deepEqual(Object.keys(m.metrics).sort(), ['acc', 'acc_mismatched', 'devacc']);
   assert.equal(m.samples.dev, 4);
@@ -60,7 +63,10 @@ test('SNLI, MultiNLI (matched + mismatched) and Quora evaluate end to end on ups
   const lineOf = (file: string, line: number): string => readFileSync(join(dataDir, file), 'utf8').split(/\r?\n/)[line - 1]!;
   const mp = readPredictions(out, m.predictionsFile!);
   assert.deepEqual(mp.labels, resolveTask('MNLI').labels);
-  for (const [set, name] of [[mp, 'test'], [mp.extra!.test_mismatched!, 'test_mismatched']] as const) {
+  for (const [set, name] of [
+    [mp, 'test'],
+    [mp.extra!.test_mismatched!, 'test_mismatched'],
+  ] as const) {
     assert.ok(set.source, `${name} has source positions`);
     assert.equal(set.source!.line.length, set.gold.length);
     set.gold.forEach((g, i) => {
@@ -73,10 +79,17 @@ test('SNLI, MultiNLI (matched + mismatched) and Quora evaluate end to end on ups
   const sp = readPredictions(out, snli.predictionsFile!);
   assert.equal(sp.source!.files[0], 'SNLI/s1.test');
   // SentEval sorts SNLI's test set, so the lines are not in file order; each label line still matches.
-  assert.notDeepEqual(sp.source!.line, [...sp.source!.line].sort((x, y) => x - y));
+  assert.notDeepEqual(
+    sp.source!.line,
+    [...sp.source!.line].sort((x, y) => x - y),
+  );
   sp.gold.forEach((g, i) => assert.equal(lineOf('SNLI/labels.test', sp.source!.line[i]!), sp.labels![g]));
   // Class probabilities of the kept model: one row of nclasses per example, its arg-max the prediction.
-  for (const [set, nc] of [[mp, 3], [mp.extra!.test_mismatched!, 3], [sp, 3]] as const) {
+  for (const [set, nc] of [
+    [mp, 3],
+    [mp.extra!.test_mismatched!, 3],
+    [sp, 3],
+  ] as const) {
     assert.equal(set.probabilities?.length, set.gold.length);
     set.probabilities!.forEach((row, i) => {
       assert.equal(row.length, nc);

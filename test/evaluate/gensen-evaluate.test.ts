@@ -51,7 +51,10 @@ test('evaluate with two GenSen models and GloVe expansion on real SICK-E and TRE
     const task = r1.tasks[id]!;
     // At least the majority class's share of the test split (what a probe learns from any signal).
     assertWithin(task.metrics.acc, await majorityClassPercent(id, dataDir), 100, `${id} acc`);
-    assert.ok(task.notes?.some((n) => /vocabulary expansion/i.test(n) && /tiny_glove/.test(n)), JSON.stringify(task.notes));
+    assert.ok(
+      task.notes?.some((n) => /vocabulary expansion/i.test(n) && /tiny_glove/.test(n)),
+      JSON.stringify(task.notes),
+    );
   }
   const enc2 = await make();
   const r2 = await evaluate(enc2, opts);
@@ -65,8 +68,25 @@ test('evaluate --encoder gensen end to end on real SICK-E and MRPC with the embe
   if (!dataDir) return;
   const run = (out: string, extra: string[]) =>
     runCli([
-      'evaluate', '--encoder', 'gensen', '--prefix1', 'tiny1', '--prefix2', 'tiny2', '--models-dir', fixtures,
-      '--tasks', 'SICK-E,MRPC', '--config', 'fast', '--data-dir', dataDir, '--out', out, '--no-cache', ...extra,
+      'evaluate',
+      '--encoder',
+      'gensen',
+      '--prefix1',
+      'tiny1',
+      '--prefix2',
+      'tiny2',
+      '--models-dir',
+      fixtures,
+      '--tasks',
+      'SICK-E,MRPC',
+      '--config',
+      'fast',
+      '--data-dir',
+      dataDir,
+      '--out',
+      out,
+      '--no-cache',
+      ...extra,
     ]);
   const results = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as RunResults;
   const py2 = join(tmp, 'py2.json');
@@ -80,9 +100,15 @@ test('evaluate --encoder gensen end to end on real SICK-E and MRPC with the embe
     const task = a.tasks[id]!;
     assertWithin(task.metrics.acc, await majorityClassPercent(id, dataDir), 100, `${id} acc`);
     const notes = task.notes ?? [];
-    assert.ok(notes.some((n) => /non-ASCII character get the <unk> row/.test(n)), JSON.stringify(notes));
+    assert.ok(
+      notes.some((n) => /non-ASCII character get the <unk> row/.test(n)),
+      JSON.stringify(notes),
+    );
     // 100-d embedded vectors, ~50 words shared with the tiny models: the minimum-norm fit.
-    assert.ok(notes.some((n) => /tiny1: \d+ shared words, rank \d+ < 100/.test(n)), JSON.stringify(notes));
+    assert.ok(
+      notes.some((n) => /tiny1: \d+ shared words, rank \d+ < 100/.test(n)),
+      JSON.stringify(notes),
+    );
   }
   // MRPC's F1 is the paraphrase class's: at least that of always answering "paraphrase" (2p/(1+p)).
   const p = (await majorityClassPercent('MRPC', dataDir)) / 100;
@@ -118,7 +144,13 @@ test("evaluate with GloVe expansion from glove2h5.py's .h5 gives the numbers of 
   const metrics = async (glove: string) => {
     const enc = await createEncoder({ encoder: 'gensen', modelsDir: fixtures, prefix1: 'py2a', prefix2: 'py2b', glove: join(fixtures, 'expected', glove) });
     try {
-      const r = await evaluate(enc, { tasks: resolveTasks('SICK-R-unsup,STS-B-unsup'), dataDir, settings: resolveSettings('fast'), seeds: [1111], progress: silentProgress });
+      const r = await evaluate(enc, {
+        tasks: resolveTasks('SICK-R-unsup,STS-B-unsup'),
+        dataDir,
+        settings: resolveSettings('fast'),
+        seeds: [1111],
+        progress: silentProgress,
+      });
       for (const task of Object.values(r.tasks)) assert.ok(!(task.notes ?? []).some((n) => /latin-1/.test(n)), JSON.stringify(task.notes));
       return Object.fromEntries(Object.entries(r.tasks).map(([k, v]) => [k, v.metrics]));
     } finally {

@@ -56,7 +56,10 @@ const canonical = (sets: readonly TaskPredictionSet[]): string =>
   JSON.stringify(sets, (_k, v: unknown) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v));
 
 // CR under `fast` (inner k-fold, two classes, RMSprop); SICK-E under `paper` (split, three classes, Adam).
-for (const [task, config] of [['CR', 'fast'], ['SICK-E', 'paper']] as const) {
+for (const [task, config] of [
+  ['CR', 'fast'],
+  ['SICK-E', 'paper'],
+] as const) {
   test(`${task} (${config}, bow): the L2 grid in lockstep gives exactly what one-at-a-time training gives`, async (t) => {
     const dataDir = senteval(t);
     if (!dataDir) return;
@@ -93,7 +96,12 @@ for (const [task, config] of [['CR', 'fast'], ['SICK-E', 'paper']] as const) {
     assert.ok(lockstepSupported(first.settings), 'this runtime has the SIMD kernels');
     const ds = solo.datasets.get(first.dataset)!;
     const data = { X: inputOf(ds), cols: ds.cols, y: ds.y! };
-    const fits = fitLockstep(data, first.train, first.validation, { nclasses: first.nclasses, l2s: fold.map((j) => j.l2), seed: first.seed, settings: first.settings });
+    const fits = fitLockstep(data, first.train, first.validation, {
+      nclasses: first.nclasses,
+      l2s: fold.map((j) => j.l2),
+      seed: first.seed,
+      settings: first.settings,
+    });
     fold.forEach((j, i) => {
       const one = fitClassifier(data, j.train, j.validation, { nclasses: j.nclasses, l2: j.l2, seed: j.seed, settings: j.settings });
       assert.deepEqual(fits[i]!.stopping, one.stopping, `l2 ${j.l2}: stopping`);

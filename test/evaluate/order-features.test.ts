@@ -49,7 +49,10 @@ test('presets and overrides', () => {
   const fast = resolveSettings('fast', { nhid: 50 });
   assert.deepEqual([fast.kfold, fast.optim, fast.batchSize, fast.tenacity, fast.epochSize, fast.nhid], [5, 'rmsprop', 128, 3, 2, 50]);
   assert.equal(resolveSettings('gensen').lossReduction, 'sum');
-  assert.throws(() => resolveSettings('nope'), (e: unknown) => e instanceof UserError && /paper, fast, gensen/.test(e.message));
+  assert.throws(
+    () => resolveSettings('nope'),
+    (e: unknown) => e instanceof UserError && /paper, fast, gensen/.test(e.message),
+  );
   assert.throws(() => resolveSettings('paper', { kfold: 1 }), UserError);
   assert.throws(() => resolveSettings('paper', { dropout: 1.5 }), UserError);
 });
@@ -71,7 +74,7 @@ test('task fingerprints change with the settings their protocol uses, and only t
   assert.equal(taskFingerprint(mr, paper, files), taskFingerprint(mr, resolveSettings('paper', { stsLowScores: 'clean' }), files));
 });
 
-test('sample origins travel through loading and SentEval\'s sort: MR on the real data', async (t) => {
+test("sample origins travel through loading and SentEval's sort: MR on the real data", async (t) => {
   const dataDir = senteval(t);
   if (!dataDir) return;
   const data = await loadTask(resolveTask('MR'), dataDir);

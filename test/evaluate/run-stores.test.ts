@@ -53,7 +53,10 @@ async function run(encoder: SentenceEncoder, dataDir: string, tasks: string, cac
 const distinctSentences = (dataDir: string): number => {
   const all = new Set<string>();
   for (const f of ['SICK_train.txt', 'SICK_trial.txt', 'SICK_test_annotated.txt']) {
-    const lines = readFileSync(join(dataDir, 'SICK', f), 'utf8').trim().split('\n').slice(1);
+    const lines = readFileSync(join(dataDir, 'SICK', f), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1);
     for (const l of lines) {
       const c = l.split('\t');
       all.add(c[1]!);
@@ -69,7 +72,13 @@ for (const which of ['bow', 'gensen (last pooling)'] as const) {
     const make = async (): Promise<SentenceEncoder> =>
       which === 'bow'
         ? createEncoder({ encoder: 'bow' })
-        : GensenEncoder.fromModels([syntheticGensen({ vocab: 300, embDim: 16, hidden: 12, layers: 1 })], { modelsDir: '', prefix1: 'synthetic', pool: 'last', maxPool: 'faithful', tuning: { intraOpThreads: 1 } });
+        : GensenEncoder.fromModels([syntheticGensen({ vocab: 300, embDim: 16, hidden: 12, layers: 1 })], {
+            modelsDir: '',
+            prefix1: 'synthetic',
+            pool: 'last',
+            maxPool: 'faithful',
+            tuning: { intraOpThreads: 1 },
+          });
     const inner = await make();
     assert.equal(inner.batchIndependent, true);
     const both = counting(inner);
@@ -82,7 +91,10 @@ for (const which of ['bow', 'gensen (last pooling)'] as const) {
     const e = await run(alone.encoder, dataDir, 'SICK-E');
     const r = await run(alone.encoder, dataDir, 'SICK-R');
     assert.equal(alone.sentences(), 2 * distinctSentences(dataDir));
-    for (const [task, single] of [['SICK-E', e], ['SICK-R', r]] as const) {
+    for (const [task, single] of [
+      ['SICK-E', e],
+      ['SICK-R', r],
+    ] as const) {
       assert.deepEqual(together.res.tasks[task]!.metrics, single.res.tasks[task]!.metrics, task);
       assert.deepEqual(together.predictions.get(task), single.predictions.get(task), `${task} predictions`);
     }
@@ -91,7 +103,13 @@ for (const which of ['bow', 'gensen (last pooling)'] as const) {
 
 test('a batch-dependent encoder (faithful max pooling) is not shared across different batches: SICK-E and SICK-R sort ties differently', async () => {
   const dataDir = writeSickData(join(tmp, 'data'));
-  const inner = await GensenEncoder.fromModels([syntheticGensen({ vocab: 300, embDim: 16, hidden: 12, layers: 1 })], { modelsDir: '', prefix1: 'synthetic', pool: 'max', maxPool: 'faithful', tuning: { intraOpThreads: 1 } });
+  const inner = await GensenEncoder.fromModels([syntheticGensen({ vocab: 300, embDim: 16, hidden: 12, layers: 1 })], {
+    modelsDir: '',
+    prefix1: 'synthetic',
+    pool: 'max',
+    maxPool: 'faithful',
+    tuning: { intraOpThreads: 1 },
+  });
   assert.equal(inner.batchIndependent, false);
   const c = counting(inner);
   await run(c.encoder, dataDir, 'SICK-E,SICK-R');

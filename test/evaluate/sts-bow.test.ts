@@ -72,8 +72,23 @@ test('STS12-STS16 with the bow encoder match SentEval (sts.py + bow batcher) on 
     assert.deepEqual(Object.keys(r.metrics), def.metrics, `${def.id}: metrics in the definition's order`);
     // The year's metrics before rounding, from the cosines the run scored, aggregated as the protocol does.
     const sets = cosines[def.id]!;
-    const datasets = sets.map((p) => ({ name: p.split, n: p.gold.length, pearson: pearson(p.pred, p.gold), spearman: spearman(p.pred, p.gold), scores: Float64Array.from(p.pred) }));
-    const pooled = { pearson: pearson(sets.flatMap((p) => [...p.pred]), sets.flatMap((p) => [...p.gold])), spearman: spearman(sets.flatMap((p) => [...p.pred]), sets.flatMap((p) => [...p.gold])) };
+    const datasets = sets.map((p) => ({
+      name: p.split,
+      n: p.gold.length,
+      pearson: pearson(p.pred, p.gold),
+      spearman: spearman(p.pred, p.gold),
+      scores: Float64Array.from(p.pred),
+    }));
+    const pooled = {
+      pearson: pearson(
+        sets.flatMap((p) => [...p.pred]),
+        sets.flatMap((p) => [...p.gold]),
+      ),
+      spearman: spearman(
+        sets.flatMap((p) => [...p.pred]),
+        sets.flatMap((p) => [...p.gold]),
+      ),
+    };
     const unrounded = stsMetrics({ datasets, all: yearAggregates(datasets, pooled) });
     for (const [k, v] of Object.entries(want)) {
       // The issue's bar: SentEval as it runs (float64 sentence vectors) to 1e-4.

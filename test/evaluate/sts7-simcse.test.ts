@@ -26,7 +26,10 @@ test("evaluate --tasks sts7 + leaderboard --view sts7 (bow) reproduce SimCSE's S
     assert.equal(ev.status, 0, ev.stderr);
     const lb = runCli(['leaderboard', out, '--view', 'sts7', '--format', 'csv']);
     assert.equal(lb.status, 0, lb.stderr);
-    const [head, row] = lb.stdout.trim().split('\n').map((l) => l.split(','));
+    const [head, row] = lb.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
     // Same columns as SimCSE prints, then its average.
     assert.deepEqual(head!.slice(1), reference.table.columns);
     // A cell must be a printed number: an empty or odd one is NaN, which fails below.

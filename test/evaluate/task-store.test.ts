@@ -34,7 +34,10 @@ test('planStore: distinct sentences once (a premise shared by three hypotheses i
   const p = planStore(SPLITS, true);
   assert.equal(p.occurrences, 12);
   // Splits in name order (test, then train), each side a then b; first occurrence makes the row.
-  assert.deepEqual(p.rows.map((r) => r.join(' ')), ['p two', 'p three', 'h a', 'h d', 'p one', 'h b', 'h c']);
+  assert.deepEqual(
+    p.rows.map((r) => r.join(' ')),
+    ['p two', 'p three', 'h a', 'h d', 'p one', 'h b', 'h c'],
+  );
   assert.deepEqual([...p.index.test!.a, ...p.index.test!.b!], [0, 1, 2, 3]);
   assert.deepEqual([...p.index.train!.a], [4, 4, 4, 0]);
   assert.deepEqual([...p.index.train!.b!], [2, 5, 6, 4]);
@@ -44,7 +47,12 @@ test('planStore: distinct sentences once (a premise shared by three hypotheses i
 test("planStore for a batch-dependent encoder: one row per occurrence, batched as SentEval batches (each split's side a, then b)", async () => {
   const p = planStore(SPLITS, false);
   assert.equal(p.rows.length, 12);
-  assert.deepEqual(p.segments, [[0, 2], [2, 4], [4, 8], [8, 12]]);
+  assert.deepEqual(p.segments, [
+    [0, 2],
+    [2, 4],
+    [4, 8],
+    [8, 12],
+  ]);
   // Names sort: test before train, as the engine always encoded them.
   assert.deepEqual([...p.index.test!.a, ...p.index.test!.b!], [0, 1, 2, 3]);
   const batches: string[][] = [];
@@ -91,7 +99,10 @@ test('a batch-independent encoder gets its distinct rows shortest first, and eac
   const m = await encodeStore(mixed, { encoder: enc, taskState: '', batchSize: 2, dtype: 'float32', stats: { sentences: 0, fromCache: 0, seconds: 0 } });
   assert.deepEqual(batches, [['a', 'a b'], ['a b c']]);
   assert.deepEqual([...m.slice(0, 3)], [3, 99, 1, 97, 2, 98]);
-  assert.deepEqual([...store.slice(0, 7)].filter((_, i) => i % 2 === 1), [...'oeadebc'].map((c) => c.charCodeAt(0)));
+  assert.deepEqual(
+    [...store.slice(0, 7)].filter((_, i) => i % 2 === 1),
+    [...'oeadebc'].map((c) => c.charCodeAt(0)),
+  );
 });
 
 test('feature cache: the store round-trips; an entry damaged in place is noticed, reported and recomputed', async (t) => {
@@ -146,7 +157,9 @@ test('a run that cannot fit is refused before any encoding, in one line with the
     (e: unknown) =>
       e instanceof UserError &&
       !e.message.includes('\n') &&
-      /^MR: needs about 0\.\d GiB \(sentence store 0\.\d GiB: 10,662 sentences × 4096 float32; probe buffers .*\) but 0\.1 GiB is available; --feature-dtype float16/.test(e.message),
+      /^MR: needs about 0\.\d GiB \(sentence store 0\.\d GiB: 10,662 sentences × 4096 float32; probe buffers .*\) but 0\.1 GiB is available; --feature-dtype float16/.test(
+        e.message,
+      ),
   );
   assert.equal(existsSync(out), false);
 });

@@ -34,7 +34,13 @@ function pairTask(n: number, dim: number, m: number, C: number, seed: number) {
 const bits = (x: Float64Array | Int32Array): number[] => [...new Uint32Array(x.buffer, x.byteOffset, x.byteLength / 4)];
 
 for (const scheme of ['absdiff-prod', 'nli'] as FeatureScheme[]) {
-  for (const [C, nhid, simd] of [[2, 0, true], [3, 0, true], [2, 0, false], [3, 0, false], [3, 4, true]] as const) {
+  for (const [C, nhid, simd] of [
+    [2, 0, true],
+    [3, 0, true],
+    [2, 0, false],
+    [3, 0, false],
+    [3, 4, true],
+  ] as const) {
     test(`classifier on ${scheme} pairs from the store = on materialised features (C=${C}, nhid=${nhid}, simd=${simd})`, () => {
       const t = pairTask(60, 9, 300, C, 7 + C);
       const pm = storeMatrix(scheme, t.store, t.a, t.b);
@@ -59,7 +65,11 @@ test('relatedness on pairs from the store = on materialised features (SIMD and s
   const targets = encodeTaiAll(scores);
   const pm = storeMatrix('absdiff-prod', t.store, t.a, t.b);
   const dense = materialize(pm);
-  const [train, dev, test] = [[0, 140], [140, 170], [170, 200]].map(([f, e]) => Int32Array.from({ length: e! - f! }, (_, i) => f! + i));
+  const [train, dev, test] = [
+    [0, 140],
+    [140, 170],
+    [170, 200],
+  ].map(([f, e]) => Int32Array.from({ length: e! - f! }, (_, i) => f! + i));
   for (const simd of [true, false]) {
     const o = { seed: 3, lossReduction: 'mean' as const, epochsPerRound: 5, maxEpoch: 40, simd };
     const want = fitRelatedness({ X: dense.data, cols: dense.cols, targets, scores }, train!, dev!, test!, o);
@@ -92,5 +102,8 @@ test('kernels: streaming rows through a block gives what binding the whole matri
     }
     return out;
   };
-  assert.deepEqual(run((e) => e.bindSource(denseSource(X, d), 512)), run((e) => e.bind(X, d)));
+  assert.deepEqual(
+    run((e) => e.bindSource(denseSource(X, d), 512)),
+    run((e) => e.bind(X, d)),
+  );
 });

@@ -10,7 +10,9 @@ import { Rng } from '../../src/util/rng.js';
 function awkward(rows: number, dim: number, seed: number): Float32Array {
   const rng = new Rng(seed, 3);
   const special = [0, -0, 1e-40, -1e-40, 3.4e38, -3.4e38, 1e-7, 1 + 2 ** -23, 16777217, 0.1];
-  return Float32Array.from({ length: rows * dim }, (_, i) => (i % 7 === 0 ? special[i % special.length]! : rng.uniform(-3, 3) * 10 ** Math.floor(rng.uniform(-6, 6))));
+  return Float32Array.from({ length: rows * dim }, (_, i) =>
+    i % 7 === 0 ? special[i % special.length]! : rng.uniform(-3, 3) * 10 ** Math.floor(rng.uniform(-6, 6)),
+  );
 }
 
 test('pair features gathered from the store equal the materialised ones bit for bit, chunked or not', () => {
@@ -105,6 +107,9 @@ test('a half-width store reads back the rounded values', () => {
     assert.equal(s.bytes, 8);
     const enc = dtype === 'float16' ? toFloat16 : toBfloat16;
     const t = decodeTable(dtype);
-    assert.deepEqual([...s.slice(0, 2)], [...data].map((x) => t[enc(x)]!));
+    assert.deepEqual(
+      [...s.slice(0, 2)],
+      [...data].map((x) => t[enc(x)]!),
+    );
   }
 });

@@ -70,7 +70,7 @@ test('npy: versions other than 1.0, 2.0, 3.0 and oversized shapes are refused be
   assert.throws(() => readNpy(short), /truncated \.npy header/);
 });
 
-test('npy: our writer\'s header round-trips (0-d, 1-d and 2-d shapes)', () => {
+test("npy: our writer's header round-trips (0-d, 1-d and 2-d shapes)", () => {
   for (const shape of [[], [3], [2, 3]]) {
     const h = npyHeader('<f4', shape);
     assert.equal(h.length % 64, 0);

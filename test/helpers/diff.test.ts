@@ -23,7 +23,13 @@ test('a NaN anywhere, on either side, is the largest difference and fails every 
 });
 
 test('differences, tolerances and ranges', () => {
-  assert.equal(maxAbsDiff(base, base.map((x, i) => x + (i === 2 ? -0.5 : 0.1))), 0.5);
+  assert.equal(
+    maxAbsDiff(
+      base,
+      base.map((x, i) => x + (i === 2 ? -0.5 : 0.1)),
+    ),
+    0.5,
+  );
   assert.deepEqual(worstAbsDiff([], []), { diff: 0, index: -1 });
   assert.throws(() => maxAbsDiff([1], [1, 2]), /length/);
   assert.ok(Number.isNaN(worse(0.1, NaN)) && Number.isNaN(worse(NaN, 0.1)));

@@ -55,7 +55,10 @@ export function encoderContract(label: string, c: ContractOptions): void {
       assert.ok(m1.data instanceof Float32Array);
       assert.equal(m1.data.length, m1.rows * m1.cols);
       assert.ok(m1.data.every(Number.isFinite), 'finite values');
-      assert.ok(m1.data.some((x) => x !== 0), 'not all zeros');
+      assert.ok(
+        m1.data.some((x) => x !== 0),
+        'not all zeros',
+      );
       // Deterministic: the same batch again, and from the other instance.
       assert.deepEqual(await a.encode(CONTRACT_BATCH), m1);
       assert.deepEqual(await b.encode(CONTRACT_BATCH), m1);

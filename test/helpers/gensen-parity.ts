@@ -60,7 +60,13 @@ export async function pair(o: GensenEncoderOptions, device: DeviceChoice): Promi
  * vectors without --all-states (fused max on WebGPU, the finals-only graph otherwise) equal, on
  * WebGPU bit for bit, elsewhere within TOL.
  */
-export async function poolingParity(t: TestContext, device: DeviceChoice, name: string, prefixes: Pick<GensenEncoderOptions, 'prefix1' | 'prefix2'>, batches: readonly string[][]): Promise<void> {
+export async function poolingParity(
+  t: TestContext,
+  device: DeviceChoice,
+  name: string,
+  prefixes: Pick<GensenEncoderOptions, 'prefix1' | 'prefix2'>,
+  batches: readonly string[][],
+): Promise<void> {
   for (const [pool, maxPool] of [
     ['last', 'faithful'],
     ['max', 'faithful'],
@@ -82,7 +88,9 @@ export async function poolingParity(t: TestContext, device: DeviceChoice, name: 
         if (device === 'gpu') assert.deepEqual(plain.vectors.data, g.vectors.data);
         else assert.ok(maxAbsDiff(plain.vectors.data, g.vectors.data) <= TOL);
       }
-      t.diagnostic(`${device} ${name} ${pool}${pool === 'max' ? ` ${maxPool}` : ''}: max abs diff ${worst.toExponential(2)}, states ${worstStates.toExponential(2)}`);
+      t.diagnostic(
+        `${device} ${name} ${pool}${pool === 'max' ? ` ${maxPool}` : ''}: max abs diff ${worst.toExponential(2)}, states ${worstStates.toExponential(2)}`,
+      );
       assert.ok(worst <= TOL, `${pool} ${maxPool}: ${worst}`);
       assert.ok(worstStates <= TOL, `states: ${worstStates}`);
     } finally {
@@ -218,7 +226,9 @@ export async function fullSizeParity(
       const c = await cpu.run(ids, lens, T, { sequence: true });
       const g = await other.run(ids, lens, T, { sequence: true, maxPool: true });
       const d = compareRuns(c, g, lens);
-      t.diagnostic(`${describeDevice(other.device)}: full size V=${FULL.vocab} E=${FULL.embDim} H=${FULL.hidden} layers=${layers} B=${B} T=${T}: finals ${d.finals.toExponential(2)}, steps ${d.steps.toExponential(2)}, maxima ${d.maxima.toExponential(2)}`);
+      t.diagnostic(
+        `${describeDevice(other.device)}: full size V=${FULL.vocab} E=${FULL.embDim} H=${FULL.hidden} layers=${layers} B=${B} T=${T}: finals ${d.finals.toExponential(2)}, steps ${d.steps.toExponential(2)}, maxima ${d.maxima.toExponential(2)}`,
+      );
       assert.ok(d.finals <= TOL && d.steps <= TOL && d.maxima <= TOL, JSON.stringify(d));
       assertZeroPastEnd(g, lens, T);
     }

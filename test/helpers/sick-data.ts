@@ -28,4 +28,3 @@ export function writeSickData(dir: string): string {
   file('SICK_test_annotated.txt', 40);
   return dir;
 }
-

@@ -53,12 +53,18 @@ test('no import cycles between the top-level folders of src/', () => {
 
 test('exactly one module imports onnxruntime-node', () => {
   const importers = sources(SRC).filter((f) => /from\s+['"]onnxruntime-node['"]|import\(\s*['"]onnxruntime-node['"]/.test(readFileSync(f, 'utf8')));
-  assert.deepEqual(importers.map((f) => relative(SRC, f)), [join('compute', 'onnxruntime.ts')]);
+  assert.deepEqual(
+    importers.map((f) => relative(SRC, f)),
+    [join('compute', 'onnxruntime.ts')],
+  );
 });
 
 test('exactly one module imports the webgpu package (the device, its limits and the no-GPU message live there)', () => {
   const importers = sources(SRC).filter((f) => /from\s+['"]webgpu['"]|import\(\s*['"]webgpu['"]/.test(readFileSync(f, 'utf8')));
-  assert.deepEqual(importers.map((f) => relative(SRC, f)), [join('compute', 'webgpu.ts')]);
+  assert.deepEqual(
+    importers.map((f) => relative(SRC, f)),
+    [join('compute', 'webgpu.ts')],
+  );
 });
 
 test('the suites file names known tasks, and its order lists every definition', () => {
@@ -67,9 +73,15 @@ test('the suites file names known tasks, and its order lists every definition', 
   assert.deepEqual([...s.order].sort(), [...ids].sort());
   for (const [name, suite] of Object.entries(s.suites)) {
     for (const id of suite.tasks) assert.ok(ids.includes(id), `suite ${name}: unknown task ${id}`);
-    assert.deepEqual(resolveTasks(name).map((t) => t.id), suite.tasks);
+    assert.deepEqual(
+      resolveTasks(name).map((t) => t.id),
+      suite.tasks,
+    );
   }
-  assert.deepEqual(resolveTasks(s.default).map((t) => t.id), ['MR', 'CR', 'SUBJ', 'MPQA', 'SST2', 'TREC', 'MRPC', 'SICK-R', 'SICK-E', 'STS-B']);
+  assert.deepEqual(
+    resolveTasks(s.default).map((t) => t.id),
+    ['MR', 'CR', 'SUBJ', 'MPQA', 'SST2', 'TREC', 'MRPC', 'SICK-R', 'SICK-E', 'STS-B'],
+  );
 });
 
 test('reports and --tasks agree on every id and alias (one alias table: the task files)', () => {
@@ -82,7 +94,13 @@ test('reports and --tasks agree on every id and alias (one alias table: the task
   }
   assert.equal(canonicalTask('NotATask'), 'NotATask');
   // The drift the issue found: these resolved for --tasks but not in reports.
-  for (const [alias, id] of [['TREC6', 'TREC'], ['CustomerReviews', 'CR'], ['MSRP', 'MRPC'], ['StanfordNLI', 'SNLI'], ['Subjectivity', 'SUBJ']]) {
+  for (const [alias, id] of [
+    ['TREC6', 'TREC'],
+    ['CustomerReviews', 'CR'],
+    ['MSRP', 'MRPC'],
+    ['StanfordNLI', 'SNLI'],
+    ['Subjectivity', 'SUBJ'],
+  ]) {
     assert.equal(canonicalTask(alias), id);
   }
 });

@@ -21,7 +21,10 @@ test('every path of the manifest names a test file or a folder holding some, onc
   assert.equal(new Set(entries).size, entries.length, 'a path listed twice');
   for (const e of entries) {
     assert.ok(existsSync(join(root, e)), `${e} does not exist`);
-    assert.ok(files.some((f) => (e.endsWith('/') ? f.startsWith(e) : f === e)), `${e} holds no test file`);
+    assert.ok(
+      files.some((f) => (e.endsWith('/') ? f.startsWith(e) : f === e)),
+      `${e} holds no test file`,
+    );
   }
 });
 

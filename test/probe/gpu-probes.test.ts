@@ -104,7 +104,10 @@ test('GPU classifier steps match the CPU trainer: logistic (Adam/RMSprop, mean/s
 function pairData(rowsN: number, dim: number, n: number) {
   const r = new Rng(7, 3);
   const store = SentenceStore.create(rowsN, dim);
-  store.setRows(0, new Float32Array(rowsN * dim).map(() => r.uniform(-1, 1)));
+  store.setRows(
+    0,
+    new Float32Array(rowsN * dim).map(() => r.uniform(-1, 1)),
+  );
   const a = Int32Array.from({ length: n }, () => Math.floor(r.uniform(0, rowsN)));
   const b = Int32Array.from({ length: n }, () => Math.floor(r.uniform(0, rowsN)));
   const targets = new Float64Array(n * 5);
@@ -161,11 +164,41 @@ test('GPU relatedness (softmax + MSE) matches the CPU on both pair schemes; a st
 async function runJobs(backend: ProbeBackend, X: Float32Array, y: Int32Array, cols: number, oneByOne = false): Promise<ClassifyResult[]> {
   const id = backend.register({ X, cols, y });
   const rows = Int32Array.from({ length: 400 }, (_, i) => i);
-  const settings: ClassifierSettings = { nhid: 0, dropout: 0, optim: 'rmsprop', batchSize: 64, tenacity: 3, epochSize: 2, maxEpoch: 200, lossReduction: 'mean' };
+  const settings: ClassifierSettings = {
+    nhid: 0,
+    dropout: 0,
+    optim: 'rmsprop',
+    batchSize: 64,
+    tenacity: 3,
+    epochSize: 2,
+    maxEpoch: 200,
+    lossReduction: 'mean',
+  };
   const jobs: ClassifyJob[] = [];
   for (const l2 of [1e-5, 1e-3, 1e-1]) {
-    jobs.push({ kind: 'classify', dataset: id, train: rows.subarray(0, 300), validation: { rows: rows.subarray(300, 350) }, nclasses: 3, l2, seed: 1111, settings, evals: [rows.subarray(350)], probabilities: true });
-    jobs.push({ kind: 'classify', dataset: id, train: rows.subarray(0, 350), validation: { split: 0.1 }, nclasses: 3, l2, seed: 1112, settings, evals: [rows.subarray(350)] });
+    jobs.push({
+      kind: 'classify',
+      dataset: id,
+      train: rows.subarray(0, 300),
+      validation: { rows: rows.subarray(300, 350) },
+      nclasses: 3,
+      l2,
+      seed: 1111,
+      settings,
+      evals: [rows.subarray(350)],
+      probabilities: true,
+    });
+    jobs.push({
+      kind: 'classify',
+      dataset: id,
+      train: rows.subarray(0, 350),
+      validation: { split: 0.1 },
+      nclasses: 3,
+      l2,
+      seed: 1112,
+      settings,
+      evals: [rows.subarray(350)],
+    });
   }
   const out: ClassifyResult[] = [];
   if (oneByOne) for (const j of jobs) out.push((await backend.run(j)) as ClassifyResult);

@@ -92,9 +92,7 @@ test('WGSL trainer: one relatedness (distribution MSE) step agrees with the refe
   const init = initParams(arch, new Rng(SEED, TORCH_STREAM));
   const gds = uploadDataset(ctx, { id: 1, X, cols: D, targets });
   const settings: LockstepSettings = { ...SCHEDULE, nhid: 0, nclasses: 5, dropout: 0, loss: 'mse' };
-  const [fit] = await trainLockstep(ctx, gds, settings, [
-    { train: TRAIN, dev: DEV, init, l2: L2, rng: new FastStream(SEED, EPOCH_STREAM), score: () => 0.5 },
-  ]);
+  const [fit] = await trainLockstep(ctx, gds, settings, [{ train: TRAIN, dev: DEV, init, l2: L2, rng: new FastStream(SEED, EPOCH_STREAM), score: () => 0.5 }]);
   gds.destroy();
   const { rows } = epochOrder(0, 0);
   const expected = oneStep(init, distributionMseStep(init, { X, cols: D, rows }, targets, 5, 'mean'));

@@ -26,7 +26,12 @@ function noisyClasses(n: number, d: number, C: number, seed: number): { X: Float
 
 const base: ClassifierSettings = { nhid: 0, dropout: 0, optim: 'adam', batchSize: 16, tenacity: 2, epochSize: 1, maxEpoch: 40, lossReduction: 'mean' };
 
-for (const [C, d, optim, streamed] of [[2, 39, 'adam', false], [3, 24, 'rmsprop', true], [2, 40, 'adam', true], [4, 13, 'adam', false]] as const) {
+for (const [C, d, optim, streamed] of [
+  [2, 39, 'adam', false],
+  [3, 24, 'rmsprop', true],
+  [2, 40, 'adam', true],
+  [4, 13, 'adam', false],
+] as const) {
   test(`lockstep = one at a time: ${C} classes, ${d}-d, ${optim}, ${streamed ? 'streamed' : 'bound'} features`, (t) => {
     if (!lockstepSupported(base)) {
       t.skip('no WebAssembly SIMD in this runtime');
@@ -46,7 +51,10 @@ for (const [C, d, optim, streamed] of [[2, 39, 'adam', false], [3, 24, 'rmsprop'
         assert.deepEqual(fits[i]!.stopping, one.stopping, `l2 ${l2}`);
         assert.equal(fits[i]!.bestAccuracy, one.bestAccuracy);
         assert.equal(fits[i]!.net.params.length, one.net.params.length);
-        assert.ok(fits[i]!.net.params.every((v, k) => Object.is(v, one.net.params[k])), `l2 ${l2}: parameters bit-identical`);
+        assert.ok(
+          fits[i]!.net.params.every((v, k) => Object.is(v, one.net.params[k])),
+          `l2 ${l2}: parameters bit-identical`,
+        );
         epochs.add(one.stopping.epochs);
       });
       assert.ok(epochs.size > 1, `members stopped at different epochs (${[...epochs]})`);

@@ -41,7 +41,11 @@ function finiteDifference(f: (p: Float64Array) => number, p: Float64Array, i: nu
 }
 
 for (const reduction of ['mean', 'sum'] as LossReduction[]) {
-  for (const [C, nhid] of [[2, 0], [4, 0], [3, 5]] as const) {
+  for (const [C, nhid] of [
+    [2, 0],
+    [4, 0],
+    [3, 5],
+  ] as const) {
     test(`cross-entropy gradient matches finite differences (C=${C}, nhid=${nhid}, ${reduction})`, () => {
       const d = 7;
       const { X, y } = randomData(30, d, C, 5);
@@ -61,7 +65,7 @@ for (const reduction of ['mean', 'sum'] as LossReduction[]) {
     const d = 6;
     const { X } = randomData(20, d, 2, 9);
     const targets = new Float64Array(20 * 5);
-    for (let i = 0; i < 20; i++) targets.set(encodeTai(1 + (i * 0.37) % 4), i * 5);
+    for (let i = 0; i < 20; i++) targets.set(encodeTai(1 + ((i * 0.37) % 4)), i * 5);
     const params = initParams({ inputDim: d, nhid: 0, nclasses: 5, dropout: 0 }, new Rng(4));
     const rows = Int32Array.from([0, 3, 5, 7, 11, 19]);
     const net = relatednessNet(params.slice(), d, targets, 5);
@@ -133,20 +137,47 @@ test('fitClassifier keeps the model of the best round, not the last', () => {
   const dev = Int32Array.from({ length: 40 }, (_, i) => 160 + i);
   const s = { ...SETTINGS, tenacity: 1 };
   // Best at round 2, then rounds 3 and 4 fail: stop after round 4.
-  const a = fitClassifier(data, train, { rows: dev }, {
-    nclasses: 2, l2: 1e-3, seed: 7, settings: s, scriptedValidation: (r) => [0.1, 0.9, 0.2, 0.2][r - 1]!,
-  });
+  const a = fitClassifier(
+    data,
+    train,
+    { rows: dev },
+    {
+      nclasses: 2,
+      l2: 1e-3,
+      seed: 7,
+      settings: s,
+      scriptedValidation: (r) => [0.1, 0.9, 0.2, 0.2][r - 1]!,
+    },
+  );
   assert.equal(a.stopping.rounds, 4);
   assert.equal(a.stopping.bestRound, 2);
   // The same run cut after two rounds ends on the round-2 model.
-  const b = fitClassifier(data, train, { rows: dev }, {
-    nclasses: 2, l2: 1e-3, seed: 7, settings: { ...s, maxEpoch: s.epochSize }, scriptedValidation: (r) => r,
-  });
+  const b = fitClassifier(
+    data,
+    train,
+    { rows: dev },
+    {
+      nclasses: 2,
+      l2: 1e-3,
+      seed: 7,
+      settings: { ...s, maxEpoch: s.epochSize },
+      scriptedValidation: (r) => r,
+    },
+  );
   assert.equal(b.stopping.rounds, 2);
   assert.deepEqual(a.net.params, b.net.params);
-  const c = fitClassifier(data, train, { rows: dev }, {
-    nclasses: 2, l2: 1e-3, seed: 7, settings: { ...s, maxEpoch: 3 * s.epochSize }, scriptedValidation: (r) => r,
-  });
+  const c = fitClassifier(
+    data,
+    train,
+    { rows: dev },
+    {
+      nclasses: 2,
+      l2: 1e-3,
+      seed: 7,
+      settings: { ...s, maxEpoch: 3 * s.epochSize },
+      scriptedValidation: (r) => r,
+    },
+  );
   assert.notDeepEqual(a.net.params, c.net.params);
 });
 
@@ -173,8 +204,7 @@ test('same seed, same model; another seed, another model; simd and js agree clos
   const { X, y } = randomData(400, 12, 2, 3, 0.3);
   const data = { X, cols: 12, y };
   const rows = Int32Array.from({ length: 400 }, (_, i) => i);
-  const fit = (seed: number, simd = true) =>
-    fitClassifier(data, rows, { split: 0.05 }, { nclasses: 2, l2: 1e-4, seed, settings: SETTINGS, simd });
+  const fit = (seed: number, simd = true) => fitClassifier(data, rows, { split: 0.05 }, { nclasses: 2, l2: 1e-4, seed, settings: SETTINGS, simd });
   const a = fit(1111);
   assert.deepEqual(a.net.params, fit(1111).net.params);
   assert.notDeepEqual(a.net.params, fit(1112).net.params);
@@ -182,13 +212,14 @@ test('same seed, same model; another seed, another model; simd and js agree clos
   // steps, whose model is kept whatever its accuracy), so the comparison never depends on both
   // runs happening to stop alike.
   const once = { ...SETTINGS, maxEpoch: 0 };
-  const [simd, js] = [true, false].map((simd) =>
-    fitClassifier(data, rows, { split: 0.05 }, { nclasses: 2, l2: 1e-4, seed: 1111, settings: once, simd }),
-  );
+  const [simd, js] = [true, false].map((simd) => fitClassifier(data, rows, { split: 0.05 }, { nclasses: 2, l2: 1e-4, seed: 1111, settings: once, simd }));
   assert.equal(simd!.stopping.rounds, 1);
   assert.equal(js!.stopping.rounds, 1);
   assertAllClose(simd!.net.params, js!.net.params, 1e-5, 'simd vs js after one round');
-  assert.ok(maxAbsDiff(simd!.net.params, initParams({ inputDim: 12, nhid: 0, nclasses: 2, dropout: 0 }, new Rng(1111, TORCH_STREAM))) > 1e-2, 'the round trained');
+  assert.ok(
+    maxAbsDiff(simd!.net.params, initParams({ inputDim: 12, nhid: 0, nclasses: 2, dropout: 0 }, new Rng(1111, TORCH_STREAM))) > 1e-2,
+    'the round trained',
+  );
 });
 
 test('Tai encoding: SentEval encode_labels, and the STS-B below-1 quirk', () => {

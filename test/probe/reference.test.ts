@@ -127,7 +127,10 @@ for (const reduction of ['mean', 'sum'] as LossReduction[]) {
     const nclass = 5;
     const X = features(d, 3);
     const r = new Rng(9, 6);
-    const targets = encodeTaiAll(Float64Array.from({ length: N }, () => r.uniform(1, 5)), { nclass });
+    const targets = encodeTaiAll(
+      Float64Array.from({ length: N }, () => r.uniform(1, 5)),
+      { nclass },
+    );
     const params = initParams({ inputDim: d, nhid: 0, nclasses: nclass, dropout: 0 }, new Rng(4, 1));
     const ref = distributionMseStep(params, { X, cols: d, rows: BATCH }, targets, nclass, reduction);
     for (const form of FORMS) {

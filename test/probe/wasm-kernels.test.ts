@@ -32,7 +32,7 @@ function setup(n: number, cols: number, C: number, nb: number, seed: number) {
   assert.ok(e, 'wasm SIMD is available on the supported Node versions');
   e.bind(X, cols);
   e.reserve(C, nb);
-  for (let i = 0; i < e.w.length; i++) e.w[i] = (i % e.dp) < cols ? f(rng.normal()) : 0;
+  for (let i = 0; i < e.w.length; i++) e.w[i] = i % e.dp < cols ? f(rng.normal()) : 0;
   const rows = Int32Array.from({ length: nb }, () => Math.floor(rng.uniform(0, n)));
   e.rows.set(rows);
   // The padded copy the kernels read, to build the reference from.
@@ -42,7 +42,14 @@ function setup(n: number, cols: number, C: number, nb: number, seed: number) {
 }
 
 // Batch sizes around the 4-row grouping (tails of 0..3 rows), and padded / unpadded widths.
-for (const [cols, C, nb] of [[13, 1, 1], [13, 3, 7], [64, 1, 8], [37, 6, 11], [200, 2, 64], [24, 5, 3]] as const) {
+for (const [cols, C, nb] of [
+  [13, 1, 1],
+  [13, 3, 7],
+  [64, 1, 8],
+  [37, 6, 11],
+  [200, 2, 64],
+  [24, 5, 3],
+] as const) {
   test(`forward and backward kernels follow the one-row summation order exactly (d=${cols}, C=${C}, ${nb} rows)`, () => {
     const { e, rows, Xp, rng } = setup(50, cols, C, nb, cols * 100 + nb);
     const dp = e.dp;
@@ -72,8 +79,7 @@ test('wasm Adam and RMSprop steps are bit-identical to the scalar loops', () => 
   for (const n of [1, 2, 7, 1001]) {
     for (const kind of ['adam', 'rmsprop'] as const) {
       const rng = new Rng(n);
-      const make = (simd: boolean) =>
-        kind === 'adam' ? new Adam(n, 1e-3, 1e-3, 0.9, 0.999, 1e-8, simd) : new RMSprop(n, 1e-3, 0.01, 0.99, 1e-8, simd);
+      const make = (simd: boolean) => (kind === 'adam' ? new Adam(n, 1e-3, 1e-3, 0.9, 0.999, 1e-8, simd) : new RMSprop(n, 1e-3, 0.01, 0.99, 1e-8, simd));
       const fast = make(true);
       const slow = make(false);
       const pf = Float64Array.from({ length: n }, () => rng.normal());
@@ -91,7 +97,24 @@ test('wasm Adam and RMSprop steps are bit-identical to the scalar loops', () => 
 
 // Values whose float32 rounding is delicate: ties, overflow, subnormals, signed zeros, NaN.
 function awkward(rng: Rng, n: number): Float64Array {
-  const special = [0, -0, 1 + 2 ** -24, 1 + 3 * 2 ** -24, -(1 + 2 ** -24), 3.4028235677973366e38, 3.5e38, -1e39, 1e-45, 7e-46, 1.2e-38, -1e-40, 2 ** -150, NaN, Infinity, -Infinity];
+  const special = [
+    0,
+    -0,
+    1 + 2 ** -24,
+    1 + 3 * 2 ** -24,
+    -(1 + 2 ** -24),
+    3.4028235677973366e38,
+    3.5e38,
+    -1e39,
+    1e-45,
+    7e-46,
+    1.2e-38,
+    -1e-40,
+    2 ** -150,
+    NaN,
+    Infinity,
+    -Infinity,
+  ];
   return Float64Array.from({ length: n }, (_, i) => (i % 5 === 0 ? special[(i / 5) % special.length]! : rng.normal() * 10 ** rng.int(8)));
 }
 
@@ -101,7 +124,15 @@ const sameBits = (a: ArrayLike<number>, b: ArrayLike<number>, what: string): voi
 };
 
 // Odd widths take the JavaScript tail; padded widths leave the pad columns at zero.
-for (const [d, C] of [[1, 2], [7, 2], [8, 2], [13, 3], [64, 5], [4096, 2], [4095, 3]] as const) {
+for (const [d, C] of [
+  [1, 2],
+  [7, 2],
+  [8, 2],
+  [13, 3],
+  [64, 5],
+  [4096, 2],
+  [4095, 3],
+] as const) {
   test(`weight and gradient conversions are the scalar loops' bytes (d=${d}, ${C} classes)`, () => {
     const rng = new Rng(d * 10 + C);
     const e = WasmLinear.create()!;

@@ -55,9 +55,7 @@ test('inner k-fold: acc is the mean of per-outer-fold accuracies of its predicti
   const b = await runInnerKFold(X, y, 2, S, 1111);
   assert.deepEqual(a, b);
   // Recompute acc from the predictions over SentEval's outer folds (random_state 1111).
-  const perFold = stratifiedKFold(y, 3, 1111).map((f) =>
-    pyRound((100 * f.test.filter((r) => a.predictions[r] === y[r]).length) / f.test.length, 2),
-  );
+  const perFold = stratifiedKFold(y, 3, 1111).map((f) => pyRound((100 * f.test.filter((r) => a.predictions[r] === y[r]).length) / f.test.length, 2));
   assert.equal(a.acc, pyRound(perFold.reduce((s, v) => s + v, 0) / 3, 2));
   assert.ok(a.acc > 70 && a.devacc > 70, `acc ${a.acc} devacc ${a.devacc}`);
   assert.equal(a.l2.length, 3);

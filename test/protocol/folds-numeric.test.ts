@@ -7,7 +7,13 @@ import { f1Binary } from '../../src/protocol/engines.js';
 import { pearson, spearman } from '../../src/stats/index.js';
 import { readProbeFixture } from '../probe/fixtures.js';
 
-interface FoldCase { name: string; k: number; y: number[]; labels: number[]; testCounts: number[][] }
+interface FoldCase {
+  name: string;
+  k: number;
+  y: number[];
+  labels: number[];
+  testCounts: number[][];
+}
 interface Numeric {
   round2: [number, number][];
   mean: [number[], number][];
@@ -30,7 +36,10 @@ for (const c of readProbeFixture<FoldCase[]>('folds.json')) {
         for (const part of [f.train, f.test]) for (let k = 1; k < part.length; k++) assert.ok(part[k - 1]! < part[k]!, 'indices ascending');
         for (const r of f.test) seen[r]!++;
       });
-      assert.ok(seen.every((v) => v === 1), 'every sample is tested exactly once');
+      assert.ok(
+        seen.every((v) => v === 1),
+        'every sample is tested exactly once',
+      );
     }
   });
 }

@@ -27,8 +27,14 @@ test('a protocol names only real settings, and only the relatedness dev statisti
     for (const k of p.settings) assert.ok(keys.has(k) || k === 'featureDtype', `${name}: unknown setting ${k}`);
   }
   const sick = resolveTask('SICK-R');
-  assert.deepEqual(taskMetrics(sick, resolveSettings('paper')).map((m) => m.key), ['devpearson', 'pearson', 'spearman', 'mse']);
-  assert.deepEqual(taskMetrics(sick, resolveSettings('paper', { relatednessEarlyStop: 'spearman' })).map((m) => m.key), ['devspearman', 'pearson', 'spearman', 'mse']);
+  assert.deepEqual(
+    taskMetrics(sick, resolveSettings('paper')).map((m) => m.key),
+    ['devpearson', 'pearson', 'spearman', 'mse'],
+  );
+  assert.deepEqual(
+    taskMetrics(sick, resolveSettings('paper', { relatednessEarlyStop: 'spearman' })).map((m) => m.key),
+    ['devspearman', 'pearson', 'spearman', 'mse'],
+  );
   // MRPC asks for the optional F1 of its protocol; TREC (6 classes) has none to ask for.
   assert.deepEqual(resolveTask('MRPC').metrics, ['devacc', 'acc', 'f1']);
   assert.deepEqual(resolveTask('TREC').metrics, ['devacc', 'acc']);

@@ -105,7 +105,10 @@ test('fingerprint mismatch is unusable input unless --allow-mixed', () => {
 });
 
 test('no common task is unusable input', () => {
-  assert.throws(() => checkRegression(load('base.json'), load('no-common.json')), (e: unknown) => e instanceof UserError && /no task in common/.test(e.message));
+  assert.throws(
+    () => checkRegression(load('base.json'), load('no-common.json')),
+    (e: unknown) => e instanceof UserError && /no task in common/.test(e.message),
+  );
 });
 
 test('CLI: exit codes 0 / 1 / 2, table and JSON output', async () => {

@@ -30,23 +30,47 @@ test('stratified bootstrap: one stratum draws what the plain paired bootstrap dr
   assert.deepEqual(strat, plain);
 });
 
-test('compare on STS13 (bow vs borep): the year\'s all scores by a bootstrap stratified by dataset, then each dataset', async (t) => {
+test("compare on STS13 (bow vs borep): the year's all scores by a bootstrap stratified by dataset, then each dataset", async (t) => {
   const dataDir = senteval(t);
   if (!dataDir) return;
   const tasks = resolveTasks('STS13');
   const files: string[] = [];
-  for (const [name, spec] of [['bow', { encoder: 'bow' }], ['borep', { encoder: 'borep', dim: 512, projectionSeed: 1111 }]] as const) {
+  for (const [name, spec] of [
+    ['bow', { encoder: 'bow' }],
+    ['borep', { encoder: 'borep', dim: 512, projectionSeed: 1111 }],
+  ] as const) {
     const out = join(tmp, `${name}.json`);
     const encoder = await createEncoder(spec);
-    await evaluate(encoder, { tasks, dataDir, settings: resolveSettings('fast'), seeds: [1111], outPath: out, progress: silentProgress, onPredictions: savePredictionsBeside(out) });
+    await evaluate(encoder, {
+      tasks,
+      dataDir,
+      settings: resolveSettings('fast'),
+      seeds: [1111],
+      outPath: out,
+      progress: silentProgress,
+      onPredictions: savePredictionsBeside(out),
+    });
     files.push(out);
   }
   const [a, b] = files.map(readResultsFile) as [ReturnType<typeof readResultsFile>, ReturnType<typeof readResultsFile>];
   const rep = compareRuns(a, b, { resamples: 400, seed: 3 });
-  assert.deepEqual(rep.rows.map((r) => r.metric), [
-    'spearman', 'pearson', 'spearman_wmean', 'pearson_wmean', 'spearman_pooled', 'pearson_pooled',
-    'pearson_FNWN', 'spearman_FNWN', 'pearson_headlines', 'spearman_headlines', 'pearson_OnWN', 'spearman_OnWN',
-  ]);
+  assert.deepEqual(
+    rep.rows.map((r) => r.metric),
+    [
+      'spearman',
+      'pearson',
+      'spearman_wmean',
+      'pearson_wmean',
+      'spearman_pooled',
+      'pearson_pooled',
+      'pearson_FNWN',
+      'spearman_FNWN',
+      'pearson_headlines',
+      'spearman_headlines',
+      'pearson_OnWN',
+      'spearman_OnWN',
+    ],
+  );
   const all = rep.rows.slice(0, 6);
   assert.ok(all.every((r) => r.n === 1500 && r.split === 'all' && /stratified by dataset \(3\)/.test(r.method)));
   // Recomputed from the sidecars, the scores are the results files' (×100), which keep 4 decimals.

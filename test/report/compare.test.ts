@@ -78,7 +78,10 @@ test('the same seed gives the same intervals; another seed other draws', () => {
   const b = compareRuns(load('pair-a.json'), load('pair-b.json'), { resamples: 500 });
   const c = compareRuns(load('pair-a.json'), load('pair-b.json'), { resamples: 500, seed: 7 });
   assert.deepEqual(a.rows, b.rows);
-  assert.notDeepEqual(a.rows.map((r) => r.ciLow), c.rows.map((r) => r.ciLow));
+  assert.notDeepEqual(
+    a.rows.map((r) => r.ciLow),
+    c.rows.map((r) => r.ciLow),
+  );
 });
 
 test('gold labels in another order are refused', () => {
@@ -105,7 +108,7 @@ test('CLI: compare prints the table; a missing sidecar file is exit 2 with its n
   assert.match(bad.stderr, /no prediction sidecar.*--save-predictions/);
 });
 
-test('the table explains McNemar\'s counts, gives bootstrap p for F1/correlations, and notes multiple comparisons (Holm)', () => {
+test("the table explains McNemar's counts, gives bootstrap p for F1/correlations, and notes multiple comparisons (Holm)", () => {
   const rep = compareRuns(load('pair-a.json'), load('pair-b.json'), { resamples: 2000 });
   const text = renderCompareTable(rep);
   // TREC: 57 examples only A gets right, 93 only B: B better.

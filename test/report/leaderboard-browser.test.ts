@@ -49,7 +49,13 @@ test('the HTML leaderboard renders in a real browser, without console errors, an
     assert.equal(await trec.getAttribute('aria-sort'), 'descending');
     // TREC descending: InferSent fastText 90.8, SkipThought 88.4, InferSent GloVe 88.2, fastText 83.4, borep 80.2, base/fast 71.0; GenSen has none (last).
     const desc = await firstCol();
-    assert.deepEqual(desc.slice(0, 5), ['InferSent fastText (published)', 'SkipThought-LN (published)', 'InferSent GloVe (published)', 'fastText BoV (published)', 'borep (borep)']);
+    assert.deepEqual(desc.slice(0, 5), [
+      'InferSent fastText (published)',
+      'SkipThought-LN (published)',
+      'InferSent GloVe (published)',
+      'fastText BoV (published)',
+      'borep (borep)',
+    ]);
     assert.equal(desc[desc.length - 1], 'GenSen +STN +Fr +De +NLI +L +STP +Par (published)');
     await trec.click();
     assert.equal(await trec.getAttribute('aria-sort'), 'ascending');
@@ -78,7 +84,9 @@ test('the HTML leaderboard fits at 1,400 px, keeps ties visible and draws seed e
   const exe = browserPath(t);
   if (!exe) return;
   // base and fast tie on TREC (71.0); seeds has a ± spread on SST2 and SICK-R.
-  const lb = buildLeaderboard([load('base.json'), load('borep.json'), load('fast.json'), load('seeds.json')], ['gensen', 'baselines'].map(loadReferenceSet), { baseline: 'base' });
+  const lb = buildLeaderboard([load('base.json'), load('borep.json'), load('fast.json'), load('seeds.json')], ['gensen', 'baselines'].map(loadReferenceSet), {
+    baseline: 'base',
+  });
   const html = renderHtml(lb);
   const browser = await chromium.launch({ executablePath: exe, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
   const out = join(repoRoot(), 'test-output');
@@ -110,7 +118,10 @@ test('the HTML leaderboard fits at 1,400 px, keeps ties visible and draws seed e
       for (let i = 0; i < dots.length; i++) {
         for (let j = i + 1; j < dots.length; j++) {
           const d = Math.hypot(dots[i]!.x - dots[j]!.x, dots[i]!.y - dots[j]!.y);
-          assert.ok(d >= Math.min(dots[i]!.r, dots[j]!.r), `${dots[i]!.row} and ${dots[j]!.row} overlap at (${dots[i]!.x.toFixed(0)}, ${dots[i]!.y.toFixed(0)})`);
+          assert.ok(
+            d >= Math.min(dots[i]!.r, dots[j]!.r),
+            `${dots[i]!.row} and ${dots[j]!.row} overlap at (${dots[i]!.x.toFixed(0)}, ${dots[i]!.y.toFixed(0)})`,
+          );
         }
       }
       assert.equal(await page.locator('#chart .errbar').count(), 2);

@@ -32,13 +32,22 @@ test('reference sets: every cell has a source; the verified GenSen cells and the
   assert.equal(cell('Quora', 'acc').verified, false);
   assert.match(cell('MultiNLI', 'acc').source, /GLUE/);
   const b = loadReferenceSet('baselines');
-  assert.deepEqual(b.rows.map((r) => r.id), ['fastText-BoV', 'SkipThought-LN', 'InferSent-GloVe', 'InferSent-fastText']);
-  assert.equal(b.rows[1].cells.some((c) => c.task === 'MRPC'), false); // SkipThought-LN has no MRPC
+  assert.deepEqual(
+    b.rows.map((r) => r.id),
+    ['fastText-BoV', 'SkipThought-LN', 'InferSent-GloVe', 'InferSent-fastText'],
+  );
+  assert.equal(
+    b.rows[1].cells.some((c) => c.task === 'MRPC'),
+    false,
+  ); // SkipThought-LN has no MRPC
 });
 
 test('columns in Table 2 order, correlations ×100, best marked, average over shared tasks', () => {
   const lb = buildLeaderboard([load('base.json'), load('borep.json')], refs());
-  assert.deepEqual(lb.columns.map((c) => c.header), ['MR', 'CR', 'SUBJ', 'MPQA', 'SST2', 'TREC', 'MRPC acc', 'MRPC F1', 'SICK-R', 'SICK-E', 'STS-B r', 'STS-B ρ', 'MNLI-m', 'MNLI-mm', 'Quora']);
+  assert.deepEqual(
+    lb.columns.map((c) => c.header),
+    ['MR', 'CR', 'SUBJ', 'MPQA', 'SST2', 'TREC', 'MRPC acc', 'MRPC F1', 'SICK-R', 'SICK-E', 'STS-B r', 'STS-B ρ', 'MNLI-m', 'MNLI-mm', 'Quora'],
+  );
   const row = (id: string) => lb.rows.find((r) => r.id === id)!;
   assert.ok(Math.abs(row('base').cells['STS-B.pearson'].value - 58.5) < 1e-9);
   assert.ok(Math.abs(row('GenSen+Par').cells['SICK-R.pearson'].value - 88.8) < 1e-9);
@@ -60,7 +69,9 @@ test('columns in Table 2 order, correlations ×100, best marked, average over sh
   assert.ok(Math.abs(g.average! - (78.6 + 88.8 + 87.8 + 78.9 + 71.4 + 87.6) / 6) < 0.2, String(g.average));
   const base = load('base.json').results.tasks;
   const mainOf = (t: string, m: string, scale = 1) => base[t]!.metrics[m]! * scale;
-  const own = ['MR', 'CR', 'SUBJ', 'MPQA', 'SST2', 'TREC', 'MRPC', 'SICK-E'].map((t) => mainOf(t, 'acc')).concat([mainOf('SICK-R', 'pearson', 100), mainOf('STS-B', 'pearson', 100)]);
+  const own = ['MR', 'CR', 'SUBJ', 'MPQA', 'SST2', 'TREC', 'MRPC', 'SICK-E']
+    .map((t) => mainOf(t, 'acc'))
+    .concat([mainOf('SICK-R', 'pearson', 100), mainOf('STS-B', 'pearson', 100)]);
   assert.ok(Math.abs(row('base').average! - own.reduce((a, b) => a + b, 0) / 10) < 1e-9);
   const md = renderMarkdown(lb);
   assert.match(md, /\| Avg \| Tasks \| Common avg \|/);
@@ -93,13 +104,22 @@ test('differences to a baseline row', () => {
   const gensen = lb.rows.find((r) => r.id === 'GenSen+Par')!;
   assert.equal(gensen.cells['MultiNLI.acc'].diff, undefined); // the baseline has no MultiNLI
   assert.match(renderMarkdown(lb), /\| borep \(borep\) \| A \| 75\.0 \(\+1\.9\) \|/);
-  assert.throws(() => buildLeaderboard([load('base.json')], [], { baseline: 'nope' }), (e: unknown) => e instanceof UserError && /no such row; rows are base/.test(e.message));
+  assert.throws(
+    () => buildLeaderboard([load('base.json')], [], { baseline: 'nope' }),
+    (e: unknown) => e instanceof UserError && /no such row; rows are base/.test(e.message),
+  );
 });
 
 test('mixed fingerprints are marked, explained, and refused under strict', () => {
   const lb = buildLeaderboard([load('base.json'), load('fast.json'), load('other-data.json')], []);
   assert.equal(lb.mixed, true);
-  assert.deepEqual(lb.groups.map((g) => [g.letter, g.runs]), [['A', ['base', 'other-data']], ['B', ['fast']]]);
+  assert.deepEqual(
+    lb.groups.map((g) => [g.letter, g.runs]),
+    [
+      ['A', ['base', 'other-data']],
+      ['B', ['fast']],
+    ],
+  );
   assert.deepEqual(lb.protocolDifferences, ['batchSize', 'config', 'epochSize', 'kfold', 'optim', 'tenacity']);
   const sst = lb.mixedTasks.find((m) => m.task === 'SST2')!;
   assert.equal(sst.reasons.length, 2);
@@ -235,7 +255,7 @@ function csvFields(line: string): string[] {
   return out;
 }
 
-test('long CSV: one line per row × column with machine ids, then each row\'s averages', () => {
+test("long CSV: one line per row × column with machine ids, then each row's averages", () => {
   const lb = buildLeaderboard([load('base.json'), load('missing-task.json')], [loadReferenceSet('gensen')], { baseline: 'base' });
   const lines = renderCsvLong(lb).trimEnd().split('\n');
   assert.equal(lines[0], 'model,kind,protocol_group,encoder,task,metric,header,value,scale,std,seeds,diff,best,verified,mixed,tasks');
@@ -249,7 +269,10 @@ test('long CSV: one line per row × column with machine ids, then each row\'s av
   assert.equal(trec, undefined); // absent, not an empty value
   const g = rows.find((f) => f[0] === 'GenSen+Par' && f[4] === 'MultiNLI' && f[5] === 'acc')!;
   assert.equal(g[lines[0].split(',').indexOf('verified')], 'false');
-  assert.ok(rows.every((f) => f.length === 16), 'every line has 16 fields');
+  assert.ok(
+    rows.every((f) => f.length === 16),
+    'every line has 16 fields',
+  );
   const avg = rows.find((f) => f[0] === 'missing-task' && f[5] === 'avg')!;
   assert.equal(avg[15], '9');
   assert.equal(rows.filter((f) => f[5] === 'avg_common').length, 3);

@@ -23,8 +23,14 @@ test('an old-format file (no schemaVersion, no optional fields, a null metric) i
   assert.equal('f1' in r.results.tasks.MRPC.metrics, false);
   assert.equal(r.results.tasks.MRPC.metrics.acc, 71.3);
   assert.equal(r.warnings.length, 2);
-  assert.ok(r.warnings.some((w) => /tasks\.MRPC\.metrics\.f1 is null/.test(w)), r.warnings.join('\n'));
-  assert.ok(r.warnings.some((w) => /no schemaVersion/.test(w)), r.warnings.join('\n'));
+  assert.ok(
+    r.warnings.some((w) => /tasks\.MRPC\.metrics\.f1 is null/.test(w)),
+    r.warnings.join('\n'),
+  );
+  assert.ok(
+    r.warnings.some((w) => /no schemaVersion/.test(w)),
+    r.warnings.join('\n'),
+  );
 });
 
 test('multi-seed fields are read', () => {

@@ -42,8 +42,24 @@ test('weighted metrics equal the metric on the expanded resample', () => {
   assert.ok(Math.abs(spearman(x, y, w) - spearman(xs, ys)) < 1e-12);
   const gc = x.map((v) => (v > 2.5 ? 1 : 0));
   const pc = y.map((v) => (v > 2.5 ? 1 : 0));
-  assert.ok(Math.abs(accuracy(gc, pc, w) - accuracy(idx.map((i) => gc[i]), idx.map((i) => pc[i]))) < 1e-15);
-  assert.ok(Math.abs(f1Positive(gc, pc, w) - f1Positive(idx.map((i) => gc[i]), idx.map((i) => pc[i]))) < 1e-15);
+  assert.ok(
+    Math.abs(
+      accuracy(gc, pc, w) -
+        accuracy(
+          idx.map((i) => gc[i]),
+          idx.map((i) => pc[i]),
+        ),
+    ) < 1e-15,
+  );
+  assert.ok(
+    Math.abs(
+      f1Positive(gc, pc, w) -
+        f1Positive(
+          idx.map((i) => gc[i]),
+          idx.map((i) => pc[i]),
+        ),
+    ) < 1e-15,
+  );
 });
 
 test('average ranks for ties, as scipy.stats.rankdata', () => {

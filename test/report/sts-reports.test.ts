@@ -32,7 +32,10 @@ test('the sts reference set: verified STS14 cells of the InferSent README, unver
   assert.equal(cell('InferSent-GloVe-STS14', 'STS14', 'spearman').value, 0.65);
   assert.equal(cell('fastText-BoV-STS14', 'STS14', 'spearman').verified, true);
   for (const id of ['SentEval-GloVe-BoW', 'SentEval-fastText-BoW', 'SentEval-InferSent']) {
-    assert.deepEqual(row(id).cells.map((c) => c.task), ['STS12', 'STS13', 'STS14', 'STS15', 'STS16']);
+    assert.deepEqual(
+      row(id).cells.map((c) => c.task),
+      ['STS12', 'STS13', 'STS14', 'STS15', 'STS16'],
+    );
     assert.ok(row(id).cells.every((c) => !c.verified && /NOT verified/.test(c.source)));
   }
 });
@@ -41,7 +44,14 @@ test('STS years in check and leaderboard: a 0.3-point drop fails the determinist
   const dataDir = senteval(t);
   if (!dataDir) return;
   const out = join(tmp, 'base.json');
-  await evaluate(await createEncoder({ encoder: 'bow' }), { tasks: resolveTasks('STS13,SST5'), dataDir, settings: resolveSettings('fast'), seeds: [1111], outPath: out, progress: silentProgress });
+  await evaluate(await createEncoder({ encoder: 'bow' }), {
+    tasks: resolveTasks('STS13,SST5'),
+    dataDir,
+    settings: resolveSettings('fast'),
+    seeds: [1111],
+    outPath: out,
+    progress: silentProgress,
+  });
   const doc = JSON.parse(readFileSync(out, 'utf8')) as RunResults;
   const shifted = (by: number, name: string): string => {
     const m = { ...doc.tasks.STS13!.metrics, spearman: doc.tasks.STS13!.metrics.spearman! + by };
@@ -61,7 +71,10 @@ test('STS years in check and leaderboard: a 0.3-point drop fails the determinist
   assert.equal(checkRegression(base, readResultsFile(shifted(-0.001, 'ok.json'))).exitCode, 0);
 
   const lb = buildLeaderboard([base], [loadReferenceSet('sts')]);
-  assert.deepEqual(lb.columns.map((c) => c.header), ['SST5', 'STS12 r', 'STS13 ρ', 'STS13 r', 'STS14 ρ', 'STS14 r', 'STS15 r', 'STS16 r']);
+  assert.deepEqual(
+    lb.columns.map((c) => c.header),
+    ['SST5', 'STS12 r', 'STS13 ρ', 'STS13 r', 'STS14 ρ', 'STS14 r', 'STS15 r', 'STS16 r'],
+  );
   const mine = lb.rows.find((r) => r.kind === 'run')!;
   assert.ok(Math.abs(mine.cells['STS13.spearman']!.value - 100 * doc.tasks.STS13!.metrics.spearman!) < 1e-9);
   assert.equal(mine.cells['STS13.pearson']!.mixed, false);

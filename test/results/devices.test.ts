@@ -22,13 +22,24 @@ test('devices (what ran encoding and probes, with the GPU adapter) read back as 
 });
 
 test('a CUDA device reads back as written; a record from before the api field reads as webgpu; an unknown api is one line', () => {
-  const cuda = { kind: 'gpu', api: 'cuda', vendor: 'nvidia', architecture: '', device: 'NVIDIA H200', description: 'NVIDIA H200, CUDA device 0, driver 550.54.15', software: false };
+  const cuda = {
+    kind: 'gpu',
+    api: 'cuda',
+    vendor: 'nvidia',
+    architecture: '',
+    device: 'NVIDIA H200',
+    description: 'NVIDIA H200, CUDA device 0, driver 550.54.15',
+    software: false,
+  };
   const webgpu = { kind: 'gpu', vendor: 'nvidia', architecture: 'hopper', device: 'H200', description: '', software: false };
   const r = validateResults({ ...base(), devices: { encode: cuda, probes: webgpu } } as Doc, 'r.json');
   assert.deepEqual(r.results.devices, { encode: cuda, probes: { ...webgpu, api: 'webgpu' } });
   assert.throws(
     () => validateResults({ ...base(), devices: { encode: { ...cuda, api: 'rocm' }, probes: webgpu } } as Doc, 'r.json'),
-    (e: unknown) => e instanceof UserError && /r\.json: field .devices\.encode\.api.: expected .webgpu. or .cuda., found a string \("rocm"\)/.test(e.message) && !e.message.includes('\n'),
+    (e: unknown) =>
+      e instanceof UserError &&
+      /r\.json: field .devices\.encode\.api.: expected .webgpu. or .cuda., found a string \("rocm"\)/.test(e.message) &&
+      !e.message.includes('\n'),
   );
 });
 
@@ -36,7 +47,10 @@ test('a device of an unknown kind is refused in one line naming the field', () =
   const doc = { ...base(), devices: { encode: { kind: 'tpu' }, probes: { kind: 'cpu', threads: 2 } } } as Doc;
   assert.throws(
     () => validateResults(doc, 'r.json'),
-    (e: unknown) => e instanceof UserError && /r\.json: field .devices\.encode\.kind.: expected .cpu. or .gpu., found a string \("tpu"\)/.test(e.message) && !e.message.includes('\n'),
+    (e: unknown) =>
+      e instanceof UserError &&
+      /r\.json: field .devices\.encode\.kind.: expected .cpu. or .gpu., found a string \("tpu"\)/.test(e.message) &&
+      !e.message.includes('\n'),
   );
 });
 

@@ -22,15 +22,29 @@ const fixtureData = join(repoRoot(), 'test', 'fixtures', 'tasks', 'data');
 test('--shard K/N: every N-th task from the K-th, in --tasks order; bad specs are one line', () => {
   assert.deepEqual(parseShard('2/4'), { index: 2, count: 4 });
   for (const bad of ['0/4', '5/4', '2', '1/0', 'a/b', '-1/2']) {
-    assert.throws(() => parseShard(bad), (e: unknown) => e instanceof UserError && /--shard: expected K\/N with 1 ≤ K ≤ N/.test(e.message), bad);
+    assert.throws(
+      () => parseShard(bad),
+      (e: unknown) => e instanceof UserError && /--shard: expected K\/N with 1 ≤ K ≤ N/.test(e.message),
+      bad,
+    );
   }
   const defs = resolveTasks('MR,CR,SUBJ,MPQA,SST2,TREC,MRPC');
   const parts = [1, 2, 3].map((k) => shardTasks(defs, { index: k, count: 3 }));
-  assert.deepEqual(parts.map((p) => p.tasks.map((d) => d.id)), [['MR', 'MPQA', 'MRPC'], ['CR', 'SST2'], ['SUBJ', 'TREC']]);
+  assert.deepEqual(
+    parts.map((p) => p.tasks.map((d) => d.id)),
+    [
+      ['MR', 'MPQA', 'MRPC'],
+      ['CR', 'SST2'],
+      ['SUBJ', 'TREC'],
+    ],
+  );
   assert.deepEqual(parts[1]!.shard, { index: 2, count: 3, of: ['MR', 'CR', 'SUBJ', 'MPQA', 'SST2', 'TREC', 'MRPC'] });
   // Together the shards are the list, each task once.
   assert.deepEqual(parts.flatMap((p) => p.tasks.map((d) => d.id)).sort(), defs.map((d) => d.id).sort());
-  assert.throws(() => shardTasks(defs.slice(0, 2), { index: 1, count: 3 }), (e: unknown) => e instanceof UserError && /only 2 task\(s\) to split/.test(e.message));
+  assert.throws(
+    () => shardTasks(defs.slice(0, 2), { index: 1, count: 3 }),
+    (e: unknown) => e instanceof UserError && /only 2 task\(s\) to split/.test(e.message),
+  );
 });
 
 test('evaluate --shard 1/2 and 2/2, then merge: the same numbers as one unsharded run; sidecars still found', () => {
@@ -108,7 +122,10 @@ test('merge refuses files measured differently: protocol, encoder, seeds, two re
     () => mergeResults([withTasks(base, ['SST2'], 'a.json'), other], out),
     (e: unknown) => e instanceof UserError && /task SST2 is in both a\.json and b\.json with different results/.test(e.message),
   );
-  assert.throws(() => mergeResults([base], out), (e: unknown) => e instanceof UserError && /at least two/.test(e.message));
+  assert.throws(
+    () => mergeResults([base], out),
+    (e: unknown) => e instanceof UserError && /at least two/.test(e.message),
+  );
   // Disjoint parts of one run merge in file order.
   const ok = mergeResults([withTasks(base, ['TREC', 'MR'], 'a.json'), withTasks(base, ['CR'], 'b.json')], out);
   assert.deepEqual(Object.keys(ok.results.tasks), ['MR', 'TREC', 'CR']);
@@ -117,9 +134,15 @@ test('merge refuses files measured differently: protocol, encoder, seeds, two re
 
 test('docs/ci-matrix-example.yml: its matrix matches its --shard N, and every gensen-eval flag it uses exists', () => {
   const yml = readFileSync(join(repoRoot(), 'docs', 'ci-matrix-example.yml'), 'utf8');
-  const matrix = /shard: \[([\d, ]+)\]/.exec(yml)![1]!.split(',').map((s) => Number(s.trim()));
+  const matrix = /shard: \[([\d, ]+)\]/
+    .exec(yml)![1]!
+    .split(',')
+    .map((s) => Number(s.trim()));
   const n = Number(/--shard \$\{\{ matrix\.shard \}\}\/(\d+)/.exec(yml)![1]);
-  assert.deepEqual(matrix, Array.from({ length: n }, (_, i) => i + 1));
+  assert.deepEqual(
+    matrix,
+    Array.from({ length: n }, (_, i) => i + 1),
+  );
   // Each `npx gensen-eval <command> ...` (with its continuation lines): its flags are in its --help.
   const calls = yml.replace(/\\\n\s*/g, ' ').match(/npx gensen-eval [^\n|>&]+/g)!;
   assert.ok(calls.some((c) => c.includes(' merge ')));

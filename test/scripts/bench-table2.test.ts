@@ -14,10 +14,14 @@ test.after(() => rmSync(tmp, { recursive: true, force: true }));
 test('bench table2 --quick: a small synthetic pair in the released layout and bow over SICK-E and SICK-R, one row per task each, peak RSS and the floor', async () => {
   const data = writeSickData(join(tmp, 'data'));
   const models = join(tmp, 'models');
-  const r = spawnSync(process.execPath, [join(repoRoot(), 'dist', 'scripts', 'bench.js'), 'table2', '--quick', '--tasks', 'SICK-E,SICK-R', '--models-dir', models], {
-    encoding: 'utf8',
-    env: { ...process.env, BENCH_DATA_DIR: data },
-  });
+  const r = spawnSync(
+    process.execPath,
+    [join(repoRoot(), 'dist', 'scripts', 'bench.js'), 'table2', '--quick', '--tasks', 'SICK-E,SICK-R', '--models-dir', models],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, BENCH_DATA_DIR: data },
+    },
+  );
   assert.equal(r.status, 0, r.stderr);
   const out = r.stdout;
   assert.match(out, /## table2: 2 tasks, --config paper, cold feature cache, \d+ cores/);

@@ -83,12 +83,18 @@ test('data get without --from: files fetched and edited as SentEval does, zips u
   }
 });
 
-test('the README names exactly the tasks that need SentEval\'s tokenising script, and the ones data get downloads', async () => {
+test("the README names exactly the tasks that need SentEval's tokenising script, and the ones data get downloads", async () => {
   const { listTasks } = await import('../../src/tasks/registry.js');
   const { repoRoot } = await import('../helpers/data.js');
   const readme = (await readFile(join(repoRoot(), 'README.md'), 'utf8')).replace(/\s+/g, ' ');
-  const script = listTasks().filter((d) => d.download.some((x) => x.kind === 'manual' && /get_transfer_data\.bash/.test(x.note ?? ''))).map((d) => d.id).sort();
-  const direct = listTasks().filter((d) => d.download.length > 0 && d.download.every((x) => x.kind !== 'manual')).map((d) => d.id).sort();
+  const script = listTasks()
+    .filter((d) => d.download.some((x) => x.kind === 'manual' && /get_transfer_data\.bash/.test(x.note ?? '')))
+    .map((d) => d.id)
+    .sort();
+  const direct = listTasks()
+    .filter((d) => d.download.length > 0 && d.download.every((x) => x.kind !== 'manual'))
+    .map((d) => d.id)
+    .sort();
   const m = /\*\*([A-Za-z0-9, -]+?) need SentEval's own tokenising script\*\*/.exec(readme.replace(/ and /g, ', '));
   assert.ok(m, 'the README sentence on the tokenising script');
   assert.deepEqual(m[1]!.split(/,\s*/).sort(), script);

@@ -29,13 +29,15 @@ test('a missing file names the task, the expected path and how to get the data',
   try {
     await userError(
       loadTask(resolveTask('MR'), empty),
-      new RegExp(`^MR: data file MR/rt-polarity\\.pos not found \\(looked for ${empty}/MR/rt-polarity\\.pos\\).*gensen-eval data get.*--data-dir.*SENTEVAL_DATA`),
+      new RegExp(
+        `^MR: data file MR/rt-polarity\\.pos not found \\(looked for ${empty}/MR/rt-polarity\\.pos\\).*gensen-eval data get.*--data-dir.*SENTEVAL_DATA`,
+      ),
     );
-    await userError(loadTask(resolveTask('Quora'), empty), /^Quora: no training file \(looked for QUORA\/train\.tsv, QUORA\/train\.txt in .*--quora-dev-as-train/);
     await userError(
-      loadTask(resolveTask('Quora'), empty, { devAsTrain: true }),
-      /^Quora: data file QUORA\/dev\.tsv or QUORA\/dev\.txt not found/,
+      loadTask(resolveTask('Quora'), empty),
+      /^Quora: no training file \(looked for QUORA\/train\.tsv, QUORA\/train\.txt in .*--quora-dev-as-train/,
     );
+    await userError(loadTask(resolveTask('Quora'), empty, { devAsTrain: true }), /^Quora: data file QUORA\/dev\.tsv or QUORA\/dev\.txt not found/);
   } finally {
     await rm(empty, { recursive: true, force: true });
   }
@@ -52,7 +54,10 @@ test('SICK: a short row, a non-numeric score, an unknown label name file:line', 
 });
 
 test('SST5: a line without the space after the label, a class outside 0..4', async () => {
-  await userError(loadTask(on('SST5', 'sst5-no-space'), MALFORMED), /^sst5-no-space:2: expected "LABEL sentence words" \(label, one space, sentence\), found "4"$/);
+  await userError(
+    loadTask(on('SST5', 'sst5-no-space'), MALFORMED),
+    /^sst5-no-space:2: expected "LABEL sentence words" \(label, one space, sentence\), found "4"$/,
+  );
   await userError(loadTask(on('SST5', 'sst5-bad-label'), MALFORMED), /^sst5-bad-label:2: expected a class index 0\.\.4, found "5"$/);
 });
 
@@ -62,7 +67,10 @@ test('STS years: a third column, gold files of another length, a non-numeric or 
     loadTask(sts('sts-three-columns.input', 'sts-three-columns.gs'), MALFORMED),
     /^sts-three-columns\.input:2: expected "sentence 1<TAB>sentence 2", found 3 tab-separated columns/,
   );
-  await userError(loadTask(sts('sts-pairs.input', 'sts-short.gs'), MALFORMED), /^sts-short\.gs:3: expected 3 lines, one \(possibly empty\) gold score per sentence pair of sts-pairs\.input, found 2$/);
+  await userError(
+    loadTask(sts('sts-pairs.input', 'sts-short.gs'), MALFORMED),
+    /^sts-short\.gs:3: expected 3 lines, one \(possibly empty\) gold score per sentence pair of sts-pairs\.input, found 2$/,
+  );
   await userError(loadTask(sts('sts-pairs.input', 'sts-bad.gs'), MALFORMED), /^sts-bad\.gs:2: expected a numeric gold score or an empty line, found "five"$/);
   await userError(loadTask(sts('sts-pairs.input', 'sts-range.gs'), MALFORMED), /^sts-range\.gs:3: expected a gold score in \[0, 5\], found "5\.5"$/);
   // An empty gold line drops its pair; Python's float() strips the spaces around " 3 ".
@@ -72,13 +80,19 @@ test('STS years: a third column, gold files of another length, a non-numeric or 
 
 test('TREC, SST2, Quora, MultiNLI, SNLI malformed lines', async () => {
   await userError(loadTask(on('TREC', 'trec-no-colon.label'), MALFORMED), /^trec-no-colon\.label:2: expected "COARSE:fine question words"/);
-  await userError(loadTask(on('TREC', 'trec-bad-class.label'), MALFORMED), /^trec-bad-class\.label:2: expected a label \(one of ABBR, DESC, ENTY, HUM, LOC, NUM\), found "WHAT"$/);
+  await userError(
+    loadTask(on('TREC', 'trec-bad-class.label'), MALFORMED),
+    /^trec-bad-class\.label:2: expected a label \(one of ABBR, DESC, ENTY, HUM, LOC, NUM\), found "WHAT"$/,
+  );
   await userError(loadTask(on('SST2', 'sst-bad-label'), MALFORMED), /^sst-bad-label:3: expected a class index 0\.\.1, found "2"$/);
   await userError(loadTask(on('SST2', 'sst-not-utf8'), MALFORMED), /^sst-not-utf8:2: expected UTF-8 text/);
   await userError(loadTask(on('Quora', 'quora-bad-row.tsv'), MALFORMED), /^quora-bad-row\.tsv:3: expected a row "label\\tq1\\tq2\\tid" \(as the lines above\)/);
   await userError(loadTask(on('Quora', 'quora-no-label.tsv'), MALFORMED), /^quora-no-label\.tsv:1: expected a Quora row .* with label 0 or 1, found 3 columns/);
   await userError(loadTask(on('MultiNLI', 'mnli-bad-json.jsonl'), MALFORMED), /^mnli-bad-json\.jsonl:2: expected one JSON object per line$/);
-  await userError(loadTask(on('MultiNLI', 'mnli-bad-label.jsonl'), MALFORMED), /^mnli-bad-label\.jsonl:2: expected a label \(one of entailment, neutral, contradiction\), found "entails"$/);
+  await userError(
+    loadTask(on('MultiNLI', 'mnli-bad-label.jsonl'), MALFORMED),
+    /^mnli-bad-label\.jsonl:2: expected a label \(one of entailment, neutral, contradiction\), found "entails"$/,
+  );
   // "Å" in UTF-8 holds the byte 0x85, a line break once decoded as latin-1: SentEval would
   // silently misalign; here the line counts disagree and that is reported.
   await userError(

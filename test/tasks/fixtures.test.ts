@@ -57,7 +57,10 @@ test('MultiNLI: dev is a seeded, deterministic held-out part of train, both in f
   const pos = (l: string): number => whole.indexOf(l);
   for (const part of [lines(a.splits.train), lines(a.splits.dev)]) {
     const idx = part.map(pos);
-    assert.ok(idx.every((v, k) => v >= 0 && (k === 0 || v > idx[k - 1])), 'file order kept');
+    assert.ok(
+      idx.every((v, k) => v >= 0 && (k === 0 || v > idx[k - 1])),
+      'file order kept',
+    );
   }
   assert.deepEqual([...lines(a.splits.train), ...lines(a.splits.dev)].sort(), [...whole].sort());
   const def = mnliWithHeldOut(3);

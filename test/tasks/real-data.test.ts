@@ -37,10 +37,7 @@ for (const [id, sizes] of Object.entries(SIZES)) {
     const dir = realDataDir(t);
     if (dir === undefined) return;
     const data = await loadTask(resolveTask(id), dir);
-    assert.deepEqual(
-      Object.fromEntries(Object.entries(data.splits).map(([k, s]) => [k, s.y.length])),
-      sizes,
-    );
+    assert.deepEqual(Object.fromEntries(Object.entries(data.splits).map(([k, s]) => [k, s.y.length])), sizes);
     assert.ok(ref.tasks[id], `reference-real.json has ${id}`);
     for (const [split, summary] of Object.entries(ref.tasks[id])) {
       assertMatchesReference(data.splits[split], summary, `${id}/${split}`);
@@ -82,7 +79,10 @@ test('SICK-R scores and SICK-E labels come from the same rows (CRLF test file in
   assert.equal(r.splits.train.y[0], 4.5);
   assert.equal(e.splits.train.y[0], 1, 'NEUTRAL');
   assert.ok(r.splits.test.y.every((v) => v >= 1 && v <= 5));
-  assert.ok(r.splits.test.b?.every((s) => s.every((w) => !w.includes('\r'))), 'CR of CRLF lines stripped');
+  assert.ok(
+    r.splits.test.b?.every((s) => s.every((w) => !w.includes('\r'))),
+    'CR of CRLF lines stripped',
+  );
 });
 
 test('STS-B: score column 4, sentences 5 and 6', async (t) => {
@@ -141,7 +141,10 @@ test('Quora with devAsTrain on the real dev/test copies (q1\\tq2\\tlabel rows)',
   const pos = new Map(all.map((l, i) => [l, i]));
   for (const part of [lines(d.splits.train), lines(d.splits.dev)]) {
     const idx = part.map((l) => pos.get(l) ?? -1);
-    assert.ok(idx.every((v, k) => v >= 0 && (k === 0 || v > idx[k - 1])), 'a subsequence of the dev file');
+    assert.ok(
+      idx.every((v, k) => v >= 0 && (k === 0 || v > idx[k - 1])),
+      'a subsequence of the dev file',
+    );
   }
   assert.deepEqual([...lines(d.splits.train), ...lines(d.splits.dev)].sort(), [...all].sort());
   assertMatchesReference(d.splits.test, ref.tasks.Quora.test, 'Quora/test');

@@ -12,23 +12,57 @@ import { UserError } from '../../src/util/errors.js';
 import { REPO } from './helpers.js';
 
 const IDS = [
-  'MR', 'CR', 'SUBJ', 'MPQA', 'SST2', 'TREC', 'MRPC', 'SICK-R', 'SICK-E', 'STS-B', 'SNLI', 'MultiNLI', 'Quora',
-  'SST5', 'STS12', 'STS13', 'STS14', 'STS15', 'STS16', 'STS-B-unsup', 'SICK-R-unsup',
+  'MR',
+  'CR',
+  'SUBJ',
+  'MPQA',
+  'SST2',
+  'TREC',
+  'MRPC',
+  'SICK-R',
+  'SICK-E',
+  'STS-B',
+  'SNLI',
+  'MultiNLI',
+  'Quora',
+  'SST5',
+  'STS12',
+  'STS13',
+  'STS14',
+  'STS15',
+  'STS16',
+  'STS-B-unsup',
+  'SICK-R-unsup',
 ];
 const STS_YEARS = ['STS12', 'STS13', 'STS14', 'STS15', 'STS16'];
 
-test('the 21 task definitions load, validated, in table order (Table 2, then SentEval\'s SST5 and STS12-16, then SimCSE\'s STS-B and SICK-R without training)', () => {
-  assert.deepEqual(listTasks().map((t) => t.id), IDS);
+test("the 21 task definitions load, validated, in table order (Table 2, then SentEval's SST5 and STS12-16, then SimCSE's STS-B and SICK-R without training)", () => {
+  assert.deepEqual(
+    listTasks().map((t) => t.id),
+    IDS,
+  );
   assert.equal(tasksDir(), join(REPO, 'tasks'));
   assert.equal(packageRoot(join(REPO, 'dist', 'src', 'tasks', 'registry.js')), REPO);
 });
 
 test('names resolve case-insensitively, aliases included', () => {
   const cases: [string, string][] = [
-    ['mr', 'MR'], ['SICKRelatedness', 'SICK-R'], ['sickentailment', 'SICK-E'], ['STSBenchmark', 'STS-B'],
-    ['sst', 'SST2'], ['MNLI', 'MultiNLI'], ['qqp', 'Quora'], ['sick-r', 'SICK-R'], [' trec ', 'TREC'],
-    ['SST5', 'SST5'], ['sst-fine', 'SST5'], ['STS12', 'STS12'], ['sts-14', 'STS14'], ['STS2016', 'STS16'],
-    ['STSBenchmark-unsup', 'STS-B-unsup'], ['sickrelatedness-unsup', 'SICK-R-unsup'],
+    ['mr', 'MR'],
+    ['SICKRelatedness', 'SICK-R'],
+    ['sickentailment', 'SICK-E'],
+    ['STSBenchmark', 'STS-B'],
+    ['sst', 'SST2'],
+    ['MNLI', 'MultiNLI'],
+    ['qqp', 'Quora'],
+    ['sick-r', 'SICK-R'],
+    [' trec ', 'TREC'],
+    ['SST5', 'SST5'],
+    ['sst-fine', 'SST5'],
+    ['STS12', 'STS12'],
+    ['sts-14', 'STS14'],
+    ['STS2016', 'STS16'],
+    ['STSBenchmark-unsup', 'STS-B-unsup'],
+    ['sickrelatedness-unsup', 'SICK-R-unsup'],
   ];
   for (const [name, id] of cases) assert.equal(resolveTask(name).id, id, name);
 });
@@ -43,21 +77,66 @@ test('an unknown task is a user error listing the known ids', () => {
 });
 
 test('resolveTasks: comma lists, arrays, duplicates once, "all"', () => {
-  assert.deepEqual(resolveTasks('MR,CR').map((t) => t.id), ['MR', 'CR']);
-  assert.deepEqual(resolveTasks(['sts-b', 'STSBenchmark,mr']).map((t) => t.id), ['STS-B', 'MR']);
-  assert.deepEqual(resolveTasks('all').map((t) => t.id), IDS);
+  assert.deepEqual(
+    resolveTasks('MR,CR').map((t) => t.id),
+    ['MR', 'CR'],
+  );
+  assert.deepEqual(
+    resolveTasks(['sts-b', 'STSBenchmark,mr']).map((t) => t.id),
+    ['STS-B', 'MR'],
+  );
+  assert.deepEqual(
+    resolveTasks('all').map((t) => t.id),
+    IDS,
+  );
 });
 
 test('definitions carry the protocol facts of PROTOCOL.md', () => {
   const t = (id: string) => resolveTask(id);
-  assert.deepEqual(IDS.map((id) => t(id).protocol), [
-    'inner-kfold', 'inner-kfold', 'inner-kfold', 'inner-kfold', 'split', 'kfold', 'kfold', 'relatedness', 'split', 'relatedness', 'split', 'split', 'split',
-    'split', ...STS_YEARS.map(() => 'unsupervised-sts'), 'unsupervised-sts-splits', 'unsupervised-sts-splits',
-  ]);
-  assert.deepEqual(IDS.map((id) => t(id).features), [
-    'single', 'single', 'single', 'single', 'single', 'single', 'absdiff-prod', 'absdiff-prod', 'absdiff-prod', 'absdiff-prod', 'nli', 'nli', 'nli',
-    'single', ...STS_YEARS.map(() => 'pair'), 'pair', 'pair',
-  ]);
+  assert.deepEqual(
+    IDS.map((id) => t(id).protocol),
+    [
+      'inner-kfold',
+      'inner-kfold',
+      'inner-kfold',
+      'inner-kfold',
+      'split',
+      'kfold',
+      'kfold',
+      'relatedness',
+      'split',
+      'relatedness',
+      'split',
+      'split',
+      'split',
+      'split',
+      ...STS_YEARS.map(() => 'unsupervised-sts'),
+      'unsupervised-sts-splits',
+      'unsupervised-sts-splits',
+    ],
+  );
+  assert.deepEqual(
+    IDS.map((id) => t(id).features),
+    [
+      'single',
+      'single',
+      'single',
+      'single',
+      'single',
+      'single',
+      'absdiff-prod',
+      'absdiff-prod',
+      'absdiff-prod',
+      'absdiff-prod',
+      'nli',
+      'nli',
+      'nli',
+      'single',
+      ...STS_YEARS.map(() => 'pair'),
+      'pair',
+      'pair',
+    ],
+  );
   assert.equal(t('SST5').nclasses, 5);
   assert.deepEqual(t('SST5').format, { reader: 'label-first' });
   for (const y of STS_YEARS) {
@@ -71,17 +150,26 @@ test('definitions carry the protocol facts of PROTOCOL.md', () => {
   assert.deepEqual(Object.keys(t('STS14').splits), ['deft-forum', 'deft-news', 'headlines', 'images', 'OnWN', 'tweet-news']);
   assert.deepEqual(Object.keys(t('STS15').splits), ['answers-forums', 'answers-students', 'belief', 'headlines', 'images']);
   assert.deepEqual(Object.keys(t('STS16').splits), ['answer-answer', 'headlines', 'plagiarism', 'postediting', 'question-question']);
-  assert.deepEqual(IDS.filter((id) => t(id).encoderHints?.['gensen']?.['vocabCased'] === true), ['TREC']);
+  assert.deepEqual(
+    IDS.filter((id) => t(id).encoderHints?.['gensen']?.['vocabCased'] === true),
+    ['TREC'],
+  );
   assert.deepEqual(t('SNLI').protocolOverrides, { noreg: true, maxEpoch: 15, epochSize: 1 });
   assert.deepEqual(t('SICK-E').labels, ['CONTRADICTION', 'NEUTRAL', 'ENTAILMENT']);
   assert.deepEqual(t('TREC').labels, ['ABBR', 'DESC', 'ENTY', 'HUM', 'LOC', 'NUM']);
-  assert.deepEqual(t('SUBJ').splits.all, [{ file: 'SUBJ/subj.objective', label: 1 }, { file: 'SUBJ/subj.subjective', label: 0 }]);
+  assert.deepEqual(t('SUBJ').splits.all, [
+    { file: 'SUBJ/subj.objective', label: 1 },
+    { file: 'SUBJ/subj.subjective', label: 0 },
+  ]);
   assert.equal(t('MRPC').mainMetric, 'acc');
   assert.ok(t('MRPC').metrics.includes('f1'));
   assert.equal(t('STS-B').mainMetric, 'pearson');
   assert.ok(t('MultiNLI').metrics.includes('acc_mismatched'));
   // SimCSE's unsupervised STS-B and SICK-R read the supervised tasks' files, in file order.
-  for (const [u, s] of [['STS-B-unsup', 'STS-B'], ['SICK-R-unsup', 'SICK-R']] as const) {
+  for (const [u, s] of [
+    ['STS-B-unsup', 'STS-B'],
+    ['SICK-R-unsup', 'SICK-R'],
+  ] as const) {
     assert.deepEqual(t(u).splits, t(s).splits);
     assert.deepEqual(t(u).format, t(s).format);
     assert.deepEqual(t(u).sortKey, []);
@@ -104,7 +192,10 @@ test('a broken definition is a clear error naming the file', async () => {
     const good = JSON.parse(await readFile(join(REPO, 'tasks', 'MRPC.json'), 'utf8')) as Record<string, unknown>;
     const check = async (doc: unknown, pattern: RegExp, name = 'MRPC.json'): Promise<void> => {
       await writeFile(join(dir, name), typeof doc === 'string' ? doc : JSON.stringify(doc));
-      assert.throws(() => loadDefinitions(dir), (e: unknown) => e instanceof UserError && pattern.test(e.message));
+      assert.throws(
+        () => loadDefinitions(dir),
+        (e: unknown) => e instanceof UserError && pattern.test(e.message),
+      );
       await rm(join(dir, name));
     };
     await check('{ "id": ', /MRPC\.json: not valid JSON/);
@@ -114,8 +205,23 @@ test('a broken definition is a clear error naming the file', async () => {
     // Metrics come from the protocol: a task lists only optional ones, and only those its protocol has.
     await check({ ...good, metrics: ['devacc', 'acc', 'f1'] }, /"metrics" is not a task field: the protocol says what it produces/);
     await check({ ...good, extraMetrics: ['f1', 'mcc'] }, /extraMetrics: "mcc" is not an optional metric of a kfold task \(it has f1\)/);
-    await check({ ...good, report: { columns: [{ metric: 'acc', header: 'MRPC' }, { metric: 'pearson', header: 'r', main: false }], tolerance: 1 } }, /report\.columns\[1\]\.metric "pearson" is not a metric a kfold task produces/);
-    await check({ ...good, protocolOverrides: { noreg: true } }, /protocolOverrides: "noreg" is not a setting a kfold task can override \(maxEpoch, epochSize\)/);
+    await check(
+      {
+        ...good,
+        report: {
+          columns: [
+            { metric: 'acc', header: 'MRPC' },
+            { metric: 'pearson', header: 'r', main: false },
+          ],
+          tolerance: 1,
+        },
+      },
+      /report\.columns\[1\]\.metric "pearson" is not a metric a kfold task produces/,
+    );
+    await check(
+      { ...good, protocolOverrides: { noreg: true } },
+      /protocolOverrides: "noreg" is not a setting a kfold task can override \(maxEpoch, epochSize\)/,
+    );
     await check({ ...good, splits: { train: '../etc/passwd', test: 'MRPC/x' } }, /must be a relative path inside the data folder/);
     await check({ ...good, color: 'red' }, /unknown field "color"/);
     await check({ ...good, format: { reader: 'csv' } }, /format\.reader must be one of/);
@@ -123,7 +229,10 @@ test('a broken definition is a clear error naming the file', async () => {
     const sts = JSON.parse(await readFile(join(REPO, 'tasks', 'STS13.json'), 'utf8')) as Record<string, unknown>;
     await check({ ...sts, id: 'MRPC', nclasses: 2 }, /an unsupervised-sts task has no classes/);
     await check({ ...sts, id: 'MRPC', features: 'absdiff-prod' }, /an unsupervised-sts task takes "features" "pair"/);
-    await check({ ...sts, id: 'MRPC', format: { reader: 'tsv', header: false, columns: { a: 0, label: 1 }, label: { type: 'int' } } }, /an unsupervised-sts task needs gold scores/);
+    await check(
+      { ...sts, id: 'MRPC', format: { reader: 'tsv', header: false, columns: { a: 0, label: 1 }, label: { type: 'int' } } },
+      /an unsupervised-sts task needs gold scores/,
+    );
     await check({ ...good, format: { reader: 'sts-pairs' } }, /the "sts-pairs" reader gives gold scores, which a kfold task does not take/);
     await check({ ...sts, id: 'MRPC', splits: { test: { input: 'STS/a', gold: 'STS/b' } } }, /must be a dataset name/);
     await check({ ...sts, id: 'MRPC', splits: { FNWN: { input: 'STS/a' } } }, /splits\.FNWN\.gold must be a non-empty string/);
@@ -159,7 +268,11 @@ test('format readers are one table; encoderHints is optional and only its shape 
     assert.equal(good.encoderHints, undefined, 'MRPC needs no hints');
     const check = async (doc: Record<string, unknown>, pattern: RegExp | null): Promise<void> => {
       await writeFile(join(dir, 'MRPC.json'), JSON.stringify(doc));
-      if (pattern) assert.throws(() => loadDefinitions(dir), (e: unknown) => e instanceof UserError && pattern.test(e.message));
+      if (pattern)
+        assert.throws(
+          () => loadDefinitions(dir),
+          (e: unknown) => e instanceof UserError && pattern.test(e.message),
+        );
       else assert.equal(loadDefinitions(dir)[0]!.id, 'MRPC');
       await rm(join(dir, 'MRPC.json'));
     };

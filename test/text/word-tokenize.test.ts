@@ -13,7 +13,8 @@ test('wordTokenize equals NLTK word_tokenize(preserve_line=True) on crafted and 
   const failures: string[] = [];
   for (const c of fixture.cases) {
     const got = wordTokenize(c.text);
-    if (JSON.stringify(got) !== JSON.stringify(c.tokens)) failures.push(`${JSON.stringify(c.text)}\n  got  ${JSON.stringify(got)}\n  want ${JSON.stringify(c.tokens)}`);
+    if (JSON.stringify(got) !== JSON.stringify(c.tokens))
+      failures.push(`${JSON.stringify(c.text)}\n  got  ${JSON.stringify(got)}\n  want ${JSON.stringify(c.tokens)}`);
   }
   assert.equal(failures.length, 0, failures.slice(0, 5).join('\n'));
 });

@@ -107,9 +107,7 @@ export class BorepEncoder implements SentenceEncoder {
   }
 
   notes(): string[] {
-    return [
-      `BOREP: ${this.wv.source} projected to ${this.dim}-d by a uniform random matrix (seed ${this.projectionSeed}), mean-pooled`,
-    ];
+    return [`BOREP: ${this.wv.source} projected to ${this.dim}-d by a uniform random matrix (seed ${this.projectionSeed}), mean-pooled`];
   }
 
   async close(): Promise<void> {}

@@ -129,8 +129,10 @@ export class CommandEncoder implements SentenceEncoder {
     const { name, dim, fingerprint } = hello;
     if (typeof name !== 'string' || name === '') throw await this.fail('its hello has no "name" string');
     this.declaredName = name;
-    if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 1 || dim > 1 << 20) throw await this.fail(`its hello has "dim" ${JSON.stringify(dim)}, expected a positive integer`);
-    if (typeof fingerprint !== 'string') throw await this.fail('its hello has no "fingerprint" string (it keys the feature cache: change it when the model changes)');
+    if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 1 || dim > 1 << 20)
+      throw await this.fail(`its hello has "dim" ${JSON.stringify(dim)}, expected a positive integer`);
+    if (typeof fingerprint !== 'string')
+      throw await this.fail('its hello has no "fingerprint" string (it keys the feature cache: change it when the model changes)');
     this.identity = { name, dim, weightsHash: `declared:${fingerprint}`, params: { encoder: 'command', fingerprint, protocol: COMMAND_PROTOCOL } };
   }
 

@@ -11,6 +11,9 @@ export const definition: EncoderDefinition = {
     requestTimeout: REQUEST_TIMEOUT_OPTION,
   },
   async create(o) {
-    return CommandEncoder.start({ command: o.command as string, requestTimeoutSeconds: (o.requestTimeout as number | undefined) ?? DEFAULT_REQUEST_TIMEOUT_SECONDS });
+    return CommandEncoder.start({
+      command: o.command as string,
+      requestTimeoutSeconds: (o.requestTimeout as number | undefined) ?? DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    });
   },
 };

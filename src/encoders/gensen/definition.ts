@@ -16,7 +16,12 @@ export const definition: EncoderDefinition = {
       default: 'best',
       help: "GenSen pooling: last ([h_bwd ; h_fwd] final states), max (over time), best (the paper's: each task's encoderHints.gensen.pooling in tasks/*.json, else last; encode: last)",
     },
-    maxPool: { type: 'string', choices: ['faithful', 'masked'], default: 'faithful', help: "Max pooling over the batch's zero padding too, as gensen.py (faithful), or not (masked)" },
+    maxPool: {
+      type: 'string',
+      choices: ['faithful', 'masked'],
+      default: 'faithful',
+      help: "Max pooling over the batch's zero padding too, as gensen.py (faithful), or not (masked)",
+    },
     glove: { type: 'string', help: 'GloVe vectors (.txt, .txt.gz or .h5) for GenSen vocabulary expansion (encode: to --vocab, or the input tokens)' },
     vocab: { type: 'string', help: 'encode only: words to expand the GenSen vocabulary to, .json array or one word per line (needs --glove)' },
     vocabText: {

@@ -132,7 +132,10 @@ export class GensenEncoder implements SentenceEncoder {
 
   /** Raw-text entry (one string per sentence): the tokens `tokenizeText` makes, as one batch. */
   async encodeText(sentences: readonly string[], allStates = false): Promise<{ vectors: Matrix; states?: TokenStates }> {
-    return this.encodeTokens(sentences.map((s) => this.tokenizeText(s)), allStates);
+    return this.encodeTokens(
+      sentences.map((s) => this.tokenizeText(s)),
+      allStates,
+    );
   }
 
   /**
@@ -302,4 +305,3 @@ export class GensenEncoder implements SentenceEncoder {
     return new GensenEncoder(models, opts, vectorSource, expansionLabel, glove);
   }
 }
-

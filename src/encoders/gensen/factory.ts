@@ -28,7 +28,11 @@ export async function createGensenEncoder(opts: GensenEncoderOptions): Promise<G
   let note: string | undefined;
   let g: GloveVectorSource | undefined;
   if (opts.glove) {
-    g = new GloveVectorSource(opts.glove, models.map((m) => m.word2id), opts.onProgress ?? opts.onNote);
+    g = new GloveVectorSource(
+      opts.glove,
+      models.map((m) => m.word2id),
+      opts.onProgress ?? opts.onNote,
+    );
     source = g.get;
     const st = statSync(opts.glove);
     label = `glove:${basename(opts.glove)}:${st.size}`;

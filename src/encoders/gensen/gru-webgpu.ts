@@ -77,7 +77,13 @@ class Workspace {
       buffer: { type },
     });
     const gemmLayout = d.createBindGroupLayout({
-      entries: [storage(0, 'read-only-storage'), storage(1, 'read-only-storage'), storage(2, 'read-only-storage'), storage(3, 'storage'), storage(4, 'uniform')],
+      entries: [
+        storage(0, 'read-only-storage'),
+        storage(1, 'read-only-storage'),
+        storage(2, 'read-only-storage'),
+        storage(3, 'storage'),
+        storage(4, 'uniform'),
+      ],
     });
     const stepLayout = d.createBindGroupLayout({
       entries: [
@@ -227,7 +233,11 @@ export class WebGpuGruRunner implements GruBackend {
               `(${(limit / 2 ** 20).toFixed(0)} MiB); use --device cpu`,
           );
         }
-        const b = ctx.device.createBuffer({ label: `gensen ${label}`, size: Math.max(16, data.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+        const b = ctx.device.createBuffer({
+          label: `gensen ${label}`,
+          size: Math.max(16, data.byteLength),
+          usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+        });
         ctx.device.queue.writeBuffer(b, 0, data);
         return b;
       };
@@ -236,7 +246,9 @@ export class WebGpuGruRunner implements GruBackend {
         const t = (name: string) => tensor(w, `encoder.${name}_l${l}`);
         const r = (name: string) => tensor(w, `encoder.${name}_l${l}_reverse`);
         if (t('weight_ih').length !== 3 * H * K || t('weight_hh').length !== 3 * H * H) {
-          throw new Error(`GenSen weights: layer ${l} has ${t('weight_ih').length} and ${t('weight_hh').length} values, expected ${3 * H}x${K} and ${3 * H}x${H}`);
+          throw new Error(
+            `GenSen weights: layer ${l} has ${t('weight_ih').length} and ${t('weight_hh').length} values, expected ${3 * H}x${K} and ${3 * H}x${H}`,
+          );
         }
         layers.push({
           inputSize: K,

@@ -6,16 +6,17 @@
 import { cpuDevice, gpuDevice, type DeviceRecord } from '../../compute/device.js';
 import { cudaAdapterSummary, CudaUnavailableError } from '../../compute/ort-cuda.js';
 import { UserError } from '../../util/errors.js';
-import { createSession, float32Tensor, int32Tensor, int64Tensor, runSession, type OrtSession, type OrtTensor, type SessionTuning } from '../../compute/onnxruntime.js';
 import {
-  buildGensenOnnx,
-  GRAPH_INPUT_EMB,
-  GRAPH_INPUT_IDS,
-  GRAPH_INPUT_LENS,
-  GRAPH_OUTPUT_Y,
-  GRAPH_OUTPUT_YH,
-  type GensenWeights,
-} from './gru-graph.js';
+  createSession,
+  float32Tensor,
+  int32Tensor,
+  int64Tensor,
+  runSession,
+  type OrtSession,
+  type OrtTensor,
+  type SessionTuning,
+} from '../../compute/onnxruntime.js';
+import { buildGensenOnnx, GRAPH_INPUT_EMB, GRAPH_INPUT_IDS, GRAPH_INPUT_LENS, GRAPH_OUTPUT_Y, GRAPH_OUTPUT_YH, type GensenWeights } from './gru-graph.js';
 
 import type { GruBackend, GruBatchOutput, GruRunOptions } from './backend.js';
 

@@ -33,10 +33,7 @@ export function resolveGensenFiles(modelsDir: string, prefix: string): GensenFil
   const vocab = join(modelsDir, `${prefix}_vocab.pkl`);
   const missing = [model, vocab].filter((p) => !existsSync(p));
   if (missing.length > 0) {
-    throw new UserError(
-      `GenSen model '${prefix}' not found: expected ${model} and ${vocab} ` +
-        `(missing: ${missing.join(', ')}); ${GENSEN_DOWNLOAD_HINT}`,
-    );
+    throw new UserError(`GenSen model '${prefix}' not found: expected ${model} and ${vocab} ` + `(missing: ${missing.join(', ')}); ${GENSEN_DOWNLOAD_HINT}`);
   }
   return { model, vocab };
 }
@@ -83,7 +80,13 @@ export function checkGensenShapes(
   if (missing.length > 0 || unexpected.length > 0) {
     const parts: string[] = [];
     if (missing.length > 0) parts.push(`missing ${missing.join(', ')}`);
-    if (unexpected.length > 0) parts.push(`unexpected ${unexpected.slice(0, 10).map((k) => quoted(k)).join(', ')}${unexpected.length > 10 ? ', ...' : ''}`);
+    if (unexpected.length > 0)
+      parts.push(
+        `unexpected ${unexpected
+          .slice(0, 10)
+          .map((k) => quoted(k))
+          .join(', ')}${unexpected.length > 10 ? ', ...' : ''}`,
+      );
     throw new UserError(
       `${file}: not a GenSen encoder state dict (expected the ${expected.length} keys of a ${layers}-layer ` +
         `bidirectional GRU encoder): ${parts.join('; ')}`,

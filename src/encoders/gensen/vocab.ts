@@ -65,13 +65,18 @@ export function parseVocab(file: string, data: Uint8Array): GensenVocab {
   if (word2id.size !== n) throw new UserError(`${file}: word2id has ${word2id.size} words but id2word has ${n}`);
   GENSEN_SPECIALS.forEach((sp, i) => {
     if (id2word[i] !== sp) {
-      throw new UserError(`${file}: id ${i} is ${id2word[i] === undefined ? '(none)' : quoted(id2word[i])}, expected ${quoted(sp)} (specials <s>=0, <pad>=1, </s>=2, <unk>=3)`);
+      throw new UserError(
+        `${file}: id ${i} is ${id2word[i] === undefined ? '(none)' : quoted(id2word[i])}, expected ${quoted(sp)} (specials <s>=0, <pad>=1, </s>=2, <unk>=3)`,
+      );
     }
   });
   const notes: string[] = [];
   if (fallbacks.size > 0) {
     const list = [...fallbacks];
-    const shown = list.slice(0, 10).map((w) => quoted(w)).join(', ');
+    const shown = list
+      .slice(0, 10)
+      .map((w) => quoted(w))
+      .join(', ');
     notes.push(
       `${file}: ${list.length} vocabulary word${list.length === 1 ? ' is' : 's are'} not valid UTF-8 and ${list.length === 1 ? 'was' : 'were'} read as latin-1 ` +
         `(${shown}${list.length > 10 ? `, ... ${list.length - 10} more` : ''}); UTF-8 input matches ${list.length === 1 ? 'it' : 'them'} as latin-1 text, the original never would`,

@@ -45,8 +45,7 @@ export class GloveVectorSource {
       this.onProgress?.(`reading word vectors ${this.path} (${(total / 2 ** 20).toFixed(0)} MiB) for ${this.considered.size} words`);
       this.current = await loadWordVectors(this.path, {
         keep: (w) => this.considered.has(w),
-        onProgress: (p) =>
-          this.onProgress?.(`  ${this.path}: ${((100 * p.bytesRead) / Math.max(1, p.totalBytes)).toFixed(0)}%, ${p.kept} words kept`),
+        onProgress: (p) => this.onProgress?.(`  ${this.path}: ${((100 * p.bytesRead) / Math.max(1, p.totalBytes)).toFixed(0)}%, ${p.kept} words kept`),
       });
     }
     return this.current;

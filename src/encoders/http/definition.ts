@@ -14,7 +14,11 @@ export const definition: EncoderDefinition = {
     apiKeyEnv: { type: 'string', help: 'http: environment variable holding the API key (sent as Bearer; never recorded)' },
     requestTimeout: REQUEST_TIMEOUT_OPTION,
     retries: { type: 'number', integer: true, min: 0, default: 5, help: 'http: retries on 429, 5xx, time-outs (exponential back-off)' },
-    fingerprint: { type: 'string', default: '', help: 'http: your label for the served model version; change it when the model changes (it keys the feature cache)' },
+    fingerprint: {
+      type: 'string',
+      default: '',
+      help: 'http: your label for the served model version; change it when the model changes (it keys the feature cache)',
+    },
   },
   async create(o, ctx) {
     return HttpEncoder.connect({

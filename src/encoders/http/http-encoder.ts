@@ -200,7 +200,9 @@ export class HttpEncoder implements SentenceEncoder {
         size += value.byteLength;
         if (size > limit) {
           void reader.cancel().catch(() => undefined);
-          throw this.error(`the answer is larger than ${limit} bytes, more than ${res.status === 200 ? 'embeddings of this request can take' : 'an error message takes'}`);
+          throw this.error(
+            `the answer is larger than ${limit} bytes, more than ${res.status === 200 ? 'embeddings of this request can take' : 'an error message takes'}`,
+          );
         }
         chunks.push(value);
       }

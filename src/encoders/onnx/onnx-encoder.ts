@@ -53,7 +53,8 @@ export class OnnxEncoder implements SentenceEncoder {
     const enc = new OnnxEncoder(dir);
     if (!existsSync(dir)) throw new UserError(`--model-dir ${o.modelDir}: folder not found`);
     const onnxPath = [join(dir, 'onnx', 'model.onnx'), join(dir, 'model.onnx')].find(existsSync);
-    if (!onnxPath) throw new UserError(`--model-dir ${o.modelDir}: no onnx/model.onnx or model.onnx (export the model to ONNX first, e.g. with optimum-cli export onnx)`);
+    if (!onnxPath)
+      throw new UserError(`--model-dir ${o.modelDir}: no onnx/model.onnx or model.onnx (export the model to ONNX first, e.g. with optimum-cli export onnx)`);
     for (const f of ['tokenizer.json', 'config.json']) {
       if (!existsSync(join(dir, f))) throw new UserError(`--model-dir ${o.modelDir}: ${f} is missing`);
     }
@@ -170,7 +171,9 @@ export class OnnxEncoder implements SentenceEncoder {
   }
 
   notes(): string[] {
-    return [`onnx encoder: ${basename(this.dir)} via transformers.js on onnxruntime-node, ${this.pooling} pooling${this.normalize ? ', L2-normalised' : ''}, at most ${this.maxLength} tokens`];
+    return [
+      `onnx encoder: ${basename(this.dir)} via transformers.js on onnxruntime-node, ${this.pooling} pooling${this.normalize ? ', L2-normalised' : ''}, at most ${this.maxLength} tokens`,
+    ];
   }
 
   async close(): Promise<void> {

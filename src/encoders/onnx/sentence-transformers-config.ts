@@ -57,7 +57,8 @@ export function readSentenceTransformersConfig(dir: string): SentenceTransformer
         const c = readJsonObject(p);
         const on = UNSUPPORTED.filter((k) => c[k] === true);
         if (on.length) throw new UserError(`${p}: ${on.join(', ')} is not supported (only pooling_mode_mean_tokens or pooling_mode_cls_token)`);
-        if (c.pooling_mode_cls_token === true && c.pooling_mode_mean_tokens === true) throw new UserError(`${p}: both CLS and mean pooling are on; expected one`);
+        if (c.pooling_mode_cls_token === true && c.pooling_mode_mean_tokens === true)
+          throw new UserError(`${p}: both CLS and mean pooling are on; expected one`);
         if (c.pooling_mode_cls_token === true) pooling = 'cls';
         else if (c.pooling_mode_mean_tokens === true) pooling = 'mean';
         else throw new UserError(`${p}: no pooling mode is on (expected pooling_mode_mean_tokens or pooling_mode_cls_token)`);
@@ -72,7 +73,8 @@ export function readSentenceTransformersConfig(dir: string): SentenceTransformer
     files.push(stPath);
     const v = readJsonObject(stPath).max_seq_length;
     if (v !== undefined && v !== null) {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 2) throw new UserError(`${stPath}: max_seq_length ${JSON.stringify(v)}, expected an integer >= 2`);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 2)
+        throw new UserError(`${stPath}: max_seq_length ${JSON.stringify(v)}, expected an integer >= 2`);
       maxLength = v;
     }
   }

@@ -26,7 +26,9 @@ function readFileBounded(path: string, what: string, maxBytes: number): Buffer {
   // One Buffer holds the file: the bound is also what this Node can allocate at once.
   const limit = Math.min(maxBytes, bufferConstants.MAX_LENGTH);
   if (st.size > limit) {
-    throw new UserError(`${what} ${path}: ${st.size} bytes, more than the ${limit} bytes (${(limit / 2 ** 30).toFixed(1)} GiB) this reader accepts; encode fewer sentences per file (e.g. one run per task)`);
+    throw new UserError(
+      `${what} ${path}: ${st.size} bytes, more than the ${limit} bytes (${(limit / 2 ** 30).toFixed(1)} GiB) this reader accepts; encode fewer sentences per file (e.g. one run per task)`,
+    );
   }
   const size = st.size;
   const buf = Buffer.alloc(size);
@@ -64,7 +66,9 @@ export class VectorsEncoder implements SentenceEncoder {
     } catch (e) {
       const msg = (e as Error).message;
       // NumPy saves float64 unless told otherwise: say the one-line fix.
-      const fix = /dtype '[<>|=]f/.test(msg) ? `; save float32 vectors: np.save(path, vectors.astype(np.float32))` : ' (expected a float32 .npy of shape [sentences, dim])';
+      const fix = /dtype '[<>|=]f/.test(msg)
+        ? `; save float32 vectors: np.save(path, vectors.astype(np.float32))`
+        : ' (expected a float32 .npy of shape [sentences, dim])';
       throw new UserError(`--vectors ${vectorsPath}: ${msg}${fix}`);
     }
     const [rows, dim, ...more] = npy.shape;
@@ -72,16 +76,20 @@ export class VectorsEncoder implements SentenceEncoder {
       throw new UserError(`--vectors ${vectorsPath}: ${npy.dtype} of shape [${npy.shape.join(', ')}], expected float32 [sentences, dim]`);
     }
     const sentences = readSentences(sentencesPath);
-    if (!sentencesPath.endsWith('.jsonl')) throw new UserError(`--sentences ${sentencesPath}: expected a .jsonl file (one JSON string per line, as 'gensen-eval sentences' writes)`);
+    if (!sentencesPath.endsWith('.jsonl'))
+      throw new UserError(`--sentences ${sentencesPath}: expected a .jsonl file (one JSON string per line, as 'gensen-eval sentences' writes)`);
     if (sentences.length !== rows) {
-      throw new UserError(`--sentences ${sentencesPath} has ${sentences.length} lines but --vectors ${vectorsPath} has ${rows} rows: row i must be line i's vector`);
+      throw new UserError(
+        `--sentences ${sentencesPath} has ${sentences.length} lines but --vectors ${vectorsPath} has ${rows} rows: row i must be line i's vector`,
+      );
     }
     sentences.forEach((s, i) => {
       if (!this.rowOf.has(s)) this.rowOf.set(s, i);
     });
     this.data = npy.data as Float32Array;
     for (let i = 0; i < this.data.length; i++) {
-      if (!Number.isFinite(this.data[i]!)) throw new UserError(`--vectors ${vectorsPath}: row ${Math.floor(i / dim)} holds ${this.data[i]} (vectors must be finite)`);
+      if (!Number.isFinite(this.data[i]!))
+        throw new UserError(`--vectors ${vectorsPath}: row ${Math.floor(i / dim)} holds ${this.data[i]} (vectors must be finite)`);
     }
     this.identity = {
       name: 'vectors',
@@ -120,7 +128,9 @@ export class VectorsEncoder implements SentenceEncoder {
   }
 
   notes(): string[] {
-    return [`precomputed vectors ${basename(this.vectorsPath)} for the sentences of ${basename(this.sentencesPath)} (${this.rowOf.size} sentences, ${this.identity.dim}-d)`];
+    return [
+      `precomputed vectors ${basename(this.vectorsPath)} for the sentences of ${basename(this.sentencesPath)} (${this.rowOf.size} sentences, ${this.identity.dim}-d)`,
+    ];
   }
 
   async close(): Promise<void> {}

@@ -165,7 +165,14 @@ export function assembleModule(m: KernelModule): Uint8Array<ArrayBuffer> {
     return [...uleb(f.length), ...f];
   };
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec([fnType])),
     ...section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, ...uleb(1)]])),
     ...section(3, vec(m.functions.map(() => [0]))),

@@ -30,11 +30,11 @@ export interface OpInfo {
 }
 
 export const OPCODES = {
-  'block': { code: 0x02, imm: 'blocktype', pop: 0, push: 0 },
-  'loop': { code: 0x03, imm: 'blocktype', pop: 0, push: 0 },
-  'end': { code: 0x0b, imm: 'none', pop: 0, push: 0 },
-  'br': { code: 0x0c, imm: 'label', pop: 0, push: 0 },
-  'br_if': { code: 0x0d, imm: 'label', pop: 1, push: 0 },
+  block: { code: 0x02, imm: 'blocktype', pop: 0, push: 0 },
+  loop: { code: 0x03, imm: 'blocktype', pop: 0, push: 0 },
+  end: { code: 0x0b, imm: 'none', pop: 0, push: 0 },
+  br: { code: 0x0c, imm: 'label', pop: 0, push: 0 },
+  br_if: { code: 0x0d, imm: 'label', pop: 1, push: 0 },
   'local.get': { code: 0x20, imm: 'local', pop: 0, push: 1 },
   'local.set': { code: 0x21, imm: 'local', pop: 1, push: 0 },
   'i32.load': { code: 0x28, imm: 'memarg', pop: 1, push: 1, align: 2 },
@@ -88,9 +88,7 @@ export type ValType = keyof typeof VALTYPES;
 
 const key = (prefix: number | undefined, code: number): number => (prefix ?? 0) * 0x10000 + code;
 
-const BY_CODE = new Map<number, OpName>(
-  (Object.entries(OPCODES) as [OpName, OpInfo][]).map(([name, info]) => [key(info.prefix, info.code), name]),
-);
+const BY_CODE = new Map<number, OpName>((Object.entries(OPCODES) as [OpName, OpInfo][]).map(([name, info]) => [key(info.prefix, info.code), name]));
 
 /** The instruction with this (prefix, opcode), or undefined if the kernels do not use it. */
 export function opByCode(prefix: number | undefined, code: number): OpName | undefined {

@@ -40,12 +40,22 @@ const store = (base: number, i: number, value: number[]): number[] => [...get(ba
 /** Body of `for (i = 0; i < n; i += 16) body` (n, i locals; unsigned compare). */
 function loop16(i: number, n: number, body: number[]): number[] {
   return [
-    ...i32c(0), ...set(i),
-    ...BLOCK, ...LOOP,
-    ...get(i), ...get(n), ...I32_GE_U, ...brIf(1),
+    ...i32c(0),
+    ...set(i),
+    ...BLOCK,
+    ...LOOP,
+    ...get(i),
+    ...get(n),
+    ...I32_GE_U,
+    ...brIf(1),
     ...body,
-    ...get(i), ...i32c(16), ...I32_ADD, ...set(i),
-    ...br(0), ...END, ...END,
+    ...get(i),
+    ...i32c(16),
+    ...I32_ADD,
+    ...set(i),
+    ...br(0),
+    ...END,
+    ...END,
   ];
 }
 
@@ -55,17 +65,19 @@ function loop16(i: number, n: number, body: number[]): number[] {
 //   v128    the eight hyperparameters splatted to both lanes (name_x2), then the current two
 //           elements of each vector (name_i)
 // The names are the listing's; '' marks a slot a function leaves unused.
-const LOCAL_TYPES: KernelModule['locals'] = [[1, 'i32'], [12, 'v128']];
+const LOCAL_TYPES: KernelModule['locals'] = [
+  [1, 'i32'],
+  [12, 'v128'],
+];
 
 function localNames(vectors: readonly string[], hyper: readonly string[]): string[] {
   const h = [...hyper, ...new Array<string>(8 - hyper.length).fill('')];
   const v = [...vectors, ...new Array<string>(4 - vectors.length).fill('')];
-  return [...v, 'nBytes', ...h, 'i', ...h.map((n) => (n && `${n}_x2`)), ...v.map((n) => (n && `${n}_i`))];
+  return [...v, 'nBytes', ...h, 'i', ...h.map((n) => n && `${n}_x2`), ...v.map((n) => n && `${n}_i`)];
 }
 
 /** Splat each named f64 hyperparameter into its v128 local. */
-const splatAll = (hyper: readonly string[], at: (n: string) => number): number[] =>
-  hyper.flatMap((n) => [...get(at(n)), ...SPLAT, ...set(at(`${n}_x2`))]);
+const splatAll = (hyper: readonly string[], at: (n: string) => number): number[] => hyper.flatMap((n) => [...get(at(n)), ...SPLAT, ...set(at(`${n}_x2`))]);
 
 const ADAM_HYPER = ['wd', 'beta1', 'a1', 'beta2', 'a2', 'stepSize', 'bc2Sqrt', 'eps'];
 const ADAM_LOCALS = localNames(['p', 'g', 'm', 'v'], ADAM_HYPER);
@@ -79,22 +91,39 @@ function adamBody(): number[] {
   return [
     ...splatAll(ADAM_HYPER, at),
     ...loop16(I, N, [
-      ...load(P, I), ...set(vP),
+      ...load(P, I),
+      ...set(vP),
       // g = grad + wd·p
-      ...load(G, I), ...get(k(0)), ...get(vP), ...MUL, ...ADD, ...set(vG),
+      ...load(G, I),
+      ...get(k(0)),
+      ...get(vP),
+      ...MUL,
+      ...ADD,
+      ...set(vG),
       // m = beta1·m + a1·g
-      ...get(k(1)), ...load(M, I), ...MUL, ...get(k(2)), ...get(vG), ...MUL, ...ADD, ...set(vM),
+      ...get(k(1)),
+      ...load(M, I),
+      ...MUL,
+      ...get(k(2)),
+      ...get(vG),
+      ...MUL,
+      ...ADD,
+      ...set(vM),
       // v = beta2·v + (a2·g)·g
-      ...get(k(3)), ...load(V, I), ...MUL, ...get(k(4)), ...get(vG), ...MUL, ...get(vG), ...MUL, ...ADD, ...set(vV),
+      ...get(k(3)),
+      ...load(V, I),
+      ...MUL,
+      ...get(k(4)),
+      ...get(vG),
+      ...MUL,
+      ...get(vG),
+      ...MUL,
+      ...ADD,
+      ...set(vV),
       ...store(M, I, get(vM)),
       ...store(V, I, get(vV)),
       // p - (stepSize·m) / (sqrt(v)/bc2Sqrt + eps)
-      ...store(P, I, [
-        ...get(vP),
-        ...get(k(5)), ...get(vM), ...MUL,
-        ...get(vV), ...SQRT, ...get(k(6)), ...DIV, ...get(k(7)), ...ADD,
-        ...DIV, ...SUB,
-      ]),
+      ...store(P, I, [...get(vP), ...get(k(5)), ...get(vM), ...MUL, ...get(vV), ...SQRT, ...get(k(6)), ...DIV, ...get(k(7)), ...ADD, ...DIV, ...SUB]),
     ]),
     ...END,
   ];
@@ -112,18 +141,28 @@ function rmspropBody(): number[] {
   return [
     ...splatAll(RMSPROP_HYPER, at),
     ...loop16(I, N, [
-      ...load(P, I), ...set(vP),
-      ...load(G, I), ...get(k(0)), ...get(vP), ...MUL, ...ADD, ...set(vG),
+      ...load(P, I),
+      ...set(vP),
+      ...load(G, I),
+      ...get(k(0)),
+      ...get(vP),
+      ...MUL,
+      ...ADD,
+      ...set(vG),
       // s = alpha·sq + (a1·g)·g
-      ...get(k(1)), ...load(S, I), ...MUL, ...get(k(2)), ...get(vG), ...MUL, ...get(vG), ...MUL, ...ADD, ...set(vS),
+      ...get(k(1)),
+      ...load(S, I),
+      ...MUL,
+      ...get(k(2)),
+      ...get(vG),
+      ...MUL,
+      ...get(vG),
+      ...MUL,
+      ...ADD,
+      ...set(vS),
       ...store(S, I, get(vS)),
       // p - (lr·g) / (sqrt(s) + eps)
-      ...store(P, I, [
-        ...get(vP),
-        ...get(k(3)), ...get(vG), ...MUL,
-        ...get(vS), ...SQRT, ...get(k(4)), ...ADD,
-        ...DIV, ...SUB,
-      ]),
+      ...store(P, I, [...get(vP), ...get(k(3)), ...get(vG), ...MUL, ...get(vS), ...SQRT, ...get(k(4)), ...ADD, ...DIV, ...SUB]),
     ]),
     ...END,
   ];

@@ -63,13 +63,14 @@ export function uploadDataset(ctx: GpuContext, ds: ProbeDataset, o: UploadOption
   const lim = ctx.limits;
   const bindBytes = Math.min(lim.maxStorageBufferBindingSize, lim.maxBufferSize, o.maxBindingBytes ?? Infinity);
   const rowBytes = dim * 4;
-  if (rowBytes > bindBytes) throw new GpuUnavailableError(`GPU probes: a ${dim}-d feature row (${rowBytes} bytes) exceeds the adapter's storage binding limit of ${bindBytes} bytes`);
+  if (rowBytes > bindBytes)
+    throw new GpuUnavailableError(`GPU probes: a ${dim}-d feature row (${rowBytes} bytes) exceeds the adapter's storage binding limit of ${bindBytes} bytes`);
   const rowsPerChunk = Math.floor(bindBytes / rowBytes);
   const chunks = Math.max(1, Math.ceil(store.rows / rowsPerChunk));
   const allowed = lim.maxStorageBuffersPerShaderStage - OTHER_STORAGE_BINDINGS;
   if (chunks > allowed) {
     throw new GpuUnavailableError(
-      `GPU probes: the features (${store.rows} rows × ${dim} float32, ${(store.rows * rowBytes / 2 ** 30).toFixed(2)} GiB) need ${chunks} storage bindings of at most ` +
+      `GPU probes: the features (${store.rows} rows × ${dim} float32, ${((store.rows * rowBytes) / 2 ** 30).toFixed(2)} GiB) need ${chunks} storage bindings of at most ` +
         `${(bindBytes / 2 ** 20).toFixed(0)} MiB, and the adapter allows ${allowed}; use --device cpu`,
     );
   }

@@ -75,7 +75,9 @@ export function probeShader(s: ProbeKernelSpec): string {
   const np = paramCountOf(s);
   const A = actStride(s);
   const stores = Array.from({ length: s.chunks }, (_, c) => `@group(0) @binding(${6 + c}) var<storage, read> S${c}: array<f32>;`).join('\n');
-  const cases = Array.from({ length: s.chunks }, (_, c) => (c === s.chunks - 1 ? `    default: { return S${c}[o]; }` : `    case ${c}u: { return S${c}[o]; }`)).join('\n');
+  const cases = Array.from({ length: s.chunks }, (_, c) =>
+    c === s.chunks - 1 ? `    default: { return S${c}[o]; }` : `    case ${c}u: { return S${c}[o]; }`,
+  ).join('\n');
   const feat =
     s.scheme === 'single'
       ? 'return sval(i32(ex[e]), col);'

@@ -159,7 +159,10 @@ export async function trainLockstep(ctx: GpuContext, gds: GpuDataset, s: Lockste
     return [...(await trainLockstep(ctx, gds, s, probes.slice(0, half))), ...(await trainLockstep(ctx, gds, s, probes.slice(half)))];
   }
   for (const [what, bytes] of needs) {
-    if (bytes > bindLimit) throw new GpuUnavailableError(`GPU probes: the ${what} of one probe need ${bytes} bytes in one binding; the adapter allows ${bindLimit}; use --device cpu`);
+    if (bytes > bindLimit)
+      throw new GpuUnavailableError(
+        `GPU probes: the ${what} of one probe need ${bytes} bytes in one binding; the adapter allows ${bindLimit}; use --device cpu`,
+      );
   }
   const k = kernels(ctx, spec);
   const device = ctx.device;

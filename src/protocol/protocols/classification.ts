@@ -26,7 +26,17 @@ export function probeSettings(r: ProtocolRun): ProbeSettings {
 }
 
 /** Every classifier setting, and the storage type of the features it reads. */
-export const CLASSIFIER_SETTINGS: readonly SettingKey[] = ['optim', 'batchSize', 'tenacity', 'epochSize', 'maxEpoch', 'nhid', 'dropout', 'lossReduction', 'featureDtype'];
+export const CLASSIFIER_SETTINGS: readonly SettingKey[] = [
+  'optim',
+  'batchSize',
+  'tenacity',
+  'epochSize',
+  'maxEpoch',
+  'nhid',
+  'dropout',
+  'lossReduction',
+  'featureDtype',
+];
 
 /** devacc and acc, the optional F1 of the positive class (binary tasks: MRPC), acc_<name> per extra test set. */
 export function classifierMetrics(task: ProtocolTask): MetricSpec[] {

@@ -35,7 +35,9 @@ export const innerKFold: ProtocolDefinition = {
       metrics: { devacc: res.devacc, acc: res.acc, ...(r.task.extraMetrics?.includes('f1') ? { f1: f1Binary(y, res.predictions) } : {}) },
       fit: { l2: res.l2, epochs: res.epochs },
       notes: [],
-      predictions: [{ split: 'all', kind: 'class', gold: [...y], pred: [...res.predictions], ...(res.probabilities ? { probabilities: res.probabilities } : {}) }],
+      predictions: [
+        { split: 'all', kind: 'class', gold: [...y], pred: [...res.predictions], ...(res.probabilities ? { probabilities: res.probabilities } : {}) },
+      ],
     };
   },
 };

@@ -34,7 +34,9 @@ export const kfold: ProtocolDefinition = {
       metrics: { devacc: res.devacc, acc: res.acc, ...(r.task.extraMetrics?.includes('f1') ? { f1: f1Binary(yTest, res.predictions) } : {}) },
       fit: { l2: res.l2, epochs: res.epochs },
       notes: [],
-      predictions: [{ split: 'test', kind: 'class', gold: [...yTest], pred: [...res.predictions], ...(res.probabilities ? { probabilities: res.probabilities } : {}) }],
+      predictions: [
+        { split: 'test', kind: 'class', gold: [...yTest], pred: [...res.predictions], ...(res.probabilities ? { probabilities: res.probabilities } : {}) },
+      ],
     };
   },
 };

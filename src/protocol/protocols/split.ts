@@ -34,11 +34,23 @@ export const split: ProtocolDefinition = {
     const train = needSplit(r, 'train');
     const dev = needSplit(r, 'dev');
     const tests: Record<string, { X: FeatureMatrix; y: Int32Array }> = {};
-    for (const name of Object.keys(r.features).filter((k) => k === 'test' || k.startsWith('test_')).sort()) {
+    for (const name of Object.keys(r.features)
+      .filter((k) => k === 'test' || k.startsWith('test_'))
+      .sort()) {
       tests[name] = { X: r.features[name]!.X, y: labels(r.features[name]!.y) };
     }
     const noreg = r.task.protocolOverrides?.noreg ?? false;
-    const res = await runSplit({ X: train.X, y: labels(train.y) }, { X: dev.X, y: labels(dev.y) }, tests, r.task.nclasses, probeSettings(r), r.seed, { noreg }, r.onProgress, r.backend);
+    const res = await runSplit(
+      { X: train.X, y: labels(train.y) },
+      { X: dev.X, y: labels(dev.y) },
+      tests,
+      r.task.nclasses,
+      probeSettings(r),
+      r.seed,
+      { noreg },
+      r.onProgress,
+      r.backend,
+    );
     const metrics: Record<string, number> = { devacc: res.devacc };
     for (const name of Object.keys(tests)) metrics[classifierSetMetric('acc', name)] = res.acc[name]!;
     if (r.task.extraMetrics?.includes('f1')) metrics.f1 = f1Binary(tests.test!.y, res.predictions.test!);

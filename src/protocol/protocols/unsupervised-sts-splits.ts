@@ -62,12 +62,14 @@ export const unsupervisedStsSplits: ProtocolDefinition = {
       metrics,
       notes: [],
       // test first: the sidecar's main set is the one the table reports.
-      predictions: [...res.datasets].sort((a, b) => (a.name === 'test' ? -1 : b.name === 'test' ? 1 : 0)).map((d) => ({
-        split: d.name,
-        kind: 'score' as const,
-        gold: [...datasets.find((x) => x.name === d.name)!.gold],
-        pred: [...d.scores],
-      })),
+      predictions: [...res.datasets]
+        .sort((a, b) => (a.name === 'test' ? -1 : b.name === 'test' ? 1 : 0))
+        .map((d) => ({
+          split: d.name,
+          kind: 'score' as const,
+          gold: [...datasets.find((x) => x.name === d.name)!.gold],
+          pred: [...d.scores],
+        })),
     };
   },
 };

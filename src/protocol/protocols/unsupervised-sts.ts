@@ -105,7 +105,14 @@ export function yearAggregates(sets: readonly SetCorrelations[], pooled: { reado
   const sizes = sets.map((d) => d.n);
   const out: Record<string, number> = {};
   for (const a of YEAR_AGGREGATES) {
-    out[a.key] = a.over === 'pooled' ? pooled[a.stat] : combineSets(a.over, sets.map((d) => d[a.stat]), sizes);
+    out[a.key] =
+      a.over === 'pooled'
+        ? pooled[a.stat]
+        : combineSets(
+            a.over,
+            sets.map((d) => d[a.stat]),
+            sizes,
+          );
   }
   return out;
 }
@@ -145,7 +152,7 @@ export function checkCosineTask(task: ProtocolRun['task']): string | undefined {
 export const unsupervisedSts: ProtocolDefinition = {
   name: 'unsupervised-sts',
   describe: "SentEval's STSEval: the cosine of the two sentence vectors per pair, Pearson and Spearman per dataset of a year, no training",
-  trainer: "cosine scoring (no probe)",
+  trainer: 'cosine scoring (no probe)',
   labels: 'score',
   features: ['pair'],
   splitNames: 'datasets',

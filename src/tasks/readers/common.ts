@@ -72,7 +72,11 @@ export function checkLabelSpec(v: unknown, { protocol, takesScores, nclasses, fa
   const t = str(l.type, 'format.label.type', fail);
   if (t !== 'int' && t !== 'float' && t !== 'map') fail('format.label.type must be int, float or map');
   if ((t === 'float') !== takesScores) {
-    fail(t === 'float' ? `float labels are gold scores, which ${withArticle(protocol)} task does not take` : `${withArticle(protocol)} task needs gold scores: "format.label": {"type": "float"}`);
+    fail(
+      t === 'float'
+        ? `float labels are gold scores, which ${withArticle(protocol)} task does not take`
+        : `${withArticle(protocol)} task needs gold scores: "format.label": {"type": "float"}`,
+    );
   }
   if (t === 'map' && l.map !== undefined) {
     for (const [k, x] of Object.entries(obj(l.map, 'format.label.map', fail))) {

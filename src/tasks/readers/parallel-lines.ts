@@ -41,7 +41,15 @@ export function readParallelLines(def: TaskDefinition, fmt: ParallelLinesFormat,
   const a = side(fa);
   const b = side(fb);
   const y = labelLines.map((l, i) => parse(l, fl.shown, i + 1));
-  return { a, b, y, origin: originOf(fa.shown, y.map((_, i) => i + 1)) };
+  return {
+    a,
+    b,
+    y,
+    origin: originOf(
+      fa.shown,
+      y.map((_, i) => i + 1),
+    ),
+  };
 }
 
 export const reader: ReaderDefinition = {

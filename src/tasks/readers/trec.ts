@@ -26,7 +26,14 @@ export function readTrec(def: TaskDefinition, file: TextFile): Split {
     y.push(parse(s.slice(0, colon), file.shown, i + 1));
     a.push(pySplit(s.slice(space + 1)));
   });
-  return { a, y, origin: originOf(file.shown, lines.map((_, i) => i + 1)) };
+  return {
+    a,
+    y,
+    origin: originOf(
+      file.shown,
+      lines.map((_, i) => i + 1),
+    ),
+  };
 }
 
 export const reader: ReaderDefinition = {

@@ -4,12 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BowEncoder, BorepEncoder, meanVectors } from '../../../src/encoders/bow/bow.js';
-import {
-  embeddedVectorsCachePath,
-  loadEmbeddedVectors,
-  readVectorCache,
-  type WordVectors,
-} from '../../../src/vectors/embedded.js';
+import { embeddedVectorsCachePath, loadEmbeddedVectors, readVectorCache, type WordVectors } from '../../../src/vectors/embedded.js';
 import { Rng } from '../../../src/util/rng.js';
 
 const tiny: WordVectors = {

@@ -20,11 +20,23 @@ import { Rng } from '../../../src/util/rng.js';
 import { repoRoot } from '../../helpers/data.js';
 import { runCli } from '../../helpers/cli.js';
 import { needCuda } from '../../helpers/gpu.js';
-import { EXPANSION_SETS, expansionParity, faithfulMaxVsPytorch, FIX, fullSizeParity, MODEL_SETS, pair, poolingParity, randomBatch, TINY, TOL } from '../../helpers/gensen-parity.js';
+import {
+  EXPANSION_SETS,
+  expansionParity,
+  faithfulMaxVsPytorch,
+  FIX,
+  fullSizeParity,
+  MODEL_SETS,
+  pair,
+  poolingParity,
+  randomBatch,
+  TINY,
+  TOL,
+} from '../../helpers/gensen-parity.js';
 
 const STUBS = join(repoRoot(), 'test', 'fixtures', 'cuda');
 
-test('cuda: the baked-table graph (the CUDA layout) gives the fed-table graph\'s bits on the CPU provider, across table swaps', async (t) => {
+test("cuda: the baked-table graph (the CUDA layout) gives the fed-table graph's bits on the CPU provider, across table swaps", async (t) => {
   const rng = new Rng(7);
   for (const prefix of ['tiny1', 'tiny2']) {
     const m = await loadGensenModel(FIX, prefix);
@@ -37,11 +49,19 @@ test('cuda: the baked-table graph (the CUDA layout) gives the fed-table graph\'s
       assert.equal(baked.placement, 'baked');
       // A task's expanded table: more rows than the model's, other values.
       const expanded = Float32Array.from({ length: (m.weights.vocabSize + 9) * E }, () => rng.next() - 0.5);
-      for (const [label, table] of [['own', own], ['expanded', expanded], ['own again', own]] as const) {
+      for (const [label, table] of [
+        ['own', own],
+        ['expanded', expanded],
+        ['own again', own],
+      ] as const) {
         fed.setEmbedding(table);
         baked.setEmbedding(table);
         assert.equal(baked.vocabRows, table.length / E);
-        for (const [B, T] of [[1, 1], [5, 7], [40, 3]] as const) {
+        for (const [B, T] of [
+          [1, 1],
+          [5, 7],
+          [40, 3],
+        ] as const) {
           const { ids, lens } = randomBatch(rng, B, T, table.length / E);
           for (const sequence of [false, true]) {
             const a = await fed.run(ids, lens, T, { sequence });
@@ -66,7 +86,8 @@ test('cuda: without the provider files, --device cuda is one line naming the mis
   assert.equal(await cudaProviderProblem(), missing);
   await assert.rejects(
     createGensenEncoder({ modelsDir: FIX, prefix1: 'tiny1', pool: 'last', maxPool: 'faithful', device: 'cuda' }),
-    (e: unknown) => e instanceof UserError && e.message.startsWith('gensen --device cuda: onnxruntime-node has no CUDA provider here') && !e.message.includes('\n'),
+    (e: unknown) =>
+      e instanceof UserError && e.message.startsWith('gensen --device cuda: onnxruntime-node has no CUDA provider here') && !e.message.includes('\n'),
   );
   const dir = mkdtempSync(join(tmpdir(), 'gensen-cuda-cli-'));
   try {
@@ -75,7 +96,10 @@ test('cuda: without the provider files, --device cuda is one line naming the mis
     writeFileSync(input, 'a b c\n');
     const r = runCli(['encode', '--models-dir', FIX, '--prefix1', 'tiny1', '--input', input, '--out', out, '--device', 'cuda']);
     assert.equal(r.status, 2, r.stderr);
-    const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('gensen-eval:'));
+    const lines = r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('gensen-eval:'));
     assert.equal(lines.length, 1, r.stderr);
     assert.match(lines[0]!, /^gensen-eval: gensen --device cuda: .*libonnxruntime_providers_cuda\.so is absent.*ONNXRUNTIME_NODE_INSTALL=cuda12/);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
@@ -110,7 +134,7 @@ function installWithoutCuda(): string {
   return pkg;
 }
 
-test('cuda: a provider whose CUDA libraries are missing is one line naming the library (onnxruntime\'s own log stays in the child)', async (t) => {
+test("cuda: a provider whose CUDA libraries are missing is one line naming the library (onnxruntime's own log stays in the child)", async (t) => {
   if (process.platform !== 'linux' || process.arch !== 'x64') return t.skip('onnxruntime-node ships the CUDA provider for linux x64 only');
   const pkg = installWithoutCuda();
   try {
@@ -118,7 +142,10 @@ test('cuda: a provider whose CUDA libraries are missing is one line naming the l
     const problem = await cudaProviderProblem(0, pkg);
     t.diagnostic(problem ?? 'null');
     assert.ok(problem !== null);
-    assert.match(problem, /^the CUDA provider failed: \S+libonnxruntime_providers_cuda\.so could not be loaded: libcublasLt\.so\.12: cannot open shared object file/);
+    assert.match(
+      problem,
+      /^the CUDA provider failed: \S+libonnxruntime_providers_cuda\.so could not be loaded: libcublasLt\.so\.12: cannot open shared object file/,
+    );
     assert.match(problem, /CUDA 12 and cuDNN 9/);
     assert.equal(problem.includes('\n'), false);
     // A provider file that is not a library at all: the memo keeps the first answer; a new check sees it.
@@ -171,6 +198,22 @@ test('cuda: the identity says device cuda and the record names the NVIDIA GPU; f
 test('cuda: full-size models (nli_large and its 2-layer shapes) within 1e-4 of the CPU, batches of 1 and 256', async (t) => {
   if (!(await needCuda(t))) return;
   const onCuda = (w: Parameters<typeof GruRunner.create>[0], emb: Float32Array): Promise<GruRunner> => GruRunner.create(w, emb, { provider: 'cuda' });
-  await fullSizeParity(t, 1, [[1, 7], [256, 12]], onCuda);
-  await fullSizeParity(t, 2, [[1, 5], [256, 6]], onCuda);
+  await fullSizeParity(
+    t,
+    1,
+    [
+      [1, 7],
+      [256, 12],
+    ],
+    onCuda,
+  );
+  await fullSizeParity(
+    t,
+    2,
+    [
+      [1, 5],
+      [256, 6],
+    ],
+    onCuda,
+  );
 });

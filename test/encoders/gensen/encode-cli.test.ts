@@ -71,7 +71,10 @@ test(
     const states = readNpy(readFileSync(join(dir, 'out.states.npy')));
     const want = expected.cases['tiny1']!.states;
     const tMax = Math.max(...want.map((s) => s.length));
-    assert.deepEqual([...lens.data], want.map((s) => s.length));
+    assert.deepEqual(
+      [...lens.data],
+      want.map((s) => s.length),
+    );
     assert.deepEqual(states.shape, [24, tMax, 12]);
     want.forEach((s, i) => {
       const padded = [...s, ...Array.from({ length: tMax - s.length }, () => new Array(12).fill(0))];
@@ -79,7 +82,10 @@ test(
     });
     await runEncode(args(dir, { input: join(dir, 'in.jsonl'), out: join(dir, 'j.npy'), pool: 'max' }));
     assert.deepEqual(readFileSync(join(dir, 'j.npy')), readFileSync(join(dir, 'out.npy')));
-    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
   }),
 );
 
@@ -106,7 +112,9 @@ test(
     const outs: Buffer[] = [];
     for (const glove of ['py2-glove8u.txt', 'py2-glove8u.h5']) {
       const out = join(dir, `${glove}.npy`);
-      await runEncode(args(dir, { prefix1: 'py2a', prefix2: 'py2b', pool: 'max', input: join(dir, 'py2.txt'), out, glove: join(EXP, glove), vocab: join(dir, 'vocab.json') }));
+      await runEncode(
+        args(dir, { prefix1: 'py2a', prefix2: 'py2b', pool: 'max', input: join(dir, 'py2.txt'), out, glove: join(EXP, glove), vocab: join(dir, 'vocab.json') }),
+      );
       outs.push(readFileSync(out));
       assertClose(readNpy(readFileSync(out)).data, ref.cases['encode@py2a+py2b']!.max, glove);
     }
@@ -124,12 +132,18 @@ test(
       assert.doesNotMatch(e.message, /\n/);
       return true;
     };
-    await assert.rejects(runEncode(args(dir, { input: join(dir, 'bad.jsonl') })), isUserError(/bad\.jsonl:2: expected a JSON string or \{"text": "\.\.\."\} .*without a string "text" field/));
+    await assert.rejects(
+      runEncode(args(dir, { input: join(dir, 'bad.jsonl') })),
+      isUserError(/bad\.jsonl:2: expected a JSON string or \{"text": "\.\.\."\} .*without a string "text" field/),
+    );
     await assert.rejects(runEncode(args(dir, { prefix1: 'nli_large' })), isUserError(/nli_large\.model.*Maluuba\/gensen/));
     await assert.rejects(runEncode(args(dir, { encoderBatchSize: 0 })), isUserError(/--encoder-batch-size/));
     await assert.rejects(runEncode(args(dir, { vocab: join(dir, 'in.txt') })), isUserError(/needs --glove/));
     assert.equal(existsSync(join(dir, 'out.npy')), false);
-    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
   }),
 );
 
@@ -144,22 +158,49 @@ test(
     assert.deepEqual(readFileSync(join(dir, 'obj.npy')), want);
     // An existing --out is refused (and left as it was) unless --force.
     writeFileSync(join(dir, 'keep.npy'), 'precious');
-    await assert.rejects(runEncode(args(dir, { out: join(dir, 'keep.npy') })), (e: Error) => e.name === 'UserError' && /keep\.npy exists: pass --force/.test(e.message));
+    await assert.rejects(
+      runEncode(args(dir, { out: join(dir, 'keep.npy') })),
+      (e: Error) => e.name === 'UserError' && /keep\.npy exists: pass --force/.test(e.message),
+    );
     assert.equal(readFileSync(join(dir, 'keep.npy'), 'utf8'), 'precious');
     await runEncode(args(dir, { out: join(dir, 'keep.npy'), pool: 'max', force: true }));
     assert.deepEqual(readFileSync(join(dir, 'keep.npy')), want);
     // Empty lines: warned about by line number, and still one row each.
     writeFileSync(join(dir, 'gaps.txt'), ['a b', '', 'c', '   ', 'd'].join('\n') + '\n');
     const warnings: string[] = [];
-    const r = await runEncode(args(dir, { input: join(dir, 'gaps.txt'), out: join(dir, 'gaps.npy') }), () => undefined, (m) => warnings.push(m));
+    const r = await runEncode(
+      args(dir, { input: join(dir, 'gaps.txt'), out: join(dir, 'gaps.npy') }),
+      () => undefined,
+      (m) => warnings.push(m),
+    );
     assert.equal(r.rows, 5);
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!, /gaps\.txt: 2 empty line\(s\) \(2, 4\); each still gets a row/);
     // Standard input through the CLI, as a pipe would give it.
-    const cli = spawnSync(process.execPath, [join(process.cwd(), 'dist', 'src', 'cli.js'), 'encode', '--models-dir', FIX, '--prefix1', 'tiny1', '--pool', 'max', '--batch-size', '8', '--input', '-', '--out', join(dir, 'stdin.npy'), '--quiet'], {
-      input: expected.sentences.join('\n') + '\n',
-      encoding: 'utf8',
-    });
+    const cli = spawnSync(
+      process.execPath,
+      [
+        join(process.cwd(), 'dist', 'src', 'cli.js'),
+        'encode',
+        '--models-dir',
+        FIX,
+        '--prefix1',
+        'tiny1',
+        '--pool',
+        'max',
+        '--batch-size',
+        '8',
+        '--input',
+        '-',
+        '--out',
+        join(dir, 'stdin.npy'),
+        '--quiet',
+      ],
+      {
+        input: expected.sentences.join('\n') + '\n',
+        encoding: 'utf8',
+      },
+    );
     assert.equal(cli.status, 0, cli.stderr);
     assert.deepEqual(readFileSync(join(dir, 'stdin.npy')), want);
   }),
@@ -172,12 +213,23 @@ test(
     const want = readFileSync(join(dir, 'out.npy'));
     const warnings: string[] = [];
     const { encoderBatchSize: _, ...viaAlias } = args(dir, { pool: 'max', out: join(dir, 'alias.npy') });
-    await runEncode({ ...viaAlias, batchSize: 8 }, () => undefined, (m) => warnings.push(m));
-    await runEncode({ ...viaAlias, batchSize: 8, out: join(dir, 'alias2.npy') }, () => undefined, (m) => warnings.push(m));
+    await runEncode(
+      { ...viaAlias, batchSize: 8 },
+      () => undefined,
+      (m) => warnings.push(m),
+    );
+    await runEncode(
+      { ...viaAlias, batchSize: 8, out: join(dir, 'alias2.npy') },
+      () => undefined,
+      (m) => warnings.push(m),
+    );
     assert.deepEqual(readFileSync(join(dir, 'alias.npy')), want);
     assert.deepEqual(readFileSync(join(dir, 'alias2.npy')), want);
     assert.equal(warnings.filter((w) => /--batch-size is deprecated: use --encoder-batch-size/.test(w)).length, 1);
-    await assert.rejects(runEncode({ ...viaAlias, batchSize: 4, encoderBatchSize: 8, out: join(dir, 'x.npy') }), /--batch-size 4 and --encoder-batch-size 8 contradict each other/);
+    await assert.rejects(
+      runEncode({ ...viaAlias, batchSize: 4, encoderBatchSize: 8, out: join(dir, 'x.npy') }),
+      /--batch-size 4 and --encoder-batch-size 8 contradict each other/,
+    );
     // GenSen's --pool defaults to best, which is last under encode (get_representation's default).
     await runEncode(args(dir, { pool: undefined, out: join(dir, 'best.npy') }));
     await runEncode(args(dir, { pool: 'last', out: join(dir, 'last.npy') }));

@@ -165,7 +165,10 @@ test('the expanded embedding tables match sklearn LinearRegression predictions',
 test('length buckets cover every sentence once, longest first', () => {
   const lens = [3, 40, 5, 5, 38, 2, 39, 7];
   const chunks = lengthBuckets(lens, 3);
-  assert.deepEqual(chunks.flat().sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7]);
+  assert.deepEqual(
+    chunks.flat().sort((a, b) => a - b),
+    [0, 1, 2, 3, 4, 5, 6, 7],
+  );
   assert.deepEqual(chunks[0], [1, 6, 4]);
   for (const c of chunks) assert.ok(c.length <= 3);
 });

@@ -41,17 +41,20 @@ function mutate(rng: Rng, data: Buffer, kind: number): Buffer {
   switch (kind) {
     case 0: // truncation
       return out.subarray(0, rng.int(out.length));
-    case 1: { // a few random bytes
+    case 1: {
+      // a few random bytes
       const n = 1 + rng.int(4);
       for (let i = 0; i < n; i++) out[rng.int(out.length)] = rng.int(256);
       return out;
     }
-    case 2: { // a plausible length field gone huge
+    case 2: {
+      // a plausible length field gone huge
       const at = rng.int(out.length - 4);
       out.writeUInt32LE([0xffffffff, 0x7fffffff, 0x10000000, 0xfffffff0][rng.int(4)]!, at);
       return out;
     }
-    default: { // one bit
+    default: {
+      // one bit
       const at = rng.int(out.length);
       out[at]! ^= 1 << rng.int(8);
       return out;
@@ -88,10 +91,17 @@ for (const { file, parse } of TARGETS) {
 }
 
 test('fuzz: every truncation of tiny1.model and the vocab is refused', () => {
-  for (const [file, parse] of [['tiny1.model', parseStateDict], ['tiny1_vocab.pkl', parseVocab]] as const) {
+  for (const [file, parse] of [
+    ['tiny1.model', parseStateDict],
+    ['tiny1_vocab.pkl', parseVocab],
+  ] as const) {
     const data = readFileSync(join(DIR, file));
     for (let n = 0; n < data.length; n += 7) {
-      assert.equal(attempt(`${file} cut at ${n}`, () => parse(file, data.subarray(0, n))), 'refused', `${file} cut at ${n}`);
+      assert.equal(
+        attempt(`${file} cut at ${n}`, () => parse(file, data.subarray(0, n))),
+        'refused',
+        `${file} cut at ${n}`,
+      );
     }
   }
 });
@@ -104,7 +114,10 @@ const u32 = (n: number): number[] => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0
 const sbs = (s: string): Buffer => b([0x55, s.length], s); // SHORT_BINSTRING
 
 function refusal(data: Buffer, pattern: RegExp, opts: Parameters<typeof unpickle>[1] = { file: 'h.pkl' }): void {
-  assert.throws(() => unpickle(data, opts), (e: unknown) => e instanceof UserError && pattern.test(e.message));
+  assert.throws(
+    () => unpickle(data, opts),
+    (e: unknown) => e instanceof UserError && pattern.test(e.message),
+  );
 }
 
 test('hostile pickles: code globals are refused however they are spelled', () => {
@@ -173,11 +186,21 @@ function tensorPickle(numel: number[], offset: number, size: number[], stride: n
     'ccollections\nOrderedDict\n)R(',
     sbs('w'),
     'ctorch._utils\n_rebuild_tensor\n(',
-    '(', sbs('storage'), 'ctorch\nFloatStorage\n', sbs('k'), sbs('cpu'), bin(numel[0]!), 'Nt',
+    '(',
+    sbs('storage'),
+    'ctorch\nFloatStorage\n',
+    sbs('k'),
+    sbs('cpu'),
+    bin(numel[0]!),
+    'Nt',
     'Q',
     bin(offset),
-    '(', ...size.map(bin), 't',
-    '(', ...stride.map(bin), 't',
+    '(',
+    ...size.map(bin),
+    't',
+    '(',
+    ...stride.map(bin),
+    't',
     'tRu.',
   );
 }
@@ -196,7 +219,10 @@ test('hostile checkpoints: storage and tensor sizes are checked before allocatio
     // the pickle claims a 2^31-element storage (and a tensor that uses it); the data is not there
     [legacy(tensorPickle([0x7fffffff], 0, [0x7fffffff], [1]), ['k'], b(count(0x7fffffff), floats(6))), /truncated file: storage 'k' needs 8589934588 bytes/],
     // a 2^31-element storage behind a 2 x 3 tensor: refused from the pickle, before any data is read (issue 25)
-    [legacy(tensorPickle([0x7fffffff], 0, [2, 3], [3, 1]), ['k'], b(count(0x7fffffff), floats(6))), /storage 'k' declares 2147483647 elements but its tensors use 6/],
+    [
+      legacy(tensorPickle([0x7fffffff], 0, [2, 3], [3, 1]), ['k'], b(count(0x7fffffff), floats(6))),
+      /storage 'k' declares 2147483647 elements but its tensors use 6/,
+    ],
     // count in the data disagrees with the pickle
     [legacy(tensorPickle([6], 0, [2, 3], [3, 1]), ['k'], b(count(2 ** 40), floats(6))), /has 1099511627776 elements in the data, 6 in the pickle/],
     // a huge tensor over a small storage
@@ -211,7 +237,11 @@ test('hostile checkpoints: storage and tensor sizes are checked before allocatio
     [legacy(tensorPickle([6], 0, [6], [1]), [], Buffer.alloc(0)), /no data for storage 'k'/],
   ];
   for (const [data, pattern] of cases) {
-    assert.throws(() => parseStateDict('h.model', data), (e: unknown) => e instanceof UserError && pattern.test(e.message), String(pattern));
+    assert.throws(
+      () => parseStateDict('h.model', data),
+      (e: unknown) => e instanceof UserError && pattern.test(e.message),
+      String(pattern),
+    );
   }
 });
 
@@ -229,7 +259,8 @@ test('fuzz: random opcode streams end in a value or a clean refusal', { timeout:
     for (let k = 0; k < n; k++) {
       const r = rng.int(10);
       if (r < 6) bytes.push(alphabet[rng.int(alphabet.length)]!);
-      else if (r < 8) bytes.push(rng.int(4)); // small arguments
+      else if (r < 8)
+        bytes.push(rng.int(4)); // small arguments
       else if (r < 9) bytes.push(0x0a);
       else bytes.push(rng.int(256));
     }

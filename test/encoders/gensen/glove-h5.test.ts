@@ -65,7 +65,15 @@ async function encodeRun(name: string, file: string, pool: 'max' | 'last'): Prom
 
 /** The evaluate path: gensen_senteval.py's prepare (task vocabulary) and batcher. */
 async function sentevalRun(name: string, file: string, task: string, vocabText: VocabText): Promise<{ out: Matrix[]; notes: string[] }> {
-  const enc = await createGensenEncoder({ modelsDir: FIX, ...MODELS[name]!, pool: 'best', maxPool: 'faithful', glove: join(EXP, file), senteval: true, vocabText });
+  const enc = await createGensenEncoder({
+    modelsDir: FIX,
+    ...MODELS[name]!,
+    pool: 'best',
+    maxPool: 'faithful',
+    glove: join(EXP, file),
+    senteval: true,
+    vocabText,
+  });
   try {
     await enc.prepare({ taskId: task, samples: expected.sentences.map((s) => pySplit(s)) });
     const out: Matrix[] = [];
@@ -126,7 +134,14 @@ for (const task of ['MR', 'TREC']) {
 
 test("an .h5 word that is not UTF-8 reaches the encoder's notes, once", async () => {
   const notes: string[] = [];
-  const enc = await createGensenEncoder({ modelsDir: FIX, prefix1: 'py2a', pool: 'max', maxPool: 'faithful', glove: join(EXP, 'glove-latin1.h5'), onNote: (n) => notes.push(n) });
+  const enc = await createGensenEncoder({
+    modelsDir: FIX,
+    prefix1: 'py2a',
+    pool: 'max',
+    maxPool: 'faithful',
+    glove: join(EXP, 'glove-latin1.h5'),
+    onNote: (n) => notes.push(n),
+  });
   try {
     await enc.expandTo(['café', 'naïve', 'plain'], 'words');
     const want = /glove-latin1\.h5: 2 words of 'words_flatten' are not valid UTF-8 and were read as latin-1/;

@@ -18,7 +18,20 @@ import type { GruBackend } from '../../../src/encoders/gensen/backend.js';
 import { Rng } from '../../../src/util/rng.js';
 import { maxAbsDiff } from '../../helpers/diff.js';
 import { needGpu } from '../../helpers/gpu.js';
-import { assertZeroPastEnd, compareRuns, EXPANSION_SETS, expansionParity, faithfulMaxVsPytorch, FIX, fullSizeParity, MODEL_SETS, pair, poolingParity, randomBatch, TOL } from '../../helpers/gensen-parity.js';
+import {
+  assertZeroPastEnd,
+  compareRuns,
+  EXPANSION_SETS,
+  expansionParity,
+  faithfulMaxVsPytorch,
+  FIX,
+  fullSizeParity,
+  MODEL_SETS,
+  pair,
+  poolingParity,
+  randomBatch,
+  TOL,
+} from '../../helpers/gensen-parity.js';
 import { FULL, syntheticGensen, syntheticSentences } from '../../helpers/synthetic-gensen.js';
 
 for (const [name, prefixes, batches] of MODEL_SETS) {
@@ -60,7 +73,7 @@ test('gpu: the identity says device gpu; the CPU identity is unchanged; auto pic
   }
 });
 
-test('gpu: batches split into chunks and readback rounds give the CPU runner\'s finals, steps and maxima', async (t) => {
+test("gpu: batches split into chunks and readback rounds give the CPU runner's finals, steps and maxima", async (t) => {
   if (!(await needGpu(t))) return;
   const rng = new Rng(42);
   for (const prefix of ['tiny1', 'tiny2']) {
@@ -82,7 +95,9 @@ test('gpu: batches split into chunks and readback rounds give the CPU runner\'s 
         for (const g of [small, plain]) {
           const r = await g.run(ids, lens, T, { sequence: true, maxPool: true });
           const d = compareRuns(c, r, lens);
-          t.diagnostic(`${prefix} B=${B} T=${T} ${g === small ? 'split' : 'whole'}: finals ${d.finals.toExponential(2)}, steps ${d.steps.toExponential(2)}, maxima ${d.maxima.toExponential(2)}`);
+          t.diagnostic(
+            `${prefix} B=${B} T=${T} ${g === small ? 'split' : 'whole'}: finals ${d.finals.toExponential(2)}, steps ${d.steps.toExponential(2)}, maxima ${d.maxima.toExponential(2)}`,
+          );
           assert.ok(d.finals <= TOL && d.steps <= TOL && d.maxima <= TOL, JSON.stringify(d));
           assertZeroPastEnd(r, lens, T);
           const f = await g.run(ids, lens, T, { sequence: false });
@@ -109,7 +124,10 @@ test('gpu: an id outside the table and a lost Dawn instance are caught (the inst
     (runInNewContext('gc') as () => void)();
     const ok = await g.run(BigInt64Array.from([0n, 5n, 2n]), Int32Array.from([3]), 3, { sequence: false });
     assert.equal(ok.finals.length, 2 * m.weights.hidden);
-    await assert.rejects(g.run(BigInt64Array.from([0n, 60n, 2n]), Int32Array.from([3]), 3, { sequence: false }), /id 60 outside the embedding table of 60 rows/);
+    await assert.rejects(
+      g.run(BigInt64Array.from([0n, 60n, 2n]), Int32Array.from([3]), 3, { sequence: false }),
+      /id 60 outside the embedding table of 60 rows/,
+    );
   } finally {
     await g.close();
   }
@@ -121,10 +139,15 @@ const smallScratch = (w: GensenModelData['weights'], emb: Float32Array): Promise
 
 test('gpu: full-size 1-layer model (nli_large shapes), batches of 1 and of 200 short sentences in 3 chunks, within 1e-4 of the CPU', async (t) => {
   if (!(await needGpu(t))) return;
-  await fullSizeParity(t, 1, [
-    [1, 7],
-    [200, 2],
-  ], smallScratch);
+  await fullSizeParity(
+    t,
+    1,
+    [
+      [1, 7],
+      [200, 2],
+    ],
+    smallScratch,
+  );
 });
 
 test('gpu: full-size 2-layer model (nli_large_bothskip_2layer shapes), batch of 1, within 1e-4 of the CPU', async (t) => {

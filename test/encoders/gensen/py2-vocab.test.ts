@@ -53,7 +53,10 @@ test('a Python 2 protocol 0 vocabulary reads as UTF-8: every word, in id order, 
     assert.match(raw.toString('latin1'), /\ng\d+\n/);
     const v = await loadVocab(join(FIX, `${prefix}_vocab.pkl`));
     assert.deepEqual(v.id2word, expected.vocab[prefix]);
-    assert.deepEqual([...v.word2id.entries()].sort((a, b) => a[1] - b[1]).map(([w]) => w), expected.vocab[prefix]);
+    assert.deepEqual(
+      [...v.word2id.entries()].sort((a, b) => a[1] - b[1]).map(([w]) => w),
+      expected.vocab[prefix],
+    );
     assert.deepEqual(v.notes, []);
   }
   const a = await loadVocab(join(FIX, 'py2a_vocab.pkl'));
@@ -174,9 +177,16 @@ for (const task of ['MR', 'TREC']) {
         for (const name of Object.keys(MODELS)) {
           const r = await sentevalRun(name, task, glove, vocabText);
           assert.ok(r.diff <= 2e-5, `${name}: ${r.diff} at ${r.where}`);
-          assert.equal(r.notes.some((n) => /non-ASCII character get the <unk> row/.test(n)), vocabText === 'python2');
+          assert.equal(
+            r.notes.some((n) => /non-ASCII character get the <unk> row/.test(n)),
+            vocabText === 'python2',
+          );
           // Dependent vector columns, or fewer shared words than dimensions: the minimum-norm fit, said in a note.
-          assert.equal(r.notes.some((n) => /minimum-norm least-squares map/.test(n)), !glove.startsWith('py2-glove6'), r.notes.join('\n'));
+          assert.equal(
+            r.notes.some((n) => /minimum-norm least-squares map/.test(n)),
+            !glove.startsWith('py2-glove6'),
+            r.notes.join('\n'),
+          );
         }
       });
     }

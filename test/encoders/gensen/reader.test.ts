@@ -129,7 +129,10 @@ test('checkGensenStateDict names missing, unexpected and misshapen keys', () => 
   const missing = new Map(base);
   missing.delete('encoder.bias_hh_l0_reverse');
   missing.set('decoder.weight', { shape: [1], data: new Float32Array(1) });
-  rejects(() => checkGensenStateDict('m.model', missing), /^m\.model: not a GenSen encoder state dict.*missing encoder\.bias_hh_l0_reverse; unexpected 'decoder\.weight'$/);
+  rejects(
+    () => checkGensenStateDict('m.model', missing),
+    /^m\.model: not a GenSen encoder state dict.*missing encoder\.bias_hh_l0_reverse; unexpected 'decoder\.weight'$/,
+  );
   const misshapen = new Map(base);
   misshapen.set('encoder.weight_ih_l0_reverse', { shape: [18, 7], data: new Float32Array(18 * 7) });
   rejects(() => checkGensenStateDict('m.model', misshapen), /encoder\.weight_ih_l0_reverse is \[18, 7\], expected \[18, 8\]/);
@@ -190,7 +193,10 @@ test('file-level errors name the file and the problem', async () => {
   rejects(() => parseStateDict('t.model', legacy.subarray(0, 700)), /^t\.model: truncated file/);
   rejects(() => parseStateDict('z.model', makeZip([{ name: 'archive/version', data: Buffer.from('3\n') }])), /^z\.model: a zip archive without data\.pkl/);
   const listPickle = Buffer.from([0x80, 0x02, 0x5d, 0x71, 0x00, 0x28, 0x4b, 0x01, 0x4b, 0x02, 0x65, 0x2e]); // [1, 2]
-  rejects(() => parseStateDict('l.model', makeZip([{ name: 'archive/data.pkl', data: listPickle }])), /^l\.model: not a state dict: the checkpoint holds a list\/tuple/);
+  rejects(
+    () => parseStateDict('l.model', makeZip([{ name: 'archive/data.pkl', data: listPickle }])),
+    /^l\.model: not a state dict: the checkpoint holds a list\/tuple/,
+  );
   const zipped = readFileSync(join(DIR, 'tiny1.zip.model'));
   rejects(() => parseStateDict('z.model', zipped.subarray(0, zipped.length - 30)), /^z\.model: corrupt or truncated zip archive/);
 });
@@ -241,7 +247,9 @@ test('unpickle matches Python on every protocol and on Python 2 text opcodes', (
       return { dict: (want as { dict: [unknown, unknown][] }).dict.map(([wk, wv], i) => [normalise(wk, entries[i]![0]), normalise(wv, entries[i]![1])]) };
     }
     if (want && typeof want === 'object' && 'set' in want && got instanceof Set) {
-      return { set: [...got].map((x) => (typeof x === 'number' ? { int: String(x) } : tagged(x))).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)) };
+      return {
+        set: [...got].map((x) => (typeof x === 'number' ? { int: String(x) } : tagged(x))).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)),
+      };
     }
     return tagged(got);
   };
