@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliArgv, type CliResult } from '../helpers/cli.js';
+import { cliArgv, assertOneLine, type CliResult } from '../helpers/cli.js';
 import { repoRoot, senteval } from '../helpers/data.js';
 import { PROBE_SENTENCES } from '../../src/encoders/http/http-encoder.js';
 
@@ -58,15 +58,6 @@ function cliAsync(args: readonly string[], o: RunOptions = {}, onStderr?: (text:
       resolve({ status, stdout, stderr });
     }),
   );
-}
-
-/** Exactly one line on stderr (the error), no stack trace, the expected exit code. */
-function assertOneLine(r: CliResult, code: number, re: RegExp): void {
-  assert.equal(r.status, code, `exit ${r.status}, expected ${code}; stderr:\n${r.stderr}`);
-  assert.doesNotMatch(r.stderr, /\n\s+at |internal error/, 'no stack trace');
-  const lines = r.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, `one line on stderr, got:\n${r.stderr}`);
-  assert.match(lines[0]!, re);
 }
 
 /** No temp or lock file anywhere under `dir`. */

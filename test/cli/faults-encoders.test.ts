@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { runCli, spawnCli, type CliResult } from '../helpers/cli.js';
+import { runCli, spawnCli, assertOneLine, type CliResult } from '../helpers/cli.js';
 import { runCliAsync } from '../helpers/cli-async.js';
 import { repoRoot } from '../helpers/data.js';
 import { readNpy } from '../../src/formats/npy.js';
@@ -25,15 +25,6 @@ test.after(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 const fixtures = join(repoRoot(), 'test', 'fixtures');
-
-/** Exactly one line on stderr (the error), no stack trace, the expected exit code. */
-function assertOneLine(r: CliResult, code: number, re: RegExp): void {
-  assert.equal(r.status, code, `exit ${r.status}, expected ${code}; stderr:\n${r.stderr}`);
-  assert.doesNotMatch(r.stderr, /\n\s+at |internal error/, 'no stack trace');
-  const lines = r.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, `one line on stderr, got:\n${r.stderr}`);
-  assert.match(lines[0]!, re);
-}
 
 // ---------------------------------------------------------------------------------------------
 // 4: .npy headers as NumPy defines them

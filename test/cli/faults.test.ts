@@ -25,7 +25,7 @@ import {
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { cliArgv, runCli, type CliResult } from '../helpers/cli.js';
+import { cliArgv, runCli, assertOneLine, type CliResult } from '../helpers/cli.js';
 import { repoRoot, senteval } from '../helpers/data.js';
 import { readNpy } from '../../src/formats/npy.js';
 
@@ -33,15 +33,6 @@ const tmp = mkdtempSync(join(tmpdir(), 'gensen-eval-faults-'));
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
 const fixtures = join(repoRoot(), 'test', 'fixtures');
 const ENOSPC = 'GENSEN_EVAL_TEST_ENOSPC';
-
-/** Exactly one line on stderr (the error), no stack trace, the expected exit code. */
-function assertOneLine(r: CliResult, code: number, re: RegExp): void {
-  assert.equal(r.status, code, `exit ${r.status}, expected ${code}; stderr:\n${r.stderr}`);
-  assert.doesNotMatch(r.stderr, /\n\s+at |internal error/, 'no stack trace');
-  const lines = r.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, `one line on stderr, got:\n${r.stderr}`);
-  assert.match(lines[0]!, re);
-}
 
 function warnings(r: CliResult): string[] {
   return r.stderr.split('\n').filter((l) => l.startsWith('gensen-eval: warning:'));

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from './data.js';
@@ -39,4 +40,13 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Cl
     timeout: 600_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Exactly one line on stderr (the error), no stack trace, the expected exit code. */
+export function assertOneLine(r: CliResult, code: number, re: RegExp): void {
+  assert.equal(r.status, code, `exit ${r.status}, expected ${code}; stderr:\n${r.stderr}`);
+  assert.doesNotMatch(r.stderr, /\n\s+at |internal error/, 'no stack trace');
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `one line on stderr, got:\n${r.stderr}`);
+  assert.match(lines[0]!, re);
 }
