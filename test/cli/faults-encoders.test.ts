@@ -170,7 +170,8 @@ async function until(what: string, ok: () => boolean, boundMs = 600_000): Promis
   }
 }
 
-function commandArgs(mode: string, pidFile: string, out: string, extra: string[] = []): string[] {
+/** `evaluate` on the SNLI fixture through `--encoder command` running `command`. */
+function evaluateWithCommand(command: string, out: string, extra: string[] = []): string[] {
   return [
     'evaluate',
     '--no-progress',
@@ -186,8 +187,14 @@ function commandArgs(mode: string, pidFile: string, out: string, extra: string[]
     '--encoder',
     'command',
     '--command',
-    `'${process.execPath}' '${childScript()}' ${mode} '${pidFile}' ${extra.join(' ')}`,
+    command,
+    ...extra,
   ];
+}
+
+/** The fixture child script in `mode`, recording its pids in `pidFile`. */
+function commandArgs(mode: string, pidFile: string, out: string, extra: string[] = []): string[] {
+  return evaluateWithCommand(`'${process.execPath}' '${childScript()}' ${mode} '${pidFile}' ${extra.join(' ')}`, out);
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -216,25 +223,7 @@ test('8: a child that never answers is stopped after --request-timeout, in one l
   const pids = join(tmp, '8-timeout.sh-pids');
   const out = join(tmp, '8-timeout.json');
   const command = `sleep 1000 & echo $$ $! > '${pids}'; exec '${process.execPath}' '${childScript()}' hang '${join(tmp, '8-timeout.pids')}'`;
-  const r = await runCliAsync([
-    'evaluate',
-    '--no-progress',
-    '--no-cache',
-    '--data-dir',
-    snliData,
-    '--tasks',
-    'SNLI',
-    '--config',
-    'fast',
-    '--out',
-    out,
-    '--encoder',
-    'command',
-    '--command',
-    command,
-    '--request-timeout',
-    '2',
-  ]);
+  const r = await runCliAsync(evaluateWithCommand(command, out, ['--request-timeout', '2']));
   assertOneLine(r, 2, /command encoder .*: no reply to "(hello|prepare|encode)" within 2 s \(--request-timeout\)/);
   const [child, sleeper] = readFileSync(pids, 'utf8').trim().split(' ').map(Number) as [number, number];
   await until('the encoder and the background sleep to be gone', () => !running(child) && !running(sleeper), 120_000);
