@@ -127,7 +127,7 @@ export function fitLockstep(data: LabelledData, trainRows: Int32Array, validatio
   let train1 = step;
   if (!train1) {
     const e = wasmLinear();
-    if (!e || s.nhid > 0) throw new Error('lockstep: no step for these settings (see lockstepSupported)');
+    if (!e || !lockstepSupported(s)) throw new Error('lockstep: no step for these settings (see lockstepSupported)');
     for (const m of members) m.net.useEngine(e, data.X, s.batchSize, members.length);
     train1 = simdLinearStep(e, data, s);
   }

@@ -129,6 +129,9 @@ export function lockstepPartners(a: ProbeJob, b: ProbeJob): boolean {
   return (
     a.kind === 'classify' &&
     b.kind === 'classify' &&
+    // Only the logistic probe trains in lockstep (lockstepSupported); grouping MLP jobs would run them
+    // one after another on one worker while the others idle.
+    a.settings.nhid === 0 &&
     a.dataset === b.dataset &&
     a.nclasses === b.nclasses &&
     a.seed === b.seed &&

@@ -14,7 +14,8 @@ const reference = JSON.parse(readFileSync(join(repoRoot(), 'test', 'fixtures', '
   table: { columns: string[]; scores: string[] };
 };
 // The issue's bar: every cell of the table to 0.05 points.
-const TOL = 0.05;
+// 0.05 points, with room for the binary representation of two 2-decimal cells (50.86 − 50.81 > 0.05 in floats).
+const TOL = 0.05 + 1e-9;
 
 test("evaluate --tasks sts7 + leaderboard --view sts7 (bow) reproduce SimCSE's SentEval table, every cell to 0.05 points", (t) => {
   const dataDir = senteval(t);

@@ -136,7 +136,12 @@ for (const reduction of ['mean', 'sum'] as LossReduction[]) {
     for (const form of FORMS) {
       const Xin = input(X, d, form);
       const net = relatednessNet(params.slice(), d, targets, nclass);
-      if (form.startsWith('simd')) net.useEngine(WasmLinear.create(), Xin, END - START);
+      if (form.startsWith('simd')) {
+        // A missing engine would quietly run the scalar path under the SIMD form's name.
+        const e = WasmLinear.create();
+        assert.ok(e, 'WebAssembly SIMD engine');
+        net.useEngine(e, Xin, END - START);
+      }
       const loss = net.lossAndGrad(Xin, NO_LABELS, ROWS, START, END, reduction);
       assertStep(form, loss, net.grad, ref, params);
     }

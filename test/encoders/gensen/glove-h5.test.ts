@@ -85,7 +85,9 @@ async function sentevalRun(name: string, file: string, task: string, vocabText: 
 }
 
 test('the reference fits on non-ASCII words shared with each model, and expands non-ASCII task words', () => {
+  assert.ok(Object.keys(expected.cases).length > 0, 'the fixture holds cases');
   for (const [k, c] of Object.entries(expected.cases)) {
+    assert.ok(c.expansion.length > 0, `${k}: an expansion to check`);
     for (const e of c.expansion) {
       assert.ok(e.sharedNonAscii > 0, k);
       assert.equal(e.rank, 8, k);
