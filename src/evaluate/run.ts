@@ -138,10 +138,18 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
   );
   opts.progress.status?.(`preparing the ${encoder.identity.name} encoder for ${todo.length} task(s)…`);
   await encoder.prepareRun?.(todo.map((def, i) => taskContext(def, loaded[i]!)));
-  // Tasks that read the same sentences (SICK-E and SICK-R) encode them once per run. Only tasks
-  // that read the same files can: the others get a set of their own without hashing every sentence.
+  // Tasks that read the same sentences (SICK-E and SICK-R) encode them once per run: neighbours in
+  // the run reading the same files, with an encoder whose vectors do not depend on the batch (a
+  // batch-dependent one batches each task in its own sorted order, so nothing would match). Only
+  // neighbours share, so a store is never held across other tasks (the memory check counts one
+  // store at a time); the others get a set of their own without hashing every sentence.
   const filesOf = loaded.map((d) => [...d.files].sort().join('\n'));
-  const sets = loaded.map((d, i) => (filesOf.filter((f) => f === filesOf[i]).length > 1 ? sentenceSet(d.splits) : `task ${i}`));
+  const sets = loaded.map((d, i) => {
+    if (encoder.batchIndependent !== true || (filesOf[i] !== filesOf[i - 1] && filesOf[i] !== filesOf[i + 1])) return `task ${i}`;
+    let first = i;
+    while (first > 0 && filesOf[first - 1] === filesOf[i]) first--;
+    return `${sentenceSet(d.splits)} (tasks from ${first})`;
+  });
   const stores = new RunStores(sets);
   for (const [i, def] of todo.entries()) {
     const data = loaded[i]!;
