@@ -3,7 +3,6 @@
  * the input of examples/encoders/bow.mjs and bow.py and of any bag-of-words tool. The package's JSON
  * holds 102 numbers per word (100 dimensions, then an L2 norm and a word index): this writes the 100.
  */
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { taskContext } from '../evaluate/run-task.js';
@@ -12,7 +11,7 @@ import { DATA_DIR_HELP, dataLocation } from '../tasks/data-dir.js';
 import { loadTask } from '../tasks/load.js';
 import { resolveTasks } from '../tasks/registry.js';
 import { UserError } from '../util/errors.js';
-import { assertWritableOutput } from '../util/out-path.js';
+import { assertWritableOutput, refuseExistingOut } from '../util/out-path.js';
 import { configureVectorCache, loadEmbeddedVectors } from '../vectors/embedded.js';
 import { writeGloveText } from '../vectors/glove-export.js';
 import { examplesEpilogue } from './examples.js';
@@ -41,7 +40,7 @@ export async function exportVectorsMain(a: ExportArgs): Promise<number> {
   refuseEmpty(a as unknown as Record<string, unknown>, ['out', 'tasks', 'data-dir']);
   const out = resolve(a.out);
   assertWritableOutput(out);
-  if (existsSync(out) && !a.force) throw new UserError(`${out} exists: pass --force to overwrite it, or another --out`);
+  refuseExistingOut(out, a.force);
   let words: string[] | undefined;
   if (a.tasks !== undefined) {
     const loc = dataLocation(a.dataDir);

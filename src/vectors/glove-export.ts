@@ -4,8 +4,7 @@
  * as exactly the stored float32, so an encoder reading the file sees the vectors `bow` uses.
  */
 import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { removeQuietly } from '../util/atomic-write.js';
+import { removeQuietly, tempPathFor } from '../util/atomic-write.js';
 import { fileError } from '../util/errors.js';
 import { trackTemp, untrackTemp } from '../util/temp-files.js';
 import type { WordVectorTable } from './embedded.js';
@@ -51,7 +50,7 @@ export interface GloveExport {
  * atomically: a sibling temp file renamed into place, removed on any failure or signal.
  */
 export function writeGloveText(table: WordVectorTable, path: string, words?: Iterable<string>): GloveExport {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const tmp = tempPathFor(path); // the shared temp-name pattern, so a killed export's leftover is recognised
   const skipped: string[] = [];
   let written = 0;
   let fd: number | undefined;
