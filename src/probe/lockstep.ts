@@ -62,6 +62,7 @@ export function simdLinearStep(e: WasmLinear, data: LabelledData, settings: Clas
       const stride = members.length * R;
       members.forEach((m, i) => m.net.loadKernelWeights(e, i * R));
       e.stage(rows, start, nb);
+      e.stageLabels(y, rows, start, nb);
       e.forward(nb, stride);
       members.forEach((m, i) => m.net.kernelCoefficients(e, y, rows, start, nb, scale, false, stride, i * R));
       e.g.fill(0, 0, stride * e.dp);

@@ -321,6 +321,7 @@ export class ProbeNet {
    * (row k's at k·stride + row), replaces them by the loss gradient's coefficients, writes the
    * bias gradient into `grad` and returns the loss (for two classes only when `withLoss`, NaN
    * otherwise). Nets trained in lockstep share one forward pass and each reads its own columns.
+   * The caller stages the rows' labels first (`e.stageLabels`), once for all nets of a pass.
    */
   kernelCoefficients(
     e: WasmLinear,
@@ -341,6 +342,15 @@ export class ProbeNet {
     if (this.binary) {
       const db = p[2 * d + 1]! - p[2 * d]!;
       let gb1 = 0;
+      if (!withLoss) {
+        // The same arithmetic on the kernel, two rows at a time (logistic-kernels.ts).
+        e.binaryCoefficients(nb, stride, row, db, scale);
+        const g1 = e.g1;
+        for (let k = 0; k < nb; k++) gb1 += g1[k]!;
+        g[2 * d] = -gb1;
+        g[2 * d + 1] = gb1;
+        return NaN;
+      }
       let loss = 0;
       for (let k = 0; k < nb; k++) {
         const t = db + z[k * stride + row]!;
@@ -594,6 +604,7 @@ export class ProbeNet {
     const R = this.kernelRows;
     this.loadKernelWeights(e);
     e.stage(rows, start, nb);
+    e.stageLabels(y, rows, start, nb);
     e.forward(nb, R);
     // Two classes skip the loss when training; the softmax path always computed it.
     const loss = this.kernelCoefficients(e, y, rows, start, nb, scale, withLoss || R > 1, R, 0);

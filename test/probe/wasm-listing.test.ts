@@ -8,6 +8,7 @@ import { decodeModule, disassemble } from '../../src/probe/wasm/disassemble.js';
 import { LINEAR_KERNELS } from '../../src/probe/wasm/linear-kernels.js';
 import { LISTINGS, listingText } from '../../src/probe/wasm/listings.js';
 import { OPTIM_KERNELS } from '../../src/probe/wasm/optim.js';
+import { LOGISTIC_KERNELS } from '../../src/probe/wasm/logistic-kernels.js';
 import { SIGMOID_KERNELS } from '../../src/probe/wasm/sigmoid-kernels.js';
 import { repoRoot } from '../helpers/data.js';
 
@@ -18,7 +19,8 @@ const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest(
 // made on purpose with its tests. (optim: as assembled before the kernels moved to the shared
 // opcode table, and what wabt's wat2wasm made of its listing. linear: since the float64 ↔ float32
 // conversion functions were added after touch; forward, backward and touch kept their bytes.
-// sigmoid: the MLP probe's activation, as introduced.)
+// sigmoid: the MLP probe's activation, as introduced. logistic: the two-class coefficients with
+// fdlibm's exponential, as introduced.)
 test('the kernel modules assemble to the pinned bytes', () => {
   const linear = assembleModule(LINEAR_KERNELS);
   assert.equal(linear.length, 2197);
@@ -29,7 +31,10 @@ test('the kernel modules assemble to the pinned bytes', () => {
   const sigmoid = assembleModule(SIGMOID_KERNELS);
   assert.equal(sigmoid.length, 497);
   assert.equal(sha256(sigmoid), '4585bf970375311f40c464fb6c6a032113e13c893a1b0a7391d7397cacb37f06');
-  assert.ok(WebAssembly.validate(linear) && WebAssembly.validate(optim) && WebAssembly.validate(sigmoid));
+  const logistic = assembleModule(LOGISTIC_KERNELS);
+  assert.equal(logistic.length, 1736);
+  assert.equal(sha256(logistic), '4cb27c815e1e1e23729cfe5f77ea05aeff1de776d4e15630ef3d3e50e2b96bae');
+  assert.ok(WebAssembly.validate(linear) && WebAssembly.validate(optim) && WebAssembly.validate(sigmoid) && WebAssembly.validate(logistic));
 });
 
 for (const l of LISTINGS) {

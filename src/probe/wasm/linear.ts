@@ -10,6 +10,7 @@
 import type { RowSource } from '../../features/source.js';
 import { assembleModule } from './assemble.js';
 import { LINEAR_KERNELS } from './linear-kernels.js';
+import { LOGISTIC_KERNELS } from './logistic-kernels.js';
 import { SIGMOID_KERNELS } from './sigmoid-kernels.js';
 
 /**
@@ -24,6 +25,7 @@ type KernelFn = (x: number, rows: number, nb: number, dp: number, w: number, c: 
 interface Compiled {
   readonly linear: WebAssembly.Module;
   readonly sigmoid: WebAssembly.Module;
+  readonly logistic: WebAssembly.Module;
 }
 
 let compiled: Compiled | null | undefined;
@@ -34,6 +36,7 @@ function module(): Compiled | null {
       compiled = {
         linear: new WebAssembly.Module(assembleModule(LINEAR_KERNELS)),
         sigmoid: new WebAssembly.Module(assembleModule(SIGMOID_KERNELS)),
+        logistic: new WebAssembly.Module(assembleModule(LOGISTIC_KERNELS)),
       };
     } catch {
       compiled = null; // no wasm SIMD: callers fall back to scalar JS
@@ -59,6 +62,8 @@ export class WasmLinear {
   private readonly widenFn: KernelFn;
   private readonly widenPairFn: KernelFn;
   private readonly sigmoidFn: (x: number, nBytes: number) => void;
+  private readonly binaryFn: (z: number, stride: number, nb: number, labels: number, out: number, consts: number) => void;
+  private readonly expFn: WasmLinear['binaryFn'];
   private boundX: Float32Array | null = null;
   private source: RowSource | null = null;
   private blockRows = 0;
@@ -72,9 +77,17 @@ export class WasmLinear {
   private rowsOff = 0;
   private p64Off = 0;
   private g64Off = 0;
+  private labelsOff = 0;
+  private g1Off = 0;
+  private constsOff = 0;
   /** Float64 staging of a probe's weights and weight gradient (see loadWeights, storeGrad). */
   private p64 = new Float64Array(0);
   private g64 = new Float64Array(0);
+  /** A minibatch's labels (float64), its rows' two-class coefficients g1, and the kernel's db and scale. */
+  private labels64 = new Float64Array(0);
+  /** Each row's g1 after binaryCoefficients, for the caller's bias gradient (two past the rows, see the kernel). */
+  g1 = new Float64Array(0);
+  private consts64 = new Float64Array(0);
   private lengths = { w: 0, z: 0, rows: 0, weights: 0 };
   w = new Float32Array(0);
   g = new Float32Array(0);
@@ -87,6 +100,9 @@ export class WasmLinear {
     // The activation module works on the same memory (the hidden layer's values in z).
     const act = new WebAssembly.Instance(mod.sigmoid, { env: { mem: this.memory } });
     this.sigmoidFn = act.exports['sigmoid'] as (x: number, nBytes: number) => void;
+    const logistic = new WebAssembly.Instance(mod.logistic, { env: { mem: this.memory } });
+    this.binaryFn = logistic.exports['binaryCoefficients'] as WasmLinear['binaryFn'];
+    this.expFn = logistic.exports['expNonPositive'] as WasmLinear['binaryFn'];
     this.fwd = inst.exports['forward'] as KernelFn;
     this.bwd = inst.exports['backward'] as KernelFn;
     this.touchFn = inst.exports['touch'] as KernelFn;
@@ -173,7 +189,10 @@ export class WasmLinear {
   private reserveWeights(weights: number): void {
     this.p64Off = align(this.rowsOff + this.lengths.rows * 4, 64);
     this.g64Off = this.p64Off + align(weights * 8, 64);
-    this.ensure(this.g64Off + weights * 8);
+    this.labelsOff = this.g64Off + align(weights * 8, 64);
+    this.g1Off = this.labelsOff + align((this.lengths.rows + 2) * 8, 64);
+    this.constsOff = this.g1Off + align((this.lengths.rows + 2) * 8, 64);
+    this.ensure(this.constsOff + 16);
     this.lengths.weights = weights;
     this.views();
   }
@@ -188,6 +207,9 @@ export class WasmLinear {
     this.rows = new Int32Array(buf, this.rowsOff, L.rows);
     this.p64 = new Float64Array(buf, this.p64Off, L.weights);
     this.g64 = new Float64Array(buf, this.g64Off, L.weights);
+    this.labels64 = new Float64Array(buf, this.labelsOff, L.rows + 2);
+    this.g1 = new Float64Array(buf, this.g1Off, L.rows + 2);
+    this.consts64 = new Float64Array(buf, this.constsOff, 2);
   }
 
   /**
@@ -251,6 +273,42 @@ export class WasmLinear {
   /** g[c] += Σ_k z[k·C + c]·X[rows[k]] for k < nb (z holds the coefficients). */
   backward(nb: number, C: number): void {
     this.bwd(0, this.rowsOff, nb, this.dp, this.zOff, C, this.gOff);
+  }
+
+  /** The labels (0 or 1) of rows[start..start + nb), for binaryCoefficients. */
+  stageLabels(y: Int32Array, rows: Int32Array, start: number, nb: number): void {
+    const l = this.labels64;
+    for (let k = 0; k < nb; k++) l[k] = y[rows[start + k]!]!;
+  }
+
+  /**
+   * The two-class coefficients of `nb` rows (logistic-kernels.ts): z[k·stride + row] holds the
+   * logit difference of row k and becomes (σ(db + z) − y)·scale, which g1[k] also receives, in
+   * float64. Labels from the last stageLabels.
+   */
+  binaryCoefficients(nb: number, stride: number, row: number, db: number, scale: number): void {
+    if (nb > this.lengths.rows) throw new Error(`wasm kernels: ${nb} rows of coefficients, scratch holds ${this.lengths.rows}`);
+    this.consts64[0] = db;
+    this.consts64[1] = scale;
+    this.binaryFn(this.zOff + 4 * row, 4 * stride, nb, this.labelsOff, this.g1Off, this.constsOff);
+  }
+
+  /**
+   * e^x of each x ≤ 0 of `xs` by the coefficient kernel's exponential (for its tests). Uses the
+   * g1 scratch: call between minibatches, never inside one.
+   */
+  expNonPositive(xs: Float64Array): Float64Array {
+    const out = new Float64Array(xs.length);
+    const n = this.g1.length - (this.g1.length & 1);
+    if (n === 0) throw new Error('wasm kernels: expNonPositive before reserve');
+    for (let s = 0; s < xs.length; s += n) {
+      const m = Math.min(n, xs.length - s);
+      this.g1.set(xs.subarray(s, s + m));
+      if (m & 1) this.g1[m] = 0;
+      this.expFn(this.g1Off, 0, m + (m & 1), 0, 0, 0);
+      out.set(this.g1.subarray(0, m), s);
+    }
+    return out;
   }
 
   /**

@@ -5,6 +5,7 @@
 import { assembleModule, type KernelModule } from './assemble.js';
 import { disassemble } from './disassemble.js';
 import { LINEAR_KERNELS } from './linear-kernels.js';
+import { LOGISTIC_KERNELS } from './logistic-kernels.js';
 import { OPTIM_KERNELS } from './optim.js';
 import { SIGMOID_KERNELS } from './sigmoid-kernels.js';
 
@@ -18,6 +19,7 @@ export interface Listing {
 
 export const LISTINGS: readonly Listing[] = [
   { file: 'src/probe/wasm/linear.wat', source: 'linear-kernels.ts', module: LINEAR_KERNELS },
+  { file: 'src/probe/wasm/logistic.wat', source: 'logistic-kernels.ts', module: LOGISTIC_KERNELS },
   { file: 'src/probe/wasm/optim.wat', source: 'optim.ts', module: OPTIM_KERNELS },
   { file: 'src/probe/wasm/sigmoid.wat', source: 'sigmoid-kernels.ts', module: SIGMOID_KERNELS },
 ];
