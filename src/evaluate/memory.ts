@@ -14,7 +14,7 @@ import type { TaskDefinition } from '../tasks/registry.js';
 import type { TaskData } from '../tasks/types.js';
 import { UserError } from '../util/errors.js';
 import { EVAL_CHUNK } from '../probe/model.js';
-import { DENSE_BIND_LIMIT } from '../probe/wasm/linear.js';
+import { copiedWhole } from '../probe/wasm/linear.js';
 
 export interface TaskMemoryEstimate {
   readonly task: string;
@@ -27,10 +27,9 @@ export interface TaskMemoryEstimate {
 }
 
 // The probes' own sizes, so the estimate follows them: a worker's row block holds an evaluation
-// chunk (the largest staged), and single-sentence features up to DENSE_BIND_LIMIT are copied whole
-// (the shared copy plus one in each worker's kernel memory).
+// chunk (the largest staged), and features small enough (copiedWhole) are copied whole (the shared
+// copy plus one in each worker's kernel memory).
 const BLOCK_ROWS = EVAL_CHUNK;
-const DENSE_LIMIT = DENSE_BIND_LIMIT;
 
 export function estimateTask(def: TaskDefinition, data: TaskData, dim: number, dtype: FeatureDtype, distinct: boolean, workers: number): TaskMemoryEstimate {
   let occurrences = 0;
@@ -48,7 +47,7 @@ export function estimateTask(def: TaskDefinition, data: TaskData, dim: number, d
   const blocks = def.features === 'nli' ? 4 : def.features === 'single' ? 1 : 2;
   const cols = dim * blocks;
   const denseBytes = examples * cols * 4;
-  const copies = def.features === 'single' && denseBytes <= DENSE_LIMIT ? denseBytes * (1 + Math.max(workers, 1)) : 0;
+  const copies = copiedWhole(def.features, denseBytes) ? denseBytes * (1 + Math.max(workers, 1)) : 0;
   // Per example: two store row indices (4 B each), a label or score and Tai targets (≤ 48 B). A
   // protocol that trains no probes (unsupervised STS scores cosines of store rows) has none of these.
   const probeBytes = protocolDefinition(def.protocol).trainsProbes ? copies + examples * 56 + Math.max(workers, 1) * BLOCK_ROWS * cols * 4 * 2 : 0;

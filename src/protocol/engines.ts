@@ -4,7 +4,7 @@
  * Each stage submits all of its jobs before awaiting any, so a backend can train them together. Metrics are rounded exactly where SentEval rounds.
  */
 import { isStoreMatrix, storeSource, type FeatureMatrix, type SourcePayload } from '../features/source.js';
-import { DENSE_BIND_LIMIT } from '../probe/wasm/linear.js';
+import { copiedWhole } from '../probe/wasm/linear.js';
 import type { ClassifierSettings } from '../probe/classifier.js';
 import type { CorrelationStat } from '../probe/relatedness.js';
 import { encodeTaiAll, type LowScoreQuirk } from '../probe/tai.js';
@@ -110,10 +110,9 @@ function shareRows(parts: readonly FeatureMatrix[]): { X: Float32Array | SourceP
     offsets.push(rows);
     rows += p.rows;
   }
-  // Single-sentence features small enough to copy are copied (the kernels then bind them whole,
-  // once per worker, which is faster than gathering every minibatch).
-  const small = rows * cols * 4 <= DENSE_BIND_LIMIT;
-  if (parts.every(isStoreMatrix) && !(small && parts.every((p) => p.pairs.scheme === 'single'))) {
+  // Features small enough to copy are copied (the kernels then bind them whole, once per worker,
+  // which is faster than gathering every minibatch).
+  if (parts.every(isStoreMatrix) && !parts.every((p) => copiedWhole(p.pairs.scheme, rows * cols * 4))) {
     const first = parts[0]!.pairs;
     if (!parts.every((p) => p.pairs.store === first.store && p.pairs.scheme === first.scheme)) {
       throw new Error('probe data: pair features of one task must share one sentence store and scheme');

@@ -7,7 +7,7 @@
  * are zero-padded to a multiple of 8 columns and the kernels see the same float32 values in the
  * same order, so both modes give bit-identical results.
  */
-import type { RowSource } from '../../features/source.js';
+import type { FeatureScheme, RowSource } from '../../features/source.js';
 import { assembleModule } from './assemble.js';
 import { LINEAR_KERNELS } from './linear-kernels.js';
 import { LOGISTIC_KERNELS } from './logistic-kernels.js';
@@ -19,6 +19,25 @@ import { SIGMOID_KERNELS } from './sigmoid-kernels.js';
  * than the 4 GiB a WebAssembly memory can address.
  */
 export const DENSE_BIND_LIMIT = 512 * 2 ** 20;
+
+/**
+ * Largest pair-feature matrix ([|u−v|, u⊙v] or SentEval's NLI four blocks) combined once per task
+ * and then bound like single-sentence features, instead of combined from the sentence store at
+ * every minibatch and evaluation (a fifth of a 100-d SICK-R probe's time went to that). Smaller
+ * than DENSE_BIND_LIMIT because the store stays alive beside the copies; MultiNLI-size features
+ * are always streamed.
+ */
+export const PAIR_COPY_LIMIT = 64 * 2 ** 20;
+
+/**
+ * Whether a task's probe features, `bytes` of float32 rows of `scheme`, are copied whole (shared
+ * once, then into each worker's kernel memory) rather than streamed from the sentence store. Both
+ * give the kernels the same float32 values, so the choice changes no number.
+ */
+export function copiedWhole(scheme: FeatureScheme, bytes: number): boolean {
+  if (scheme === 'single') return bytes <= DENSE_BIND_LIMIT;
+  return scheme !== 'pair' && bytes <= PAIR_COPY_LIMIT;
+}
 
 type KernelFn = (x: number, rows: number, nb: number, dp: number, w: number, c: number, z: number) => void;
 
@@ -80,6 +99,7 @@ export class WasmLinear {
   private labelsOff = 0;
   private g1Off = 0;
   private constsOff = 0;
+  private expOff = 0;
   /** Float64 staging of a probe's weights and weight gradient (see loadWeights, storeGrad). */
   private p64 = new Float64Array(0);
   private g64 = new Float64Array(0);
@@ -88,6 +108,8 @@ export class WasmLinear {
   /** Each row's g1 after binaryCoefficients, for the caller's bias gradient (two past the rows, see the kernel). */
   g1 = new Float64Array(0);
   private consts64 = new Float64Array(0);
+  /** Arguments (all ≤ 0) that expInPlace replaces by their exponentials; one per logit of the scratch. */
+  ex = new Float64Array(0);
   private lengths = { w: 0, z: 0, rows: 0, weights: 0 };
   w = new Float32Array(0);
   g = new Float32Array(0);
@@ -192,7 +214,8 @@ export class WasmLinear {
     this.labelsOff = this.g64Off + align(weights * 8, 64);
     this.g1Off = this.labelsOff + align((this.lengths.rows + 2) * 8, 64);
     this.constsOff = this.g1Off + align((this.lengths.rows + 2) * 8, 64);
-    this.ensure(this.constsOff + 16);
+    this.expOff = this.constsOff + 64;
+    this.ensure(this.expOff + (this.lengths.z + 2) * 8);
     this.lengths.weights = weights;
     this.views();
   }
@@ -210,6 +233,7 @@ export class WasmLinear {
     this.labels64 = new Float64Array(buf, this.labelsOff, L.rows + 2);
     this.g1 = new Float64Array(buf, this.g1Off, L.rows + 2);
     this.consts64 = new Float64Array(buf, this.constsOff, 2);
+    this.ex = new Float64Array(buf, this.expOff, L.z + 2);
   }
 
   /**
@@ -291,6 +315,13 @@ export class WasmLinear {
     this.consts64[0] = db;
     this.consts64[1] = scale;
     this.binaryFn(this.zOff + 4 * row, 4 * stride, nb, this.labelsOff, this.g1Off, this.constsOff);
+  }
+
+  /** ex[i] = e^ex[i] for i < n (every ex[i] ≤ 0), by fdlibm's exponential: Math.exp's bits. */
+  expInPlace(n: number): void {
+    if (n > this.lengths.z) throw new Error(`wasm kernels: ${n} exponentials, scratch holds ${this.lengths.z}`);
+    if (n & 1) this.ex[n] = 0;
+    this.expFn(this.expOff, 0, n + (n & 1), 0, 0, 0);
   }
 
   /**
