@@ -5,7 +5,7 @@
  *   backward G[c, j] += Σ_k D[k, c] · X[rows[k], j]          (weight gradient of a minibatch)
  * in float32 (as PyTorch computes them), four lanes and two accumulators wide. Scalar JS reaches
  * well under 1 GMAC/s on the 2-core target; these kernels are several times faster. Rows go
- * through in groups of four (see R below): one row at a time, a 4096-d forward was bound by the
+ * through in groups (four in backward, two in forward: see R and FR below): one row at a time, a 4096-d forward was bound by the
  * latency of its accumulator chain and of a single memory stream, and the backward by the
  * load/store of G per row; grouping halved both without changing a single rounding. Rows are
  * zero-padded to a multiple of 8 columns (pad columns add nothing to dot products and their
@@ -100,11 +100,18 @@ const rowStart: number[] = [
   ...get(X), ...get(ROWS), ...get(K), ...i32c(2), ...I32_SHL, ...I32_ADD, ...i32Load(), ...get(RB), ...I32_MUL, ...I32_ADD, ...set(XO),
 ];
 
-const each = (f: (r: number) => number[]): number[] => Array.from({ length: R }, (_, r) => f(r)).flat();
+const each = (f: (r: number) => number[], rows = R): number[] => Array.from({ length: rows }, (_, r) => f(r)).flat();
 
-const groupStart: number[] = each((r) => [
+// Rows per group in forward. Four rows' eight accumulators, two weight vectors and the eight
+// loaded row vectors that V8 schedules at the top of each iteration outnumber the sixteen vector
+// registers, and the spills (accumulators and row addresses to the stack, every iteration) made
+// forward half as fast as backward; two rows fit.
+const FR = 2;
+
+const groupStartOf = (rows: number): number[] => each((r) => [
   ...get(X), ...get(ROWS), ...get(K), ...i32c(r), ...I32_ADD, ...i32c(2), ...I32_SHL, ...I32_ADD, ...i32Load(), ...get(RB), ...I32_MUL, ...I32_ADD, ...set(XR(r)),
-]);
+], rows);
+const groupStart = groupStartOf(R);
 
 /** `while (k < limit) { body; k += step }` from the current k (signed compare). */
 const whileK = (limit: number, step: number, body: number[]): number[] => [
@@ -138,36 +145,37 @@ const forwardRow: number[] = [
 ];
 
 const forwardGroup: number[] = [
-  ...groupStart,
+  ...groupStartOf(FR),
   ...get(Z), ...get(K), ...get(CB), ...I32_MUL, ...I32_ADD, ...set(ZP),
   ...get(W), ...set(WO),
   ...forLoop(CI, C, 1, [
-    ...each((r) => [...v128Zero(), ...set(AR(r)), ...v128Zero(), ...set(BR(r))]),
+    ...each((r) => [...v128Zero(), ...set(AR(r)), ...v128Zero(), ...set(BR(r))], FR),
     ...forLoop(J, RB, 32, [
       ...get(WO), ...get(J), ...I32_ADD, ...v128Load(), ...set(WA),
       ...get(WO), ...get(J), ...I32_ADD, ...v128Load(16), ...set(WB),
       ...each((r) => [
         ...get(AR(r)), ...get(WA), ...get(XR(r)), ...get(J), ...I32_ADD, ...v128Load(), ...F32X4_MUL, ...F32X4_ADD, ...set(AR(r)),
         ...get(BR(r)), ...get(WB), ...get(XR(r)), ...get(J), ...I32_ADD, ...v128Load(16), ...F32X4_MUL, ...F32X4_ADD, ...set(BR(r)),
-      ]),
+      ], FR),
     ], true),
     ...each((r) => [
       ...get(AR(r)), ...get(BR(r)), ...F32X4_ADD, ...set(AR(r)),
       ...get(ZP), ...get(CB), ...i32c(r), ...I32_MUL, ...I32_ADD, ...hsumStore(AR(r)),
-    ]),
+    ], FR),
     ...get(ZP), ...i32c(4), ...I32_ADD, ...set(ZP),
     ...get(WO), ...get(RB), ...I32_ADD, ...set(WO),
   ]),
 ];
 
-const prologue: number[] = [
+const prologueOf = (rows: number): number[] => [
   ...get(DP), ...i32c(2), ...I32_SHL, ...set(RB),
   ...get(C), ...i32c(2), ...I32_SHL, ...set(CB),
-  ...get(NB), ...i32c(R - 1), ...I32_SUB, ...set(NBR),
+  ...get(NB), ...i32c(rows - 1), ...I32_SUB, ...set(NBR),
   ...i32c(0), ...set(K),
 ];
+const prologue = prologueOf(R);
 
-const forwardBody: number[] = [...prologue, ...whileK(NBR, R, forwardGroup), ...whileK(NB, 1, forwardRow), ...END];
+const forwardBody: number[] = [...prologueOf(FR), ...whileK(NBR, FR, forwardGroup), ...whileK(NB, 1, forwardRow), ...END];
 
 const axpy = (off: number): number[] => [
   ...get(WO), ...get(J), ...I32_ADD,

@@ -16,7 +16,7 @@
     (local $b3 v128)
     (local.set $rowBytes (i32.shl (local.get $dp) (i32.const 2)))
     (local.set $cBytes (i32.shl (local.get $C) (i32.const 2)))
-    (local.set $groupEnd (i32.sub (local.get $nb) (i32.const 3)))
+    (local.set $groupEnd (i32.sub (local.get $nb) (i32.const 1)))
     (local.set $k (i32.const 0))
     block
       loop
@@ -39,24 +39,6 @@
                   (local.get $rows)
                   (i32.shl (i32.add (local.get $k) (i32.const 1)) (i32.const 2))))
               (local.get $rowBytes))))
-        (local.set $xr2
-          (i32.add
-            (local.get $x)
-            (i32.mul
-              (i32.load
-                (i32.add
-                  (local.get $rows)
-                  (i32.shl (i32.add (local.get $k) (i32.const 2)) (i32.const 2))))
-              (local.get $rowBytes))))
-        (local.set $xr3
-          (i32.add
-            (local.get $x)
-            (i32.mul
-              (i32.load
-                (i32.add
-                  (local.get $rows)
-                  (i32.shl (i32.add (local.get $k) (i32.const 3)) (i32.const 2))))
-              (local.get $rowBytes))))
         (local.set $zp (i32.add (local.get $z) (i32.mul (local.get $k) (local.get $cBytes))))
         (local.set $wo (local.get $w))
         (local.set $c (i32.const 0))
@@ -67,10 +49,6 @@
             (local.set $b0 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
             (local.set $a1 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
             (local.set $b1 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
-            (local.set $a2 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
-            (local.set $b2 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
-            (local.set $a3 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
-            (local.set $b3 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
             (local.set $j (i32.const 0))
             block
               loop
@@ -102,30 +80,6 @@
                     (f32x4.mul
                       (local.get $wb)
                       (v128.load offset=16 align=1 (i32.add (local.get $xr1) (local.get $j))))))
-                (local.set $a2
-                  (f32x4.add
-                    (local.get $a2)
-                    (f32x4.mul
-                      (local.get $wa)
-                      (v128.load align=1 (i32.add (local.get $xr2) (local.get $j))))))
-                (local.set $b2
-                  (f32x4.add
-                    (local.get $b2)
-                    (f32x4.mul
-                      (local.get $wb)
-                      (v128.load offset=16 align=1 (i32.add (local.get $xr2) (local.get $j))))))
-                (local.set $a3
-                  (f32x4.add
-                    (local.get $a3)
-                    (f32x4.mul
-                      (local.get $wa)
-                      (v128.load align=1 (i32.add (local.get $xr3) (local.get $j))))))
-                (local.set $b3
-                  (f32x4.add
-                    (local.get $b3)
-                    (f32x4.mul
-                      (local.get $wb)
-                      (v128.load offset=16 align=1 (i32.add (local.get $xr3) (local.get $j))))))
                 (local.set $j (i32.add (local.get $j) (i32.const 32)))
                 (br 0)
               end
@@ -150,33 +104,13 @@
                     (f32x4.extract_lane 1 (local.get $a1)))
                   (f32x4.extract_lane 2 (local.get $a1)))
                 (f32x4.extract_lane 3 (local.get $a1))))
-            (local.set $a2 (f32x4.add (local.get $a2) (local.get $b2)))
-            (f32.store
-              (i32.add (local.get $zp) (i32.mul (local.get $cBytes) (i32.const 2)))
-              (f32.add
-                (f32.add
-                  (f32.add
-                    (f32x4.extract_lane 0 (local.get $a2))
-                    (f32x4.extract_lane 1 (local.get $a2)))
-                  (f32x4.extract_lane 2 (local.get $a2)))
-                (f32x4.extract_lane 3 (local.get $a2))))
-            (local.set $a3 (f32x4.add (local.get $a3) (local.get $b3)))
-            (f32.store
-              (i32.add (local.get $zp) (i32.mul (local.get $cBytes) (i32.const 3)))
-              (f32.add
-                (f32.add
-                  (f32.add
-                    (f32x4.extract_lane 0 (local.get $a3))
-                    (f32x4.extract_lane 1 (local.get $a3)))
-                  (f32x4.extract_lane 2 (local.get $a3)))
-                (f32x4.extract_lane 3 (local.get $a3))))
             (local.set $zp (i32.add (local.get $zp) (i32.const 4)))
             (local.set $wo (i32.add (local.get $wo) (local.get $rowBytes)))
             (local.set $c (i32.add (local.get $c) (i32.const 1)))
             (br 0)
           end
         end
-        (local.set $k (i32.add (local.get $k) (i32.const 4)))
+        (local.set $k (i32.add (local.get $k) (i32.const 2)))
         (br 0)
       end
     end
