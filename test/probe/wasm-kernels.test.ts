@@ -41,7 +41,8 @@ function setup(n: number, cols: number, C: number, nb: number, seed: number) {
   return { e, rows, Xp, rng };
 }
 
-// Batch sizes around the 4-row grouping (tails of 0..3 rows), and padded / unpadded widths.
+// Batch sizes around the 2- and 4-row groupings (tails of 0..3 rows), padded / unpadded widths,
+// and long rows with one or two weight rows (the four-row forward: WasmLinear.forward).
 for (const [cols, C, nb] of [
   [13, 1, 1],
   [13, 3, 7],
@@ -49,6 +50,9 @@ for (const [cols, C, nb] of [
   [37, 6, 11],
   [200, 2, 64],
   [24, 5, 3],
+  [1030, 1, 7],
+  [1024, 2, 10],
+  [1024, 3, 5],
 ] as const) {
   test(`forward and backward kernels follow the one-row summation order exactly (d=${cols}, C=${C}, ${nb} rows)`, () => {
     const { e, rows, Xp, rng } = setup(50, cols, C, nb, cols * 100 + nb);

@@ -107,6 +107,7 @@ const each = (f: (r: number) => number[], rows = R): number[] => Array.from({ le
 // registers, and the spills (accumulators and row addresses to the stack, every iteration) made
 // forward half as fast as backward; two rows fit.
 const FR = 2;
+// (forward4, the four-row form, stays for one or two long weight rows: see WasmLinear.forward.)
 
 const groupStartOf = (rows: number): number[] => each((r) => [
   ...get(X), ...get(ROWS), ...get(K), ...i32c(r), ...I32_ADD, ...i32c(2), ...I32_SHL, ...I32_ADD, ...i32Load(), ...get(RB), ...I32_MUL, ...I32_ADD, ...set(XR(r)),
@@ -144,7 +145,7 @@ const forwardRow: number[] = [
   ]),
 ];
 
-const forwardGroup: number[] = [
+const forwardGroupOf = (FR: number): number[] => [
   ...groupStartOf(FR),
   ...get(Z), ...get(K), ...get(CB), ...I32_MUL, ...I32_ADD, ...set(ZP),
   ...get(W), ...set(WO),
@@ -175,7 +176,7 @@ const prologueOf = (rows: number): number[] => [
 ];
 const prologue = prologueOf(R);
 
-const forwardBody: number[] = [...prologueOf(FR), ...whileK(NBR, FR, forwardGroup), ...whileK(NB, 1, forwardRow), ...END];
+const forwardBodyOf = (rows: number): number[] => [...prologueOf(rows), ...whileK(NBR, rows, forwardGroupOf(rows)), ...whileK(NB, 1, forwardRow), ...END];
 
 const axpy = (off: number): number[] => [
   ...get(WO), ...get(J), ...I32_ADD,
@@ -269,7 +270,8 @@ export const LINEAR_KERNELS: KernelModule = {
   params: ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'],
   locals: LOCAL_TYPES,
   functions: [
-    { name: 'forward', body: forwardBody, localNames: LOCALS },
+    { name: 'forward', body: forwardBodyOf(FR), localNames: LOCALS },
+    { name: 'forward4', body: forwardBodyOf(R), localNames: LOCALS },
     // w holds the coefficients, z the gradient; wo walks gradient rows, zp the coefficients.
     { name: 'backward', body: backwardBody, localNames: renamed({ w: 'coef', z: 'g', wo: 'go', zp: 'cp' }) },
     { name: 'touch', body: touchBody, localNames: renamed({ z: 'out', zp: 'sum' }) },

@@ -74,6 +74,7 @@ const align = (n: number, a: number): number => Math.ceil(n / a) * a;
 export class WasmLinear {
   private readonly memory: WebAssembly.Memory;
   private readonly fwd: KernelFn;
+  private readonly fwd4: KernelFn;
   private readonly bwd: KernelFn;
   private readonly touchFn: KernelFn;
   private readonly narrowDiffFn: KernelFn;
@@ -126,6 +127,7 @@ export class WasmLinear {
     this.binaryFn = logistic.exports['binaryCoefficients'] as WasmLinear['binaryFn'];
     this.expFn = logistic.exports['expNonPositive'] as WasmLinear['binaryFn'];
     this.fwd = inst.exports['forward'] as KernelFn;
+    this.fwd4 = inst.exports['forward4'] as KernelFn;
     this.bwd = inst.exports['backward'] as KernelFn;
     this.touchFn = inst.exports['touch'] as KernelFn;
     this.narrowDiffFn = inst.exports['narrowDiff'] as KernelFn;
@@ -291,7 +293,10 @@ export class WasmLinear {
     // Only for short rows: long rows stream well by themselves, and touching a batch that does
     // not fit in L2 would just evict it before the backward pass.
     if (nb * this.dp <= 32768) this.touchFn(0, this.rowsOff, nb, this.dp, 0, 0, this.zOff);
-    this.fwd(0, this.rowsOff, nb, this.dp, this.wOff, C, this.zOff);
+    // Two rows per group keep every value in registers; but with one or two long weight rows each
+    // row is read once, from memory, and four rows in flight at once hide more of its latency.
+    const fwd = C <= 2 && this.dp >= 1024 ? this.fwd4 : this.fwd;
+    fwd(0, this.rowsOff, nb, this.dp, this.wOff, C, this.zOff);
   }
 
   /** g[c] += Σ_k z[k·C + c]·X[rows[k]] for k < nb (z holds the coefficients). */
