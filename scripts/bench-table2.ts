@@ -3,9 +3,10 @@
  * row. A synthetic GenSen pair in the released file layout (scripts/make-gensen-models; full size by
  * default: two one-layer bi-GRUs, V 80,004, E 512, H 1,024, 4096-d sentences) and the embedded `bow`
  * encoder, each over the ten SentEval tasks under --config paper with a cold feature cache, one job
- * (one process) per encoder. Per task: encode and probe seconds, probes/s, and the memory floor of
- * the probe part (the bytes the probes must read from memory, counted from the jobs they submitted,
- * over this machine's random-row read bandwidth on all cores); bow beside SentEval's wall times
+ * (one process) per encoder. Per task: encode and probe seconds, probes/s, and two floors of the
+ * probe part, both counted from the jobs the run submitted: compute (its multiply-adds at the
+ * kernels' own cached rate on all cores, scripts/kernel-rate.ts) and memory (the bytes the probes
+ * must read over this machine's random-row read bandwidth on all cores); bow beside SentEval's wall times
  * (test/fixtures/senteval/bow-reference.json). `--quick`: a small pair (V 2,000, E 32, H 64) for
  * smoke tests.
  */
@@ -16,7 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { measureBandwidth, type Bandwidth } from './bandwidth.js';
 import { job, type JobOutput } from './bench-job.js';
 import { makeGensenModels, SYNTHETIC_PREFIXES } from './make-gensen-models.js';
-import { rowBytes } from './probe-traffic.js';
+import { kernelRate } from './kernel-rate.js';
+import { rowBytes, type KindTraffic } from './probe-traffic.js';
 
 export const TABLE2_TASKS = ['MR', 'CR', 'SUBJ', 'MPQA', 'SST2', 'TREC', 'MRPC', 'SICK-E', 'SICK-R', 'STS-B'] as const;
 const QUICK = { vocab: 2000, embDim: 32, hidden: 64 } as const;
@@ -91,22 +93,45 @@ function sentEvalSeconds(): Record<string, number> {
 const pad = (s: string | number, n: number) => String(s).padEnd(n);
 const f1 = (x: number) => x.toFixed(1);
 
+/** Seconds the task's probes would take with every multiply-add at the kernels' cached rate, on all cores. */
+function computeFloor(kinds: readonly KindTraffic[], cores: number): number {
+  return kinds.reduce((s, k) => s + (k.macs > 0 ? k.macs / (kernelRate(k.cols, k.stackedRows) * cores) : 0), 0);
+}
+
 function report(name: string, out: JobOutput, bw: Bandwidth, reference?: Record<string, number>): void {
-  const cols = ['task', 'wall s', 'encode s', 'probe s', 'probes', 'probes/s', 'floor s', 'x floor', ...(reference ? ['SentEval s', 'speed-up'] : []), 'score'];
-  const widths = [8, 9, 10, 9, 8, 10, 9, 9, ...(reference ? [12, 10] : []), 10];
+  const cores = cpus().length;
+  const cols = [
+    'task',
+    'wall s',
+    'encode s',
+    'probe s',
+    'probes',
+    'probes/s',
+    'cpu floor',
+    'x cpu',
+    'mem floor',
+    'x mem',
+    ...(reference ? ['SentEval s', 'speed-up'] : []),
+    'score',
+  ];
+  const widths = [8, 9, 10, 9, 8, 10, 11, 8, 11, 8, ...(reference ? [12, 10] : []), 10];
   console.log(cols.map((c, i) => pad(c, widths[i]!)).join(''));
   let enc = 0;
   let probe = 0;
   let floor = 0;
+  let cpuFloor = 0;
   let refSum = 0;
   let oursWithRef = 0;
   for (const [task, r] of Object.entries(out.tasks)) {
     const fit = r.wallSeconds - r.encodeSeconds;
-    const bytes = (out.trafficByTask?.[task] ?? []).reduce((s, k) => s + k.memoryBytes, 0);
+    const kinds = out.trafficByTask?.[task] ?? [];
+    const bytes = kinds.reduce((s, k) => s + k.memoryBytes, 0);
     const fl = bytes / bw.rows;
+    const cf = computeFloor(kinds, cores);
     enc += r.encodeSeconds;
     probe += fit;
     floor += fl;
+    cpuFloor += cf;
     const ref = reference?.[task];
     if (ref !== undefined) {
       refSum += ref;
@@ -120,6 +145,8 @@ function report(name: string, out: JobOutput, bw: Bandwidth, reference?: Record<
       f1(fit),
       r.probes ?? 0,
       r.probes ? (r.probes / fit).toFixed(2) : '-',
+      cf > 0 ? f1(cf) : '-',
+      cf > 0 ? `${(fit / cf).toFixed(1)}x` : '-',
       fl > 0 ? f1(fl) : '-',
       fl > 0 ? `${(fit / fl).toFixed(1)}x` : '-',
       ...(reference ? [ref !== undefined ? f1(ref) : 'n/a', ref !== undefined ? `${(ref / r.wallSeconds).toFixed(0)}x` : '-'] : []),
@@ -128,7 +155,7 @@ function report(name: string, out: JobOutput, bw: Bandwidth, reference?: Record<
     console.log(row.map((c, i) => pad(c, widths[i]!)).join(''));
   }
   console.log(
-    `${name}: ${f1(out.totalSeconds)} s wall (load ${f1(out.loadSeconds)} s, encode ${f1(enc)} s, probes ${f1(probe)} s against a memory floor of ${f1(floor)} s); peak RSS ${(out.maxRssMiB / 1024).toFixed(2)} GiB` +
+    `${name}: ${f1(out.totalSeconds)} s wall (load ${f1(out.loadSeconds)} s, encode ${f1(enc)} s, probes ${f1(probe)} s against a compute floor of ${f1(cpuFloor)} s and a memory floor of ${f1(floor)} s); peak RSS ${(out.maxRssMiB / 1024).toFixed(2)} GiB` +
       (reference && refSum > 0
         ? `; SentEval ${f1(refSum)} s over the tasks it has a time for (ours ${f1(oursWithRef)} s there, ${(refSum / oursWithRef).toFixed(0)}x)`
         : ''),
@@ -140,8 +167,12 @@ export async function table2(o: Table2Options): Promise<void> {
   const { vocab, embDim, hidden } = o.size;
   const dim = 2 * 2 * hidden;
   console.log(`\n## table2: ${o.tasks.length} tasks, --config paper, cold feature cache, ${cores} cores (${cpus()[0]?.model ?? '?'})`);
-  console.log("floors: the bytes each task's probes read from memory (every training row once per epoch, dev and eval rows once per round;");
-  console.log('scripts/probe-traffic.ts, counted from the jobs submitted) over the random-row read bandwidth of all cores, measured now');
+  console.log("cpu floor: each task's first-layer multiply-adds (every training row forward and backward per epoch, dev rows per round, eval rows once;");
+  console.log(
+    "scripts/probe-traffic.ts, counted from the jobs submitted) at the kernels' own rate on cached rows of that width (scripts/kernel-rate.ts), on all cores;",
+  );
+  console.log('mem floor: the bytes the probes read (every training row once per epoch, dev and eval rows once per round) over the random-row');
+  console.log('read bandwidth of all cores, measured now: a floor only where the features do not fit in cache (4096-d, not 100-d)');
   const tasks = o.tasks.join(',');
   if (o.encoders.includes('gensen')) {
     const dir = syntheticPair(o);

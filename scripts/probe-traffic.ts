@@ -27,6 +27,11 @@ export interface ProbeRecord {
   readonly rounds: number;
   /** Jobs with the same group trained in lockstep (the same training rows object, as the pool groups them). */
   readonly group: number;
+  /**
+   * Output rows of the first layer, the products the kernels compute per feature row: one for a
+   * two-class logistic probe (w1 − w0), the classes otherwise, the hidden units of an MLP.
+   */
+  readonly outputs: number;
 }
 
 const records: ProbeRecord[] = [];
@@ -34,6 +39,7 @@ const records: ProbeRecord[] = [];
 /** Start recording every job of the shared pool (call before the run). */
 export function recordProbeTraffic(): () => readonly ProbeRecord[] {
   const cols = new Map<number, number>();
+  const classesOf = new Map<number, number>();
   const groups = new WeakMap<Int32Array, number>();
   const groupOf = (train: Int32Array): number => {
     let g = groups.get(train);
@@ -48,6 +54,11 @@ export function recordProbeTraffic(): () => readonly ProbeRecord[] {
   ProbePool.prototype.register = function (this: ProbePool, d) {
     const id = register.call(this, d);
     cols.set(id, d.cols);
+    // The relatedness probe's classes: the width of its target distributions.
+    if (d.targets && d.cols > 0) {
+      const rows = d.X instanceof Float32Array ? d.X.length / d.cols : d.X.kind === 'dense' ? d.X.X.length / d.cols : d.X.a.length;
+      if (rows > 0) classesOf.set(id, d.targets.length / rows);
+    }
     return id;
   };
   const run = ProbePool.prototype.run;
@@ -66,6 +77,7 @@ export function recordProbeTraffic(): () => readonly ProbeRecord[] {
           epochs: r.epochs,
           rounds: r.rounds,
           group: groupOf(job.train),
+          outputs: job.settings.nhid > 0 ? job.settings.nhid : job.nclasses === 2 ? 1 : job.nclasses,
         });
       } else if (job.kind === 'relatedness' && r.kind === 'relatedness') {
         records.push({
@@ -77,6 +89,7 @@ export function recordProbeTraffic(): () => readonly ProbeRecord[] {
           epochs: r.epochs,
           rounds: r.rounds,
           group: groupOf(job.train),
+          outputs: classesOf.get(job.dataset) ?? 5,
         });
       }
       return r;
@@ -101,6 +114,14 @@ export interface KindTraffic {
   readonly kernelBytes: number;
   /** `memoryBytes` with each lockstep group reading its rows once for all members. */
   readonly lockstepBytes: number;
+  /**
+   * Multiply-adds of the first layer (the kernels' work): per epoch each training row forward and
+   * backward, per round the dev rows forward, the eval rows forward once; padded columns.
+   */
+  readonly macs: number;
+  /** The features' width, and the output rows one kernel pass computes (outputs × lockstep members), of the kind's most common shape. */
+  readonly cols: number;
+  readonly stackedRows: number;
 }
 
 export function summarise(rs: readonly ProbeRecord[]): KindTraffic[] {
@@ -112,8 +133,10 @@ export function summarise(rs: readonly ProbeRecord[]): KindTraffic[] {
     let epochs = 0;
     let other = 0;
     let epochBytes = 0;
+    let macs = 0;
     for (const r of of) {
       const rb = rowBytes(r.cols);
+      macs += (2 * r.epochs * r.train + r.rounds * r.dev + r.evalRows) * (rb / 4) * r.outputs;
       train += r.train;
       epochs += r.epochs;
       epochRows += r.epochs * r.train * rb;
@@ -130,8 +153,12 @@ export function summarise(rs: readonly ProbeRecord[]): KindTraffic[] {
       const rounds = Math.max(...g.map((m) => m.rounds));
       lockstep += (epochs * r.train + rounds * r.dev + g.reduce((s, m) => s + m.evalRows, 0)) * rb;
     }
+    const first = of[0]!;
+    const members = of.length / byGroup.size;
     return {
       kind,
+      cols: first.cols,
+      stackedRows: Math.min(16, Math.round(first.outputs * members)),
       probes: of.length,
       lockstepBytes: lockstep,
       meanTrain: train / of.length,
@@ -139,6 +166,7 @@ export function summarise(rs: readonly ProbeRecord[]): KindTraffic[] {
       meanEpochs: epochs / of.length,
       memoryBytes: epochRows + other,
       kernelBytes: 2 * epochRows + other,
+      macs,
     };
   });
 }
