@@ -7,6 +7,7 @@ import { assembleModule, END, get, i32c, op, set, type KernelModule } from '../.
 import { decodeModule, disassemble } from '../../src/probe/wasm/disassemble.js';
 import { LINEAR_KERNELS } from '../../src/probe/wasm/linear-kernels.js';
 import { LISTINGS, listingText } from '../../src/probe/wasm/listings.js';
+import { MLP_KERNELS } from '../../src/probe/wasm/mlp-kernels.js';
 import { OPTIM_KERNELS } from '../../src/probe/wasm/optim.js';
 import { SIGMOID_KERNELS } from '../../src/probe/wasm/sigmoid-kernels.js';
 import { repoRoot } from '../helpers/data.js';
@@ -18,7 +19,8 @@ const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest(
 // made on purpose with its tests. (optim: as assembled before the kernels moved to the shared
 // opcode table, and what wabt's wat2wasm made of its listing. linear: since the float64 ↔ float32
 // conversion functions were added after touch; forward, backward and touch kept their bytes.
-// sigmoid: the MLP probe's activation, as introduced.)
+// sigmoid: the MLP probe's activation, as introduced; its bytes did not change when its σ moved
+// into sigmoidParts for the MLP module. mlp: the MLP's head, as introduced.)
 test('the kernel modules assemble to the pinned bytes', () => {
   const linear = assembleModule(LINEAR_KERNELS);
   assert.equal(linear.length, 2197);
@@ -29,7 +31,10 @@ test('the kernel modules assemble to the pinned bytes', () => {
   const sigmoid = assembleModule(SIGMOID_KERNELS);
   assert.equal(sigmoid.length, 497);
   assert.equal(sha256(sigmoid), '4585bf970375311f40c464fb6c6a032113e13c893a1b0a7391d7397cacb37f06');
-  assert.ok(WebAssembly.validate(linear) && WebAssembly.validate(optim) && WebAssembly.validate(sigmoid));
+  const mlp = assembleModule(MLP_KERNELS);
+  assert.equal(mlp.length, 1107);
+  assert.equal(sha256(mlp), 'd75a9b3d00340e3136bc7c6ccf4f0014166ae8dd809e03224cacacbe552d498c');
+  assert.ok(WebAssembly.validate(linear) && WebAssembly.validate(optim) && WebAssembly.validate(sigmoid) && WebAssembly.validate(mlp));
 });
 
 for (const l of LISTINGS) {

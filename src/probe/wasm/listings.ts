@@ -5,6 +5,7 @@
 import { assembleModule, type KernelModule } from './assemble.js';
 import { disassemble } from './disassemble.js';
 import { LINEAR_KERNELS } from './linear-kernels.js';
+import { MLP_KERNELS } from './mlp-kernels.js';
 import { OPTIM_KERNELS } from './optim.js';
 import { SIGMOID_KERNELS } from './sigmoid-kernels.js';
 
@@ -20,6 +21,7 @@ export const LISTINGS: readonly Listing[] = [
   { file: 'src/probe/wasm/linear.wat', source: 'linear-kernels.ts', module: LINEAR_KERNELS },
   { file: 'src/probe/wasm/optim.wat', source: 'optim.ts', module: OPTIM_KERNELS },
   { file: 'src/probe/wasm/sigmoid.wat', source: 'sigmoid-kernels.ts', module: SIGMOID_KERNELS },
+  { file: 'src/probe/wasm/mlp.wat', source: 'mlp-kernels.ts', module: MLP_KERNELS },
 ];
 
 /** The text `l.file` must hold: the disassembly of the bytes its module assembles to. */

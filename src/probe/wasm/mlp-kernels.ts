@@ -1,0 +1,151 @@
+/**
+ * The bytecode of the MLP probe's kernels around its hidden layer (runtime: linear.ts; listing:
+ * mlp.wat), in float32 as PyTorch computes them. The first layer's products are the linear
+ * kernels' forward and backward (with the hidden units as their output rows); these do the rest
+ * of a step, all of it O(rows × hidden × classes), which in float64 JS had cost as much as the
+ * first layer's O(rows × hidden × inputs) products:
+ *   activate      h[k, u] = σ((z[k, u] + b1[u]) · m[k, u])        (bias, dropout, sigmoid)
+ *   logits        out[k, c] = Σ_u W2[c, u] · h[k, u]               (second layer, without b2)
+ *   headBackward  given gc[k, c] = d loss / d logit: gW2[c, u] += Σ_k gc[k, c]·h[k, u],
+ *                 gu[k, u] = (Σ_c gc[k, c]·W2[c, u])·h·(1 − h)·m, gb1[u] += Σ_k gu[k, u],
+ *                 and h's rows become gu (the coefficients of the linear backward kernel).
+ * The hidden rows are `hBytes` long, H units padded to a multiple of four (one v128 per four
+ * units); pad units must carry zero weights in W2 (and b1 and the first layer's rows), so they
+ * add nothing to the logits and get a zero gradient. m is the dropout multipliers (all ones
+ * without dropout: a multiplication by 1 is exact). The softmax over the C logits of a row stays
+ * in JS, between logits and headBackward.
+ */
+import {
+  END,
+  f32Load,
+  f32Store,
+  f32x4Lane,
+  F32_ADD,
+  F32X4_ADD,
+  F32X4_MUL,
+  F32X4_SPLAT,
+  forLoop,
+  get,
+  I32_ADD,
+  I32_MUL,
+  i32c,
+  localIndex,
+  op,
+  set,
+  v128Load,
+  v128Store,
+  v128Zero,
+  type KernelModule,
+} from './assemble.js';
+import { sigmoidParts } from './sigmoid-kernels.js';
+
+// Parameters, by position (each function names the ones it uses):
+//   h (hidden rows), nb (rows), hBytes (padded row length in bytes, a multiple of 16),
+//   m (dropout multipliers, laid out as h), w (b1 for activate, else W2 [C × hBytes]),
+//   C (classes), coef (logits out / their gradient in, [nb × C]), gw2 (W2's gradient [C × hBytes],
+//   followed by b1's [hBytes])
+// Locals:
+//   i32   k (row), u (byte in a row), c (class), ro (row's byte offset), cp (coef address),
+//         wo (byte offset in W2 / gW2), gb (b1's gradient address)
+//   v128  v (a value: pre-activation, then h), t, n, e (the sigmoid's), acc (a dot product, dh,
+//         then gu), g (a class's gradient in all lanes)
+const SLOTS = ['h', 'nb', 'hBytes', 'm', 'w', 'C', 'coef', 'gw2', 'k', 'u', 'c', 'ro', 'cp', 'wo', 'gb', 'v', 't', 'n', 'e', 'acc', 'g'];
+const at = localIndex(SLOTS);
+const [H, NB, HB, M, W, C, COEF, GW2, K, U, CI, RO, CP, WO, GB, V, T, N, E, ACC, G] = SLOTS.map(at);
+const LOCAL_TYPES: KernelModule['locals'] = [[7, 'i32'], [6, 'v128']];
+/** The listing's names: a function's unused parameters print as their index. */
+const names = (rename: Record<string, string>, unused: readonly string[] = []): string[] =>
+  SLOTS.map((s) => (unused.includes(s) ? '' : (rename[s] ?? s)));
+
+const F32X4_SUB = op('f32x4.sub');
+/** A float32 constant in all four lanes. */
+const splat = (x: number): number[] => op('v128.const', ...new Uint8Array(new Float32Array([x, x, x, x]).buffer));
+/** base + off as an address. */
+const addr = (base: number, off: number): number[] => [...get(base), ...get(off), ...I32_ADD];
+
+// ro = k·hBytes
+const rowOffset: number[] = [...get(K), ...get(HB), ...I32_MUL, ...set(RO)];
+
+const sigmoidOfV = sigmoidParts(get(V), T, N, E);
+
+const activateBody: number[] = [
+  ...forLoop(K, NB, 1, [
+    ...rowOffset,
+    ...forLoop(U, HB, 16, [
+      // v = (z + b1)·m
+      ...get(H), ...get(RO), ...I32_ADD, ...get(U), ...I32_ADD, ...v128Load(),
+      ...get(W), ...get(U), ...I32_ADD, ...v128Load(), ...F32X4_ADD,
+      ...get(M), ...get(RO), ...I32_ADD, ...get(U), ...I32_ADD, ...v128Load(), ...F32X4_MUL,
+      ...set(V),
+      ...sigmoidOfV.prepare,
+      ...get(H), ...get(RO), ...I32_ADD, ...get(U), ...I32_ADD,
+      ...sigmoidOfV.result,
+      ...v128Store(),
+    ], true),
+  ]),
+  ...END,
+];
+
+const hsum = (acc: number): number[] => [
+  ...get(acc), ...f32x4Lane(0), ...get(acc), ...f32x4Lane(1), ...F32_ADD, ...get(acc), ...f32x4Lane(2), ...F32_ADD, ...get(acc), ...f32x4Lane(3), ...F32_ADD,
+];
+
+// ro is the row's address here; wo walks W2's rows.
+const logitsBody: number[] = [
+  ...get(COEF), ...set(CP),
+  ...forLoop(K, NB, 1, [
+    ...get(H), ...get(K), ...get(HB), ...I32_MUL, ...I32_ADD, ...set(RO),
+    ...get(W), ...set(WO),
+    ...forLoop(CI, C, 1, [
+      ...v128Zero(), ...set(ACC),
+      ...forLoop(U, HB, 16, [
+        ...get(ACC), ...addr(WO, U), ...v128Load(), ...addr(RO, U), ...v128Load(), ...F32X4_MUL, ...F32X4_ADD, ...set(ACC),
+      ], true),
+      ...get(CP), ...hsum(ACC), ...f32Store(),
+      ...get(CP), ...i32c(4), ...I32_ADD, ...set(CP),
+      ...get(WO), ...get(HB), ...I32_ADD, ...set(WO),
+    ]),
+  ]),
+  ...END,
+];
+
+const headBackwardBody: number[] = [
+  ...get(GW2), ...get(C), ...get(HB), ...I32_MUL, ...I32_ADD, ...set(GB),
+  ...forLoop(K, NB, 1, [
+    ...rowOffset,
+    ...forLoop(U, HB, 16, [
+      ...get(H), ...get(RO), ...I32_ADD, ...get(U), ...I32_ADD, ...v128Load(), ...set(V),
+      ...v128Zero(), ...set(ACC),
+      // cp = coef + k·C·4; wo = u (W2's and gW2's column u of row 0)
+      ...get(COEF), ...get(K), ...get(C), ...I32_MUL, ...i32c(4), ...I32_MUL, ...I32_ADD, ...set(CP),
+      ...get(U), ...set(WO),
+      ...forLoop(CI, C, 1, [
+        ...get(CP), ...f32Load(), ...F32X4_SPLAT, ...set(G),
+        // gW2[c, u..] += g·h
+        ...addr(GW2, WO), ...addr(GW2, WO), ...v128Load(), ...get(G), ...get(V), ...F32X4_MUL, ...F32X4_ADD, ...v128Store(),
+        // dh += g·W2[c, u..]
+        ...get(ACC), ...get(G), ...addr(W, WO), ...v128Load(), ...F32X4_MUL, ...F32X4_ADD, ...set(ACC),
+        ...get(CP), ...i32c(4), ...I32_ADD, ...set(CP),
+        ...get(WO), ...get(HB), ...I32_ADD, ...set(WO),
+      ]),
+      // gu = dh·h·(1 − h)·m
+      ...get(ACC), ...get(V), ...F32X4_MUL, ...splat(1), ...get(V), ...F32X4_SUB, ...F32X4_MUL,
+      ...get(M), ...get(RO), ...I32_ADD, ...get(U), ...I32_ADD, ...v128Load(), ...F32X4_MUL, ...set(ACC),
+      // gb1[u..] += gu; h[k, u..] = gu
+      ...addr(GB, U), ...addr(GB, U), ...v128Load(), ...get(ACC), ...F32X4_ADD, ...v128Store(),
+      ...get(H), ...get(RO), ...I32_ADD, ...get(U), ...I32_ADD, ...get(ACC), ...v128Store(),
+    ], true),
+  ]),
+  ...END,
+];
+
+/** The MLP module: activate, logits and headBackward, all of signature (i32 × 8) → (). */
+export const MLP_KERNELS: KernelModule = {
+  params: ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'],
+  locals: LOCAL_TYPES,
+  functions: [
+    { name: 'activate', body: activateBody, localNames: names({ w: 'b1' }, ['C', 'coef', 'gw2', 'c', 'cp', 'wo', 'gb', 'acc', 'g']) },
+    { name: 'logits', body: logitsBody, localNames: names({ w: 'w2', coef: 'out', ro: 'hp' }, ['m', 'gw2', 'gb', 'v', 't', 'n', 'e', 'g']) },
+    { name: 'headBackward', body: headBackwardBody, localNames: names({ w: 'w2' }, ['t', 'n', 'e']) },
+  ],
+};
