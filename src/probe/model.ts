@@ -388,9 +388,9 @@ export class ProbeNet {
   }
 
   /**
-   * The MLP on the kernels, in float32 as PyTorch computes it: the first layer's products are the
-   * linear kernels' (the hidden units as their output rows, padded to a multiple of four), the
-   * bias, dropout, sigmoid and the whole output side the MLP kernels' (mlp-kernels.ts); only the
+   * The MLP on the kernels, in float32 as PyTorch computes it: the first layer's products (the
+   * linear kernels' forward and backward, blocked for many output rows), the bias, dropout,
+   * sigmoid and the whole output side are the MLP kernels' (mlp-kernels.ts); only the
    * softmax over each row's C logits and the loss are float64 JS. Dropout masks are drawn in
    * mlpGrad's order (row by row, unit by unit).
    */
@@ -406,7 +406,7 @@ export class ProbeNet {
     e.loadWeights(p, d, H, false);
     e.loadHead(p, d);
     e.stage(rows, start, nb);
-    e.forward(nb, hp);
+    e.hiddenForward(nb);
     if (useDropout) {
       const m = e.dropoutMask();
       const inv = 1 / keep;
@@ -417,8 +417,8 @@ export class ProbeNet {
     const loss = this.softmaxCoefficients(e.coef, y, rows, start, nb, scale, b2);
     e.headBackward(nb);
     e.storeHeadGrad(g, d);
-    e.g.fill(0, 0, hp * e.dp);
-    e.backward(nb, hp);
+    e.g.fill(0, 0, H * e.dp);
+    e.hiddenBackward(nb);
     e.storeGrad(g, d, H, false);
     return loss * scale;
   }
@@ -461,14 +461,13 @@ export class ProbeNet {
     const { inputDim: d, nhid: H, nclasses: C } = this.arch;
     const p = this.params;
     const b2 = H * d + H + C * H;
-    const hp = e.hiddenStride;
     e.loadWeights(p, d, H, false);
     e.loadHead(p, d);
     const z = e.coef;
     for (let s = 0; s < rows.length; s += EVAL_CHUNK) {
       const nb = Math.min(EVAL_CHUNK, rows.length - s);
       e.stage(rows, s, nb);
-      e.forward(nb, hp);
+      e.hiddenForward(nb);
       e.activate(nb, false);
       e.headLogits(nb);
       for (let k = 0; k < nb; k++) {

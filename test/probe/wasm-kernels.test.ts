@@ -271,3 +271,40 @@ for (const [H, C, nb] of [
     assert.equal(grad[p.length - 1], 0.5, 'b2 is not the head');
   });
 }
+
+for (const [H, nb] of [
+  [7, 5],
+  [50, 64],
+  [12, 9],
+] as const) {
+  test(`the MLP's first-layer kernels: hiddenForward sums each unit in four lanes, hiddenBackward is the backward kernel's order (${H} hidden, ${nb} rows)`, () => {
+    const d = 29;
+    const { e, rows, Xp, rng } = setup(40, d, 1, nb, H * 7 + nb);
+    const dp = e.dp;
+    e.reserveMlp(d, H, 2, nb);
+    e.rows.set(rows);
+    const hp = e.hiddenStride;
+    const units = H + (H & 1);
+    for (let i = 0; i < H * dp; i++) e.w[i] = i % dp < d ? f(rng.normal()) : 0;
+    e.z.fill(NaN);
+    e.hiddenForward(nb);
+    for (let k = 0; k < nb; k++) {
+      for (let u = 0; u < hp; u++) {
+        const a = [0, 0, 0, 0];
+        for (let j = 0; j < dp; j += 4) for (let l = 0; l < 4; l++) a[l] = f(a[l]! + f(e.w[u * dp + j + l]! * Xp[rows[k]! * dp + j + l]!));
+        // Units past nhid (zero weights) hold 0, not what z held before.
+        assert.equal(e.z[k * hp + u], f(f(f(a[0]! + a[1]!) + a[2]!) + a[3]!), `z[${k}, ${u}]`);
+      }
+    }
+    const coef = Float32Array.from({ length: nb * hp }, () => f(rng.normal()));
+    const g0 = Float32Array.from({ length: hp * dp }, () => f(rng.normal()));
+    e.z.set(coef);
+    e.g.set(g0);
+    e.hiddenBackward(nb);
+    const blocked = e.g.slice(0, units * dp);
+    e.z.set(coef);
+    e.g.set(g0);
+    e.backward(nb, hp);
+    assert.deepEqual(blocked, e.g.slice(0, units * dp));
+  });
+}

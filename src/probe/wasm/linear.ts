@@ -66,6 +66,8 @@ export class WasmLinear {
   private readonly activateFn: MlpFn;
   private readonly logitsFn: MlpFn;
   private readonly headBackwardFn: MlpFn;
+  private readonly hiddenForwardFn: MlpFn;
+  private readonly hiddenBackwardFn: MlpFn;
   private boundX: Float32Array | null = null;
   private source: RowSource | null = null;
   private blockRows = 0;
@@ -116,6 +118,8 @@ export class WasmLinear {
     this.activateFn = mlp.exports['activate'] as MlpFn;
     this.logitsFn = mlp.exports['logits'] as MlpFn;
     this.headBackwardFn = mlp.exports['headBackward'] as MlpFn;
+    this.hiddenForwardFn = mlp.exports['hiddenForward'] as MlpFn;
+    this.hiddenBackwardFn = mlp.exports['hiddenBackward'] as MlpFn;
     this.fwd = inst.exports['forward'] as KernelFn;
     this.bwd = inst.exports['backward'] as KernelFn;
     this.touchFn = inst.exports['touch'] as KernelFn;
@@ -318,6 +322,29 @@ export class WasmLinear {
   /** g[c] += Σ_k z[k·C + c]·X[rows[k]] for k < nb (z holds the coefficients). */
   backward(nb: number, C: number): void {
     this.bwd(0, this.rowsOff, nb, this.dp, this.zOff, C, this.gOff);
+  }
+
+  /** The hidden units the first-layer kernels compute: nhid rounded up to an even count, in bytes. */
+  private get unitBytes(): number {
+    return (this.head.nhid + (this.head.nhid & 1)) * 4;
+  }
+
+  /**
+   * An MLP's hidden pre-activations without bias, z[k, u] = w[u]·X[rows[k]] for k < nb and every
+   * unit u < hp (rows hp apart): forward's product, blocked for many output rows
+   * (mlp-kernels.ts).
+   */
+  hiddenForward(nb: number): void {
+    if (nb * this.dp <= 32768) this.touchFn(0, this.rowsOff, nb, this.dp, 0, 0, this.zOff);
+    this.hiddenForwardFn(this.zOff, nb, this.head.hp * 4, this.rowsOff, this.wOff, this.dp * 4, 0, this.unitBytes);
+  }
+
+  /**
+   * g[u] += Σ_k z[k, u]·X[rows[k]] for k < nb and every unit u < hp (z holds the hidden layer's
+   * gradient, rows hp apart): backward's product in its order, blocked as hiddenForward.
+   */
+  hiddenBackward(nb: number): void {
+    this.hiddenBackwardFn(this.zOff, nb, this.head.hp * 4, this.rowsOff, this.gOff, this.dp * 4, 0, this.unitBytes);
   }
 
   /**

@@ -49,13 +49,27 @@ import { sigmoidParts } from './sigmoid-kernels.js';
 //         wo (byte offset in W2 / gW2), gb (b1's gradient address)
 //   v128  v (a value: pre-activation, then h), t, n, e (the sigmoid's), acc (a dot product, dh,
 //         then gu), g (a class's gradient in all lanes)
-const SLOTS = ['h', 'nb', 'hBytes', 'm', 'w', 'C', 'coef', 'gw2', 'k', 'u', 'c', 'ro', 'cp', 'wo', 'gb', 'v', 't', 'n', 'e', 'acc', 'g'];
+//   i32   xr0..xr3 (a group's feature rows' addresses), end (nb − 3)
+//   v128  w0, w1 (two units' weights), a00..a13 (unit i's accumulator of row r of a group)
+const R = 4;
+const perRow = <T>(f: (r: number) => T[]): T[] => Array.from({ length: R }, (_, r) => f(r)).flat();
+const SLOTS = [
+  'h', 'nb', 'hBytes', 'm', 'w', 'C', 'coef', 'gw2', 'k', 'u', 'c', 'ro', 'cp', 'wo', 'gb',
+  ...perRow((r) => [`xr${r}`]), 'end',
+  'v', 't', 'n', 'e', 'acc', 'g', 'w0', 'w1', ...perRow((r) => [`a0${r}`, `a1${r}`]),
+];
 const at = localIndex(SLOTS);
-const [H, NB, HB, M, W, C, COEF, GW2, K, U, CI, RO, CP, WO, GB, V, T, N, E, ACC, G] = SLOTS.map(at);
-const LOCAL_TYPES: KernelModule['locals'] = [[7, 'i32'], [6, 'v128']];
+const [H, NB, HB, M, W, C, COEF, GW2, K, U, CI, RO, CP, WO, GB, END_K, V, T, N, E, ACC, G, W0, W1] = [
+  'h', 'nb', 'hBytes', 'm', 'w', 'C', 'coef', 'gw2', 'k', 'u', 'c', 'ro', 'cp', 'wo', 'gb', 'end', 'v', 't', 'n', 'e', 'acc', 'g', 'w0', 'w1',
+].map(at);
+const XR = (r: number): number => at(`xr${r}`);
+const A = (i: number, r: number): number => at(`a${i}${r}`);
+const LOCAL_TYPES: KernelModule['locals'] = [[7 + R + 1, 'i32'], [8 + 2 * R, 'v128']];
 /** The listing's names: a function's unused parameters print as their index. */
 const names = (rename: Record<string, string>, unused: readonly string[] = []): string[] =>
   SLOTS.map((s) => (unused.includes(s) ? '' : (rename[s] ?? s)));
+/** hiddenForward's own locals, unused by the head's functions. */
+const BLOCKED = [...perRow((r) => [`xr${r}`]), 'end', 'w0', 'w1', ...perRow((r) => [`a0${r}`, `a1${r}`])];
 
 const F32X4_SUB = op('f32x4.sub');
 /** A float32 constant in all four lanes. */
@@ -139,13 +153,125 @@ const headBackwardBody: number[] = [
   ...END,
 ];
 
-/** The MLP module: activate, logits and headBackward, all of signature (i32 × 8) → (). */
+// The first layer's products for the hidden units, z[k, u] = W1[u]·x[rows[k]], as the linear
+// forward kernel computes them but blocked for the MLP's many output rows: two units by R rows at
+// a time, so each feature load serves two units and each weight load R rows (the linear kernel,
+// one unit by R rows, spent as many loads as products). One accumulator per output, lanes
+// summed ((0 + 1) + 2) + 3. In the slots: h = z (rows hBytes apart), m = rows, w = W1 (rows
+// rowBytes apart), C = rowBytes, coef = x (the features), gw2 = unitBytes: the units computed,
+// 4 bytes each, an even count (nhid rounded up to one, so at most two pad units are computed;
+// the last two of each row are zeroed first, so a pad unit after them holds 0, never a stale value).
+const [Z, ROWS, W1P, RB, XP, UB] = [H, M, W, C, COEF, GW2];
+/** The unit-pair loop for rows xr0..xr(n−1) of output row address ro (n ≤ R). */
+const unitPairs = (n: number): number[] => {
+  const rs = Array.from({ length: n }, (_, r) => r);
+  return [
+    ...rs.flatMap((r) => [
+      ...get(RO), ...get(HB), ...i32c(r + 1), ...I32_MUL, ...I32_ADD, ...i32c(8), ...op('i32.sub'), ...set(CP),
+      ...get(CP), ...i32c(0), ...op('i32.store'), ...get(CP), ...i32c(0), ...op('i32.store', 4),
+    ]),
+    ...get(W1P), ...set(WO),
+    ...forLoop(U, UB, 8, [
+      ...rs.flatMap((r) => [...v128Zero(), ...set(A(0, r)), ...v128Zero(), ...set(A(1, r))]),
+      ...forLoop(CI, RB, 16, [
+        ...addr(WO, CI), ...v128Load(), ...set(W0),
+        ...get(WO), ...get(RB), ...I32_ADD, ...get(CI), ...I32_ADD, ...v128Load(), ...set(W1),
+        ...rs.flatMap((r) => [
+          ...addr(XR(r), CI), ...v128Load(), ...set(V),
+          ...get(A(0, r)), ...get(W0), ...get(V), ...F32X4_MUL, ...F32X4_ADD, ...set(A(0, r)),
+          ...get(A(1, r)), ...get(W1), ...get(V), ...F32X4_MUL, ...F32X4_ADD, ...set(A(1, r)),
+        ]),
+      ], true),
+      ...rs.flatMap((r) => [
+        ...get(RO), ...get(HB), ...i32c(r), ...I32_MUL, ...I32_ADD, ...get(U), ...I32_ADD, ...hsum(A(0, r)), ...f32Store(),
+        ...get(RO), ...get(HB), ...i32c(r), ...I32_MUL, ...I32_ADD, ...get(U), ...I32_ADD, ...hsum(A(1, r)), ...f32Store(4),
+      ]),
+      ...get(WO), ...get(RB), ...get(RB), ...I32_ADD, ...I32_ADD, ...set(WO),
+    ], true),
+  ];
+};
+/** xr(r) = x + rows[k + r]·rowBytes; ro = z + k·hBytes. */
+const rowAddresses = (n: number): number[] => [
+  ...Array.from({ length: n }, (_, r) => [
+    ...get(XP), ...get(ROWS), ...get(K), ...i32c(r), ...I32_ADD, ...i32c(2), ...op('i32.shl'), ...I32_ADD, ...op('i32.load'), ...get(RB), ...I32_MUL, ...I32_ADD, ...set(XR(r)),
+  ]).flat(),
+  ...get(Z), ...get(K), ...get(HB), ...I32_MUL, ...I32_ADD, ...set(RO),
+];
+/** `while (k < limit) { body; k += step }` from the current k (signed compare). */
+const whileK = (limit: number, step: number, body: number[]): number[] => [
+  ...op('block'), ...op('loop'),
+  ...get(K), ...get(limit), ...op('i32.ge_s'), ...op('br_if', 1),
+  ...body,
+  ...get(K), ...i32c(step), ...I32_ADD, ...set(K),
+  ...op('br', 0), ...END, ...END,
+];
+const hiddenForwardBody: number[] = [
+  ...get(NB), ...i32c(R - 1), ...op('i32.sub'), ...set(END_K),
+  ...i32c(0), ...set(K),
+  ...whileK(END_K, R, [...rowAddresses(R), ...unitPairs(R)]),
+  ...whileK(NB, 1, [...rowAddresses(1), ...unitPairs(1)]),
+  ...END,
+];
+
+// The first layer's weight gradient, G[u] += Σ_k gu[k, u]·x[rows[k]], blocked as hiddenForward:
+// two units' gradient rows by R feature rows, each feature load serving both units. Each G
+// element adds the rows' products in row order, one rounding per product and per sum, as the
+// linear backward kernel does. In the slots: h = the coefficients gu (rows hBytes apart),
+// m = rows, w = G (rows rowBytes apart), C = rowBytes, coef = x, gw2 = unitBytes (as
+// hiddenForward's; G's rows past it are left as they are).
+const GP = W;
+const unitPairsBackward = (n: number): number[] => {
+  const rs = Array.from({ length: n }, (_, r) => r);
+  const coefAt = (r: number, off: number): number[] => [
+    ...get(RO), ...get(HB), ...i32c(r), ...I32_MUL, ...I32_ADD, ...get(U), ...I32_ADD, ...f32Load(off), ...F32X4_SPLAT,
+  ];
+  return [
+    ...get(GP), ...set(WO),
+    ...forLoop(U, UB, 8, [
+      ...rs.flatMap((r) => [...coefAt(r, 0), ...set(A(0, r)), ...coefAt(r, 4), ...set(A(1, r))]),
+      ...forLoop(CI, RB, 16, [
+        ...addr(WO, CI), ...v128Load(), ...set(W0),
+        ...get(WO), ...get(RB), ...I32_ADD, ...get(CI), ...I32_ADD, ...v128Load(), ...set(W1),
+        ...rs.flatMap((r) => [
+          ...addr(XR(r), CI), ...v128Load(), ...set(V),
+          ...get(W0), ...get(A(0, r)), ...get(V), ...F32X4_MUL, ...F32X4_ADD, ...set(W0),
+          ...get(W1), ...get(A(1, r)), ...get(V), ...F32X4_MUL, ...F32X4_ADD, ...set(W1),
+        ]),
+        ...addr(WO, CI), ...get(W0), ...v128Store(),
+        ...get(WO), ...get(RB), ...I32_ADD, ...get(CI), ...I32_ADD, ...get(W1), ...v128Store(),
+      ], true),
+      ...get(WO), ...get(RB), ...get(RB), ...I32_ADD, ...I32_ADD, ...set(WO),
+    ], true),
+  ];
+};
+const hiddenBackwardBody: number[] = [
+  ...get(NB), ...i32c(R - 1), ...op('i32.sub'), ...set(END_K),
+  ...i32c(0), ...set(K),
+  ...whileK(END_K, R, [...rowAddresses(R), ...unitPairsBackward(R)]),
+  ...whileK(NB, 1, [...rowAddresses(1), ...unitPairsBackward(1)]),
+  ...END,
+];
+
+/** The MLP module: activate, logits, headBackward, hiddenForward and hiddenBackward, all of signature (i32 × 8) → (). */
 export const MLP_KERNELS: KernelModule = {
   params: ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'],
   locals: LOCAL_TYPES,
   functions: [
-    { name: 'activate', body: activateBody, localNames: names({ w: 'b1' }, ['C', 'coef', 'gw2', 'c', 'cp', 'wo', 'gb', 'acc', 'g']) },
-    { name: 'logits', body: logitsBody, localNames: names({ w: 'w2', coef: 'out', ro: 'hp' }, ['m', 'gw2', 'gb', 'v', 't', 'n', 'e', 'g']) },
-    { name: 'headBackward', body: headBackwardBody, localNames: names({ w: 'w2' }, ['t', 'n', 'e']) },
+    { name: 'activate', body: activateBody, localNames: names({ w: 'b1' }, ['C', 'coef', 'gw2', 'c', 'cp', 'wo', 'gb', 'acc', 'g', ...BLOCKED]) },
+    { name: 'logits', body: logitsBody, localNames: names({ w: 'w2', coef: 'out', ro: 'hp' }, ['m', 'gw2', 'gb', 'v', 't', 'n', 'e', 'g', ...BLOCKED]) },
+    { name: 'headBackward', body: headBackwardBody, localNames: names({ w: 'w2' }, ['t', 'n', 'e', ...BLOCKED]) },
+    {
+      name: 'hiddenForward',
+      body: hiddenForwardBody,
+      localNames: names({ h: 'z', m: 'rows', w: 'w1', C: 'rowBytes', coef: 'x', gw2: 'unitBytes', c: 'j', ro: 'zp', cp: 'pad' }, ['gb', 't', 'n', 'e', 'acc', 'g']),
+    },
+    {
+      name: 'hiddenBackward',
+      body: hiddenBackwardBody,
+      localNames: names(
+        { h: 'gu', m: 'rows', w: 'g', C: 'rowBytes', coef: 'x', gw2: 'unitBytes', c: 'j', ro: 'gp', wo: 'go', w0: 'g0', w1: 'g1' },
+        ['cp', 'gb', 't', 'n', 'e', 'acc', 'g'],
+      ),
+    },
   ],
 };

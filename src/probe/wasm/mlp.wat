@@ -8,9 +8,12 @@
     (param $h i32) (param $nb i32) (param $hBytes i32) (param $m i32)
     (param $b1 i32) (param (;5;) i32) (param (;6;) i32) (param (;7;) i32)
     (local $k i32) (local $u i32) (local (;10;) i32) (local $ro i32)
-    (local (;12;) i32) (local (;13;) i32) (local (;14;) i32) (local $v v128)
-    (local $t v128) (local $n v128) (local $e v128) (local (;19;) v128)
-    (local (;20;) v128)
+    (local (;12;) i32) (local (;13;) i32) (local (;14;) i32) (local (;15;) i32)
+    (local (;16;) i32) (local (;17;) i32) (local (;18;) i32) (local (;19;) i32)
+    (local $v v128) (local $t v128) (local $n v128) (local $e v128)
+    (local (;24;) v128) (local (;25;) v128) (local (;26;) v128) (local (;27;) v128)
+    (local (;28;) v128) (local (;29;) v128) (local (;30;) v128) (local (;31;) v128)
+    (local (;32;) v128) (local (;33;) v128) (local (;34;) v128) (local (;35;) v128)
     (local.set $k (i32.const 0))
     block
       loop
@@ -100,9 +103,12 @@
     (param $h i32) (param $nb i32) (param $hBytes i32) (param (;3;) i32)
     (param $w2 i32) (param $C i32) (param $out i32) (param (;7;) i32)
     (local $k i32) (local $u i32) (local $c i32) (local $hp i32)
-    (local $cp i32) (local $wo i32) (local (;14;) i32) (local (;15;) v128)
-    (local (;16;) v128) (local (;17;) v128) (local (;18;) v128) (local $acc v128)
-    (local (;20;) v128)
+    (local $cp i32) (local $wo i32) (local (;14;) i32) (local (;15;) i32)
+    (local (;16;) i32) (local (;17;) i32) (local (;18;) i32) (local (;19;) i32)
+    (local (;20;) v128) (local (;21;) v128) (local (;22;) v128) (local (;23;) v128)
+    (local $acc v128) (local (;25;) v128) (local (;26;) v128) (local (;27;) v128)
+    (local (;28;) v128) (local (;29;) v128) (local (;30;) v128) (local (;31;) v128)
+    (local (;32;) v128) (local (;33;) v128) (local (;34;) v128) (local (;35;) v128)
     (local.set $cp (local.get $out))
     (local.set $k (i32.const 0))
     block
@@ -152,9 +158,12 @@
     (param $h i32) (param $nb i32) (param $hBytes i32) (param $m i32)
     (param $w2 i32) (param $C i32) (param $coef i32) (param $gw2 i32)
     (local $k i32) (local $u i32) (local $c i32) (local $ro i32)
-    (local $cp i32) (local $wo i32) (local $gb i32) (local $v v128)
-    (local (;16;) v128) (local (;17;) v128) (local (;18;) v128) (local $acc v128)
-    (local $g v128)
+    (local $cp i32) (local $wo i32) (local $gb i32) (local (;15;) i32)
+    (local (;16;) i32) (local (;17;) i32) (local (;18;) i32) (local (;19;) i32)
+    (local $v v128) (local (;21;) v128) (local (;22;) v128) (local (;23;) v128)
+    (local $acc v128) (local $g v128) (local (;26;) v128) (local (;27;) v128)
+    (local (;28;) v128) (local (;29;) v128) (local (;30;) v128) (local (;31;) v128)
+    (local (;32;) v128) (local (;33;) v128) (local (;34;) v128) (local (;35;) v128)
     (local.set $gb (i32.add (local.get $gw2) (i32.mul (local.get $C) (local.get $hBytes))))
     (local.set $k (i32.const 0))
     block
@@ -215,6 +224,514 @@
         (br 0)
       end
     end)
+  (func $hiddenForward (type 0)
+    (param $z i32) (param $nb i32) (param $hBytes i32) (param $rows i32)
+    (param $w1 i32) (param $rowBytes i32) (param $x i32) (param $unitBytes i32)
+    (local $k i32) (local $u i32) (local $j i32) (local $zp i32)
+    (local $pad i32) (local $wo i32) (local (;14;) i32) (local $xr0 i32)
+    (local $xr1 i32) (local $xr2 i32) (local $xr3 i32) (local $end i32)
+    (local $v v128) (local (;21;) v128) (local (;22;) v128) (local (;23;) v128)
+    (local (;24;) v128) (local (;25;) v128) (local $w0 v128) (local $w1 v128)
+    (local $a00 v128) (local $a10 v128) (local $a01 v128) (local $a11 v128)
+    (local $a02 v128) (local $a12 v128) (local $a03 v128) (local $a13 v128)
+    (local.set $end (i32.sub (local.get $nb) (i32.const 3)))
+    (local.set $k (i32.const 0))
+    block
+      loop
+        (br_if 1 (i32.ge_s (local.get $k) (local.get $end)))
+        (local.set $xr0
+          (i32.add
+            (local.get $x)
+            (i32.mul
+              (i32.load
+                (i32.add
+                  (local.get $rows)
+                  (i32.shl (i32.add (local.get $k) (i32.const 0)) (i32.const 2))))
+              (local.get $rowBytes))))
+        (local.set $xr1
+          (i32.add
+            (local.get $x)
+            (i32.mul
+              (i32.load
+                (i32.add
+                  (local.get $rows)
+                  (i32.shl (i32.add (local.get $k) (i32.const 1)) (i32.const 2))))
+              (local.get $rowBytes))))
+        (local.set $xr2
+          (i32.add
+            (local.get $x)
+            (i32.mul
+              (i32.load
+                (i32.add
+                  (local.get $rows)
+                  (i32.shl (i32.add (local.get $k) (i32.const 2)) (i32.const 2))))
+              (local.get $rowBytes))))
+        (local.set $xr3
+          (i32.add
+            (local.get $x)
+            (i32.mul
+              (i32.load
+                (i32.add
+                  (local.get $rows)
+                  (i32.shl (i32.add (local.get $k) (i32.const 3)) (i32.const 2))))
+              (local.get $rowBytes))))
+        (local.set $zp (i32.add (local.get $z) (i32.mul (local.get $k) (local.get $hBytes))))
+        (local.set $pad
+          (i32.sub
+            (i32.add (local.get $zp) (i32.mul (local.get $hBytes) (i32.const 1)))
+            (i32.const 8)))
+        (i32.store (local.get $pad) (i32.const 0))
+        (i32.store offset=4 (local.get $pad) (i32.const 0))
+        (local.set $pad
+          (i32.sub
+            (i32.add (local.get $zp) (i32.mul (local.get $hBytes) (i32.const 2)))
+            (i32.const 8)))
+        (i32.store (local.get $pad) (i32.const 0))
+        (i32.store offset=4 (local.get $pad) (i32.const 0))
+        (local.set $pad
+          (i32.sub
+            (i32.add (local.get $zp) (i32.mul (local.get $hBytes) (i32.const 3)))
+            (i32.const 8)))
+        (i32.store (local.get $pad) (i32.const 0))
+        (i32.store offset=4 (local.get $pad) (i32.const 0))
+        (local.set $pad
+          (i32.sub
+            (i32.add (local.get $zp) (i32.mul (local.get $hBytes) (i32.const 4)))
+            (i32.const 8)))
+        (i32.store (local.get $pad) (i32.const 0))
+        (i32.store offset=4 (local.get $pad) (i32.const 0))
+        (local.set $wo (local.get $w1))
+        (local.set $u (i32.const 0))
+        block
+          loop
+            (br_if 1 (i32.ge_u (local.get $u) (local.get $unitBytes)))
+            (local.set $a00 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+            (local.set $a10 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+            (local.set $a01 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+            (local.set $a11 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+            (local.set $a02 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+            (local.set $a12 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+            (local.set $a03 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+            (local.set $a13 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+            (local.set $j (i32.const 0))
+            block
+              loop
+                (br_if 1 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+                (local.set $w0 (v128.load (i32.add (local.get $wo) (local.get $j))))
+                (local.set $w1
+                  (v128.load
+                    (i32.add (i32.add (local.get $wo) (local.get $rowBytes)) (local.get $j))))
+                (local.set $v (v128.load (i32.add (local.get $xr0) (local.get $j))))
+                (local.set $a00
+                  (f32x4.add (local.get $a00) (f32x4.mul (local.get $w0) (local.get $v))))
+                (local.set $a10
+                  (f32x4.add (local.get $a10) (f32x4.mul (local.get $w1) (local.get $v))))
+                (local.set $v (v128.load (i32.add (local.get $xr1) (local.get $j))))
+                (local.set $a01
+                  (f32x4.add (local.get $a01) (f32x4.mul (local.get $w0) (local.get $v))))
+                (local.set $a11
+                  (f32x4.add (local.get $a11) (f32x4.mul (local.get $w1) (local.get $v))))
+                (local.set $v (v128.load (i32.add (local.get $xr2) (local.get $j))))
+                (local.set $a02
+                  (f32x4.add (local.get $a02) (f32x4.mul (local.get $w0) (local.get $v))))
+                (local.set $a12
+                  (f32x4.add (local.get $a12) (f32x4.mul (local.get $w1) (local.get $v))))
+                (local.set $v (v128.load (i32.add (local.get $xr3) (local.get $j))))
+                (local.set $a03
+                  (f32x4.add (local.get $a03) (f32x4.mul (local.get $w0) (local.get $v))))
+                (local.set $a13
+                  (f32x4.add (local.get $a13) (f32x4.mul (local.get $w1) (local.get $v))))
+                (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                (br 0)
+              end
+            end
+            (f32.store
+              (i32.add
+                (i32.add (local.get $zp) (i32.mul (local.get $hBytes) (i32.const 0)))
+                (local.get $u))
+              (f32.add
+                (f32.add
+                  (f32.add
+                    (f32x4.extract_lane 0 (local.get $a00))
+                    (f32x4.extract_lane 1 (local.get $a00)))
+                  (f32x4.extract_lane 2 (local.get $a00)))
+                (f32x4.extract_lane 3 (local.get $a00))))
+            (f32.store offset=4
+              (i32.add
+                (i32.add (local.get $zp) (i32.mul (local.get $hBytes) (i32.const 0)))
+                (local.get $u))
+              (f32.add
+                (f32.add
+                  (f32.add
+                    (f32x4.extract_lane 0 (local.get $a10))
+                    (f32x4.extract_lane 1 (local.get $a10)))
+                  (f32x4.extract_lane 2 (local.get $a10)))
+                (f32x4.extract_lane 3 (local.get $a10))))
+            (f32.store
+              (i32.add
+                (i32.add (local.get $zp) (i32.mul (local.get $hBytes) (i32.const 1)))
+                (local.get $u))
+              (f32.add
+                (f32.add
+                  (f32.add
+                    (f32x4.extract_lane 0 (local.get $a01))
+                    (f32x4.extract_lane 1 (local.get $a01)))
+                  (f32x4.extract_lane 2 (local.get $a01)))
+                (f32x4.extract_lane 3 (local.get $a01))))
+            (f32.store offset=4
+              (i32.add
+                (i32.add (local.get $zp) (i32.mul (local.get $hBytes) (i32.const 1)))
+                (local.get $u))
+              (f32.add
+                (f32.add
+                  (f32.add
+                    (f32x4.extract_lane 0 (local.get $a11))
+                    (f32x4.extract_lane 1 (local.get $a11)))
+                  (f32x4.extract_lane 2 (local.get $a11)))
+                (f32x4.extract_lane 3 (local.get $a11))))
+            (f32.store
+              (i32.add
+                (i32.add (local.get $zp) (i32.mul (local.get $hBytes) (i32.const 2)))
+                (local.get $u))
+              (f32.add
+                (f32.add
+                  (f32.add
+                    (f32x4.extract_lane 0 (local.get $a02))
+                    (f32x4.extract_lane 1 (local.get $a02)))
+                  (f32x4.extract_lane 2 (local.get $a02)))
+                (f32x4.extract_lane 3 (local.get $a02))))
+            (f32.store offset=4
+              (i32.add
+                (i32.add (local.get $zp) (i32.mul (local.get $hBytes) (i32.const 2)))
+                (local.get $u))
+              (f32.add
+                (f32.add
+                  (f32.add
+                    (f32x4.extract_lane 0 (local.get $a12))
+                    (f32x4.extract_lane 1 (local.get $a12)))
+                  (f32x4.extract_lane 2 (local.get $a12)))
+                (f32x4.extract_lane 3 (local.get $a12))))
+            (f32.store
+              (i32.add
+                (i32.add (local.get $zp) (i32.mul (local.get $hBytes) (i32.const 3)))
+                (local.get $u))
+              (f32.add
+                (f32.add
+                  (f32.add
+                    (f32x4.extract_lane 0 (local.get $a03))
+                    (f32x4.extract_lane 1 (local.get $a03)))
+                  (f32x4.extract_lane 2 (local.get $a03)))
+                (f32x4.extract_lane 3 (local.get $a03))))
+            (f32.store offset=4
+              (i32.add
+                (i32.add (local.get $zp) (i32.mul (local.get $hBytes) (i32.const 3)))
+                (local.get $u))
+              (f32.add
+                (f32.add
+                  (f32.add
+                    (f32x4.extract_lane 0 (local.get $a13))
+                    (f32x4.extract_lane 1 (local.get $a13)))
+                  (f32x4.extract_lane 2 (local.get $a13)))
+                (f32x4.extract_lane 3 (local.get $a13))))
+            (local.set $wo
+              (i32.add (local.get $wo) (i32.add (local.get $rowBytes) (local.get $rowBytes))))
+            (local.set $u (i32.add (local.get $u) (i32.const 8)))
+            (br 0)
+          end
+        end
+        (local.set $k (i32.add (local.get $k) (i32.const 4)))
+        (br 0)
+      end
+    end
+    block
+      loop
+        (br_if 1 (i32.ge_s (local.get $k) (local.get $nb)))
+        (local.set $xr0
+          (i32.add
+            (local.get $x)
+            (i32.mul
+              (i32.load
+                (i32.add
+                  (local.get $rows)
+                  (i32.shl (i32.add (local.get $k) (i32.const 0)) (i32.const 2))))
+              (local.get $rowBytes))))
+        (local.set $zp (i32.add (local.get $z) (i32.mul (local.get $k) (local.get $hBytes))))
+        (local.set $pad
+          (i32.sub
+            (i32.add (local.get $zp) (i32.mul (local.get $hBytes) (i32.const 1)))
+            (i32.const 8)))
+        (i32.store (local.get $pad) (i32.const 0))
+        (i32.store offset=4 (local.get $pad) (i32.const 0))
+        (local.set $wo (local.get $w1))
+        (local.set $u (i32.const 0))
+        block
+          loop
+            (br_if 1 (i32.ge_u (local.get $u) (local.get $unitBytes)))
+            (local.set $a00 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+            (local.set $a10 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+            (local.set $j (i32.const 0))
+            block
+              loop
+                (br_if 1 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+                (local.set $w0 (v128.load (i32.add (local.get $wo) (local.get $j))))
+                (local.set $w1
+                  (v128.load
+                    (i32.add (i32.add (local.get $wo) (local.get $rowBytes)) (local.get $j))))
+                (local.set $v (v128.load (i32.add (local.get $xr0) (local.get $j))))
+                (local.set $a00
+                  (f32x4.add (local.get $a00) (f32x4.mul (local.get $w0) (local.get $v))))
+                (local.set $a10
+                  (f32x4.add (local.get $a10) (f32x4.mul (local.get $w1) (local.get $v))))
+                (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                (br 0)
+              end
+            end
+            (f32.store
+              (i32.add
+                (i32.add (local.get $zp) (i32.mul (local.get $hBytes) (i32.const 0)))
+                (local.get $u))
+              (f32.add
+                (f32.add
+                  (f32.add
+                    (f32x4.extract_lane 0 (local.get $a00))
+                    (f32x4.extract_lane 1 (local.get $a00)))
+                  (f32x4.extract_lane 2 (local.get $a00)))
+                (f32x4.extract_lane 3 (local.get $a00))))
+            (f32.store offset=4
+              (i32.add
+                (i32.add (local.get $zp) (i32.mul (local.get $hBytes) (i32.const 0)))
+                (local.get $u))
+              (f32.add
+                (f32.add
+                  (f32.add
+                    (f32x4.extract_lane 0 (local.get $a10))
+                    (f32x4.extract_lane 1 (local.get $a10)))
+                  (f32x4.extract_lane 2 (local.get $a10)))
+                (f32x4.extract_lane 3 (local.get $a10))))
+            (local.set $wo
+              (i32.add (local.get $wo) (i32.add (local.get $rowBytes) (local.get $rowBytes))))
+            (local.set $u (i32.add (local.get $u) (i32.const 8)))
+            (br 0)
+          end
+        end
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br 0)
+      end
+    end)
+  (func $hiddenBackward (type 0)
+    (param $gu i32) (param $nb i32) (param $hBytes i32) (param $rows i32)
+    (param $g i32) (param $rowBytes i32) (param $x i32) (param $unitBytes i32)
+    (local $k i32) (local $u i32) (local $j i32) (local $gp i32)
+    (local (;12;) i32) (local $go i32) (local (;14;) i32) (local $xr0 i32)
+    (local $xr1 i32) (local $xr2 i32) (local $xr3 i32) (local $end i32)
+    (local $v v128) (local (;21;) v128) (local (;22;) v128) (local (;23;) v128)
+    (local (;24;) v128) (local (;25;) v128) (local $g0 v128) (local $g1 v128)
+    (local $a00 v128) (local $a10 v128) (local $a01 v128) (local $a11 v128)
+    (local $a02 v128) (local $a12 v128) (local $a03 v128) (local $a13 v128)
+    (local.set $end (i32.sub (local.get $nb) (i32.const 3)))
+    (local.set $k (i32.const 0))
+    block
+      loop
+        (br_if 1 (i32.ge_s (local.get $k) (local.get $end)))
+        (local.set $xr0
+          (i32.add
+            (local.get $x)
+            (i32.mul
+              (i32.load
+                (i32.add
+                  (local.get $rows)
+                  (i32.shl (i32.add (local.get $k) (i32.const 0)) (i32.const 2))))
+              (local.get $rowBytes))))
+        (local.set $xr1
+          (i32.add
+            (local.get $x)
+            (i32.mul
+              (i32.load
+                (i32.add
+                  (local.get $rows)
+                  (i32.shl (i32.add (local.get $k) (i32.const 1)) (i32.const 2))))
+              (local.get $rowBytes))))
+        (local.set $xr2
+          (i32.add
+            (local.get $x)
+            (i32.mul
+              (i32.load
+                (i32.add
+                  (local.get $rows)
+                  (i32.shl (i32.add (local.get $k) (i32.const 2)) (i32.const 2))))
+              (local.get $rowBytes))))
+        (local.set $xr3
+          (i32.add
+            (local.get $x)
+            (i32.mul
+              (i32.load
+                (i32.add
+                  (local.get $rows)
+                  (i32.shl (i32.add (local.get $k) (i32.const 3)) (i32.const 2))))
+              (local.get $rowBytes))))
+        (local.set $gp (i32.add (local.get $gu) (i32.mul (local.get $k) (local.get $hBytes))))
+        (local.set $go (local.get $g))
+        (local.set $u (i32.const 0))
+        block
+          loop
+            (br_if 1 (i32.ge_u (local.get $u) (local.get $unitBytes)))
+            (local.set $a00
+              (f32x4.splat
+                (f32.load
+                  (i32.add
+                    (i32.add (local.get $gp) (i32.mul (local.get $hBytes) (i32.const 0)))
+                    (local.get $u)))))
+            (local.set $a10
+              (f32x4.splat
+                (f32.load offset=4
+                  (i32.add
+                    (i32.add (local.get $gp) (i32.mul (local.get $hBytes) (i32.const 0)))
+                    (local.get $u)))))
+            (local.set $a01
+              (f32x4.splat
+                (f32.load
+                  (i32.add
+                    (i32.add (local.get $gp) (i32.mul (local.get $hBytes) (i32.const 1)))
+                    (local.get $u)))))
+            (local.set $a11
+              (f32x4.splat
+                (f32.load offset=4
+                  (i32.add
+                    (i32.add (local.get $gp) (i32.mul (local.get $hBytes) (i32.const 1)))
+                    (local.get $u)))))
+            (local.set $a02
+              (f32x4.splat
+                (f32.load
+                  (i32.add
+                    (i32.add (local.get $gp) (i32.mul (local.get $hBytes) (i32.const 2)))
+                    (local.get $u)))))
+            (local.set $a12
+              (f32x4.splat
+                (f32.load offset=4
+                  (i32.add
+                    (i32.add (local.get $gp) (i32.mul (local.get $hBytes) (i32.const 2)))
+                    (local.get $u)))))
+            (local.set $a03
+              (f32x4.splat
+                (f32.load
+                  (i32.add
+                    (i32.add (local.get $gp) (i32.mul (local.get $hBytes) (i32.const 3)))
+                    (local.get $u)))))
+            (local.set $a13
+              (f32x4.splat
+                (f32.load offset=4
+                  (i32.add
+                    (i32.add (local.get $gp) (i32.mul (local.get $hBytes) (i32.const 3)))
+                    (local.get $u)))))
+            (local.set $j (i32.const 0))
+            block
+              loop
+                (br_if 1 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+                (local.set $g0 (v128.load (i32.add (local.get $go) (local.get $j))))
+                (local.set $g1
+                  (v128.load
+                    (i32.add (i32.add (local.get $go) (local.get $rowBytes)) (local.get $j))))
+                (local.set $v (v128.load (i32.add (local.get $xr0) (local.get $j))))
+                (local.set $g0
+                  (f32x4.add (local.get $g0) (f32x4.mul (local.get $a00) (local.get $v))))
+                (local.set $g1
+                  (f32x4.add (local.get $g1) (f32x4.mul (local.get $a10) (local.get $v))))
+                (local.set $v (v128.load (i32.add (local.get $xr1) (local.get $j))))
+                (local.set $g0
+                  (f32x4.add (local.get $g0) (f32x4.mul (local.get $a01) (local.get $v))))
+                (local.set $g1
+                  (f32x4.add (local.get $g1) (f32x4.mul (local.get $a11) (local.get $v))))
+                (local.set $v (v128.load (i32.add (local.get $xr2) (local.get $j))))
+                (local.set $g0
+                  (f32x4.add (local.get $g0) (f32x4.mul (local.get $a02) (local.get $v))))
+                (local.set $g1
+                  (f32x4.add (local.get $g1) (f32x4.mul (local.get $a12) (local.get $v))))
+                (local.set $v (v128.load (i32.add (local.get $xr3) (local.get $j))))
+                (local.set $g0
+                  (f32x4.add (local.get $g0) (f32x4.mul (local.get $a03) (local.get $v))))
+                (local.set $g1
+                  (f32x4.add (local.get $g1) (f32x4.mul (local.get $a13) (local.get $v))))
+                (v128.store (i32.add (local.get $go) (local.get $j)) (local.get $g0))
+                (v128.store
+                  (i32.add (i32.add (local.get $go) (local.get $rowBytes)) (local.get $j))
+                  (local.get $g1))
+                (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                (br 0)
+              end
+            end
+            (local.set $go
+              (i32.add (local.get $go) (i32.add (local.get $rowBytes) (local.get $rowBytes))))
+            (local.set $u (i32.add (local.get $u) (i32.const 8)))
+            (br 0)
+          end
+        end
+        (local.set $k (i32.add (local.get $k) (i32.const 4)))
+        (br 0)
+      end
+    end
+    block
+      loop
+        (br_if 1 (i32.ge_s (local.get $k) (local.get $nb)))
+        (local.set $xr0
+          (i32.add
+            (local.get $x)
+            (i32.mul
+              (i32.load
+                (i32.add
+                  (local.get $rows)
+                  (i32.shl (i32.add (local.get $k) (i32.const 0)) (i32.const 2))))
+              (local.get $rowBytes))))
+        (local.set $gp (i32.add (local.get $gu) (i32.mul (local.get $k) (local.get $hBytes))))
+        (local.set $go (local.get $g))
+        (local.set $u (i32.const 0))
+        block
+          loop
+            (br_if 1 (i32.ge_u (local.get $u) (local.get $unitBytes)))
+            (local.set $a00
+              (f32x4.splat
+                (f32.load
+                  (i32.add
+                    (i32.add (local.get $gp) (i32.mul (local.get $hBytes) (i32.const 0)))
+                    (local.get $u)))))
+            (local.set $a10
+              (f32x4.splat
+                (f32.load offset=4
+                  (i32.add
+                    (i32.add (local.get $gp) (i32.mul (local.get $hBytes) (i32.const 0)))
+                    (local.get $u)))))
+            (local.set $j (i32.const 0))
+            block
+              loop
+                (br_if 1 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+                (local.set $g0 (v128.load (i32.add (local.get $go) (local.get $j))))
+                (local.set $g1
+                  (v128.load
+                    (i32.add (i32.add (local.get $go) (local.get $rowBytes)) (local.get $j))))
+                (local.set $v (v128.load (i32.add (local.get $xr0) (local.get $j))))
+                (local.set $g0
+                  (f32x4.add (local.get $g0) (f32x4.mul (local.get $a00) (local.get $v))))
+                (local.set $g1
+                  (f32x4.add (local.get $g1) (f32x4.mul (local.get $a10) (local.get $v))))
+                (v128.store (i32.add (local.get $go) (local.get $j)) (local.get $g0))
+                (v128.store
+                  (i32.add (i32.add (local.get $go) (local.get $rowBytes)) (local.get $j))
+                  (local.get $g1))
+                (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                (br 0)
+              end
+            end
+            (local.set $go
+              (i32.add (local.get $go) (i32.add (local.get $rowBytes) (local.get $rowBytes))))
+            (local.set $u (i32.add (local.get $u) (i32.const 8)))
+            (br 0)
+          end
+        end
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br 0)
+      end
+    end)
   (export "activate" (func $activate))
   (export "logits" (func $logits))
-  (export "headBackward" (func $headBackward)))
+  (export "headBackward" (func $headBackward))
+  (export "hiddenForward" (func $hiddenForward))
+  (export "hiddenBackward" (func $hiddenBackward)))
