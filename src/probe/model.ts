@@ -443,12 +443,18 @@ export class ProbeNet {
         logits[c] = v;
         if (v > zmax) zmax = v;
       }
-      let sum = 0;
-      for (let c = 0; c < C; c++) sum += Math.exp(logits[c]! - zmax);
       const yi = y[rows[start + k]!]!;
-      loss += Math.log(sum) - (logits[yi]! - zmax);
+      const ly = logits[yi]!;
+      // Each exponential once (logits become them): Math.exp was most of this loop.
+      let sum = 0;
       for (let c = 0; c < C; c++) {
-        const gc = (Math.exp(logits[c]! - zmax) / sum - (c === yi ? 1 : 0)) * scale;
+        const ex = Math.exp(logits[c]! - zmax);
+        logits[c] = ex;
+        sum += ex;
+      }
+      loss += Math.log(sum) - (ly - zmax);
+      for (let c = 0; c < C; c++) {
+        const gc = (logits[c]! / sum - (c === yi ? 1 : 0)) * scale;
         g[b2 + c] += gc;
         z[o + c] = gc;
       }

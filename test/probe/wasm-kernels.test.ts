@@ -308,3 +308,23 @@ for (const [H, nb] of [
     assert.deepEqual(blocked, e.g.slice(0, units * dp));
   });
 }
+
+test("activate's σ (constants in locals, pmin/pmax, 2^n from a float's bits) is the sigmoid kernel's, saturation and NaN included", () => {
+  const e = WasmLinear.create();
+  assert.ok(e);
+  const d = 8;
+  e.bind(new Float32Array(4 * d), d);
+  const rows = 64;
+  e.reserveMlp(d, 4, 2, rows);
+  e.loadHead(new Float64Array(4 * d + 4 + 2 * 4 + 2), d);
+  const rng = new Rng(17, 2);
+  const specials = [0, -0, 1e-30, -1e-30, 20, 87.2, 87.4, 88.2, 88.4, 88.5, 200, Infinity, -87.2, -87.4, -88.2, -88.4, -88.5, -200, -Infinity, NaN];
+  const x = Float32Array.from({ length: rows * 4 }, (_, i) => (i < specials.length ? specials[i]! : f(60 * rng.normal())));
+  e.z.set(x);
+  e.activate(rows, false);
+  const got = e.z.slice(0, rows * 4);
+  e.z.set(x);
+  e.sigmoid(rows * 4);
+  assert.deepEqual(got, e.z.slice(0, rows * 4));
+  assert.ok(Number.isNaN(got[specials.length - 1]));
+});

@@ -37,7 +37,7 @@ import {
   v128Zero,
   type KernelModule,
 } from './assemble.js';
-import { sigmoidParts } from './sigmoid-kernels.js';
+import { SIGMOID_CONSTANTS, sigmoidParts } from './sigmoid-kernels.js';
 
 // Parameters, by position (each function names the ones it uses):
 //   h (hidden rows), nb (rows), hBytes (padded row length in bytes, a multiple of 16),
@@ -50,13 +50,15 @@ import { sigmoidParts } from './sigmoid-kernels.js';
 //   v128  v (a value: pre-activation, then h), t, n, e (the sigmoid's), acc (a dot product, dh,
 //         then gu), g (a class's gradient in all lanes)
 //   i32   xr0..xr3 (a group's feature rows' addresses), end (nb − 3)
-//   v128  w0, w1 (two units' weights), a00..a13 (unit i's accumulator of row r of a group)
+//   v128  w0, w1 (two units' weights), a00..a13 (unit i's accumulator of row r of a group),
+//         s0..s12 (the sigmoid's constants, SIGMOID_CONSTANTS in order)
 const R = 4;
 const perRow = <T>(f: (r: number) => T[]): T[] => Array.from({ length: R }, (_, r) => f(r)).flat();
 const SLOTS = [
   'h', 'nb', 'hBytes', 'm', 'w', 'C', 'coef', 'gw2', 'k', 'u', 'c', 'ro', 'cp', 'wo', 'gb',
   ...perRow((r) => [`xr${r}`]), 'end',
   'v', 't', 'n', 'e', 'acc', 'g', 'w0', 'w1', ...perRow((r) => [`a0${r}`, `a1${r}`]),
+  ...SIGMOID_CONSTANTS.map((_, i) => `s${i}`),
 ];
 const at = localIndex(SLOTS);
 const [H, NB, HB, M, W, C, COEF, GW2, K, U, CI, RO, CP, WO, GB, END_K, V, T, N, E, ACC, G, W0, W1] = [
@@ -64,12 +66,15 @@ const [H, NB, HB, M, W, C, COEF, GW2, K, U, CI, RO, CP, WO, GB, END_K, V, T, N, 
 ].map(at);
 const XR = (r: number): number => at(`xr${r}`);
 const A = (i: number, r: number): number => at(`a${i}${r}`);
-const LOCAL_TYPES: KernelModule['locals'] = [[7 + R + 1, 'i32'], [8 + 2 * R, 'v128']];
+const LOCAL_TYPES: KernelModule['locals'] = [[7 + R + 1, 'i32'], [8 + 2 * R + SIGMOID_CONSTANTS.length, 'v128']];
+const S = (i: number): number => at(`s${i}`);
 /** The listing's names: a function's unused parameters print as their index. */
 const names = (rename: Record<string, string>, unused: readonly string[] = []): string[] =>
   SLOTS.map((s) => (unused.includes(s) ? '' : (rename[s] ?? s)));
 /** hiddenForward's own locals, unused by the head's functions. */
 const BLOCKED = [...perRow((r) => [`xr${r}`]), 'end', 'w0', 'w1', ...perRow((r) => [`a0${r}`, `a1${r}`])];
+/** activate's own locals. */
+const CONSTANTS = SIGMOID_CONSTANTS.map((_, i) => `s${i}`);
 
 const F32X4_SUB = op('f32x4.sub');
 /** A float32 constant in all four lanes. */
@@ -80,9 +85,16 @@ const addr = (base: number, off: number): number[] => [...get(base), ...get(off)
 // ro = k·hBytes
 const rowOffset: number[] = [...get(K), ...get(HB), ...I32_MUL, ...set(RO)];
 
-const sigmoidOfV = sigmoidParts(get(V), T, N, E);
+const sigmoidOfV = sigmoidParts(get(V), T, N, E, {
+  constant: (v) => {
+    const i = SIGMOID_CONSTANTS.indexOf(v);
+    if (i < 0) throw new Error(`mlp kernels: no local for the sigmoid constant ${v}`);
+    return get(S(i));
+  },
+});
 
 const activateBody: number[] = [
+  ...SIGMOID_CONSTANTS.flatMap((v, i) => [...splat(v), ...set(S(i))]),
   ...forLoop(K, NB, 1, [
     ...rowOffset,
     ...forLoop(U, HB, 16, [
@@ -258,19 +270,19 @@ export const MLP_KERNELS: KernelModule = {
   locals: LOCAL_TYPES,
   functions: [
     { name: 'activate', body: activateBody, localNames: names({ w: 'b1' }, ['C', 'coef', 'gw2', 'c', 'cp', 'wo', 'gb', 'acc', 'g', ...BLOCKED]) },
-    { name: 'logits', body: logitsBody, localNames: names({ w: 'w2', coef: 'out', ro: 'hp' }, ['m', 'gw2', 'gb', 'v', 't', 'n', 'e', 'g', ...BLOCKED]) },
-    { name: 'headBackward', body: headBackwardBody, localNames: names({ w: 'w2' }, ['t', 'n', 'e', ...BLOCKED]) },
+    { name: 'logits', body: logitsBody, localNames: names({ w: 'w2', coef: 'out', ro: 'hp' }, ['m', 'gw2', 'gb', 'v', 't', 'n', 'e', 'g', ...BLOCKED, ...CONSTANTS]) },
+    { name: 'headBackward', body: headBackwardBody, localNames: names({ w: 'w2' }, ['t', 'n', 'e', ...BLOCKED, ...CONSTANTS]) },
     {
       name: 'hiddenForward',
       body: hiddenForwardBody,
-      localNames: names({ h: 'z', m: 'rows', w: 'w1', C: 'rowBytes', coef: 'x', gw2: 'unitBytes', c: 'j', ro: 'zp', cp: 'pad' }, ['gb', 't', 'n', 'e', 'acc', 'g']),
+      localNames: names({ h: 'z', m: 'rows', w: 'w1', C: 'rowBytes', coef: 'x', gw2: 'unitBytes', c: 'j', ro: 'zp', cp: 'pad' }, ['gb', 't', 'n', 'e', 'acc', 'g', ...CONSTANTS]),
     },
     {
       name: 'hiddenBackward',
       body: hiddenBackwardBody,
       localNames: names(
         { h: 'gu', m: 'rows', w: 'g', C: 'rowBytes', coef: 'x', gw2: 'unitBytes', c: 'j', ro: 'gp', wo: 'go', w0: 'g0', w1: 'g1' },
-        ['cp', 'gb', 't', 'n', 'e', 'acc', 'g'],
+        ['cp', 'gb', 't', 'n', 'e', 'acc', 'g', ...CONSTANTS],
       ),
     },
   ],

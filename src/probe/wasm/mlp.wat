@@ -14,6 +14,23 @@
     (local (;24;) v128) (local (;25;) v128) (local (;26;) v128) (local (;27;) v128)
     (local (;28;) v128) (local (;29;) v128) (local (;30;) v128) (local (;31;) v128)
     (local (;32;) v128) (local (;33;) v128) (local (;34;) v128) (local (;35;) v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $s4 v128) (local $s5 v128) (local $s6 v128) (local $s7 v128)
+    (local $s8 v128) (local $s9 v128) (local $s10 v128) (local $s11 v128)
+    (local $s12 v128)
+    (local.set $s0 (v128.const i32x4 0x42b0999a 0x42b0999a 0x42b0999a 0x42b0999a))
+    (local.set $s1 (v128.const i32x4 0xc2ae999a 0xc2ae999a 0xc2ae999a 0xc2ae999a))
+    (local.set $s2 (v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b))
+    (local.set $s3 (v128.const i32x4 0x3f318000 0x3f318000 0x3f318000 0x3f318000))
+    (local.set $s4 (v128.const i32x4 0xb95e8083 0xb95e8083 0xb95e8083 0xb95e8083))
+    (local.set $s5 (v128.const i32x4 0x39506967 0x39506967 0x39506967 0x39506967))
+    (local.set $s6 (v128.const i32x4 0x3ab743ce 0x3ab743ce 0x3ab743ce 0x3ab743ce))
+    (local.set $s7 (v128.const i32x4 0x3c088908 0x3c088908 0x3c088908 0x3c088908))
+    (local.set $s8 (v128.const i32x4 0x3d2aa9c1 0x3d2aa9c1 0x3d2aa9c1 0x3d2aa9c1))
+    (local.set $s9 (v128.const i32x4 0x3e2aaaaa 0x3e2aaaaa 0x3e2aaaaa 0x3e2aaaaa))
+    (local.set $s10 (v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000))
+    (local.set $s11 (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000))
+    (local.set $s12 (v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f))
     (local.set $k (i32.const 0))
     block
       loop
@@ -30,26 +47,12 @@
                   (v128.load (i32.add (local.get $b1) (local.get $u))))
                 (v128.load (i32.add (i32.add (local.get $m) (local.get $ro)) (local.get $u)))))
             (local.set $t
-              (f32x4.max
-                (f32x4.min
-                  (f32x4.neg (local.get $v))
-                  (v128.const i32x4 0x42b0999a 0x42b0999a 0x42b0999a 0x42b0999a))
-                (v128.const i32x4 0xc2ae999a 0xc2ae999a 0xc2ae999a 0xc2ae999a)))
-            (local.set $n
-              (f32x4.nearest
-                (f32x4.mul
-                  (local.get $t)
-                  (v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b))))
+              (f32x4.pmax (f32x4.pmin (f32x4.neg (local.get $v)) (local.get $s0)) (local.get $s1)))
+            (local.set $n (f32x4.nearest (f32x4.mul (local.get $t) (local.get $s2))))
             (local.set $t
               (f32x4.sub
-                (f32x4.sub
-                  (local.get $t)
-                  (f32x4.mul
-                    (local.get $n)
-                    (v128.const i32x4 0x3f318000 0x3f318000 0x3f318000 0x3f318000)))
-                (f32x4.mul
-                  (local.get $n)
-                  (v128.const i32x4 0xb95e8083 0xb95e8083 0xb95e8083 0xb95e8083))))
+                (f32x4.sub (local.get $t) (f32x4.mul (local.get $n) (local.get $s3)))
+                (f32x4.mul (local.get $n) (local.get $s4))))
             (local.set $e
               (f32x4.add
                 (f32x4.add
@@ -63,34 +66,28 @@
                                 (f32x4.add
                                   (f32x4.mul
                                     (f32x4.add
-                                      (f32x4.mul
-                                        (v128.const i32x4 0x39506967 0x39506967 0x39506967 0x39506967)
-                                        (local.get $t))
-                                      (v128.const i32x4 0x3ab743ce 0x3ab743ce 0x3ab743ce 0x3ab743ce))
+                                      (f32x4.mul (local.get $s5) (local.get $t))
+                                      (local.get $s6))
                                     (local.get $t))
-                                  (v128.const i32x4 0x3c088908 0x3c088908 0x3c088908 0x3c088908))
+                                  (local.get $s7))
                                 (local.get $t))
-                              (v128.const i32x4 0x3d2aa9c1 0x3d2aa9c1 0x3d2aa9c1 0x3d2aa9c1))
+                              (local.get $s8))
                             (local.get $t))
-                          (v128.const i32x4 0x3e2aaaaa 0x3e2aaaaa 0x3e2aaaaa 0x3e2aaaaa))
+                          (local.get $s9))
                         (local.get $t))
-                      (v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000))
+                      (local.get $s10))
                     (f32x4.mul (local.get $t) (local.get $t)))
                   (local.get $t))
-                (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000)))
+                (local.get $s11)))
             (v128.store
               (i32.add (i32.add (local.get $h) (local.get $ro)) (local.get $u))
               (f32x4.div
-                (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000)
+                (local.get $s11)
                 (f32x4.add
-                  (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000)
+                  (local.get $s11)
                   (f32x4.mul
                     (local.get $e)
-                    (i32x4.shl
-                      (i32x4.add
-                        (i32x4.trunc_sat_f32x4_s (local.get $n))
-                        (v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f))
-                      (i32.const 23))))))
+                    (i32x4.shl (f32x4.add (local.get $n) (local.get $s12)) (i32.const 23))))))
             (local.set $u (i32.add (local.get $u) (i32.const 16)))
             (br 0)
           end
@@ -109,6 +106,10 @@
     (local $acc v128) (local (;25;) v128) (local (;26;) v128) (local (;27;) v128)
     (local (;28;) v128) (local (;29;) v128) (local (;30;) v128) (local (;31;) v128)
     (local (;32;) v128) (local (;33;) v128) (local (;34;) v128) (local (;35;) v128)
+    (local (;36;) v128) (local (;37;) v128) (local (;38;) v128) (local (;39;) v128)
+    (local (;40;) v128) (local (;41;) v128) (local (;42;) v128) (local (;43;) v128)
+    (local (;44;) v128) (local (;45;) v128) (local (;46;) v128) (local (;47;) v128)
+    (local (;48;) v128)
     (local.set $cp (local.get $out))
     (local.set $k (i32.const 0))
     block
@@ -164,6 +165,10 @@
     (local $acc v128) (local $g v128) (local (;26;) v128) (local (;27;) v128)
     (local (;28;) v128) (local (;29;) v128) (local (;30;) v128) (local (;31;) v128)
     (local (;32;) v128) (local (;33;) v128) (local (;34;) v128) (local (;35;) v128)
+    (local (;36;) v128) (local (;37;) v128) (local (;38;) v128) (local (;39;) v128)
+    (local (;40;) v128) (local (;41;) v128) (local (;42;) v128) (local (;43;) v128)
+    (local (;44;) v128) (local (;45;) v128) (local (;46;) v128) (local (;47;) v128)
+    (local (;48;) v128)
     (local.set $gb (i32.add (local.get $gw2) (i32.mul (local.get $C) (local.get $hBytes))))
     (local.set $k (i32.const 0))
     block
@@ -234,6 +239,10 @@
     (local (;24;) v128) (local (;25;) v128) (local $w0 v128) (local $w1 v128)
     (local $a00 v128) (local $a10 v128) (local $a01 v128) (local $a11 v128)
     (local $a02 v128) (local $a12 v128) (local $a03 v128) (local $a13 v128)
+    (local (;36;) v128) (local (;37;) v128) (local (;38;) v128) (local (;39;) v128)
+    (local (;40;) v128) (local (;41;) v128) (local (;42;) v128) (local (;43;) v128)
+    (local (;44;) v128) (local (;45;) v128) (local (;46;) v128) (local (;47;) v128)
+    (local (;48;) v128)
     (local.set $end (i32.sub (local.get $nb) (i32.const 3)))
     (local.set $k (i32.const 0))
     block
@@ -528,6 +537,10 @@
     (local (;24;) v128) (local (;25;) v128) (local $g0 v128) (local $g1 v128)
     (local $a00 v128) (local $a10 v128) (local $a01 v128) (local $a11 v128)
     (local $a02 v128) (local $a12 v128) (local $a03 v128) (local $a13 v128)
+    (local (;36;) v128) (local (;37;) v128) (local (;38;) v128) (local (;39;) v128)
+    (local (;40;) v128) (local (;41;) v128) (local (;42;) v128) (local (;43;) v128)
+    (local (;44;) v128) (local (;45;) v128) (local (;46;) v128) (local (;47;) v128)
+    (local (;48;) v128)
     (local.set $end (i32.sub (local.get $nb) (i32.const 3)))
     (local.set $k (i32.const 0))
     block
