@@ -388,11 +388,11 @@ export class ProbeNet {
   }
 
   /**
-   * The MLP on the kernels, in float32 as PyTorch computes it: the first layer's products (the
-   * linear kernels' forward and backward, blocked for many output rows), the bias, dropout,
-   * sigmoid and the whole output side are the MLP kernels' (mlp-kernels.ts); only the
-   * softmax over each row's C logits and the loss are float64 JS. Dropout masks are drawn in
-   * mlpGrad's order (row by row, unit by unit).
+   * The MLP on the kernels, in float32 as PyTorch computes it. All but the softmax over each
+   * row's C logits and the loss (float64 JS) runs in the MLP kernels (mlp-kernels.ts): the first
+   * layer's products, blocked for many output rows; bias, dropout and sigmoid in one pass; the
+   * output layer and its backward. Dropout masks are drawn in mlpGrad's order (row by row, unit
+   * by unit).
    */
   private mlpGradSimd(e: WasmLinear, y: Int32Array, rows: Int32Array, start: number, end: number, scale: number, dropoutRng: FastStream | undefined): number {
     const { inputDim: d, nhid: H, nclasses: C, dropout } = this.arch;
