@@ -126,7 +126,7 @@ export class ProbeNet {
     if (H > 0 && stacked > 1) throw new Error('ProbeNet: only linear nets are stacked on the kernels');
     bindFeatures(engine, X, d, maxRows);
     // The kernels compute the first layer: the hidden layer's H rows for an MLP, else the classes.
-    if (H > 0) engine.reserve(H, maxRows, H * d);
+    if (H > 0) engine.reserveMlp(d, H, C, maxRows);
     else engine.reserve(stacked * this.kernelRows, maxRows, C * d);
     this.engine = engine;
   }
@@ -413,140 +413,76 @@ export class ProbeNet {
     return this.maxima;
   }
 
-  /** Dropout multipliers of a minibatch's hidden units, [row × unit] (grown on demand). */
-  private masks = new Float64Array(0);
-
   /**
-   * The MLP on the kernels: the first layer's products (forward Σ_j W1[u, j]·x_j and backward
-   * Σ_k gu[k]·x_k, the only O(d) work) and the sigmoid in float32, as PyTorch computes them;
-   * dropout, the H×C second layer and the loss in float64 as mlpGrad, drawing the dropout masks
-   * in its order (row by row, unit by unit).
+   * The MLP on the kernels, in float32 as PyTorch computes it. All but the softmax over each
+   * row's C logits and the loss (float64 JS) runs in the MLP kernels (mlp-kernels.ts): the first
+   * layer's products, blocked for many output rows; bias, dropout and sigmoid in one pass; the
+   * output layer and its backward. Dropout masks are drawn in mlpGrad's order (row by row, unit
+   * by unit).
    */
   private mlpGradSimd(e: WasmLinear, y: Int32Array, rows: Int32Array, start: number, end: number, scale: number, dropoutRng: FastStream | undefined): number {
     const { inputDim: d, nhid: H, nclasses: C, dropout } = this.arch;
     const p = this.params;
     const g = this.grad;
-    const b1 = H * d;
+    const b2 = H * d + H + C * H;
+    const hp = e.hiddenStride;
     const keep = 1 - dropout;
     const useDropout = dropout > 0 && dropoutRng !== undefined;
     const nb = end - start;
     e.loadWeights(p, d, H, false);
+    e.loadHead(p, d);
     e.stage(rows, start, nb);
-    e.forward(nb, H);
-    const z = e.z;
-    // Pre-activations; dropout sits before the sigmoid, so a dropped unit outputs σ(0) = 0.5.
+    e.hiddenForward(nb);
     if (useDropout) {
-      if (this.masks.length < nb * H) this.masks = new Float64Array(nb * H);
-      const masks = this.masks;
-      for (let i = 0; i < nb * H; i++) {
-        const m = dropoutRng.next() < keep ? 1 / keep : 0;
-        masks[i] = m;
-        z[i] = (z[i]! + p[b1 + (i % H)]!) * m;
-      }
-    } else {
-      for (let k = 0; k < nb; k++) for (let u = 0, o = k * H; u < H; u++) z[o + u] = z[o + u]! + p[b1 + u]!;
+      const m = e.dropoutMask();
+      const inv = 1 / keep;
+      for (let k = 0; k < nb; k++) for (let u = 0, o = k * hp; u < H; u++) m[o + u] = dropoutRng.next() < keep ? inv : 0;
     }
-    e.sigmoid(nb * H);
-    g.fill(0, b1);
-    const loss = C === 2 ? this.mlpHead2(z, y, rows, start, nb, scale, useDropout) : this.mlpHead(z, y, rows, start, nb, scale, useDropout);
+    e.activate(nb, useDropout);
+    e.headLogits(nb);
+    const loss = this.softmaxCoefficients(e.coef, y, rows, start, nb, scale, b2);
+    e.headBackward(nb);
+    e.storeHeadGrad(g, d);
     e.g.fill(0, 0, H * e.dp);
-    e.backward(nb, H);
+    e.hiddenBackward(nb);
     e.storeGrad(g, d, H, false);
     return loss * scale;
   }
 
   /**
-   * The MLP's output side for a minibatch whose hidden activations are z's rows [k·H, (k+1)·H):
-   * logits, softmax cross-entropy, the second layer's and the hidden bias's gradient into `grad`;
-   * z's rows become the hidden layer's gradient gu (the backward kernel's coefficients).
+   * Softmax cross-entropy of nb rows of logits `z` (row k's C at k·C, without the bias b2 at
+   * `b2` in the parameters): replaces them by d loss / d logits, writes b2's gradient and
+   * returns the unscaled loss.
    */
-  private mlpHead(z: Float32Array, y: Int32Array, rows: Int32Array, start: number, nb: number, scale: number, useDropout: boolean): number {
-    const { inputDim: d, nhid: H, nclasses: C } = this.arch;
+  private softmaxCoefficients(z: Float32Array, y: Int32Array, rows: Int32Array, start: number, nb: number, scale: number, b2: number): number {
+    const C = this.arch.nclasses;
     const p = this.params;
     const g = this.grad;
     const logits = this.z;
-    const b1 = H * d;
-    const w2 = b1 + H;
-    const b2 = w2 + C * H;
+    for (let c = 0; c < C; c++) g[b2 + c] = 0;
     let loss = 0;
     for (let k = 0; k < nb; k++) {
-      const o = k * H;
+      const o = k * C;
+      let zmax = -Infinity;
       for (let c = 0; c < C; c++) {
-        let v = p[b2 + c]!;
-        const wo = w2 + c * H;
-        for (let u = 0; u < H; u++) v += p[wo + u]! * z[o + u]!;
+        const v = z[o + c]! + p[b2 + c]!;
         logits[c] = v;
+        if (v > zmax) zmax = v;
       }
-      let zmax = -Infinity;
-      for (let c = 0; c < C; c++) if (logits[c]! > zmax) zmax = logits[c]!;
-      let sum = 0;
-      for (let c = 0; c < C; c++) sum += Math.exp(logits[c]! - zmax);
       const yi = y[rows[start + k]!]!;
-      loss += Math.log(sum) - (logits[yi]! - zmax);
+      const ly = logits[yi]!;
+      // Each exponential once (logits become them): Math.exp was most of this loop.
+      let sum = 0;
       for (let c = 0; c < C; c++) {
-        const gc = (Math.exp(logits[c]! - zmax) / sum - (c === yi ? 1 : 0)) * scale;
+        const ex = Math.exp(logits[c]! - zmax);
+        logits[c] = ex;
+        sum += ex;
+      }
+      loss += Math.log(sum) - (ly - zmax);
+      for (let c = 0; c < C; c++) {
+        const gc = (logits[c]! / sum - (c === yi ? 1 : 0)) * scale;
         g[b2 + c] += gc;
-        logits[c] = gc;
-      }
-      // z's row becomes the hidden layer's gradient gu, the coefficients of the backward kernel.
-      for (let u = 0; u < H; u++) {
-        const hu = z[o + u]!;
-        let dh = 0;
-        for (let c = 0; c < C; c++) {
-          const gc = logits[c]!;
-          g[w2 + c * H + u] += gc * hu;
-          dh += gc * p[w2 + c * H + u]!;
-        }
-        let gu = dh * hu * (1 - hu);
-        if (useDropout) gu *= this.masks[o + u]!;
-        g[b1 + u] += gu;
-        z[o + u] = gu;
-      }
-    }
-    return loss;
-  }
-
-  /** mlpHead for two classes, the logits in locals: the same operations in the same order. */
-  private mlpHead2(z: Float32Array, y: Int32Array, rows: Int32Array, start: number, nb: number, scale: number, useDropout: boolean): number {
-    const { inputDim: d, nhid: H } = this.arch;
-    const p = this.params;
-    const g = this.grad;
-    const masks = this.masks;
-    const b1 = H * d;
-    const w20 = b1 + H;
-    const w21 = w20 + H;
-    const b2 = w21 + H;
-    let loss = 0;
-    for (let k = 0; k < nb; k++) {
-      const o = k * H;
-      let l0 = p[b2]!;
-      let l1 = p[b2 + 1]!;
-      for (let u = 0; u < H; u++) {
-        const hu = z[o + u]!;
-        l0 += p[w20 + u]! * hu;
-        l1 += p[w21 + u]! * hu;
-      }
-      let zmax = -Infinity;
-      if (l0 > zmax) zmax = l0;
-      if (l1 > zmax) zmax = l1;
-      let sum = 0;
-      sum += Math.exp(l0 - zmax);
-      sum += Math.exp(l1 - zmax);
-      const yi = y[rows[start + k]!]!;
-      loss += Math.log(sum) - ((yi === 0 ? l0 : l1) - zmax);
-      const g0 = (Math.exp(l0 - zmax) / sum - (yi === 0 ? 1 : 0)) * scale;
-      const g1 = (Math.exp(l1 - zmax) / sum - (yi === 1 ? 1 : 0)) * scale;
-      g[b2] += g0;
-      g[b2 + 1] += g1;
-      for (let u = 0; u < H; u++) {
-        const hu = z[o + u]!;
-        g[w20 + u] += g0 * hu;
-        g[w21 + u] += g1 * hu;
-        const dh = g0 * p[w20 + u]! + g1 * p[w21 + u]!;
-        let gu = dh * hu * (1 - hu);
-        if (useDropout) gu *= masks[o + u]!;
-        g[b1 + u] += gu;
-        z[o + u] = gu;
+        z[o + c] = gc;
       }
     }
     return loss;
@@ -556,27 +492,26 @@ export class ProbeNet {
   private mlpPredictSimd(e: WasmLinear, rows: Int32Array, out: Int32Array): void {
     const { inputDim: d, nhid: H, nclasses: C } = this.arch;
     const p = this.params;
-    const logits = this.z;
-    const b1 = H * d;
-    const w2 = b1 + H;
-    const b2 = w2 + C * H;
+    const b2 = H * d + H + C * H;
     e.loadWeights(p, d, H, false);
-    const z = e.z;
+    e.loadHead(p, d);
+    const z = e.coef;
     for (let s = 0; s < rows.length; s += EVAL_CHUNK) {
       const nb = Math.min(EVAL_CHUNK, rows.length - s);
       e.stage(rows, s, nb);
-      e.forward(nb, H);
-      for (let k = 0; k < nb; k++) for (let u = 0, o = k * H; u < H; u++) z[o + u] = z[o + u]! + p[b1 + u]!;
-      e.sigmoid(nb * H);
+      e.hiddenForward(nb);
+      e.activate(nb, false);
+      e.headLogits(nb);
       for (let k = 0; k < nb; k++) {
-        for (let c = 0; c < C; c++) {
-          let v = p[b2 + c]!;
-          const wo = w2 + c * H;
-          for (let u = 0; u < H; u++) v += p[wo + u]! * z[k * H + u]!;
-          logits[c] = v;
-        }
         let best = 0;
-        for (let c = 1; c < C; c++) if (logits[c]! > logits[best]!) best = c;
+        let bv = z[k * C]! + p[b2]!;
+        for (let c = 1; c < C; c++) {
+          const v = z[k * C + c]! + p[b2 + c]!;
+          if (v > bv) {
+            bv = v;
+            best = c;
+          }
+        }
         out[s + k] = best;
       }
     }

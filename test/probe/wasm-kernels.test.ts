@@ -192,3 +192,143 @@ test('the sigmoid kernel is within 2 float32 ulps of the correctly rounded σ, s
   for (const v of got.slice(8, 11)) assert.ok(v >= 0 && v < 5e-39, `σ of a large negative value: ${v}`);
   assert.ok(Number.isNaN(got[11]));
 });
+
+for (const [H, C, nb] of [
+  [7, 2, 5],
+  [50, 2, 64],
+  [12, 3, 9],
+] as const) {
+  test(`the MLP head kernels compute their float32 operations in the stated order (${H} hidden, ${C} classes, ${nb} rows)`, () => {
+    const d = 13;
+    const rng = new Rng(H * 10 + C, 3);
+    const e = WasmLinear.create();
+    assert.ok(e);
+    e.bind(
+      Float32Array.from({ length: 20 * d }, () => rng.normal()),
+      d,
+    );
+    e.reserveMlp(d, H, C, nb);
+    const hp = e.hiddenStride;
+    assert.equal(hp, Math.ceil(H / 4) * 4);
+    // ProbeNet's layout: W1 [H × d], b1, W2 [C × H], b2.
+    const p = Float64Array.from({ length: H * d + H + C * H + C }, () => rng.normal());
+    e.loadHead(p, d);
+    const b1 = Float32Array.from({ length: hp }, (_, u) => (u < H ? p[H * d + u]! : 0));
+    const w2 = Float32Array.from({ length: C * hp }, (_, i) => (i % hp < H ? p[H * d + H + Math.floor(i / hp) * H + (i % hp)]! : 0));
+    assert.deepEqual(e.b1, b1);
+    assert.deepEqual(e.w2, w2);
+    // Pre-activations as the forward kernel leaves them (pad units 0), and a dropout mask.
+    const pre = Float32Array.from({ length: nb * hp }, (_, i) => (i % hp < H ? f(3 * rng.normal()) : 0));
+    const m = e.dropoutMask();
+    for (let k = 0; k < nb; k++) for (let u = 0; u < H; u++) m[k * hp + u] = rng.uniform(0, 1) < 0.7 ? f(1 / 0.7) : 0;
+    const mask = m.slice();
+    e.z.set(pre);
+    e.activate(nb, true);
+    const h = e.z.slice(0, nb * hp);
+    // activate is the sigmoid kernel of f32((z + b1)·m).
+    e.z.set(pre.map((v, i) => f(f(v + b1[i % hp]!) * mask[i]!)));
+    e.sigmoid(nb * hp);
+    assert.deepEqual(h, e.z.slice(0, nb * hp), 'activate');
+    e.z.set(h);
+    e.headLogits(nb);
+    for (let k = 0; k < nb; k++) {
+      for (let c = 0; c < C; c++) {
+        const a = [0, 0, 0, 0];
+        for (let u = 0; u < hp; u += 4) for (let l = 0; l < 4; l++) a[l] = f(a[l]! + f(w2[c * hp + u + l]! * h[k * hp + u + l]!));
+        assert.equal(e.coef[k * C + c], f(f(f(a[0]! + a[1]!) + a[2]!) + a[3]!), `logit [${k}, ${c}]`);
+      }
+    }
+    const gc = Float32Array.from({ length: nb * C }, () => f(rng.normal() / nb));
+    e.coef.set(gc);
+    e.headBackward(nb);
+    const gw2 = new Float32Array(C * hp);
+    const gb1 = new Float32Array(hp);
+    const gu = new Float32Array(nb * hp);
+    for (let k = 0; k < nb; k++) {
+      for (let u = 0; u < hp; u++) {
+        const hu = h[k * hp + u]!;
+        let dh = 0;
+        for (let c = 0; c < C; c++) {
+          const g = gc[k * C + c]!;
+          gw2[c * hp + u] = f(gw2[c * hp + u]! + f(g * hu));
+          dh = f(dh + f(g * w2[c * hp + u]!));
+        }
+        gu[k * hp + u] = f(f(f(dh * hu) * f(1 - hu)) * mask[k * hp + u]!);
+        gb1[u] = f(gb1[u]! + gu[k * hp + u]!);
+      }
+    }
+    assert.deepEqual(e.gw2, gw2, 'gW2');
+    assert.deepEqual(e.gb1, gb1, 'gb1');
+    assert.deepEqual(e.z.slice(0, nb * hp), gu, 'gu');
+    // Without a mask, activate multiplies by ones (the mask is refilled after a masked step).
+    e.z.set(pre);
+    e.activate(nb, false);
+    const plain = e.z.slice(0, nb * hp);
+    e.z.set(pre.map((v, i) => f(v + b1[i % hp]!)));
+    e.sigmoid(nb * hp);
+    assert.deepEqual(plain, e.z.slice(0, nb * hp), 'activate without dropout');
+    const grad = new Float64Array(p.length).fill(0.5);
+    e.storeHeadGrad(grad, d);
+    for (let u = 0; u < H; u++) assert.equal(grad[H * d + u], gb1[u]);
+    for (let c = 0; c < C; c++) for (let u = 0; u < H; u++) assert.equal(grad[H * d + H + c * H + u], gw2[c * hp + u]);
+    assert.equal(grad[0], 0.5, 'W1 is not the head');
+    assert.equal(grad[p.length - 1], 0.5, 'b2 is not the head');
+  });
+}
+
+for (const [H, nb] of [
+  [7, 5],
+  [50, 64],
+  [12, 9],
+] as const) {
+  test(`the MLP's first-layer kernels: hiddenForward sums each unit in four lanes, hiddenBackward is the backward kernel's order (${H} hidden, ${nb} rows)`, () => {
+    const d = 29;
+    const { e, rows, Xp, rng } = setup(40, d, 1, nb, H * 7 + nb);
+    const dp = e.dp;
+    e.reserveMlp(d, H, 2, nb);
+    e.rows.set(rows);
+    const hp = e.hiddenStride;
+    const units = H + (H & 1);
+    for (let i = 0; i < H * dp; i++) e.w[i] = i % dp < d ? f(rng.normal()) : 0;
+    e.z.fill(NaN);
+    e.hiddenForward(nb);
+    for (let k = 0; k < nb; k++) {
+      for (let u = 0; u < hp; u++) {
+        const a = [0, 0, 0, 0];
+        for (let j = 0; j < dp; j += 4) for (let l = 0; l < 4; l++) a[l] = f(a[l]! + f(e.w[u * dp + j + l]! * Xp[rows[k]! * dp + j + l]!));
+        // Units past nhid (zero weights) hold 0, not what z held before.
+        assert.equal(e.z[k * hp + u], f(f(f(a[0]! + a[1]!) + a[2]!) + a[3]!), `z[${k}, ${u}]`);
+      }
+    }
+    const coef = Float32Array.from({ length: nb * hp }, () => f(rng.normal()));
+    const g0 = Float32Array.from({ length: hp * dp }, () => f(rng.normal()));
+    e.z.set(coef);
+    e.g.set(g0);
+    e.hiddenBackward(nb);
+    const blocked = e.g.slice(0, units * dp);
+    e.z.set(coef);
+    e.g.set(g0);
+    e.backward(nb, hp);
+    assert.deepEqual(blocked, e.g.slice(0, units * dp));
+  });
+}
+
+test("activate's σ (constants in locals, pmin/pmax, 2^n from a float's bits) is the sigmoid kernel's, saturation and NaN included", () => {
+  const e = WasmLinear.create();
+  assert.ok(e);
+  const d = 8;
+  e.bind(new Float32Array(4 * d), d);
+  const rows = 64;
+  e.reserveMlp(d, 4, 2, rows);
+  e.loadHead(new Float64Array(4 * d + 4 + 2 * 4 + 2), d);
+  const rng = new Rng(17, 2);
+  const specials = [0, -0, 1e-30, -1e-30, 20, 87.2, 87.4, 88.2, 88.4, 88.5, 200, Infinity, -87.2, -87.4, -88.2, -88.4, -88.5, -200, -Infinity, NaN];
+  const x = Float32Array.from({ length: rows * 4 }, (_, i) => (i < specials.length ? specials[i]! : f(60 * rng.normal())));
+  e.z.set(x);
+  e.activate(rows, false);
+  const got = e.z.slice(0, rows * 4);
+  e.z.set(x);
+  e.sigmoid(rows * 4);
+  assert.deepEqual(got, e.z.slice(0, rows * 4));
+  assert.ok(Number.isNaN(got[specials.length - 1]));
+});

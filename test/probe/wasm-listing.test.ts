@@ -7,6 +7,7 @@ import { assembleModule, END, get, i32c, op, set, type KernelModule } from '../.
 import { decodeModule, disassemble } from '../../src/probe/wasm/disassemble.js';
 import { LINEAR_KERNELS } from '../../src/probe/wasm/linear-kernels.js';
 import { LISTINGS, listingText } from '../../src/probe/wasm/listings.js';
+import { MLP_KERNELS } from '../../src/probe/wasm/mlp-kernels.js';
 import { OPTIM_KERNELS } from '../../src/probe/wasm/optim.js';
 import { LOGISTIC_KERNELS } from '../../src/probe/wasm/logistic-kernels.js';
 import { SIGMOID_KERNELS } from '../../src/probe/wasm/sigmoid-kernels.js';
@@ -21,8 +22,10 @@ const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest(
 // conversion functions were added after touch, and since forward groups two rows instead of four
 // (its sums unchanged: test/probe/wasm-kernels.test.ts; the four-row form kept as forward4);
 // backward and touch kept their bytes.
-// sigmoid: the MLP probe's activation, as introduced. logistic: the two-class coefficients with
-// fdlibm's exponential, as introduced.)
+// sigmoid: the MLP probe's activation, as introduced; its bytes did not change when its σ moved
+// into sigmoidParts for the MLP module. mlp: the MLP's head and its blocked first-layer products,
+// with the σ of sigmoidParts' fast form. logistic: the two-class coefficients with fdlibm's
+// exponential, as introduced.)
 test('the kernel modules assemble to the pinned bytes', () => {
   const linear = assembleModule(LINEAR_KERNELS);
   assert.equal(linear.length, 2918);
@@ -36,7 +39,10 @@ test('the kernel modules assemble to the pinned bytes', () => {
   const logistic = assembleModule(LOGISTIC_KERNELS);
   assert.equal(logistic.length, 1736);
   assert.equal(sha256(logistic), '4cb27c815e1e1e23729cfe5f77ea05aeff1de776d4e15630ef3d3e50e2b96bae');
-  assert.ok(WebAssembly.validate(linear) && WebAssembly.validate(optim) && WebAssembly.validate(sigmoid) && WebAssembly.validate(logistic));
+  const mlp = assembleModule(MLP_KERNELS);
+  assert.equal(mlp.length, 3234);
+  assert.equal(sha256(mlp), 'b873de9a46f65b951cf324315276c12c689a2f8c5eab8715fb0a81115f18410e');
+  assert.ok([linear, optim, sigmoid, logistic, mlp].every((m) => WebAssembly.validate(m)));
 });
 
 for (const l of LISTINGS) {

@@ -103,6 +103,28 @@ export const F64X2_SUB = op('f64x2.sub');
 export const F64X2_MUL = op('f64x2.mul');
 export const F64X2_DIV = op('f64x2.div');
 
+/** `for (v = 0; v < limit; v += step) body` as block/loop; `limit` and `v` are locals. */
+export function forLoop(v: number, limit: number, step: number, body: number[], unsigned = false): number[] {
+  return [
+    ...i32c(0),
+    ...set(v),
+    ...BLOCK,
+    ...LOOP,
+    ...get(v),
+    ...get(limit),
+    ...(unsigned ? I32_GE_U : I32_GE_S),
+    ...brIf(1),
+    ...body,
+    ...get(v),
+    ...i32c(step),
+    ...I32_ADD,
+    ...set(v),
+    ...br(0),
+    ...END,
+    ...END,
+  ];
+}
+
 /**
  * Index of each named local (parameters first, in declaration order), so that a kernel's local
  * numbers and the names its listing prints come from one list. '' marks an unnamed slot.

@@ -27,10 +27,10 @@ import {
   F32X4_MUL,
   F32X4_SPLAT,
   f32x4Lane,
+  forLoop,
   get,
   I32_ADD,
   I32_GE_S,
-  I32_GE_U,
   I32_MUL,
   I32_SHL,
   I32_SUB,
@@ -50,18 +50,6 @@ import {
 // a hint does not change what a load or store does.
 const v128Load = (offset = 0): number[] => v128LoadAt(offset, 0);
 const v128Store = (offset = 0): number[] => v128StoreAt(offset, 0);
-
-/** `for (v = 0; v < limit; v += step) body` as block/loop; `limit` and `v` are locals. */
-function forLoop(v: number, limit: number, step: number, body: number[], unsigned = false): number[] {
-  return [
-    ...i32c(0), ...set(v),
-    ...BLOCK, ...LOOP,
-    ...get(v), ...get(limit), ...(unsigned ? I32_GE_U : I32_GE_S), ...brIf(1),
-    ...body,
-    ...get(v), ...i32c(step), ...I32_ADD, ...set(v),
-    ...br(0), ...END, ...END,
-  ];
-}
 
 // Rows per group in the grouped loops. A group's R dot products are independent dependency
 // chains that share each weight load, and R rows stream from memory at once; every output is

@@ -11,6 +11,7 @@ import type { FeatureScheme, RowSource } from '../../features/source.js';
 import { assembleModule } from './assemble.js';
 import { LINEAR_KERNELS } from './linear-kernels.js';
 import { LOGISTIC_KERNELS } from './logistic-kernels.js';
+import { MLP_KERNELS } from './mlp-kernels.js';
 import { SIGMOID_KERNELS } from './sigmoid-kernels.js';
 
 /**
@@ -40,11 +41,13 @@ export function copiedWhole(scheme: FeatureScheme, bytes: number): boolean {
 }
 
 type KernelFn = (x: number, rows: number, nb: number, dp: number, w: number, c: number, z: number) => void;
+type MlpFn = (h: number, nb: number, hBytes: number, m: number, w: number, c: number, coef: number, gw2: number) => void;
 
 interface Compiled {
   readonly linear: WebAssembly.Module;
   readonly sigmoid: WebAssembly.Module;
   readonly logistic: WebAssembly.Module;
+  readonly mlp: WebAssembly.Module;
 }
 
 let compiled: Compiled | null | undefined;
@@ -56,6 +59,7 @@ function module(): Compiled | null {
         linear: new WebAssembly.Module(assembleModule(LINEAR_KERNELS)),
         sigmoid: new WebAssembly.Module(assembleModule(SIGMOID_KERNELS)),
         logistic: new WebAssembly.Module(assembleModule(LOGISTIC_KERNELS)),
+        mlp: new WebAssembly.Module(assembleModule(MLP_KERNELS)),
       };
     } catch {
       compiled = null; // no wasm SIMD: callers fall back to scalar JS
@@ -84,6 +88,11 @@ export class WasmLinear {
   private readonly sigmoidFn: (x: number, nBytes: number) => void;
   private readonly binaryFn: (z: number, stride: number, nb: number, labels: number, out: number, consts: number) => void;
   private readonly expFn: WasmLinear['binaryFn'];
+  private readonly activateFn: MlpFn;
+  private readonly logitsFn: MlpFn;
+  private readonly headBackwardFn: MlpFn;
+  private readonly hiddenForwardFn: MlpFn;
+  private readonly hiddenBackwardFn: MlpFn;
   private boundX: Float32Array | null = null;
   private source: RowSource | null = null;
   private blockRows = 0;
@@ -95,6 +104,15 @@ export class WasmLinear {
   private gOff = 0;
   private zOff = 0;
   private rowsOff = 0;
+  /** The MLP's head (see reserve): its shape and its buffers' offsets; nhid 0 without one. */
+  private head = { nhid: 0, hp: 0, nclasses: 0, bytes: 0 };
+  private maskOff = 0;
+  private b1Off = 0;
+  private w2Off = 0;
+  private gw2Off = 0;
+  private coefOff = 0;
+  /** Whether `mask` may hold anything but ones (a dropout step wrote it). */
+  private maskDrawn = false;
   private p64Off = 0;
   private g64Off = 0;
   private labelsOff = 0;
@@ -116,6 +134,15 @@ export class WasmLinear {
   g = new Float32Array(0);
   z = new Float32Array(0);
   rows = new Int32Array(0);
+  /** The MLP head's float32 buffers (empty without a head): dropout multipliers [rows × hp]. */
+  mask = new Float32Array(0);
+  /** b1 [hp], W2 [C × hp] (pad units zero), their gradients gW2 [C × hp] then gb1 [hp]. */
+  b1 = new Float32Array(0);
+  w2 = new Float32Array(0);
+  gw2 = new Float32Array(0);
+  gb1 = new Float32Array(0);
+  /** Logits [rows × C], then their gradient (headBackward's coefficients). */
+  coef = new Float32Array(0);
 
   private constructor(mod: Compiled) {
     this.memory = new WebAssembly.Memory({ initial: 1 });
@@ -126,6 +153,12 @@ export class WasmLinear {
     const logistic = new WebAssembly.Instance(mod.logistic, { env: { mem: this.memory } });
     this.binaryFn = logistic.exports['binaryCoefficients'] as WasmLinear['binaryFn'];
     this.expFn = logistic.exports['expNonPositive'] as WasmLinear['binaryFn'];
+    const mlp = new WebAssembly.Instance(mod.mlp, { env: { mem: this.memory } });
+    this.activateFn = mlp.exports['activate'] as MlpFn;
+    this.logitsFn = mlp.exports['logits'] as MlpFn;
+    this.headBackwardFn = mlp.exports['headBackward'] as MlpFn;
+    this.hiddenForwardFn = mlp.exports['hiddenForward'] as MlpFn;
+    this.hiddenBackwardFn = mlp.exports['hiddenBackward'] as MlpFn;
     this.fwd = inst.exports['forward'] as KernelFn;
     this.fwd4 = inst.exports['forward4'] as KernelFn;
     this.bwd = inst.exports['backward'] as KernelFn;
@@ -199,19 +232,49 @@ export class WasmLinear {
    * weights (and as many gradients) of loadWeights/storeGrad.
    */
   reserve(C: number, maxRows: number, weights = 0): void {
+    this.reserveWith(C, maxRows, weights, 0, 0);
+  }
+
+  /**
+   * Scratch for an MLP of `nhid` hidden units and `nclasses` classes on up to `maxRows` rows per
+   * call: the first layer as `reserve` of hp = nhid rounded up to a multiple of four output rows
+   * (the pad rows of w stay zero, so pad units' pre-activations are 0), and the head's buffers
+   * (see mlp-kernels.ts), with the mask all ones and the pads of b1 and W2 zero.
+   */
+  reserveMlp(inputDim: number, nhid: number, nclasses: number, maxRows: number): void {
+    this.reserveWith(align(nhid, 4), maxRows, nhid * inputDim, nhid, nclasses);
+  }
+
+  /** The scratch of reserve, and an MLP head's after it when nhid > 0. */
+  private reserveWith(C: number, maxRows: number, weights: number, nhid: number, nclasses: number): void {
     const wb = align(C * this.dp * 4, 64);
     this.wOff = this.scratch;
     this.gOff = this.wOff + wb;
     this.zOff = this.gOff + wb;
     this.rowsOff = this.zOff + align(maxRows * C * 4, 64);
     this.lengths = { w: C * this.dp, z: maxRows * C, rows: maxRows, weights: 0 };
+    // The head: mask [maxRows × hp], b1 [hp], W2 [C × hp], gW2 [C × hp] and gb1 [hp] adjacent
+    // (headBackward finds gb1 after gW2), coef [maxRows × C]; hp keeps every row 16-byte aligned.
+    const hp = nhid > 0 ? C : 0;
+    this.maskOff = align(this.rowsOff + maxRows * 4, 64);
+    this.b1Off = this.maskOff + maxRows * hp * 4;
+    this.w2Off = this.b1Off + hp * 4;
+    this.gw2Off = this.w2Off + nclasses * hp * 4;
+    this.coefOff = this.gw2Off + (nclasses + 1) * hp * 4;
+    const bytes = nhid > 0 ? this.coefOff + maxRows * nclasses * 4 - this.maskOff : 0;
+    this.head = { nhid, hp, nclasses, bytes };
     this.reserveWeights(weights);
     this.w.fill(0);
+    this.b1.fill(0);
+    this.w2.fill(0);
+    this.mask.fill(1);
+    this.maskDrawn = false;
   }
 
   /** Float64 staging for `weights` weights and as many gradients, after the other scratch. */
   private reserveWeights(weights: number): void {
     this.p64Off = align(this.rowsOff + this.lengths.rows * 4, 64);
+    if (this.head.bytes > 0) this.p64Off = align(this.maskOff + this.head.bytes, 64);
     this.g64Off = this.p64Off + align(weights * 8, 64);
     this.labelsOff = this.g64Off + align(weights * 8, 64);
     this.g1Off = this.labelsOff + align((this.lengths.rows + 2) * 8, 64);
@@ -236,6 +299,14 @@ export class WasmLinear {
     this.g1 = new Float64Array(buf, this.g1Off, L.rows + 2);
     this.consts64 = new Float64Array(buf, this.constsOff, 2);
     this.ex = new Float64Array(buf, this.expOff, L.z + 2);
+    const { hp, nclasses, bytes } = this.head;
+    const rows = bytes > 0 ? L.rows : 0;
+    this.mask = new Float32Array(buf, this.maskOff, rows * hp);
+    this.b1 = new Float32Array(buf, this.b1Off, hp);
+    this.w2 = new Float32Array(buf, this.w2Off, nclasses * hp);
+    this.gw2 = new Float32Array(buf, this.gw2Off, nclasses * hp);
+    this.gb1 = new Float32Array(buf, this.gw2Off + nclasses * hp * 4, hp);
+    this.coef = new Float32Array(buf, this.coefOff, rows * nclasses);
   }
 
   /**
@@ -347,6 +418,29 @@ export class WasmLinear {
     return out;
   }
 
+  /** The hidden units the first-layer kernels compute: nhid rounded up to an even count, in bytes. */
+  private get unitBytes(): number {
+    return (this.head.nhid + (this.head.nhid & 1)) * 4;
+  }
+
+  /**
+   * An MLP's hidden pre-activations without bias, z[k, u] = w[u]·X[rows[k]] for k < nb and every
+   * unit u < hp (rows hp apart): forward's product, blocked for many output rows
+   * (mlp-kernels.ts).
+   */
+  hiddenForward(nb: number): void {
+    if (nb * this.dp <= 32768) this.touchFn(0, this.rowsOff, nb, this.dp, 0, 0, this.zOff);
+    this.hiddenForwardFn(this.zOff, nb, this.head.hp * 4, this.rowsOff, this.wOff, this.dp * 4, 0, this.unitBytes);
+  }
+
+  /**
+   * g[u] += Σ_k z[k, u]·X[rows[k]] for k < nb and every unit u < hp (z holds the hidden layer's
+   * gradient, rows hp apart): backward's product in its order, blocked as hiddenForward.
+   */
+  hiddenBackward(nb: number): void {
+    this.hiddenBackwardFn(this.zOff, nb, this.head.hp * 4, this.rowsOff, this.gOff, this.dp * 4, 0, this.unitBytes);
+  }
+
   /**
    * z[i] = σ(z[i]) for i < n, in float32 (sigmoid-kernels.ts). Works four values at a time: the
    * up to three values after z[n − 1] are overwritten too (z's scratch is padded to 64 bytes).
@@ -354,6 +448,73 @@ export class WasmLinear {
   sigmoid(n: number): void {
     if (n > this.lengths.z) throw new Error(`wasm kernels: sigmoid of ${n} values, z holds ${this.lengths.z}`);
     this.sigmoidFn(this.zOff, align(n, 4) * 4);
+  }
+
+  /** Floats per row of an MLP's hidden layer in z: its units padded to a multiple of four. */
+  get hiddenStride(): number {
+    return this.head.hp;
+  }
+
+  /**
+   * The head's float32 parameters from an MLP's float64 ones `p` (ProbeNet's layout, W1 of
+   * `inputDim` columns first): b1 and W2, pads left zero.
+   */
+  loadHead(p: Float64Array, inputDim: number): void {
+    const { nhid: H, hp, nclasses: C } = this.head;
+    const b1 = H * inputDim;
+    const w2 = b1 + H;
+    for (let u = 0; u < H; u++) this.b1[u] = p[b1 + u]!;
+    for (let c = 0; c < C; c++) for (let u = 0; u < H; u++) this.w2[c * hp + u] = p[w2 + c * H + u]!;
+  }
+
+  /**
+   * The dropout multipliers of the next `activate` ([rows × hp]; write the nhid units of each
+   * row, pads stay 1). Without this call since the last masked one, activate sees all ones.
+   */
+  dropoutMask(): Float32Array {
+    this.maskDrawn = true;
+    return this.mask;
+  }
+
+  /**
+   * z[k, u] = σ((z[k, u] + b1[u])·m[k, u]) for the nb rows of hidden pre-activations the forward
+   * kernel left in z (hp of them per row): m is what was written to dropoutMask() when `masked`,
+   * else 1.
+   */
+  activate(nb: number, masked: boolean): void {
+    if (!masked && this.maskDrawn) {
+      this.mask.fill(1);
+      this.maskDrawn = false;
+    }
+    const hp = this.head.hp;
+    this.activateFn(this.zOff, nb, hp * 4, this.maskOff, this.b1Off, 0, 0, 0);
+  }
+
+  /** coef[k, c] = W2[c]·h[k] for the nb rows of hidden activations in z (b2 not added). */
+  headLogits(nb: number): void {
+    const { hp, nclasses } = this.head;
+    this.logitsFn(this.zOff, nb, hp * 4, 0, this.w2Off, nclasses, this.coefOff, 0);
+  }
+
+  /**
+   * With coef holding d loss / d logits: gW2 and gb1 (overwritten) from the nb rows, and z's rows
+   * become the hidden pre-activations' gradient (the backward kernel's coefficients); the mask
+   * is that of the last activate.
+   */
+  headBackward(nb: number): void {
+    const { hp, nclasses } = this.head;
+    this.gw2.fill(0);
+    this.gb1.fill(0);
+    this.headBackwardFn(this.zOff, nb, hp * 4, this.maskOff, this.w2Off, nclasses, this.coefOff, this.gw2Off);
+  }
+
+  /** gb1 and gW2 into an MLP's float64 gradient `grad` (ProbeNet's layout; b2's is not touched). */
+  storeHeadGrad(grad: Float64Array, inputDim: number): void {
+    const { nhid: H, hp, nclasses: C } = this.head;
+    const b1 = H * inputDim;
+    const w2 = b1 + H;
+    for (let u = 0; u < H; u++) grad[b1 + u] = this.gb1[u]!;
+    for (let c = 0; c < C; c++) for (let u = 0; u < H; u++) grad[w2 + c * H + u] = this.gw2[c * hp + u]!;
   }
 
   private ensure(bytes: number): void {

@@ -6,6 +6,7 @@ import { assembleModule, type KernelModule } from './assemble.js';
 import { disassemble } from './disassemble.js';
 import { LINEAR_KERNELS } from './linear-kernels.js';
 import { LOGISTIC_KERNELS } from './logistic-kernels.js';
+import { MLP_KERNELS } from './mlp-kernels.js';
 import { OPTIM_KERNELS } from './optim.js';
 import { SIGMOID_KERNELS } from './sigmoid-kernels.js';
 
@@ -22,6 +23,7 @@ export const LISTINGS: readonly Listing[] = [
   { file: 'src/probe/wasm/logistic.wat', source: 'logistic-kernels.ts', module: LOGISTIC_KERNELS },
   { file: 'src/probe/wasm/optim.wat', source: 'optim.ts', module: OPTIM_KERNELS },
   { file: 'src/probe/wasm/sigmoid.wat', source: 'sigmoid-kernels.ts', module: SIGMOID_KERNELS },
+  { file: 'src/probe/wasm/mlp.wat', source: 'mlp-kernels.ts', module: MLP_KERNELS },
 ];
 
 /** The text `l.file` must hold: the disassembly of the bytes its module assembles to. */

@@ -84,6 +84,8 @@ export const OPCODES = {
   'f32x4.min': { prefix: 0xfd, code: 0xe8, imm: 'none', pop: 2, push: 1 },
   'f32x4.max': { prefix: 0xfd, code: 0xe9, imm: 'none', pop: 2, push: 1 },
   'f64x2.abs': { prefix: 0xfd, code: 0xec, imm: 'none', pop: 1, push: 1 },
+  'f32x4.pmin': { prefix: 0xfd, code: 0xea, imm: 'none', pop: 2, push: 1 },
+  'f32x4.pmax': { prefix: 0xfd, code: 0xeb, imm: 'none', pop: 2, push: 1 },
   'f64x2.neg': { prefix: 0xfd, code: 0xed, imm: 'none', pop: 1, push: 1 },
   'f64x2.sqrt': { prefix: 0xfd, code: 0xef, imm: 'none', pop: 1, push: 1 },
   'f64x2.add': { prefix: 0xfd, code: 0xf0, imm: 'none', pop: 2, push: 1 },

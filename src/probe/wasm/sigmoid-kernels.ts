@@ -49,29 +49,68 @@ const [X, NBYTES, J, T, N, E] = LOCALS.map(at);
 
 const f = (name: Parameters<typeof op>[0]): number[] => op(name);
 
+/**
+ * The MLP module's way to the same σ, for every input but NaN's payload bit for bit: `constant`
+ * pushes a constant's four lanes (a local set once per call: V8 builds each v128.const afresh in
+ * the loop), the clamp is pmin/pmax (one instruction each on x64, where min/max also order NaNs
+ * and signed zeros: the bounds are neither, and pmin(t, c) and pmax(t, c) return a NaN t), and 2^n
+ * comes from the bits of n + (1.5·2^23 + 127), whose low bits are n + 127 since n is an integer
+ * in [−126, 128] (the truncation it replaces checks for NaN and overflow).
+ */
+export interface FastSigmoid {
+  readonly constant: (v: number) => number[];
+}
+
+/** The constants a FastSigmoid's `constant` is asked for, as float32 lane values. */
+export const SIGMOID_CONSTANTS: readonly number[] = [88.3, -87.3, LOG2E, LN2_HI, LN2_LO, ...P, 1, 12582912 + 127];
+
+/**
+ * σ of the four float32 lanes `load` pushes, in two parts around the caller's own stack work
+ * (the sigmoid kernel pushes its store address between them): `prepare` leaves t = r, n and the
+ * polynomial e in the three v128 locals given, `result` then pushes σ. Shared with the MLP
+ * module (mlp-kernels.ts), which feeds it pre-activations it has just computed, the fast way.
+ */
+export function sigmoidParts(load: number[], t: number, n: number, e: number, fast?: FastSigmoid): { prepare: number[]; result: number[] } {
+  const c = fast ? fast.constant : splat;
+  const prepare = [
+    // t = clamp(−x)
+    ...load, ...f('f32x4.neg'),
+    ...c(88.3), ...f(fast ? 'f32x4.pmin' : 'f32x4.min'), ...c(-87.3), ...f(fast ? 'f32x4.pmax' : 'f32x4.max'), ...set(t),
+    // n = nearest(t·log2 e); r = t − n·LN2_HI − n·LN2_LO
+    ...get(t), ...c(LOG2E), ...f('f32x4.mul'), ...f('f32x4.nearest'), ...set(n),
+    ...get(t), ...get(n), ...c(LN2_HI), ...f('f32x4.mul'), ...f('f32x4.sub'),
+    ...get(n), ...c(LN2_LO), ...f('f32x4.mul'), ...f('f32x4.sub'), ...set(t),
+    // e = ((((P0·r + P1)·r + P2)·r + P3)·r + P4)·r + P5
+    ...c(P[0]!),
+    ...P.slice(1).flatMap((p) => [...get(t), ...f('f32x4.mul'), ...c(p), ...f('f32x4.add')]),
+    // e = e·r² + r + 1
+    ...get(t), ...get(t), ...f('f32x4.mul'), ...f('f32x4.mul'), ...get(t), ...f('f32x4.add'), ...c(1), ...f('f32x4.add'), ...set(e),
+  ];
+  // 2^n = (n + 127) << 23 as float32 bits
+  const exp2n = fast
+    ? [...get(n), ...c(12582912 + 127), ...f('f32x4.add'), ...i32c(23), ...f('i32x4.shl')]
+    : [...get(n), ...f('i32x4.trunc_sat_f32x4_s'), ...i32Splat(127), ...f('i32x4.add'), ...i32c(23), ...f('i32x4.shl')];
+  const result = [
+    // 1 / (1 + e·2^n)
+    ...c(1),
+    ...c(1),
+    ...get(e),
+    ...exp2n,
+    ...f('f32x4.mul'), ...f('f32x4.add'), ...f('f32x4.div'),
+  ];
+  return { prepare, result };
+}
+
+const sigmoidOfX = sigmoidParts([...get(X), ...get(J), ...I32_ADD, ...v128Load(0, 0)], T, N, E);
+
 const body: number[] = [
   ...i32c(0), ...set(J),
   ...BLOCK, ...LOOP,
   ...get(J), ...get(NBYTES), ...I32_GE_U, ...brIf(1),
-  // t = clamp(−x)
-  ...get(X), ...get(J), ...I32_ADD, ...v128Load(0, 0), ...f('f32x4.neg'),
-  ...splat(88.3), ...f('f32x4.min'), ...splat(-87.3), ...f('f32x4.max'), ...set(T),
-  // n = nearest(t·log2 e); r = t − n·LN2_HI − n·LN2_LO
-  ...get(T), ...splat(LOG2E), ...f('f32x4.mul'), ...f('f32x4.nearest'), ...set(N),
-  ...get(T), ...get(N), ...splat(LN2_HI), ...f('f32x4.mul'), ...f('f32x4.sub'),
-  ...get(N), ...splat(LN2_LO), ...f('f32x4.mul'), ...f('f32x4.sub'), ...set(T),
-  // e = ((((P0·r + P1)·r + P2)·r + P3)·r + P4)·r + P5
-  ...splat(P[0]!),
-  ...P.slice(1).flatMap((c) => [...get(T), ...f('f32x4.mul'), ...splat(c), ...f('f32x4.add')]),
-  // e = e·r² + r + 1
-  ...get(T), ...get(T), ...f('f32x4.mul'), ...f('f32x4.mul'), ...get(T), ...f('f32x4.add'), ...splat(1), ...f('f32x4.add'), ...set(E),
-  // x = 1 / (1 + e·2^n), 2^n = (n + 127) << 23 as float32 bits
+  ...sigmoidOfX.prepare,
+  // x = σ
   ...get(X), ...get(J), ...I32_ADD,
-  ...splat(1),
-  ...splat(1),
-  ...get(E),
-  ...get(N), ...f('i32x4.trunc_sat_f32x4_s'), ...i32Splat(127), ...f('i32x4.add'), ...i32c(23), ...f('i32x4.shl'),
-  ...f('f32x4.mul'), ...f('f32x4.add'), ...f('f32x4.div'),
+  ...sigmoidOfX.result,
   ...v128Store(0, 0),
   ...get(J), ...i32c(16), ...I32_ADD, ...set(J),
   ...br(0), ...END, ...END,
