@@ -12,9 +12,6 @@
  */
 import {
   assembleModule,
-  BLOCK,
-  br,
-  brIf,
   END,
   F64X2_ADD as ADD,
   F64X2_DIV as DIV,
@@ -22,12 +19,10 @@ import {
   F64X2_SPLAT as SPLAT,
   F64X2_SQRT as SQRT,
   F64X2_SUB as SUB,
+  forLoop,
   get,
   I32_ADD,
-  I32_GE_U,
-  i32c,
   localIndex,
-  LOOP,
   set,
   v128Load,
   v128Store,
@@ -36,28 +31,6 @@ import {
 
 const load = (base: number, i: number): number[] => [...get(base), ...get(i), ...I32_ADD, ...v128Load()];
 const store = (base: number, i: number, value: number[]): number[] => [...get(base), ...get(i), ...I32_ADD, ...value, ...v128Store()];
-
-/** Body of `for (i = 0; i < n; i += 16) body` (n, i locals; unsigned compare). */
-function loop16(i: number, n: number, body: number[]): number[] {
-  return [
-    ...i32c(0),
-    ...set(i),
-    ...BLOCK,
-    ...LOOP,
-    ...get(i),
-    ...get(n),
-    ...I32_GE_U,
-    ...brIf(1),
-    ...body,
-    ...get(i),
-    ...i32c(16),
-    ...I32_ADD,
-    ...set(i),
-    ...br(0),
-    ...END,
-    ...END,
-  ];
-}
 
 // Both functions share one signature, (i32 × 5, f64 × 8) → (), and one local layout:
 //   params  four vector addresses, nBytes (their padded length), eight f64 hyperparameters
@@ -90,41 +63,47 @@ function adamBody(): number[] {
   const k = (c: number): number => at(`${ADAM_HYPER[c]}_x2`);
   return [
     ...splatAll(ADAM_HYPER, at),
-    ...loop16(I, N, [
-      ...load(P, I),
-      ...set(vP),
-      // g = grad + wd·p
-      ...load(G, I),
-      ...get(k(0)),
-      ...get(vP),
-      ...MUL,
-      ...ADD,
-      ...set(vG),
-      // m = beta1·m + a1·g
-      ...get(k(1)),
-      ...load(M, I),
-      ...MUL,
-      ...get(k(2)),
-      ...get(vG),
-      ...MUL,
-      ...ADD,
-      ...set(vM),
-      // v = beta2·v + (a2·g)·g
-      ...get(k(3)),
-      ...load(V, I),
-      ...MUL,
-      ...get(k(4)),
-      ...get(vG),
-      ...MUL,
-      ...get(vG),
-      ...MUL,
-      ...ADD,
-      ...set(vV),
-      ...store(M, I, get(vM)),
-      ...store(V, I, get(vV)),
-      // p - (stepSize·m) / (sqrt(v)/bc2Sqrt + eps)
-      ...store(P, I, [...get(vP), ...get(k(5)), ...get(vM), ...MUL, ...get(vV), ...SQRT, ...get(k(6)), ...DIV, ...get(k(7)), ...ADD, ...DIV, ...SUB]),
-    ]),
+    ...forLoop(
+      I,
+      N,
+      16,
+      [
+        ...load(P, I),
+        ...set(vP),
+        // g = grad + wd·p
+        ...load(G, I),
+        ...get(k(0)),
+        ...get(vP),
+        ...MUL,
+        ...ADD,
+        ...set(vG),
+        // m = beta1·m + a1·g
+        ...get(k(1)),
+        ...load(M, I),
+        ...MUL,
+        ...get(k(2)),
+        ...get(vG),
+        ...MUL,
+        ...ADD,
+        ...set(vM),
+        // v = beta2·v + (a2·g)·g
+        ...get(k(3)),
+        ...load(V, I),
+        ...MUL,
+        ...get(k(4)),
+        ...get(vG),
+        ...MUL,
+        ...get(vG),
+        ...MUL,
+        ...ADD,
+        ...set(vV),
+        ...store(M, I, get(vM)),
+        ...store(V, I, get(vV)),
+        // p - (stepSize·m) / (sqrt(v)/bc2Sqrt + eps)
+        ...store(P, I, [...get(vP), ...get(k(5)), ...get(vM), ...MUL, ...get(vV), ...SQRT, ...get(k(6)), ...DIV, ...get(k(7)), ...ADD, ...DIV, ...SUB]),
+      ],
+      true,
+    ),
     ...END,
   ];
 }
@@ -140,30 +119,36 @@ function rmspropBody(): number[] {
   const k = (c: number): number => at(`${RMSPROP_HYPER[c]}_x2`);
   return [
     ...splatAll(RMSPROP_HYPER, at),
-    ...loop16(I, N, [
-      ...load(P, I),
-      ...set(vP),
-      ...load(G, I),
-      ...get(k(0)),
-      ...get(vP),
-      ...MUL,
-      ...ADD,
-      ...set(vG),
-      // s = alpha·sq + (a1·g)·g
-      ...get(k(1)),
-      ...load(S, I),
-      ...MUL,
-      ...get(k(2)),
-      ...get(vG),
-      ...MUL,
-      ...get(vG),
-      ...MUL,
-      ...ADD,
-      ...set(vS),
-      ...store(S, I, get(vS)),
-      // p - (lr·g) / (sqrt(s) + eps)
-      ...store(P, I, [...get(vP), ...get(k(3)), ...get(vG), ...MUL, ...get(vS), ...SQRT, ...get(k(4)), ...ADD, ...DIV, ...SUB]),
-    ]),
+    ...forLoop(
+      I,
+      N,
+      16,
+      [
+        ...load(P, I),
+        ...set(vP),
+        ...load(G, I),
+        ...get(k(0)),
+        ...get(vP),
+        ...MUL,
+        ...ADD,
+        ...set(vG),
+        // s = alpha·sq + (a1·g)·g
+        ...get(k(1)),
+        ...load(S, I),
+        ...MUL,
+        ...get(k(2)),
+        ...get(vG),
+        ...MUL,
+        ...get(vG),
+        ...MUL,
+        ...ADD,
+        ...set(vS),
+        ...store(S, I, get(vS)),
+        // p - (lr·g) / (sqrt(s) + eps)
+        ...store(P, I, [...get(vP), ...get(k(3)), ...get(vG), ...MUL, ...get(vS), ...SQRT, ...get(k(4)), ...ADD, ...DIV, ...SUB]),
+      ],
+      true,
+    ),
     ...END,
   ];
 }
