@@ -6,7 +6,9 @@
 import { existsSync, lstatSync, readdirSync, realpathSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, parse, relative, resolve } from 'node:path';
+import { parseTempName } from '../util/atomic-write.js';
 import { UserError } from '../util/errors.js';
+import { processAlive } from '../util/lock.js';
 import { CACHE_TAG, FEATURES_SUBDIR, isFeaturesDirName, isTopLevelCacheName } from './layout.js';
 
 export interface CacheGroup {
@@ -93,6 +95,8 @@ export interface ClearOutcome {
   readonly bytes: number;
   /** Entries left because the cache did not write them (a folder shared with other files). */
   readonly kept: readonly string[];
+  /** Cache writes in progress in another live process (another run's temp files), left alone. */
+  readonly inUse: number;
 }
 
 /** `dir` equals `other` or lies above it (`/`, `$HOME`'s parents). */
@@ -127,10 +131,17 @@ export function clearCache(dir: string, from = 'the cache setting'): ClearOutcom
       throw new UserError(`cache clear: ${dir} (from ${from}) ${is}; refusing to clear it: point the cache at a folder of its own`);
     }
   }
-  if (!existsSync(abs)) return { dir, exists: false, files: 0, bytes: 0, kept: [] };
+  if (!existsSync(abs)) return { dir, exists: false, files: 0, bytes: 0, kept: [], inUse: 0 };
   if (!statSync(abs).isDirectory()) throw new UserError(`cache clear: ${dir} (from ${from}) is not a folder; nothing removed`);
   const remove: { path: string; size: number }[] = [];
   const kept: string[] = [];
+  let inUse = 0;
+  // A temp file of a live process is another run writing an entry now: removing it would fail
+  // that run's rename. Left alone, as the sweep of stale temps leaves it (layout.ts).
+  const live = (name: string): boolean => {
+    const t = parseTempName(name);
+    return t !== undefined && t.pid !== process.pid && processAlive(t.pid);
+  };
   const features = join(abs, FEATURES_SUBDIR);
   const plainFile = (p: string): number | undefined => {
     const st = lstatSync(p);
@@ -141,13 +152,15 @@ export function clearCache(dir: string, from = 'the cache setting'): ClearOutcom
     if (name === FEATURES_SUBDIR && lstatSync(p).isDirectory()) {
       for (const f of readdirSync(features)) {
         const size = isFeaturesDirName(f) ? plainFile(join(features, f)) : undefined;
-        if (size === undefined) kept.push(`${FEATURES_SUBDIR}/${f}`);
+        if (size !== undefined && live(f)) inUse++;
+        else if (size === undefined) kept.push(`${FEATURES_SUBDIR}/${f}`);
         else remove.push({ path: join(features, f), size });
       }
       continue;
     }
     const size = isTopLevelCacheName(name) ? plainFile(p) : undefined;
-    if (size === undefined) kept.push(name);
+    if (size !== undefined && live(name)) inUse++;
+    else if (size === undefined) kept.push(name);
     else remove.push({ path: p, size });
   }
   if (kept.length > 0 && !existsSync(join(abs, CACHE_TAG))) {
@@ -161,5 +174,5 @@ export function clearCache(dir: string, from = 'the cache setting'): ClearOutcom
   } catch {
     // left as it is: an empty folder is harmless
   }
-  return { dir, exists: true, files: remove.length, bytes: remove.reduce((s, r) => s + r.size, 0), kept };
+  return { dir, exists: true, files: remove.length, bytes: remove.reduce((s, r) => s + r.size, 0), kept, inUse };
 }

@@ -27,8 +27,11 @@ export const cacheCommand: CommandModule<object, object> = {
           const kept = r.kept.length
             ? `; left ${r.kept.length} other ${r.kept.length === 1 ? 'entry' : 'entries'} the cache did not write (e.g. ${r.kept[0]})`
             : '';
+          const busy = r.inUse ? `; left ${count(r.inUse, 'write')} in progress by another running gensen-eval` : '';
           process.stdout.write(
-            r.exists ? `removed ${count(r.files, 'file')} (${formatBytes(r.bytes)}) from ${r.dir}${kept}\n` : `${r.dir} does not exist: nothing to clear\n`,
+            r.exists
+              ? `removed ${count(r.files, 'file')} (${formatBytes(r.bytes)}) from ${r.dir}${kept}${busy}\n`
+              : `${r.dir} does not exist: nothing to clear\n`,
           );
           return 0;
         }),

@@ -181,6 +181,22 @@ test("25.1: cache clear in a tagged cache removes the cache's files only, not a 
   assert.equal(readFileSync(outside, 'utf8'), 'keep\n');
 });
 
+test('25.1: cache clear leaves a write in progress by another live process alone, and removes a dead one\u2019s', () => {
+  const cache = join(tmp, 'cache-busy');
+  const features = join(cache, 'features');
+  mkdirSync(features, { recursive: true });
+  const hash = 'c'.repeat(64);
+  writeFileSync(join(cache, 'CACHEDIR.TAG'), 'Signature: 8a477f597d28d172789f06886806bc55\n');
+  // This test's process is alive and is not the CLI's: its temp is another run writing now.
+  const live = `.bow-100d-12345678.${hash}.store.${process.pid}.1.tmp`;
+  writeFileSync(join(features, live), 'z'.repeat(10));
+  writeFileSync(join(features, `.bow-100d-12345678.${hash}.store.4194300.1.tmp`), 'z'.repeat(10));
+  const r = cli(['cache', 'clear'], { env: { GENSEN_EVAL_CACHE: cache } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^removed 2 files \(\d+ B\) from .*cache-busy; left 1 write in progress by another running gensen-eval\n$/);
+  assert.deepEqual(readdirSync(features), [live]);
+});
+
 // ---------------------------------------------------------------------------------------------
 // 2 and 14: merge copies only sidecars inside their results file's folder; sidecars sharing a
 // basename are both kept
