@@ -10,6 +10,7 @@ import { cacheDir } from '../util/cache-dir.js';
 import { canonicalJson } from '../util/hash.js';
 import { systemReason } from '../util/errors.js';
 import { checkWriteFault } from '../util/fault-injection.js';
+import { sentenceKey } from './task-store.js';
 
 const MAGIC = 0x31534546; // 'FES1'
 const HEADER = 48; // magic, rows, dim, dtype (4 bytes each), then 32 bytes sha256 of the values
@@ -53,7 +54,7 @@ export class FeatureCache {
     h.update(canonicalJson({ identity, taskState, batchSize: batchSize ?? 'independent', dtype, format: 2 }));
     for (const s of rows) {
       h.update('\u0002');
-      h.update(s.join('\u0001'));
+      h.update(sentenceKey(s));
     }
     return `${encoderLabel(identity)}.${h.digest('hex')}`;
   }

@@ -15,6 +15,7 @@ import type { TaskData } from '../tasks/types.js';
 import { UserError } from '../util/errors.js';
 import { EVAL_CHUNK } from '../probe/model.js';
 import { copiedWhole } from '../probe/wasm/linear.js';
+import { sentenceKey } from './task-store.js';
 
 export interface TaskMemoryEstimate {
   readonly task: string;
@@ -39,7 +40,7 @@ export function estimateTask(def: TaskDefinition, data: TaskData, dim: number, d
     examples += split.y.length;
     for (const side of split.b ? [split.a, split.b] : [split.a]) {
       occurrences += side.length;
-      if (distinct) for (const s of side) seen.add(s.join('\u0001'));
+      if (distinct) for (const s of side) seen.add(sentenceKey(s));
     }
   }
   const rows = distinct ? seen.size : occurrences;

@@ -16,10 +16,7 @@ import type { FeatureDtype } from '../features/dtype.js';
 import type { SentenceStore } from '../features/store.js';
 import type { Split } from '../tasks/types.js';
 import { canonicalJson } from '../util/hash.js';
-import type { StorePlan } from './task-store.js';
-
-/** \u0001 cannot occur inside a token (tokens come from whitespace splits of text lines). */
-const sentenceKey = (s: readonly string[]): string => s.join('\u0001');
+import { sentenceKey, type StorePlan } from './task-store.js';
 
 /** sha256 of the distinct sentences of every split (both sides), in code-point order: the task's sentence set. */
 export function sentenceSet(splits: Readonly<Record<string, Split>>): string {

@@ -26,6 +26,15 @@ export interface EncodeStats {
 }
 
 /** Which sentence goes into each store row, and how the rows are batched. */
+/**
+ * A sentence's key wherever sentences are compared or hashed (store plans, shared stores, the
+ * memory estimate, feature-cache keys): its tokens joined by \u0001, which cannot occur inside a
+ * token (tokens come from whitespace splits of text lines).
+ */
+export function sentenceKey(s: readonly string[]): string {
+  return s.join('\u0001');
+}
+
 export interface StorePlan {
   /** Token lists in row order. */
   readonly rows: readonly (readonly string[])[];
@@ -51,8 +60,7 @@ export function planStore(splits: Readonly<Record<string, Split>>, distinct: boo
     for (let i = 0; i < sentences.length; i++) {
       const s = sentences[i]!;
       if (distinct) {
-        // \u0001 cannot occur inside a token (tokens come from whitespace splits of text lines).
-        const key = s.join('\u0001');
+        const key = sentenceKey(s);
         let r = seen.get(key);
         if (r === undefined) {
           r = rows.length;
