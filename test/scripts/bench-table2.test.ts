@@ -11,7 +11,7 @@ import { writeSickData } from '../helpers/sick-data.js';
 const tmp = mkdtempSync(join(tmpdir(), 'gensen-eval-table2-'));
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
 
-test('bench table2 --quick: a small synthetic pair in the released layout and bow over SICK-E and SICK-R, one row per task each, peak RSS and the floor', async () => {
+test('bench table2 --quick: a small synthetic pair in the released layout and bow over SICK-E and SICK-R, one row per task each, peak RSS and both floors', async () => {
   const data = writeSickData(join(tmp, 'data'));
   const models = join(tmp, 'models');
   const r = spawnSync(
@@ -28,7 +28,11 @@ test('bench table2 --quick: a small synthetic pair in the released layout and bo
   for (const enc of ['gensen', 'bow']) {
     const section = out.split(`### ${enc}`)[1]!.split('###')[0]!;
     for (const task of ['SICK-E', 'SICK-R']) assert.match(section, new RegExp(`^${task}\\s+\\d+\\.\\d`, 'm'), `${enc} ${task}`);
-    assert.match(section, new RegExp(`^${enc}: [\\d.]+ s wall .* memory floor of [\\d.]+ s\\); peak RSS [\\d.]+ GiB`, 'm'));
+    assert.match(section, new RegExp(`^${enc}: [\\d.]+ s wall .* compute floor of [\\d.]+ s and a memory floor of [\\d.]+ s\\); peak RSS [\\d.]+ GiB`, 'm'));
+    // Each task's probes against both floors: seconds and a ratio each (the relatedness probe's too).
+    for (const task of ['SICK-E', 'SICK-R']) {
+      assert.match(section, new RegExp(`^${task}(\\s+[\\d.]+){5}\\s+[\\d.]+\\s+[\\d.]+x\\s+[\\d.]+\\s+[\\d.]+x`, 'm'), `${enc} ${task} floors`);
+    }
   }
   // SICK-R reads SICK-E's sentences: encoded once in the run.
   assert.match(out, /^SICK-R\s+[\d.]+\s+0\.0\s/m);
