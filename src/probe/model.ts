@@ -185,7 +185,7 @@ export class ProbeNet {
     }
     if (this.arch.nhid > 0) {
       return this.engine
-        ? this.mlpGradSimd(this.engine, y, rows, start, end, scale, dropoutRng)
+        ? this.mlpGradSimd(this.engine, y, rows, start, end, scale, dropoutRng, withLoss)
         : this.mlpGrad(X as Float32Array, y, rows, start, end, scale, dropoutRng);
     }
     if (this.engine) return this.linearGradSimd(this.engine, y, rows, start, end, scale, withLoss);
@@ -319,8 +319,9 @@ export class ProbeNet {
   /**
    * After a forward pass over `rows[start..start + nb)` that left this net's logits in `e.z`
    * (row k's at k·stride + row), replaces them by the loss gradient's coefficients, writes the
-   * bias gradient into `grad` and returns the loss (when `withLoss`, NaN otherwise). Nets trained in lockstep share one forward pass and each reads its own columns.
-   * The caller stages the rows' labels first (`e.stageLabels`), once for all nets of a pass.
+   * bias gradient into `grad` and returns the loss (when `withLoss`, NaN otherwise). Nets trained
+   * in lockstep share one forward pass and each reads its own columns. The caller stages the
+   * rows' labels first (`e.stageLabels`), once for all nets of a pass.
    */
   kernelCoefficients(
     e: WasmLinear,
@@ -335,74 +336,21 @@ export class ProbeNet {
   ): number {
     const d = this.arch.inputDim;
     const C = this.arch.nclasses;
+    if (!this.binary) return this.softmaxCoefficients(e, e.z, stride, row, y, rows, start, nb, scale, C * d, withLoss);
     const p = this.params;
     const g = this.grad;
-    const z = e.z;
-    if (this.binary) {
-      const db = p[2 * d + 1]! - p[2 * d]!;
-      let gb1 = 0;
-      if (!withLoss) {
-        // The same arithmetic on the kernel, two rows at a time (logistic-kernels.ts).
-        e.binaryCoefficients(nb, stride, row, db, scale);
-        const g1 = e.g1;
-        for (let k = 0; k < nb; k++) gb1 += g1[k]!;
-        g[2 * d] = -gb1;
-        g[2 * d + 1] = gb1;
-        return NaN;
-      }
-      let loss = 0;
-      for (let k = 0; k < nb; k++) {
-        const t = db + z[k * stride + row]!;
-        const yi = y[rows[start + k]!]!;
-        let p1: number;
-        if (t >= 0) {
-          const ex = Math.exp(-t);
-          p1 = 1 / (1 + ex);
-          if (withLoss) loss += yi === 1 ? Math.log1p(ex) : t + Math.log1p(ex);
-        } else {
-          const ex = Math.exp(t);
-          p1 = ex / (1 + ex);
-          if (withLoss) loss += yi === 1 ? -t + Math.log1p(ex) : Math.log1p(ex);
-        }
-        const g1 = (p1 - (yi === 1 ? 1 : 0)) * scale;
-        z[k * stride + row] = g1;
-        gb1 += g1;
-      }
-      g[2 * d] = -gb1;
-      g[2 * d + 1] = gb1;
-      return withLoss ? loss * scale : NaN;
-    }
-    const bOff = C * d;
-    for (let c = 0; c < C; c++) g[bOff + c] = 0;
-    // Softmax of each row's logits: the shifted logits a_c = z_c − max_c z_c of the minibatch go
-    // through the kernels' exponential at once (Math.exp's bits, a fraction of its time).
-    const ex = e.ex;
-    for (let k = 0; k < nb; k++) {
-      const o = k * stride + row;
-      let zmax = -Infinity;
-      for (let c = 0; c < C; c++) {
-        const v = z[o + c]! + p[bOff + c]!;
-        ex[k * C + c] = v;
-        if (v > zmax) zmax = v;
-      }
-      for (let c = 0; c < C; c++) ex[k * C + c] = ex[k * C + c]! - zmax;
-      if (withLoss) this.rowMax(nb)[k] = zmax;
-    }
-    e.expInPlace(nb * C);
-    let loss = 0;
-    for (let k = 0; k < nb; k++) {
-      const o = k * stride + row;
-      let sum = 0;
-      for (let c = 0; c < C; c++) sum += ex[k * C + c]!;
-      const yi = y[rows[start + k]!]!;
-      if (withLoss) loss += Math.log(sum) - (z[o + yi]! + p[bOff + yi]! - this.rowMax(nb)[k]!);
-      for (let c = 0; c < C; c++) {
-        const gc = (ex[k * C + c]! / sum - (c === yi ? 1 : 0)) * scale;
-        z[o + c] = gc;
-        g[bOff + c] += gc;
-      }
-    }
-    return withLoss ? loss * scale : NaN;
+    const db = p[2 * d + 1]! - p[2 * d]!;
+    // The loss is read before the kernel overwrites the logit differences (tests and reports only:
+    // training never asks for it).
+    const loss = withLoss ? binaryLoss(e.z, stride, row, db, y, rows, start, nb) * scale : NaN;
+    // σ(db + z) − y per row on the kernel, two rows at a time (logistic-kernels.ts).
+    e.binaryCoefficients(nb, stride, row, db, scale);
+    const g1 = e.g1;
+    let gb1 = 0;
+    for (let k = 0; k < nb; k++) gb1 += g1[k]!;
+    g[2 * d] = -gb1;
+    g[2 * d + 1] = gb1;
+    return loss;
   }
 
   private maxima = new Float64Array(0);
@@ -414,13 +362,77 @@ export class ProbeNet {
   }
 
   /**
+   * Softmax cross-entropy of nb rows of C logits in `z` (row k's at k·stride + off, without the
+   * bias at `bOff` in the parameters): replaces them by d loss / d logits (times `scale`), writes
+   * the bias's gradient and returns the loss when `withLoss` (times `scale`; NaN otherwise). The
+   * linear probe's logits and the MLP's output layer both go through it. The shifted logits
+   * z_c − max_c z_c of the minibatch go through the kernels' exponential at once (Math.exp's bits,
+   * a fraction of its time), each once.
+   */
+  private softmaxCoefficients(
+    e: WasmLinear,
+    z: Float32Array,
+    stride: number,
+    off: number,
+    y: Int32Array,
+    rows: Int32Array,
+    start: number,
+    nb: number,
+    scale: number,
+    bOff: number,
+    withLoss: boolean,
+  ): number {
+    const C = this.arch.nclasses;
+    const p = this.params;
+    const g = this.grad;
+    for (let c = 0; c < C; c++) g[bOff + c] = 0;
+    const ex = e.ex;
+    const maxima = this.rowMax(nb);
+    for (let k = 0; k < nb; k++) {
+      const o = k * stride + off;
+      let zmax = -Infinity;
+      for (let c = 0; c < C; c++) {
+        const v = z[o + c]! + p[bOff + c]!;
+        ex[k * C + c] = v;
+        if (v > zmax) zmax = v;
+      }
+      for (let c = 0; c < C; c++) ex[k * C + c] = ex[k * C + c]! - zmax;
+      maxima[k] = zmax;
+    }
+    e.expInPlace(nb * C);
+    let loss = 0;
+    for (let k = 0; k < nb; k++) {
+      const o = k * stride + off;
+      let sum = 0;
+      for (let c = 0; c < C; c++) sum += ex[k * C + c]!;
+      const yi = y[rows[start + k]!]!;
+      if (withLoss) loss += Math.log(sum) - (z[o + yi]! + p[bOff + yi]! - maxima[k]!);
+      for (let c = 0; c < C; c++) {
+        const gc = (ex[k * C + c]! / sum - (c === yi ? 1 : 0)) * scale;
+        z[o + c] = gc;
+        g[bOff + c] += gc;
+      }
+    }
+    return withLoss ? loss * scale : NaN;
+  }
+
+  /**
    * The MLP on the kernels, in float32 as PyTorch computes it. All but the softmax over each
    * row's C logits and the loss (float64 JS) runs in the MLP kernels (mlp-kernels.ts): the first
    * layer's products, blocked for many output rows; bias, dropout and sigmoid in one pass; the
    * output layer and its backward. Dropout masks are drawn in mlpGrad's order (row by row, unit
    * by unit).
    */
-  private mlpGradSimd(e: WasmLinear, y: Int32Array, rows: Int32Array, start: number, end: number, scale: number, dropoutRng: FastStream | undefined): number {
+  private mlpGradSimd(
+    e: WasmLinear,
+    y: Int32Array,
+    rows: Int32Array,
+    start: number,
+    end: number,
+    scale: number,
+    dropoutRng: FastStream | undefined,
+    withLoss: boolean,
+  ): number {
     const { inputDim: d, nhid: H, nclasses: C, dropout } = this.arch;
     const p = this.params;
     const g = this.grad;
@@ -440,51 +452,12 @@ export class ProbeNet {
     }
     e.activate(nb, useDropout);
     e.headLogits(nb);
-    const loss = this.softmaxCoefficients(e.coef, y, rows, start, nb, scale, b2);
+    const loss = this.softmaxCoefficients(e, e.coef, C, 0, y, rows, start, nb, scale, b2, withLoss);
     e.headBackward(nb);
     e.storeHeadGrad(g, d);
     e.g.fill(0, 0, H * e.dp);
     e.hiddenBackward(nb);
     e.storeGrad(g, d, H, false);
-    return loss * scale;
-  }
-
-  /**
-   * Softmax cross-entropy of nb rows of logits `z` (row k's C at k·C, without the bias b2 at
-   * `b2` in the parameters): replaces them by d loss / d logits, writes b2's gradient and
-   * returns the unscaled loss.
-   */
-  private softmaxCoefficients(z: Float32Array, y: Int32Array, rows: Int32Array, start: number, nb: number, scale: number, b2: number): number {
-    const C = this.arch.nclasses;
-    const p = this.params;
-    const g = this.grad;
-    const logits = this.z;
-    for (let c = 0; c < C; c++) g[b2 + c] = 0;
-    let loss = 0;
-    for (let k = 0; k < nb; k++) {
-      const o = k * C;
-      let zmax = -Infinity;
-      for (let c = 0; c < C; c++) {
-        const v = z[o + c]! + p[b2 + c]!;
-        logits[c] = v;
-        if (v > zmax) zmax = v;
-      }
-      const yi = y[rows[start + k]!]!;
-      const ly = logits[yi]!;
-      // Each exponential once (logits become them): Math.exp was most of this loop.
-      let sum = 0;
-      for (let c = 0; c < C; c++) {
-        const ex = Math.exp(logits[c]! - zmax);
-        logits[c] = ex;
-        sum += ex;
-      }
-      loss += Math.log(sum) - (ly - zmax);
-      for (let c = 0; c < C; c++) {
-        const gc = (logits[c]! / sum - (c === yi ? 1 : 0)) * scale;
-        g[b2 + c] += gc;
-        z[o + c] = gc;
-      }
-    }
     return loss;
   }
 
@@ -853,6 +826,21 @@ export class ProbeNet {
       for (let c = 0; c < C; c++) out[k * C + c] = Math.exp(z[c]! - m) / sum;
     }
   }
+}
+
+/**
+ * The two-class cross-entropy, summed over nb rows, of the logit differences t = db + z[k·stride +
+ * row] and the rows' labels: log(1 + e^{∓t}) computed stably.
+ */
+function binaryLoss(z: Float32Array, stride: number, row: number, db: number, y: Int32Array, rows: Int32Array, start: number, nb: number): number {
+  let loss = 0;
+  for (let k = 0; k < nb; k++) {
+    const t = db + z[k * stride + row]!;
+    const yi = y[rows[start + k]!]!;
+    const l = Math.log1p(Math.exp(-Math.abs(t)));
+    loss += t >= 0 ? (yi === 1 ? l : t + l) : yi === 1 ? -t + l : l;
+  }
+  return loss;
 }
 
 /**

@@ -98,6 +98,7 @@ test('binaryCoefficients gives the loop’s coefficients, float32 logits and flo
       );
       e.binaryCoefficients(nb, stride, row, db, scale);
       const want = loop(z, stride, row, y, nb, db, scale);
+      assert.ok(want.every(Number.isFinite), 'the inputs give finite coefficients (a NaN on both sides would compare equal)');
       sameBits(e.g1.subarray(0, nb), want, (k) => `nb ${nb} stride ${stride} row ${row} rep ${rep} row ${k}`);
       sameBits(e.z.subarray(0, nb * stride), z, (i) => `logit buffer ${i} (nb ${nb} stride ${stride} row ${row})`);
     }

@@ -99,6 +99,8 @@ const ARCHS: { C: number; H: number; dropout: number; d: number }[] = [
   { C: 3, H: 50, dropout: 0, d: 130 },
   { C: 2, H: 50, dropout: 0.25, d: 37 },
   { C: 3, H: 9, dropout: 0.5, d: 130 },
+  // More classes than (padded) hidden units.
+  { C: 6, H: 2, dropout: 0, d: 37 },
 ];
 
 for (const { C, H, dropout, d } of ARCHS) {

@@ -332,3 +332,17 @@ test("activate's σ (constants in locals, pmin/pmax, 2^n from a float's bits) is
   assert.deepEqual(got, e.z.slice(0, rows * 4));
   assert.ok(Number.isNaN(got[specials.length - 1]));
 });
+
+test("an MLP's softmax scratch holds a full minibatch's logits when there are more classes than padded hidden units", () => {
+  const e = WasmLinear.create();
+  assert.ok(e);
+  const d = 8;
+  e.bind(new Float32Array(4 * d), d);
+  // 600 rows (a --batch-size above EVAL_CHUNK) of 6 classes against 2 hidden units (4 padded).
+  e.reserveMlp(d, 2, 6, 600);
+  const n = 600 * 6;
+  const x = Float64Array.from({ length: n }, (_, i) => -(i % 97) / 7);
+  e.ex.set(x);
+  e.expInPlace(n);
+  assert.deepEqual(Array.from(e.ex.subarray(0, n)), Array.from(x, Math.exp));
+});

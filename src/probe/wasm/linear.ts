@@ -280,7 +280,7 @@ export class WasmLinear {
     this.g1Off = this.labelsOff + align((this.lengths.rows + 2) * 8, 64);
     this.constsOff = this.g1Off + align((this.lengths.rows + 2) * 8, 64);
     this.expOff = this.constsOff + 64;
-    this.ensure(this.expOff + (this.lengths.z + 2) * 8);
+    this.ensure(this.expOff + (this.expLength + 2) * 8);
     this.lengths.weights = weights;
     this.views();
   }
@@ -298,7 +298,7 @@ export class WasmLinear {
     this.labels64 = new Float64Array(buf, this.labelsOff, L.rows + 2);
     this.g1 = new Float64Array(buf, this.g1Off, L.rows + 2);
     this.consts64 = new Float64Array(buf, this.constsOff, 2);
-    this.ex = new Float64Array(buf, this.expOff, L.z + 2);
+    this.ex = new Float64Array(buf, this.expOff, this.expLength + 2);
     const { hp, nclasses, bytes } = this.head;
     const rows = bytes > 0 ? L.rows : 0;
     this.mask = new Float32Array(buf, this.maskOff, rows * hp);
@@ -359,11 +359,18 @@ export class WasmLinear {
     } else for (let c = 0; c < nclasses; c++) grad[c * d + d - 1] = G[at + c * dp + d - 1]!;
   }
 
+  /**
+   * Loads a word of every cache line of the staged rows, so that a random minibatch's misses
+   * overlap. Only for short rows: long rows stream well by themselves, and touching a batch that
+   * does not fit in L2 would just evict it before the backward pass.
+   */
+  private touchShortRows(nb: number): void {
+    if (nb * this.dp <= 32768) this.touchFn(0, this.rowsOff, nb, this.dp, 0, 0, this.zOff);
+  }
+
   /** z[k·C + c] = w[c]·X[rows[k]] for k < nb. */
   forward(nb: number, C: number): void {
-    // Only for short rows: long rows stream well by themselves, and touching a batch that does
-    // not fit in L2 would just evict it before the backward pass.
-    if (nb * this.dp <= 32768) this.touchFn(0, this.rowsOff, nb, this.dp, 0, 0, this.zOff);
+    this.touchShortRows(nb);
     // Two rows per group keep every value in registers; but with one or two long weight rows each
     // row is read once, from memory, and four rows in flight at once hide more of its latency.
     const fwd = C <= 2 && this.dp >= 1024 ? this.fwd4 : this.fwd;
@@ -393,27 +400,28 @@ export class WasmLinear {
     this.binaryFn(this.zOff + 4 * row, 4 * stride, nb, this.labelsOff, this.g1Off, this.constsOff);
   }
 
+  /** Logits the exponential scratch holds: one per row of the first layer's outputs, or of an MLP's classes. */
+  private get expLength(): number {
+    return Math.max(this.lengths.z, this.lengths.rows * this.head.nclasses);
+  }
+
   /** ex[i] = e^ex[i] for i < n (every ex[i] ≤ 0), by fdlibm's exponential: Math.exp's bits. */
   expInPlace(n: number): void {
-    if (n > this.lengths.z) throw new Error(`wasm kernels: ${n} exponentials, scratch holds ${this.lengths.z}`);
+    if (n > this.expLength) throw new Error(`wasm kernels: ${n} exponentials, scratch holds ${this.expLength}`);
     if (n & 1) this.ex[n] = 0;
     this.expFn(this.expOff, 0, n + (n & 1), 0, 0, 0);
   }
 
-  /**
-   * e^x of each x ≤ 0 of `xs` by the coefficient kernel's exponential (for its tests). Uses the
-   * g1 scratch: call between minibatches, never inside one.
-   */
+  /** e^x of each x ≤ 0 of `xs`, through expInPlace (for its tests; call between minibatches). */
   expNonPositive(xs: Float64Array): Float64Array {
     const out = new Float64Array(xs.length);
-    const n = this.g1.length - (this.g1.length & 1);
+    const n = this.expLength - (this.expLength & 1);
     if (n === 0) throw new Error('wasm kernels: expNonPositive before reserve');
     for (let s = 0; s < xs.length; s += n) {
       const m = Math.min(n, xs.length - s);
-      this.g1.set(xs.subarray(s, s + m));
-      if (m & 1) this.g1[m] = 0;
-      this.expFn(this.g1Off, 0, m + (m & 1), 0, 0, 0);
-      out.set(this.g1.subarray(0, m), s);
+      this.ex.set(xs.subarray(s, s + m));
+      this.expInPlace(m);
+      out.set(this.ex.subarray(0, m), s);
     }
     return out;
   }
@@ -429,7 +437,7 @@ export class WasmLinear {
    * (mlp-kernels.ts).
    */
   hiddenForward(nb: number): void {
-    if (nb * this.dp <= 32768) this.touchFn(0, this.rowsOff, nb, this.dp, 0, 0, this.zOff);
+    this.touchShortRows(nb);
     this.hiddenForwardFn(this.zOff, nb, this.head.hp * 4, this.rowsOff, this.wOff, this.dp * 4, 0, this.unitBytes);
   }
 
