@@ -7,24 +7,7 @@
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import {
-  assembleModule,
-  BLOCK,
-  br,
-  brIf,
-  END,
-  F32X4_ADD,
-  get,
-  I32_ADD,
-  I32_GE_U,
-  i32c,
-  LOOP,
-  set,
-  v128Load,
-  v128Store,
-  v128Zero,
-  type KernelModule,
-} from '../src/probe/wasm/assemble.js';
+import { assembleModule, END, F32X4_ADD, forLoop, get, I32_ADD, set, v128Load, v128Store, v128Zero, type KernelModule } from '../src/probe/wasm/assemble.js';
 
 // stream(x, nBytes, out): out[0..16) = Σ over x of eight f32x4 accumulators (nBytes a multiple of 128).
 const [X, N, OUT, J, A0] = [0, 1, 2, 3, 4];
@@ -41,22 +24,13 @@ const STREAM: KernelModule = {
       localNames: ['x', 'nBytes', 'out', 'j', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7'],
       body: [
         ...[0, 1, 2, 3, 4, 5, 6, 7].flatMap((r) => [...v128Zero(), ...set(acc(r))]),
-        ...i32c(0),
-        ...set(J),
-        ...BLOCK,
-        ...LOOP,
-        ...get(J),
-        ...get(N),
-        ...I32_GE_U,
-        ...brIf(1),
-        ...[0, 1, 2, 3, 4, 5, 6, 7].flatMap((r) => [...get(acc(r)), ...get(X), ...get(J), ...I32_ADD, ...v128Load(16 * r, 0), ...F32X4_ADD, ...set(acc(r))]),
-        ...get(J),
-        ...i32c(128),
-        ...I32_ADD,
-        ...set(J),
-        ...br(0),
-        ...END,
-        ...END,
+        ...forLoop(
+          J,
+          N,
+          128,
+          [0, 1, 2, 3, 4, 5, 6, 7].flatMap((r) => [...get(acc(r)), ...get(X), ...get(J), ...I32_ADD, ...v128Load(16 * r, 0), ...F32X4_ADD, ...set(acc(r))]),
+          true,
+        ),
         ...get(OUT),
         ...get(acc(0)),
         ...get(acc(1)),

@@ -26,23 +26,26 @@ const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest(
 // into sigmoidParts for the MLP module. mlp: the MLP's head and its blocked first-layer products,
 // with the σ of sigmoidParts' fast form. logistic: the two-class coefficients with fdlibm's
 // exponential, as introduced.)
-test('the kernel modules assemble to the pinned bytes', () => {
-  const linear = assembleModule(LINEAR_KERNELS);
-  assert.equal(linear.length, 2918);
-  assert.equal(sha256(linear), '9ba04f5777c2ce8d09e9c24b7efeb50db1820e1ceff56b3a917de02a36c8dbd6');
-  const optim = assembleModule(OPTIM_KERNELS);
-  assert.equal(optim.length, 474);
-  assert.equal(sha256(optim), 'af0ca642bf643e2a0f29138ebac799c716e5e54848ace8021cfed9d4d6656925');
-  const sigmoid = assembleModule(SIGMOID_KERNELS);
-  assert.equal(sigmoid.length, 497);
-  assert.equal(sha256(sigmoid), '4585bf970375311f40c464fb6c6a032113e13c893a1b0a7391d7397cacb37f06');
-  const logistic = assembleModule(LOGISTIC_KERNELS);
-  assert.equal(logistic.length, 1736);
-  assert.equal(sha256(logistic), '4cb27c815e1e1e23729cfe5f77ea05aeff1de776d4e15630ef3d3e50e2b96bae');
-  const mlp = assembleModule(MLP_KERNELS);
-  assert.equal(mlp.length, 3234);
-  assert.equal(sha256(mlp), 'b873de9a46f65b951cf324315276c12c689a2f8c5eab8715fb0a81115f18410e');
-  assert.ok([linear, optim, sigmoid, logistic, mlp].every((m) => WebAssembly.validate(m)));
+const PINNED: readonly { readonly name: string; readonly module: KernelModule; readonly length: number; readonly sha256: string }[] = [
+  { name: 'linear', module: LINEAR_KERNELS, length: 2918, sha256: '9ba04f5777c2ce8d09e9c24b7efeb50db1820e1ceff56b3a917de02a36c8dbd6' },
+  { name: 'optim', module: OPTIM_KERNELS, length: 474, sha256: 'af0ca642bf643e2a0f29138ebac799c716e5e54848ace8021cfed9d4d6656925' },
+  { name: 'sigmoid', module: SIGMOID_KERNELS, length: 497, sha256: '4585bf970375311f40c464fb6c6a032113e13c893a1b0a7391d7397cacb37f06' },
+  { name: 'logistic', module: LOGISTIC_KERNELS, length: 1736, sha256: '4cb27c815e1e1e23729cfe5f77ea05aeff1de776d4e15630ef3d3e50e2b96bae' },
+  { name: 'mlp', module: MLP_KERNELS, length: 3234, sha256: 'b873de9a46f65b951cf324315276c12c689a2f8c5eab8715fb0a81115f18410e' },
+];
+
+test('the kernel modules assemble to the pinned bytes, and every listed module is pinned', () => {
+  for (const pin of PINNED) {
+    const bytes = assembleModule(pin.module);
+    assert.equal(bytes.length, pin.length, `${pin.name}: length`);
+    assert.equal(sha256(bytes), pin.sha256, `${pin.name}: sha256`);
+    assert.ok(WebAssembly.validate(bytes), `${pin.name}: valid`);
+  }
+  for (const l of LISTINGS)
+    assert.ok(
+      PINNED.some((pin) => pin.module === l.module),
+      `${l.file} has no pinned digest`,
+    );
 });
 
 for (const l of LISTINGS) {

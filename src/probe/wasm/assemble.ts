@@ -125,6 +125,26 @@ export function forLoop(v: number, limit: number, step: number, body: number[], 
   ];
 }
 
+/** `while (v < limit) { body; v += step }` from v's current value (signed compare); `limit` and `v` are locals. */
+export function whileLoop(v: number, limit: number, step: number, body: number[]): number[] {
+  return [
+    ...BLOCK,
+    ...LOOP,
+    ...get(v),
+    ...get(limit),
+    ...I32_GE_S,
+    ...brIf(1),
+    ...body,
+    ...get(v),
+    ...i32c(step),
+    ...I32_ADD,
+    ...set(v),
+    ...br(0),
+    ...END,
+    ...END,
+  ];
+}
+
 /**
  * Index of each named local (parameters first, in declaration order), so that a kernel's local
  * numbers and the names its listing prints come from one list. '' marks an unnamed slot.

@@ -15,9 +15,6 @@
  * its listing, disassembled from the bytes and checked by a test.
  */
 import {
-  BLOCK,
-  br,
-  brIf,
   END,
   F32_ADD,
   f32Load,
@@ -28,9 +25,9 @@ import {
   F32X4_SPLAT,
   f32x4Lane,
   forLoop,
+  whileLoop,
   get,
   I32_ADD,
-  I32_GE_S,
   I32_MUL,
   I32_SHL,
   I32_SUB,
@@ -38,7 +35,6 @@ import {
   i32Load,
   i32Store,
   localIndex,
-  LOOP,
   set,
   v128Load as v128LoadAt,
   v128Store as v128StoreAt,
@@ -102,14 +98,8 @@ const groupStartOf = (rows: number): number[] => each((r) => [
 ], rows);
 const groupStart = groupStartOf(R);
 
-/** `while (k < limit) { body; k += step }` from the current k (signed compare). */
-const whileK = (limit: number, step: number, body: number[]): number[] => [
-  ...BLOCK, ...LOOP,
-  ...get(K), ...get(limit), ...I32_GE_S, ...brIf(1),
-  ...body,
-  ...get(K), ...i32c(step), ...I32_ADD, ...set(K),
-  ...br(0), ...END, ...END,
-];
+/** `while (k < limit) { body; k += step }` from the current k. */
+const whileK = (limit: number, step: number, body: number[]): number[] => whileLoop(K, limit, step, body);
 
 const hsumStore = (acc: number): number[] => [
   ...get(acc), ...f32x4Lane(0), ...get(acc), ...f32x4Lane(1), ...F32_ADD, ...get(acc), ...f32x4Lane(2), ...F32_ADD, ...get(acc), ...f32x4Lane(3), ...F32_ADD,

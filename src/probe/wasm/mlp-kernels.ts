@@ -1,7 +1,7 @@
 /**
  * The bytecode of the MLP probe's kernels around its hidden layer (runtime: linear.ts; listing:
- * mlp.wat), in float32 as PyTorch computes them. The first layer's products are the linear
- * kernels' forward and backward (with the hidden units as their output rows); these do the rest
+ * mlp.wat), in float32 as PyTorch computes them: the first layer's products (hiddenForward and
+ * hiddenBackward, below: the linear kernels' products blocked for many output rows) and the rest
  * of a step, all of it O(rows × hidden × classes), which in float64 JS had cost as much as the
  * first layer's O(rows × hidden × inputs) products:
  *   activate      h[k, u] = σ((z[k, u] + b1[u]) · m[k, u])        (bias, dropout, sigmoid)
@@ -25,6 +25,7 @@ import {
   F32X4_MUL,
   F32X4_SPLAT,
   forLoop,
+  whileLoop,
   get,
   I32_ADD,
   I32_MUL,
@@ -209,14 +210,8 @@ const rowAddresses = (n: number): number[] => [
   ]).flat(),
   ...get(Z), ...get(K), ...get(HB), ...I32_MUL, ...I32_ADD, ...set(RO),
 ];
-/** `while (k < limit) { body; k += step }` from the current k (signed compare). */
-const whileK = (limit: number, step: number, body: number[]): number[] => [
-  ...op('block'), ...op('loop'),
-  ...get(K), ...get(limit), ...op('i32.ge_s'), ...op('br_if', 1),
-  ...body,
-  ...get(K), ...i32c(step), ...I32_ADD, ...set(K),
-  ...op('br', 0), ...END, ...END,
-];
+/** `while (k < limit) { body; k += step }` from the current k. */
+const whileK = (limit: number, step: number, body: number[]): number[] => whileLoop(K, limit, step, body);
 const hiddenForwardBody: number[] = [
   ...get(NB), ...i32c(R - 1), ...op('i32.sub'), ...set(END_K),
   ...i32c(0), ...set(K),

@@ -52,6 +52,31 @@ function localNames(vectors: readonly string[], hyper: readonly string[]): strin
 /** Splat each named f64 hyperparameter into its v128 local. */
 const splatAll = (hyper: readonly string[], at: (n: string) => number): number[] => hyper.flatMap((n) => [...get(at(n)), ...SPLAT, ...set(at(`${n}_x2`))]);
 
+/** p_i = p[i], g_i = grad[i] + wd·p[i]: the decayed gradient both updates start from. */
+const decayedGradient = (p: number, grad: number, i: number, pI: number, gI: number, wd: number): number[] => [
+  ...load(p, i),
+  ...set(pI),
+  ...load(grad, i),
+  ...get(wd),
+  ...get(pI),
+  ...MUL,
+  ...ADD,
+  ...set(gI),
+];
+
+/** beta·s[i] + (a·g)·g: the running average of g² (Adam's v, RMSprop's square average). */
+const squareAverage = (beta: number, s: number, i: number, a: number, gI: number): number[] => [
+  ...get(beta),
+  ...load(s, i),
+  ...MUL,
+  ...get(a),
+  ...get(gI),
+  ...MUL,
+  ...get(gI),
+  ...MUL,
+  ...ADD,
+];
+
 const ADAM_HYPER = ['wd', 'beta1', 'a1', 'beta2', 'a2', 'stepSize', 'bc2Sqrt', 'eps'];
 const ADAM_LOCALS = localNames(['p', 'g', 'm', 'v'], ADAM_HYPER);
 
@@ -68,15 +93,7 @@ function adamBody(): number[] {
       N,
       16,
       [
-        ...load(P, I),
-        ...set(vP),
-        // g = grad + wd·p
-        ...load(G, I),
-        ...get(k(0)),
-        ...get(vP),
-        ...MUL,
-        ...ADD,
-        ...set(vG),
+        ...decayedGradient(P, G, I, vP, vG, k(0)),
         // m = beta1·m + a1·g
         ...get(k(1)),
         ...load(M, I),
@@ -87,15 +104,7 @@ function adamBody(): number[] {
         ...ADD,
         ...set(vM),
         // v = beta2·v + (a2·g)·g
-        ...get(k(3)),
-        ...load(V, I),
-        ...MUL,
-        ...get(k(4)),
-        ...get(vG),
-        ...MUL,
-        ...get(vG),
-        ...MUL,
-        ...ADD,
+        ...squareAverage(k(3), V, I, k(4), vG),
         ...set(vV),
         ...store(M, I, get(vM)),
         ...store(V, I, get(vV)),
@@ -124,24 +133,9 @@ function rmspropBody(): number[] {
       N,
       16,
       [
-        ...load(P, I),
-        ...set(vP),
-        ...load(G, I),
-        ...get(k(0)),
-        ...get(vP),
-        ...MUL,
-        ...ADD,
-        ...set(vG),
+        ...decayedGradient(P, G, I, vP, vG, k(0)),
         // s = alpha·sq + (a1·g)·g
-        ...get(k(1)),
-        ...load(S, I),
-        ...MUL,
-        ...get(k(2)),
-        ...get(vG),
-        ...MUL,
-        ...get(vG),
-        ...MUL,
-        ...ADD,
+        ...squareAverage(k(1), S, I, k(2), vG),
         ...set(vS),
         ...store(S, I, get(vS)),
         // p - (lr·g) / (sqrt(s) + eps)
