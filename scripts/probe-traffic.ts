@@ -14,6 +14,7 @@
  * a minibatch once for all its members, and its dev rows once per round for all, so the group
  * reads what its longest-training member alone reads. `lockstepBytes` counts that.
  */
+import { lockstepSupported } from '../src/probe/lockstep.js';
 import { ProbePool } from '../src/protocol/pool.js';
 import type { ProbeJob, ProbeResult } from '../src/protocol/jobs.js';
 
@@ -40,8 +41,15 @@ const records: ProbeRecord[] = [];
 export function recordProbeTraffic(): () => readonly ProbeRecord[] {
   const cols = new Map<number, number>();
   const classesOf = new Map<number, number>();
+  const relatednessClasses = (dataset: number): number => {
+    const c = classesOf.get(dataset);
+    if (c === undefined) throw new Error(`probe traffic: relatedness dataset ${dataset} was registered without targets`);
+    return c;
+  };
   const groups = new WeakMap<Int32Array, number>();
-  const groupOf = (train: Int32Array): number => {
+  // Jobs the pool trains in lockstep share a group; others (the MLP) are a group each.
+  const groupOf = (train: Int32Array, lockstep: boolean): number => {
+    if (!lockstep) return nextGroup++;
     let g = groups.get(train);
     if (g === undefined) {
       g = nextGroup++;
@@ -76,7 +84,7 @@ export function recordProbeTraffic(): () => readonly ProbeRecord[] {
           evalRows: job.evals.reduce((s, e) => s + e.length, 0),
           epochs: r.epochs,
           rounds: r.rounds,
-          group: groupOf(job.train),
+          group: groupOf(job.train, lockstepSupported(job.settings)),
           outputs: job.settings.nhid > 0 ? job.settings.nhid : job.nclasses === 2 ? 1 : job.nclasses,
         });
       } else if (job.kind === 'relatedness' && r.kind === 'relatedness') {
@@ -88,8 +96,8 @@ export function recordProbeTraffic(): () => readonly ProbeRecord[] {
           evalRows: job.test.length,
           epochs: r.epochs,
           rounds: r.rounds,
-          group: groupOf(job.train),
-          outputs: classesOf.get(job.dataset) ?? 5,
+          group: groupOf(job.train, false),
+          outputs: relatednessClasses(job.dataset),
         });
       }
       return r;
@@ -154,11 +162,13 @@ export function summarise(rs: readonly ProbeRecord[]): KindTraffic[] {
       lockstep += (epochs * r.train + rounds * r.dev + g.reduce((s, m) => s + m.evalRows, 0)) * rb;
     }
     const first = of[0]!;
+    // Members per lockstep group as submitted (the pool may split a lone grid among idle
+    // workers, which stacks fewer rows: the floor then uses a slightly higher rate).
     const members = of.length / byGroup.size;
     return {
       kind,
       cols: first.cols,
-      stackedRows: Math.min(16, Math.round(first.outputs * members)),
+      stackedRows: Math.round(first.outputs * members),
       probes: of.length,
       lockstepBytes: lockstep,
       meanTrain: train / of.length,

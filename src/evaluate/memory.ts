@@ -15,6 +15,7 @@ import type { TaskData } from '../tasks/types.js';
 import { UserError } from '../util/errors.js';
 import { EVAL_CHUNK } from '../probe/model.js';
 import { copiedWhole } from '../probe/wasm/linear.js';
+import { blocksOf } from '../features/source.js';
 import { sentenceKey } from './task-store.js';
 
 export interface TaskMemoryEstimate {
@@ -45,8 +46,7 @@ export function estimateTask(def: TaskDefinition, data: TaskData, dim: number, d
   }
   const rows = distinct ? seen.size : occurrences;
   const storeBytes = rows * dim * bytesPerValue(dtype);
-  const blocks = def.features === 'nli' ? 4 : def.features === 'single' ? 1 : 2;
-  const cols = dim * blocks;
+  const cols = dim * blocksOf(def.features);
   const denseBytes = examples * cols * 4;
   const copies = copiedWhole(def.features, denseBytes) ? denseBytes * (1 + Math.max(workers, 1)) : 0;
   // Per example: two store row indices (4 B each), a label or score and Tai targets (≤ 48 B). A

