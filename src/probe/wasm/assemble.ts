@@ -105,34 +105,17 @@ export const F64X2_DIV = op('f64x2.div');
 
 /** `for (v = 0; v < limit; v += step) body` as block/loop; `limit` and `v` are locals. */
 export function forLoop(v: number, limit: number, step: number, body: number[], unsigned = false): number[] {
+  return [...i32c(0), ...set(v), ...whileLoop(v, limit, step, body, unsigned)];
+}
+
+/** `while (v < limit) { body; v += step }` from v's current value; `limit` and `v` are locals. */
+export function whileLoop(v: number, limit: number, step: number, body: number[], unsigned = false): number[] {
   return [
-    ...i32c(0),
-    ...set(v),
     ...BLOCK,
     ...LOOP,
     ...get(v),
     ...get(limit),
     ...(unsigned ? I32_GE_U : I32_GE_S),
-    ...brIf(1),
-    ...body,
-    ...get(v),
-    ...i32c(step),
-    ...I32_ADD,
-    ...set(v),
-    ...br(0),
-    ...END,
-    ...END,
-  ];
-}
-
-/** `while (v < limit) { body; v += step }` from v's current value (signed compare); `limit` and `v` are locals. */
-export function whileLoop(v: number, limit: number, step: number, body: number[]): number[] {
-  return [
-    ...BLOCK,
-    ...LOOP,
-    ...get(v),
-    ...get(limit),
-    ...I32_GE_S,
     ...brIf(1),
     ...body,
     ...get(v),
