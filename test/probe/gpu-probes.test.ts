@@ -11,7 +11,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { requireGpu } from '../../src/compute/webgpu.js';
@@ -264,7 +264,9 @@ test('--device gpu without an adapter is one line and exit 2; --device auto fall
   // A loader pointed at no driver: Dawn finds no adapter, whatever this machine has.
   const env = { ...process.env, VK_DRIVER_FILES: '/nonexistent/icd.json', VK_ICD_FILENAMES: '/nonexistent/icd.json' };
   const args = ['evaluate', '--tasks', 'SICK-E', '--config', 'fast', '--data-dir', dataDir, '--no-cache', '--force'];
-  const out = join(tmpdir(), `gensen-eval-gpu-probes-${process.pid}.json`);
+  const dir = mkdtempSync(join(tmpdir(), 'gensen-eval-gpu-probes-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const out = join(dir, 'results.json');
   const gpu = spawnSync(process.execPath, [cli, ...args, '--device', 'gpu', '--out', out], { env, encoding: 'utf8' });
   assert.equal(gpu.status, 2, gpu.stderr);
   const ours = gpu.stderr.split('\n').filter((l) => l.startsWith('gensen-eval'));

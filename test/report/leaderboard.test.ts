@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildLeaderboard } from '../../src/report/leaderboard.js';
@@ -169,11 +169,12 @@ test('HTML: self-contained (no external resource), table, chart, configuration',
   assert.match(html, /Runs were measured under different protocols/);
 });
 
-test('CLI: formats, --out, bad input exit 2', async () => {
+test('CLI: formats, --out, bad input exit 2', async (t) => {
   const md = runCli(['leaderboard', fixture('base.json'), fixture('borep.json'), '--reference', 'gensen']);
   assert.equal(md.status, 0, md.stderr);
   assert.match(md.stdout, /^\| Model \| Protocol \| MR \|/);
   const dir = mkdtempSync(join(tmpdir(), 'lb-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const out = join(dir, 'lb.html');
   const html = runCli(['leaderboard', fixture('base.json'), '--format', 'html', '--out', out]);
   assert.equal(html.status, 0, html.stderr);
