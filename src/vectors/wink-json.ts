@@ -67,7 +67,14 @@ export function parseWinkJson(buf: Buffer): WinkVectors | undefined {
   if (!entries) return undefined;
   const whole = jsonObject(head + buf.toString('utf8', entries.end));
   const same = whole?.words;
-  if (!whole || whole.dimensions !== dim || 'vectors' in whole || !Array.isArray(same) || same.length !== words.length || !same.every((w, i) => w === words[i])) {
+  if (
+    !whole ||
+    whole.dimensions !== dim ||
+    'vectors' in whole ||
+    !Array.isArray(same) ||
+    same.length !== words.length ||
+    !same.every((w, i) => w === words[i])
+  ) {
     return undefined;
   }
   const { rows, values, count } = entries;
@@ -177,10 +184,16 @@ export function readNumbers(buf: Uint8Array, i: number, values: Float32Array | F
   const n = buf.length;
   let j = 0;
   let c = buf[i]!;
-  if (c <= 0x20) c = buf[(i = skip(buf, i, n))]!;
+  if (c <= 0x20) {
+    i = skip(buf, i, n);
+    c = buf[i]!;
+  }
   if (c === CLOSE_BRACKET) return -1;
   for (;;) {
-    if (c <= 0x20) c = buf[(i = skip(buf, i, n))]!;
+    if (c <= 0x20) {
+      i = skip(buf, i, n);
+      c = buf[i]!;
+    }
     // One JSON number: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?
     const numStart = i;
     const neg = c === MINUS;
@@ -218,7 +231,10 @@ export function readNumbers(buf: Uint8Array, i: number, values: Float32Array | F
     } else v = Number(latin1(buf, numStart, i));
     if (j < dim) values[base + j] = v;
     j++;
-    if (c <= 0x20) c = buf[(i = skip(buf, i, n))]!;
+    if (c <= 0x20) {
+      i = skip(buf, i, n);
+      c = buf[i]!;
+    }
     if (c === COMMA) {
       c = buf[++i]!;
       continue;

