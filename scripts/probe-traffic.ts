@@ -47,7 +47,7 @@ export function recordProbeTraffic(): () => readonly ProbeRecord[] {
     return c;
   };
   const groups = new WeakMap<Int32Array, number>();
-  // Jobs the pool trains in lockstep share a group; without the SIMD kernels each job is a group.
+  // Jobs the pool trains in lockstep share a group; others (the MLP) are a group each.
   const groupOf = (train: Int32Array, lockstep: boolean): number => {
     if (!lockstep) return nextGroup++;
     let g = groups.get(train);
@@ -84,7 +84,7 @@ export function recordProbeTraffic(): () => readonly ProbeRecord[] {
           evalRows: job.evals.reduce((s, e) => s + e.length, 0),
           epochs: r.epochs,
           rounds: r.rounds,
-          group: groupOf(job.train, lockstepSupported()),
+          group: groupOf(job.train, lockstepSupported(job.settings)),
           outputs: job.settings.nhid > 0 ? job.settings.nhid : job.nclasses === 2 ? 1 : job.nclasses,
         });
       } else if (job.kind === 'relatedness' && r.kind === 'relatedness') {

@@ -13,8 +13,7 @@ import { bytesPerValue, type FeatureDtype } from '../features/dtype.js';
 import type { TaskDefinition } from '../tasks/registry.js';
 import type { TaskData } from '../tasks/types.js';
 import { UserError } from '../util/errors.js';
-import { EVAL_CHUNK, paramCount } from '../probe/model.js';
-import { L2_GRID } from '../protocol/engines.js';
+import { EVAL_CHUNK } from '../probe/model.js';
 import { copiedWhole } from '../probe/wasm/linear.js';
 import { blocksOf } from '../features/source.js';
 import { sentenceKey } from './task-store.js';
@@ -33,20 +32,8 @@ export interface TaskMemoryEstimate {
 // chunk (the largest staged), and features small enough (copiedWhole) are copied whole (the shared
 // copy plus one in each worker's kernel memory).
 const BLOCK_ROWS = EVAL_CHUNK;
-// A worker trains one L2 grid fold at a time, its members in lockstep, each holding float64
-// parameters, gradient, two optimizer moments, the best parameters so far and the initial ones:
-// small for a linear probe, tens of MB per member for an MLP on pair features of a 4096-d encoder.
-const MEMBER_VECTORS = 6;
 
-export function estimateTask(
-  def: TaskDefinition,
-  data: TaskData,
-  dim: number,
-  dtype: FeatureDtype,
-  distinct: boolean,
-  workers: number,
-  nhid: number,
-): TaskMemoryEstimate {
+export function estimateTask(def: TaskDefinition, data: TaskData, dim: number, dtype: FeatureDtype, distinct: boolean, workers: number): TaskMemoryEstimate {
   let occurrences = 0;
   let examples = 0;
   const seen = new Set<string>();
@@ -64,9 +51,7 @@ export function estimateTask(
   const copies = copiedWhole(def.features, denseBytes) ? denseBytes * (1 + Math.max(workers, 1)) : 0;
   // Per example: two store row indices (4 B each), a label or score and Tai targets (≤ 48 B). A
   // protocol that trains no probes (unsupervised STS scores cosines of store rows) has none of these.
-  const members = L2_GRID.length * MEMBER_VECTORS * 8 * paramCount({ inputDim: cols, nhid, nclasses: def.nclasses, dropout: 0 });
-  const perWorker = BLOCK_ROWS * cols * 4 * 2 + members;
-  const probeBytes = protocolDefinition(def.protocol).trainsProbes ? copies + examples * 56 + Math.max(workers, 1) * perWorker : 0;
+  const probeBytes = protocolDefinition(def.protocol).trainsProbes ? copies + examples * 56 + Math.max(workers, 1) * BLOCK_ROWS * cols * 4 * 2 : 0;
   return { task: def.id, rows, storeBytes, probeBytes, totalBytes: storeBytes + probeBytes };
 }
 

@@ -27,7 +27,7 @@ import {
 } from './classifier.js';
 import { EarlyStopper } from './early-stopping.js';
 import { FastStream, shuffledInto } from './fast-stream.js';
-import { drawDropoutMask, EVAL_CHUNK, initParams, type ProbeArch, type ProbeNet } from './model.js';
+import { EVAL_CHUNK, initParams, type ProbeArch, type ProbeNet } from './model.js';
 import { makeOptimizer, type Optimizer } from './optim.js';
 import { wasmLinear, type WasmLinear } from './wasm/linear.js';
 
@@ -93,47 +93,6 @@ export function simdLinearStep(e: WasmLinear, data: LabelledData, settings: Clas
   };
 }
 
-/**
- * The MLP probes on the wasm SIMD kernels: one staging of each minibatch's rows (one gather of
- * streamed rows) and one draw of its dropout masks serve every member, each member then runs the
- * MLP's kernels on them with its own weights, one after another. A solo fit draws those masks from
- * the same epoch stream at the same point, so the masks, and every member's arithmetic, are its
- * solo fit's.
- */
-export function simdMlpStep(e: WasmLinear, data: LabelledData, settings: ClassifierSettings): LockstepStep {
-  const y = data.y;
-  return {
-    step(members, rows, start, end, rng) {
-      const nb = end - start;
-      const scale = settings.lossReduction === 'mean' ? 1 / nb : 1;
-      const first = members[0]!.net;
-      const masked = first.arch.dropout > 0;
-      e.stage(rows, start, nb);
-      if (masked) drawDropoutMask(e, nb, first.arch, rng);
-      for (const m of members) {
-        m.net.mlpKernelGrad(e, y, rows, start, nb, scale, masked, false);
-        m.optimizer.step(m.net.params, m.net.grad);
-      }
-    },
-    correct(members, dev) {
-      const preds = members.map(() => new Int32Array(dev.length));
-      for (let s = 0; s < dev.length; s += EVAL_CHUNK) {
-        const nb = Math.min(EVAL_CHUNK, dev.length - s);
-        e.stage(dev, s, nb);
-        members.forEach((m, i) => {
-          m.net.loadMlpKernelWeights(e);
-          m.net.mlpKernelPredictions(e, nb, preds[i]!, s);
-        });
-      }
-      return preds.map((pred) => {
-        let c = 0;
-        for (let k = 0; k < dev.length; k++) if (pred[k] === y[dev[k]!]) c++;
-        return c;
-      });
-    },
-  };
-}
-
 export interface GridFitOptions {
   readonly nclasses: number;
   /** The L2 values, one member each. */
@@ -143,11 +102,12 @@ export interface GridFitOptions {
 }
 
 /**
- * Whether `fitLockstep` can train an L2 grid's classifiers (logistic or MLP) together on this
- * thread: it needs the SIMD kernels. Without them each probe is fitted alone, with the same results.
+ * Whether `fitLockstep` can train these settings together on this thread: the logistic
+ * (cross-entropy, nhid = 0) probe on the SIMD kernels. Anything else, the MLP included (it runs on
+ * the kernels too, but one net per engine), is fitted one probe at a time, with the same results.
  */
-export function lockstepSupported(): boolean {
-  return wasmLinear() !== null;
+export function lockstepSupported(settings: ClassifierSettings): boolean {
+  return settings.nhid === 0 && wasmLinear() !== null;
 }
 
 /**
@@ -168,10 +128,9 @@ export function fitLockstep(data: LabelledData, trainRows: Int32Array, validatio
   let train1 = step;
   if (!train1) {
     const e = wasmLinear();
-    if (!e) throw new Error('lockstep: no step for these settings (see lockstepSupported)');
-    // Linear members stack their weight rows in the kernels' scratch; MLP members take turns in it.
-    for (const m of members) m.net.useEngine(e, data.X, s.batchSize, s.nhid > 0 ? 1 : members.length);
-    train1 = s.nhid > 0 ? simdMlpStep(e, data, s) : simdLinearStep(e, data, s);
+    if (!e || !lockstepSupported(s)) throw new Error('lockstep: no step for these settings (see lockstepSupported)');
+    for (const m of members) m.net.useEngine(e, data.X, s.batchSize, members.length);
+    train1 = simdLinearStep(e, data, s);
   }
   const n = train.length;
   const bs = s.batchSize;

@@ -70,19 +70,6 @@ export const CROSS_ENTROPY: ProbeLoss = { kind: 'cross-entropy' };
 export const NO_LABELS = new Int32Array(0);
 
 /**
- * The dropout multipliers of the `nb` staged rows into `e.dropoutMask()`, drawn from `rng` as
- * PyTorch's nn.Dropout draws them for ProbeNet: row by row, unit by unit, 0 or 1/(1 − p).
- */
-export function drawDropoutMask(e: WasmLinear, nb: number, arch: ProbeArch, rng: FastStream): void {
-  const { nhid: H, dropout } = arch;
-  const hp = e.hiddenStride;
-  const keep = 1 - dropout;
-  const inv = 1 / keep;
-  const m = e.dropoutMask();
-  for (let k = 0; k < nb; k++) for (let u = 0, o = k * hp; u < H; u++) m[o + u] = rng.next() < keep ? inv : 0;
-}
-
-/**
  * Forward + backward of the mean (or summed) loss over the minibatch `rows[start..end)` (rows
  * index the feature matrix). Writes d(loss)/d(params) into `grad` (overwritten, no weight decay)
  * and returns the loss.
@@ -446,27 +433,24 @@ export class ProbeNet {
     dropoutRng: FastStream | undefined,
     withLoss: boolean,
   ): number {
-    const nb = end - start;
-    const masked = this.arch.dropout > 0 && dropoutRng !== undefined;
-    e.stage(rows, start, nb);
-    if (masked) drawDropoutMask(e, nb, this.arch, dropoutRng);
-    return this.mlpKernelGrad(e, y, rows, start, nb, scale, masked, withLoss);
-  }
-
-  /**
-   * The MLP's loss and gradient on the kernels for rows[start..start + nb), which the caller has
-   * staged (`e.stage`), with the dropout multipliers it drew into `e.dropoutMask()` when
-   * `masked`. Nets of one shape trained in lockstep share the staged rows and the masks, each
-   * with its own weights: the same arithmetic as each alone.
-   */
-  mlpKernelGrad(e: WasmLinear, y: Int32Array, rows: Int32Array, start: number, nb: number, scale: number, masked: boolean, withLoss: boolean): number {
-    const { inputDim: d, nhid: H, nclasses: C } = this.arch;
+    const { inputDim: d, nhid: H, nclasses: C, dropout } = this.arch;
+    const p = this.params;
     const g = this.grad;
     const b2 = H * d + H + C * H;
-    e.loadWeights(this.params, d, H, false);
-    e.loadHead(this.params, d);
+    const hp = e.hiddenStride;
+    const keep = 1 - dropout;
+    const useDropout = dropout > 0 && dropoutRng !== undefined;
+    const nb = end - start;
+    e.loadWeights(p, d, H, false);
+    e.loadHead(p, d);
+    e.stage(rows, start, nb);
     e.hiddenForward(nb);
-    e.activate(nb, masked);
+    if (useDropout) {
+      const m = e.dropoutMask();
+      const inv = 1 / keep;
+      for (let k = 0; k < nb; k++) for (let u = 0, o = k * hp; u < H; u++) m[o + u] = dropoutRng.next() < keep ? inv : 0;
+    }
+    e.activate(nb, useDropout);
     e.headLogits(nb);
     const loss = this.softmaxCoefficients(e, e.coef, C, 0, y, rows, start, nb, scale, b2, withLoss);
     e.headBackward(nb);
@@ -479,44 +463,30 @@ export class ProbeNet {
 
   /** Eval-mode MLP forward of `rows` on the kernels: arg-max class of each. */
   private mlpPredictSimd(e: WasmLinear, rows: Int32Array, out: Int32Array): void {
-    this.loadMlpKernelWeights(e);
-    for (let s = 0; s < rows.length; s += EVAL_CHUNK) {
-      const nb = Math.min(EVAL_CHUNK, rows.length - s);
-      e.stage(rows, s, nb);
-      this.mlpKernelPredictions(e, nb, out, s);
-    }
-  }
-
-  /** The MLP's weights into the kernels' float32 scratch (the first layer's and the head's). */
-  loadMlpKernelWeights(e: WasmLinear): void {
-    const d = this.arch.inputDim;
-    e.loadWeights(this.params, d, this.arch.nhid, false);
-    e.loadHead(this.params, d);
-  }
-
-  /**
-   * Eval-mode arg-max class of the `nb` rows the caller staged, into out[at..), with this net's
-   * weights loaded (`loadMlpKernelWeights`).
-   */
-  mlpKernelPredictions(e: WasmLinear, nb: number, out: Int32Array, at: number): void {
     const { inputDim: d, nhid: H, nclasses: C } = this.arch;
     const p = this.params;
     const b2 = H * d + H + C * H;
+    e.loadWeights(p, d, H, false);
+    e.loadHead(p, d);
     const z = e.coef;
-    e.hiddenForward(nb);
-    e.activate(nb, false);
-    e.headLogits(nb);
-    for (let k = 0; k < nb; k++) {
-      let best = 0;
-      let bv = z[k * C]! + p[b2]!;
-      for (let c = 1; c < C; c++) {
-        const v = z[k * C + c]! + p[b2 + c]!;
-        if (v > bv) {
-          bv = v;
-          best = c;
+    for (let s = 0; s < rows.length; s += EVAL_CHUNK) {
+      const nb = Math.min(EVAL_CHUNK, rows.length - s);
+      e.stage(rows, s, nb);
+      e.hiddenForward(nb);
+      e.activate(nb, false);
+      e.headLogits(nb);
+      for (let k = 0; k < nb; k++) {
+        let best = 0;
+        let bv = z[k * C]! + p[b2]!;
+        for (let c = 1; c < C; c++) {
+          const v = z[k * C + c]! + p[b2 + c]!;
+          if (v > bv) {
+            bv = v;
+            best = c;
+          }
         }
+        out[s + k] = best;
       }
-      out[at + k] = best;
     }
   }
 

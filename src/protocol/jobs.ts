@@ -129,6 +129,9 @@ export function lockstepPartners(a: ProbeJob, b: ProbeJob): boolean {
   return (
     a.kind === 'classify' &&
     b.kind === 'classify' &&
+    // Only the logistic probe trains in lockstep (lockstepSupported); grouping MLP jobs would run them
+    // one after another on one worker while the others idle.
+    a.settings.nhid === 0 &&
     a.dataset === b.dataset &&
     a.nclasses === b.nclasses &&
     a.seed === b.seed &&
@@ -150,7 +153,7 @@ export const MAX_JOB_GROUP = MAX_LOCKSTEP;
  */
 export function runJobs(jobs: readonly ProbeJob[], ds: DatasetPayload): ProbeResult[] {
   const first = jobs[0]!;
-  if (jobs.length === 1 || first.kind !== 'classify' || !lockstepSupported()) return jobs.map((j) => runJob(j, ds));
+  if (jobs.length === 1 || first.kind !== 'classify' || !lockstepSupported(first.settings)) return jobs.map((j) => runJob(j, ds));
   if (!ds.y) throw new Error(`dataset ${ds.id} has no labels`);
   const classify = jobs as readonly ClassifyJob[];
   const data = { X: inputOf(ds), cols: ds.cols, y: ds.y };
