@@ -131,7 +131,7 @@ export async function evaluate(encoder: SentenceEncoder, opts: EvaluateOptions):
   const dtype = opts.settings.featureDtype ?? 'float32';
   const workers = backend.concurrency;
   checkMemory(
-    todo.map((def, i) => estimateTask(def, loaded[i]!, encoder.identity.dim, dtype, encoder.batchIndependent === true, workers)),
+    todo.map((def, i) => estimateTask(def, loaded[i]!, encoder.identity.dim, dtype, encoder.batchIndependent === true, workers, opts.settings.nhid)),
     encoder.identity.dim,
     dtype,
     opts.availableMemory,

@@ -105,6 +105,10 @@ export interface GridFitOptions {
  * Whether `fitLockstep` can train these settings together on this thread: the logistic
  * (cross-entropy, nhid = 0) probe on the SIMD kernels. Anything else, the MLP included (it runs on
  * the kernels too, but one net per engine), is fitted one probe at a time, with the same results.
+ * (An MLP grid in lockstep, one staging of the rows and one draw of the masks for all members, was
+ * measured: no faster with 100-d features, 5-7% slower on 2,048-d pair features, where each
+ * member's own float64 state, the first layer, its gradient and Adam's moments, outweighs the
+ * shared rows, and four members' state no longer stays in cache.)
  */
 export function lockstepSupported(settings: ClassifierSettings): boolean {
   return settings.nhid === 0 && wasmLinear() !== null;
