@@ -37,7 +37,8 @@ try {
   const results = await evaluate(encoder, {
     tasks: resolveTasks(tasks!),
     dataDir: resolveDataDir(process.env.BENCH_DATA_DIR),
-    settings: resolveSettings(config ?? 'paper'),
+    // BENCH_NHID: the probe's hidden units (the MLP; 0 or unset: the preset's logistic probe).
+    settings: resolveSettings(config ?? 'paper', process.env.BENCH_NHID ? { nhid: Number(process.env.BENCH_NHID) } : {}),
     seeds: [Number(seedArg ?? 1111)],
     // A fresh feature cache: encoding is part of what is measured (BENCH_NO_CACHE=1: none at all,
     // so a scale run does not also write its multi-GB store to disk).

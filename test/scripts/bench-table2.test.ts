@@ -43,3 +43,20 @@ test('bench table2 --quick: a small synthetic pair in the released layout and bo
     assert.equal(m.word2id.get('<unk>'), 3);
   }
 });
+
+test("bench table2 --nhid: the MLP probe, its compute floor at the MLP kernels' rate; a bad --nhid is one line", () => {
+  const data = writeSickData(join(tmp, 'data-mlp'));
+  const bench = join(repoRoot(), 'dist', 'scripts', 'bench.js');
+  const r = spawnSync(process.execPath, [bench, 'table2', '--quick', '--encoders', 'bow', '--nhid', '8', '--tasks', 'SICK-E'], {
+    encoding: 'utf8',
+    env: { ...process.env, BENCH_DATA_DIR: data },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /## table2: 1 tasks, --config paper, --nhid 8 \(the MLP probe\), cold feature cache/);
+  assert.match(r.stdout, /MLP's first-layer kernels\), on all cores/);
+  assert.doesNotMatch(r.stdout, /### gensen/);
+  assert.match(r.stdout, /^SICK-E(\s+[\d.]+){5}\s+[\d.]+\s+[\d.]+x\s+[\d.]+\s+[\d.]+x/m);
+  const bad = spawnSync(process.execPath, [bench, 'table2', '--quick', '--nhid', 'many'], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.equal(bad.stderr, 'bench: --nhid many: expected a whole number of hidden units (0: logistic regression)\n');
+});
