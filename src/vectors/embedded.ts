@@ -99,16 +99,29 @@ export function loadEmbeddedVectors(onNote?: (msg: string) => void): WordVectors
  * otherwise, through JSON.parse; the same values either way.
  */
 export function readPackageVectors(jsonPath: string): WinkVectors {
-  const buf = readFileSync(jsonPath);
+  // A damaged install is the environment's fault: one line naming the file and the remedy.
+  const damaged = (what: string): UserError => new UserError(`${jsonPath}: ${what}; reinstall the package (npm ci)`);
+  let buf: Buffer;
+  try {
+    buf = readFileSync(jsonPath);
+  } catch (e) {
+    throw damaged(`cannot read the embedded word vectors (${systemReason(e)})`);
+  }
   const fast = parseWinkJson(buf);
   if (fast) return fast;
-  const raw = JSON.parse(buf.toString('utf8')) as WinkJson;
+  let raw: WinkJson;
+  try {
+    raw = JSON.parse(buf.toString('utf8')) as WinkJson;
+  } catch (e) {
+    throw damaged(`not valid JSON (${(e as Error).message})`);
+  }
   const dim = raw.dimensions;
   const words = raw.words;
+  if (!Number.isInteger(dim) || dim <= 0 || !Array.isArray(words)) throw damaged('expected "dimensions" and "words"');
   const vectors = new Float32Array(words.length * dim);
   for (let i = 0; i < words.length; i++) {
-    const v = raw.vectors[words[i]!];
-    if (!v || v.length < dim) throw new Error(`${jsonPath}: no ${dim}-d vector for word #${i}`);
+    const v = raw.vectors?.[words[i]!];
+    if (!Array.isArray(v) || v.length < dim) throw damaged(`no ${dim}-d vector for word #${i}`);
     // Each entry carries two bookkeeping values after the vector (l2 norm, word index).
     for (let j = 0; j < dim; j++) vectors[i * dim + j] = v[j]!;
   }

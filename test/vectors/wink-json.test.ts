@@ -137,6 +137,14 @@ test('outside the package layout: no answer (the caller uses JSON.parse), and re
     const r = readPackageVectors(path);
     assert.deepEqual(Array.from(r.vectors), [1, 2, 0.5, -0.25]);
     assert.deepEqual(r.words, ['a', 'b']);
+    // A damaged file: one line naming it and the remedy, not a parser's stack.
+    writeFileSync(path, '{"dimensions":2,"words":["a"],"vectors":{"a":[1,');
+    assert.throws(
+      () => readPackageVectors(path),
+      (e: Error) => e.name === 'UserError' && e.message.startsWith(`${path}: not valid JSON`) && e.message.endsWith('reinstall the package (npm ci)'),
+    );
+    writeFileSync(path, '{"dimensions":2,"words":["a","b"],"vectors":{"a":[1,2]}}');
+    assert.throws(() => readPackageVectors(path), /no 2-d vector for word #1; reinstall the package/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
