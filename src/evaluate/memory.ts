@@ -35,7 +35,7 @@ export interface TaskMemoryEstimate {
 const BLOCK_ROWS = EVAL_CHUNK;
 // A worker trains a logistic L2 grid fold's members in lockstep, an MLP one probe at a time; each
 // probe holds float64 parameters, gradient, two optimizer moments, the best parameters so far and
-// the initial ones: small for a linear probe, 33 MB for an MLP of 50 units on 16,384-d pair features.
+// the initial ones: small for a linear probe, 39 MB for an MLP of 50 units on 16,384-d pair features.
 const PROBE_VECTORS = 6;
 
 export function estimateTask(
