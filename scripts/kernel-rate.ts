@@ -5,7 +5,7 @@
  * multiply-adds by this rate on every core: the time its probes would take if nothing but the
  * kernels ran (no optimizer, no JavaScript, no memory stall).
  */
-import { WasmLinear } from '../src/probe/wasm/linear.js';
+import { paddedCols, WasmLinear } from '../src/probe/wasm/linear.js';
 
 const cache = new Map<string, number>();
 
@@ -26,7 +26,7 @@ function measure(
   const e = WasmLinear.create();
   if (!e) throw new Error('kernel rate: no WebAssembly SIMD');
   const nb = 64;
-  const dp = Math.ceil(cols / 8) * 8;
+  const dp = paddedCols(cols);
   // Rows for a few minibatches, 256 KiB at most: they stay in L2 between passes.
   const n = Math.max(nb + 1, Math.min(4 * nb, Math.floor((256 * 1024) / (dp * 4))));
   const X = Float32Array.from({ length: n * cols }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5);

@@ -15,6 +15,8 @@
  * reads what its longest-training member alone reads. `lockstepBytes` counts that.
  */
 import { lockstepSupported } from '../src/probe/lockstep.js';
+import { firstLayerRows } from '../src/probe/model.js';
+import { paddedCols } from '../src/probe/wasm/linear.js';
 import { ProbePool } from '../src/protocol/pool.js';
 import type { ProbeJob, ProbeResult } from '../src/protocol/jobs.js';
 
@@ -28,10 +30,7 @@ export interface ProbeRecord {
   readonly rounds: number;
   /** Jobs with the same group trained in lockstep (the same training rows object, as the pool groups them). */
   readonly group: number;
-  /**
-   * Output rows of the first layer, the products the kernels compute per feature row: one for a
-   * two-class logistic probe (w1 − w0), the classes otherwise, the hidden units of an MLP.
-   */
+  /** Output rows of the first layer, the products the kernels compute per feature row (firstLayerRows). */
   readonly outputs: number;
   /** The MLP's hidden units (0: a linear probe), whose first layer runs on its own kernels. */
   readonly nhid: number;
@@ -87,7 +86,7 @@ export function recordProbeTraffic(): () => readonly ProbeRecord[] {
           epochs: r.epochs,
           rounds: r.rounds,
           group: groupOf(job.train, lockstepSupported(job.settings)),
-          outputs: job.settings.nhid > 0 ? job.settings.nhid : job.nclasses === 2 ? 1 : job.nclasses,
+          outputs: firstLayerRows({ inputDim: c, nhid: job.settings.nhid, nclasses: job.nclasses, dropout: job.settings.dropout }),
           nhid: job.settings.nhid,
         });
       } else if (job.kind === 'relatedness' && r.kind === 'relatedness') {
@@ -110,8 +109,8 @@ export function recordProbeTraffic(): () => readonly ProbeRecord[] {
   return () => records;
 }
 
-/** Bytes of one padded float32 row (the kernels pad rows to a multiple of 8 columns). */
-export const rowBytes = (cols: number): number => Math.ceil(cols / 8) * 8 * 4;
+/** Bytes of one float32 row as the kernels hold it (paddedCols). */
+export const rowBytes = (cols: number): number => paddedCols(cols) * 4;
 
 export interface KindTraffic {
   readonly kind: ProbeRecord['kind'];

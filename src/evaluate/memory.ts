@@ -15,6 +15,7 @@ import type { TaskData } from '../tasks/types.js';
 import { UserError } from '../util/errors.js';
 import { EVAL_CHUNK, paramCount } from '../probe/model.js';
 import { L2_GRID } from '../protocol/engines.js';
+import { lockstepSupported } from '../probe/lockstep.js';
 import { copiedWhole } from '../probe/wasm/linear.js';
 import { blocksOf } from '../features/source.js';
 import { sentenceKey } from './task-store.js';
@@ -33,8 +34,8 @@ export interface TaskMemoryEstimate {
 // chunk (the largest staged), and features small enough (copiedWhole) are copied whole (the shared
 // copy plus one in each worker's kernel memory).
 const BLOCK_ROWS = EVAL_CHUNK;
-// A worker trains a logistic L2 grid fold's members in lockstep, an MLP one probe at a time; each
-// probe holds float64 parameters, gradient, two optimizer moments, the best parameters so far and
+// A worker trains an L2 grid fold's members in lockstep where lockstepSupported says so (the
+// logistic probe), else one probe at a time (the MLP); each probe holds float64 parameters, gradient, two optimizer moments, the best parameters so far and
 // the initial ones: small for a linear probe, 39 MB for an MLP of 50 units on 16,384-d pair features.
 const PROBE_VECTORS = 6;
 
@@ -64,7 +65,8 @@ export function estimateTask(
   const copies = copiedWhole(def.features, denseBytes) ? denseBytes * (1 + Math.max(workers, 1)) : 0;
   // Per example: two store row indices (4 B each), a label or score and Tai targets (≤ 48 B). A
   // protocol that trains no probes (unsupervised STS scores cosines of store rows) has none of these.
-  const probes = (nhid > 0 ? 1 : L2_GRID.length) * PROBE_VECTORS * 8 * paramCount({ inputDim: cols, nhid, nclasses: def.nclasses, dropout: 0 });
+  const probes =
+    (lockstepSupported({ nhid }) ? L2_GRID.length : 1) * PROBE_VECTORS * 8 * paramCount({ inputDim: cols, nhid, nclasses: def.nclasses, dropout: 0 });
   const perWorker = BLOCK_ROWS * cols * 4 * 2 + probes;
   const probeBytes = protocolDefinition(def.protocol).trainsProbes ? copies + examples * 56 + Math.max(workers, 1) * perWorker : 0;
   return { task: def.id, rows, storeBytes, probeBytes, totalBytes: storeBytes + probeBytes };

@@ -110,7 +110,7 @@ export interface GridFitOptions {
  * member's own float64 state, the first layer, its gradient and Adam's moments, outweighs the
  * shared rows, and four members' state no longer stays in cache.)
  */
-export function lockstepSupported(settings: ClassifierSettings): boolean {
+export function lockstepSupported(settings: Pick<ClassifierSettings, 'nhid'>): boolean {
   return settings.nhid === 0 && wasmLinear() !== null;
 }
 

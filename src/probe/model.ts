@@ -36,6 +36,15 @@ export interface ProbeArch {
   readonly dropout: number;
 }
 
+/**
+ * Output rows of the first layer, the products the kernels compute per feature row: the hidden
+ * units of an MLP, else one for two-class cross-entropy (trained on w1 − w0), else the classes.
+ */
+export function firstLayerRows(a: ProbeArch, loss: ProbeLoss['kind'] = 'cross-entropy'): number {
+  if (a.nhid > 0) return a.nhid;
+  return loss === 'cross-entropy' && a.nclasses === 2 ? 1 : a.nclasses;
+}
+
 export function paramCount(a: ProbeArch): number {
   return a.nhid === 0 ? a.nclasses * a.inputDim + a.nclasses : a.nhid * a.inputDim + a.nhid + a.nclasses * a.nhid + a.nclasses;
 }
@@ -195,7 +204,7 @@ export class ProbeNet {
 
   /** Weight rows this linear net occupies in the kernels' stack: one (w1 − w0) for binary, else C. */
   get kernelRows(): number {
-    return this.binary ? 1 : this.arch.nclasses;
+    return firstLayerRows({ ...this.arch, nhid: 0 }, this.loss.kind);
   }
 
   /** Weights into the kernel's float32 scratch from weight row `row` on: w1 − w0 for binary, else W. */
@@ -468,25 +477,13 @@ export class ProbeNet {
     const b2 = H * d + H + C * H;
     e.loadWeights(p, d, H, false);
     e.loadHead(p, d);
-    const z = e.coef;
     for (let s = 0; s < rows.length; s += EVAL_CHUNK) {
       const nb = Math.min(EVAL_CHUNK, rows.length - s);
       e.stage(rows, s, nb);
       e.hiddenForward(nb);
       e.activate(nb, false);
       e.headLogits(nb);
-      for (let k = 0; k < nb; k++) {
-        let best = 0;
-        let bv = z[k * C]! + p[b2]!;
-        for (let c = 1; c < C; c++) {
-          const v = z[k * C + c]! + p[b2 + c]!;
-          if (v > bv) {
-            bv = v;
-            best = c;
-          }
-        }
-        out[s + k] = best;
-      }
+      argmaxRows(e.coef, nb, C, 0, p, b2, C, out, s);
     }
   }
 
@@ -506,20 +503,7 @@ export class ProbeNet {
       for (let k = 0; k < nb; k++) out[at + k] = db + z[k * stride + row]! > 0 ? 1 : 0;
       return;
     }
-    const bOff = C * d;
-    for (let k = 0; k < nb; k++) {
-      const o = k * stride + row;
-      let best = 0;
-      let bv = z[o]! + p[bOff]!;
-      for (let c = 1; c < C; c++) {
-        const v = z[o + c]! + p[bOff + c]!;
-        if (v > bv) {
-          bv = v;
-          best = c;
-        }
-      }
-      out[at + k] = best;
-    }
+    argmaxRows(z, nb, stride, row, p, C * d, C, out, at);
   }
 
   /** One net's step on the kernels: forward, coefficients, backward (see kernelCoefficients). */
@@ -825,6 +809,26 @@ export class ProbeNet {
       for (let c = 0; c < C; c++) sum += Math.exp(z[c]! - m);
       for (let c = 0; c < C; c++) out[k * C + c] = Math.exp(z[c]! - m) / sum;
     }
+  }
+}
+
+/**
+ * The arg-max class of nb rows of C logits in `z` (row k's at k·stride + off, without the biases
+ * at p[bOff..bOff + C)) into out[at..); the first of equal maxima wins.
+ */
+function argmaxRows(z: Float32Array, nb: number, stride: number, off: number, p: Float64Array, bOff: number, C: number, out: Int32Array, at: number): void {
+  for (let k = 0; k < nb; k++) {
+    const o = k * stride + off;
+    let best = 0;
+    let bv = z[o]! + p[bOff]!;
+    for (let c = 1; c < C; c++) {
+      const v = z[o + c]! + p[bOff + c]!;
+      if (v > bv) {
+        bv = v;
+        best = c;
+      }
+    }
+    out[at + k] = best;
   }
 }
 

@@ -225,6 +225,8 @@ for (const [H, C, nb] of [
     e.z.set(pre);
     e.activate(nb, true);
     const h = e.z.slice(0, nb * hp);
+    // Finite activations: the equalities below would also hold between two NaNs.
+    assert.ok(h.every(Number.isFinite), 'activations are finite');
     // activate is the sigmoid kernel of f32((z + b1)·m).
     e.z.set(pre.map((v, i) => f(f(v + b1[i % hp]!) * mask[i]!)));
     e.sigmoid(nb * hp);

@@ -45,7 +45,6 @@ type MlpFn = (h: number, nb: number, hBytes: number, m: number, w: number, c: nu
 
 interface Compiled {
   readonly linear: WebAssembly.Module;
-  readonly sigmoid: WebAssembly.Module;
   readonly logistic: WebAssembly.Module;
   readonly mlp: WebAssembly.Module;
 }
@@ -57,7 +56,6 @@ function module(): Compiled | null {
     try {
       compiled = {
         linear: new WebAssembly.Module(assembleModule(LINEAR_KERNELS)),
-        sigmoid: new WebAssembly.Module(assembleModule(SIGMOID_KERNELS)),
         logistic: new WebAssembly.Module(assembleModule(LOGISTIC_KERNELS)),
         mlp: new WebAssembly.Module(assembleModule(MLP_KERNELS)),
       };
@@ -68,8 +66,16 @@ function module(): Compiled | null {
   return compiled;
 }
 
+let sigmoidModule: WebAssembly.Module | undefined;
+
 const PAGE = 65536;
 const align = (n: number, a: number): number => Math.ceil(n / a) * a;
+
+/**
+ * Floats per row in the kernels' memory: rows are zero-padded to a multiple of 8 columns (two
+ * f32x4 accumulators per step; pad columns add nothing to a dot product).
+ */
+export const paddedCols = (cols: number): number => align(cols, 8);
 
 /**
  * One thread's kernel instance: a linear memory holding [padded features | scratch].
@@ -85,7 +91,8 @@ export class WasmLinear {
   private readonly narrowFn: KernelFn;
   private readonly widenFn: KernelFn;
   private readonly widenPairFn: KernelFn;
-  private readonly sigmoidFn: (x: number, nBytes: number) => void;
+  /** The sigmoid module's kernel on this memory, instantiated by the first `sigmoid` call. */
+  private sigmoidFn: ((x: number, nBytes: number) => void) | undefined;
   private readonly binaryFn: (z: number, stride: number, nb: number, labels: number, out: number, consts: number) => void;
   private readonly expFn: WasmLinear['binaryFn'];
   private readonly activateFn: MlpFn;
@@ -147,9 +154,6 @@ export class WasmLinear {
   private constructor(mod: Compiled) {
     this.memory = new WebAssembly.Memory({ initial: 1 });
     const inst = new WebAssembly.Instance(mod.linear, { env: { mem: this.memory } });
-    // The activation module works on the same memory (the hidden layer's values in z).
-    const act = new WebAssembly.Instance(mod.sigmoid, { env: { mem: this.memory } });
-    this.sigmoidFn = act.exports['sigmoid'] as (x: number, nBytes: number) => void;
     const logistic = new WebAssembly.Instance(mod.logistic, { env: { mem: this.memory } });
     this.binaryFn = logistic.exports['binaryCoefficients'] as WasmLinear['binaryFn'];
     this.expFn = logistic.exports['expNonPositive'] as WasmLinear['binaryFn'];
@@ -179,7 +183,7 @@ export class WasmLinear {
   bind(X: Float32Array, cols: number): void {
     if (this.boundX === X && this.cols === cols) return;
     const n = X.length / cols;
-    const dp = align(cols, 8);
+    const dp = paddedCols(cols);
     const bytes = n * dp * 4;
     if (bytes + 64 > 2 ** 32 - PAGE) throw new Error('wasm kernels: feature matrix over 4 GiB');
     this.ensure(bytes);
@@ -202,7 +206,7 @@ export class WasmLinear {
    * at the start of memory (the kernels' memory holds one block, whatever the dataset's size).
    */
   bindSource(src: RowSource, maxRows: number): void {
-    const dp = align(src.cols, 8);
+    const dp = paddedCols(src.cols);
     const bytes = maxRows * dp * 4;
     if (bytes + 64 > 2 ** 32 - PAGE) throw new Error('wasm kernels: row block over 4 GiB');
     this.ensure(bytes);
@@ -451,10 +455,18 @@ export class WasmLinear {
 
   /**
    * z[i] = σ(z[i]) for i < n, in float32 (sigmoid-kernels.ts). Works four values at a time: the
-   * up to three values after z[n − 1] are overwritten too (z's scratch is padded to 64 bytes).
+   * up to three values after z[n − 1] are overwritten too (z's scratch is padded to 64 bytes). No
+   * training path calls it (the MLP's `activate` computes the same σ fused with its bias and
+   * dropout): it is the oracle `activate` is tested against, so its module is compiled and
+   * instantiated only when asked.
    */
   sigmoid(n: number): void {
     if (n > this.lengths.z) throw new Error(`wasm kernels: sigmoid of ${n} values, z holds ${this.lengths.z}`);
+    if (!this.sigmoidFn) {
+      sigmoidModule ??= new WebAssembly.Module(assembleModule(SIGMOID_KERNELS));
+      const act = new WebAssembly.Instance(sigmoidModule, { env: { mem: this.memory } });
+      this.sigmoidFn = act.exports['sigmoid'] as (x: number, nBytes: number) => void;
+    }
     this.sigmoidFn(this.zOff, align(n, 4) * 4);
   }
 

@@ -14,7 +14,7 @@
  * test/probe/logistic-kernel.test.ts holds it to Math.exp and to the loop on millions of values.
  * logistic.wat beside this file is the listing.
  */
-import { BLOCK, br, brIf, END, F64X2_ADD, F64X2_DIV, F64X2_MUL, F64X2_SPLAT, F64X2_SUB, get, I32_ADD, I32_GE_S, I32_MUL, i32c, localIndex, LOOP, op, set, type KernelModule } from './assemble.js';
+import { END, F64X2_ADD, F64X2_DIV, F64X2_MUL, F64X2_SPLAT, F64X2_SUB, forLoop, get, I32_ADD, I32_MUL, i32c, localIndex, op, set, type KernelModule } from './assemble.js';
 
 const f64Bits = (hi: number, lo: number): number => {
   const b = new DataView(new ArrayBuffer(8));
@@ -123,27 +123,16 @@ const pairBody: number[] = [
   ...storeLane(A0, 0),
 ];
 
-const body: number[] = [
-  ...i32c(0), ...set(K),
-  ...BLOCK, ...LOOP,
-  ...get(K), ...get(NB), ...I32_GE_S, ...brIf(1),
-  ...pairBody,
-  ...get(K), ...i32c(2), ...I32_ADD, ...set(K),
-  ...br(0), ...END, ...END,
-  ...END,
-];
+const body: number[] = [...forLoop(K, NB, 2, pairBody), ...END];
 
 // e^x in place for the float64 x[0..nb) (nb even, every x ≤ 0): the exponential alone, so that a
 // test can hold it to Math.exp bit for bit.
 const expBody: number[] = [
-  ...i32c(0), ...set(K),
-  ...BLOCK, ...LOOP,
-  ...get(K), ...get(NB), ...I32_GE_S, ...brIf(1),
-  ...rowByte(Z), ...op('v128.load', 0, 0), ...set(X),
-  ...expOfX,
-  ...rowByte(Z), ...get(E), ...op('v128.store', 0, 0),
-  ...get(K), ...i32c(2), ...I32_ADD, ...set(K),
-  ...br(0), ...END, ...END,
+  ...forLoop(K, NB, 2, [
+    ...rowByte(Z), ...op('v128.load', 0, 0), ...set(X),
+    ...expOfX,
+    ...rowByte(Z), ...get(E), ...op('v128.store', 0, 0),
+  ]),
   ...END,
 ];
 

@@ -212,13 +212,15 @@ const rowAddresses = (n: number): number[] => [
 ];
 /** `while (k < limit) { body; k += step }` from the current k. */
 const whileK = (limit: number, step: number, body: number[]): number[] => whileLoop(K, limit, step, body);
-const hiddenForwardBody: number[] = [
+/** The rows in groups of R, then one at a time, each group through `pairs` (for n rows). */
+const rowGroups = (pairs: (n: number) => number[]): number[] => [
   ...get(NB), ...i32c(R - 1), ...op('i32.sub'), ...set(END_K),
   ...i32c(0), ...set(K),
-  ...whileK(END_K, R, [...rowAddresses(R), ...unitPairs(R)]),
-  ...whileK(NB, 1, [...rowAddresses(1), ...unitPairs(1)]),
+  ...whileK(END_K, R, [...rowAddresses(R), ...pairs(R)]),
+  ...whileK(NB, 1, [...rowAddresses(1), ...pairs(1)]),
   ...END,
 ];
+const hiddenForwardBody: number[] = rowGroups(unitPairs);
 
 // The first layer's weight gradient, G[u] += Σ_k gu[k, u]·x[rows[k]], blocked as hiddenForward:
 // two units' gradient rows by R feature rows, each feature load serving both units. Each G
@@ -251,13 +253,7 @@ const unitPairsBackward = (n: number): number[] => {
     ], true),
   ];
 };
-const hiddenBackwardBody: number[] = [
-  ...get(NB), ...i32c(R - 1), ...op('i32.sub'), ...set(END_K),
-  ...i32c(0), ...set(K),
-  ...whileK(END_K, R, [...rowAddresses(R), ...unitPairsBackward(R)]),
-  ...whileK(NB, 1, [...rowAddresses(1), ...unitPairsBackward(1)]),
-  ...END,
-];
+const hiddenBackwardBody: number[] = rowGroups(unitPairsBackward);
 
 /** The MLP module: activate, logits, headBackward, hiddenForward and hiddenBackward, all of signature (i32 × 8) → (). */
 export const MLP_KERNELS: KernelModule = {

@@ -10,16 +10,12 @@
  * sigmoid.wat beside this file is the listing.
  */
 import {
-  BLOCK,
-  br,
-  brIf,
   END,
+  forLoop,
   get,
   I32_ADD,
-  I32_GE_U,
   i32c,
   localIndex,
-  LOOP,
   op,
   set,
   v128Load,
@@ -104,16 +100,13 @@ export function sigmoidParts(load: number[], t: number, n: number, e: number, fa
 const sigmoidOfX = sigmoidParts([...get(X), ...get(J), ...I32_ADD, ...v128Load(0, 0)], T, N, E);
 
 const body: number[] = [
-  ...i32c(0), ...set(J),
-  ...BLOCK, ...LOOP,
-  ...get(J), ...get(NBYTES), ...I32_GE_U, ...brIf(1),
-  ...sigmoidOfX.prepare,
-  // x = σ
-  ...get(X), ...get(J), ...I32_ADD,
-  ...sigmoidOfX.result,
-  ...v128Store(0, 0),
-  ...get(J), ...i32c(16), ...I32_ADD, ...set(J),
-  ...br(0), ...END, ...END,
+  ...forLoop(J, NBYTES, 16, [
+    ...sigmoidOfX.prepare,
+    // x = σ
+    ...get(X), ...get(J), ...I32_ADD,
+    ...sigmoidOfX.result,
+    ...v128Store(0, 0),
+  ], true),
   ...END,
 ];
 
