@@ -25,7 +25,6 @@ export interface EncodeStats {
   store?: { rows: number; occurrences: number; dim: number; dtype: string; bytes: number };
 }
 
-/** Which sentence goes into each store row, and how the rows are batched. */
 /**
  * A sentence's key wherever sentences are compared or hashed (store plans, shared stores, the
  * memory estimate, feature-cache keys): its tokens joined by \u0001, which cannot occur inside a
@@ -35,6 +34,7 @@ export function sentenceKey(s: readonly string[]): string {
   return s.join('\u0001');
 }
 
+/** Which sentence goes into each store row, and how the rows are batched. */
 export interface StorePlan {
   /** Token lists in row order. */
   readonly rows: readonly (readonly string[])[];

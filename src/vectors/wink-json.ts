@@ -54,29 +54,27 @@ export function parseWinkJson(buf: Buffer): WinkVectors | undefined {
   let headEnd = at - 1;
   while (headEnd > 0 && isSpace(buf[headEnd]!)) headEnd--;
   if (buf[headEnd] !== COMMA) return undefined;
-  // Everything but the vectors is small: JSON.parse reads it, first what precedes them (the
-  // dimension and the words), then with what follows them, for the values the whole file gives.
-  const head = buf.toString('utf8', 0, headEnd);
-  const before = jsonObject(`${head}}`);
+  // Everything but the vectors is small: JSON.parse reads what precedes them (the dimension and
+  // the words) and what follows them, which must not set either again (or vectors), as a later
+  // key would in the whole file.
+  const before = jsonObject(`${buf.toString('utf8', 0, headEnd)}}`);
   const dim = before?.dimensions;
   const words = before?.words;
-  if (typeof dim !== 'number' || !Number.isInteger(dim) || dim <= 0 || !Array.isArray(words) || !words.every((w) => typeof w === 'string')) {
+  if (
+    !before ||
+    'vectors' in before ||
+    typeof dim !== 'number' ||
+    !Number.isInteger(dim) ||
+    dim <= 0 ||
+    !Array.isArray(words) ||
+    !words.every((w) => typeof w === 'string')
+  ) {
     return undefined;
   }
   const entries = readVectors(new Uint8Array(buf.buffer, buf.byteOffset, buf.length), at + MARKER.length, dim, words.length);
   if (!entries) return undefined;
-  const whole = jsonObject(head + buf.toString('utf8', entries.end));
-  const same = whole?.words;
-  if (
-    !whole ||
-    whole.dimensions !== dim ||
-    'vectors' in whole ||
-    !Array.isArray(same) ||
-    same.length !== words.length ||
-    !same.every((w, i) => w === words[i])
-  ) {
-    return undefined;
-  }
+  const after = restOfObject(buf.toString('utf8', entries.end));
+  if (!after || 'dimensions' in after || 'words' in after || 'vectors' in after) return undefined;
   const { rows, values, count } = entries;
   // The package lists the vectors in the words' order, once each: the rows are then the matrix.
   if (count === words.length && words.every((w, i) => rows.get(w as string) === i)) return { dim, words: words as string[], vectors: values };
@@ -87,6 +85,13 @@ export function parseWinkJson(buf: Buffer): WinkVectors | undefined {
     vectors.set(values.subarray(row * dim, (row + 1) * dim), i * dim);
   }
   return { dim, words: words as string[], vectors };
+}
+
+/** The keys after the vectors: `text` is `}` (the file's end) or `, "key": value, … }`. */
+function restOfObject(text: string): object | undefined {
+  const t = text.replace(/^[ \t\n\r]+|[ \t\n\r]+$/g, '');
+  if (t === '}') return {};
+  return t.startsWith(',') ? jsonObject(`{${t.slice(1)}`) : undefined;
 }
 
 function jsonObject(text: string): { dimensions?: unknown; words?: unknown; vectors?: unknown } | undefined {

@@ -124,6 +124,10 @@ test('outside the package layout: no answer (the caller uses JSON.parse), and re
     ['a trailing point', good.replace('"a":[1,', '"a":[1.,')],
     ['a word without a vector', good.replace('"words":["a","b"]', '"words":["a","b","c"]')],
     ['vectors given again after', good.replace('"unkVector"', '"vectors":{},"unkVector"')],
+    ['words given again after', good.replace('"unkVector"', '"words":["b","a"],"unkVector"')],
+    ['the dimension given again after', good.replace('"unkVector"', '"dimensions":1,"unkVector"')],
+    ['vectors given before, as an array', good.replace('"precision"', '"vectors":[],"precision"')],
+    ["something after the file's object", `${good.trimEnd()}\u00a0`],
     ['no vectors object', good.replace('"vectors":{', '"vectorz":{')],
   ] as const) {
     assert.equal(parseWinkJson(Buffer.from(text)), undefined, what);
