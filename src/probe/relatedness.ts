@@ -66,8 +66,8 @@ export interface RelatednessFit {
 }
 
 /** The relatedness probe: a linear layer whose softmax is fitted to each row's Tai distribution. */
-export function relatednessNet(params: Float64Array, cols: number, targets: Float64Array, nclass: number): ProbeNet {
-  return new ProbeNet({ inputDim: cols, nhid: 0, nclasses: nclass, dropout: 0 }, params, { kind: 'distribution-mse', targets });
+export function relatednessNet(params: Float64Array, cols: number, targets: Float64Array, nclass: number, grad?: Float64Array): ProbeNet {
+  return new ProbeNet({ inputDim: cols, nhid: 0, nclasses: nclass, dropout: 0 }, params, { kind: 'distribution-mse', targets }, grad);
 }
 
 /** Expected score Σ_c probs_c·(c+1) of each row under `params` (scalar; the GPU trainer's predictions). */
@@ -82,9 +82,13 @@ export function fitRelatedness(data: ScoredData, trainRows: Int32Array, devRows:
   const epochRng = new FastStream(o.seed, EPOCH_STREAM);
   const torchRng = new Rng(o.seed, TORCH_STREAM);
   const arch = { inputDim: data.cols, nhid: 0, nclasses: nclass, dropout: 0 };
-  const params = o.initialParams ? Float64Array.from(o.initialParams) : initParams(arch, torchRng);
-  const net = relatednessNet(params, data.cols, data.targets, nclass);
-  const adam = new Adam(params.length, 0);
+  const init = o.initialParams ? Float64Array.from(o.initialParams) : initParams(arch, torchRng);
+  const adam = new Adam(init.length, 0);
+  // In the optimizer's own vectors where it has them: no copy of the parameters and the gradient
+  // into its memory and back at every step.
+  const v = adam.vectors;
+  v?.params.set(init);
+  const net = relatednessNet(v ? v.params : init, data.cols, data.targets, nclass, v?.grad);
   const n = trainRows.length;
   if (n === 0 || devRows.length === 0) throw new Error('relatedness: empty training or dev set');
   const epochRows = new Int32Array(n);
