@@ -52,6 +52,20 @@ export interface RowSource {
    * columns `cols..stride` are zeroed.
    */
   gather(rows: ArrayLike<number>, start: number, end: number, dest: Float32Array, stride: number): void;
+  /** A store source's two sentence vectors per example, for a reader that combines them itself. */
+  readonly pairs?: PairVectors;
+}
+
+/**
+ * The vectors a pair source combines: the probes' SIMD kernels copy them into a minibatch's rows
+ * and combine them there by `scheme` (probe/wasm/pair-kernels.ts), bit for bit as `gather` does.
+ */
+export interface PairVectors {
+  readonly scheme: FeatureScheme;
+  /** Dimension of each sentence vector. */
+  readonly dim: number;
+  /** Example i's vectors u and v as float32 into `dest`, u from `uAt` on and v from `vAt` on. */
+  read(i: number, dest: Float32Array, uAt: number, vAt: number): void;
 }
 
 /** Structured-cloneable description of a RowSource (typed arrays on SharedArrayBuffers). */
@@ -89,6 +103,14 @@ export function storeSource(scheme: FeatureScheme, store: SentenceStore, a: Int3
   return {
     rows: a.length,
     cols,
+    pairs: {
+      scheme,
+      dim: d,
+      read(i, dest, uAt, vAt) {
+        store.readRow(a[i]!, dest, uAt);
+        store.readRow(b[i]!, dest, vAt);
+      },
+    },
     gather(rows, start, end, dest, stride) {
       for (let k = start; k < end; k++) {
         const i = rows[k]!;

@@ -7,11 +7,12 @@
  * are zero-padded to a multiple of 8 columns and the kernels see the same float32 values in the
  * same order, so both modes give bit-identical results.
  */
-import type { FeatureScheme, RowSource } from '../../features/source.js';
+import type { FeatureScheme, PairVectors, RowSource } from '../../features/source.js';
 import { assembleModule } from './assemble.js';
 import { LINEAR_KERNELS } from './linear-kernels.js';
 import { LOGISTIC_KERNELS } from './logistic-kernels.js';
 import { MLP_KERNELS } from './mlp-kernels.js';
+import { PAIR_KERNELS } from './pair-kernels.js';
 import { SIGMOID_KERNELS } from './sigmoid-kernels.js';
 
 /**
@@ -41,12 +42,14 @@ export function copiedWhole(scheme: FeatureScheme, bytes: number): boolean {
 }
 
 type KernelFn = (x: number, rows: number, nb: number, dp: number, w: number, c: number, z: number) => void;
+type PairFn = (x: number, nb: number, rowBytes: number, dBytes: number, vecBytes: number) => void;
 type MlpFn = (h: number, nb: number, hBytes: number, m: number, w: number, c: number, coef: number, gw2: number) => void;
 
 interface Compiled {
   readonly linear: WebAssembly.Module;
   readonly logistic: WebAssembly.Module;
   readonly mlp: WebAssembly.Module;
+  readonly pair: WebAssembly.Module;
 }
 
 let compiled: Compiled | null | undefined;
@@ -58,6 +61,7 @@ function module(): Compiled | null {
         linear: new WebAssembly.Module(assembleModule(LINEAR_KERNELS)),
         logistic: new WebAssembly.Module(assembleModule(LOGISTIC_KERNELS)),
         mlp: new WebAssembly.Module(assembleModule(MLP_KERNELS)),
+        pair: new WebAssembly.Module(assembleModule(PAIR_KERNELS)),
       };
     } catch {
       compiled = null; // no wasm SIMD: callers fall back to scalar JS
@@ -100,6 +104,8 @@ export class WasmLinear {
   private readonly headBackwardFn: MlpFn;
   private readonly hiddenForwardFn: MlpFn;
   private readonly hiddenBackwardFn: MlpFn;
+  /** The pair-feature combinations by scheme (pair-kernels.ts); `stage` uses them on store sources. */
+  private readonly combineFns: Partial<Record<FeatureScheme, PairFn>>;
   private boundX: Float32Array | null = null;
   private source: RowSource | null = null;
   private blockRows = 0;
@@ -163,6 +169,8 @@ export class WasmLinear {
     this.headBackwardFn = mlp.exports['headBackward'] as MlpFn;
     this.hiddenForwardFn = mlp.exports['hiddenForward'] as MlpFn;
     this.hiddenBackwardFn = mlp.exports['hiddenBackward'] as MlpFn;
+    const pair = new WebAssembly.Instance(mod.pair, { env: { mem: this.memory } });
+    this.combineFns = { 'absdiff-prod': pair.exports['absdiffProd'] as PairFn, nli: pair.exports['nli'] as PairFn };
     this.fwd = inst.exports['forward'] as KernelFn;
     this.fwd4 = inst.exports['forward4'] as KernelFn;
     this.bwd = inst.exports['backward'] as KernelFn;
@@ -224,11 +232,36 @@ export class WasmLinear {
     const er = this.rows;
     if (this.source) {
       if (nb > this.blockRows) throw new Error(`wasm kernels: ${nb} rows staged, block holds ${this.blockRows}`);
-      this.source.gather(rows, start, start + nb, new Float32Array(this.memory.buffer, 0, nb * this.dp), this.dp);
+      const block = new Float32Array(this.memory.buffer, 0, nb * this.dp);
+      const pairs = this.source.pairs;
+      const combine = pairs && this.combineFns[pairs.scheme];
+      if (pairs && combine) this.stagePairs(pairs, combine, rows, start, nb, block);
+      else this.source.gather(rows, start, start + nb, block, this.dp);
       for (let k = 0; k < nb; k++) er[k] = k;
       return;
     }
     for (let k = 0; k < nb; k++) er[k] = rows[start + k]!;
+  }
+
+  /** The block of a streamed source's staged rows (nb of dp floats), as the last `stage` left it. */
+  stagedBlock(nb: number): Float32Array {
+    if (!this.source) throw new Error('wasm kernels: no streamed source is bound');
+    return new Float32Array(this.memory.buffer, 0, nb * this.dp);
+  }
+
+  /**
+   * A pair source's rows: each example's u and v copied where the scheme's first two blocks go,
+   * then combined in place by the scheme's kernel (the bytes `gather` writes; pad columns zeroed).
+   */
+  private stagePairs(pairs: PairVectors, combine: PairFn, rows: Int32Array, start: number, nb: number, block: Float32Array): void {
+    const { dim: d } = pairs;
+    const { dp, cols } = this;
+    for (let k = 0; k < nb; k++) {
+      const o = k * dp;
+      pairs.read(rows[start + k]!, block, o, o + d);
+      if (dp > cols) block.fill(0, o + cols, o + dp);
+    }
+    combine(0, nb, 4 * dp, 4 * d, 16 * Math.floor(d / 4));
   }
 
   /**

@@ -8,6 +8,7 @@ import { LINEAR_KERNELS } from './linear-kernels.js';
 import { LOGISTIC_KERNELS } from './logistic-kernels.js';
 import { MLP_KERNELS } from './mlp-kernels.js';
 import { OPTIM_KERNELS } from './optim.js';
+import { PAIR_KERNELS } from './pair-kernels.js';
 import { SIGMOID_KERNELS } from './sigmoid-kernels.js';
 
 export interface Listing {
@@ -24,6 +25,7 @@ export const LISTINGS: readonly Listing[] = [
   { file: 'src/probe/wasm/optim.wat', source: 'optim.ts', module: OPTIM_KERNELS },
   { file: 'src/probe/wasm/sigmoid.wat', source: 'sigmoid-kernels.ts', module: SIGMOID_KERNELS },
   { file: 'src/probe/wasm/mlp.wat', source: 'mlp-kernels.ts', module: MLP_KERNELS },
+  { file: 'src/probe/wasm/pair.wat', source: 'pair-kernels.ts', module: PAIR_KERNELS },
 ];
 
 /** The text `l.file` must hold: the disassembly of the bytes its module assembles to. */

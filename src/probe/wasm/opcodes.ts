@@ -52,7 +52,10 @@ export const OPCODES = {
   'i32.sub': { code: 0x6b, imm: 'none', pop: 2, push: 1 },
   'i32.mul': { code: 0x6c, imm: 'none', pop: 2, push: 1 },
   'i32.shl': { code: 0x74, imm: 'none', pop: 2, push: 1 },
+  'f32.abs': { code: 0x8b, imm: 'none', pop: 1, push: 1 },
   'f32.add': { code: 0x92, imm: 'none', pop: 2, push: 1 },
+  'f32.sub': { code: 0x93, imm: 'none', pop: 2, push: 1 },
+  'f32.mul': { code: 0x94, imm: 'none', pop: 2, push: 1 },
   'f32.demote_f64': { code: 0xb6, imm: 'none', pop: 1, push: 1 },
   'f64.promote_f32': { code: 0xbb, imm: 'none', pop: 1, push: 1 },
   'v128.load': { prefix: 0xfd, code: 0x00, imm: 'memarg', pop: 1, push: 1, align: 4 },
@@ -76,6 +79,7 @@ export const OPCODES = {
   'i64x2.extend_low_i32x4_s': { prefix: 0xfd, code: 0xc7, imm: 'none', pop: 1, push: 1 },
   'i64x2.shl': { prefix: 0xfd, code: 0xcb, imm: 'none', pop: 2, push: 1 },
   'i64x2.add': { prefix: 0xfd, code: 0xce, imm: 'none', pop: 2, push: 1 },
+  'f32x4.abs': { prefix: 0xfd, code: 0xe0, imm: 'none', pop: 1, push: 1 },
   'f32x4.neg': { prefix: 0xfd, code: 0xe1, imm: 'none', pop: 1, push: 1 },
   'f32x4.add': { prefix: 0xfd, code: 0xe4, imm: 'none', pop: 2, push: 1 },
   'f32x4.sub': { prefix: 0xfd, code: 0xe5, imm: 'none', pop: 2, push: 1 },
@@ -100,7 +104,7 @@ export const OPCODES = {
 export type OpName = keyof typeof OPCODES;
 
 /** Value types of the kernels' signatures and locals. */
-export const VALTYPES = { i32: 0x7f, f64: 0x7c, v128: 0x7b } as const;
+export const VALTYPES = { i32: 0x7f, f32: 0x7d, f64: 0x7c, v128: 0x7b } as const;
 
 export type ValType = keyof typeof VALTYPES;
 
