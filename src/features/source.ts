@@ -8,6 +8,7 @@
  * the store they come from is a sixth of that.
  */
 import type { Matrix } from '../util/matrix.js';
+import type { FeatureDtype } from './dtype.js';
 import { SentenceStore, type StorePayload } from './store.js';
 
 /**
@@ -64,8 +65,12 @@ export interface PairVectors {
   readonly scheme: FeatureScheme;
   /** Dimension of each sentence vector. */
   readonly dim: number;
+  /** How the store holds them: a half-width store's codes can be copied as they are and widened by the reader. */
+  readonly dtype: FeatureDtype;
   /** Example i's vectors u and v as float32 into `dest`, u from `uAt` on and v from `vAt` on. */
   read(i: number, dest: Float32Array, uAt: number, vAt: number): void;
+  /** Example i's u then v as a half-width store's 16-bit codes (2·dim of them), into `dest` from `at` on. */
+  readCodes(i: number, dest: Uint16Array, at: number): void;
 }
 
 /** Structured-cloneable description of a RowSource (typed arrays on SharedArrayBuffers). */
@@ -106,9 +111,14 @@ export function storeSource(scheme: FeatureScheme, store: SentenceStore, a: Int3
     pairs: {
       scheme,
       dim: d,
+      dtype: store.dtype,
       read(i, dest, uAt, vAt) {
         store.readRow(a[i]!, dest, uAt);
         store.readRow(b[i]!, dest, vAt);
+      },
+      readCodes(i, dest, at) {
+        store.readCodes(a[i]!, dest, at);
+        store.readCodes(b[i]!, dest, at + d);
       },
     },
     gather(rows, start, end, dest, stride) {

@@ -90,6 +90,14 @@ export class SentenceStore {
     for (let j = 0; j < dim; j++) dest[at + j] = t[chunk[off + j]!]!;
   }
 
+  /** Row `r` of a half-width store as its 16-bit codes, into `dest` at `at` (see dtype.ts). */
+  readCodes(r: number, dest: Uint16Array, at = 0): void {
+    const { dim, rowsPerChunk, dtype } = this.p;
+    if (dtype === 'float32') throw new Error('store: readCodes is for float16 and bfloat16 stores');
+    const off = (r % rowsPerChunk) * dim;
+    dest.set((this.p.chunks[Math.floor(r / rowsPerChunk)] as Uint16Array).subarray(off, off + dim), at);
+  }
+
   /**
    * Direct float32 access to row `r`: the chunk and the row's offset in it. Only for float32 stores
    * (callers decode half-width ones through `readRow`).

@@ -8,6 +8,7 @@
  * same order, so both modes give bit-identical results.
  */
 import type { FeatureScheme, PairVectors, RowSource } from '../../features/source.js';
+import { decodeTable } from '../../features/dtype.js';
 import { assembleModule } from './assemble.js';
 import { LINEAR_KERNELS } from './linear-kernels.js';
 import { LOGISTIC_KERNELS } from './logistic-kernels.js';
@@ -106,6 +107,8 @@ export class WasmLinear {
   private readonly hiddenBackwardFn: MlpFn;
   /** The pair-feature combinations by scheme (pair-kernels.ts); `stage` uses them on store sources. */
   private readonly combineFns: Partial<Record<FeatureScheme, PairFn>>;
+  /** Half-width stores' codes widened to float32 in place (pair-kernels.ts). */
+  private readonly decodeFns: Record<'float16' | 'bfloat16', PairFn>;
   private boundX: Float32Array | null = null;
   private source: RowSource | null = null;
   private blockRows = 0;
@@ -171,6 +174,7 @@ export class WasmLinear {
     this.hiddenBackwardFn = mlp.exports['hiddenBackward'] as MlpFn;
     const pair = new WebAssembly.Instance(mod.pair, { env: { mem: this.memory } });
     this.combineFns = { 'absdiff-prod': pair.exports['absdiffProd'] as PairFn, nli: pair.exports['nli'] as PairFn };
+    this.decodeFns = { float16: pair.exports['decodeFloat16'] as PairFn, bfloat16: pair.exports['decodeBfloat16'] as PairFn };
     this.fwd = inst.exports['forward'] as KernelFn;
     this.fwd4 = inst.exports['forward4'] as KernelFn;
     this.bwd = inst.exports['backward'] as KernelFn;
@@ -254,13 +258,23 @@ export class WasmLinear {
    * then combined in place by the scheme's kernel (the bytes `gather` writes; pad columns zeroed).
    */
   private stagePairs(pairs: PairVectors, combine: PairFn, rows: Int32Array, start: number, nb: number, block: Float32Array): void {
-    const { dim: d } = pairs;
+    const { dim: d, dtype } = pairs;
     const { dp, cols } = this;
-    for (let k = 0; k < nb; k++) {
-      const o = k * dp;
-      pairs.read(rows[start + k]!, block, o, o + d);
-      if (dp > cols) block.fill(0, o + cols, o + dp);
+    if (dtype === 'float32') for (let k = 0; k < nb; k++) pairs.read(rows[start + k]!, block, k * dp, k * dp + d);
+    else {
+      // u's and v's codes at the row's start, widened in place from the top: the last 2d mod 8 by
+      // the table (each float32 lands on codes already read), then the rest eight at a time.
+      const codes = new Uint16Array(this.memory.buffer, 0, 2 * nb * dp);
+      const table = decodeTable(dtype);
+      const simd = 2 * d - ((2 * d) % 8);
+      for (let k = 0; k < nb; k++) {
+        const o = k * dp;
+        pairs.readCodes(rows[start + k]!, codes, 2 * o);
+        for (let j = 2 * d - 1; j >= simd; j--) block[o + j] = table[codes[2 * o + j]!]!;
+        this.decodeFns[dtype](4 * o, simd, 0, 0, 0);
+      }
     }
+    if (dp > cols) for (let k = 0; k < nb; k++) block.fill(0, k * dp + cols, (k + 1) * dp);
     combine(0, nb, 4 * dp, 4 * d, 16 * Math.floor(d / 4));
   }
 

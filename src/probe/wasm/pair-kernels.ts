@@ -11,17 +11,27 @@
  * each correctly rounded (JavaScript computes them in float64 and the Float32Array store rounds
  * once, which gives the same float32: the float64 product of two float32 values is exact, and a
  * difference rounded twice from float64 equals it rounded once), and the absolute value clears the
- * sign bit either way. Tested against the source's gather in test/probe/wasm-kernels.test.ts.
+ * sign bit either way. Tested against the source's gather in test/features/probe-sources.test.ts.
+ *
+ * A half-width store (`--feature-dtype float16|bfloat16`) hands over its 16-bit codes instead: u's
+ * then v's are copied to the start of the row and widened there to float32 (decodeFloat16,
+ * decodeBfloat16), eight at a time from the highest down, so that each float32 lands only on codes
+ * already read; the few above the last multiple of eight are the caller's (features/dtype.ts's
+ * table). bfloat16 is its code shifted up 16 bits; binary16's exponent and mantissa, shifted up 13,
+ * are a float32 2^−112 times too small, which one exact multiplication by 2^112 scales (subnormals
+ * included), infinities keep an all-ones exponent, and every NaN becomes the table's quiet NaN:
+ * all 65,536 codes decode to the table's bits (tested).
  * pair.wat beside this file is the listing.
  */
-import { END, f32Load, f32Store, forLoop, get, I32_ADD, localIndex, op, set, v128Load, v128Store, whileLoop, type KernelModule } from './assemble.js';
+import { BLOCK, br, brIf, END, f32Load, f32Store, forLoop, get, I32_ADD, I32_SUB, i32c, localIndex, LOOP, op, set, v128Load, v128Store, whileLoop, type KernelModule } from './assemble.js';
 
 //   params  x (the first row's address), nb (rows), rowBytes, dBytes (4·d: where v starts, and
 //           every later block d floats on), vecBytes (4·d rounded down to a multiple of 16)
 //   i32     k (row), j (byte in a block), r (row address), d2 (2·dBytes), d3 (3·dBytes)
 //   f32     u1, v1 (one value of each vector, in the tail)
-//   v128    u4, v4 (four values of each)
-const LOCALS = ['x', 'nb', 'rowBytes', 'dBytes', 'vecBytes', 'k', 'j', 'r', 'd2', 'd3', 'u1', 'v1', 'u4', 'v4'];
+//   v128    u4, v4 (four values of each), h (four 16-bit codes widened), e (their bits shifted up)
+// The decoders name the first two parameters x (the row) and nb (codes to widen, a multiple of 8).
+const LOCALS = ['x', 'nb', 'rowBytes', 'dBytes', 'vecBytes', 'k', 'j', 'r', 'd2', 'd3', 'u1', 'v1', 'u4', 'v4', 'h', 'e'];
 const at = localIndex(LOCALS);
 const [X, NB, RB, DB, VB, K, J, R, D2, D3] = LOCALS.map(at);
 
@@ -56,12 +66,59 @@ function body(stores: (lane: Lane) => number[]): number[] {
   ];
 }
 
-/** The pair module: absdiffProd and nli, both (x, nb, rowBytes, dBytes, vecBytes) → (). */
+const i32x4 = (v: number): number[] => op('v128.const', ...new Uint8Array(new Int32Array([v, v, v, v]).buffer));
+const [H, E, U4] = ['h', 'e', 'u4'].map(at);
+
+/**
+ * Codes nb − 8 … 0 of the row at x, widened in place: the eight 16-bit codes at byte 2k become the
+ * eight float32 at byte 4k, as `widen` makes each half (four codes in h) into four values.
+ */
+function decodeBody(widen: number[]): number[] {
+  const half = (extend: 'i32x4.extend_low_i16x8_u' | 'i32x4.extend_high_i16x8_u', at: number): number[] => [
+    ...get(X), ...get(K), ...get(K), ...I32_ADD, ...I32_ADD, ...(at ? [...i32c(at), ...I32_ADD] : []),
+    ...get(U4), ...op(extend), ...set(H),
+    ...widen,
+    ...v128Store(0, 0),
+  ];
+  return [
+    ...get(NB), ...get(NB), ...I32_ADD, ...set(K),
+    ...BLOCK, ...LOOP,
+    ...get(K), ...i32c(1), ...op('i32.lt_s'), ...brIf(1),
+    ...get(K), ...i32c(16), ...I32_SUB, ...set(K),
+    ...get(X), ...get(K), ...I32_ADD, ...v128Load(0, 0), ...set(U4),
+    ...half('i32x4.extend_low_i16x8_u', 0),
+    ...half('i32x4.extend_high_i16x8_u', 16),
+    ...br(0),
+    ...END, ...END,
+    ...END,
+  ];
+}
+
+// bfloat16: the code is the float32's high half.
+const bfloat16 = [...get(H), ...i32c(16), ...op('i32x4.shl')];
+// binary16: e = (h & 0x7fff) << 13 scaled by 2^112 (0x77800000 as float32 bits); where the
+// exponent is all ones, e with the float32's all-ones exponent; the sign moved up 16 bits; then a
+// NaN (h & 0x7fff above 0x7c00) is the table's quiet NaN.
+const float16 = [
+  ...i32x4(0x7fc00000),
+  ...get(H), ...i32x4(0x7fff), ...op('v128.and'), ...i32c(13), ...op('i32x4.shl'), ...set(E),
+  ...get(E), ...i32x4(0x7f800000), ...op('v128.or'),
+  ...get(E), ...i32x4(0x77800000), ...op('f32x4.mul'),
+  ...get(H), ...i32x4(0x7c00), ...op('v128.and'), ...i32x4(0x7c00), ...op('i32x4.eq'),
+  ...op('v128.bitselect'),
+  ...get(H), ...i32x4(0x8000), ...op('v128.and'), ...i32c(16), ...op('i32x4.shl'), ...op('v128.or'),
+  ...get(H), ...i32x4(0x7fff), ...op('v128.and'), ...i32x4(0x7c00), ...op('i32x4.gt_s'),
+  ...op('v128.bitselect'),
+];
+
+/** The pair module: absdiffProd and nli, both (x, nb, rowBytes, dBytes, vecBytes) → (); decodeFloat16 and decodeBfloat16 (x, nb). */
 export const PAIR_KERNELS: KernelModule = {
   params: ['i32', 'i32', 'i32', 'i32', 'i32'],
-  locals: [[5, 'i32'], [2, 'f32'], [2, 'v128']],
+  locals: [[5, 'i32'], [2, 'f32'], [4, 'v128']],
   functions: [
     { name: 'absdiffProd', body: body((lane) => [...store(lane, undefined, absDiff(lane)), ...store(lane, DB, product(lane))]), localNames: LOCALS },
     { name: 'nli', body: body((lane) => [...store(lane, D2, product(lane)), ...store(lane, D3, absDiff(lane))]), localNames: LOCALS },
+    { name: 'decodeFloat16', body: decodeBody(float16), localNames: LOCALS },
+    { name: 'decodeBfloat16', body: decodeBody(bfloat16), localNames: LOCALS },
   ],
 };

@@ -9,7 +9,7 @@
     (param $vecBytes i32)
     (local $k i32) (local $j i32) (local $r i32) (local $d2 i32)
     (local $d3 i32) (local $u1 f32) (local $v1 f32) (local $u4 v128)
-    (local $v4 v128)
+    (local $v4 v128) (local $h v128) (local $e v128)
     (local.set $d2 (i32.add (local.get $dBytes) (local.get $dBytes)))
     (local.set $d3 (i32.add (local.get $d2) (local.get $dBytes)))
     (local.set $r (local.get $x))
@@ -61,7 +61,7 @@
     (param $vecBytes i32)
     (local $k i32) (local $j i32) (local $r i32) (local $d2 i32)
     (local $d3 i32) (local $u1 f32) (local $v1 f32) (local $u4 v128)
-    (local $v4 v128)
+    (local $v4 v128) (local $h v128) (local $e v128)
     (local.set $d2 (i32.add (local.get $dBytes) (local.get $dBytes)))
     (local.set $d3 (i32.add (local.get $d2) (local.get $dBytes)))
     (local.set $r (local.get $x))
@@ -108,5 +108,107 @@
         (br 0)
       end
     end)
+  (func $decodeFloat16 (type 0)
+    (param $x i32) (param $nb i32) (param $rowBytes i32) (param $dBytes i32)
+    (param $vecBytes i32)
+    (local $k i32) (local $j i32) (local $r i32) (local $d2 i32)
+    (local $d3 i32) (local $u1 f32) (local $v1 f32) (local $u4 v128)
+    (local $v4 v128) (local $h v128) (local $e v128)
+    (local.set $k (i32.add (local.get $nb) (local.get $nb)))
+    block
+      loop
+        (br_if 1 (i32.lt_s (local.get $k) (i32.const 1)))
+        (local.set $k (i32.sub (local.get $k) (i32.const 16)))
+        (local.set $u4 (v128.load align=1 (i32.add (local.get $x) (local.get $k))))
+        (i32.add (local.get $x) (i32.add (local.get $k) (local.get $k)))
+        (local.set $h (i32x4.extend_low_i16x8_u (local.get $u4)))
+        (v128.const i32x4 0x7fc00000 0x7fc00000 0x7fc00000 0x7fc00000)
+        (local.set $e
+          (i32x4.shl
+            (v128.and (local.get $h) (v128.const i32x4 0x00007fff 0x00007fff 0x00007fff 0x00007fff))
+            (i32.const 13)))
+        (v128.store align=1
+          (v128.bitselect
+            (v128.or
+              (v128.bitselect
+                (v128.or
+                  (local.get $e)
+                  (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))
+                (f32x4.mul
+                  (local.get $e)
+                  (v128.const i32x4 0x77800000 0x77800000 0x77800000 0x77800000))
+                (i32x4.eq
+                  (v128.and
+                    (local.get $h)
+                    (v128.const i32x4 0x00007c00 0x00007c00 0x00007c00 0x00007c00))
+                  (v128.const i32x4 0x00007c00 0x00007c00 0x00007c00 0x00007c00)))
+              (i32x4.shl
+                (v128.and
+                  (local.get $h)
+                  (v128.const i32x4 0x00008000 0x00008000 0x00008000 0x00008000))
+                (i32.const 16)))
+            (i32x4.gt_s
+              (v128.and
+                (local.get $h)
+                (v128.const i32x4 0x00007fff 0x00007fff 0x00007fff 0x00007fff))
+              (v128.const i32x4 0x00007c00 0x00007c00 0x00007c00 0x00007c00))))
+        (i32.add (i32.add (local.get $x) (i32.add (local.get $k) (local.get $k))) (i32.const 16))
+        (local.set $h (i32x4.extend_high_i16x8_u (local.get $u4)))
+        (v128.const i32x4 0x7fc00000 0x7fc00000 0x7fc00000 0x7fc00000)
+        (local.set $e
+          (i32x4.shl
+            (v128.and (local.get $h) (v128.const i32x4 0x00007fff 0x00007fff 0x00007fff 0x00007fff))
+            (i32.const 13)))
+        (v128.store align=1
+          (v128.bitselect
+            (v128.or
+              (v128.bitselect
+                (v128.or
+                  (local.get $e)
+                  (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))
+                (f32x4.mul
+                  (local.get $e)
+                  (v128.const i32x4 0x77800000 0x77800000 0x77800000 0x77800000))
+                (i32x4.eq
+                  (v128.and
+                    (local.get $h)
+                    (v128.const i32x4 0x00007c00 0x00007c00 0x00007c00 0x00007c00))
+                  (v128.const i32x4 0x00007c00 0x00007c00 0x00007c00 0x00007c00)))
+              (i32x4.shl
+                (v128.and
+                  (local.get $h)
+                  (v128.const i32x4 0x00008000 0x00008000 0x00008000 0x00008000))
+                (i32.const 16)))
+            (i32x4.gt_s
+              (v128.and
+                (local.get $h)
+                (v128.const i32x4 0x00007fff 0x00007fff 0x00007fff 0x00007fff))
+              (v128.const i32x4 0x00007c00 0x00007c00 0x00007c00 0x00007c00))))
+        (br 0)
+      end
+    end)
+  (func $decodeBfloat16 (type 0)
+    (param $x i32) (param $nb i32) (param $rowBytes i32) (param $dBytes i32)
+    (param $vecBytes i32)
+    (local $k i32) (local $j i32) (local $r i32) (local $d2 i32)
+    (local $d3 i32) (local $u1 f32) (local $v1 f32) (local $u4 v128)
+    (local $v4 v128) (local $h v128) (local $e v128)
+    (local.set $k (i32.add (local.get $nb) (local.get $nb)))
+    block
+      loop
+        (br_if 1 (i32.lt_s (local.get $k) (i32.const 1)))
+        (local.set $k (i32.sub (local.get $k) (i32.const 16)))
+        (local.set $u4 (v128.load align=1 (i32.add (local.get $x) (local.get $k))))
+        (i32.add (local.get $x) (i32.add (local.get $k) (local.get $k)))
+        (local.set $h (i32x4.extend_low_i16x8_u (local.get $u4)))
+        (v128.store align=1 (i32x4.shl (local.get $h) (i32.const 16)))
+        (i32.add (i32.add (local.get $x) (i32.add (local.get $k) (local.get $k))) (i32.const 16))
+        (local.set $h (i32x4.extend_high_i16x8_u (local.get $u4)))
+        (v128.store align=1 (i32x4.shl (local.get $h) (i32.const 16)))
+        (br 0)
+      end
+    end)
   (export "absdiffProd" (func $absdiffProd))
-  (export "nli" (func $nli)))
+  (export "nli" (func $nli))
+  (export "decodeFloat16" (func $decodeFloat16))
+  (export "decodeBfloat16" (func $decodeBfloat16)))
