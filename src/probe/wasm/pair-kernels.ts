@@ -11,7 +11,9 @@
  * each correctly rounded (JavaScript computes them in float64 and the Float32Array store rounds
  * once, which gives the same float32: the float64 product of two float32 values is exact, and a
  * difference rounded twice from float64 equals it rounded once), and the absolute value clears the
- * sign bit either way. Tested against the source's gather in test/features/probe-sources.test.ts.
+ * sign bit either way (a NaN excepted, which only ∞·0 makes, from a half-width store's overflow: x64's
+ * SIMD sets its sign bit, JavaScript's store does not; no probe can tell them apart). Tested against
+ * the source's gather in test/features/probe-sources.test.ts.
  *
  * A half-width store (`--feature-dtype float16|bfloat16`) hands over its 16-bit codes instead: u's
  * then v's are copied to the start of the row and widened there to float32 (decodeFloat16,
