@@ -10,10 +10,12 @@
  */
 import { checkEncoderOutput } from '../encoders/check-output.js';
 import type { SentenceEncoder } from '../encoders/types.js';
-import type { FeatureDtype } from '../features/dtype.js';
+import { overflowsAt, type FeatureDtype } from '../features/dtype.js';
 import { SentenceStore } from '../features/store.js';
 import type { Split } from '../tasks/types.js';
 import type { FeatureCache } from './feature-cache.js';
+import { UserError } from '../util/errors.js';
+import type { Matrix } from '../util/matrix.js';
 
 export interface EncodeStats {
   sentences: number;
@@ -96,6 +98,34 @@ export interface StoreEncodeOptions {
   readonly onBatch?: (done: number, total: number) => void;
 }
 
+/**
+ * `m` when a half-width store can hold every value; else a UserError naming the value, since the
+ * store would hold ±Infinity there and the probes NaN: a rounded store must not change a number
+ * into no number.
+ */
+/** A float32 value in the fewest significant digits that read back as it (3.4e+38, not 3.3999999521443642e+38). */
+function float32Text(x: number): string {
+  for (let p = 1; p < 9; p++) {
+    const t = Number(x.toPrecision(p));
+    if (Math.fround(t) === x) return String(t);
+  }
+  return String(x);
+}
+
+function storable(m: Matrix, dtype: FeatureDtype, where: { encoder: string; index: number }): Matrix {
+  const limit = overflowsAt(dtype);
+  if (limit === Number.POSITIVE_INFINITY) return m;
+  for (let i = 0; i < m.data.length; i++) {
+    const x = m.data[i]!;
+    if (x >= limit || x <= -limit) {
+      throw new UserError(
+        `encoder '${where.encoder}', batch ${where.index}: row ${Math.floor(i / m.cols)} holds ${float32Text(x)} at column ${i % m.cols}, beyond --feature-dtype ${dtype}'s range (it would be stored as ${x > 0 ? '' : '-'}Infinity); use --feature-dtype ${dtype === 'float16' ? 'bfloat16 or ' : ''}float32`,
+      );
+    }
+  }
+  return m;
+}
+
 /** The plan's rows encoded into a store (or read back from the feature cache, verified). */
 export async function encodeStore(plan: StorePlan, o: StoreEncodeOptions): Promise<SentenceStore> {
   const t0 = performance.now();
@@ -122,7 +152,8 @@ export async function encodeStore(plan: StorePlan, o: StoreEncodeOptions): Promi
     for (let i = 0; i < order.length; i += o.batchSize) {
       const ids = order.slice(i, i + o.batchSize);
       const batch = ids.map((r) => plan.rows[r]!);
-      const m = checkEncoderOutput(await o.encoder.encode(batch), batch.length, dim, { encoder: o.encoder.identity.name, index: index++, first: batch[0]! });
+      const where = { encoder: o.encoder.identity.name, index: index++, first: batch[0]! };
+      const m = storable(checkEncoderOutput(await o.encoder.encode(batch), batch.length, dim, where), o.dtype, where);
       ids.forEach((r, k) => store.setRows(r, m.data.subarray(k * dim, (k + 1) * dim), 1));
       done += ids.length;
       o.onBatch?.(done, plan.rows.length);
@@ -131,7 +162,8 @@ export async function encodeStore(plan: StorePlan, o: StoreEncodeOptions): Promi
     for (const [from, to] of plan.segments) {
       for (let i = from; i < to; i += o.batchSize) {
         const batch = plan.rows.slice(i, Math.min(i + o.batchSize, to));
-        const m = checkEncoderOutput(await o.encoder.encode(batch), batch.length, dim, { encoder: o.encoder.identity.name, index: index++, first: batch[0]! });
+        const where = { encoder: o.encoder.identity.name, index: index++, first: batch[0]! };
+        const m = storable(checkEncoderOutput(await o.encoder.encode(batch), batch.length, dim, where), o.dtype, where);
         store.setRows(i, m.data, m.rows);
         done += batch.length;
         o.onBatch?.(done, plan.rows.length);

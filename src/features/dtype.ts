@@ -48,6 +48,20 @@ export function toFloat16(x: number): number {
   return out;
 }
 
+/**
+ * The smallest magnitude that `dtype` stores as ±Infinity (round to nearest even): float16's
+ * largest value is 65,504, and 65,520 rounds up past it; bfloat16's is 0x7f7f, and the float32 tie
+ * 0x7f7f8000 rounds up to 0x7f80. float32 stores every finite value.
+ */
+export function overflowsAt(dtype: FeatureDtype): number {
+  if (dtype === 'float16') return 65520;
+  if (dtype === 'bfloat16') {
+    u32[0] = 0x7f7f8000;
+    return f32[0]!;
+  }
+  return Number.POSITIVE_INFINITY;
+}
+
 let halfTable: Float32Array | undefined;
 let bfTable: Float32Array | undefined;
 

@@ -204,3 +204,34 @@ test("a task of MultiNLI's size reaches prepare (no argument-spread limit on the
   const ctx = taskContext(resolveTasks('MultiNLI')[0]!, { splits: { train: { a, b: a, y: new Array<number>(n).fill(0) } }, files: [], notes: [] });
   assert.equal(ctx.samples.length, 2 * n);
 });
+
+test('a half-width store refuses, in one line, a value it would store as ±Infinity', async () => {
+  const p = planStore({ test: { a: [s('a'), s('b')], y: [0, 0] } }, true);
+  const enc = (values: number[]): SentenceEncoder => ({
+    identity: { name: 'big', dim: 1, weightsHash: 'x', params: {} },
+    batchIndependent: true,
+    async prepare() {
+      return '';
+    },
+    async encode(batch) {
+      return { rows: batch.length, cols: 1, data: Float32Array.from(batch, (_, i) => values[i]!) };
+    },
+    notes: () => [],
+    async close() {},
+  });
+  const stats = () => ({ sentences: 0, fromCache: 0, seconds: 0 });
+  const run = (values: number[], dtype: 'float16' | 'bfloat16' | 'float32') =>
+    encodeStore(p, { encoder: enc(values), taskState: '', batchSize: 2, dtype, stats: stats() });
+  // The largest values that round to a finite float16 are kept (rounded to ±65,504).
+  assert.deepEqual([...(await run([65519, -65519], 'float16')).slice(0, 2)], [65504, -65504]);
+  await assert.rejects(run([1, -65520], 'float16'), (e: Error) => {
+    assert.ok(e instanceof UserError);
+    assert.equal(
+      e.message,
+      "encoder 'big', batch 0: row 1 holds -65520 at column 0, beyond --feature-dtype float16's range (it would be stored as -Infinity); use --feature-dtype bfloat16 or float32",
+    );
+    return true;
+  });
+  await assert.rejects(run([3.4e38, 0], 'bfloat16'), /row 0 holds 3\.4e\+38 .* --feature-dtype bfloat16's range .*; use --feature-dtype float32$/);
+  assert.deepEqual([...(await run([3.4e38, 65520], 'float32')).slice(0, 2)], [Math.fround(3.4e38), 65520]);
+});

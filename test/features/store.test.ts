@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeTable, toBfloat16, toFloat16 } from '../../src/features/dtype.js';
+import { decodeTable, overflowsAt, toBfloat16, toFloat16 } from '../../src/features/dtype.js';
 import { denseSource, materialize, storeMatrix, storeSource } from '../../src/features/source.js';
 import { SentenceStore } from '../../src/features/store.js';
 import { pairFeatures } from '../helpers/pair-features.js';
@@ -112,4 +112,23 @@ test('a half-width store reads back the rounded values', () => {
       [...data].map((x) => t[enc(x)]!),
     );
   }
+});
+
+test('overflowsAt is where each half width starts storing ±Infinity', () => {
+  const below = (x: number): number => {
+    const f = new Float32Array([x]);
+    new Uint32Array(f.buffer)[0]! -= 1;
+    return f[0]!;
+  };
+  for (const [dtype, enc] of [
+    ['float16', toFloat16],
+    ['bfloat16', toBfloat16],
+  ] as const) {
+    const at = overflowsAt(dtype);
+    for (const sign of [1, -1]) {
+      assert.ok(Number.isFinite(decodeTable(dtype)[enc(sign * below(at))]!), `${dtype}: the float32 below ${sign * at} is finite`);
+      assert.equal(decodeTable(dtype)[enc(sign * at)], sign * Number.POSITIVE_INFINITY, `${dtype}: ${sign * at} overflows`);
+    }
+  }
+  assert.equal(overflowsAt('float32'), Number.POSITIVE_INFINITY);
 });
