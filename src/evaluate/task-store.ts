@@ -98,11 +98,6 @@ export interface StoreEncodeOptions {
   readonly onBatch?: (done: number, total: number) => void;
 }
 
-/**
- * `m` when a half-width store can hold every value; else a UserError naming the value, since the
- * store would hold ±Infinity there and the probes NaN: a rounded store must not change a number
- * into no number.
- */
 /** A float32 value in the fewest significant digits that read back as it (3.4e+38, not 3.3999999521443642e+38). */
 function float32Text(x: number): string {
   for (let p = 1; p < 9; p++) {
@@ -112,6 +107,11 @@ function float32Text(x: number): string {
   return String(x);
 }
 
+/**
+ * `m` when a half-width store can hold every value; else a UserError naming the value, since the
+ * store would hold ±Infinity there and the probes NaN: a rounded store must not change a number
+ * into no number.
+ */
 function storable(m: Matrix, dtype: FeatureDtype, where: { encoder: string; index: number }): Matrix {
   const limit = overflowsAt(dtype);
   if (limit === Number.POSITIVE_INFINITY) return m;

@@ -7,7 +7,7 @@
  */
 import { Rng } from '../util/rng.js';
 import { runEarlyStopping, type EarlyStoppingOutcome } from './early-stopping.js';
-import { CROSS_ENTROPY, initParams, ProbeNet, type LossReduction, type ProbeArch, type ProbeInput } from './model.js';
+import { CROSS_ENTROPY, initParams, ProbeNet, type LossReduction, type ProbeArch, type ProbeInput, type ProbeLoss } from './model.js';
 import { makeOptimizer, type OptimName, type Optimizer } from './optim.js';
 import { wasmLinear } from './wasm/linear.js';
 import { FastStream, shuffledInto } from './fast-stream.js';
@@ -86,12 +86,15 @@ export interface FitOptions {
   readonly simd?: boolean;
 }
 
-/** A net starting from `init` whose parameters and gradient live in the optimizer's vectors where it has them. */
-export function netOn(arch: ProbeArch, init: Float64Array, optimizer: Optimizer): ProbeNet {
+/**
+ * A net minimising `loss` from `init` whose parameters and gradient live in the optimizer's vectors
+ * where it has them: no step then copies them into its memory and the parameters back.
+ */
+export function netOn(arch: ProbeArch, init: Float64Array, optimizer: Optimizer, loss: ProbeLoss = CROSS_ENTROPY): ProbeNet {
   const v = optimizer.vectors;
-  if (!v) return new ProbeNet(arch, init);
+  if (!v) return new ProbeNet(arch, init, loss);
   v.params.set(init);
-  return new ProbeNet(arch, v.params, CROSS_ENTROPY, v.grad);
+  return new ProbeNet(arch, v.params, loss, v.grad);
 }
 
 export function fitClassifier(data: LabelledData, trainRows: Int32Array, validation: Validation, o: FitOptions): FitResult {

@@ -13,9 +13,9 @@
  */
 import { Rng } from '../util/rng.js';
 import { runEarlyStopping, type EarlyStoppingOutcome } from './early-stopping.js';
-import { EPOCH_STREAM, TORCH_STREAM } from './classifier.js';
+import { EPOCH_STREAM, netOn, TORCH_STREAM } from './classifier.js';
 import { FastStream, shuffledInto } from './fast-stream.js';
-import { initParams, NO_LABELS, ProbeNet, type LossReduction, type ProbeInput } from './model.js';
+import { initParams, NO_LABELS, ProbeNet, type LossReduction, type ProbeInput, type ProbeLoss } from './model.js';
 import { wasmLinear } from './wasm/linear.js';
 import { Adam } from './optim.js';
 import { pearson, spearman } from '../stats/index.js';
@@ -65,9 +65,12 @@ export interface RelatednessFit {
   readonly params: Float64Array;
 }
 
+/** What the relatedness probe minimises: the MSE of its softmax against each row's Tai distribution. */
+const taiLoss = (targets: Float64Array): ProbeLoss => ({ kind: 'distribution-mse', targets });
+
 /** The relatedness probe: a linear layer whose softmax is fitted to each row's Tai distribution. */
-export function relatednessNet(params: Float64Array, cols: number, targets: Float64Array, nclass: number, grad?: Float64Array): ProbeNet {
-  return new ProbeNet({ inputDim: cols, nhid: 0, nclasses: nclass, dropout: 0 }, params, { kind: 'distribution-mse', targets }, grad);
+export function relatednessNet(params: Float64Array, cols: number, targets: Float64Array, nclass: number): ProbeNet {
+  return new ProbeNet({ inputDim: cols, nhid: 0, nclasses: nclass, dropout: 0 }, params, taiLoss(targets));
 }
 
 /** Expected score Σ_c probs_c·(c+1) of each row under `params` (scalar; the GPU trainer's predictions). */
@@ -84,11 +87,7 @@ export function fitRelatedness(data: ScoredData, trainRows: Int32Array, devRows:
   const arch = { inputDim: data.cols, nhid: 0, nclasses: nclass, dropout: 0 };
   const init = o.initialParams ? Float64Array.from(o.initialParams) : initParams(arch, torchRng);
   const adam = new Adam(init.length, 0);
-  // In the optimizer's own vectors where it has them: no copy of the parameters and the gradient
-  // into its memory and back at every step.
-  const v = adam.vectors;
-  v?.params.set(init);
-  const net = relatednessNet(v ? v.params : init, data.cols, data.targets, nclass, v?.grad);
+  const net = netOn(arch, init, adam, taiLoss(data.targets));
   const n = trainRows.length;
   if (n === 0 || devRows.length === 0) throw new Error('relatedness: empty training or dev set');
   const epochRows = new Int32Array(n);

@@ -171,6 +171,29 @@ test("kernels: every float16 and bfloat16 code a half-width store can hold is wi
     e.stage(Int32Array.of(0), 0, 1);
     const got = new Uint32Array(e.stagedBlock(1).slice(0, 2 * dim).buffer);
     const want = new Uint32Array(decodeTable(dtype).slice().buffer);
+    // The table's own values at codes IEEE 754 defines, so that the comparison is with binary16
+    // and bfloat16 themselves, not only with the table.
+    const ieee: [number, number][] =
+      dtype === 'float16'
+        ? [
+            [0x3c00, 1],
+            [0x7bff, 65504],
+            [0x0001, 2 ** -24],
+            [0x0400, 2 ** -14],
+            [0x8000, -0],
+            [0xfc00, -Infinity],
+            [0xc000, -2],
+          ]
+        : [
+            [0x3f80, 1],
+            [0x7f7f, 3.3895313892515355e38],
+            [0x0001, 2 ** -133],
+            [0x8000, -0],
+            [0xff80, -Infinity],
+            [0xc000, -2],
+          ];
+    for (const [c, v] of ieee) assert.ok(Object.is(e.stagedBlock(1)[c], v), `${dtype} code 0x${c.toString(16)} is ${v}`);
+    assert.ok(Number.isNaN(e.stagedBlock(1)[dtype === 'float16' ? 0x7e00 : 0x7fc0]), `${dtype}: a NaN code stays NaN`);
     const wrong = [...want.keys()].filter((c) => got[c] !== want[c]);
     assert.deepEqual(
       wrong.slice(0, 5).map((c) => [c, got[c], want[c]]),

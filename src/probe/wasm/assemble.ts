@@ -92,6 +92,16 @@ export const f32Store = (offset = 0): number[] => op('f32.store', offset);
 export const v128Load = (offset = 0, align?: number): number[] => op('v128.load', offset, ...(align === undefined ? [] : [align]));
 export const v128Store = (offset = 0, align?: number): number[] => op('v128.store', offset, ...(align === undefined ? [] : [align]));
 export const v128Zero = (): number[] => op('v128.const', ...new Array<number>(16).fill(0));
+
+const LANE_ARRAYS = {
+  f32x4: (v: number) => new Float32Array([v, v, v, v]),
+  i32x4: (v: number) => new Int32Array([v, v, v, v]),
+  f64x2: (v: number) => new Float64Array([v, v]),
+  i64x2: (v: number) => new BigInt64Array([BigInt(v), BigInt(v)]),
+} as const;
+
+/** A v128 constant holding `v` in every lane of the given shape (a float32 lane rounds v to float32). */
+export const v128Splat = (lanes: keyof typeof LANE_ARRAYS, v: number): number[] => op('v128.const', ...new Uint8Array(LANE_ARRAYS[lanes](v).buffer));
 export const f32x4Lane = (lane: number): number[] => op('f32x4.extract_lane', lane);
 export const F32X4_SPLAT = op('f32x4.splat');
 export const F32X4_ADD = op('f32x4.add');

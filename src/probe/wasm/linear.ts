@@ -236,7 +236,7 @@ export class WasmLinear {
     const er = this.rows;
     if (this.source) {
       if (nb > this.blockRows) throw new Error(`wasm kernels: ${nb} rows staged, block holds ${this.blockRows}`);
-      const block = new Float32Array(this.memory.buffer, 0, nb * this.dp);
+      const block = this.stagedBlock(nb);
       const pairs = this.source.pairs;
       const combine = pairs && this.combineFns[pairs.scheme];
       if (pairs && combine) this.stagePairs(pairs, combine, rows, start, nb, block);

@@ -14,7 +14,7 @@
  * test/probe/logistic-kernel.test.ts holds it to Math.exp and to the loop on millions of values.
  * logistic.wat beside this file is the listing.
  */
-import { END, F64X2_ADD, F64X2_DIV, F64X2_MUL, F64X2_SPLAT, F64X2_SUB, forLoop, get, I32_ADD, I32_MUL, i32c, localIndex, op, set, type KernelModule } from './assemble.js';
+import { END, F64X2_ADD, F64X2_DIV, F64X2_MUL, F64X2_SPLAT, F64X2_SUB, forLoop, get, I32_ADD, I32_MUL, i32c, localIndex, op, set, v128Splat, type KernelModule } from './assemble.js';
 
 const f64Bits = (hi: number, lo: number): number => {
   const b = new DataView(new ArrayBuffer(8));
@@ -35,8 +35,8 @@ const TINY = f64Bits(0x3e300000, 0); // hx < 0x3e300000
 const U_THRESHOLD = f64Bits(0xc0874910, 0xd52d3051);
 const TWO_M1000 = f64Bits(0x01700000, 0);
 
-const splat = (v: number): number[] => op('v128.const', ...new Uint8Array(new Float64Array([v, v]).buffer));
-const i64Splat = (v: number): number[] => op('v128.const', ...new Uint8Array(new BigInt64Array([BigInt(v), BigInt(v)]).buffer));
+const splat = (v: number): number[] => v128Splat('f64x2', v);
+const i64Splat = (v: number): number[] => v128Splat('i64x2', v);
 const f = (name: Parameters<typeof op>[0], ...imm: number[]): number[] => op(name, ...imm);
 /** `a ? b : c` per lane, with the mask `a` computed by `cond` (all ones or zeros per lane). */
 const choose = (ifTrue: number[], ifFalse: number[], cond: number[]): number[] => [...ifTrue, ...ifFalse, ...cond, ...f('v128.bitselect')];

@@ -34,6 +34,7 @@ import {
   op,
   set,
   v128Load,
+  v128Splat,
   v128Store,
   v128Zero,
   type KernelModule,
@@ -79,7 +80,7 @@ const CONSTANTS = SIGMOID_CONSTANTS.map((_, i) => `s${i}`);
 
 const F32X4_SUB = op('f32x4.sub');
 /** A float32 constant in all four lanes. */
-const splat = (x: number): number[] => op('v128.const', ...new Uint8Array(new Float32Array([x, x, x, x]).buffer));
+const splat = (x: number): number[] => v128Splat('f32x4', x);
 /** base + off as an address. */
 const addr = (base: number, off: number): number[] => [...get(base), ...get(off), ...I32_ADD];
 

@@ -25,7 +25,7 @@
  * all 65,536 codes decode to the table's bits (tested).
  * pair.wat beside this file is the listing.
  */
-import { BLOCK, br, brIf, END, f32Load, f32Store, forLoop, get, I32_ADD, I32_SUB, i32c, localIndex, LOOP, op, set, v128Load, v128Store, whileLoop, type KernelModule } from './assemble.js';
+import { BLOCK, br, brIf, END, f32Load, f32Store, forLoop, get, I32_ADD, I32_SUB, i32c, localIndex, LOOP, op, set, v128Load, v128Splat, v128Store, whileLoop, type KernelModule } from './assemble.js';
 
 //   params  x (the first row's address), nb (rows), rowBytes, dBytes (4·d: where v starts, and
 //           every later block d floats on), vecBytes (4·d rounded down to a multiple of 16)
@@ -52,12 +52,15 @@ const both = (lane: Lane): number[] => [...get(LANE[lane].u), ...get(LANE[lane].
 const absDiff = (lane: Lane): number[] => [...both(lane), ...LANE[lane].sub, ...LANE[lane].abs];
 const product = (lane: Lane): number[] => [...both(lane), ...LANE[lane].mul];
 
-/** Per row: u and v into locals, then the scheme's stores, over the SIMD part and then the tail. */
-function body(stores: (lane: Lane) => number[]): number[] {
+/**
+ * Per row: u and v into locals, then the scheme's stores, over the SIMD part and then the tail;
+ * `blocks` is how many blocks a row has (the offsets d2 and d3 are set only for four).
+ */
+function body(blocks: 2 | 4, stores: (lane: Lane) => number[]): number[] {
   const columns = (lane: Lane): number[] => [...load(lane), ...set(LANE[lane].u), ...load(lane, DB), ...set(LANE[lane].v), ...stores(lane)];
+  const offsets = blocks === 4 ? [...get(DB), ...get(DB), ...I32_ADD, ...set(D2), ...get(D2), ...get(DB), ...I32_ADD, ...set(D3)] : [];
   return [
-    ...get(DB), ...get(DB), ...I32_ADD, ...set(D2),
-    ...get(D2), ...get(DB), ...I32_ADD, ...set(D3),
+    ...offsets,
     ...get(X), ...set(R),
     ...forLoop(K, NB, 1, [
       ...forLoop(J, VB, 16, columns('f32x4'), true),
@@ -68,7 +71,7 @@ function body(stores: (lane: Lane) => number[]): number[] {
   ];
 }
 
-const i32x4 = (v: number): number[] => op('v128.const', ...new Uint8Array(new Int32Array([v, v, v, v]).buffer));
+const i32x4 = (v: number): number[] => v128Splat('i32x4', v);
 const [H, E, U4] = ['h', 'e', 'u4'].map(at);
 
 /**
@@ -118,8 +121,8 @@ export const PAIR_KERNELS: KernelModule = {
   params: ['i32', 'i32', 'i32', 'i32', 'i32'],
   locals: [[5, 'i32'], [2, 'f32'], [4, 'v128']],
   functions: [
-    { name: 'absdiffProd', body: body((lane) => [...store(lane, undefined, absDiff(lane)), ...store(lane, DB, product(lane))]), localNames: LOCALS },
-    { name: 'nli', body: body((lane) => [...store(lane, D2, product(lane)), ...store(lane, D3, absDiff(lane))]), localNames: LOCALS },
+    { name: 'absdiffProd', body: body(2, (lane) => [...store(lane, undefined, absDiff(lane)), ...store(lane, DB, product(lane))]), localNames: LOCALS },
+    { name: 'nli', body: body(4, (lane) => [...store(lane, D2, product(lane)), ...store(lane, D3, absDiff(lane))]), localNames: LOCALS },
     { name: 'decodeFloat16', body: decodeBody(float16), localNames: LOCALS },
     { name: 'decodeBfloat16', body: decodeBody(bfloat16), localNames: LOCALS },
   ],

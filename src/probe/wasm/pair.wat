@@ -10,8 +10,6 @@
     (local $k i32) (local $j i32) (local $r i32) (local $d2 i32)
     (local $d3 i32) (local $u1 f32) (local $v1 f32) (local $u4 v128)
     (local $v4 v128) (local $h v128) (local $e v128)
-    (local.set $d2 (i32.add (local.get $dBytes) (local.get $dBytes)))
-    (local.set $d3 (i32.add (local.get $d2) (local.get $dBytes)))
     (local.set $r (local.get $x))
     (local.set $k (i32.const 0))
     block

@@ -19,16 +19,14 @@ import {
   op,
   set,
   v128Load,
+  v128Splat,
   v128Store,
   type KernelModule,
 } from './assemble.js';
 
 /** A float32 constant in all four lanes. */
-function splat(v: number): number[] {
-  const bytes = new Uint8Array(new Float32Array([v, v, v, v]).buffer);
-  return op('v128.const', ...bytes);
-}
-const i32Splat = (v: number): number[] => op('v128.const', ...new Uint8Array(new Int32Array([v, v, v, v]).buffer));
+const splat = (v: number): number[] => v128Splat('f32x4', v);
+const i32Splat = (v: number): number[] => v128Splat('i32x4', v);
 
 // Cephes expf's constants.
 const LOG2E = 1.44269504088896341;
