@@ -42,7 +42,8 @@ function setup(n: number, cols: number, C: number, nb: number, seed: number) {
 }
 
 // Batch sizes around the 2- and 4-row groupings (tails of 0..3 rows), padded / unpadded widths,
-// and long rows with one or two weight rows (the four-row forward: WasmLinear.forward).
+// and long rows with one or two weight rows (the four-row forward) or more (forwardLead: four rows
+// for the first weight row, then pairs; see WasmLinear.forward).
 for (const [cols, C, nb] of [
   [13, 1, 1],
   [13, 3, 7],
@@ -53,6 +54,12 @@ for (const [cols, C, nb] of [
   [1030, 1, 7],
   [1024, 2, 10],
   [1024, 3, 5],
+  [1024, 4, 4],
+  [1030, 4, 8],
+  [1024, 5, 6],
+  [1030, 3, 7],
+  [2048, 12, 11],
+  [1024, 3, 1],
 ] as const) {
   test(`forward and backward kernels follow the one-row summation order exactly (d=${cols}, C=${C}, ${nb} rows)`, () => {
     const { e, rows, Xp, rng } = setup(50, cols, C, nb, cols * 100 + nb);

@@ -21,15 +21,16 @@ const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest(
 // made on purpose with its tests. (optim: as assembled before the kernels moved to the shared
 // opcode table, and what wabt's wat2wasm made of its listing. linear: since the float64 ↔ float32
 // conversion functions were added after touch, and since forward groups two rows instead of four
-// (its sums unchanged: test/probe/wasm-kernels.test.ts; the four-row form kept as forward4);
-// backward and touch kept their bytes.
+// (its sums unchanged: test/probe/wasm-kernels.test.ts; the four-row form kept as forward4),
+// and since forwardLead joined them (forward's sums, four rows for the first weight row); the
+// other functions kept their bytes.
 // sigmoid: the MLP probe's activation, as introduced; its bytes did not change when its σ moved
 // into sigmoidParts for the MLP module. mlp: the MLP's head and its blocked first-layer products,
 // with the σ of sigmoidParts' fast form. logistic: the two-class coefficients with fdlibm's
 // exponential, as introduced. pair: SentEval's pair-feature combinations of streamed minibatches
 // and the widening of half-width stores' codes, as introduced.)
 const PINNED: readonly { readonly name: string; readonly module: KernelModule; readonly length: number; readonly sha256: string }[] = [
-  { name: 'linear', module: LINEAR_KERNELS, length: 2918, sha256: '9ba04f5777c2ce8d09e9c24b7efeb50db1820e1ceff56b3a917de02a36c8dbd6' },
+  { name: 'linear', module: LINEAR_KERNELS, length: 4645, sha256: 'a6da025f6d9d3a063a062985bff77e175d21490ae0b11ee2b41a611f039ea98c' },
   { name: 'optim', module: OPTIM_KERNELS, length: 474, sha256: 'af0ca642bf643e2a0f29138ebac799c716e5e54848ace8021cfed9d4d6656925' },
   { name: 'sigmoid', module: SIGMOID_KERNELS, length: 497, sha256: '4585bf970375311f40c464fb6c6a032113e13c893a1b0a7391d7397cacb37f06' },
   { name: 'logistic', module: LOGISTIC_KERNELS, length: 1736, sha256: '4cb27c815e1e1e23729cfe5f77ea05aeff1de776d4e15630ef3d3e50e2b96bae' },

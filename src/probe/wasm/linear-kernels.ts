@@ -5,9 +5,10 @@
  *   backward G[c, j] += Σ_k D[k, c] · X[rows[k], j]          (weight gradient of a minibatch)
  * in float32 (as PyTorch computes them), four lanes and two accumulators wide. Scalar JS reaches
  * well under 1 GMAC/s on the 2-core target; these kernels are several times faster. Rows go
- * through in groups (four in backward, two in forward: see R and FR below): one row at a time, a 4096-d forward was bound by the
- * latency of its accumulator chain and of a single memory stream, and the backward by the
- * load/store of G per row; grouping halved both without changing a single rounding. Rows are
+ * through in groups (four in backward, two in forward, four then two in forwardLead: see R, FR and
+ * forwardLead below): one row at a time, a 4096-d forward was bound by the latency of its
+ * accumulator chain and of a single memory stream, and the backward by the load/store of G per
+ * row; grouping halved both without changing a single rounding. Rows are
  * zero-padded to a multiple of 8 columns (pad columns add nothing to dot products and their
  * gradients are ignored).
  *
@@ -91,7 +92,8 @@ const each = (f: (r: number) => number[], rows = R): number[] => Array.from({ le
 // registers, and the spills (accumulators and row addresses to the stack, every iteration) made
 // forward half as fast as backward; two rows fit.
 const FR = 2;
-// (forward4, the four-row form, stays for one or two long weight rows: see WasmLinear.forward.)
+// (forward4, the four-row form, stays for one or two long weight rows, and forwardLead below
+// starts with it for more: see WasmLinear.forward.)
 
 const groupStartOf = (rows: number): number[] => each((r) => [
   ...get(X), ...get(ROWS), ...get(K), ...i32c(r), ...I32_ADD, ...i32c(2), ...I32_SHL, ...I32_ADD, ...i32Load(), ...get(RB), ...I32_MUL, ...I32_ADD, ...set(XR(r)),
@@ -123,26 +125,51 @@ const forwardRow: number[] = [
   ]),
 ];
 
+// One weight row's (wo's) dot products with a group's rows, two accumulators per row, stored to
+// zp + r·cBytes; then zp and wo move to the next class.
+const classDots = (rows: number): number[] => [
+  ...each((r) => [...v128Zero(), ...set(AR(r)), ...v128Zero(), ...set(BR(r))], rows),
+  ...forLoop(J, RB, 32, [
+    ...get(WO), ...get(J), ...I32_ADD, ...v128Load(), ...set(WA),
+    ...get(WO), ...get(J), ...I32_ADD, ...v128Load(16), ...set(WB),
+    ...each((r) => [
+      ...get(AR(r)), ...get(WA), ...get(XR(r)), ...get(J), ...I32_ADD, ...v128Load(), ...F32X4_MUL, ...F32X4_ADD, ...set(AR(r)),
+      ...get(BR(r)), ...get(WB), ...get(XR(r)), ...get(J), ...I32_ADD, ...v128Load(16), ...F32X4_MUL, ...F32X4_ADD, ...set(BR(r)),
+    ], rows),
+  ], true),
+  ...each((r) => [
+    ...get(AR(r)), ...get(BR(r)), ...F32X4_ADD, ...set(AR(r)),
+    ...get(ZP), ...get(CB), ...i32c(r), ...I32_MUL, ...I32_ADD, ...hsumStore(AR(r)),
+  ], rows),
+  ...get(ZP), ...i32c(4), ...I32_ADD, ...set(ZP),
+  ...get(WO), ...get(RB), ...I32_ADD, ...set(WO),
+];
+
+/** zp = z + (k + r0)·cBytes: the output row of the group's row r0. */
+const outputRow = (r0: number): number[] => [...get(Z), ...get(K), ...(r0 ? [...i32c(r0), ...I32_ADD] : []), ...get(CB), ...I32_MUL, ...I32_ADD, ...set(ZP)];
+
 const forwardGroupOf = (FR: number): number[] => [
   ...groupStartOf(FR),
-  ...get(Z), ...get(K), ...get(CB), ...I32_MUL, ...I32_ADD, ...set(ZP),
+  ...outputRow(0),
   ...get(W), ...set(WO),
-  ...forLoop(CI, C, 1, [
-    ...each((r) => [...v128Zero(), ...set(AR(r)), ...v128Zero(), ...set(BR(r))], FR),
-    ...forLoop(J, RB, 32, [
-      ...get(WO), ...get(J), ...I32_ADD, ...v128Load(), ...set(WA),
-      ...get(WO), ...get(J), ...I32_ADD, ...v128Load(16), ...set(WB),
-      ...each((r) => [
-        ...get(AR(r)), ...get(WA), ...get(XR(r)), ...get(J), ...I32_ADD, ...v128Load(), ...F32X4_MUL, ...F32X4_ADD, ...set(AR(r)),
-        ...get(BR(r)), ...get(WB), ...get(XR(r)), ...get(J), ...I32_ADD, ...v128Load(16), ...F32X4_MUL, ...F32X4_ADD, ...set(BR(r)),
-      ], FR),
-    ], true),
-    ...each((r) => [
-      ...get(AR(r)), ...get(BR(r)), ...F32X4_ADD, ...set(AR(r)),
-      ...get(ZP), ...get(CB), ...i32c(r), ...I32_MUL, ...I32_ADD, ...hsumStore(AR(r)),
-    ], FR),
-    ...get(ZP), ...i32c(4), ...I32_ADD, ...set(ZP),
-    ...get(WO), ...get(RB), ...I32_ADD, ...set(WO),
+  ...forLoop(CI, C, 1, classDots(FR)),
+];
+
+// forwardLead: class 0 of four rows at once, then the other classes two rows at a time. The
+// first weight row meets rows arriving from memory, and four rows in flight hide more of their
+// latency than two; the later classes find the rows in cache, where two rows keep every value in
+// registers. Every output is summed as in forward, so the two are bit-identical.
+const forwardLeadGroup: number[] = [
+  ...groupStartOf(R),
+  ...outputRow(0),
+  ...get(W), ...set(WO),
+  ...classDots(R),
+  ...[0, 2].flatMap((r0) => [
+    ...(r0 === 0 ? [] : [...get(XR(r0)), ...set(XR(0)), ...get(XR(r0 + 1)), ...set(XR(1))]),
+    ...outputRow(r0), ...get(ZP), ...i32c(4), ...I32_ADD, ...set(ZP),
+    ...get(W), ...get(RB), ...I32_ADD, ...set(WO),
+    ...i32c(1), ...set(CI),
+    ...whileLoop(CI, C, 1, classDots(2)),
   ]),
 ];
 
@@ -155,6 +182,7 @@ const prologueOf = (rows: number): number[] => [
 const prologue = prologueOf(R);
 
 const forwardBodyOf = (rows: number): number[] => [...prologueOf(rows), ...whileK(NBR, rows, forwardGroupOf(rows)), ...whileK(NB, 1, forwardRow), ...END];
+const forwardLeadBody: number[] = [...prologueOf(R), ...whileK(NBR, R, forwardLeadGroup), ...whileK(NB, 1, forwardRow), ...END];
 
 const axpy = (off: number): number[] => [
   ...get(WO), ...get(J), ...I32_ADD,
@@ -250,6 +278,7 @@ export const LINEAR_KERNELS: KernelModule = {
   functions: [
     { name: 'forward', body: forwardBodyOf(FR), localNames: LOCALS },
     { name: 'forward4', body: forwardBodyOf(R), localNames: LOCALS },
+    { name: 'forwardLead', body: forwardLeadBody, localNames: LOCALS },
     // w holds the coefficients, z the gradient; wo walks gradient rows, zp the coefficients.
     { name: 'backward', body: backwardBody, localNames: renamed({ w: 'coef', z: 'g', wo: 'go', zp: 'cp' }) },
     { name: 'touch', body: touchBody, localNames: renamed({ z: 'out', zp: 'sum' }) },

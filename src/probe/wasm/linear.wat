@@ -404,6 +404,379 @@
         (br 0)
       end
     end)
+  (func $forwardLead (type 0)
+    (param $x i32) (param $rows i32) (param $nb i32) (param $dp i32)
+    (param $w i32) (param $C i32) (param $z i32)
+    (local $k i32) (local $c i32) (local $j i32) (local $xo i32)
+    (local $wo i32) (local $rowBytes i32) (local $zp i32) (local $a v128)
+    (local $b v128) (local $cBytes i32) (local $groupEnd i32) (local $xr0 i32)
+    (local $xr1 i32) (local $xr2 i32) (local $xr3 i32) (local $wa v128)
+    (local $wb v128) (local $a0 v128) (local $b0 v128) (local $a1 v128)
+    (local $b1 v128) (local $a2 v128) (local $b2 v128) (local $a3 v128)
+    (local $b3 v128)
+    (local.set $rowBytes (i32.shl (local.get $dp) (i32.const 2)))
+    (local.set $cBytes (i32.shl (local.get $C) (i32.const 2)))
+    (local.set $groupEnd (i32.sub (local.get $nb) (i32.const 3)))
+    (local.set $k (i32.const 0))
+    block
+      loop
+        (br_if 1 (i32.ge_s (local.get $k) (local.get $groupEnd)))
+        (local.set $xr0
+          (i32.add
+            (local.get $x)
+            (i32.mul
+              (i32.load
+                (i32.add
+                  (local.get $rows)
+                  (i32.shl (i32.add (local.get $k) (i32.const 0)) (i32.const 2))))
+              (local.get $rowBytes))))
+        (local.set $xr1
+          (i32.add
+            (local.get $x)
+            (i32.mul
+              (i32.load
+                (i32.add
+                  (local.get $rows)
+                  (i32.shl (i32.add (local.get $k) (i32.const 1)) (i32.const 2))))
+              (local.get $rowBytes))))
+        (local.set $xr2
+          (i32.add
+            (local.get $x)
+            (i32.mul
+              (i32.load
+                (i32.add
+                  (local.get $rows)
+                  (i32.shl (i32.add (local.get $k) (i32.const 2)) (i32.const 2))))
+              (local.get $rowBytes))))
+        (local.set $xr3
+          (i32.add
+            (local.get $x)
+            (i32.mul
+              (i32.load
+                (i32.add
+                  (local.get $rows)
+                  (i32.shl (i32.add (local.get $k) (i32.const 3)) (i32.const 2))))
+              (local.get $rowBytes))))
+        (local.set $zp (i32.add (local.get $z) (i32.mul (local.get $k) (local.get $cBytes))))
+        (local.set $wo (local.get $w))
+        (local.set $a0 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+        (local.set $b0 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+        (local.set $a1 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+        (local.set $b1 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+        (local.set $a2 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+        (local.set $b2 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+        (local.set $a3 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+        (local.set $b3 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+        (local.set $j (i32.const 0))
+        block
+          loop
+            (br_if 1 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+            (local.set $wa (v128.load align=1 (i32.add (local.get $wo) (local.get $j))))
+            (local.set $wb (v128.load offset=16 align=1 (i32.add (local.get $wo) (local.get $j))))
+            (local.set $a0
+              (f32x4.add
+                (local.get $a0)
+                (f32x4.mul
+                  (local.get $wa)
+                  (v128.load align=1 (i32.add (local.get $xr0) (local.get $j))))))
+            (local.set $b0
+              (f32x4.add
+                (local.get $b0)
+                (f32x4.mul
+                  (local.get $wb)
+                  (v128.load offset=16 align=1 (i32.add (local.get $xr0) (local.get $j))))))
+            (local.set $a1
+              (f32x4.add
+                (local.get $a1)
+                (f32x4.mul
+                  (local.get $wa)
+                  (v128.load align=1 (i32.add (local.get $xr1) (local.get $j))))))
+            (local.set $b1
+              (f32x4.add
+                (local.get $b1)
+                (f32x4.mul
+                  (local.get $wb)
+                  (v128.load offset=16 align=1 (i32.add (local.get $xr1) (local.get $j))))))
+            (local.set $a2
+              (f32x4.add
+                (local.get $a2)
+                (f32x4.mul
+                  (local.get $wa)
+                  (v128.load align=1 (i32.add (local.get $xr2) (local.get $j))))))
+            (local.set $b2
+              (f32x4.add
+                (local.get $b2)
+                (f32x4.mul
+                  (local.get $wb)
+                  (v128.load offset=16 align=1 (i32.add (local.get $xr2) (local.get $j))))))
+            (local.set $a3
+              (f32x4.add
+                (local.get $a3)
+                (f32x4.mul
+                  (local.get $wa)
+                  (v128.load align=1 (i32.add (local.get $xr3) (local.get $j))))))
+            (local.set $b3
+              (f32x4.add
+                (local.get $b3)
+                (f32x4.mul
+                  (local.get $wb)
+                  (v128.load offset=16 align=1 (i32.add (local.get $xr3) (local.get $j))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 32)))
+            (br 0)
+          end
+        end
+        (local.set $a0 (f32x4.add (local.get $a0) (local.get $b0)))
+        (f32.store
+          (i32.add (local.get $zp) (i32.mul (local.get $cBytes) (i32.const 0)))
+          (f32.add
+            (f32.add
+              (f32.add
+                (f32x4.extract_lane 0 (local.get $a0))
+                (f32x4.extract_lane 1 (local.get $a0)))
+              (f32x4.extract_lane 2 (local.get $a0)))
+            (f32x4.extract_lane 3 (local.get $a0))))
+        (local.set $a1 (f32x4.add (local.get $a1) (local.get $b1)))
+        (f32.store
+          (i32.add (local.get $zp) (i32.mul (local.get $cBytes) (i32.const 1)))
+          (f32.add
+            (f32.add
+              (f32.add
+                (f32x4.extract_lane 0 (local.get $a1))
+                (f32x4.extract_lane 1 (local.get $a1)))
+              (f32x4.extract_lane 2 (local.get $a1)))
+            (f32x4.extract_lane 3 (local.get $a1))))
+        (local.set $a2 (f32x4.add (local.get $a2) (local.get $b2)))
+        (f32.store
+          (i32.add (local.get $zp) (i32.mul (local.get $cBytes) (i32.const 2)))
+          (f32.add
+            (f32.add
+              (f32.add
+                (f32x4.extract_lane 0 (local.get $a2))
+                (f32x4.extract_lane 1 (local.get $a2)))
+              (f32x4.extract_lane 2 (local.get $a2)))
+            (f32x4.extract_lane 3 (local.get $a2))))
+        (local.set $a3 (f32x4.add (local.get $a3) (local.get $b3)))
+        (f32.store
+          (i32.add (local.get $zp) (i32.mul (local.get $cBytes) (i32.const 3)))
+          (f32.add
+            (f32.add
+              (f32.add
+                (f32x4.extract_lane 0 (local.get $a3))
+                (f32x4.extract_lane 1 (local.get $a3)))
+              (f32x4.extract_lane 2 (local.get $a3)))
+            (f32x4.extract_lane 3 (local.get $a3))))
+        (local.set $zp (i32.add (local.get $zp) (i32.const 4)))
+        (local.set $wo (i32.add (local.get $wo) (local.get $rowBytes)))
+        (local.set $zp (i32.add (local.get $z) (i32.mul (local.get $k) (local.get $cBytes))))
+        (local.set $zp (i32.add (local.get $zp) (i32.const 4)))
+        (local.set $wo (i32.add (local.get $w) (local.get $rowBytes)))
+        (local.set $c (i32.const 1))
+        block
+          loop
+            (br_if 1 (i32.ge_s (local.get $c) (local.get $C)))
+            (local.set $a0 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+            (local.set $b0 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+            (local.set $a1 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+            (local.set $b1 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+            (local.set $j (i32.const 0))
+            block
+              loop
+                (br_if 1 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+                (local.set $wa (v128.load align=1 (i32.add (local.get $wo) (local.get $j))))
+                (local.set $wb
+                  (v128.load offset=16 align=1 (i32.add (local.get $wo) (local.get $j))))
+                (local.set $a0
+                  (f32x4.add
+                    (local.get $a0)
+                    (f32x4.mul
+                      (local.get $wa)
+                      (v128.load align=1 (i32.add (local.get $xr0) (local.get $j))))))
+                (local.set $b0
+                  (f32x4.add
+                    (local.get $b0)
+                    (f32x4.mul
+                      (local.get $wb)
+                      (v128.load offset=16 align=1 (i32.add (local.get $xr0) (local.get $j))))))
+                (local.set $a1
+                  (f32x4.add
+                    (local.get $a1)
+                    (f32x4.mul
+                      (local.get $wa)
+                      (v128.load align=1 (i32.add (local.get $xr1) (local.get $j))))))
+                (local.set $b1
+                  (f32x4.add
+                    (local.get $b1)
+                    (f32x4.mul
+                      (local.get $wb)
+                      (v128.load offset=16 align=1 (i32.add (local.get $xr1) (local.get $j))))))
+                (local.set $j (i32.add (local.get $j) (i32.const 32)))
+                (br 0)
+              end
+            end
+            (local.set $a0 (f32x4.add (local.get $a0) (local.get $b0)))
+            (f32.store
+              (i32.add (local.get $zp) (i32.mul (local.get $cBytes) (i32.const 0)))
+              (f32.add
+                (f32.add
+                  (f32.add
+                    (f32x4.extract_lane 0 (local.get $a0))
+                    (f32x4.extract_lane 1 (local.get $a0)))
+                  (f32x4.extract_lane 2 (local.get $a0)))
+                (f32x4.extract_lane 3 (local.get $a0))))
+            (local.set $a1 (f32x4.add (local.get $a1) (local.get $b1)))
+            (f32.store
+              (i32.add (local.get $zp) (i32.mul (local.get $cBytes) (i32.const 1)))
+              (f32.add
+                (f32.add
+                  (f32.add
+                    (f32x4.extract_lane 0 (local.get $a1))
+                    (f32x4.extract_lane 1 (local.get $a1)))
+                  (f32x4.extract_lane 2 (local.get $a1)))
+                (f32x4.extract_lane 3 (local.get $a1))))
+            (local.set $zp (i32.add (local.get $zp) (i32.const 4)))
+            (local.set $wo (i32.add (local.get $wo) (local.get $rowBytes)))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br 0)
+          end
+        end
+        (local.set $xr0 (local.get $xr2))
+        (local.set $xr1 (local.get $xr3))
+        (local.set $zp
+          (i32.add
+            (local.get $z)
+            (i32.mul (i32.add (local.get $k) (i32.const 2)) (local.get $cBytes))))
+        (local.set $zp (i32.add (local.get $zp) (i32.const 4)))
+        (local.set $wo (i32.add (local.get $w) (local.get $rowBytes)))
+        (local.set $c (i32.const 1))
+        block
+          loop
+            (br_if 1 (i32.ge_s (local.get $c) (local.get $C)))
+            (local.set $a0 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+            (local.set $b0 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+            (local.set $a1 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+            (local.set $b1 (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+            (local.set $j (i32.const 0))
+            block
+              loop
+                (br_if 1 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+                (local.set $wa (v128.load align=1 (i32.add (local.get $wo) (local.get $j))))
+                (local.set $wb
+                  (v128.load offset=16 align=1 (i32.add (local.get $wo) (local.get $j))))
+                (local.set $a0
+                  (f32x4.add
+                    (local.get $a0)
+                    (f32x4.mul
+                      (local.get $wa)
+                      (v128.load align=1 (i32.add (local.get $xr0) (local.get $j))))))
+                (local.set $b0
+                  (f32x4.add
+                    (local.get $b0)
+                    (f32x4.mul
+                      (local.get $wb)
+                      (v128.load offset=16 align=1 (i32.add (local.get $xr0) (local.get $j))))))
+                (local.set $a1
+                  (f32x4.add
+                    (local.get $a1)
+                    (f32x4.mul
+                      (local.get $wa)
+                      (v128.load align=1 (i32.add (local.get $xr1) (local.get $j))))))
+                (local.set $b1
+                  (f32x4.add
+                    (local.get $b1)
+                    (f32x4.mul
+                      (local.get $wb)
+                      (v128.load offset=16 align=1 (i32.add (local.get $xr1) (local.get $j))))))
+                (local.set $j (i32.add (local.get $j) (i32.const 32)))
+                (br 0)
+              end
+            end
+            (local.set $a0 (f32x4.add (local.get $a0) (local.get $b0)))
+            (f32.store
+              (i32.add (local.get $zp) (i32.mul (local.get $cBytes) (i32.const 0)))
+              (f32.add
+                (f32.add
+                  (f32.add
+                    (f32x4.extract_lane 0 (local.get $a0))
+                    (f32x4.extract_lane 1 (local.get $a0)))
+                  (f32x4.extract_lane 2 (local.get $a0)))
+                (f32x4.extract_lane 3 (local.get $a0))))
+            (local.set $a1 (f32x4.add (local.get $a1) (local.get $b1)))
+            (f32.store
+              (i32.add (local.get $zp) (i32.mul (local.get $cBytes) (i32.const 1)))
+              (f32.add
+                (f32.add
+                  (f32.add
+                    (f32x4.extract_lane 0 (local.get $a1))
+                    (f32x4.extract_lane 1 (local.get $a1)))
+                  (f32x4.extract_lane 2 (local.get $a1)))
+                (f32x4.extract_lane 3 (local.get $a1))))
+            (local.set $zp (i32.add (local.get $zp) (i32.const 4)))
+            (local.set $wo (i32.add (local.get $wo) (local.get $rowBytes)))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br 0)
+          end
+        end
+        (local.set $k (i32.add (local.get $k) (i32.const 4)))
+        (br 0)
+      end
+    end
+    block
+      loop
+        (br_if 1 (i32.ge_s (local.get $k) (local.get $nb)))
+        (local.set $zp (i32.add (local.get $z) (i32.mul (local.get $k) (local.get $cBytes))))
+        (local.set $xo
+          (i32.add
+            (local.get $x)
+            (i32.mul
+              (i32.load (i32.add (local.get $rows) (i32.shl (local.get $k) (i32.const 2))))
+              (local.get $rowBytes))))
+        (local.set $wo (local.get $w))
+        (local.set $c (i32.const 0))
+        block
+          loop
+            (br_if 1 (i32.ge_s (local.get $c) (local.get $C)))
+            (local.set $a (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+            (local.set $b (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000))
+            (local.set $j (i32.const 0))
+            block
+              loop
+                (br_if 1 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+                (local.set $a
+                  (f32x4.add
+                    (local.get $a)
+                    (f32x4.mul
+                      (v128.load align=1 (i32.add (local.get $wo) (local.get $j)))
+                      (v128.load align=1 (i32.add (local.get $xo) (local.get $j))))))
+                (local.set $b
+                  (f32x4.add
+                    (local.get $b)
+                    (f32x4.mul
+                      (v128.load offset=16 align=1 (i32.add (local.get $wo) (local.get $j)))
+                      (v128.load offset=16 align=1 (i32.add (local.get $xo) (local.get $j))))))
+                (local.set $j (i32.add (local.get $j) (i32.const 32)))
+                (br 0)
+              end
+            end
+            (local.set $a (f32x4.add (local.get $a) (local.get $b)))
+            (f32.store
+              (local.get $zp)
+              (f32.add
+                (f32.add
+                  (f32.add
+                    (f32x4.extract_lane 0 (local.get $a))
+                    (f32x4.extract_lane 1 (local.get $a)))
+                  (f32x4.extract_lane 2 (local.get $a)))
+                (f32x4.extract_lane 3 (local.get $a))))
+            (local.set $zp (i32.add (local.get $zp) (i32.const 4)))
+            (local.set $wo (i32.add (local.get $wo) (local.get $rowBytes)))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br 0)
+          end
+        end
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br 0)
+      end
+    end)
   (func $backward (type 0)
     (param $x i32) (param $rows i32) (param $nb i32) (param $dp i32)
     (param $coef i32) (param $C i32) (param $g i32)
@@ -714,6 +1087,7 @@
     end)
   (export "forward" (func $forward))
   (export "forward4" (func $forward4))
+  (export "forwardLead" (func $forwardLead))
   (export "backward" (func $backward))
   (export "touch" (func $touch))
   (export "narrowDiff" (func $narrowDiff))
