@@ -35,8 +35,9 @@ export interface TaskMemoryEstimate {
 // copy plus one in each worker's kernel memory).
 const BLOCK_ROWS = EVAL_CHUNK;
 // A worker trains an L2 grid fold's members in lockstep where lockstepSupported says so (the
-// logistic probe), else one probe at a time (the MLP); each probe holds float64 parameters, gradient, two optimizer moments, the best parameters so far and
-// the initial ones: small for a linear probe, 39 MB for an MLP of 50 units on 16,384-d pair features.
+// logistic probe), else one probe at a time (the MLP); each probe holds float64 parameters,
+// gradient, two optimizer moments, the best parameters so far and the initial ones: small for a
+// linear probe, 39 MB for an MLP of 50 units on 16,384-d pair features.
 const PROBE_VECTORS = 6;
 
 export function estimateTask(

@@ -36,13 +36,18 @@ export interface ProbeArch {
   readonly dropout: number;
 }
 
+/** Whether a probe trains one weight row, w1 − w0: a linear two-class cross-entropy probe. */
+export function trainsOnDifference(a: ProbeArch, loss: ProbeLoss['kind'] = 'cross-entropy'): boolean {
+  return loss === 'cross-entropy' && a.nhid === 0 && a.nclasses === 2;
+}
+
 /**
  * Output rows of the first layer, the products the kernels compute per feature row: the hidden
- * units of an MLP, else one for two-class cross-entropy (trained on w1 − w0), else the classes.
+ * units of an MLP, else one for a probe trained on w1 − w0, else the classes.
  */
 export function firstLayerRows(a: ProbeArch, loss: ProbeLoss['kind'] = 'cross-entropy'): number {
   if (a.nhid > 0) return a.nhid;
-  return loss === 'cross-entropy' && a.nclasses === 2 ? 1 : a.nclasses;
+  return trainsOnDifference(a, loss) ? 1 : a.nclasses;
 }
 
 export function paramCount(a: ProbeArch): number {
@@ -110,7 +115,7 @@ export class ProbeNet {
     this.arch = arch;
     this.loss = loss;
     this.params = params;
-    this.binary = loss.kind === 'cross-entropy' && arch.nhid === 0 && arch.nclasses === 2;
+    this.binary = trainsOnDifference(arch, loss.kind);
     this.grad = grad ?? new Float64Array(params.length);
     this.z = new Float64Array(arch.nclasses);
     this.dz = new Float64Array(arch.nclasses);
@@ -204,7 +209,7 @@ export class ProbeNet {
 
   /** Weight rows this linear net occupies in the kernels' stack: one (w1 − w0) for binary, else C. */
   get kernelRows(): number {
-    return firstLayerRows({ ...this.arch, nhid: 0 }, this.loss.kind);
+    return this.binary ? 1 : this.arch.nclasses;
   }
 
   /** Weights into the kernel's float32 scratch from weight row `row` on: w1 − w0 for binary, else W. */

@@ -64,10 +64,16 @@ for (const [cols, C, nb] of [
   test(`forward and backward kernels follow the one-row summation order exactly (d=${cols}, C=${C}, ${nb} rows)`, () => {
     const { e, rows, Xp, rng } = setup(50, cols, C, nb, cols * 100 + nb);
     const dp = e.dp;
-    e.forward(nb, C);
-    for (let k = 0; k < nb; k++) {
-      for (let c = 0; c < C; c++) {
-        assert.equal(e.z[k * C + c], refDot(e.w, c * dp, Xp, rows[k]! * dp, dp), `z[${k},${c}]`);
+    // Both forms: for rows read in place and for rows in cache (they differ for long rows).
+    for (const cached of [false, true]) {
+      e.z.fill(Number.NaN);
+      e.forward(nb, C, cached);
+      // Finite sums: the equalities below would also hold between two NaNs.
+      assert.ok(e.z.subarray(0, nb * C).every(Number.isFinite), 'finite logits');
+      for (let k = 0; k < nb; k++) {
+        for (let c = 0; c < C; c++) {
+          assert.equal(e.z[k * C + c], refDot(e.w, c * dp, Xp, rows[k]! * dp, dp), `z[${k},${c}]${cached ? ', rows in cache' : ''}`);
+        }
       }
     }
     const coef = Float32Array.from({ length: nb * C }, () => f(rng.normal()));
@@ -75,6 +81,7 @@ for (const [cols, C, nb] of [
     const g0 = Float32Array.from({ length: C * dp }, () => f(rng.normal()));
     e.g.set(g0);
     e.backward(nb, C);
+    assert.ok(e.g.subarray(0, C * dp).every(Number.isFinite), 'finite gradient');
     const ref = g0.slice();
     for (let k = 0; k < nb; k++) {
       for (let c = 0; c < C; c++) {

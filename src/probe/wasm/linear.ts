@@ -421,8 +421,11 @@ export class WasmLinear {
     if (nb * this.dp <= 32768) this.touchFn(0, this.rowsOff, nb, this.dp, 0, 0, this.zOff);
   }
 
-  /** z[k·C + c] = w[c]·X[rows[k]] for k < nb. */
-  forward(nb: number, C: number): void {
+  /**
+   * z[k·C + c] = w[c]·X[rows[k]] for k < nb. `cached`: the rows are in cache (staged into the
+   * block, or a benchmark's few rows), not read in place from memory.
+   */
+  forward(nb: number, C: number, cached = this.source !== null): void {
     this.touchShortRows(nb);
     // Two rows per group keep every value in registers. Long rows read in place come from memory:
     // with one or two weight rows each row is read once, and four rows in flight hide more of its
@@ -431,7 +434,7 @@ export class WasmLinear {
     // into the block are in cache already, where four rows' spills cost more than they hide
     // (staged, the same forward: 68 → 75 µs).
     const long = this.dp >= 1024;
-    const fwd = long && C <= 2 ? this.fwd4 : long && this.source === null ? this.fwdLead : this.fwd;
+    const fwd = long && C <= 2 ? this.fwd4 : long && !cached ? this.fwdLead : this.fwd;
     fwd(0, this.rowsOff, nb, this.dp, this.wOff, C, this.zOff);
   }
 
