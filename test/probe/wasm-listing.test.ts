@@ -30,7 +30,7 @@ const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest(
 // exponential, as introduced. pair: SentEval's pair-feature combinations of streamed minibatches
 // and the widening of half-width stores' codes, as introduced.)
 const PINNED: readonly { readonly name: string; readonly module: KernelModule; readonly length: number; readonly sha256: string }[] = [
-  { name: 'linear', module: LINEAR_KERNELS, length: 4645, sha256: 'a6da025f6d9d3a063a062985bff77e175d21490ae0b11ee2b41a611f039ea98c' },
+  { name: 'linear', module: LINEAR_KERNELS, length: 5259, sha256: 'c5939dd2e87bd1e3d8b9faefb6ee65fa05908af788d8aa15882e248b872ea1d8' },
   { name: 'optim', module: OPTIM_KERNELS, length: 474, sha256: 'af0ca642bf643e2a0f29138ebac799c716e5e54848ace8021cfed9d4d6656925' },
   { name: 'sigmoid', module: SIGMOID_KERNELS, length: 497, sha256: '4585bf970375311f40c464fb6c6a032113e13c893a1b0a7391d7397cacb37f06' },
   { name: 'logistic', module: LOGISTIC_KERNELS, length: 1736, sha256: '4cb27c815e1e1e23729cfe5f77ea05aeff1de776d4e15630ef3d3e50e2b96bae' },

@@ -8,7 +8,8 @@
  * through in groups (four in backward, two in forward, four then two in forwardLead: see R, FR and
  * forwardLead below): one row at a time, a 4096-d forward was bound by the latency of its
  * accumulator chain and of a single memory stream, and the backward by the load/store of G per
- * row; grouping halved both without changing a single rounding. Rows are
+ * row; grouping halved both without changing a single rounding. The backward also takes its
+ * gradient rows two at a time, so each row load serves two classes. Rows are
  * zero-padded to a multiple of 8 columns (pad columns add nothing to dot products and their
  * gradients are ignored).
  *
@@ -63,18 +64,21 @@ const perRow = (f: (r: number) => string[]): string[] => Array.from({ length: R 
 //   v128    a, b (the two accumulators of the one-row loop)
 //   i32     cBytes (C·4), groupEnd (nb − R + 1), xr0.. (row addresses of a group)
 //   v128    wa, wb (weights shared by a group), a0, b0, a1, b1, .. (a group's accumulators)
+//   i32     cEnd (C − 1), wo1 (the second of backward's two gradient rows)
 const LOCALS = [
   'x', 'rows', 'nb', 'dp', 'w', 'C', 'z',
   'k', 'c', 'j', 'xo', 'wo', 'rowBytes', 'zp',
   'a', 'b',
   'cBytes', 'groupEnd', ...perRow((r) => [`xr${r}`]),
   'wa', 'wb', ...perRow((r) => [`a${r}`, `b${r}`]),
+  'cEnd', 'wo1',
 ];
-const LOCAL_TYPES: KernelModule['locals'] = [[7, 'i32'], [2, 'v128'], [2 + R, 'i32'], [2 + 2 * R, 'v128']];
+const LOCAL_TYPES: KernelModule['locals'] = [[7, 'i32'], [2, 'v128'], [2 + R, 'i32'], [2 + 2 * R, 'v128'], [2, 'i32']];
 const at = localIndex(LOCALS);
 const [X, ROWS, NB, DP, W, C, Z, K, CI, J, XO, WO, RB, ZP, A, B, CB, NBR, WA, WB] = [
   'x', 'rows', 'nb', 'dp', 'w', 'C', 'z', 'k', 'c', 'j', 'xo', 'wo', 'rowBytes', 'zp', 'a', 'b', 'cBytes', 'groupEnd', 'wa', 'wb',
 ].map(at);
+const [CEND, WO1] = ['cEnd', 'wo1'].map(at);
 const XR = (r: number): number => at(`xr${r}`);
 const AR = (r: number): number => at(`a${r}`);
 const BR = (r: number): number => at(`b${r}`);
@@ -211,19 +215,48 @@ const backwardRow: number[] = [
   ]),
 ];
 
+// Two gradient rows (classes c and c + 1, at wo and wo1) += the group's rows, each row load
+// (into a) serving both: G[c] + a[r]·X[r] and G[c + 1] + b[r]·X[r] for r = 0..R-1 in turn.
+const axpyPair = (off: number): number[] => [
+  ...get(WO), ...get(J), ...I32_ADD, ...v128Load(off), ...set(WA),
+  ...get(WO1), ...get(J), ...I32_ADD, ...v128Load(off), ...set(WB),
+  ...each((r) => [
+    ...get(XR(r)), ...get(J), ...I32_ADD, ...v128Load(off), ...set(A),
+    ...get(WA), ...get(AR(r)), ...get(A), ...F32X4_MUL, ...F32X4_ADD, ...set(WA),
+    ...get(WB), ...get(BR(r)), ...get(A), ...F32X4_MUL, ...F32X4_ADD, ...set(WB),
+  ]),
+  ...get(WO), ...get(J), ...I32_ADD, ...get(WA), ...v128Store(off),
+  ...get(WO1), ...get(J), ...I32_ADD, ...get(WB), ...v128Store(off),
+];
+
+/** Row r's coefficient of class c (`next` 0) or c + 1 (`next` 4, bytes on) in all four lanes; cp points at class c's of row 0. */
+const coefSplat = (r: number, next: 0 | 4): number[] => [
+  ...get(ZP), ...get(CB), ...i32c(r), ...I32_MUL, ...I32_ADD, ...f32Load(next), ...F32X4_SPLAT,
+];
+
+// The classes two at a time, then the last alone when C is odd: each G element still adds the
+// rows in order, so the pairs change no rounding (the same bytes as one class at a time).
 const backwardGroup: number[] = [
   ...groupStart,
   ...get(W), ...get(K), ...get(CB), ...I32_MUL, ...I32_ADD, ...set(ZP),
   ...get(Z), ...set(WO),
-  ...forLoop(CI, C, 1, [
-    ...each((r) => [...get(ZP), ...get(CB), ...i32c(r), ...I32_MUL, ...I32_ADD, ...f32Load(), ...F32X4_SPLAT, ...set(AR(r))]),
+  ...i32c(0), ...set(CI),
+  ...whileLoop(CI, CEND, 2, [
+    ...each((r) => [...coefSplat(r, 0), ...set(AR(r)), ...coefSplat(r, 4), ...set(BR(r))]),
+    ...get(WO), ...get(RB), ...I32_ADD, ...set(WO1),
+    ...forLoop(J, RB, 32, [...axpyPair(0), ...axpyPair(16)], true),
+    ...get(ZP), ...i32c(8), ...I32_ADD, ...set(ZP),
+    ...get(WO1), ...get(RB), ...I32_ADD, ...set(WO),
+  ]),
+  ...whileLoop(CI, C, 1, [
+    ...each((r) => [...coefSplat(r, 0), ...set(AR(r))]),
     ...forLoop(J, RB, 32, [...axpyGroup(0), ...axpyGroup(16)], true),
     ...get(ZP), ...i32c(4), ...I32_ADD, ...set(ZP),
     ...get(WO), ...get(RB), ...I32_ADD, ...set(WO),
   ]),
 ];
 
-const backwardBody: number[] = [...prologue, ...whileK(NBR, R, backwardGroup), ...whileK(NB, 1, backwardRow), ...END];
+const backwardBody: number[] = [...prologue, ...get(C), ...i32c(1), ...I32_SUB, ...set(CEND), ...whileK(NBR, R, backwardGroup), ...whileK(NB, 1, backwardRow), ...END];
 
 // Loads one word of every cache line of the batch's rows, all independent, so that the cache
 // misses of a random minibatch overlap instead of stalling the forward loop one row at a time.
@@ -280,7 +313,7 @@ export const LINEAR_KERNELS: KernelModule = {
     { name: 'forward4', body: forwardBodyOf(R), localNames: LOCALS },
     { name: 'forwardLead', body: forwardLeadBody, localNames: LOCALS },
     // w holds the coefficients, z the gradient; wo walks gradient rows, zp the coefficients.
-    { name: 'backward', body: backwardBody, localNames: renamed({ w: 'coef', z: 'g', wo: 'go', zp: 'cp' }) },
+    { name: 'backward', body: backwardBody, localNames: renamed({ w: 'coef', z: 'g', wo: 'go', zp: 'cp', wo1: 'go1' }) },
     { name: 'touch', body: touchBody, localNames: renamed({ z: 'out', zp: 'sum' }) },
     { name: 'narrowDiff', body: narrowDiffBody, localNames: renamed({ x: 'src', rows: 'sub', nb: 'nBytes', w: 'out' }) },
     { name: 'narrow', body: narrowBody, localNames: renamed({ x: 'src', nb: 'nBytes', w: 'out' }) },

@@ -13,7 +13,7 @@
     (local $xr1 i32) (local $xr2 i32) (local $xr3 i32) (local $wa v128)
     (local $wb v128) (local $a0 v128) (local $b0 v128) (local $a1 v128)
     (local $b1 v128) (local $a2 v128) (local $b2 v128) (local $a3 v128)
-    (local $b3 v128)
+    (local $b3 v128) (local $cEnd i32) (local $wo1 i32)
     (local.set $rowBytes (i32.shl (local.get $dp) (i32.const 2)))
     (local.set $cBytes (i32.shl (local.get $C) (i32.const 2)))
     (local.set $groupEnd (i32.sub (local.get $nb) (i32.const 1)))
@@ -180,7 +180,7 @@
     (local $xr1 i32) (local $xr2 i32) (local $xr3 i32) (local $wa v128)
     (local $wb v128) (local $a0 v128) (local $b0 v128) (local $a1 v128)
     (local $b1 v128) (local $a2 v128) (local $b2 v128) (local $a3 v128)
-    (local $b3 v128)
+    (local $b3 v128) (local $cEnd i32) (local $wo1 i32)
     (local.set $rowBytes (i32.shl (local.get $dp) (i32.const 2)))
     (local.set $cBytes (i32.shl (local.get $C) (i32.const 2)))
     (local.set $groupEnd (i32.sub (local.get $nb) (i32.const 3)))
@@ -413,7 +413,7 @@
     (local $xr1 i32) (local $xr2 i32) (local $xr3 i32) (local $wa v128)
     (local $wb v128) (local $a0 v128) (local $b0 v128) (local $a1 v128)
     (local $b1 v128) (local $a2 v128) (local $b2 v128) (local $a3 v128)
-    (local $b3 v128)
+    (local $b3 v128) (local $cEnd i32) (local $wo1 i32)
     (local.set $rowBytes (i32.shl (local.get $dp) (i32.const 2)))
     (local.set $cBytes (i32.shl (local.get $C) (i32.const 2)))
     (local.set $groupEnd (i32.sub (local.get $nb) (i32.const 3)))
@@ -786,11 +786,12 @@
     (local $xr1 i32) (local $xr2 i32) (local $xr3 i32) (local $wa v128)
     (local $wb v128) (local $a0 v128) (local $b0 v128) (local $a1 v128)
     (local $b1 v128) (local $a2 v128) (local $b2 v128) (local $a3 v128)
-    (local $b3 v128)
+    (local $b3 v128) (local $cEnd i32) (local $go1 i32)
     (local.set $rowBytes (i32.shl (local.get $dp) (i32.const 2)))
     (local.set $cBytes (i32.shl (local.get $C) (i32.const 2)))
     (local.set $groupEnd (i32.sub (local.get $nb) (i32.const 3)))
     (local.set $k (i32.const 0))
+    (local.set $cEnd (i32.sub (local.get $C) (i32.const 1)))
     block
       loop
         (br_if 1 (i32.ge_s (local.get $k) (local.get $groupEnd)))
@@ -833,6 +834,110 @@
         (local.set $cp (i32.add (local.get $coef) (i32.mul (local.get $k) (local.get $cBytes))))
         (local.set $go (local.get $g))
         (local.set $c (i32.const 0))
+        block
+          loop
+            (br_if 1 (i32.ge_s (local.get $c) (local.get $cEnd)))
+            (local.set $a0
+              (f32x4.splat
+                (f32.load (i32.add (local.get $cp) (i32.mul (local.get $cBytes) (i32.const 0))))))
+            (local.set $b0
+              (f32x4.splat
+                (f32.load offset=4
+                  (i32.add (local.get $cp) (i32.mul (local.get $cBytes) (i32.const 0))))))
+            (local.set $a1
+              (f32x4.splat
+                (f32.load (i32.add (local.get $cp) (i32.mul (local.get $cBytes) (i32.const 1))))))
+            (local.set $b1
+              (f32x4.splat
+                (f32.load offset=4
+                  (i32.add (local.get $cp) (i32.mul (local.get $cBytes) (i32.const 1))))))
+            (local.set $a2
+              (f32x4.splat
+                (f32.load (i32.add (local.get $cp) (i32.mul (local.get $cBytes) (i32.const 2))))))
+            (local.set $b2
+              (f32x4.splat
+                (f32.load offset=4
+                  (i32.add (local.get $cp) (i32.mul (local.get $cBytes) (i32.const 2))))))
+            (local.set $a3
+              (f32x4.splat
+                (f32.load (i32.add (local.get $cp) (i32.mul (local.get $cBytes) (i32.const 3))))))
+            (local.set $b3
+              (f32x4.splat
+                (f32.load offset=4
+                  (i32.add (local.get $cp) (i32.mul (local.get $cBytes) (i32.const 3))))))
+            (local.set $go1 (i32.add (local.get $go) (local.get $rowBytes)))
+            (local.set $j (i32.const 0))
+            block
+              loop
+                (br_if 1 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+                (local.set $wa (v128.load align=1 (i32.add (local.get $go) (local.get $j))))
+                (local.set $wb (v128.load align=1 (i32.add (local.get $go1) (local.get $j))))
+                (local.set $a (v128.load align=1 (i32.add (local.get $xr0) (local.get $j))))
+                (local.set $wa
+                  (f32x4.add (local.get $wa) (f32x4.mul (local.get $a0) (local.get $a))))
+                (local.set $wb
+                  (f32x4.add (local.get $wb) (f32x4.mul (local.get $b0) (local.get $a))))
+                (local.set $a (v128.load align=1 (i32.add (local.get $xr1) (local.get $j))))
+                (local.set $wa
+                  (f32x4.add (local.get $wa) (f32x4.mul (local.get $a1) (local.get $a))))
+                (local.set $wb
+                  (f32x4.add (local.get $wb) (f32x4.mul (local.get $b1) (local.get $a))))
+                (local.set $a (v128.load align=1 (i32.add (local.get $xr2) (local.get $j))))
+                (local.set $wa
+                  (f32x4.add (local.get $wa) (f32x4.mul (local.get $a2) (local.get $a))))
+                (local.set $wb
+                  (f32x4.add (local.get $wb) (f32x4.mul (local.get $b2) (local.get $a))))
+                (local.set $a (v128.load align=1 (i32.add (local.get $xr3) (local.get $j))))
+                (local.set $wa
+                  (f32x4.add (local.get $wa) (f32x4.mul (local.get $a3) (local.get $a))))
+                (local.set $wb
+                  (f32x4.add (local.get $wb) (f32x4.mul (local.get $b3) (local.get $a))))
+                (v128.store align=1 (i32.add (local.get $go) (local.get $j)) (local.get $wa))
+                (v128.store align=1 (i32.add (local.get $go1) (local.get $j)) (local.get $wb))
+                (local.set $wa
+                  (v128.load offset=16 align=1 (i32.add (local.get $go) (local.get $j))))
+                (local.set $wb
+                  (v128.load offset=16 align=1 (i32.add (local.get $go1) (local.get $j))))
+                (local.set $a
+                  (v128.load offset=16 align=1 (i32.add (local.get $xr0) (local.get $j))))
+                (local.set $wa
+                  (f32x4.add (local.get $wa) (f32x4.mul (local.get $a0) (local.get $a))))
+                (local.set $wb
+                  (f32x4.add (local.get $wb) (f32x4.mul (local.get $b0) (local.get $a))))
+                (local.set $a
+                  (v128.load offset=16 align=1 (i32.add (local.get $xr1) (local.get $j))))
+                (local.set $wa
+                  (f32x4.add (local.get $wa) (f32x4.mul (local.get $a1) (local.get $a))))
+                (local.set $wb
+                  (f32x4.add (local.get $wb) (f32x4.mul (local.get $b1) (local.get $a))))
+                (local.set $a
+                  (v128.load offset=16 align=1 (i32.add (local.get $xr2) (local.get $j))))
+                (local.set $wa
+                  (f32x4.add (local.get $wa) (f32x4.mul (local.get $a2) (local.get $a))))
+                (local.set $wb
+                  (f32x4.add (local.get $wb) (f32x4.mul (local.get $b2) (local.get $a))))
+                (local.set $a
+                  (v128.load offset=16 align=1 (i32.add (local.get $xr3) (local.get $j))))
+                (local.set $wa
+                  (f32x4.add (local.get $wa) (f32x4.mul (local.get $a3) (local.get $a))))
+                (local.set $wb
+                  (f32x4.add (local.get $wb) (f32x4.mul (local.get $b3) (local.get $a))))
+                (v128.store offset=16 align=1
+                  (i32.add (local.get $go) (local.get $j))
+                  (local.get $wa))
+                (v128.store offset=16 align=1
+                  (i32.add (local.get $go1) (local.get $j))
+                  (local.get $wb))
+                (local.set $j (i32.add (local.get $j) (i32.const 32)))
+                (br 0)
+              end
+            end
+            (local.set $cp (i32.add (local.get $cp) (i32.const 8)))
+            (local.set $go (i32.add (local.get $go1) (local.get $rowBytes)))
+            (local.set $c (i32.add (local.get $c) (i32.const 2)))
+            (br 0)
+          end
+        end
         block
           loop
             (br_if 1 (i32.ge_s (local.get $c) (local.get $C)))
@@ -961,7 +1066,7 @@
     (local $xr1 i32) (local $xr2 i32) (local $xr3 i32) (local $wa v128)
     (local $wb v128) (local $a0 v128) (local $b0 v128) (local $a1 v128)
     (local $b1 v128) (local $a2 v128) (local $b2 v128) (local $a3 v128)
-    (local $b3 v128)
+    (local $b3 v128) (local $cEnd i32) (local $wo1 i32)
     (local.set $rowBytes (i32.shl (local.get $dp) (i32.const 2)))
     (local.set $sum (i32.const 0))
     (local.set $k (i32.const 0))
@@ -998,7 +1103,7 @@
     (local $xr1 i32) (local $xr2 i32) (local $xr3 i32) (local $wa v128)
     (local $wb v128) (local $a0 v128) (local $b0 v128) (local $a1 v128)
     (local $b1 v128) (local $a2 v128) (local $b2 v128) (local $a3 v128)
-    (local $b3 v128)
+    (local $b3 v128) (local $cEnd i32) (local $wo1 i32)
     (local.set $wo (local.get $out))
     (local.set $j (i32.const 0))
     block
@@ -1025,7 +1130,7 @@
     (local $xr1 i32) (local $xr2 i32) (local $xr3 i32) (local $wa v128)
     (local $wb v128) (local $a0 v128) (local $b0 v128) (local $a1 v128)
     (local $b1 v128) (local $a2 v128) (local $b2 v128) (local $a3 v128)
-    (local $b3 v128)
+    (local $b3 v128) (local $cEnd i32) (local $wo1 i32)
     (local.set $wo (local.get $out))
     (local.set $j (i32.const 0))
     block
@@ -1049,7 +1154,7 @@
     (local $xr1 i32) (local $xr2 i32) (local $xr3 i32) (local $wa v128)
     (local $wb v128) (local $a0 v128) (local $b0 v128) (local $a1 v128)
     (local $b1 v128) (local $a2 v128) (local $b2 v128) (local $a3 v128)
-    (local $b3 v128)
+    (local $b3 v128) (local $cEnd i32) (local $wo1 i32)
     (local.set $wo (local.get $src))
     (local.set $j (i32.const 0))
     block
@@ -1071,7 +1176,7 @@
     (local $xr1 i32) (local $xr2 i32) (local $xr3 i32) (local $wa v128)
     (local $wb v128) (local $a0 v128) (local $b0 v128) (local $a1 v128)
     (local $b1 v128) (local $a2 v128) (local $b2 v128) (local $a3 v128)
-    (local $b3 v128)
+    (local $b3 v128) (local $cEnd i32) (local $wo1 i32)
     (local.set $wo (local.get $src))
     (local.set $j (i32.const 0))
     block
