@@ -34,7 +34,7 @@ const PINNED: readonly { readonly name: string; readonly module: KernelModule; r
   { name: 'optim', module: OPTIM_KERNELS, length: 474, sha256: 'af0ca642bf643e2a0f29138ebac799c716e5e54848ace8021cfed9d4d6656925' },
   { name: 'sigmoid', module: SIGMOID_KERNELS, length: 497, sha256: '4585bf970375311f40c464fb6c6a032113e13c893a1b0a7391d7397cacb37f06' },
   { name: 'logistic', module: LOGISTIC_KERNELS, length: 1736, sha256: '4cb27c815e1e1e23729cfe5f77ea05aeff1de776d4e15630ef3d3e50e2b96bae' },
-  { name: 'mlp', module: MLP_KERNELS, length: 3234, sha256: 'b873de9a46f65b951cf324315276c12c689a2f8c5eab8715fb0a81115f18410e' },
+  { name: 'mlp', module: MLP_KERNELS, length: 3529, sha256: '8ed8803610d6e87d08ac9b1d7ea177d3605cc7787697c67b4a5bd03bb687b040' },
   { name: 'pair', module: PAIR_KERNELS, length: 1155, sha256: '94c66cfc1875e2cadd5cc76303282e187c0cd3ccf4d51864f10ad38a7a67357c' },
 ];
 

@@ -668,7 +668,35 @@
                 (v128.store
                   (i32.add (i32.add (local.get $go) (local.get $rowBytes)) (local.get $j))
                   (local.get $g1))
-                (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                (local.set $g0 (v128.load offset=16 (i32.add (local.get $go) (local.get $j))))
+                (local.set $g1
+                  (v128.load offset=16
+                    (i32.add (i32.add (local.get $go) (local.get $rowBytes)) (local.get $j))))
+                (local.set $v (v128.load offset=16 (i32.add (local.get $xr0) (local.get $j))))
+                (local.set $g0
+                  (f32x4.add (local.get $g0) (f32x4.mul (local.get $a00) (local.get $v))))
+                (local.set $g1
+                  (f32x4.add (local.get $g1) (f32x4.mul (local.get $a10) (local.get $v))))
+                (local.set $v (v128.load offset=16 (i32.add (local.get $xr1) (local.get $j))))
+                (local.set $g0
+                  (f32x4.add (local.get $g0) (f32x4.mul (local.get $a01) (local.get $v))))
+                (local.set $g1
+                  (f32x4.add (local.get $g1) (f32x4.mul (local.get $a11) (local.get $v))))
+                (local.set $v (v128.load offset=16 (i32.add (local.get $xr2) (local.get $j))))
+                (local.set $g0
+                  (f32x4.add (local.get $g0) (f32x4.mul (local.get $a02) (local.get $v))))
+                (local.set $g1
+                  (f32x4.add (local.get $g1) (f32x4.mul (local.get $a12) (local.get $v))))
+                (local.set $v (v128.load offset=16 (i32.add (local.get $xr3) (local.get $j))))
+                (local.set $g0
+                  (f32x4.add (local.get $g0) (f32x4.mul (local.get $a03) (local.get $v))))
+                (local.set $g1
+                  (f32x4.add (local.get $g1) (f32x4.mul (local.get $a13) (local.get $v))))
+                (v128.store offset=16 (i32.add (local.get $go) (local.get $j)) (local.get $g0))
+                (v128.store offset=16
+                  (i32.add (i32.add (local.get $go) (local.get $rowBytes)) (local.get $j))
+                  (local.get $g1))
+                (local.set $j (i32.add (local.get $j) (i32.const 32)))
                 (br 0)
               end
             end
@@ -729,7 +757,20 @@
                 (v128.store
                   (i32.add (i32.add (local.get $go) (local.get $rowBytes)) (local.get $j))
                   (local.get $g1))
-                (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                (local.set $g0 (v128.load offset=16 (i32.add (local.get $go) (local.get $j))))
+                (local.set $g1
+                  (v128.load offset=16
+                    (i32.add (i32.add (local.get $go) (local.get $rowBytes)) (local.get $j))))
+                (local.set $v (v128.load offset=16 (i32.add (local.get $xr0) (local.get $j))))
+                (local.set $g0
+                  (f32x4.add (local.get $g0) (f32x4.mul (local.get $a00) (local.get $v))))
+                (local.set $g1
+                  (f32x4.add (local.get $g1) (f32x4.mul (local.get $a10) (local.get $v))))
+                (v128.store offset=16 (i32.add (local.get $go) (local.get $j)) (local.get $g0))
+                (v128.store offset=16
+                  (i32.add (i32.add (local.get $go) (local.get $rowBytes)) (local.get $j))
+                  (local.get $g1))
+                (local.set $j (i32.add (local.get $j) (i32.const 32)))
                 (br 0)
               end
             end
