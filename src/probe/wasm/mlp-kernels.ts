@@ -239,8 +239,9 @@ const unitPairsBackward = (n: number): number[] => {
     ...get(GP), ...set(WO),
     ...forLoop(U, UB, 8, [
       ...rs.flatMap((r) => [...coefAt(r, 0), ...set(A(0, r)), ...coefAt(r, 4), ...set(A(1, r))]),
-      // Two vectors of each row per iteration (rows are padded to 8 floats), their addresses
-      // computed once: fewer instructions per product, in the same order per element.
+      // Two vectors of each row per iteration (rows are padded to 8 floats), the second at a
+      // constant offset from the first: half the loop's overhead per product, and each element
+      // summed in the same order.
       ...forLoop(CI, RB, 32, [0, 16].flatMap((off) => [
         ...addr(WO, CI), ...v128Load(off), ...set(W0),
         ...get(WO), ...get(RB), ...I32_ADD, ...get(CI), ...I32_ADD, ...v128Load(off), ...set(W1),
