@@ -322,6 +322,8 @@ for (const [H, nb] of [
     e.g.set(g0);
     e.hiddenBackward(nb);
     const blocked = e.g.slice(0, units * dp);
+    // deepEqual would also pass two NaNs.
+    assert.ok(blocked.every(Number.isFinite), 'finite gradient');
     e.z.set(coef);
     e.g.set(g0);
     e.backward(nb, hp);

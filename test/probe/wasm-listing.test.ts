@@ -22,11 +22,13 @@ const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest(
 // opcode table, and what wabt's wat2wasm made of its listing. linear: since the float64 ↔ float32
 // conversion functions were added after touch, and since forward groups two rows instead of four
 // (its sums unchanged: test/probe/wasm-kernels.test.ts; the four-row form kept as forward4),
-// and since forwardLead joined them (forward's sums, four rows for the first weight row); the
-// other functions kept their bytes.
+// since forwardLead joined them (forward's sums, four rows for the first weight row), and since
+// backward takes its gradient rows two at a time (the same sums; every function declares the two
+// locals that added).
 // sigmoid: the MLP probe's activation, as introduced; its bytes did not change when its σ moved
 // into sigmoidParts for the MLP module. mlp: the MLP's head and its blocked first-layer products,
-// with the σ of sigmoidParts' fast form. logistic: the two-class coefficients with fdlibm's
+// with the σ of sigmoidParts' fast form, since hiddenBackward reads two vectors of a row per
+// iteration (the same sums). logistic: the two-class coefficients with fdlibm's
 // exponential, as introduced. pair: SentEval's pair-feature combinations of streamed minibatches
 // and the widening of half-width stores' codes, as introduced.)
 const PINNED: readonly { readonly name: string; readonly module: KernelModule; readonly length: number; readonly sha256: string }[] = [

@@ -56,7 +56,7 @@ const v128Store = (offset = 0): number[] => v128StoreAt(offset, 0);
 const R = 4;
 const perRow = (f: (r: number) => string[]): string[] => Array.from({ length: R }, (_, r) => f(r)).flat();
 
-// Parameters and locals, by index; the names are the listing's. The three functions share the
+// Parameters and locals, by index; the names are the listing's. The functions share the
 // layout (forward's names here; backward and touch rename some slots below).
 //   params  x, rows, nb, dp (padded row length), w, C (classes), z
 //   i32     k (row), c (class), j (byte in row), xo (row address), wo (weight row address),
