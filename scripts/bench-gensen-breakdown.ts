@@ -195,6 +195,32 @@ async function main(): Promise<void> {
     `compute floor (every FLOP at the large-GEMM rate): ${gemmAtPeak.toFixed(2)} s = ${(N / gemmAtPeak).toFixed(0)} sentences/s per model; ` +
       `measured ${(N / total).toFixed(0)} sentences/s = ${((100 * gemmAtPeak) / total).toFixed(0)}% of the floor`,
   );
+
+  // 4. A pair (two models, the row's 4096-d vectors): one after the other on this thread with all
+  // the threads each, against each on a thread of its own with its share (gru-thread.ts).
+  const second = syntheticGensen({ ...FULL, layers: 1 }, 2222, 'synthetic_b');
+  const pairRate: string[] = [];
+  for (const concurrentModels of [false, true]) {
+    const pairEnc = await GensenEncoder.fromModels([model, second], {
+      modelsDir: '',
+      prefix1: 'synthetic',
+      prefix2: 'synthetic_b',
+      pool: 'last',
+      maxPool: 'faithful',
+      tuning: { intraOpThreads: THREADS },
+      concurrentModels,
+    });
+    for (const b of batches) await pairEnc.encodeTokens(b, false); // warm: first runs, the tables sent
+    let best = Infinity;
+    for (let rep = 0; rep < 2; rep++) {
+      const t0 = performance.now();
+      for (const b of batches) await pairEnc.encodeTokens(b, false);
+      best = Math.min(best, seconds(t0));
+    }
+    await pairEnc.close();
+    pairRate.push(`${concurrentModels ? 'at once, each on its own thread' : 'in turn on one thread'}: ${best.toFixed(2)} s = ${(N / best).toFixed(0)} pairs/s`);
+  }
+  console.log(`pair of models, ${THREADS} threads in all: ${pairRate.join('; ')}`);
 }
 
 await main();

@@ -13,6 +13,9 @@ export type OrtSession = ort.InferenceSession;
 export type OrtTensor = ort.Tensor;
 export type OrtFeeds = Record<string, ort.Tensor>;
 
+/** Intra-op threads of a session whose tuning names none. */
+export const DEFAULT_INTRA_OP_THREADS = 2;
+
 export interface SessionTuning {
   readonly intraOpThreads?: number;
   readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
@@ -41,7 +44,7 @@ export async function createSession(model: Uint8Array, tuning: SessionTuning = {
   }
   const opts: ort.InferenceSession.SessionOptions = {
     executionProviders: cuda ? [{ name: 'cuda', deviceId }] : ['cpu'],
-    intraOpNumThreads: tuning.intraOpThreads ?? 2,
+    intraOpNumThreads: tuning.intraOpThreads ?? DEFAULT_INTRA_OP_THREADS,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: tuning.graphOptimizationLevel ?? 'all',

@@ -8,11 +8,12 @@
  * while a job is in flight, so an awaited protocol run keeps it alive.
  */
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { lockstepPartners, MAX_JOB_GROUP, runJobs, type DatasetPayload, type ProbeJob, type ProbeResult } from './jobs.js';
 import type { ToWorker } from './probe-worker.js';
 import type { ProbeBackend } from './backend.js';
 import { cpuDevice, type DeviceRecord } from '../compute/device.js';
+import { startModuleWorker } from '../util/module-worker.js';
 
 interface Pending {
   readonly ticket: number;
@@ -28,18 +29,6 @@ interface Slot {
 }
 
 type FromWorker = { readonly ticket: number; readonly results: ProbeResult[] } | { readonly ticket: number; readonly error: string; readonly stack?: string };
-
-function startWorker(): Worker {
-  // Under tsx this module is a .ts file, from dist/ a .js file: load the sibling of the same kind.
-  const isTs = new URL(import.meta.url).pathname.endsWith('.ts');
-  const url = new URL(`./probe-worker${isTs ? '.ts' : '.js'}`, import.meta.url);
-  if (!isTs) return new Worker(url);
-  // Node 20 does not apply the parent's `--import tsx` hooks to a worker's entry module, so the
-  // worker registers tsx itself before importing the TypeScript entry.
-  const api = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(boot, { eval: true });
-}
 
 export class ProbePool implements ProbeBackend {
   private readonly slots: Slot[] = [];
@@ -153,7 +142,7 @@ export class ProbePool implements ProbeBackend {
   }
 
   private spawn(): Slot {
-    const worker = startWorker();
+    const worker = startModuleWorker(import.meta.url, 'probe-worker');
     const slot: Slot = { worker, current: null, known: new Set() };
     worker.unref();
     worker.on('message', (msg: FromWorker) => {

@@ -39,6 +39,11 @@ export interface GruBackend {
   readonly vocabRows: number;
   /** Whether `run({ maxPool: true })` returns `maxima` (otherwise pool from `steps`). */
   readonly fusedMaxPool: boolean;
+  /**
+   * Whether `run` computes on a thread of its own (gru-thread.ts): the encoder then starts every
+   * model's batches before awaiting any, so the models of a pair run at once.
+   */
+  readonly ownThread: boolean;
   /** Replace the embedding table (vocabulary expansion); ids refer to rows of the new table. */
   setEmbedding(e: Float32Array): void;
   /** ids: time-major [T, B] (padding id anywhere past a sentence's length), lens: [B], all ≥ 1. */

@@ -11,8 +11,10 @@ import { canonicalJson, sha256 } from '../../util/hash.js';
 import { UserError } from '../../util/errors.js';
 import { GruRunner, type SessionTuning } from './gru.js';
 import type { GruBatchOutput } from './backend.js';
+import { ThreadedGruRunner } from './gru-thread.js';
 import { cudaTf32Allowed } from '../../compute/ort-cuda.js';
-import type { DeviceChoice, DeviceRecord } from '../../compute/device.js';
+import { cpuDevice, type DeviceChoice, type DeviceRecord } from '../../compute/device.js';
+import { DEFAULT_INTRA_OP_THREADS } from '../../compute/onnxruntime.js';
 import { resolveDevice } from '../../compute/device-policy.js';
 import { poolInto, stepsInto, type MaxPoolMode, type Pooling } from './pooling.js';
 import { sentenceTokens } from '../../text/sentence-tokens.js';
@@ -64,6 +66,12 @@ export interface GensenEncoderOptions {
    */
   readonly device?: DeviceChoice;
   readonly tuning?: SessionTuning;
+  /**
+   * Two models on the CPU: each on a thread of its own with half of `tuning.intraOpThreads`, both
+   * at once (default), or `false`: one after the other on the calling thread, each with all of
+   * them. The vectors are the same bits either way.
+   */
+  readonly concurrentModels?: boolean;
   readonly onNote?: (msg: string) => void;
   readonly onProgress?: (msg: string) => void;
 }
@@ -107,9 +115,16 @@ export class GensenEncoder implements SentenceEncoder {
     };
   }
 
-  /** The hardware that runs the GRU (what `device` resolved to). */
+  /** The hardware that runs the GRU (what `device` resolved to; on the CPU, the threads of every model running at once). */
   get computeDevice(): DeviceRecord {
-    return this.models[0]!.runner.device;
+    const d = this.models[0]!.runner.device;
+    if (!this.concurrentModels || d.kind !== 'cpu') return d;
+    return { ...d, threads: this.models.reduce((s, m) => s + (m.runner.device.kind === 'cpu' ? m.runner.device.threads : 0), 0) };
+  }
+
+  /** Whether the models compute on threads of their own, so that a batch runs them at once (`concurrentModels`). */
+  get concurrentModels(): boolean {
+    return this.models.every((m) => m.runner.ownThread);
   }
 
   /** How task words meet the vocabularies: `python2` under senteval unless asked otherwise; `encode` matches UTF-8. */
@@ -233,9 +248,8 @@ export class GensenEncoder implements SentenceEncoder {
     const batchMax = Math.max(...lens);
     const gpu = this.computeDevice.kind === 'gpu';
     const chunks = lengthBuckets(lens, this.opts.maxChunk ?? (gpu ? 1024 : 128));
-    let colOffset = 0;
-    for (const m of this.models) {
-      const H = m.hidden;
+    // Each model writes its own columns of every row, so the models may run in any order or at once.
+    const encodeModel = async (m: LoadedModel, colOffset: number): Promise<void> => {
       const fused = this.taskPooling === 'max' && m.runner.fusedMaxPool;
       const needSteps = allStates || (this.taskPooling === 'max' && !fused);
       const idLists = batch.map((t) => m.ids(t, this.python2));
@@ -255,8 +269,10 @@ export class GensenEncoder implements SentenceEncoder {
           if (states) stepsInto(res, b, lens[s]!, states[s]!, colOffset, dim);
         });
       }
-      colOffset += 2 * H;
-    }
+    };
+    const offsets = this.models.map((_, i) => this.models.slice(0, i).reduce((s, m) => s + 2 * m.hidden, 0));
+    if (this.concurrentModels) await Promise.all(this.models.map((m, i) => encodeModel(m, offsets[i]!)));
+    else for (const [i, m] of this.models.entries()) await encodeModel(m, offsets[i]!);
     return { vectors: matrix(N, dim, out), ...(states ? { states: { lengths, states } } : {}) };
   }
 
@@ -287,6 +303,9 @@ export class GensenEncoder implements SentenceEncoder {
   ): Promise<GensenEncoder> {
     if (data.length === 0 || data.length > 2) throw new UserError('gensen: give one or two models (--prefix1 [--prefix2])');
     const models: LoadedModel[] = [];
+    const threads = opts.tuning?.intraOpThreads ?? DEFAULT_INTRA_OP_THREADS;
+    // Two models on the CPU run at once, each on its own thread with its share of the threads.
+    const split = data.length === 2 && threads >= 2 && opts.concurrentModels !== false ? [Math.ceil(threads / 2), Math.floor(threads / 2)] : null;
     const where = await resolveDevice(opts.device ?? 'cpu', { cudaPath: true, what: 'GenSen encodes', ...(opts.onNote ? { log: opts.onNote } : {}) });
     try {
       for (const d of data) {
@@ -295,7 +314,9 @@ export class GensenEncoder implements SentenceEncoder {
         const runner =
           where === 'gpu'
             ? await (await import('./gru-webgpu.js')).WebGpuGruRunner.create(d.weights, emb.data)
-            : await GruRunner.create(d.weights, emb.data, where === 'cuda' ? { ...opts.tuning, provider: 'cuda' } : opts.tuning);
+            : where === 'cpu' && split
+              ? await ThreadedGruRunner.create(d.weights, emb.data, { ...opts.tuning, intraOpThreads: split[models.length]! }, cpuDevice(split[models.length]!))
+              : await GruRunner.create(d.weights, emb.data, where === 'cuda' ? { ...opts.tuning, provider: 'cuda' } : opts.tuning);
         models.push(new LoadedModel(d, runner));
       }
     } catch (e) {

@@ -197,6 +197,7 @@ interface Chunk {
 
 export class WebGpuGruRunner implements GruBackend {
   readonly fusedMaxPool = true;
+  readonly ownThread = false;
   readonly device: DeviceRecord;
   readonly hidden: number;
   readonly embDim: number;

@@ -8,6 +8,7 @@ import { cudaAdapterSummary, CudaUnavailableError } from '../../compute/ort-cuda
 import { UserError } from '../../util/errors.js';
 import {
   createSession,
+  DEFAULT_INTRA_OP_THREADS,
   float32Tensor,
   int32Tensor,
   int64Tensor,
@@ -31,12 +32,20 @@ export type { SessionTuning } from '../../compute/onnxruntime.js';
  */
 export type EmbeddingPlacement = 'input' | 'baked';
 
-type Kind = 'finals' | 'steps';
+/** The two graphs: the final states only (`last` pooling), or also every step's output. */
+export type GruGraphKind = 'finals' | 'steps';
+type Kind = GruGraphKind;
+
+/** CPU graphs already serialised by buildGensenOnnx (`input` placement), used instead of building them from the weights. */
+export type PrebuiltGruGraphs = Partial<Record<GruGraphKind, Uint8Array>>;
 
 export class GruRunner implements GruBackend {
   /** Max pooling reads the steps (pooling.ts), as it always has on the CPU. */
   readonly fusedMaxPool = false;
+  readonly ownThread = false;
   private readonly sessions = new Map<Kind, OrtSession>();
+  /** Serialised graphs not yet made sessions (each dropped once used, so its bytes can go). */
+  private prebuilt: PrebuiltGruGraphs = {};
   /** Sessions over a table that has since been replaced, released before the next build. */
   private stale: OrtSession[] = [];
   private table: Float32Array;
@@ -53,10 +62,22 @@ export class GruRunner implements GruBackend {
     this.embedding = placement === 'input' ? GruRunner.embTensor(table, weights.embDim) : null;
   }
 
-  static async create(w: GensenWeights, embedding: Float32Array, tuning: SessionTuning = {}, placement?: EmbeddingPlacement): Promise<GruRunner> {
+  /**
+   * `prebuilt` (CPU, `input` placement): the graphs as buildGensenOnnx serialised them elsewhere
+   * (gru-thread.ts builds them on the main thread), so `w` needs only its shape fields.
+   */
+  static async create(
+    w: GensenWeights,
+    embedding: Float32Array,
+    tuning: SessionTuning = {},
+    placement?: EmbeddingPlacement,
+    prebuilt?: PrebuiltGruGraphs,
+  ): Promise<GruRunner> {
     const cuda = tuning.provider === 'cuda';
-    const device = cuda ? gpuDevice(cudaAdapterSummary(tuning.cudaDeviceId ?? 0), 'cuda') : cpuDevice(tuning.intraOpThreads ?? 2);
+    const device = cuda ? gpuDevice(cudaAdapterSummary(tuning.cudaDeviceId ?? 0), 'cuda') : cpuDevice(tuning.intraOpThreads ?? DEFAULT_INTRA_OP_THREADS);
     const r = new GruRunner(w, GruRunner.checked(embedding, w.embDim), tuning, placement ?? (cuda ? 'baked' : 'input'), device);
+    if (prebuilt && (cuda || r.placement !== 'input')) throw new Error('prebuilt GRU graphs are CPU graphs with the table as an input');
+    r.prebuilt = { ...prebuilt };
     // Both graphs now (`last` pooling needs no per-step output, so that copy of T·B·2H floats is
     // not produced at all): a provider that cannot run fails here, before any task starts.
     try {
@@ -82,10 +103,14 @@ export class GruRunner implements GruBackend {
     const have = this.sessions.get(kind);
     if (have) return have;
     for (const s of this.stale.splice(0)) await s.release();
-    const model = buildGensenOnnx(this.weights, {
-      withSequenceOutput: kind === 'steps',
-      ...(this.placement === 'baked' ? { embedding: this.table } : {}),
-    });
+    const ready = this.prebuilt[kind];
+    delete this.prebuilt[kind];
+    const model =
+      ready ??
+      buildGensenOnnx(this.weights, {
+        withSequenceOutput: kind === 'steps',
+        ...(this.placement === 'baked' ? { embedding: this.table } : {}),
+      });
     const s = await createSession(model, this.tuning).catch(asUserError);
     this.sessions.set(kind, s);
     return s;

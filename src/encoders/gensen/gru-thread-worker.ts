@@ -1,0 +1,54 @@
+/** Worker side of ThreadedGruRunner (gru-thread.ts): one model's GruRunner, answering its messages in order. */
+import { parentPort } from 'node:worker_threads';
+import { GruRunner } from './gru.js';
+import type { FromGruThread, GruThreadData, ToGruThread } from './gru-thread.js';
+
+const port = parentPort;
+if (!port) throw new Error('gru-thread-worker must run in a worker thread');
+
+function failure(e: unknown): { readonly message: string; readonly name: string } {
+  const err = e instanceof Error ? e : new Error(String(e));
+  return { message: err.message, name: err.name };
+}
+
+/** A copy in a buffer of its own, which can be transferred (onnxruntime's outputs may not be). */
+const own = (a: Float32Array): Float32Array => new Float32Array(a);
+
+/**
+ * The model comes in the first message, not in workerData (which the worker would hold for good):
+ * once a task's table replaces the model's own, nothing here keeps the own table (164 MB at full size).
+ */
+async function serve(init: GruThreadData): Promise<void> {
+  const runner = await GruRunner.create(init.weights, init.table, init.tuning, 'input', init.graphs);
+  // Messages are handled one at a time, in order: a table swap always lands between two runs.
+  let queue = Promise.resolve();
+  port!.on('message', (msg: ToGruThread) => {
+    queue = queue.then(async () => {
+      switch (msg.type) {
+        case 'run': {
+          try {
+            const out = await runner.run(msg.ids, msg.lens, msg.T, msg.opts);
+            const finals = own(out.finals);
+            const steps = out.steps ? own(out.steps) : undefined;
+            const reply: FromGruThread = { type: 'result', id: msg.id, output: { T: out.T, B: out.B, H: out.H, finals, ...(steps ? { steps } : {}) } };
+            port!.postMessage(reply, [finals.buffer as ArrayBuffer, ...(steps ? [steps.buffer as ArrayBuffer] : [])]);
+          } catch (e) {
+            port!.postMessage({ type: 'error', id: msg.id, ...failure(e) } satisfies FromGruThread);
+          }
+          return;
+        }
+        case 'table':
+          runner.setEmbedding(msg.table);
+          return;
+        case 'close':
+          await runner.close();
+          port!.close();
+      }
+    });
+  });
+  port!.postMessage({ type: 'ready' } satisfies FromGruThread);
+}
+
+port.once('message', (init: GruThreadData) => {
+  serve(init).catch((e: unknown) => port.postMessage({ type: 'error', id: -1, ...failure(e) } satisfies FromGruThread));
+});
