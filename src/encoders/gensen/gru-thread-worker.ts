@@ -1,6 +1,8 @@
 /** Worker side of ThreadedGruRunner (gru-thread.ts): one model's GruRunner, answering its messages in order. */
 import { parentPort } from 'node:worker_threads';
 import { GruRunner } from './gru.js';
+import { maxOverSteps } from './pooling.js';
+import type { GruBatchOutput } from './backend.js';
 import type { FromGruThread, GruThreadData, ToGruThread } from './gru-thread.js';
 
 const port = parentPort;
@@ -12,7 +14,15 @@ function failure(e: unknown): { readonly message: string; readonly name: string 
 }
 
 /** A copy in a buffer of its own, which can be transferred (onnxruntime's outputs may not be). */
-const own = (a: Float32Array): Float32Array => new Float32Array(a);
+const own = (a: Float32Array): Float32Array<ArrayBuffer> => new Float32Array(a);
+
+/** [2, B, H]: each column's max over t < len, forward then backward (what a fused backend returns as `maxima`). */
+function maskedMaxima(out: GruBatchOutput, lens: Int32Array): Float32Array<ArrayBuffer> {
+  const { B, H } = out;
+  const m = new Float32Array(2 * B * H);
+  for (let b = 0; b < B; b++) for (let d = 0; d < 2; d++) maxOverSteps(out.steps!, B, H, b, d, lens[b]!, m, (d * B + b) * H);
+  return m;
+}
 
 /**
  * The model comes in the first message, not in workerData (which the worker would hold for good):
@@ -27,11 +37,22 @@ async function serve(init: GruThreadData): Promise<void> {
       switch (msg.type) {
         case 'run': {
           try {
-            const out = await runner.run(msg.ids, msg.lens, msg.T, msg.opts);
+            // Max pooling without the states: the masked max is taken here, so that only [2, B, H]
+            // floats cross to the main thread instead of the [T, 2, B, H] steps.
+            const fuse = msg.opts.maxPool === true && !msg.opts.sequence;
+            const out = await runner.run(msg.ids, msg.lens, msg.T, { sequence: msg.opts.sequence || fuse });
             const finals = own(out.finals);
-            const steps = out.steps ? own(out.steps) : undefined;
-            const reply: FromGruThread = { type: 'result', id: msg.id, output: { T: out.T, B: out.B, H: out.H, finals, ...(steps ? { steps } : {}) } };
-            port!.postMessage(reply, [finals.buffer as ArrayBuffer, ...(steps ? [steps.buffer as ArrayBuffer] : [])]);
+            const steps = out.steps && !fuse ? own(out.steps) : undefined;
+            const maxima = fuse ? maskedMaxima(out, msg.lens) : undefined;
+            const reply: FromGruThread = {
+              type: 'result',
+              id: msg.id,
+              output: { T: out.T, B: out.B, H: out.H, finals, ...(steps ? { steps } : {}), ...(maxima ? { maxima } : {}) },
+            };
+            port!.postMessage(
+              reply,
+              [finals.buffer, steps?.buffer, maxima?.buffer].filter((x): x is ArrayBuffer => x !== undefined),
+            );
           } catch (e) {
             port!.postMessage({ type: 'error', id: msg.id, ...failure(e) } satisfies FromGruThread);
           }

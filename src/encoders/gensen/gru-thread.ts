@@ -50,7 +50,8 @@ function rebuilt(name: string, message: string): Error {
 }
 
 export class ThreadedGruRunner implements GruBackend {
-  readonly fusedMaxPool = false;
+  /** The worker takes the masked max from the steps itself (pooling.ts's loop: the same floats). */
+  readonly fusedMaxPool = true;
   readonly ownThread = true;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
@@ -142,7 +143,7 @@ export class ThreadedGruRunner implements GruBackend {
     return new Promise<GruBatchOutput>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
-      this.worker.postMessage({ type: 'run', id, ids, lens, T, opts: { sequence: opts.sequence } } satisfies ToGruThread);
+      this.worker.postMessage({ type: 'run', id, ids, lens, T, opts: { sequence: opts.sequence, maxPool: opts.maxPool === true } } satisfies ToGruThread);
     });
   }
 

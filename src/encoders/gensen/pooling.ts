@@ -46,16 +46,26 @@ export function poolInto(
   if (!steps) throw new Error('max pooling needs the per-step outputs');
   for (let d = 0; d < 2; d++) {
     const o = destOffset + d * H;
-    const first = (d * B + b) * H; // t = 0
-    for (let k = 0; k < H; k++) dest[o + k] = steps[first + k]!;
-    for (let t = 1; t < len; t++) {
-      const base = ((t * 2 + d) * B + b) * H;
-      for (let k = 0; k < H; k++) {
-        const v = steps[base + k]!;
-        if (v > dest[o + k]!) dest[o + k] = v;
-      }
-    }
+    maxOverSteps(steps, B, H, b, d, len, dest, o);
     if (padded) for (let k = 0; k < H; k++) if (dest[o + k]! < 0) dest[o + k] = 0;
+  }
+}
+
+/**
+ * The element-wise max over t < len of column `b`'s direction-`d` outputs in `steps` ([T, 2, B, H]),
+ * into `dest[destOffset .. destOffset + H)`: max pooling from the steps, and the CPU thread
+ * runner's fused `maxima` (gru-thread.ts), by the one loop.
+ */
+export function maxOverSteps(steps: Float32Array, B: number, H: number, b: number, d: number, len: number, dest: Float32Array, destOffset: number): void {
+  const o = destOffset;
+  const first = (d * B + b) * H; // t = 0
+  for (let k = 0; k < H; k++) dest[o + k] = steps[first + k]!;
+  for (let t = 1; t < len; t++) {
+    const base = ((t * 2 + d) * B + b) * H;
+    for (let k = 0; k < H; k++) {
+      const v = steps[base + k]!;
+      if (v > dest[o + k]!) dest[o + k] = v;
+    }
   }
 }
 

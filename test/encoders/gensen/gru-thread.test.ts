@@ -30,7 +30,7 @@ async function both(o: GensenEncoderOptions): Promise<[GensenEncoder, GensenEnco
   return [await createGensenEncoder({ ...o, concurrentModels: false }), await createGensenEncoder(o)];
 }
 
-test('gensen pair: the models on their own threads give the in-turn bits for every pooling and all states; the record counts both threads', async () => {
+test('gensen pair: the models on their own threads give the in-turn bits for every pooling (max fused in the threads) and all states; the record counts both threads', async () => {
   for (const [pool, maxPool] of [
     ['last', 'faithful'],
     ['max', 'faithful'],
@@ -47,6 +47,8 @@ test('gensen pair: the models on their own threads give the in-turn bits for eve
         const t = await threaded.encodeText(b, true);
         assertSameBits(a.vectors.data, t.vectors.data, `${pool} ${maxPool} vectors`);
         a.states!.states.forEach((s, i) => assertSameBits(s, t.states!.states[i]!, `${pool} ${maxPool} states of sentence ${i}`));
+        // Without the states, the threads return max pooling's masked max instead of the steps.
+        assertSameBits(a.vectors.data, (await threaded.encodeText(b)).vectors.data, `${pool} ${maxPool} vectors without the states`);
       }
     } finally {
       await inTurn.close();
@@ -121,6 +123,22 @@ test('full size: 1, 2 and 3 onnxruntime threads, and a model on its own thread, 
       for (const [i, r] of runners.entries()) {
         if (i > 0) assertSameRun(want, await r.run(ids, lens, T, { sequence: true }), `runner ${i}, B=${B} T=${T}`);
       }
+      // The thread's fused max: each column's max over its own steps, no steps returned.
+      const fused = await runners[3]!.run(ids, lens, T, { sequence: false, maxPool: true });
+      assert.equal(fused.steps, undefined);
+      assertSameBits(want.finals, fused.finals, `fused run finals, B=${B}`);
+      const H = FULL.hidden;
+      const maxima = new Float32Array(2 * B * H);
+      for (let d = 0; d < 2; d++) {
+        for (let b = 0; b < B; b++) {
+          for (let k = 0; k < H; k++) {
+            let m = -Infinity;
+            for (let t = 0; t < lens[b]!; t++) m = Math.max(m, want.steps![((t * 2 + d) * B + b) * H + k]!);
+            maxima[(d * B + b) * H + k] = m;
+          }
+        }
+      }
+      assertSameBits(maxima, fused.maxima!, `fused maxima, B=${B} T=${T}`);
     }
   } finally {
     for (const r of runners) await r.close();
