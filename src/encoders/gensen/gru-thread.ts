@@ -8,9 +8,9 @@
  * columns among its threads, never the sum over k, so a thread count changes no value
  * (test/encoders/gensen/gru-thread.test.ts compares every float).
  *
- * The worker holds its sessions and the current embedding table, sent once per task; the model's own table (164 MB) is sent only when a batch
- * runs before any task table was set (no vocabulary expansion), so under `evaluate` the worker
- * never holds it.
+ * The worker holds its sessions and the current embedding table, sent once per task; the model's
+ * own table (164 MB) is sent only when a batch runs before any task table was set (no vocabulary
+ * expansion), so under `evaluate` the worker never holds it.
  */
 import type { Worker } from 'node:worker_threads';
 import type { DeviceRecord } from '../../compute/device.js';
@@ -19,7 +19,7 @@ import { UserError } from '../../util/errors.js';
 import { startModuleWorker } from '../../util/module-worker.js';
 import type { GruBackend, GruBatchOutput, GruRunOptions } from './backend.js';
 import { buildGensenOnnx, type GensenWeights } from './gru-graph.js';
-import type { PrebuiltGruGraphs } from './gru.js';
+import { checkedTable, type PrebuiltGruGraphs } from './gru.js';
 
 export interface GruThreadData {
   /** The shape fields (no tensors: the graphs carry the weights). */
@@ -88,7 +88,7 @@ export class ThreadedGruRunner implements GruBackend {
 
   /** The model on a new thread, its session built (and any failure thrown) before this returns. */
   static async create(w: GensenWeights, table: Float32Array, tuning: SessionTuning, device: DeviceRecord): Promise<ThreadedGruRunner> {
-    if (table.length % w.embDim !== 0) throw new Error(`embedding of ${table.length} values is not a multiple of ${w.embDim}`);
+    checkedTable(table, w.embDim);
     // The graphs are serialised here and moved, not copied: what the worker allocates stays in its
     // own allocator's arena for good, so it should allocate only its sessions. The table it gets
     // is a one-row stand-in (the graph takes the table as an input).
@@ -106,6 +106,7 @@ export class ThreadedGruRunner implements GruBackend {
       };
       worker.on('message', done);
       worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`gensen GRU thread: the worker exited (code ${code}) before its sessions were built`)));
     }).catch(async (e: unknown) => {
       await worker.terminate();
       throw e;
@@ -127,7 +128,7 @@ export class ThreadedGruRunner implements GruBackend {
   }
 
   setEmbedding(e: Float32Array): void {
-    if (e.length % this.weights.embDim !== 0) throw new Error(`embedding of ${e.length} values is not a multiple of ${this.weights.embDim}`);
+    checkedTable(e, this.weights.embDim);
     this.rows = e.length / this.weights.embDim;
     // Moved in a copy: postMessage's structured clone of a large array is far slower than one copy
     // (the first batch after the model's own table took 1.5 s instead of 0.15 s).

@@ -39,6 +39,12 @@ type Kind = GruGraphKind;
 /** CPU graphs already serialised by buildGensenOnnx (`input` placement), used instead of building them from the weights. */
 export type PrebuiltGruGraphs = Partial<Record<GruGraphKind, Uint8Array>>;
 
+/** `e`, if it is a whole number of rows of `dim` floats. */
+export function checkedTable(e: Float32Array, dim: number): Float32Array {
+  if (e.length % dim !== 0) throw new Error(`embedding of ${e.length} values is not a multiple of ${dim}`);
+  return e;
+}
+
 export class GruRunner implements GruBackend {
   /** Max pooling reads the steps (pooling.ts), as it always has on the CPU. */
   readonly fusedMaxPool = false;
@@ -75,7 +81,7 @@ export class GruRunner implements GruBackend {
   ): Promise<GruRunner> {
     const cuda = tuning.provider === 'cuda';
     const device = cuda ? gpuDevice(cudaAdapterSummary(tuning.cudaDeviceId ?? 0), 'cuda') : cpuDevice(tuning.intraOpThreads ?? DEFAULT_INTRA_OP_THREADS);
-    const r = new GruRunner(w, GruRunner.checked(embedding, w.embDim), tuning, placement ?? (cuda ? 'baked' : 'input'), device);
+    const r = new GruRunner(w, checkedTable(embedding, w.embDim), tuning, placement ?? (cuda ? 'baked' : 'input'), device);
     if (prebuilt && (cuda || r.placement !== 'input')) throw new Error('prebuilt GRU graphs are CPU graphs with the table as an input');
     r.prebuilt = { ...prebuilt };
     // Both graphs now (`last` pooling needs no per-step output, so that copy of T·B·2H floats is
@@ -88,11 +94,6 @@ export class GruRunner implements GruBackend {
       throw e;
     }
     return r;
-  }
-
-  private static checked(e: Float32Array, dim: number): Float32Array {
-    if (e.length % dim !== 0) throw new Error(`embedding of ${e.length} values is not a multiple of ${dim}`);
-    return e;
   }
 
   private static embTensor(e: Float32Array, dim: number): OrtTensor {
@@ -118,7 +119,7 @@ export class GruRunner implements GruBackend {
 
   /** Replace the embedding table (vocabulary expansion); ids refer to rows of the new table. */
   setEmbedding(e: Float32Array): void {
-    this.table = GruRunner.checked(e, this.weights.embDim);
+    this.table = checkedTable(e, this.weights.embDim);
     if (this.placement === 'input') {
       this.embedding = GruRunner.embTensor(e, this.weights.embDim);
       return;
