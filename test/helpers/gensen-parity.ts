@@ -179,22 +179,25 @@ export function randomBatch(rng: Rng, B: number, T: number, vocab: number): { id
  * Largest differences of finals, steps and, where the other backend fused it, the masked max
  * (computed here from the CPU's steps).
  */
+/** [2, B, H]: each column's max over t < len of steps [T, 2, B, H], by Math.max (the reference for a fused max). */
+export function plainMaxima(steps: Float32Array, B: number, H: number, lens: Int32Array): Float32Array {
+  const maxima = new Float32Array(2 * B * H);
+  for (let d = 0; d < 2; d++) {
+    for (let b = 0; b < B; b++) {
+      for (let k = 0; k < H; k++) {
+        let m = -Infinity;
+        for (let t = 0; t < lens[b]!; t++) m = Math.max(m, steps[((t * 2 + d) * B + b) * H + k]!);
+        maxima[(d * B + b) * H + k] = m;
+      }
+    }
+  }
+  return maxima;
+}
+
 export function compareRuns(c: GruBatchOutput, g: GruBatchOutput, lens: Int32Array): { finals: number; steps: number; maxima: number } {
   const { B, H } = c;
   let maxDiff = 0;
-  if (g.maxima) {
-    const maxima = new Float32Array(2 * B * H);
-    for (let d = 0; d < 2; d++) {
-      for (let b = 0; b < B; b++) {
-        for (let k = 0; k < H; k++) {
-          let m = -Infinity;
-          for (let t = 0; t < lens[b]!; t++) m = Math.max(m, c.steps![((t * 2 + d) * B + b) * H + k]!);
-          maxima[(d * B + b) * H + k] = m;
-        }
-      }
-    }
-    maxDiff = maxAbsDiff(maxima, g.maxima);
-  }
+  if (g.maxima) maxDiff = maxAbsDiff(plainMaxima(c.steps!, B, H, lens), g.maxima);
   return { finals: maxAbsDiff(c.finals, g.finals), steps: maxAbsDiff(c.steps!, g.steps!), maxima: maxDiff };
 }
 

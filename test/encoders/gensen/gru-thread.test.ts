@@ -14,7 +14,7 @@ import type { GruBackend, GruBatchOutput } from '../../../src/encoders/gensen/ba
 import { cpuDevice } from '../../../src/compute/device.js';
 import { pySplit } from '../../../src/util/pystr.js';
 import { Rng } from '../../../src/util/rng.js';
-import { EXP, FIX, randomBatch, TINY } from '../../helpers/gensen-parity.js';
+import { EXP, FIX, plainMaxima, randomBatch, TINY } from '../../helpers/gensen-parity.js';
 import { FULL, syntheticGensen } from '../../helpers/synthetic-gensen.js';
 
 /** Float32 bit patterns, so that NaN never passes and -0 differs from 0. */
@@ -127,18 +127,7 @@ test('full size: 1, 2 and 3 onnxruntime threads, and a model on its own thread, 
       const fused = await runners[3]!.run(ids, lens, T, { sequence: false, maxPool: true });
       assert.equal(fused.steps, undefined);
       assertSameBits(want.finals, fused.finals, `fused run finals, B=${B}`);
-      const H = FULL.hidden;
-      const maxima = new Float32Array(2 * B * H);
-      for (let d = 0; d < 2; d++) {
-        for (let b = 0; b < B; b++) {
-          for (let k = 0; k < H; k++) {
-            let m = -Infinity;
-            for (let t = 0; t < lens[b]!; t++) m = Math.max(m, want.steps![((t * 2 + d) * B + b) * H + k]!);
-            maxima[(d * B + b) * H + k] = m;
-          }
-        }
-      }
-      assertSameBits(maxima, fused.maxima!, `fused maxima, B=${B} T=${T}`);
+      assertSameBits(plainMaxima(want.steps!, B, FULL.hidden, lens), fused.maxima!, `fused maxima, B=${B} T=${T}`);
     }
   } finally {
     for (const r of runners) await r.close();
