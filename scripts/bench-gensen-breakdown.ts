@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { GensenEncoder } from '../src/encoders/gensen/encoder.js';
 import { lengthBuckets } from '../src/encoders/gensen/buckets.js';
 import { GruRunner } from '../src/encoders/gensen/gru.js';
+import { DEFAULT_INTRA_OP_THREADS } from '../src/compute/onnxruntime.js';
 import { buildGensenOnnx } from '../src/encoders/gensen/gru-graph.js';
 import { MessageWriter } from '../src/formats/protobuf.js';
 import { FLOAT, modelProto, node, tensorProto, valueInfo } from '../src/formats/onnx.js';
@@ -29,7 +30,7 @@ function arg(name: string, def: number): number {
 }
 
 const N = arg('sentences', 512);
-const THREADS = arg('threads', 2);
+const THREADS = arg('threads', DEFAULT_INTRA_OP_THREADS);
 const BATCH = 128;
 const { vocab: V, embDim: E, hidden: H } = FULL;
 const rng = new Rng(1111);

@@ -13,8 +13,12 @@ function failure(e: unknown): { readonly message: string; readonly name: string 
   return { message: err.message, name: err.name };
 }
 
-/** A copy in a buffer of its own, which can be transferred (onnxruntime's outputs may not be). */
-const own = (a: Float32Array): Float32Array<ArrayBuffer> => new Float32Array(a);
+/**
+ * `a` itself when it is the whole of a plain ArrayBuffer (onnxruntime-node's outputs are), so it
+ * moves to the main thread without a copy; else a copy that is.
+ */
+const movable = (a: Float32Array): Float32Array<ArrayBuffer> =>
+  a.buffer instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? (a as Float32Array<ArrayBuffer>) : new Float32Array(a);
 
 /** [2, B, H]: each column's max over t < len, forward then backward (what a fused backend returns as `maxima`). */
 function maskedMaxima(out: GruBatchOutput, lens: Int32Array): Float32Array<ArrayBuffer> {
@@ -41,8 +45,8 @@ async function serve(init: GruThreadData): Promise<void> {
             // floats cross to the main thread instead of the [T, 2, B, H] steps.
             const fuse = msg.opts.maxPool === true && !msg.opts.sequence;
             const out = await runner.run(msg.ids, msg.lens, msg.T, { sequence: msg.opts.sequence || fuse });
-            const finals = own(out.finals);
-            const steps = out.steps && !fuse ? own(out.steps) : undefined;
+            const finals = movable(out.finals);
+            const steps = out.steps && !fuse ? movable(out.steps) : undefined;
             const maxima = fuse ? maskedMaxima(out, msg.lens) : undefined;
             const reply: FromGruThread = {
               type: 'result',

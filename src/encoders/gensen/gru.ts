@@ -34,7 +34,6 @@ export type EmbeddingPlacement = 'input' | 'baked';
 
 /** The two graphs: the final states only (`last` pooling), or also every step's output. */
 export type GruGraphKind = 'finals' | 'steps';
-type Kind = GruGraphKind;
 
 /** CPU graphs already serialised by buildGensenOnnx (`input` placement), used instead of building them from the weights. */
 export type PrebuiltGruGraphs = Partial<Record<GruGraphKind, Uint8Array>>;
@@ -49,7 +48,7 @@ export class GruRunner implements GruBackend {
   /** Max pooling reads the steps (pooling.ts), as it always has on the CPU. */
   readonly fusedMaxPool = false;
   readonly ownThread = false;
-  private readonly sessions = new Map<Kind, OrtSession>();
+  private readonly sessions = new Map<GruGraphKind, OrtSession>();
   /** Serialised graphs not yet made sessions (each dropped once used, so its bytes can go). */
   private prebuilt: PrebuiltGruGraphs = {};
   /** Sessions over a table that has since been replaced, released before the next build. */
@@ -100,7 +99,7 @@ export class GruRunner implements GruBackend {
     return float32Tensor(e, [e.length / dim, dim]);
   }
 
-  private async session(kind: Kind): Promise<OrtSession> {
+  private async session(kind: GruGraphKind): Promise<OrtSession> {
     const have = this.sessions.get(kind);
     if (have) return have;
     for (const s of this.stale.splice(0)) await s.release();

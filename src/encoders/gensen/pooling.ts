@@ -57,14 +57,13 @@ export function poolInto(
  * runner's fused `maxima` (gru-thread.ts), by the one loop.
  */
 export function maxOverSteps(steps: Float32Array, B: number, H: number, b: number, d: number, len: number, dest: Float32Array, destOffset: number): void {
-  const o = destOffset;
   const first = (d * B + b) * H; // t = 0
-  for (let k = 0; k < H; k++) dest[o + k] = steps[first + k]!;
+  for (let k = 0; k < H; k++) dest[destOffset + k] = steps[first + k]!;
   for (let t = 1; t < len; t++) {
     const base = ((t * 2 + d) * B + b) * H;
     for (let k = 0; k < H; k++) {
       const v = steps[base + k]!;
-      if (v > dest[o + k]!) dest[o + k] = v;
+      if (v > dest[destOffset + k]!) dest[destOffset + k] = v;
     }
   }
 }
