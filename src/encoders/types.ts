@@ -81,6 +81,13 @@ export interface SentenceEncoder {
    */
   encode(batch: readonly (readonly string[])[]): Promise<Matrix>;
   /**
+   * How many `encode` calls the evaluation may have in flight at once (absent: 1, each awaited
+   * before the next). An encoder whose work runs on threads of its own (GenSen's model threads)
+   * says 2, so that they hold the next batch while the caller stores the last; each call must still
+   * return what it would alone.
+   */
+  readonly encodeConcurrency?: number;
+  /**
    * Optional: `encode` that also returns each sentence's per-token states (the `encode` command's
    * `--all-states`; declared by `tokenStates` in the encoder's definition).
    */

@@ -126,6 +126,35 @@ function storable(m: Matrix, dtype: FeatureDtype, where: { encoder: string; inde
   return m;
 }
 
+/**
+ * Encodes `batches` in order, handing each result to `use` in order, with up to the encoder's
+ * `encodeConcurrency` calls in flight: while this thread checks and stores one batch, the
+ * encoder's own threads already work on the next. A call that fails stops the loop with its
+ * error; the calls already started are awaited first (their errors too are handled), so none is
+ * left running unobserved.
+ */
+export async function encodeInOrder<B extends { readonly sentences: readonly (readonly string[])[] }>(
+  encoder: SentenceEncoder,
+  batches: readonly B[],
+  use: (batch: B, index: number, vectors: Matrix) => void,
+): Promise<void> {
+  const depth = Math.max(1, Math.floor(encoder.encodeConcurrency ?? 1));
+  const inFlight: Promise<Matrix>[] = [];
+  let next = 0;
+  try {
+    for (let i = 0; i < batches.length; i++) {
+      while (next < batches.length && next < i + depth) {
+        const p = encoder.encode(batches[next++]!.sentences);
+        p.catch(() => undefined);
+        inFlight.push(p);
+      }
+      use(batches[i]!, i, await inFlight.shift()!);
+    }
+  } finally {
+    await Promise.allSettled(inFlight);
+  }
+}
+
 /** The plan's rows encoded into a store (or read back from the feature cache, verified). */
 export async function encodeStore(plan: StorePlan, o: StoreEncodeOptions): Promise<SentenceStore> {
   const t0 = performance.now();
@@ -142,8 +171,8 @@ export async function encodeStore(plan: StorePlan, o: StoreEncodeOptions): Promi
     }
   }
   const store = SentenceStore.create(plan.rows.length, dim, o.dtype);
-  let done = 0;
-  let index = 0;
+  // Each batch with where its vectors go: the store row of each of its sentences.
+  const batches: { readonly sentences: (readonly string[])[]; readonly rows: ArrayLike<number> | number }[] = [];
   if (plan.distinct) {
     // A batch-independent encoder gets its rows shortest first: batches of similar lengths pad
     // least (a pair task's second sentences come in the order of the first ones' lengths). The
@@ -151,25 +180,22 @@ export async function encodeStore(plan: StorePlan, o: StoreEncodeOptions): Promi
     const order = plan.rows.map((_, i) => i).sort((a, b) => plan.rows[a]!.length - plan.rows[b]!.length || a - b);
     for (let i = 0; i < order.length; i += o.batchSize) {
       const ids = order.slice(i, i + o.batchSize);
-      const batch = ids.map((r) => plan.rows[r]!);
-      const where = { encoder: o.encoder.identity.name, index: index++, first: batch[0]! };
-      const m = storable(checkEncoderOutput(await o.encoder.encode(batch), batch.length, dim, where), o.dtype, where);
-      ids.forEach((r, k) => store.setRows(r, m.data.subarray(k * dim, (k + 1) * dim), 1));
-      done += ids.length;
-      o.onBatch?.(done, plan.rows.length);
+      batches.push({ sentences: ids.map((r) => plan.rows[r]!), rows: ids });
     }
   } else {
     for (const [from, to] of plan.segments) {
-      for (let i = from; i < to; i += o.batchSize) {
-        const batch = plan.rows.slice(i, Math.min(i + o.batchSize, to));
-        const where = { encoder: o.encoder.identity.name, index: index++, first: batch[0]! };
-        const m = storable(checkEncoderOutput(await o.encoder.encode(batch), batch.length, dim, where), o.dtype, where);
-        store.setRows(i, m.data, m.rows);
-        done += batch.length;
-        o.onBatch?.(done, plan.rows.length);
-      }
+      for (let i = from; i < to; i += o.batchSize) batches.push({ sentences: plan.rows.slice(i, Math.min(i + o.batchSize, to)), rows: i });
     }
   }
+  let done = 0;
+  await encodeInOrder(o.encoder, batches, (b, index, vectors) => {
+    const where = { encoder: o.encoder.identity.name, index, first: b.sentences[0]! };
+    const m = storable(checkEncoderOutput(vectors, b.sentences.length, dim, where), o.dtype, where);
+    if (typeof b.rows === 'number') store.setRows(b.rows, m.data, m.rows);
+    else for (let k = 0; k < b.rows.length; k++) store.setRows(b.rows[k]!, m.data.subarray(k * dim, (k + 1) * dim), 1);
+    done += b.sentences.length;
+    o.onBatch?.(done, plan.rows.length);
+  });
   if (key) o.cache!.putStore(key, store);
   o.stats.store = { rows: store.rows, occurrences: plan.occurrences, dim, dtype: o.dtype, bytes: store.bytes };
   o.stats.sentences += plan.occurrences;

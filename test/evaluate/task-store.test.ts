@@ -105,6 +105,50 @@ test('a batch-independent encoder gets its distinct rows shortest first, and eac
   );
 });
 
+test('an encoder that takes two calls at once gets the next batch before the last returns; the store is what one at a time gives', async () => {
+  // Each call resolves when released, in any order; the store must still hold each batch's vectors in place.
+  const plan = planStore(SPLITS, false);
+  let inFlight = 0;
+  let most = 0;
+  const waiting: (() => void)[] = [];
+  const enc = (concurrency: number, failAt = -1): SentenceEncoder => {
+    let calls = 0;
+    return {
+      identity: { name: 'two', dim: 1, weightsHash: 'x', params: {} },
+      encodeConcurrency: concurrency,
+      async prepare() {
+        return '';
+      },
+      async encode(batch) {
+        const call = calls++;
+        inFlight++;
+        most = Math.max(most, inFlight);
+        // The later call of two in flight is released first.
+        await new Promise<void>((resolve) => {
+          waiting.push(resolve);
+          if (waiting.length >= concurrency || call === 5) while (waiting.length) waiting.pop()!();
+        });
+        inFlight--;
+        if (call === failAt) throw new Error(`call ${call} failed`);
+        return { rows: batch.length, cols: 1, data: Float32Array.from(batch, (_, i) => call * 10 + i) };
+      },
+      notes: () => [],
+      async close() {},
+    };
+  };
+  const stats = () => ({ sentences: 0, fromCache: 0, seconds: 0 });
+  const alone = await encodeStore(plan, { encoder: enc(1), taskState: '', batchSize: 3, dtype: 'float32', stats: stats() });
+  assert.equal(most, 1);
+  const two = await encodeStore(plan, { encoder: enc(2), taskState: '', batchSize: 3, dtype: 'float32', stats: stats() });
+  assert.equal(most, 2);
+  assert.deepEqual([...two.slice(0, 12)], [...alone.slice(0, 12)]);
+  assert.deepEqual([...two.slice(0, 12)], [0, 1, 10, 11, 20, 21, 22, 30, 40, 41, 42, 50]);
+  // A failed call stops the loop with its own error once the call beside it has settled.
+  most = 0;
+  await assert.rejects(encodeStore(plan, { encoder: enc(2, 2), taskState: '', batchSize: 3, dtype: 'float32', stats: stats() }), /call 2 failed/);
+  assert.equal(inFlight, 0);
+});
+
 test('feature cache: the store round-trips; an entry damaged in place is noticed, reported and recomputed', async (t) => {
   const dataDir = senteval(t);
   if (!dataDir) return;

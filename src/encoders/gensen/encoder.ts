@@ -127,6 +127,11 @@ export class GensenEncoder implements SentenceEncoder {
     return this.models.every((m) => m.runner.ownThread);
   }
 
+  /** Two batches at once on model threads (the next waits in their queues while the caller stores the last); else one. */
+  get encodeConcurrency(): number {
+    return this.concurrentModels ? 2 : 1;
+  }
+
   /** How task words meet the vocabularies: `python2` under senteval unless asked otherwise; `encode` matches UTF-8. */
   get vocabText(): VocabText {
     return this.opts.senteval ? (this.opts.vocabText ?? 'python2') : 'utf8';

@@ -16,6 +16,7 @@ import { pySplit } from '../../../src/util/pystr.js';
 import { Rng } from '../../../src/util/rng.js';
 import { EXP, FIX, plainMaxima, randomBatch, TINY } from '../../helpers/gensen-parity.js';
 import { FULL, syntheticGensen } from '../../helpers/synthetic-gensen.js';
+import { encodeStore, planStore } from '../../../src/evaluate/task-store.js';
 
 /** Float32 bit patterns, so that NaN never passes and -0 differs from 0. */
 const bits = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);
@@ -80,6 +81,26 @@ test("gensen pair: task tables swapped into the threads (MR, TREC, then the mode
         assertSameBits((await inTurn.encode(toks)).data, (await threaded.encode(toks)).data, `${task} vectors`);
       }
     }
+  } finally {
+    await inTurn.close();
+    await threaded.close();
+  }
+});
+
+test('gensen pair: a store filled with two batches in flight on the threads holds the in-turn bits (faithful max: SentEval batches)', async () => {
+  const o = { modelsDir: FIX, prefix1: 'tiny1', prefix2: 'tiny2', pool: 'max', maxPool: 'faithful', maxChunk: 3 } as const;
+  const [inTurn, threaded] = await both(o);
+  try {
+    assert.equal(inTurn.encodeConcurrency, 1);
+    assert.equal(threaded.encodeConcurrency, 2);
+    const a = TINY.flat().map((t) => pySplit(t));
+    const plan = planStore({ test: { a, y: a.map(() => 0) } }, false);
+    const stats = () => ({ sentences: 0, fromCache: 0, seconds: 0 });
+    const stores = [];
+    for (const encoder of [inTurn, threaded]) stores.push(await encodeStore(plan, { encoder, taskState: '', batchSize: 2, dtype: 'float32', stats: stats() }));
+    const dim = threaded.identity.dim;
+    assertSameBits(stores[0]!.slice(0, a.length), stores[1]!.slice(0, a.length), 'store rows');
+    assert.equal(stores[1]!.slice(0, a.length).length, a.length * dim);
   } finally {
     await inTurn.close();
     await threaded.close();
