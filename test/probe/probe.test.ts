@@ -7,6 +7,8 @@ import { Adam } from '../../src/probe/optim.js';
 import { relatednessNet } from '../../src/probe/relatedness.js';
 import { encodeTai } from '../../src/probe/tai.js';
 import { Rng } from '../../src/util/rng.js';
+import { collectGarbage } from '../../src/util/collect-garbage.js';
+import { releaseWasmLinear, wasmLinear } from '../../src/probe/wasm/linear.js';
 import { assertAllClose, maxAbsDiff } from '../helpers/diff.js';
 
 const SETTINGS: ClassifierSettings = {
@@ -220,6 +222,30 @@ test('same seed, same model; another seed, another model; simd and js agree clos
     maxAbsDiff(simd!.net.params, initParams({ inputDim: 12, nhid: 0, nclasses: 2, dropout: 0 }, new Rng(1111, TORCH_STREAM))) > 1e-2,
     'the round trained',
   );
+});
+
+test('kernels let go between tasks: a fresh instance fits the same model, and the old memory is collected', async () => {
+  const { X, y } = randomData(400, 12, 2, 3, 0.3);
+  const data = { X, cols: 12, y };
+  const rows = Int32Array.from({ length: 400 }, (_, i) => i);
+  const fit = () => fitClassifier(data, rows, { split: 0.05 }, { nclasses: 2, l2: 1e-4, seed: 1111, settings: SETTINGS }).net.params;
+  const before = fit();
+  const old = wasmLinear();
+  assert.ok(old, 'wasm SIMD kernels available');
+  releaseWasmLinear();
+  assert.notEqual(wasmLinear(), old);
+  assert.deepEqual(fit(), before);
+  // A memory nothing refers to any more is collected on demand, not at some later allocation.
+  let collected = false;
+  const registry = new FinalizationRegistry(() => {
+    collected = true;
+  });
+  (() => registry.register(new WebAssembly.Memory({ initial: 16 }), 'memory'))();
+  for (let i = 0; i < 10 && !collected; i++) {
+    collectGarbage();
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.ok(collected, 'the released memory was collected');
 });
 
 test('Tai encoding: SentEval encode_labels, and the STS-B below-1 quirk', () => {

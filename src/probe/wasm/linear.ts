@@ -613,3 +613,12 @@ export function wasmLinear(): WasmLinear | null {
   }
   return threadInstance;
 }
+
+/**
+ * Lets this thread's kernel instance go, with its memory: a WebAssembly memory only grows, so one
+ * that held a task's features (174 MB for MR at 4096-d) would stay resident through every later
+ * task. The next `wasmLinear()` starts a fresh one; call it only when no net still uses the old.
+ */
+export function releaseWasmLinear(): void {
+  threadInstance = undefined;
+}
