@@ -8,6 +8,7 @@
  */
 import { redactSecrets } from '../util/redact.js';
 import { checkEncoderOutput } from '../encoders/check-output.js';
+import { encodeInOrder } from '../evaluate/task-store.js';
 import { existsSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { createEncoder } from '../encoders/factory.js';
@@ -136,9 +137,11 @@ export async function runEncode(
       states = { w: new NpyWriter(paths.states, '<f4', [N, tMax, dim]), lens: new NpyWriter(paths.lengths, '<i4', [N]), tMax };
       writers.push(states.w, states.lens);
     }
-    for (let i = 0; i < N; i += batchSize) {
-      const batch = tokens.slice(i, i + batchSize);
-      if (states) {
+    const batches: { readonly sentences: string[][] }[] = [];
+    for (let i = 0; i < N; i += batchSize) batches.push({ sentences: tokens.slice(i, i + batchSize) });
+    let done = 0;
+    if (states) {
+      for (const { sentences: batch } of batches) {
         const r = await enc.encodeWithStates!(batch); // checked above
         vecW.append(r.vectors.data);
         states.lens.append(r.states.lengths);
@@ -146,11 +149,16 @@ export async function runEncode(
           states.w.append(r.states.states[j]!);
           states.w.appendZeros((states.tMax - r.states.lengths[j]!) * dim);
         }
-      } else {
-        const m = checkEncoderOutput(await enc.encode(batch), batch.length, dim, { encoder: enc.identity.name, index: i / batchSize, first: batch[0]! });
-        vecW.append(m.data);
+        done += batch.length;
+        log(`encoded ${done}/${N}`);
       }
-      log(`encoded ${Math.min(N, i + batchSize)}/${N}`);
+    } else {
+      // As the evaluation's stores are filled: the next batch in flight while this one is written.
+      await encodeInOrder(enc, batches, ({ sentences: batch }, index, vectors) => {
+        vecW.append(checkEncoderOutput(vectors, batch.length, dim, { encoder: enc.identity.name, index, first: batch[0]! }).data);
+        done += batch.length;
+        log(`encoded ${done}/${N}`);
+      });
     }
     for (const w of writers) w.close();
     return { rows: N, dim };
