@@ -8,7 +8,7 @@
  */
 import { redactSecrets } from '../util/redact.js';
 import { checkEncoderOutput } from '../encoders/check-output.js';
-import { encodeInOrder } from '../evaluate/task-store.js';
+import { encodeConcurrency, inOrder } from '../encoders/encode-in-order.js';
 import { existsSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { createEncoder } from '../encoders/factory.js';
@@ -137,28 +137,40 @@ export async function runEncode(
       states = { w: new NpyWriter(paths.states, '<f4', [N, tMax, dim]), lens: new NpyWriter(paths.lengths, '<i4', [N]), tMax };
       writers.push(states.w, states.lens);
     }
-    const batches: { readonly sentences: string[][] }[] = [];
-    for (let i = 0; i < N; i += batchSize) batches.push({ sentences: tokens.slice(i, i + batchSize) });
+    const batches: string[][][] = [];
+    for (let i = 0; i < N; i += batchSize) batches.push(tokens.slice(i, i + batchSize));
+    const depth = encodeConcurrency(enc);
     let done = 0;
+    const logged = (n: number): void => {
+      done += n;
+      log(`encoded ${done}/${N}`);
+    };
     if (states) {
-      for (const { sentences: batch } of batches) {
-        const r = await enc.encodeWithStates!(batch); // checked above
-        vecW.append(r.vectors.data);
-        states.lens.append(r.states.lengths);
-        for (let j = 0; j < batch.length; j++) {
-          states.w.append(r.states.states[j]!);
-          states.w.appendZeros((states.tMax - r.states.lengths[j]!) * dim);
-        }
-        done += batch.length;
-        log(`encoded ${done}/${N}`);
-      }
+      const s = states;
+      await inOrder(
+        depth,
+        batches,
+        (batch) => enc.encodeWithStates!(batch),
+        (batch, _index, r) => {
+          vecW.append(r.vectors.data);
+          s.lens.append(r.states.lengths);
+          for (let j = 0; j < batch.length; j++) {
+            s.w.append(r.states.states[j]!);
+            s.w.appendZeros((s.tMax - r.states.lengths[j]!) * dim);
+          }
+          logged(batch.length);
+        },
+      );
     } else {
-      // As the evaluation's stores are filled: the next batch in flight while this one is written.
-      await encodeInOrder(enc, batches, ({ sentences: batch }, index, vectors) => {
-        vecW.append(checkEncoderOutput(vectors, batch.length, dim, { encoder: enc.identity.name, index, first: batch[0]! }).data);
-        done += batch.length;
-        log(`encoded ${done}/${N}`);
-      });
+      await inOrder(
+        depth,
+        batches,
+        (batch) => enc.encode(batch),
+        (batch, index, vectors) => {
+          vecW.append(checkEncoderOutput(vectors, batch.length, dim, { encoder: enc.identity.name, index, first: batch[0]! }).data);
+          logged(batch.length);
+        },
+      );
     }
     for (const w of writers) w.close();
     return { rows: N, dim };

@@ -84,7 +84,7 @@ export interface SentenceEncoder {
    * How many `encode` calls the evaluation may have in flight at once (absent: 1, each awaited
    * before the next). An encoder whose work runs on threads of its own (GenSen's model threads)
    * says 2, so that they hold the next batch while the caller stores the last; each call must still
-   * return what it would alone.
+   * return what it would alone. A whole number from 1 to MAX_ENCODE_CONCURRENCY (encode-in-order.ts).
    */
   readonly encodeConcurrency?: number;
   /**

@@ -9,6 +9,7 @@
  * size over SentEval's sorted order.
  */
 import { checkEncoderOutput } from '../encoders/check-output.js';
+import { encodeConcurrency, inOrder } from '../encoders/encode-in-order.js';
 import type { SentenceEncoder } from '../encoders/types.js';
 import { overflowsAt, type FeatureDtype } from '../features/dtype.js';
 import { SentenceStore } from '../features/store.js';
@@ -126,35 +127,6 @@ function storable(m: Matrix, dtype: FeatureDtype, where: { encoder: string; inde
   return m;
 }
 
-/**
- * Encodes `batches` in order, handing each result to `use` in order, with up to the encoder's
- * `encodeConcurrency` calls in flight: while this thread checks and stores one batch, the
- * encoder's own threads already work on the next. A call that fails stops the loop with its
- * error; the calls already started are awaited first (their errors too are handled), so none is
- * left running unobserved.
- */
-export async function encodeInOrder<B extends { readonly sentences: readonly (readonly string[])[] }>(
-  encoder: SentenceEncoder,
-  batches: readonly B[],
-  use: (batch: B, index: number, vectors: Matrix) => void,
-): Promise<void> {
-  const depth = Math.max(1, Math.floor(encoder.encodeConcurrency ?? 1));
-  const inFlight: Promise<Matrix>[] = [];
-  let next = 0;
-  try {
-    for (let i = 0; i < batches.length; i++) {
-      while (next < batches.length && next < i + depth) {
-        const p = encoder.encode(batches[next++]!.sentences);
-        p.catch(() => undefined);
-        inFlight.push(p);
-      }
-      use(batches[i]!, i, await inFlight.shift()!);
-    }
-  } finally {
-    await Promise.allSettled(inFlight);
-  }
-}
-
 /** The plan's rows encoded into a store (or read back from the feature cache, verified). */
 export async function encodeStore(plan: StorePlan, o: StoreEncodeOptions): Promise<SentenceStore> {
   const t0 = performance.now();
@@ -188,14 +160,19 @@ export async function encodeStore(plan: StorePlan, o: StoreEncodeOptions): Promi
     }
   }
   let done = 0;
-  await encodeInOrder(o.encoder, batches, (b, index, vectors) => {
-    const where = { encoder: o.encoder.identity.name, index, first: b.sentences[0]! };
-    const m = storable(checkEncoderOutput(vectors, b.sentences.length, dim, where), o.dtype, where);
-    if (typeof b.rows === 'number') store.setRows(b.rows, m.data, m.rows);
-    else for (let k = 0; k < b.rows.length; k++) store.setRows(b.rows[k]!, m.data.subarray(k * dim, (k + 1) * dim), 1);
-    done += b.sentences.length;
-    o.onBatch?.(done, plan.rows.length);
-  });
+  await inOrder(
+    encodeConcurrency(o.encoder),
+    batches,
+    (b) => o.encoder.encode(b.sentences),
+    (b, index, vectors) => {
+      const where = { encoder: o.encoder.identity.name, index, first: b.sentences[0]! };
+      const m = storable(checkEncoderOutput(vectors, b.sentences.length, dim, where), o.dtype, where);
+      if (typeof b.rows === 'number') store.setRows(b.rows, m.data, m.rows);
+      else for (let k = 0; k < b.rows.length; k++) store.setRows(b.rows[k]!, m.data.subarray(k * dim, (k + 1) * dim), 1);
+      done += b.sentences.length;
+      o.onBatch?.(done, plan.rows.length);
+    },
+  );
   if (key) o.cache!.putStore(key, store);
   o.stats.store = { rows: store.rows, occurrences: plan.occurrences, dim, dtype: o.dtype, bytes: store.bytes };
   o.stats.sentences += plan.occurrences;

@@ -14,6 +14,7 @@ import type { ToWorker } from './probe-worker.js';
 import type { ProbeBackend } from './backend.js';
 import { cpuDevice, type DeviceRecord } from '../compute/device.js';
 import { startModuleWorker } from '../util/module-worker.js';
+import { releaseWasmLinear } from '../probe/wasm/linear.js';
 
 interface Pending {
   readonly ticket: number;
@@ -57,6 +58,8 @@ export class ProbePool implements ProbeBackend {
 
   release(id: number): void {
     this.datasets.delete(id);
+    // In process, the kernels are this thread's: let their memory go as a worker does (probe-worker.ts).
+    if (this.size === 0 && this.datasets.size === 0) releaseWasmLinear();
     for (const s of this.slots) {
       if (s.known.delete(id)) s.worker.postMessage({ type: 'drop', id } satisfies ToWorker);
     }

@@ -2,7 +2,6 @@
 import { parentPort } from 'node:worker_threads';
 import { runJobs, type DatasetPayload, type ProbeJob } from './jobs.js';
 import { releaseWasmLinear } from '../probe/wasm/linear.js';
-import { collectGarbage } from '../util/collect-garbage.js';
 
 export type ToWorker =
   | { readonly type: 'dataset'; readonly dataset: DatasetPayload }
@@ -21,12 +20,8 @@ port.on('message', (msg: ToWorker) => {
       return;
     case 'drop':
       datasets.delete(msg.id);
-      // The kernels' memory holds the last task's features; with no dataset left nothing needs it,
-      // and an idle worker would not collect it (nor the dataset's buffers) before its next job.
-      if (datasets.size === 0) {
-        releaseWasmLinear();
-        collectGarbage();
-      }
+      // The kernels' memory holds the last task's features; with no dataset left nothing needs it.
+      if (datasets.size === 0) releaseWasmLinear();
       return;
     case 'jobs': {
       try {

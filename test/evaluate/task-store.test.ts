@@ -147,6 +147,15 @@ test('an encoder that takes two calls at once gets the next batch before the las
   most = 0;
   await assert.rejects(encodeStore(plan, { encoder: enc(2, 2), taskState: '', batchSize: 3, dtype: 'float32', stats: stats() }), /call 2 failed/);
   assert.equal(inFlight, 0);
+  // A declared concurrency that is not a whole number from 1 to 8 is refused in one line, before any call.
+  for (const bad of [0, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 9]) {
+    most = 0;
+    await assert.rejects(
+      encodeStore(plan, { encoder: enc(bad), taskState: '', batchSize: 3, dtype: 'float32', stats: stats() }),
+      (e: Error) => e instanceof UserError && e.message === `encoder 'two': encodeConcurrency must be a whole number from 1 to 8, got ${bad}`,
+    );
+    assert.equal(most, 0);
+  }
 });
 
 test('feature cache: the store round-trips; an entry damaged in place is noticed, reported and recomputed', async (t) => {

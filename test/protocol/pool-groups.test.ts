@@ -1,11 +1,13 @@
 /**
  * How the CPU pool hands lockstep groups to its workers (src/protocol/pool.ts, takeGroup): a whole
  * L2 grid to one worker while other groups wait, but shared among idle workers when the grid is
- * all there is (a split task's four probes on two workers run as two pairs).
+ * all there is (a split task's four probes on two workers run as two pairs); an in-process pool
+ * lets its kernels go with its last dataset.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { takeGroup } from '../../src/protocol/pool.js';
+import { ProbePool, takeGroup } from '../../src/protocol/pool.js';
+import { wasmLinear } from '../../src/probe/wasm/linear.js';
 
 interface Job {
   readonly fold: number;
@@ -38,4 +40,18 @@ test('a group never exceeds the kernels\u2019 limit', () => {
   const queue = Array.from({ length: 20 }, (_, i) => ({ fold: 0, l2: i }));
   assert.equal(takeGroup(queue, sameFold, 1, 16).length, 16);
   assert.equal(queue.length, 4);
+});
+
+test('an in-process pool lets its kernels go when its last dataset is released, as a worker does', async () => {
+  const pool = new ProbePool(0);
+  const X = new Float32Array(8);
+  const a = pool.register({ X, cols: 2 });
+  const b = pool.register({ X, cols: 2 });
+  const kernels = wasmLinear();
+  assert.ok(kernels, 'wasm SIMD kernels available');
+  pool.release(a);
+  assert.equal(wasmLinear(), kernels, 'kept while a dataset remains');
+  pool.release(b);
+  assert.notEqual(wasmLinear(), kernels);
+  await pool.close();
 });

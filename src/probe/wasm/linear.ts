@@ -7,6 +7,7 @@
  * are zero-padded to a multiple of 8 columns and the kernels see the same float32 values in the
  * same order, so both modes give bit-identical results.
  */
+import { collectGarbage } from '../../util/collect-garbage.js';
 import type { FeatureScheme, PairVectors, RowSource } from '../../features/source.js';
 import { decodeTable } from '../../features/dtype.js';
 import { assembleModule } from './assemble.js';
@@ -615,10 +616,12 @@ export function wasmLinear(): WasmLinear | null {
 }
 
 /**
- * Lets this thread's kernel instance go, with its memory: a WebAssembly memory only grows, so one
- * that held a task's features (174 MB for MR at 4096-d) would stay resident through every later
- * task. The next `wasmLinear()` starts a fresh one; call it only when no net still uses the old.
+ * Lets this thread's kernel instance go and collects its memory at once: a WebAssembly memory
+ * only grows, so one that held a task's features (174 MB for MR at 4096-d) would otherwise stay
+ * resident through every later task (an idle worker allocates nothing, so V8 would not collect it
+ * either). The next `wasmLinear()` starts a fresh instance; a net still bound to the old one keeps it.
  */
 export function releaseWasmLinear(): void {
   threadInstance = undefined;
+  collectGarbage();
 }
