@@ -175,10 +175,6 @@ export function randomBatch(rng: Rng, B: number, T: number, vocab: number): { id
   return { ids, lens };
 }
 
-/**
- * Largest differences of finals, steps and, where the other backend fused it, the masked max
- * (computed here from the CPU's steps).
- */
 /** [2, B, H]: each column's max over t < len of steps [T, 2, B, H], by Math.max (the reference for a fused max). */
 export function plainMaxima(steps: Float32Array, B: number, H: number, lens: Int32Array): Float32Array {
   const maxima = new Float32Array(2 * B * H);
@@ -194,6 +190,10 @@ export function plainMaxima(steps: Float32Array, B: number, H: number, lens: Int
   return maxima;
 }
 
+/**
+ * Largest differences of finals, steps and, where the other backend fused it, the masked max
+ * (computed here from the CPU's steps).
+ */
 export function compareRuns(c: GruBatchOutput, g: GruBatchOutput, lens: Int32Array): { finals: number; steps: number; maxima: number } {
   const { B, H } = c;
   let maxDiff = 0;

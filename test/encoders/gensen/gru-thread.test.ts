@@ -98,9 +98,9 @@ test('gensen pair: a store filled with two batches in flight on the threads hold
     const stats = () => ({ sentences: 0, fromCache: 0, seconds: 0 });
     const stores = [];
     for (const encoder of [inTurn, threaded]) stores.push(await encodeStore(plan, { encoder, taskState: '', batchSize: 2, dtype: 'float32', stats: stats() }));
-    const dim = threaded.identity.dim;
-    assertSameBits(stores[0]!.slice(0, a.length), stores[1]!.slice(0, a.length), 'store rows');
-    assert.equal(stores[1]!.slice(0, a.length).length, a.length * dim);
+    const [inTurnRows, threadedRows] = stores.map((s) => s.slice(0, a.length));
+    assertSameBits(inTurnRows!, threadedRows!, 'store rows');
+    assert.equal(threadedRows!.length, a.length * threaded.identity.dim);
   } finally {
     await inTurn.close();
     await threaded.close();
